@@ -1,0 +1,68 @@
+#include "manager/ctl/tree.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "manager/zk/path.hpp"
+
+namespace sm::ctl {
+
+namespace {
+
+std::optional<TreeNode> readNode(zk::Session& session, const std::string& path, std::string name) {
+  auto node = session.get(path);
+  if (!node) return std::nullopt;
+  TreeNode result{std::move(name), std::move(node->data), node->stat.ephemeralOwner != 0, {}};
+  auto children = session.children(path);
+  if (!children) return result;
+  std::sort(children->begin(), children->end());
+  for (const auto& child : *children) {
+    if (auto sub = readNode(session, zk::childPath(path, child), child)) {
+      result.children.push_back(std::move(*sub));
+    }
+  }
+  return result;
+}
+
+// Data is shown on one line: control characters are escaped, long values cut.
+std::string showData(const std::string& data, size_t maxChars) {
+  std::string shown;
+  for (unsigned char c : data) {
+    if (shown.size() >= maxChars) break;
+    if (c == '\n') {
+      shown += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      shown += fmt::format("\\x{:02x}", c);
+    } else {
+      shown += static_cast<char>(c);
+    }
+  }
+  if (shown.size() >= maxChars && data.size() > maxChars) {
+    shown += fmt::format("... ({} bytes)", data.size());
+  }
+  return shown;
+}
+
+void render(const TreeNode& node, size_t depth, const TreeStyle& style, std::string& out) {
+  out += std::string(depth * 2, ' ');
+  out += node.name;
+  if (node.ephemeral) out += " (ephemeral)";
+  if (!node.data.empty()) out += " " + showData(node.data, style.maxDataChars);
+  out += "\n";
+  for (const auto& child : node.children) render(child, depth + 1, style, out);
+}
+
+}  // namespace
+
+std::optional<TreeNode> readTree(zk::Session& session, const std::string& path) {
+  return readNode(session, path, path);
+}
+
+std::string renderTree(const TreeNode& top, const TreeStyle& style) {
+  std::string out;
+  render(top, 0, style, out);
+  return out;
+}
+
+}  // namespace sm::ctl

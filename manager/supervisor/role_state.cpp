@@ -1,0 +1,68 @@
+#include "manager/supervisor/role_state.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace sm::supervisor {
+
+const char* roleName(Role role) {
+  switch (role) {
+    case Role::Master:
+      return "master";
+    case Role::Secondary:
+      return "secondary";
+    case Role::Unknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::uint64_t monotonicNowNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::string formatRoleLine(const RoleState& state) {
+  nlohmann::ordered_json line;
+  line["role"] = roleName(state.role);
+  line["epoch"] = state.epoch;
+  line["leaseUntilMonoNs"] = state.leaseUntilMonoNs;
+  line["masterPeer"] = state.masterPeer.is_object() ? state.masterPeer : nlohmann::json::object();
+  return line.dump() + "\n";
+}
+
+std::string writeRoleFile(const std::string& path, const RoleState& state) {
+  // No fsync: readers are live processes on this host, and after a host crash no role is valid.
+  std::string temp = path + ".tmp";
+  std::string line = formatRoleLine(state);
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("open {}: {}", temp, std::strerror(errno));
+  std::size_t written = 0;
+  while (written < line.size()) {
+    ssize_t n = write(fd, line.data() + written, line.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string error = fmt::format("write {}: {}", temp, std::strerror(errno));
+      close(fd);
+      unlink(temp.c_str());
+      return error;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::string error = fmt::format("rename {} -> {}: {}", temp, path, std::strerror(errno));
+    unlink(temp.c_str());
+    return error;
+  }
+  return {};
+}
+
+}  // namespace sm::supervisor

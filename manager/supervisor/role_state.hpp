@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace sm::supervisor {
+
+enum class Role { Unknown, Secondary, Master };
+
+const char* roleName(Role role);
+
+// What the role file says. A master's mastership is a lease: it holds only while CLOCK_MONOTONIC
+// is before leaseUntilMonoNs (the services/ library checks exactly that).
+struct RoleState {
+  Role role = Role::Unknown;
+  std::int64_t epoch = 0;
+  std::uint64_t leaseUntilMonoNs = 0;
+  nlohmann::json masterPeer = nlohmann::json::object();
+
+  // Whether a process must be told: a new lease deadline alone is a renewal, not a change.
+  bool sameRoleAs(const RoleState& other) const {
+    return role == other.role && epoch == other.epoch && masterPeer == other.masterPeer;
+  }
+};
+
+std::uint64_t monotonicNowNs();
+
+// The one JSON line, e.g. {"role":"master","epoch":3,"leaseUntilMonoNs":123,"masterPeer":{}}.
+std::string formatRoleLine(const RoleState& state);
+
+// Writes <path>.tmp then renames it over <path>: readers see the old or the new line, never a mix.
+// Returns an empty string on success, else the error.
+std::string writeRoleFile(const std::string& path, const RoleState& state);
+
+}  // namespace sm::supervisor

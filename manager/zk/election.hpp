@@ -1,0 +1,63 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manager/zk/queue_member.hpp"
+
+namespace sm::zk {
+
+// A master election over the same queue as Lock: the lowest member is master, the order of the
+// rest is the failover chain, and each member watches only its predecessor. The master's epoch is
+// its node's sequence number, which only grows within one election directory (a fencing token).
+class Election {
+ public:
+  struct Callbacks {
+    std::function<void(int64_t epoch)> onMaster;
+    // The member we follow in the failover chain. Only the predecessor is watched (no herd), so
+    // members further ahead leaving is not reported; members() reads the whole chain.
+    std::function<void(const std::string& predecessor)> onSecondary;
+    // The candidacy is over (session expired, node removed, election destroyed); join() again
+    // to stand once more. After leave() nothing is called.
+    std::function<void(LossReason)> onLost;
+  };
+  struct Member {
+    std::string name;
+    int64_t sequence = 0;
+    std::string data;
+  };
+
+  Election(std::shared_ptr<Session> session, std::string dir, std::string data, Callbacks callbacks,
+           std::string prefix = "lock-");
+  ~Election();
+  Election(const Election&) = delete;
+  Election& operator=(const Election&) = delete;
+
+  // Stands as a candidate; callbacks follow on the session's dispatcher thread.
+  void join();
+  // Withdraws (a master hands over to the next in line).
+  void leave();
+  bool isMaster() const;
+  std::optional<int64_t> epoch() const;  // set while master
+  std::string nodePath() const;
+
+  // The members in failover order, as an outside observer reads them (the first is master).
+  static std::vector<Member> members(Session& session, const std::string& dir,
+                                     const std::string& prefix = "lock-");
+
+ private:
+  std::shared_ptr<Session> session_;
+  std::string dir_;
+  std::string data_;
+  Callbacks callbacks_;
+  std::string prefix_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<QueueMember> member_;
+  std::optional<int64_t> epoch_;
+};
+
+}  // namespace sm::zk

@@ -1,0 +1,132 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manager/zk/dispatcher.hpp"
+#include "manager/zk/error.hpp"
+#include "manager/zk/op.hpp"
+#include "manager/zk/types.hpp"
+
+struct _zhandle;
+
+namespace sm::zk {
+
+struct SessionOptions {
+  std::string hosts;  // "127.0.0.1:2181[,127.0.0.1:2182...]"
+  std::chrono::milliseconds sessionTimeout{10000};
+  std::chrono::milliseconds connectTimeout{10000};
+  std::vector<DigestCredential> credentials;
+  // ACL for nodes created without one: open when no credentials are given, else the creator's
+  // credentials may write and everyone may read.
+  std::optional<AclList> defaultAcl;
+  // Attach to an existing session instead of opening a new one.
+  std::optional<SessionCredentials> attach;
+};
+
+// By default the C client shuffles the servers of a connect string; tests that must know which
+// server a session reaches first turn that off (it is process-wide).
+void setDeterministicConnectOrder(bool deterministic);
+
+// One ZooKeeper session over the multi-threaded C client. Calls are synchronous and throw ZkError
+// (with the code and the path) on failure; "no such node" is an ordinary answer where a caller
+// routinely asks (get, exists, children). Watches and state changes are delivered on the session's
+// own dispatcher thread, in order. A session that expired stays expired: reopen() starts a new one.
+class Session : public std::enable_shared_from_this<Session> {
+  struct PrivateTag {};
+
+ public:
+  using StateListener = std::function<void(SessionState)>;
+
+  // Blocks until connected; throws ZkError naming the hosts if no server answers in connectTimeout.
+  static std::shared_ptr<Session> connect(SessionOptions options);
+  // A new session with the same options (never attaching to the old one).
+  std::shared_ptr<Session> reopen() const;
+
+  Session(PrivateTag, SessionOptions options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Ends the session: its ephemeral nodes go at once, its watches never fire.
+  void close();
+
+  int64_t id() const;
+  SessionCredentials credentials() const;
+  SessionState state() const { return state_.load(); }
+  bool connected() const { return state() == SessionState::Connected; }
+  bool usable() const;  // not expired, failed or closed: may still reconnect
+  std::chrono::milliseconds negotiatedTimeout() const;
+  std::string connectedHost() const;  // "127.0.0.1:port", or "" while disconnected
+  const SessionOptions& options() const { return options_; }
+
+  // Waits until connected (true), or the session is lost or the time is up (false).
+  bool waitConnected(std::chrono::milliseconds timeout) const;
+
+  size_t addStateListener(StateListener listener);
+  void removeStateListener(size_t id);
+  // Runs a task on the session's dispatcher thread, after the events already queued.
+  bool post(std::function<void()> task);
+  bool onDispatcherThread() const { return dispatcher_.onDispatcherThread(); }
+  // Waits until every callback queued so far has run: after it, an object that has stopped its
+  // watches may be destroyed safely. A no-op on the dispatcher thread itself.
+  void drain();
+
+  std::string create(const std::string& path, const std::string& data,
+                     CreateMode mode = CreateMode::Persistent,
+                     const std::optional<AclList>& acl = std::nullopt);
+  std::optional<Node> get(const std::string& path, Watcher watcher = {});
+  std::optional<Stat> exists(const std::string& path, Watcher watcher = {});
+  // Children names (not paths), in server order; nullopt when the node does not exist.
+  std::optional<std::vector<std::string>> children(const std::string& path, Watcher watcher = {},
+                                                   Stat* stat = nullptr);
+  Stat set(const std::string& path, const std::string& data, int version = -1);
+  void remove(const std::string& path, int version = -1);
+  // Brings the connected server up to date with the leader before the next read.
+  void sync(const std::string& path);
+  // Throws MultiError naming the operation that failed; nothing is applied then.
+  std::vector<OpResult> multi(const std::vector<Op>& ops);
+  AclList getAcl(const std::string& path);
+  void setAcl(const std::string& path, const AclList& acl, int version = -1);
+
+  // Creates the node and its missing parents as persistent nodes; existing ones are left alone.
+  void ensurePath(const std::string& path, const std::string& leafData = "");
+  // Deletes the node and everything below it; a node that is already gone is fine.
+  void removeRecursive(const std::string& path);
+
+  // Watch bookkeeping is public for the C callbacks only.
+  void deliverSessionEvent(int cState);
+  void deliverPathWatch(uint64_t watchId, int cType, int cState, const char* path);
+
+ private:
+  void open();
+  void addCredentials();
+  const AclList& aclFor(const std::optional<AclList>& acl) const;
+  uint64_t registerWatch(Watcher watcher);
+  void dropWatch(uint64_t watchId);
+  void setState(SessionState next);
+  _zhandle* handle() const;
+
+  SessionOptions options_;
+  _zhandle* zh_ = nullptr;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable stateChanged_;
+  std::atomic<SessionState> state_{SessionState::Connecting};
+  std::atomic<bool> closing_{false};
+  std::atomic<bool> everConnected_{false};
+  std::map<size_t, StateListener> listeners_;
+  size_t nextListenerId_ = 1;
+  std::map<uint64_t, Watcher> watches_;
+  uint64_t nextWatchId_ = 1;
+  AclList defaultAcl_;
+  Dispatcher dispatcher_;
+};
+
+}  // namespace sm::zk

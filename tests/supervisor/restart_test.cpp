@@ -1,0 +1,156 @@
+// Restart policies, exponential backoff with jitter, steady-run reset, crash-loop detection.
+// Timing is checked by order and bounds only: the machine may be busy.
+#include <gtest/gtest.h>
+
+#include "manager/supervisor/supervisor.hpp"
+#include "tests/supervisor/test_support.hpp"
+
+namespace sm::supervisor {
+namespace {
+
+using namespace testing;
+using Kind = InstanceEvent::Kind;
+
+TEST(SupervisorRestart, BackoffDoublesWithinBoundsUpToTheCap) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  auto spec = testSpec("flaky", dir, {"/bin/sh", "-c", "exit 1"});
+  spec.restart.policy = RestartPolicy::OnFailure;
+  spec.restart.backoffInitialMs = 50;
+  spec.restart.backoffMaxMs = 400;
+  spec.restart.crashLoopFailures = 6;
+  ASSERT_TRUE(supervisor.start(spec));
+  ASSERT_TRUE(recorder.waitFor(Kind::Failed, "flaky", 1, 20s));
+
+  auto scheduled = recorder.events(Kind::RestartScheduled, "flaky");
+  auto starts = recorder.events(Kind::Started, "flaky");
+  auto exits = recorder.events(Kind::Exited, "flaky");
+  ASSERT_EQ(scheduled.size(), 5u);
+  ASSERT_EQ(starts.size(), 6u);
+  ASSERT_EQ(exits.size(), 6u);
+  // Nominal 50, 100, 200, 400, 400 ms with +-20 % jitter, clamped to [initial, max].
+  const std::pair<long, long> bounds[] = {{50, 60}, {80, 120}, {160, 240}, {320, 400}, {320, 400}};
+  for (std::size_t i = 0; i < scheduled.size(); ++i) {
+    long delay = scheduled[i].delay.count();
+    EXPECT_GE(delay, bounds[i].first) << "restart " << i;
+    EXPECT_LE(delay, bounds[i].second) << "restart " << i;
+    if (i > 0 && i < 4) {
+      EXPECT_GT(delay, scheduled[i - 1].delay.count()) << "delays grow until the cap";
+    }
+    // The next start waits at least the delay, and not absurdly longer.
+    auto gap = starts[i + 1].at - exits[i].at;
+    EXPECT_GE(gap, scheduled[i].delay) << "restart " << i;
+    EXPECT_LT(gap, scheduled[i].delay + 3s) << "restart " << i;
+  }
+}
+
+TEST(SupervisorRestart, ASteadyRunStartsTheBackoffOver) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  // The third run lasts 700 ms (steady, > steadyRunMs); all others fail at once.
+  std::string script = writeScript(dir, "steady.sh",
+                                   "echo run >> \"$0.runs\"\n"
+                                   "[ $(wc -l < \"$0.runs\") -eq 3 ] && sleep 0.7\n"
+                                   "exit 1");
+  auto spec = testSpec("steady", dir, {script});
+  spec.restart.policy = RestartPolicy::Always;
+  spec.restart.backoffInitialMs = 50;
+  spec.restart.backoffMaxMs = 5000;
+  spec.restart.steadyRunMs = 400;
+  spec.restart.crashLoopFailures = 5;
+  ASSERT_TRUE(supervisor.start(spec));
+  ASSERT_TRUE(recorder.waitFor(Kind::Failed, "steady", 1, 20s));
+  auto delays = recorder.events(Kind::RestartScheduled, "steady");
+  ASSERT_EQ(delays.size(), 4u);
+  EXPECT_LE(delays[0].delay.count(), 60);
+  EXPECT_GE(delays[1].delay.count(), 80);
+  EXPECT_LE(delays[2].delay.count(), 60) << "after the steady run the backoff is back at its start";
+  EXPECT_GE(delays[3].delay.count(), 80);
+}
+
+TEST(SupervisorRestart, CrashLoopMarksTheInstanceFailedAndStopsRetrying) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  auto spec = testSpec("looper", dir, {"/bin/sh", "-c", "exit 2"});
+  spec.restart.policy = RestartPolicy::Always;
+  spec.restart.backoffInitialMs = 20;
+  spec.restart.backoffMaxMs = 40;
+  spec.restart.crashLoopFailures = 4;
+  spec.restart.crashLoopWindowSeconds = 60;
+  ASSERT_TRUE(supervisor.start(spec));
+  auto failed = recorder.waitFor(Kind::Failed, "looper");
+  ASSERT_TRUE(failed);
+  EXPECT_TRUE(failed->crashLoop);
+  EXPECT_NE(failed->message.find("crash loop: 4 failures"), std::string::npos) << failed->message;
+  EXPECT_EQ(recorder.count(Kind::Started, "looper"), 4);
+  auto status = supervisor.status("looper");
+  EXPECT_EQ(status->state, InstanceState::Failed);
+  EXPECT_EQ(status->pid, 0);
+  EXPECT_NE(status->lastError.find("crash loop"), std::string::npos);
+  // Many times the largest backoff passes without another start.
+  EXPECT_FALSE(recorder.waitFor(Kind::Started, "looper", 5, 400ms));
+}
+
+TEST(SupervisorRestart, FailuresOutsideTheWindowAreNotACrashLoop) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  // Each run lasts ~0.6 s, so a 1 s window never holds 3 failures.
+  auto spec = testSpec("slowfail", dir, {"/bin/sh", "-c", "sleep 0.6; exit 1"});
+  spec.restart.policy = RestartPolicy::OnFailure;
+  spec.restart.backoffInitialMs = 20;
+  spec.restart.backoffMaxMs = 40;
+  spec.restart.crashLoopFailures = 3;
+  spec.restart.crashLoopWindowSeconds = 1;
+  ASSERT_TRUE(supervisor.start(spec));
+  ASSERT_TRUE(recorder.waitFor(Kind::Started, "slowfail", 5, 20s));
+  EXPECT_EQ(recorder.count(Kind::Failed, "slowfail"), 0);
+}
+
+TEST(SupervisorRestart, PoliciesDecideWhatACleanExitMeans) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  auto onFailure = testSpec("onfailure", dir, {"/bin/sh", "-c", "exit 0"});
+  onFailure.restart.policy = RestartPolicy::OnFailure;
+  auto always = testSpec("always", dir, {"/bin/sh", "-c", "exit 0"});
+  always.restart.policy = RestartPolicy::Always;
+  always.restart.crashLoopFailures = 3;
+  auto never = testSpec("never", dir, {"/bin/sh", "-c", "exit 0"});
+  ASSERT_TRUE(supervisor.start(onFailure));
+  ASSERT_TRUE(supervisor.start(always));
+  ASSERT_TRUE(supervisor.start(never));
+
+  ASSERT_TRUE(recorder.waitFor(Kind::Completed, "onfailure"));
+  ASSERT_TRUE(recorder.waitFor(Kind::Completed, "never"));
+  ASSERT_TRUE(recorder.waitFor(Kind::Failed, "always"));
+  EXPECT_EQ(recorder.count(Kind::Started, "onfailure"), 1);
+  EXPECT_EQ(recorder.count(Kind::Started, "never"), 1);
+  EXPECT_EQ(recorder.count(Kind::Started, "always"), 3) << "always restarts clean exits too";
+  EXPECT_EQ(supervisor.status("onfailure")->state, InstanceState::Completed);
+}
+
+TEST(SupervisorRestart, StopDuringBackoffCancelsTheRestart) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  auto spec = testSpec("waiting", dir, {"/bin/sh", "-c", "exit 1"});
+  spec.restart.policy = RestartPolicy::OnFailure;
+  spec.restart.backoffInitialMs = 2000;
+  spec.restart.backoffMaxMs = 2000;
+  ASSERT_TRUE(supervisor.start(spec));
+  ASSERT_TRUE(recorder.waitFor(Kind::RestartScheduled, "waiting"));
+  EXPECT_EQ(supervisor.status("waiting")->state, InstanceState::BackingOff);
+  auto stopAt = std::chrono::steady_clock::now();
+  ASSERT_TRUE(supervisor.stop("waiting"));
+  auto stopped = recorder.waitFor(Kind::Stopped, "waiting");
+  ASSERT_TRUE(stopped);
+  EXPECT_LT(stopped->at - stopAt, 1s);
+  EXPECT_FALSE(recorder.waitFor(Kind::Started, "waiting", 2, 2500ms)) << "the scheduled restart was cancelled";
+}
+
+}  // namespace
+}  // namespace sm::supervisor

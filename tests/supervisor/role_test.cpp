@@ -1,0 +1,236 @@
+// The role file (format, atomic write, lease), the services/ library that reads it, and role
+// changes reaching the demo service through a signal and through an exec hook.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "manager/supervisor/supervisor.hpp"
+#include "services/role.hpp"
+#include "services/sm_role.h"
+#include "tests/supervisor/test_support.hpp"
+
+namespace sm::supervisor {
+namespace {
+
+using namespace testing;
+using Kind = InstanceEvent::Kind;
+
+RoleState masterFor(std::chrono::milliseconds lease, std::int64_t epoch) {
+  RoleState role;
+  role.role = Role::Master;
+  role.epoch = epoch;
+  role.leaseUntilMonoNs = monotonicNowNs() + static_cast<std::uint64_t>(std::chrono::nanoseconds(lease).count());
+  role.masterPeer = {{"physical", "phys-1"}, {"host", "host-a"}, {"ports", {{"http", 8080}}}};
+  return role;
+}
+
+// Asks the demo service for its role; empty until it answers.
+nlohmann::json demoRole(int port) {
+  std::string answer = askLoopback(port, "ROLE\n");
+  return nlohmann::json::parse(answer, nullptr, false);
+}
+
+TEST(RoleFile, IsOneAtomicJsonLineThatTheServicesLibraryReads) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  ASSERT_TRUE(supervisor.start(testSpec("holder", dir, {"/bin/sleep", "1000"})));
+  std::string path = supervisor.status("holder")->roleFile;
+  auto initial = services::readRoleFile(path);
+  ASSERT_TRUE(initial) << "written before the process starts";
+  EXPECT_EQ(initial->role, services::Role::Unknown);
+
+  auto role = masterFor(10s, 7);
+  ASSERT_TRUE(supervisor.setRole("holder", role));
+  std::string text = readFile(path);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.find('\n'), text.size() - 1) << "exactly one line";
+  auto json = nlohmann::json::parse(text);
+  EXPECT_EQ(json["role"], "master");
+  EXPECT_EQ(json["epoch"], 7);
+  EXPECT_EQ(json["leaseUntilMonoNs"].get<std::uint64_t>(), role.leaseUntilMonoNs);
+  EXPECT_EQ(json["masterPeer"]["host"], "host-a");
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp")) << "the temp file was renamed into place";
+
+  auto read = services::readRoleFile(path);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->role, services::Role::Master);
+  EXPECT_EQ(read->epoch, 7);
+  EXPECT_TRUE(services::isMasterNow(*read));
+  EXPECT_EQ(nlohmann::json::parse(read->masterPeerJson), role.masterPeer);
+  EXPECT_EQ(services::effectiveRole(*read, role.leaseUntilMonoNs), services::Role::Unknown)
+      << "at the lease deadline a master is no longer master";
+
+  sm_role_info info{};
+  ASSERT_EQ(sm_role_read(path.c_str(), &info), SM_ROLE_OK);
+  EXPECT_EQ(info.role, SM_ROLE_MASTER);
+  EXPECT_EQ(info.epoch, 7);
+  EXPECT_EQ(sm_role_is_master_now(&info), 1);
+  EXPECT_EQ(sm_role_effective(&info, info.lease_until_mono_ns + 1), SM_ROLE_UNKNOWN);
+  EXPECT_STREQ(sm_role_name(SM_ROLE_SECONDARY), "secondary");
+}
+
+TEST(RoleFile, AnExpiredMasterLeaseIsNotMastership) {
+  TempDir dir;
+  Supervisor supervisor;
+  ASSERT_TRUE(supervisor.start(testSpec("lapsed", dir, {"/bin/sleep", "1000"})));
+  ASSERT_TRUE(supervisor.setRole("lapsed", masterFor(-1ms, 3)));
+  auto read = services::readRoleFile(supervisor.status("lapsed")->roleFile);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->role, services::Role::Master) << "the file says master...";
+  EXPECT_FALSE(services::isMasterNow(*read)) << "...but its lease has passed";
+  EXPECT_EQ(services::effectiveRole(*read), services::Role::Unknown);
+}
+
+TEST(RoleFile, AProcessExitResetsTheRoleToUnknown) {
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor(recorder.handler());
+  ASSERT_TRUE(supervisor.start(testSpec("fallen", dir, {"/bin/sleep", "1000"})));
+  auto started = recorder.waitFor(Kind::Started, "fallen");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(supervisor.setRole("fallen", masterFor(60s, 4)));
+  kill(started->pid, SIGKILL);
+  ASSERT_TRUE(recorder.waitFor(Kind::Exited, "fallen"));
+  auto read = services::readRoleFile(dir.file("fallen.role.json"));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->role, services::Role::Unknown) << "a dead process is nobody's master";
+}
+
+TEST(RoleParse, AcceptsValidLinesAndRefusesGarbage) {
+  std::string error;
+  auto parsed = services::parseRole(
+      R"( {"extra":[1,{"a":"}"}],"role":"secondary","epoch":12,"leaseUntilMonoNs":0,)"
+      R"("masterPeer":{"host":"h\"1","n":null}, "future":true} )",
+      &error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->role, services::Role::Secondary);
+  EXPECT_EQ(parsed->epoch, 12);
+  EXPECT_EQ(parsed->masterPeerJson, R"({"host":"h\"1","n":null})");
+  auto newer = services::parseRole(R"({"role":"observer"})");
+  ASSERT_TRUE(newer);
+  EXPECT_EQ(newer->role, services::Role::Unknown) << "an unknown role name is never master";
+
+  for (const char* bad : {"", "garbage", "{", R"({"epoch":1})", R"({"role":"master","epoch":1.5})",
+                          R"({"role":"master","leaseUntilMonoNs":-1})", R"({"role":"master"} trailing)",
+                          R"({"role":"master","masterPeer":"x"})", R"({"role":master})"}) {
+    EXPECT_FALSE(services::parseRole(bad)) << bad;
+    sm_role_info info{};
+    EXPECT_EQ(sm_role_parse(bad, std::strlen(bad), &info), SM_ROLE_ERR_PARSE) << bad;
+  }
+  sm_role_info info{};
+  EXPECT_EQ(sm_role_read("/nonexistent/role.json", &info), SM_ROLE_ERR_IO);
+}
+
+class DemoServiceRole : public ::testing::Test {
+ protected:
+  // The demo service with polling off (--poll-ms 0): it can learn of a change only by the notice.
+  ProcessSpec demoSpec(const std::string& id) {
+    auto spec = testSpec(id, dir_, {demoServicePath(), "--poll-ms", "0"});
+    spec.ports = {"http"};
+    return spec;
+  }
+  int startAndWaitForPort(const ProcessSpec& spec) {
+    EXPECT_TRUE(supervisor_.start(spec));
+    int port = supervisor_.status(spec.instanceId)->ports.at("http");
+    EXPECT_TRUE(waitFor([&] { return demoRole(port).is_object(); }, 5s)) << "the demo service answers on SM_PORT_HTTP";
+    return port;
+  }
+  // True when the service serves `role` and says it learned of it `via`.
+  bool serves(int port, const std::string& role, const std::string& via) {
+    return waitFor([&] {
+      auto json = demoRole(port);
+      return json.is_object() && json["role"] == role && json["lastChangeVia"] == via;
+    }, 5s);
+  }
+
+  TempDir dir_;
+  EventRecorder recorder_;
+  Supervisor supervisor_{recorder_.handler()};
+};
+
+TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheNoticeSignal) {
+  auto spec = demoSpec("signalled");
+  spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
+  spec.roleNotice.signal = SIGUSR1;
+  int port = startAndWaitForPort(spec);
+  EXPECT_EQ(demoRole(port)["role"], "unknown");
+
+  ASSERT_TRUE(supervisor_.setRole("signalled", masterFor(60s, 1)));
+  auto notice = recorder_.waitFor(Kind::RoleNoticeSent, "signalled");
+  ASSERT_TRUE(notice);
+  EXPECT_NE(notice->message.find("USR1"), std::string::npos) << notice->message;
+  ASSERT_TRUE(serves(port, "master", "signal"));
+  EXPECT_EQ(demoRole(port)["masterPeer"]["host"], "host-a");
+
+  RoleState secondary;
+  secondary.role = Role::Secondary;
+  secondary.epoch = 2;
+  ASSERT_TRUE(supervisor_.setRole("signalled", secondary));
+  ASSERT_TRUE(serves(port, "secondary", "signal"));
+  EXPECT_EQ(demoRole(port)["epoch"], 2);
+  ASSERT_TRUE(waitFor([&] {
+    std::string log = readFile(dir_.file("signalled.stdout.log"));
+    return log.find("role change: unknown -> master epoch=1 via=signal") != std::string::npos &&
+           log.find("role change: master -> secondary epoch=2 via=signal") != std::string::npos;
+  }, 5s)) << readFile(dir_.file("signalled.stdout.log"));
+}
+
+TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheExecHook) {
+  auto spec = demoSpec("hooked");
+  spec.roleNotice.kind = RoleNoticeSpec::Kind::Exec;
+  spec.roleNotice.execArgv = {demoServicePath(), "--notify"};
+  int port = startAndWaitForPort(spec);
+
+  ASSERT_TRUE(supervisor_.setRole("hooked", masterFor(60s, 5)));
+  auto notice = recorder_.waitFor(Kind::RoleNoticeSent, "hooked");
+  ASSERT_TRUE(notice);
+  EXPECT_NE(notice->message.find("master"), std::string::npos) << notice->message;
+  ASSERT_TRUE(serves(port, "master", "hook"));
+  EXPECT_EQ(demoRole(port)["epoch"], 5);
+  EXPECT_NE(readFile(dir_.file("hooked.stdout.log")).find("role change: unknown -> master epoch=5 via=hook"),
+            std::string::npos);
+}
+
+TEST_F(DemoServiceRole, ALeaseRenewalRewritesTheFileWithoutANotice) {
+  auto spec = demoSpec("renewed");
+  spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
+  startAndWaitForPort(spec);
+  ASSERT_TRUE(supervisor_.setRole("renewed", masterFor(10s, 1)));
+  ASSERT_EQ(recorder_.count(Kind::RoleNoticeSent, "renewed"), 1) << "a signal notice is sent within setRole";
+  auto renewal = masterFor(20s, 1);
+  ASSERT_TRUE(supervisor_.setRole("renewed", renewal));
+  EXPECT_EQ(recorder_.count(Kind::RoleNoticeSent, "renewed"), 1);
+  EXPECT_EQ(services::readRoleFile(dir_.file("renewed.role.json"))->leaseUntilMonoNs, renewal.leaseUntilMonoNs);
+}
+
+TEST_F(DemoServiceRole, StopsActingAsMasterWhenTheLeaseRunsOut) {
+  auto spec = demoSpec("lease");
+  spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
+  int port = startAndWaitForPort(spec);
+  ASSERT_TRUE(supervisor_.setRole("lease", masterFor(1500ms, 9)));
+  ASSERT_TRUE(serves(port, "master", "signal"));
+  // No renewal comes: the service drops mastership by itself, on its own monotonic clock.
+  ASSERT_TRUE(serves(port, "unknown", "lease-expired"));
+  auto json = demoRole(port);
+  EXPECT_EQ(json["fileRole"], "master");
+  EXPECT_EQ(json["leaseValid"], false);
+}
+
+TEST_F(DemoServiceRole, AHookThatHangsIsKilledAtItsTimeout) {
+  std::string hook = writeScript(dir_, "slow-hook.sh", "exec sleep 1000");
+  auto spec = testSpec("slowhook", dir_, {"/bin/sleep", "1000"});
+  spec.roleNotice.kind = RoleNoticeSpec::Kind::Exec;
+  spec.roleNotice.execArgv = {hook};
+  spec.roleNotice.execTimeoutMs = 200;
+  ASSERT_TRUE(supervisor_.start(spec));
+  ASSERT_TRUE(supervisor_.setRole("slowhook", masterFor(60s, 1)));
+  auto failed = recorder_.waitFor(Kind::RoleNoticeFailed, "slowhook");
+  ASSERT_TRUE(failed);
+  EXPECT_NE(failed->message.find("timed out"), std::string::npos) << failed->message;
+}
+
+}  // namespace
+}  // namespace sm::supervisor

@@ -1,0 +1,44 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "manager/zk/session.hpp"
+#include "manager/zkserver/local_zookeeper.hpp"
+
+namespace sm::test {
+
+// One real standalone server for the whole test binary (a JVM start costs about a second of CPU),
+// with a fresh root znode per test so that tests do not see each other's nodes.
+class ZooKeeperTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  static zkserver::LocalZooKeeper& server();
+  static std::string hosts();
+  // A new session to the shared server, connected.
+  std::shared_ptr<zk::Session> connect(std::chrono::milliseconds sessionTimeout =
+                                           std::chrono::milliseconds(4000));
+  // The znode under which this test works, created before the test body runs.
+  const std::string& root() const { return root_; }
+  std::string path(const std::string& relative) const { return root_ + "/" + relative; }
+
+  std::shared_ptr<zk::Session> session_;  // an admin session for the test's own reads
+
+ private:
+  static std::unique_ptr<zkserver::LocalZooKeeper> server_;
+  std::string root_;
+};
+
+// Ends a session from outside, as Curator's KillSession does: a second handle attaches to the same
+// session (id and password) and closes it, so the server expires it at once. The session's owner
+// learns of it when it next talks to the server.
+void expireSession(const std::string& hosts, const zk::SessionCredentials& credentials);
+
+}  // namespace sm::test
