@@ -1,5 +1,6 @@
 #include "manager/zkserver/local_zookeeper.hpp"
 
+#include <functional>
 #include <stdexcept>
 #include <thread>
 
@@ -21,21 +22,34 @@ void removeFolder(const std::filesystem::path& dir, const LocalZooKeeperOptions&
   std::filesystem::remove_all(dir, ignored);
 }
 
+// Runs `attempt` (which returns the reason it failed, or "" once serving) in a fresh folder each
+// time; a failed attempt's folder is removed.
+void startWithRetries(const char* what, std::filesystem::path& dir,
+                      const LocalZooKeeperOptions& options, const char* stem,
+                      const std::function<std::string()>& attempt) {
+  std::string errors;
+  for (int i = 0; i < kStartAttempts; ++i) {
+    dir = makeServerDir(options, stem);
+    auto error = attempt();
+    if (error.empty()) return;
+    errors += error + "\n";
+    removeFolder(dir, options);
+  }
+  throw std::runtime_error(fmt::format("cannot start {}:\n{}", what, errors));
+}
+
 }  // namespace
 
 LocalZooKeeper::LocalZooKeeper(LocalZooKeeperOptions options) : options_(std::move(options)) {
-  std::string errors;
-  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
-    dir_ = makeServerDir(options_, "zk");
+  startWithRetries("a local ZooKeeper server", dir_, options_, "zk", [&] {
     PeerAddress self{1, freeLoopbackPort(), 0, 0};
     server_ = std::make_unique<LocalServer>(dir_, self, std::vector<PeerAddress>{}, options_);
     server_->start();
-    if (server_->waitServing(options_.startTimeout)) return;
-    errors += server_->lastError() + "\n";
+    if (server_->waitServing(options_.startTimeout)) return std::string();
+    auto error = server_->lastError();
     server_.reset();
-    removeFolder(dir_, options_);
-  }
-  throw std::runtime_error("cannot start a local ZooKeeper server:\n" + errors);
+    return error;
+  });
 }
 
 LocalZooKeeper::~LocalZooKeeper() {
@@ -54,9 +68,7 @@ void LocalZooKeeper::restart() {
 }
 
 LocalEnsemble::LocalEnsemble(size_t size, LocalZooKeeperOptions options) : options_(std::move(options)) {
-  std::string errors;
-  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
-    dir_ = makeServerDir(options_, "ensemble");
+  startWithRetries("a local ZooKeeper ensemble", dir_, options_, "ensemble", [&] {
     std::vector<PeerAddress> peers;
     for (size_t i = 0; i < size; ++i) {
       peers.push_back({static_cast<int>(i + 1), freeLoopbackPort(), freeLoopbackPort(),
@@ -67,19 +79,15 @@ LocalEnsemble::LocalEnsemble(size_t size, LocalZooKeeperOptions options) : optio
                                                        peer, peers, options_));
     }
     for (auto& server : servers_) server->start();
-    bool serving = true;
     for (auto& server : servers_) {
       if (!server->waitServing(options_.startTimeout)) {
-        errors += server->lastError() + "\n";
-        serving = false;
-        break;
+        auto error = server->lastError();
+        servers_.clear();
+        return error;
       }
     }
-    if (serving) return;
-    servers_.clear();
-    removeFolder(dir_, options_);
-  }
-  throw std::runtime_error("cannot start a local ZooKeeper ensemble:\n" + errors);
+    return std::string();
+  });
 }
 
 LocalEnsemble::~LocalEnsemble() {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/wait_for.hpp"
+
 namespace sm::test {
 
 std::unique_ptr<zkserver::LocalZooKeeper> ZooKeeperTest::server_;
@@ -45,13 +47,25 @@ void ZooKeeperTest::TearDown() {
   session_.reset();
 }
 
-void expireSession(const std::string& hosts, const zk::SessionCredentials& credentials) {
-  zk::SessionOptions options;
-  options.hosts = hosts;
-  options.attach = credentials;
-  options.connectTimeout = std::chrono::milliseconds(10000);
-  auto twin = zk::Session::connect(options);
-  twin->close();
+bool expireSession(const std::string& hosts, zk::Session& victim, std::chrono::milliseconds timeout) {
+  const auto credentials = victim.credentials();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    zk::SessionOptions options;
+    options.hosts = hosts;
+    options.attach = credentials;
+    options.connectTimeout = std::chrono::milliseconds(5000);
+    try {
+      zk::Session::connect(options)->close();
+    } catch (const zk::ZkError& e) {
+      if (e.code() != zk::Code::SessionExpired) throw;  // already gone: the victim will hear of it
+    }
+    if (waitFor([&] { return victim.state() == zk::SessionState::Expired; },
+                std::chrono::milliseconds(2000))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace sm::test

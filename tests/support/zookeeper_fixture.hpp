@@ -37,8 +37,10 @@ class ZooKeeperTest : public ::testing::Test {
 };
 
 // Ends a session from outside, as Curator's KillSession does: a second handle attaches to the same
-// session (id and password) and closes it, so the server expires it at once. The session's owner
-// learns of it when it next talks to the server.
-void expireSession(const std::string& hosts, const zk::SessionCredentials& credentials);
+// session (id and password) and closes it, so the server expires it at once. The victim may
+// reconnect in between and take its session back (then the close never reaches the server), so the
+// kill is repeated until the victim has seen its expiry; false if it never did within the timeout.
+bool expireSession(const std::string& hosts, zk::Session& victim,
+                   std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
 
 }  // namespace sm::test

@@ -124,7 +124,7 @@ TEST_F(ElectionTest, SessionExpiryOfTheMasterElectsTheNextAndTellsTheOldOne) {
   auto b = candidate("b");
   ASSERT_TRUE(waitFor([&] { return b->follows() == name(*a); }));
 
-  sm::test::expireSession(hosts(), a->session->credentials());
+  ASSERT_TRUE(sm::test::expireSession(hosts(), *a->session));
   ASSERT_TRUE(waitFor([&] { return b->masterCalls == 1; }, 15s));
   EXPECT_GT(b->masterEpoch.load(), a->masterEpoch.load());
   ASSERT_TRUE(waitFor([&] { return a->lost == 1; }, 15s));

@@ -12,18 +12,24 @@ namespace {
 using namespace std::chrono_literals;
 using namespace sm::zk;
 
-class GhostNodeTest : public sm::test::ZooKeeperTest {};
+class GhostNodeTest : public sm::test::ZooKeeperTest {
+ protected:
+  // A session that talks through the proxy first and, once the proxy cuts it, to the server.
+  std::shared_ptr<Session> connectThrough(const sm::test::ReplyDroppingProxy& proxy) {
+    setDeterministicConnectOrder(true);
+    SessionOptions options;
+    options.hosts = "127.0.0.1:" + std::to_string(proxy.port()) + "," + hosts();
+    options.sessionTimeout = 10s;
+    auto session = Session::connect(options);
+    setDeterministicConnectOrder(false);
+    EXPECT_EQ(session->connectedHost(), "127.0.0.1:" + std::to_string(proxy.port()));
+    return session;
+  }
+};
 
 TEST_F(GhostNodeTest, ACreateWhoseAnswerIsLostFindsItsOwnNodeInsteadOfMakingAnother) {
   sm::test::ReplyDroppingProxy proxy(server().port());
-  setDeterministicConnectOrder(true);
-  SessionOptions options;
-  // Through the proxy first; after the cut, straight to the server.
-  options.hosts = "127.0.0.1:" + std::to_string(proxy.port()) + "," + hosts();
-  options.sessionTimeout = 10s;
-  auto session = Session::connect(options);
-  setDeterministicConnectOrder(false);
-  ASSERT_EQ(session->connectedHost(), "127.0.0.1:" + std::to_string(proxy.port()));
+  auto session = connectThrough(proxy);
 
   const std::string dir = path("lock");
   session_->create(dir, "");
@@ -44,12 +50,7 @@ TEST_F(GhostNodeTest, ACreateWhoseAnswerIsLostFindsItsOwnNodeInsteadOfMakingAnot
 
 TEST_F(GhostNodeTest, ALockAcquiredAcrossALostAnswerIsHeldOnce) {
   sm::test::ReplyDroppingProxy proxy(server().port());
-  setDeterministicConnectOrder(true);
-  SessionOptions options;
-  options.hosts = "127.0.0.1:" + std::to_string(proxy.port()) + "," + hosts();
-  options.sessionTimeout = 10s;
-  auto session = Session::connect(options);
-  setDeterministicConnectOrder(false);
+  auto session = connectThrough(proxy);
 
   const std::string dir = path("lock");
   session_->create(dir, "");

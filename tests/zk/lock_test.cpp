@@ -110,7 +110,7 @@ TEST_F(LockTest, ExpiringTheHoldersSessionHandsTheLockOnAndTellsTheOldHolder) {
   std::thread t([&] { EXPECT_TRUE(waiter.acquire(30s)); });
   ASSERT_TRUE(waitFor([&] { return session_->children(dir_)->size() == 2; }));
 
-  sm::test::expireSession(hosts(), holderSession->credentials());
+  ASSERT_TRUE(sm::test::expireSession(hosts(), *holderSession));
   t.join();
   EXPECT_TRUE(waiter.held());
   EXPECT_TRUE(waiter.verifyHeld());

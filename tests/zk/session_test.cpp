@@ -172,6 +172,23 @@ TEST_F(SessionTest, WatchOnAMissingNodeFromGetIsNotLeftArmed) {
   EXPECT_EQ(fired, 0);
 }
 
+TEST_F(SessionTest, TheLastOwnerMayDropTheSessionFromItsOwnCallback) {
+  auto owner = connect();
+  owner->create(path("x"), "");
+  std::atomic<bool> done{false};
+  std::shared_ptr<Session> last = owner;
+  owner->get(path("x"), [&last, &done](const WatchEvent&) {
+    last.reset();  // destroys the session on its own dispatcher thread
+    done = true;
+  });
+  const auto id = owner->id();
+  owner.reset();
+  session_->set(path("x"), "1");
+  ASSERT_TRUE(waitFor([&] { return done.load(); }));
+  EXPECT_NE(id, session_->id());
+  EXPECT_TRUE(waitFor([&] { return session_->exists(path("x")).has_value(); }));
+}
+
 TEST_F(SessionTest, MultiIsAllOrNothing) {
   session_->create(path("m"), "0");
   auto results = session_->multi({Op::create(path("m1"), "a"),
@@ -283,7 +300,7 @@ TEST_F(SessionTest, ExpiryIsReportedAndReopenGivesANewSession) {
   std::atomic<int> watchFired{0};
   victim->exists(path("never"), [&](const WatchEvent&) { ++watchFired; });
 
-  sm::test::expireSession(hosts(), victim->credentials());
+  ASSERT_TRUE(sm::test::expireSession(hosts(), *victim));
   ASSERT_TRUE(waitFor([&] { return victim->state() == SessionState::Expired; }, 15s));
   EXPECT_FALSE(victim->usable());
   EXPECT_TRUE(waitFor([&] {
