@@ -84,9 +84,13 @@ sm_role_t toC(Role role) {
   return SM_ROLE_UNKNOWN;
 }
 
+Role fromC(sm_role_t role) {
+  return role == SM_ROLE_MASTER ? Role::Master : role == SM_ROLE_SECONDARY ? Role::Secondary : Role::Unknown;
+}
+
 RoleInfo fromC(const sm_role_info& info) {
   RoleInfo result;
-  result.role = info.role == SM_ROLE_MASTER ? Role::Master : info.role == SM_ROLE_SECONDARY ? Role::Secondary : Role::Unknown;
+  result.role = fromC(info.role);
   result.epoch = info.epoch;
   result.leaseUntilMonoNs = info.lease_until_mono_ns;
   return result;
@@ -132,8 +136,6 @@ int sm_role_is_master_now(const sm_role_info* info) {
   return sm_role_effective(info, sm_monotonic_now_ns()) == SM_ROLE_MASTER ? 1 : 0;
 }
 
-const char* sm_role_name(sm_role_t role) {
-  return role == SM_ROLE_MASTER ? "master" : role == SM_ROLE_SECONDARY ? "secondary" : "unknown";
-}
+const char* sm_role_name(sm_role_t role) { return sm::services::roleName(fromC(role)); }
 
 }  // extern "C"

@@ -114,6 +114,12 @@ int main(int argc, char** argv) {
     out["benchmark"] = "supervisor_exit_latency";
     out["machine"] = sm::bench::machineDescription();
     out["time"] = sm::bench::utcNow();
+    // The machine is shared: a busy one shows in the p99s, so say how busy it was.
+    if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
+      double oneMinute = 0;
+      loadavg >> oneMinute;
+      out["loadAverage1m"] = oneMinute;
+    }
     out["runs"] = o.runs;
     out["samplesPerRun"] = o.samples;
     fmt::print("Supervisor exit notification ({} runs x {} samples; medians of per-run percentiles)\n", o.runs,

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "manager/ctl/table.hpp"
 #include "manager/zk/path.hpp"
 
 namespace sm::ctl {
@@ -25,22 +26,10 @@ std::optional<TreeNode> readNode(zk::Session& session, const std::string& path, 
   return result;
 }
 
-// Data is shown on one line: control characters are escaped, long values cut.
+// Data is shown on one line: control characters are escaped, long values cut with a note of their size.
 std::string showData(const std::string& data, size_t maxChars) {
-  std::string shown;
-  for (unsigned char c : data) {
-    if (shown.size() >= maxChars) break;
-    if (c == '\n') {
-      shown += "\\n";
-    } else if (c < 0x20 || c == 0x7f) {
-      shown += fmt::format("\\x{:02x}", c);
-    } else {
-      shown += static_cast<char>(c);
-    }
-  }
-  if (shown.size() >= maxChars && data.size() > maxChars) {
-    shown += fmt::format("... ({} bytes)", data.size());
-  }
+  auto shown = oneLine(data, maxChars);
+  if (data.size() > maxChars && shown.ends_with("...")) shown += fmt::format(" ({} bytes)", data.size());
   return shown;
 }
 

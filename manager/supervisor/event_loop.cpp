@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 namespace sm::supervisor {
@@ -54,6 +55,7 @@ bool EventLoop::post(Task task) {
 }
 
 void EventLoop::stop() {
+  if (inLoopThread()) throw std::logic_error("EventLoop::stop() from its own thread would join itself");
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;

@@ -7,8 +7,13 @@
 namespace sm::supervisor {
 
 std::string ExitStatus::describe() const {
-  if (signaled) return fmt::format("killed by signal {} ({})", signal, sigabbrev_np(signal) ? sigabbrev_np(signal) : "?");
+  if (signaled) return fmt::format("killed by signal {} ({})", signal, signalName(signal));
   return fmt::format("exited with code {}", code);
+}
+
+const char* signalName(int signal) {
+  const char* name = sigabbrev_np(signal);
+  return name != nullptr ? name : "?";
 }
 
 ExitStatus ExitStatus::fromWaitStatus(int status) {

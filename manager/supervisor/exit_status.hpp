@@ -16,4 +16,7 @@ struct ExitStatus {
   static ExitStatus fromWaitStatus(int status);
 };
 
+// "TERM", "KILL", ... or "?".
+const char* signalName(int signal);
+
 }  // namespace sm::supervisor

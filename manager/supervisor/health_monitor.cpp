@@ -21,6 +21,7 @@ HealthMonitor::HealthMonitor(EventLoop& loop, OrphanGuard& guard, HealthSpec spe
 }
 
 HealthMonitor::~HealthMonitor() {
+  *alive_ = false;
   if (timer_ != 0) loop_.cancelTimer(timer_);
 }
 
@@ -50,7 +51,9 @@ void HealthMonitor::onResult(bool ok, const std::string& detail) {
     consecutiveFailures_ = 0;
     if (!ready_) {
       ready_ = true;
+      auto alive = alive_;
       if (callbacks_.onReady) callbacks_.onReady();
+      if (!*alive) return;
     }
   } else {
     ++consecutiveFailures_;

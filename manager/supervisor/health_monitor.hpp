@@ -48,6 +48,8 @@ class HealthMonitor {
   std::unique_ptr<TimedCommand> execProbe_;
   int consecutiveFailures_ = 0;
   bool ready_ = false;
+  // Cleared by the destructor: onReady may lead (through the event handler) to this monitor's end.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace sm::supervisor

@@ -77,6 +77,7 @@ void Instance::start() {
     auto failed = event(InstanceEvent::Kind::StartFailed);
     failed.message = error;
     emit(std::move(failed));
+    if (state_ == InstanceState::Stopped) return;  // the handler stopped it
     enterFinalState(InstanceState::Failed, InstanceEvent::Kind::Failed, error, false);
     return;
   }
@@ -89,6 +90,12 @@ void Instance::launch() {
   auto executable = resolveExecutable(spec_.argv.front(), searchPathOf(environment_), spec_.workingDir);
   if (executable.path.empty()) {
     onStartFailure(executable.error);
+    return;
+  }
+  // Checked here because a failing chdir in the child would be reported with errno alone.
+  std::error_code ec;
+  if (!spec_.workingDir.empty() && !std::filesystem::is_directory(spec_.workingDir, ec)) {
+    onStartFailure(fmt::format("working dir {}: {}", spec_.workingDir, ec ? ec.message() : "not a directory"));
     return;
   }
   int out = stdout_->openPipe();
@@ -244,8 +251,8 @@ void Instance::terminate() {
   killTimer_ = loop_.addTimer(std::chrono::milliseconds(spec_.stop.timeoutMs), [this] {
     killTimer_ = 0;
     if (!process_) return;
-    spdlog::warn("instance {} pid={} still running {} ms after signal {}: SIGKILL to its group", spec_.instanceId,
-                 process_->pid(), spec_.stop.timeoutMs, spec_.stop.signal);
+    spdlog::warn("instance {} pid={} still running {} ms after SIG{}: SIGKILL to its group", spec_.instanceId,
+                 process_->pid(), spec_.stop.timeoutMs, signalName(spec_.stop.signal));
     process_->signalGroup(SIGKILL);
   });
 }

@@ -1,7 +1,5 @@
 #include "manager/supervisor/role_notifier.hpp"
 
-#include <string.h>
-
 #include <fmt/format.h>
 
 namespace sm::supervisor {
@@ -22,7 +20,7 @@ void RoleNotifier::notify(const WatchedProcess& process, Role role) {
       return;
     case RoleNoticeSpec::Kind::Signal:
       if (process.signalProcess(spec_.signal)) {
-        report_(true, fmt::format("signal {} sent to pid {}", sigabbrev_np(spec_.signal) ? sigabbrev_np(spec_.signal) : "?", process.pid()));
+        report_(true, fmt::format("signal {} sent to pid {}", signalName(spec_.signal), process.pid()));
       } else {
         report_(false, fmt::format("cannot signal pid {}", process.pid()));
       }

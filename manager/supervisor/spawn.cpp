@@ -10,8 +10,6 @@
 
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <cerrno>
@@ -20,8 +18,9 @@
 #include <system_error>
 
 // Boost.Process does the fork/exec and reports exec errors back through its CLOEXEC pipe. What it
-// lacks is added by ChildSetup (its on_exec_setup extension point), all async-signal-safe:
-// setpgid, PR_SET_PDEATHSIG, stdio, working dir, signal state, and closing inherited fds. It has no
+// lacks is added by ChildSetup (its on_setup/on_exec_setup extension points), all async-signal-safe
+// in the child: setpgid, PR_SET_PDEATHSIG, stdio, working dir, signal state, closing inherited fds;
+// and the environment, because bp::environment is buggy in 1.74 (see on_setup). It has no
 // pidfd support, so the pidfd is opened right after the fork: that is race-free because the child
 // stays a zombie (its pid reserved) until we reap it, and nobody else waits for our children.
 namespace sm::supervisor {
@@ -36,6 +35,14 @@ struct ChildSetup : bp::extend::handler {
   int stdoutFd;
   int stderrFd;
   const char* workingDir;  // nullptr: inherit
+  char** environment;      // NULL-terminated "NAME=value"
+
+  // In the parent, before the fork. Our own envp rather than bp::environment, whose find() in
+  // Boost 1.74 reads past the end of shorter entries (AddressSanitizer: heap-buffer-overflow).
+  template <class Executor>
+  void on_setup(Executor& exec) const {
+    exec.env = environment;
+  }
 
   template <class Executor>
   [[noreturn]] void fail(Executor& exec, const char* what) const {
@@ -106,17 +113,15 @@ SpawnResult spawnProcess(const SpawnRequest& request) {
   setup.stderrFd = request.stderrFd >= 0 ? request.stderrFd : devNull.fd();
   setup.workingDir = request.workingDir.empty() ? nullptr : request.workingDir.c_str();
 
-  bp::environment environment;
-  for (const auto& entry : request.environment) {
-    auto eq = entry.find('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    environment[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  std::vector<char*> environment;
+  for (const auto& entry : request.environment) environment.push_back(const_cast<char*>(entry.c_str()));
+  environment.push_back(nullptr);
+  setup.environment = environment.data();
   std::vector<std::string> args;
   if (request.argv.size() > 1) args.assign(request.argv.begin() + 1, request.argv.end());
 
   std::error_code ec;
-  bp::child child(bp::exe = request.executable, bp::args = args, bp::env = environment, setup, ec);
+  bp::child child(bp::exe = request.executable, bp::args = args, setup, ec);
   if (ec || !child.valid()) {
     result.error = fmt::format("cannot start {}: {}", request.executable, ec ? ec.message() : "unknown error");
     return result;

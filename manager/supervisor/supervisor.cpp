@@ -37,8 +37,9 @@ void Supervisor::watchGuard() {
 bool Supervisor::start(ProcessSpec spec, std::string* error) {
   std::string refusal;
   bool accepted = loop_.call([&] {
-    if (spec.instanceId.empty()) {
-      refusal = "instanceId is empty";
+    // The id names files in the log dir.
+    if (spec.instanceId.empty() || spec.instanceId.find('/') != std::string::npos || spec.instanceId[0] == '.') {
+      refusal = "instanceId \"" + spec.instanceId + "\" is empty, contains '/' or starts with '.'";
       return false;
     }
     if (instances_.count(spec.instanceId) != 0) {

@@ -35,7 +35,8 @@ class Supervisor {
   Supervisor& operator=(const Supervisor&) = delete;
 
   // Accepts the instance and starts it at once; what happens next arrives as events. Returns false
-  // with `error` set when the spec is refused (empty or duplicate instanceId).
+  // with `error` set when the spec is refused (instanceId empty, duplicate, with '/' or
+  // starting with '.').
   bool start(ProcessSpec spec, std::string* error = nullptr);
   // Stops the instance (whatever its state) and forgets it after its Stopped event. False if unknown.
   bool stop(const std::string& instanceId);
@@ -56,7 +57,7 @@ class Supervisor {
 
   EventHandler handler_;
   EventLoop loop_;
-  // Created on the event thread; both below are only touched there.
+  // Everything below is touched only on the event thread (the guard is also forked from there).
   std::unique_ptr<OrphanGuard> guard_;
   EventLoop::WatchId guardWatch_ = 0;
   PortAllocator ports_;

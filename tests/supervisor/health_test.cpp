@@ -14,6 +14,8 @@ namespace {
 using namespace testing;
 using Kind = InstanceEvent::Kind;
 
+class SupervisorHealth : public SupervisedTest {};
+
 ProcessSpec probedSpec(const std::string& id, const TempDir& dir, std::vector<std::string> argv) {
   auto spec = testSpec(id, dir, std::move(argv));
   spec.restart.policy = RestartPolicy::OnFailure;
@@ -23,10 +25,7 @@ ProcessSpec probedSpec(const std::string& id, const TempDir& dir, std::vector<st
   return spec;
 }
 
-TEST(SupervisorHealth, ExecProbeDecidesReadinessAndRestartsWhenUnhealthy) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorHealth, ExecProbeDecidesReadinessAndRestartsWhenUnhealthy) {
   // The probe sees the instance's environment.
   std::string probe = writeScript(dir, "probe.sh", "test -f \"" + dir.path() + "/$SM_PHYSICAL_ID.healthy\"");
   auto spec = probedSpec("probed", dir, {"/bin/sleep", "1000"});
@@ -57,10 +56,7 @@ TEST(SupervisorHealth, ExecProbeDecidesReadinessAndRestartsWhenUnhealthy) {
   ASSERT_TRUE(recorder.waitFor(Kind::Ready, "probed", 2));
 }
 
-TEST(SupervisorHealth, TcpProbeOnANamedPort) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorHealth, TcpProbeOnANamedPort) {
   auto listening = probedSpec("listening", dir, {demoServicePath()});
   listening.ports = {"http"};
   listening.health.kind = HealthSpec::Kind::Tcp;
@@ -82,10 +78,7 @@ TEST(SupervisorHealth, TcpProbeOnANamedPort) {
   EXPECT_EQ(recorder.count(Kind::Unhealthy, "listening"), 0);
 }
 
-TEST(SupervisorHealth, AProbeThatHangsTimesOutAndUnderPolicyNeverTheInstanceFails) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorHealth, AProbeThatHangsTimesOutAndUnderPolicyNeverTheInstanceFails) {
   std::string probe = writeScript(dir, "hang.sh", "echo $$ >> \"$0.pids\"\nexec sleep 1000");
   auto spec = probedSpec("hung", dir, {"/bin/sleep", "1000"});
   spec.restart.policy = RestartPolicy::Never;

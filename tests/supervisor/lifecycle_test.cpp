@@ -18,10 +18,9 @@ namespace {
 using namespace testing;
 using Kind = InstanceEvent::Kind;
 
-TEST(SupervisorLifecycle, StartsAndStopsARealProcess) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+class SupervisorLifecycle : public SupervisedTest {};
+
+TEST_F(SupervisorLifecycle, StartsAndStopsARealProcess) {
   ASSERT_TRUE(supervisor.start(testSpec("sleeper", dir, {"/bin/sleep", "1000"})));
 
   auto started = recorder.waitFor(Kind::Started, "sleeper");
@@ -47,10 +46,7 @@ TEST(SupervisorLifecycle, StartsAndStopsARealProcess) {
   ASSERT_TRUE(recorder.waitFor(Kind::Started, "sleeper", 2));
 }
 
-TEST(SupervisorLifecycle, ExitIsReportedAtOnceWithItsStatus) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorLifecycle, ExitIsReportedAtOnceWithItsStatus) {
   ASSERT_TRUE(supervisor.start(testSpec("victim", dir, {"/bin/sleep", "1000"})));
   auto started = recorder.waitFor(Kind::Started, "victim");
   ASSERT_TRUE(started);
@@ -76,10 +72,7 @@ TEST(SupervisorLifecycle, ExitIsReportedAtOnceWithItsStatus) {
   EXPECT_EQ(supervisor.status("exit3")->state, InstanceState::Failed);
 }
 
-TEST(SupervisorLifecycle, GivesTheEnvironmentPortsAndArgvWithoutAShell) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorLifecycle, GivesTheEnvironmentPortsAndArgvWithoutAShell) {
   std::filesystem::create_directory(dir.file("work"));
   std::string script = writeScript(dir, "env.sh",
                                    "env > \"$OUT/env.$$\"\n"
@@ -128,10 +121,7 @@ TEST(SupervisorLifecycle, GivesTheEnvironmentPortsAndArgvWithoutAShell) {
   EXPECT_EQ(readFile(dir.file("args")), "[two words]\n[$HOME]\n[*]\n") << "argv is passed as is, no shell";
 }
 
-TEST(SupervisorLifecycle, WithoutInheritanceOnlyTheSpecsAndSmVariablesAreSet) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorLifecycle, WithoutInheritanceOnlyTheSpecsAndSmVariablesAreSet) {
   auto spec = testSpec("bare", dir, {"/usr/bin/env"});
   spec.inheritEnvironment = false;
   spec.env = {{"ONLY_THIS", "1"}};
@@ -144,7 +134,7 @@ TEST(SupervisorLifecycle, WithoutInheritanceOnlyTheSpecsAndSmVariablesAreSet) {
                                              "SM_ROLE_FILE", "SM_SERVICE_TYPE", "SM_ZK", "SM_ZROOT"}));
 }
 
-TEST(SupervisorLifecycle, ChildStartsCleanOfTheManagersSignalStateAndFds) {
+TEST(SupervisorChildSetup, ChildStartsCleanOfTheManagersSignalStateAndFds) {
   TempDir dir;
   EventRecorder recorder;
   // The manager ignores SIGPIPE and holds an fd without CLOEXEC; neither may reach the child.
@@ -174,17 +164,17 @@ TEST(SupervisorLifecycle, ChildStartsCleanOfTheManagersSignalStateAndFds) {
   EXPECT_TRUE(processGone(started->pid));
 }
 
-TEST(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure) {
   writeScript(dir, "not-executable.sh", "exit 0");
   chmod(dir.file("not-executable.sh").c_str(), 0644);
 
   ASSERT_TRUE(supervisor.start(testSpec("missing", dir, {dir.file("no-such-binary")})));
   ASSERT_TRUE(supervisor.start(testSpec("noexec", dir, {dir.file("not-executable.sh")})));
   ASSERT_TRUE(supervisor.start(testSpec("nopath", dir, {"sm-no-such-command-anywhere"})));
-  for (const auto* id : {"missing", "noexec", "nopath"}) {
+  auto nowhere = testSpec("nodir", dir, {"/bin/sleep", "1000"});
+  nowhere.workingDir = dir.file("no-such-dir");
+  ASSERT_TRUE(supervisor.start(nowhere));
+  for (const auto* id : {"missing", "noexec", "nopath", "nodir"}) {
     auto failure = recorder.waitFor(Kind::StartFailed, id);
     ASSERT_TRUE(failure) << id;
     ASSERT_TRUE(recorder.waitFor(Kind::Failed, id)) << id;
@@ -195,6 +185,7 @@ TEST(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure) {
       << recorder.events(Kind::StartFailed, "missing")[0].message;
   EXPECT_NE(recorder.events(Kind::StartFailed, "noexec")[0].message.find("not executable"), std::string::npos);
   EXPECT_NE(recorder.events(Kind::StartFailed, "nopath")[0].message.find("not found"), std::string::npos);
+  EXPECT_NE(recorder.events(Kind::StartFailed, "nodir")[0].message.find("working dir"), std::string::npos);
 
   // Under a restarting policy a missing binary is retried with backoff, then ends as a crash loop.
   auto retried = testSpec("retried", dir, {dir.file("no-such-binary")});
@@ -207,17 +198,67 @@ TEST(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure) {
   EXPECT_EQ(recorder.count(Kind::StartFailed, "retried"), 3);
 }
 
-TEST(SupervisorLifecycle, RefusesDuplicateOrEmptyIds) {
-  TempDir dir;
-  Supervisor supervisor;
+TEST_F(SupervisorLifecycle, RefusesDuplicateOrEmptyIds) {
   std::string error;
   ASSERT_TRUE(supervisor.start(testSpec("one", dir, {"/bin/sleep", "1000"})));
   EXPECT_FALSE(supervisor.start(testSpec("one", dir, {"/bin/sleep", "1000"}), &error));
   EXPECT_NE(error.find("already"), std::string::npos);
   EXPECT_FALSE(supervisor.start(testSpec("", dir, {"/bin/sleep", "1000"}), &error));
+  EXPECT_FALSE(supervisor.start(testSpec("../escape", dir, {"/bin/sleep", "1000"}), &error));
   pid_t pid = supervisor.status("one")->pid;
   supervisor.stopAll();
   EXPECT_TRUE(processGone(pid));
+}
+
+}  // namespace
+}  // namespace sm::supervisor
+
+namespace sm::supervisor {
+namespace {
+
+using namespace testing;
+using Kind = InstanceEvent::Kind;
+
+// The event handler runs on the supervisor's thread and may call back into it; stopping an
+// instance from inside any of its events must end it cleanly.
+TEST(SupervisorReentrancy, AHandlerMayStopAnInstanceFromInsideItsEvents) {
+  TempDir dir;
+  EventRecorder recorder;
+  auto record = recorder.handler();
+  const std::map<std::string, Kind> stopOn = {
+      {"on-started", Kind::Started}, {"on-ready", Kind::Ready}, {"on-exited", Kind::Exited},
+      {"on-start-failed", Kind::StartFailed}, {"on-restart", Kind::RestartScheduled}};
+  Supervisor* self = nullptr;
+  Supervisor supervisor([&](const InstanceEvent& event) {
+    record(event);
+    auto it = stopOn.find(event.instanceId);
+    if (it != stopOn.end() && it->second == event.kind) self->stop(event.instanceId);
+  });
+  self = &supervisor;
+
+  auto ready = testSpec("on-ready", dir, {demoServicePath()});
+  ready.ports = {"http"};
+  ready.health.kind = HealthSpec::Kind::Tcp;
+  ready.health.tcpPortName = "http";
+  ready.health.intervalMs = 20;
+  auto exited = testSpec("on-exited", dir, {"/bin/sh", "-c", "exit 1"});
+  exited.restart.policy = RestartPolicy::OnFailure;
+  auto startFailed = testSpec("on-start-failed", dir, {dir.file("missing")});
+  startFailed.restart.policy = RestartPolicy::Always;
+  auto restart = testSpec("on-restart", dir, {"/bin/sh", "-c", "exit 1"});
+  restart.restart.policy = RestartPolicy::Always;
+  ASSERT_TRUE(supervisor.start(testSpec("on-started", dir, {"/bin/sleep", "1000"})));
+  ASSERT_TRUE(supervisor.start(ready));
+  ASSERT_TRUE(supervisor.start(exited));
+  ASSERT_TRUE(supervisor.start(startFailed));
+  ASSERT_TRUE(supervisor.start(restart));
+  for (const auto& [id, kind] : stopOn) {
+    ASSERT_TRUE(recorder.waitFor(Kind::Stopped, id)) << id;
+    EXPECT_FALSE(supervisor.status(id)) << id;
+    EXPECT_LE(recorder.count(Kind::Started, id), 1) << id;
+    EXPECT_EQ(recorder.count(Kind::Failed, id), 0) << id;
+  }
+  EXPECT_TRUE(supervisor.list().empty());
 }
 
 }  // namespace

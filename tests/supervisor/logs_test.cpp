@@ -12,10 +12,9 @@ namespace {
 using namespace testing;
 using Kind = InstanceEvent::Kind;
 
-TEST(SupervisorLogs, CapturesStdoutAndStderrSeparately) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+class SupervisorLogs : public SupervisedTest {};
+
+TEST_F(SupervisorLogs, CapturesStdoutAndStderrSeparately) {
   auto spec = testSpec("talker", dir, {"/bin/sh", "-c", "echo to-out; echo to-err >&2; echo more-out"});
   ASSERT_TRUE(supervisor.start(spec));
   ASSERT_TRUE(recorder.waitFor(Kind::Completed, "talker"));
@@ -27,10 +26,7 @@ TEST(SupervisorLogs, CapturesStdoutAndStderrSeparately) {
   EXPECT_EQ(status->stderrLog, dir.file("talker.stderr.log"));
 }
 
-TEST(SupervisorLogs, AppendsAcrossRestarts) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorLogs, AppendsAcrossRestarts) {
   auto spec = testSpec("again", dir, {"/bin/sh", "-c", "echo run; exit 1"});
   spec.restart.policy = RestartPolicy::OnFailure;
   spec.restart.crashLoopFailures = 3;
@@ -39,10 +35,7 @@ TEST(SupervisorLogs, AppendsAcrossRestarts) {
   EXPECT_EQ(readFile(dir.file("again.stdout.log")), "run\nrun\nrun\n");
 }
 
-TEST(SupervisorLogs, RotatesBySizeKeepingNFiles) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorLogs, RotatesBySizeKeepingNFiles) {
   // 400 numbered lines of 100 bytes = 40,000 bytes through 4,096-byte files, keeping 3 old ones.
   auto spec = testSpec("chatty", dir,
                        {"/bin/sh", "-c", "i=0; while [ $i -lt 400 ]; do printf '%099d\\n' $i; i=$((i+1)); done"});

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "tests/supervisor/test_support.hpp"
@@ -18,62 +19,80 @@ namespace {
 
 using namespace testing;
 
-TEST(SupervisorOrphans, NothingSurvivesASigkilledSupervisor) {
+// Whatever fails, nothing this test started is left running.
+struct KillOnExit {
+  pid_t holder = 0;  // reset once reaped
+  std::set<pid_t> descendants;
+  ~KillOnExit() {
+    if (holder > 0) {
+      kill(holder, SIGKILL);
+      waitpid(holder, nullptr, 0);
+    }
+    for (pid_t pid : descendants) {
+      if (!processGone(pid)) kill(pid, SIGKILL);
+    }
+  }
+};
+
+// Starts the holder helper with `families` children (each with two grandchildren, one ignoring
+// SIGTERM and SIGHUP), SIGKILLs it, and checks that every descendant is gone soon after.
+void expectNothingSurvivesAKilledHolder(int families, bool replaceGuard) {
   TempDir dir;
-  constexpr int kFamilies = 3;
-  // Each child starts a grandchild that ignores SIGTERM and SIGHUP and one that does not.
   writeScript(dir, "family.sh",
               "sleep 1000 & echo $! >> \"$0.$1.pids\"\n"
               "(trap '' TERM HUP; exec sleep 1000) & echo $! >> \"$0.$1.pids\"\n"
               "echo $$ >> \"$0.$1.pids\"\n"
               "wait");
+  auto familyPids = [&](int i) { return readLines(dir.file("family.sh." + std::to_string(i) + ".pids")); };
   std::string holder = holderPath();
-  std::string count = std::to_string(kFamilies);
   std::string dirPath = dir.path();
-  char* argv[] = {holder.data(), dirPath.data(), count.data(), nullptr};
-  pid_t holderPid = 0;
-  ASSERT_EQ(posix_spawn(&holderPid, holder.c_str(), nullptr, nullptr, argv, environ), 0);
+  std::string count = std::to_string(families);
+  std::string replace = "--replace-guard";
+  char* argv[] = {holder.data(), dirPath.data(), count.data(), replaceGuard ? replace.data() : nullptr, nullptr};
+  KillOnExit cleanup;
+  ASSERT_EQ(posix_spawn(&cleanup.holder, holder.c_str(), nullptr, nullptr, argv, environ), 0);
 
-  std::vector<pid_t> descendants;
-  bool ready = waitFor([&] {
+  ASSERT_TRUE(waitFor([&] {
     if (!std::filesystem::exists(dir.file("holder.ready"))) return false;
-    for (int i = 0; i < kFamilies; ++i) {
-      if (readLines(dir.file("family.sh." + std::to_string(i) + ".pids")).size() != 3) return false;
+    for (int i = 0; i < families; ++i) {
+      if (familyPids(i).size() != 3) return false;
     }
     return true;
-  }, 10s);
-  if (!ready) kill(holderPid, SIGKILL);
-  ASSERT_TRUE(ready);
+  }, 10s));
   int children = 0;
   for (const auto& line : readLines(dir.file("holder.ready"))) {
     std::istringstream fields(line);
     std::string kind;
     pid_t pid = 0;
     fields >> kind >> pid;
-    descendants.push_back(pid);
+    cleanup.descendants.insert(pid);
     children += kind == "child";
   }
-  EXPECT_EQ(children, kFamilies);
-  for (int i = 0; i < kFamilies; ++i) {
-    for (const auto& line : readLines(dir.file("family.sh." + std::to_string(i) + ".pids"))) descendants.push_back(std::stoi(line));
+  EXPECT_EQ(children, families);
+  for (int i = 0; i < families; ++i) {
+    for (const auto& line : familyPids(i)) cleanup.descendants.insert(std::stoi(line));
   }
-  ASSERT_EQ(descendants.size(), static_cast<std::size_t>(kFamilies + 1 + 3 * kFamilies));
-  for (pid_t pid : descendants) ASSERT_FALSE(processGone(pid)) << pid;
+  // The children (each listed by the holder and by itself), the guard, two grandchildren per child.
+  ASSERT_EQ(cleanup.descendants.size(), static_cast<std::size_t>(families + 1 + 2 * families));
+  for (pid_t pid : cleanup.descendants) ASSERT_FALSE(processGone(pid)) << pid;
 
   auto killedAt = std::chrono::steady_clock::now();
-  ASSERT_EQ(kill(holderPid, SIGKILL), 0);
+  ASSERT_EQ(kill(cleanup.holder, SIGKILL), 0);
   int status = 0;
-  ASSERT_EQ(waitpid(holderPid, &status, 0), holderPid);
+  ASSERT_EQ(waitpid(cleanup.holder, &status, 0), cleanup.holder);
+  cleanup.holder = 0;
   EXPECT_TRUE(WIFSIGNALED(status));
-  for (pid_t pid : descendants) EXPECT_TRUE(waitFor([&] { return processGone(pid); }, 3s)) << "pid " << pid << " survived";
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killedAt);
-  std::printf("all %zu descendants gone %lld ms after SIGKILL of the supervisor\n", descendants.size(),
-              static_cast<long long>(took.count()));
-  // Whatever failed above, leave nothing running.
-  for (pid_t pid : descendants) {
-    if (!processGone(pid)) kill(pid, SIGKILL);
+  for (pid_t pid : cleanup.descendants) {
+    EXPECT_TRUE(waitFor([&] { return processGone(pid); }, 3s)) << "pid " << pid << " survived";
   }
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killedAt);
+  std::printf("all %zu descendants gone %lld ms after SIGKILL of the supervisor\n", cleanup.descendants.size(),
+              static_cast<long long>(took.count()));
 }
+
+TEST(SupervisorOrphans, NothingSurvivesASigkilledSupervisor) { expectNothingSurvivesAKilledHolder(3, false); }
+
+TEST(SupervisorOrphans, AReplacedOrphanGuardStillCleansUp) { expectNothingSurvivesAKilledHolder(2, true); }
 
 }  // namespace
 }  // namespace sm::supervisor

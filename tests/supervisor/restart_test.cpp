@@ -11,10 +11,9 @@ namespace {
 using namespace testing;
 using Kind = InstanceEvent::Kind;
 
-TEST(SupervisorRestart, BackoffDoublesWithinBoundsUpToTheCap) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+class SupervisorRestart : public SupervisedTest {};
+
+TEST_F(SupervisorRestart, BackoffDoublesWithinBoundsUpToTheCap) {
   auto spec = testSpec("flaky", dir, {"/bin/sh", "-c", "exit 1"});
   spec.restart.policy = RestartPolicy::OnFailure;
   spec.restart.backoffInitialMs = 50;
@@ -45,10 +44,7 @@ TEST(SupervisorRestart, BackoffDoublesWithinBoundsUpToTheCap) {
   }
 }
 
-TEST(SupervisorRestart, ASteadyRunStartsTheBackoffOver) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorRestart, ASteadyRunStartsTheBackoffOver) {
   // The third run lasts 700 ms (steady, > steadyRunMs); all others fail at once.
   std::string script = writeScript(dir, "steady.sh",
                                    "echo run >> \"$0.runs\"\n"
@@ -70,10 +66,7 @@ TEST(SupervisorRestart, ASteadyRunStartsTheBackoffOver) {
   EXPECT_GE(delays[3].delay.count(), 80);
 }
 
-TEST(SupervisorRestart, CrashLoopMarksTheInstanceFailedAndStopsRetrying) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorRestart, CrashLoopMarksTheInstanceFailedAndStopsRetrying) {
   auto spec = testSpec("looper", dir, {"/bin/sh", "-c", "exit 2"});
   spec.restart.policy = RestartPolicy::Always;
   spec.restart.backoffInitialMs = 20;
@@ -94,10 +87,7 @@ TEST(SupervisorRestart, CrashLoopMarksTheInstanceFailedAndStopsRetrying) {
   EXPECT_FALSE(recorder.waitFor(Kind::Started, "looper", 5, 400ms));
 }
 
-TEST(SupervisorRestart, FailuresOutsideTheWindowAreNotACrashLoop) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorRestart, FailuresOutsideTheWindowAreNotACrashLoop) {
   // Each run lasts ~0.6 s, so a 1 s window never holds 3 failures.
   auto spec = testSpec("slowfail", dir, {"/bin/sh", "-c", "sleep 0.6; exit 1"});
   spec.restart.policy = RestartPolicy::OnFailure;
@@ -110,10 +100,7 @@ TEST(SupervisorRestart, FailuresOutsideTheWindowAreNotACrashLoop) {
   EXPECT_EQ(recorder.count(Kind::Failed, "slowfail"), 0);
 }
 
-TEST(SupervisorRestart, PoliciesDecideWhatACleanExitMeans) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorRestart, PoliciesDecideWhatACleanExitMeans) {
   auto onFailure = testSpec("onfailure", dir, {"/bin/sh", "-c", "exit 0"});
   onFailure.restart.policy = RestartPolicy::OnFailure;
   auto always = testSpec("always", dir, {"/bin/sh", "-c", "exit 0"});
@@ -133,10 +120,7 @@ TEST(SupervisorRestart, PoliciesDecideWhatACleanExitMeans) {
   EXPECT_EQ(supervisor.status("onfailure")->state, InstanceState::Completed);
 }
 
-TEST(SupervisorRestart, StopDuringBackoffCancelsTheRestart) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorRestart, StopDuringBackoffCancelsTheRestart) {
   auto spec = testSpec("waiting", dir, {"/bin/sh", "-c", "exit 1"});
   spec.restart.policy = RestartPolicy::OnFailure;
   spec.restart.backoffInitialMs = 2000;

@@ -17,6 +17,8 @@ namespace {
 using namespace testing;
 using Kind = InstanceEvent::Kind;
 
+class RoleFile : public SupervisedTest {};
+
 RoleState masterFor(std::chrono::milliseconds lease, std::int64_t epoch) {
   RoleState role;
   role.role = Role::Master;
@@ -32,10 +34,7 @@ nlohmann::json demoRole(int port) {
   return nlohmann::json::parse(answer, nullptr, false);
 }
 
-TEST(RoleFile, IsOneAtomicJsonLineThatTheServicesLibraryReads) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(RoleFile, IsOneAtomicJsonLineThatTheServicesLibraryReads) {
   ASSERT_TRUE(supervisor.start(testSpec("holder", dir, {"/bin/sleep", "1000"})));
   std::string path = supervisor.status("holder")->roleFile;
   auto initial = services::readRoleFile(path);
@@ -72,9 +71,7 @@ TEST(RoleFile, IsOneAtomicJsonLineThatTheServicesLibraryReads) {
   EXPECT_STREQ(sm_role_name(SM_ROLE_SECONDARY), "secondary");
 }
 
-TEST(RoleFile, AnExpiredMasterLeaseIsNotMastership) {
-  TempDir dir;
-  Supervisor supervisor;
+TEST_F(RoleFile, AnExpiredMasterLeaseIsNotMastership) {
   ASSERT_TRUE(supervisor.start(testSpec("lapsed", dir, {"/bin/sleep", "1000"})));
   ASSERT_TRUE(supervisor.setRole("lapsed", masterFor(-1ms, 3)));
   auto read = services::readRoleFile(supervisor.status("lapsed")->roleFile);
@@ -84,10 +81,7 @@ TEST(RoleFile, AnExpiredMasterLeaseIsNotMastership) {
   EXPECT_EQ(services::effectiveRole(*read), services::Role::Unknown);
 }
 
-TEST(RoleFile, AProcessExitResetsTheRoleToUnknown) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(RoleFile, AProcessExitResetsTheRoleToUnknown) {
   ASSERT_TRUE(supervisor.start(testSpec("fallen", dir, {"/bin/sleep", "1000"})));
   auto started = recorder.waitFor(Kind::Started, "fallen");
   ASSERT_TRUE(started);
@@ -124,17 +118,17 @@ TEST(RoleParse, AcceptsValidLinesAndRefusesGarbage) {
   EXPECT_EQ(sm_role_read("/nonexistent/role.json", &info), SM_ROLE_ERR_IO);
 }
 
-class DemoServiceRole : public ::testing::Test {
+class DemoServiceRole : public SupervisedTest {
  protected:
   // The demo service with polling off (--poll-ms 0): it can learn of a change only by the notice.
   ProcessSpec demoSpec(const std::string& id) {
-    auto spec = testSpec(id, dir_, {demoServicePath(), "--poll-ms", "0"});
+    auto spec = testSpec(id, dir, {demoServicePath(), "--poll-ms", "0"});
     spec.ports = {"http"};
     return spec;
   }
   int startAndWaitForPort(const ProcessSpec& spec) {
-    EXPECT_TRUE(supervisor_.start(spec));
-    int port = supervisor_.status(spec.instanceId)->ports.at("http");
+    EXPECT_TRUE(supervisor.start(spec));
+    int port = supervisor.status(spec.instanceId)->ports.at("http");
     EXPECT_TRUE(waitFor([&] { return demoRole(port).is_object(); }, 5s)) << "the demo service answers on SM_PORT_HTTP";
     return port;
   }
@@ -145,10 +139,6 @@ class DemoServiceRole : public ::testing::Test {
       return json.is_object() && json["role"] == role && json["lastChangeVia"] == via;
     }, 5s);
   }
-
-  TempDir dir_;
-  EventRecorder recorder_;
-  Supervisor supervisor_{recorder_.handler()};
 };
 
 TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheNoticeSignal) {
@@ -158,8 +148,8 @@ TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheNoticeSignal) {
   int port = startAndWaitForPort(spec);
   EXPECT_EQ(demoRole(port)["role"], "unknown");
 
-  ASSERT_TRUE(supervisor_.setRole("signalled", masterFor(60s, 1)));
-  auto notice = recorder_.waitFor(Kind::RoleNoticeSent, "signalled");
+  ASSERT_TRUE(supervisor.setRole("signalled", masterFor(60s, 1)));
+  auto notice = recorder.waitFor(Kind::RoleNoticeSent, "signalled");
   ASSERT_TRUE(notice);
   EXPECT_NE(notice->message.find("USR1"), std::string::npos) << notice->message;
   ASSERT_TRUE(serves(port, "master", "signal"));
@@ -168,14 +158,14 @@ TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheNoticeSignal) {
   RoleState secondary;
   secondary.role = Role::Secondary;
   secondary.epoch = 2;
-  ASSERT_TRUE(supervisor_.setRole("signalled", secondary));
+  ASSERT_TRUE(supervisor.setRole("signalled", secondary));
   ASSERT_TRUE(serves(port, "secondary", "signal"));
   EXPECT_EQ(demoRole(port)["epoch"], 2);
   ASSERT_TRUE(waitFor([&] {
-    std::string log = readFile(dir_.file("signalled.stdout.log"));
+    std::string log = readFile(dir.file("signalled.stdout.log"));
     return log.find("role change: unknown -> master epoch=1 via=signal") != std::string::npos &&
            log.find("role change: master -> secondary epoch=2 via=signal") != std::string::npos;
-  }, 5s)) << readFile(dir_.file("signalled.stdout.log"));
+  }, 5s)) << readFile(dir.file("signalled.stdout.log"));
 }
 
 TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheExecHook) {
@@ -184,13 +174,13 @@ TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheExecHook) {
   spec.roleNotice.execArgv = {demoServicePath(), "--notify"};
   int port = startAndWaitForPort(spec);
 
-  ASSERT_TRUE(supervisor_.setRole("hooked", masterFor(60s, 5)));
-  auto notice = recorder_.waitFor(Kind::RoleNoticeSent, "hooked");
+  ASSERT_TRUE(supervisor.setRole("hooked", masterFor(60s, 5)));
+  auto notice = recorder.waitFor(Kind::RoleNoticeSent, "hooked");
   ASSERT_TRUE(notice);
   EXPECT_NE(notice->message.find("master"), std::string::npos) << notice->message;
   ASSERT_TRUE(serves(port, "master", "hook"));
   EXPECT_EQ(demoRole(port)["epoch"], 5);
-  EXPECT_NE(readFile(dir_.file("hooked.stdout.log")).find("role change: unknown -> master epoch=5 via=hook"),
+  EXPECT_NE(readFile(dir.file("hooked.stdout.log")).find("role change: unknown -> master epoch=5 via=hook"),
             std::string::npos);
 }
 
@@ -198,19 +188,19 @@ TEST_F(DemoServiceRole, ALeaseRenewalRewritesTheFileWithoutANotice) {
   auto spec = demoSpec("renewed");
   spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
   startAndWaitForPort(spec);
-  ASSERT_TRUE(supervisor_.setRole("renewed", masterFor(10s, 1)));
-  ASSERT_EQ(recorder_.count(Kind::RoleNoticeSent, "renewed"), 1) << "a signal notice is sent within setRole";
+  ASSERT_TRUE(supervisor.setRole("renewed", masterFor(10s, 1)));
+  ASSERT_EQ(recorder.count(Kind::RoleNoticeSent, "renewed"), 1) << "a signal notice is sent within setRole";
   auto renewal = masterFor(20s, 1);
-  ASSERT_TRUE(supervisor_.setRole("renewed", renewal));
-  EXPECT_EQ(recorder_.count(Kind::RoleNoticeSent, "renewed"), 1);
-  EXPECT_EQ(services::readRoleFile(dir_.file("renewed.role.json"))->leaseUntilMonoNs, renewal.leaseUntilMonoNs);
+  ASSERT_TRUE(supervisor.setRole("renewed", renewal));
+  EXPECT_EQ(recorder.count(Kind::RoleNoticeSent, "renewed"), 1);
+  EXPECT_EQ(services::readRoleFile(dir.file("renewed.role.json"))->leaseUntilMonoNs, renewal.leaseUntilMonoNs);
 }
 
 TEST_F(DemoServiceRole, StopsActingAsMasterWhenTheLeaseRunsOut) {
   auto spec = demoSpec("lease");
   spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
   int port = startAndWaitForPort(spec);
-  ASSERT_TRUE(supervisor_.setRole("lease", masterFor(1500ms, 9)));
+  ASSERT_TRUE(supervisor.setRole("lease", masterFor(1500ms, 9)));
   ASSERT_TRUE(serves(port, "master", "signal"));
   // No renewal comes: the service drops mastership by itself, on its own monotonic clock.
   ASSERT_TRUE(serves(port, "unknown", "lease-expired"));
@@ -220,14 +210,14 @@ TEST_F(DemoServiceRole, StopsActingAsMasterWhenTheLeaseRunsOut) {
 }
 
 TEST_F(DemoServiceRole, AHookThatHangsIsKilledAtItsTimeout) {
-  std::string hook = writeScript(dir_, "slow-hook.sh", "exec sleep 1000");
-  auto spec = testSpec("slowhook", dir_, {"/bin/sleep", "1000"});
+  std::string hook = writeScript(dir, "slow-hook.sh", "exec sleep 1000");
+  auto spec = testSpec("slowhook", dir, {"/bin/sleep", "1000"});
   spec.roleNotice.kind = RoleNoticeSpec::Kind::Exec;
   spec.roleNotice.execArgv = {hook};
   spec.roleNotice.execTimeoutMs = 200;
-  ASSERT_TRUE(supervisor_.start(spec));
-  ASSERT_TRUE(supervisor_.setRole("slowhook", masterFor(60s, 1)));
-  auto failed = recorder_.waitFor(Kind::RoleNoticeFailed, "slowhook");
+  ASSERT_TRUE(supervisor.start(spec));
+  ASSERT_TRUE(supervisor.setRole("slowhook", masterFor(60s, 1)));
+  auto failed = recorder.waitFor(Kind::RoleNoticeFailed, "slowhook");
   ASSERT_TRUE(failed);
   EXPECT_NE(failed->message.find("timed out"), std::string::npos) << failed->message;
 }

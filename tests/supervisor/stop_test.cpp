@@ -13,16 +13,15 @@ namespace {
 using namespace testing;
 using Kind = InstanceEvent::Kind;
 
+class SupervisorStop : public SupervisedTest {};
+
 std::vector<pid_t> pidsIn(const std::string& file) {
   std::vector<pid_t> pids;
   for (const auto& line : readLines(file)) pids.push_back(std::stoi(line));
   return pids;
 }
 
-TEST(SupervisorStop, KillsAProcessThatIgnoresTheStopSignalAfterTheTimeout) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorStop, KillsAProcessThatIgnoresTheStopSignalAfterTheTimeout) {
   // `exec` keeps the pid; an ignored disposition survives exec, so sleep ignores SIGTERM too.
   std::string script = writeScript(dir, "stubborn.sh", "trap '' TERM\ntouch \"$0.ready\"\nexec sleep 1000");
   auto spec = testSpec("stubborn", dir, {script});
@@ -44,10 +43,7 @@ TEST(SupervisorStop, KillsAProcessThatIgnoresTheStopSignalAfterTheTimeout) {
   EXPECT_TRUE(processGone(started->pid));
 }
 
-TEST(SupervisorStop, UsesTheConfiguredStopSignal) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorStop, UsesTheConfiguredStopSignal) {
   std::string script = writeScript(dir, "polite.sh",
                                    "trap 'echo got-INT > \"$0.out\"; exit 0' INT\n"
                                    "touch \"$0.ready\"\n"
@@ -63,10 +59,7 @@ TEST(SupervisorStop, UsesTheConfiguredStopSignal) {
   EXPECT_EQ(readFile(script + ".out"), "got-INT\n");
 }
 
-TEST(SupervisorStop, LeavesNoGrandchildrenBehind) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorStop, LeavesNoGrandchildrenBehind) {
   // Two grandchildren, one ignoring SIGTERM, and the parent shell waiting on them.
   std::string script = writeScript(dir, "family.sh",
                                    "sleep 1000 & echo $! >> \"$0.pids\"\n"
@@ -86,10 +79,7 @@ TEST(SupervisorStop, LeavesNoGrandchildrenBehind) {
   for (pid_t pid : pids) EXPECT_TRUE(waitFor([&] { return processGone(pid); }, 2s)) << pid;
 }
 
-TEST(SupervisorStop, AProcessThatDiesTakesItsGroupWithIt) {
-  TempDir dir;
-  EventRecorder recorder;
-  Supervisor supervisor(recorder.handler());
+TEST_F(SupervisorStop, AProcessThatDiesTakesItsGroupWithIt) {
   std::string script = writeScript(dir, "leaver.sh",
                                    "(trap '' TERM HUP; exec sleep 1000) & echo $! > \"$0.pid\"\n"
                                    "exit 7");
@@ -102,7 +92,7 @@ TEST(SupervisorStop, AProcessThatDiesTakesItsGroupWithIt) {
   EXPECT_TRUE(waitFor([&] { return processGone(grandchild[0]); }, 2s));
 }
 
-TEST(SupervisorStop, StopAllStopsEveryInstance) {
+TEST(SupervisorShutdown, StopsEveryInstance) {
   TempDir dir;
   EventRecorder recorder;
   std::vector<pid_t> pids;

@@ -1,7 +1,13 @@
-// sm-test-supervisor-holder DIR COUNT: supervises COUNT copies of DIR/family.sh (each starts
-// grandchildren), writes "<instance pid>..." and "guard <pid>" to DIR/holder.ready once all have
-// started, then waits to be killed. Used to prove that nothing survives a SIGKILLed supervisor.
+// sm-test-supervisor-holder DIR COUNT [--replace-guard]: supervises COUNT copies of DIR/family.sh
+// (each starts grandchildren), writes "child <pid>" lines and "guard <pid>" to DIR/holder.ready once
+// all have started, then waits to be killed. Used to prove that nothing survives a SIGKILLed
+// supervisor. With --replace-guard it first SIGKILLs its own orphan guard and waits for the
+// supervisor to start a new one, which must then do the job.
+#include <signal.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <condition_variable>
 #include <cstdio>
@@ -12,8 +18,9 @@
 #include "manager/supervisor/supervisor.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: sm-test-supervisor-holder DIR COUNT\n");
+  bool replaceGuard = argc == 4 && std::string(argv[3]) == "--replace-guard";
+  if (argc != 3 && !replaceGuard) {
+    std::fprintf(stderr, "usage: sm-test-supervisor-holder DIR COUNT [--replace-guard]\n");
     return 2;
   }
   std::string dir = argv[1];
@@ -38,6 +45,11 @@ int main(int argc, char** argv) {
   {
     std::unique_lock lock(mutex);
     changed.wait(lock, [&] { return started >= count; });
+  }
+  if (replaceGuard) {
+    pid_t first = supervisor.orphanGuardPid();
+    kill(first, SIGKILL);
+    while (supervisor.orphanGuardPid() == first) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   {
     std::ofstream ready(dir + "/holder.ready.tmp");

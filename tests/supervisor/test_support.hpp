@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "manager/supervisor/instance_event.hpp"
 #include "manager/supervisor/process_spec.hpp"
+#include "manager/supervisor/supervisor.hpp"
 
 // Shared by the supervisor's tests: waiting on conditions (never sleeping as synchronisation),
 // temporary directories, scripts, and a record of the supervisor's events.
@@ -60,6 +63,15 @@ class EventRecorder {
  private:
   mutable std::mutex mutex_;
   std::vector<InstanceEvent> events_;
+};
+
+// One supervisor per test recording its events, and a temporary directory for logs and scripts.
+// Members are destroyed in reverse: the supervisor stops everything before the directory goes.
+class SupervisedTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  EventRecorder recorder;
+  Supervisor supervisor{recorder.handler()};
 };
 
 std::string demoServicePath();

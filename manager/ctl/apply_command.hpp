@@ -1,0 +1,9 @@
+#pragma once
+#include "manager/ctl/command.hpp"
+
+namespace sm::ctl {
+
+// apply -f FILE [--dry-run] [--force]
+Command addApplyCommand(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace sm::ctl

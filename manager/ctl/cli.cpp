@@ -1,0 +1,72 @@
+#include "manager/ctl/cli.hpp"
+
+#include <iostream>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "manager/ctl/apply_command.hpp"
+#include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/delete_command.hpp"
+#include "manager/ctl/describe_command.hpp"
+#include "manager/ctl/get_command.hpp"
+#include "manager/ctl/scale_command.hpp"
+#include "manager/ctl/tree_command.hpp"
+#include "manager/ctl/watch_command.hpp"
+#include "manager/zk/error.hpp"
+
+namespace sm::ctl {
+
+int runCli(int argc, char** argv) {
+  CLI::App app{"servicesctl: declare service types and watch what servicesmgr makes of them"};
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--zk", global.zk, "ZooKeeper connect string HOST:PORT[,...]")
+      ->envname("SERVICESMGR_ZK")
+      ->capture_default_str();
+  app.add_option("--root", global.root, "the tree's root znode")->envname("SERVICESMGR_ROOT")->capture_default_str();
+  app.add_option("--auth", global.auth, "digest credentials USER:PASSWORD")->envname("SERVICESMGR_AUTH");
+  app.add_option("--timeout-ms", global.timeoutMs, "how long to wait for ZooKeeper")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.footer("Exit codes: 0 ok, 1 the operation failed, 2 usage or validation error. "
+             "'servicesctl COMMAND --help' describes each command.");
+
+  const std::vector<Command> commands = {
+      addApplyCommand(app, global), addGetCommand(app, global),    addDescribeCommand(app, global),
+      addScaleCommand(app, global), addDeleteCommand(app, global), addTreeCommand(app, global),
+      addWatchCommand(app, global),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 would only say that a subcommand is required: name the word it did not know.
+    if (app.get_subcommands().empty() && !app.remaining().empty()) {
+      std::vector<std::string> names;
+      for (const auto& command : commands) names.push_back(command.app->get_name());
+      std::cerr << "servicesctl: unknown command \"" << app.remaining().front() << "\" (commands: "
+                << CLI::detail::join(names, ", ") << ")\n";
+      return kExitUsage;
+    }
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    for (const auto& command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
+    return kExitUsage;
+  } catch (const CliError& e) {
+    std::cerr << "servicesctl: " << e.what() << "\n";
+    return e.exitCode();
+  } catch (const zk::ZkError& e) {
+    std::cerr << "servicesctl: ZooKeeper at " << global.zk << ": " << e.what() << "\n";
+    return kExitFailed;
+  } catch (const std::exception& e) {
+    std::cerr << "servicesctl: " << e.what() << "\n";
+    return kExitFailed;
+  }
+}
+
+}  // namespace sm::ctl

@@ -1,0 +1,79 @@
+#include "manager/ctl/delete_command.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/cluster_reader.hpp"
+#include "manager/ctl/tree.hpp"
+#include "manager/zk/path.hpp"
+
+namespace sm::ctl {
+
+namespace {
+
+// A multi() must fit in one request (jute.maxbuffer, 1 MiB by default).
+constexpr std::size_t kMaxDeleteOps = 4000;
+// Managers register and unregister instances under the type while we read it; each such change
+// makes the multi fail (NotEmpty, NoNode) and we read again.
+constexpr int kAttempts = 5;
+
+void removeOpsPostOrder(const TreeNode& node, const std::string& path, std::vector<zk::Op>& ops) {
+  for (const auto& child : node.children) removeOpsPostOrder(child, zk::childPath(path, child.name), ops);
+  ops.push_back(zk::Op::remove(path));
+}
+
+// Removes the type's znode and everything below it in one multi(), so that no manager ever sees a
+// type without its logical services or logical services without their type.
+void removeSubtree(zk::Session& session, const std::string& path, const std::string& type) {
+  for (int attempt = 1;; ++attempt) {
+    session.sync(path);
+    auto tree = readTree(session, path);
+    if (!tree) throw operationFailed(fmt::format("service type \"{}\" not found", type));
+    std::vector<zk::Op> ops;
+    removeOpsPostOrder(*tree, path, ops);
+    if (ops.size() > kMaxDeleteOps) {
+      throw operationFailed(fmt::format("service type \"{}\" has {} znodes, more than one request may remove ({}); "
+                                        "scale it down first; nothing was deleted",
+                                        type, ops.size(), kMaxDeleteOps));
+    }
+    try {
+      session.multi(ops);
+      return;
+    } catch (const zk::MultiError& e) {
+      const bool raced = e.code() == zk::Code::NotEmpty || e.code() == zk::Code::NoNode;
+      if (!raced || attempt == kAttempts) throw;
+    }
+  }
+}
+
+int runDelete(const GlobalOptions& global, const std::string& type) {
+  requireTypeName(type);
+  auto ctx = connect(global);
+  auto view = readExistingType(*ctx.session, ctx.layout, type);
+  const auto* found = view.findType(type);
+  const auto instances = found->instanceCount();
+  removeSubtree(*ctx.session, ctx.layout.serviceType(type), type);
+  std::cout << fmt::format("{}: deleted ({} logical services", type, found->logical.size());
+  if (instances > 0) {
+    std::cout << fmt::format(", {} registered instances: their managers stop them", instances);
+  }
+  std::cout << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+Command addDeleteCommand(CLI::App& app, const GlobalOptions& global) {
+  auto type = std::make_shared<std::string>();
+  auto* sub = app.add_subcommand("delete", "delete a service type and everything the tree holds under it");
+  sub->add_option("type", *type, "the service type")->required();
+  sub->footer(
+      "The type's znode and its whole subtree (logical services, registrations, elections, status) go in one\n"
+      "multi(). Running instances are not killed by servicesctl: their managers see the type gone and stop them.");
+  return {sub, [&global, type] { return runDelete(global, *type); }};
+}
+
+}  // namespace sm::ctl

@@ -1,0 +1,35 @@
+#include "manager/ctl/describe_command.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/cluster_reader.hpp"
+#include "manager/ctl/describe_view.hpp"
+
+namespace sm::ctl {
+
+namespace {
+
+// Events are few and small; the most recent ones are enough to explain what just happened.
+constexpr std::size_t kDescribeEvents = 50;
+
+int runDescribe(const GlobalOptions& global, const std::string& type) {
+  requireTypeName(type);
+  auto ctx = connect(global);
+  auto view = readExistingType(*ctx.session, ctx.layout, type, kDescribeEvents);
+  const auto* found = view.findType(type);
+  std::cout << renderDescribe(*found, view.events, nowMs());
+  return kExitOk;
+}
+
+}  // namespace
+
+Command addDescribeCommand(CLI::App& app, const GlobalOptions& global) {
+  auto type = std::make_shared<std::string>();
+  auto* sub = app.add_subcommand("describe", "show a service type: spec, logical services, instances, status, events");
+  sub->add_option("type", *type, "the service type")->required();
+  return {sub, [&global, type] { return runDescribe(global, *type); }};
+}
+
+}  // namespace sm::ctl

@@ -1,0 +1,103 @@
+#include "manager/ctl/describe_view.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "manager/ctl/get_views.hpp"
+#include "manager/ctl/output_format.hpp"
+#include "manager/ctl/table.hpp"
+
+namespace sm::ctl {
+
+namespace {
+
+void describeInstances(const LogicalView& l, std::int64_t nowMs, std::string& out) {
+  if (l.instances.empty()) {
+    out += "    Instances: none registered\n";
+    return;
+  }
+  out += "    Instances:\n";
+  Table table({"ROLE", "EPOCH", "HOST", "PID", "STATE", "GENERATION", "UPTIME", "UUID"});
+  std::string problems;
+  for (const auto& i : l.instances) {
+    const std::string epoch = i.role == Role::Master && i.electionSequence ? std::to_string(*i.electionSequence) : "-";
+    if (!i.data) {
+      table.addRow({std::string(roleName(i.role)), epoch, "?", "?", "?", "?", "?", i.uuid});
+      problems += prefixLines(i.problem, "      error: ");
+      continue;
+    }
+    table.addRow({std::string(roleName(i.role)), epoch, i.data->host, std::to_string(i.data->pid),
+                  std::string(config::physicalStateName(i.data->state)), std::to_string(i.data->generation),
+                  formatAge(nowMs - i.data->started), i.uuid});
+  }
+  out += table.render("      ") + problems;
+}
+
+void describeStatus(const LogicalView& l, std::string& out) {
+  if (!l.statusProblem.empty()) {
+    out += "    Status: cannot be read\n" + prefixLines(l.statusProblem, "      error: ");
+    return;
+  }
+  if (!l.status) return;
+  const auto& s = *l.status;
+  out += fmt::format("    Status: {} of {} registered{} (updated {})\n", s.registered, s.wanted,
+                     s.reason.empty() ? "" : ": " + oneLine(s.reason, 200), formatTime(s.updated));
+  for (const auto& h : s.hosts) out += fmt::format("      {}: {}\n", h.host, oneLine(h.reason, 200));
+  if (!s.failures.empty()) {
+    out += "    Recent failures:\n";
+    for (const auto& f : s.failures) {
+      out += fmt::format("      {}   {}   {}\n", formatTime(f.time), f.host, oneLine(f.message, 200));
+    }
+  }
+}
+
+void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs, std::string& out) {
+  const auto* m = l.master();
+  out += fmt::format("  {}   instances {}/{}, master {}, epoch {}\n", config::Layout::logicalServiceName(l.id.sequence),
+                     l.instances.size(), t.stored ? std::to_string(t.stored->type.spec.replicationCount) : "?",
+                     m ? instanceLabel(*m) : "none", l.epoch() ? std::to_string(*l.epoch()) : "-");
+  if (l.data) {
+    out += fmt::format("    uuid {}, created {} ({} ago)\n", l.data->uuid, formatTime(l.data->created),
+                       formatAge(nowMs - l.data->created));
+  } else {
+    out += prefixLines(l.problem, "    error: ");
+  }
+  describeInstances(l, nowMs, out);
+  describeStatus(l, out);
+}
+
+// Events have no fixed format yet: those whose JSON names the type are shown, by their time and
+// message when they have them.
+void describeEvents(const TypeView& t, const std::vector<EventView>& events, std::string& out) {
+  std::string lines;
+  for (const auto& e : events) {
+    auto json = nlohmann::json::parse(e.data, nullptr, false);
+    if (!json.is_object() || !json.contains("type") || json["type"] != t.name) continue;
+    std::string when = json.contains("time") && json["time"].is_number_integer()
+                           ? formatTime(json["time"].get<std::int64_t>())
+                           : "-";
+    std::string what = json.contains("message") && json["message"].is_string() ? json["message"].get<std::string>()
+                                                                                 : e.data;
+    lines += fmt::format("  {}   {}\n", when, oneLine(what, 200));
+  }
+  out += lines.empty() ? "Events: none\n" : "Events:\n" + lines;
+}
+
+}  // namespace
+
+std::string renderDescribe(const TypeView& t, const std::vector<EventView>& events, std::int64_t nowMs) {
+  std::string out = fmt::format("Name:         {}\n", t.name);
+  if (t.stored) {
+    out += fmt::format("Generation:   {}\n", t.stored->generation);
+    out += "Spec:\n" + prefixLines(toYaml(config::serviceSpecToJson(t.stored->type.spec)), "  ");
+  } else {
+    out += "Spec:         cannot be read\n" + prefixLines(t.problem, "  error: ");
+  }
+  const std::string want = t.stored ? std::to_string(t.stored->type.spec.serviceCount) : "?";
+  out += fmt::format("Logical services: {} of {}\n", t.logical.size(), want);
+  for (const auto& l : t.logical) describeLogical(t, l, nowMs, out);
+  describeEvents(t, events, out);
+  return out;
+}
+
+}  // namespace sm::ctl

@@ -1,0 +1,28 @@
+#pragma once
+// The renderers of `servicesctl get`: pure functions of a ClusterView (and the time, for ages), so
+// that tables are golden-tested without ZooKeeper.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "manager/ctl/cluster_view.hpp"
+#include "manager/ctl/output_format.hpp"
+
+namespace sm::ctl {
+
+enum class GetKind { Types, Logical, Physical, Hosts };
+inline const char* const kGetKinds[] = {"types", "logical", "physical", "hosts"};
+GetKind parseGetKind(const std::string& name);
+
+// The documents of -o json|yaml: a list of objects, one per row of the table.
+nlohmann::ordered_json getDocument(const ClusterView& view, GetKind kind);
+// The table, followed by one line per node whose data could not be read.
+std::string renderGetTable(const ClusterView& view, GetKind kind, std::int64_t nowMs);
+
+std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format, std::int64_t nowMs);
+
+// "host/pid" of an instance, "?" when its data could not be read.
+std::string instanceLabel(const InstanceView& instance);
+
+}  // namespace sm::ctl

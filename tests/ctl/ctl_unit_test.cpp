@@ -1,0 +1,289 @@
+// The pure parts of servicesctl: apply plans and their diff, tables, get/describe renderers, the
+// watch diff. No ZooKeeper.
+#include <gtest/gtest.h>
+
+#include "config/yaml_loader.hpp"
+#include "manager/ctl/apply_plan.hpp"
+#include "manager/ctl/describe_view.hpp"
+#include "manager/ctl/get_views.hpp"
+#include "manager/ctl/output_format.hpp"
+#include "manager/ctl/table.hpp"
+#include "manager/ctl/watch_diff.hpp"
+
+namespace {
+
+using namespace sm::ctl;
+using sm::config::ServiceType;
+
+ServiceType typeNamed(const std::string& name, std::int64_t replicas = 1) {
+  ServiceType t;
+  t.name = name;
+  t.spec.command = {"/bin/" + name, "--flag"};
+  t.spec.replicationCount = replicas;
+  return t;
+}
+
+CurrentType storedAs(const ServiceType& t, std::int64_t generation, int version) {
+  CurrentType c;
+  c.version = version;
+  c.stored = sm::config::StoredServiceType{t, generation};
+  return c;
+}
+
+TEST(ApplyPlan, CreateChangeUnchangedAndGarbage) {
+  auto a = typeNamed("A");
+  EXPECT_EQ(planEntry(a, std::nullopt, false).action, PlanAction::Create);
+  EXPECT_EQ(planEntry(a, std::nullopt, false).generation, 1);
+
+  auto same = planEntry(a, storedAs(a, 4, 7), false);
+  EXPECT_EQ(same.action, PlanAction::Unchanged);
+  EXPECT_EQ(same.generation, 4);
+  EXPECT_EQ(same.version, 7);
+
+  auto changed = planEntry(typeNamed("A", 3), storedAs(a, 4, 7), false);
+  EXPECT_EQ(changed.action, PlanAction::Update);
+  EXPECT_EQ(changed.generation, 5);
+  ASSERT_EQ(changed.changes.size(), 1u);
+  EXPECT_EQ(changed.changes[0].path, "spec.replicationCount");
+  EXPECT_EQ(changed.changes[0].before, "1");
+  EXPECT_EQ(changed.changes[0].after, "3");
+
+  CurrentType garbage;
+  garbage.version = 2;
+  garbage.problem = "/r/config/A: not JSON";
+  garbage.garbageGeneration = 9;
+  EXPECT_EQ(planEntry(a, garbage, false).action, PlanAction::Refuse);
+  auto replaced = planEntry(a, garbage, true);
+  EXPECT_EQ(replaced.action, PlanAction::Replace);
+  EXPECT_EQ(replaced.generation, 10) << "a replacement keeps the generation growing";
+  garbage.garbageGeneration.reset();
+  EXPECT_EQ(planEntry(a, garbage, true).generation, 1);
+}
+
+TEST(ApplyPlan, DiffNamesEveryChangedLeaf) {
+  auto before = nlohmann::ordered_json::parse(R"({"a":1,"env":{"X":"1","Y":"2"},"list":[1,2],"gone":true})");
+  auto after = nlohmann::ordered_json::parse(R"({"a":1,"env":{"X":"9","Y":"2"},"list":[2,1],"new":"v"})");
+  auto changes = diffDocuments(before, after, "spec");
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_EQ(changes[0].path, "spec.env.X");
+  EXPECT_EQ(changes[1].path, "spec.list");
+  EXPECT_EQ(changes[2].path, "spec.gone");
+  EXPECT_EQ(changes[2].after, "");
+  EXPECT_EQ(changes[3].path, "spec.new");
+  EXPECT_EQ(changes[3].before, "");
+}
+
+TEST(ApplyPlan, RenderedDiffAndOps) {
+  sm::config::Layout layout("/fed");
+  ApplyPlan plan;
+  plan.missingKeyZnodes = {"/fed", "/fed/config"};
+  plan.rootData = "{\"format\":1,\"federation\":\"fed\"}";
+  plan.entries.push_back(planEntry(typeNamed("New"), std::nullopt, false));
+  plan.entries.push_back(planEntry(typeNamed("Grown", 2), storedAs(typeNamed("Grown"), 1, 0), false));
+  plan.entries.push_back(planEntry(typeNamed("Same"), storedAs(typeNamed("Same"), 3, 5), false));
+  EXPECT_TRUE(plan.writes());
+  EXPECT_FALSE(plan.refused());
+  EXPECT_EQ(renderPlan(plan, true),
+            "dry run: nothing is written\n"
+            "would create key znodes: /fed, /fed/config\n"
+            "New: would be created, generation 1\n"
+            "Grown: would change, generation 1 -> 2\n"
+            "  spec.replicationCount: 1 -> 2\n"
+            "Same: unchanged, generation 3\n");
+  EXPECT_EQ(renderPlan(plan, false),
+            "created key znodes: /fed, /fed/config\n"
+            "New: created, generation 1\n"
+            "Grown: changed, generation 1 -> 2\n"
+            "  spec.replicationCount: 1 -> 2\n"
+            "Same: unchanged, generation 3\n");
+
+  auto ops = planOps(plan, layout);
+  ASSERT_EQ(ops.ops.size(), 5u);
+  EXPECT_EQ(ops.ops[0].kind, sm::zk::Op::Kind::Create);
+  EXPECT_EQ(ops.ops[0].data, plan.rootData);
+  EXPECT_EQ(ops.ops[1].data, "");
+  EXPECT_EQ(ops.ops[2].kind, sm::zk::Op::Kind::Create);
+  EXPECT_EQ(ops.ops[2].path, "/fed/config/New");
+  EXPECT_EQ(ops.ops[3].kind, sm::zk::Op::Kind::Set);
+  EXPECT_EQ(ops.ops[3].version, 0);
+  EXPECT_EQ(ops.ops[4].kind, sm::zk::Op::Kind::Check) << "unchanged types are version-checked, not written";
+  EXPECT_EQ(ops.ops[4].version, 5);
+  EXPECT_EQ(ops.entryOf[0], nullptr);
+  EXPECT_EQ(ops.entryOf[3]->desired.name, "Grown");
+}
+
+TEST(ApplyPlan, NothingToWriteWhenAllUnchanged) {
+  ApplyPlan plan;
+  plan.entries.push_back(planEntry(typeNamed("Same"), storedAs(typeNamed("Same"), 3, 5), false));
+  EXPECT_FALSE(plan.writes());
+}
+
+TEST(ApplyPlan, FederationNameFromRoot) {
+  EXPECT_EQ(federationName(sm::config::Layout("/a/prod-1")), "prod-1");
+}
+
+TEST(Table, AlignsColumnsWithoutTrailingSpaces) {
+  Table t({"NAME", "X", "LAST"});
+  t.addRow({"long-name", "1", ""});
+  t.addRow({"a", "22", "z"});
+  EXPECT_EQ(t.render(), "NAME        X    LAST\nlong-name   1\na           22   z\n");
+}
+
+TEST(Table, AgesLikeKubectl) {
+  EXPECT_EQ(formatAge(-5), "0s");
+  EXPECT_EQ(formatAge(45'000), "45s");
+  EXPECT_EQ(formatAge(312'000), "5m12s");
+  EXPECT_EQ(formatAge(42 * 60'000), "42m");
+  EXPECT_EQ(formatAge((5 * 60 + 3) * 60'000LL), "5h3m");
+  EXPECT_EQ(formatAge(20 * 3'600'000LL), "20h");
+  EXPECT_EQ(formatAge(76 * 3'600'000LL), "3d4h");
+  EXPECT_EQ(formatAge(12 * 86'400'000LL), "12d");
+  EXPECT_EQ(formatTime(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(oneLine("a\nb\x01", 10), "a\\nb\\x01");
+}
+
+TEST(OutputFormat, YamlQuotesStringsAndKeepsNumbers) {
+  auto doc = nlohmann::ordered_json::parse(R"([{"name":"A","count":3,"ok":true,"n":null,"list":["1"]}])");
+  EXPECT_EQ(toYaml(doc), "- name: \"A\"\n  count: 3\n  ok: true\n  n: ~\n  list:\n    - \"1\"\n");
+}
+
+// A view as the reader would build it: type A (two logical services: one with a master and a
+// secondary, one empty with a status), type Bad (garbage), two hosts (one garbage).
+constexpr std::int64_t kNow = 1'700'000'000'000;
+
+ClusterView sampleView() {
+  ClusterView view;
+  view.rootExists = true;
+  TypeView a;
+  a.name = "A";
+  a.stored = sm::config::StoredServiceType{typeNamed("A", 2), 3};
+  a.stored->type.spec.serviceCount = 2;
+  LogicalView l0;
+  l0.id = {"A", 0};
+  l0.data = sm::config::LogicalServiceData{"11111111-1111-1111-1111-111111111111", kNow - 3'600'000};
+  InstanceView master;
+  master.uuid = "aaaaaaaa-0000-0000-0000-000000000001";
+  master.data = sm::config::PhysicalServiceData{"ds1", 1234, {{"http", 8080}}, kNow - 65'000, 3,
+                                                sm::config::PhysicalState::Running};
+  master.role = Role::Master;
+  master.electionSequence = 7;
+  InstanceView secondary = master;
+  secondary.uuid = "aaaaaaaa-0000-0000-0000-000000000002";
+  secondary.data->host = "ds2";
+  secondary.data->pid = 99;
+  secondary.data->state = sm::config::PhysicalState::Starting;
+  secondary.role = Role::Secondary;
+  secondary.electionSequence = 8;
+  l0.instances = {master, secondary};
+  LogicalView l1;
+  l1.id = {"A", 1};
+  l1.data = sm::config::LogicalServiceData{"22222222-2222-2222-2222-222222222222", kNow - 120'000};
+  l1.status = sm::config::StatusData{kNow, 2, 0, "no feasible host", {{"ds3", "denyHosts matches \"ds3\""}},
+                                     {{kNow - 1000, "ds1", "exited with status 1"}}};
+  a.logical = {l0, l1};
+  TypeView bad;
+  bad.name = "Bad";
+  bad.problem = "/r/config/Bad: not valid JSON";
+  view.types = {a, bad};
+  HostView h1;
+  h1.id = "ds1";
+  h1.data = sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 1, "0.1.0", kNow - 7'200'000};
+  HostView h2;
+  h2.id = "ds2";
+  h2.problem = "/r/hosts/ds2: not valid JSON";
+  view.hosts = {h1, h2};
+  return view;
+}
+
+TEST(GetViews, TypesTable) {
+  EXPECT_EQ(renderGetTable(sampleView(), GetKind::Types, kNow),
+            "NAME   GENERATION   SERVICES   INSTANCES   MASTERS   COMMAND\n"
+            "A      3            2/2        2/4         1/2       /bin/A --flag\n"
+            "Bad    ?            0/?        0/?         0/?       <invalid data, see below>\n"
+            "error: /r/config/Bad: not valid JSON\n");
+}
+
+TEST(GetViews, LogicalPhysicalAndHostTables) {
+  EXPECT_EQ(renderGetTable(sampleView(), GetKind::Logical, kNow),
+            "TYPE   LOGICAL                    INSTANCES   MASTER     EPOCH   AGE   STATUS\n"
+            "A      logicalService0000000000   2/2         ds1/1234   7       60m   -\n"
+            "A      logicalService0000000001   0/2         -          -       2m    no feasible host\n");
+  EXPECT_EQ(renderGetTable(sampleView(), GetKind::Physical, kNow),
+            "TYPE   LOGICAL                    UUID                                   HOST   PID    STATE      ROLE"
+            "        EPOCH   GENERATION   UPTIME\n"
+            "A      logicalService0000000000   aaaaaaaa-0000-0000-0000-000000000001   ds1    1234   running    master"
+            "      7       3            65s\n"
+            "A      logicalService0000000000   aaaaaaaa-0000-0000-0000-000000000002   ds2    99     starting   secondary"
+            "   -       3            65s\n");
+  EXPECT_EQ(renderGetTable(sampleView(), GetKind::Hosts, kNow),
+            "HOST   RUNNING   LOAD   CPUS   MEMORY-MB   FREE-MB   VERSION   UPTIME   LABELS\n"
+            "ds1    1         0.50   2      4096        1024      0.1.0     120m     zone=a\n"
+            "ds2    ?         ?      ?      ?           ?         ?         ?        <invalid data, see below>\n"
+            "error: /r/hosts/ds2: not valid JSON\n");
+}
+
+TEST(GetViews, JsonKeepsTheBadTypeWithItsError) {
+  auto doc = getDocument(sampleView(), GetKind::Types);
+  ASSERT_EQ(doc.size(), 2u);
+  EXPECT_EQ(doc[0]["generation"], 3);
+  EXPECT_EQ(doc[0]["spec"]["replicationCount"], 2);
+  EXPECT_EQ(doc[1]["error"], "/r/config/Bad: not valid JSON");
+  auto physical = getDocument(sampleView(), GetKind::Physical);
+  EXPECT_EQ(physical[0]["role"], "master");
+  EXPECT_EQ(physical[0]["epoch"], 7);
+  EXPECT_TRUE(physical[1]["epoch"].is_null());
+}
+
+TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
+  auto view = sampleView();
+  std::vector<EventView> events = {{1, R"({"type":"A","time":1700000000000,"message":"placed on ds1"})"},
+                                   {2, R"({"type":"Other","message":"not this one"})"},
+                                   {3, "garbage"}};
+  const auto text = renderDescribe(view.types[0], events, kNow);
+  EXPECT_NE(text.find("Name:         A\nGeneration:   3\nSpec:\n  serviceCount: 2\n  replicationCount: 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  logicalService0000000000   instances 2/2, master ds1/1234, epoch 7\n"), std::string::npos);
+  EXPECT_NE(text.find("      master      7       ds1    1234   running    3            65s      "
+                      "aaaaaaaa-0000-0000-0000-000000000001\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    Status: 0 of 2 registered: no feasible host (updated 2023-11-14T22:13:20Z)\n"
+                      "      ds3: denyHosts matches \"ds3\"\n"
+                      "    Recent failures:\n"
+                      "      2023-11-14T22:13:19Z   ds1   exited with status 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Events:\n  2023-11-14T22:13:20Z   placed on ds1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("not this one"), std::string::npos);
+
+  const auto bad = renderDescribe(view.types[1], {}, kNow);
+  EXPECT_EQ(bad, "Name:         Bad\nSpec:         cannot be read\n  error: /r/config/Bad: not valid JSON\n"
+                 "Logical services: 0 of ?\nEvents: none\n");
+}
+
+TEST(WatchDiff, InitialStateThenChanges) {
+  auto before = sampleView();
+  auto initial = diffViews(ClusterView{}, before);
+  ASSERT_FALSE(initial.empty());
+  EXPECT_EQ(initial.front(), "type A created, generation 3");
+
+  auto after = before;
+  auto& l0 = after.types[0].logical[0];
+  l0.instances.erase(l0.instances.begin());  // the master goes; the secondary takes over
+  l0.instances[0].role = Role::Master;
+  l0.instances[0].data->state = sm::config::PhysicalState::Running;
+  after.types[0].stored->generation = 4;
+  after.hosts.pop_back();
+  EXPECT_EQ(diffViews(before, after),
+            (std::vector<std::string>{
+                "type A changed, generation 3 -> 4",
+                "A/logicalService0000000000 instance down: ds1/1234 (aaaaaaaa-0000-0000-0000-000000000001)",
+                "A/logicalService0000000000 instance ds2/99 (aaaaaaaa-0000-0000-0000-000000000002): starting -> running",
+                "A/logicalService0000000000 master: ds2/99 (aaaaaaaa-0000-0000-0000-000000000002) epoch 8",
+                "host ds2 down",
+            }));
+  EXPECT_TRUE(diffViews(after, after).empty()) << "no change, no line";
+}
+
+}  // namespace
