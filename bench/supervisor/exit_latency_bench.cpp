@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "bench/common/stats.hpp"
+#include "bench/common/report.hpp"
 #include "manager/supervisor/supervisor.hpp"
 
 namespace {
@@ -110,28 +110,13 @@ int main(int argc, char** argv) {
     measure(o, o.background, crowded, logDir);
     std::filesystem::remove_all(logDir);
 
-    nlohmann::json out;
-    out["benchmark"] = "supervisor_exit_latency";
-    out["machine"] = sm::bench::machineDescription();
-    out["time"] = sm::bench::utcNow();
-    // The machine is shared: a busy one shows in the p99s, so say how busy it was.
-    if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
-      double oneMinute = 0;
-      loadavg >> oneMinute;
-      out["loadAverage1m"] = oneMinute;
-    }
-    out["runs"] = o.runs;
-    out["samplesPerRun"] = o.samples;
-    fmt::print("Supervisor exit notification ({} runs x {} samples; medians of per-run percentiles)\n", o.runs,
-               o.samples);
-    fmt::print("{:<45} {:>10} {:>10}\n", "figure", "p50 us", "p99 us");
-    for (const Figure* f : {&alone, &crowded}) {
-      fmt::print("{:<45} {:>10.0f} {:>10.0f}\n", f->name, f->p50(), f->p99());
-      out["figures"].push_back({{"name", f->name}, {"unit", f->unit}, {"p50", f->p50()}, {"p99", f->p99()}});
-    }
-    std::filesystem::create_directories(std::filesystem::path(o.output).parent_path());
-    std::ofstream(o.output) << out.dump(2) << "\n";
-    fmt::print("written to {}\n", o.output);
+    sm::bench::Report report;
+    report.benchmark = "supervisor_exit_latency";
+    report.title = "Supervisor exit notification";
+    report.runs = o.runs;
+    report.samplesPerRun = o.samples;
+    report.figures = {&alone, &crowded};
+    sm::bench::publish(report, o.output);
   } catch (const std::exception& e) {
     std::cerr << "sm-bench-supervisor-exit-latency: " << e.what() << "\n";
     return 1;

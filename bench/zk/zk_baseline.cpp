@@ -8,9 +8,8 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include "bench/common/stats.hpp"
+#include "bench/common/report.hpp"
 #include "manager/zk/session.hpp"
 #include "manager/zkserver/local_zookeeper.hpp"
 
@@ -148,25 +147,17 @@ int main(int argc, char** argv) {
     }
     a->removeRecursive(root);
 
-    nlohmann::json out;
-    out["benchmark"] = "zk_baseline";
-    out["machine"] = sm::bench::machineDescription();
-    out["time"] = sm::bench::utcNow();
-    out["server"] = o.zk.empty() ? fmt::format("private standalone ZooKeeper 3.8 (Debian), forceSync={}",
-                                               o.forceSync ? "yes" : "no")
-                                 : o.zk;
-    out["runs"] = o.runs;
-    out["samplesPerRun"] = o.samples;
-    fmt::print("ZooKeeper baseline on loopback ({} runs x {} samples; medians of per-run percentiles)\n",
-               o.runs, o.samples);
-    fmt::print("{:<45} {:>10} {:>10}\n", "figure", "p50 us", "p99 us");
-    for (const Figure* f : {&create, &remove, &pair, &read, &watch, &multi}) {
-      fmt::print("{:<45} {:>10.0f} {:>10.0f}\n", f->name, f->p50(), f->p99());
-      out["figures"].push_back({{"name", f->name}, {"unit", f->unit}, {"p50", f->p50()}, {"p99", f->p99()}});
-    }
-    std::filesystem::create_directories(std::filesystem::path(o.output).parent_path());
-    std::ofstream(o.output) << out.dump(2) << "\n";
-    fmt::print("written to {}\n", o.output);
+    sm::bench::Report report;
+    report.benchmark = "zk_baseline";
+    report.title = "ZooKeeper baseline on loopback";
+    report.runs = o.runs;
+    report.samplesPerRun = o.samples;
+    report.details["server"] =
+        o.zk.empty() ? fmt::format("private standalone ZooKeeper 3.8 (Debian), forceSync={}",
+                                   o.forceSync ? "yes" : "no")
+                     : o.zk;
+    report.figures = {&create, &remove, &pair, &read, &watch, &multi};
+    sm::bench::publish(report, o.output);
   } catch (const std::exception& e) {
     std::cerr << "sm-bench-zk-baseline: " << e.what() << "\n";
     return 1;

@@ -11,24 +11,6 @@
 
 namespace sm::supervisor {
 
-const char* roleName(Role role) {
-  switch (role) {
-    case Role::Master:
-      return "master";
-    case Role::Secondary:
-      return "secondary";
-    case Role::Unknown:
-      break;
-  }
-  return "unknown";
-}
-
-std::uint64_t monotonicNowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 std::string formatRoleLine(const RoleState& state) {
   nlohmann::ordered_json line;
   line["role"] = roleName(state.role);

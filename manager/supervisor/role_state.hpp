@@ -4,11 +4,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "services/role.hpp"
+
 namespace sm::supervisor {
 
-enum class Role { Unknown, Secondary, Master };
-
-const char* roleName(Role role);
+// The role vocabulary is the services/ library's: the reader and the writer of the role file share
+// one definition.
+using services::monotonicNowNs;
+using services::Role;
+using services::roleName;
 
 // What the role file says. A master's mastership is a lease: it holds only while CLOCK_MONOTONIC
 // is before leaseUntilMonoNs (the services/ library checks exactly that).
@@ -23,8 +27,6 @@ struct RoleState {
     return role == other.role && epoch == other.epoch && masterPeer == other.masterPeer;
   }
 };
-
-std::uint64_t monotonicNowNs();
 
 // The one JSON line, e.g. {"role":"master","epoch":3,"leaseUntilMonoNs":123,"masterPeer":{}}.
 std::string formatRoleLine(const RoleState& state);

@@ -14,6 +14,7 @@
 #include "manager/supervisor/instance_event.hpp"
 #include "manager/supervisor/process_spec.hpp"
 #include "manager/supervisor/supervisor.hpp"
+#include "tests/support/wait_for.hpp"
 
 // Shared by the supervisor's tests: waiting on conditions (never sleeping as synchronisation),
 // temporary directories, scripts, and a record of the supervisor's events.
@@ -21,8 +22,7 @@ namespace sm::supervisor::testing {
 
 using namespace std::chrono_literals;
 
-// Polls `predicate` until it holds or `timeout` passes; returns whether it held.
-bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout);
+using sm::test::waitFor;
 
 class TempDir {
  public:
