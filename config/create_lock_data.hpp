@@ -10,8 +10,8 @@ namespace sm::config {
 // Data of locks/createPhysicalService/<type>_logicalService<seq>:
 // {"format":1,"logicalService":"<absolute path of the logical service znode>"}.
 struct CreateLockData {
-    std::string logicalService;
-    bool operator==(const CreateLockData&) const = default;
+  std::string logicalService;
+  bool operator==(const CreateLockData&) const = default;
 };
 
 std::string encodeCreateLockData(const CreateLockData& data);

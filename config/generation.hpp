@@ -9,20 +9,21 @@
 namespace sm::config {
 
 enum class SpecChange {
-    Created,    // no stored type: generation 1
-    Changed,    // stored spec differs: stored generation + 1
-    Unchanged,  // identical: keep the stored generation, and write nothing
+  Created,    // no stored type: generation 1
+  Changed,    // stored spec differs: stored generation + 1
+  Unchanged,  // identical: keep the stored generation, and write nothing
 };
 
 struct GenerationDecision {
-    SpecChange change;
-    std::int64_t generation;  // the generation to store (or already stored, when Unchanged)
-    bool operator==(const GenerationDecision&) const = default;
+  SpecChange change;
+  std::int64_t generation;  // the generation to store (or already stored, when Unchanged)
+  bool operator==(const GenerationDecision&) const = default;
 };
 
 // What `servicesctl apply` stores for `desired`, given what config/<name> holds now (decoded).
-// Equality is ServiceType's (exact, list order included). Applying a file twice therefore leaves the
-// generation alone; any change to a field bumps it.
-GenerationDecision decideGeneration(const std::optional<StoredServiceType>& stored, const ServiceType& desired);
+// Equality is ServiceType's (exact, list order included). Applying a file twice therefore leaves
+// the generation alone; any change to a field bumps it.
+GenerationDecision decideGeneration(const std::optional<StoredServiceType>& stored,
+                                    const ServiceType& desired);
 
 }  // namespace sm::config

@@ -10,38 +10,40 @@ constexpr IntRange kCountRange{0, 1'000'000};
 }
 
 std::string encodeHostData(const HostData& data) {
-    auto j = detail::newDocument();
-    j["labels"] = data.labels;
-    j["capacity"] = {{"cpus", data.capacity.cpus},
-                     {"memoryMB", data.capacity.memoryMB},
-                     {"freeMemoryMB", data.capacity.freeMemoryMB}};
-    j["load"] = data.load;
-    j["running"] = data.running;
-    j["version"] = data.version;
-    j["started"] = data.started;
-    return detail::dump(j);
+  auto j = detail::newDocument();
+  j["labels"] = data.labels;
+  j["capacity"] = {{"cpus", data.capacity.cpus},
+                   {"memoryMB", data.capacity.memoryMB},
+                   {"freeMemoryMB", data.capacity.freeMemoryMB}};
+  j["load"] = data.load;
+  j["running"] = data.running;
+  j["version"] = data.version;
+  j["started"] = data.started;
+  return detail::dump(j);
 }
 
 Result<HostData> decodeHostData(std::string_view data, std::string_view znodePath) {
-    return detail::decodeDocument<HostData>(
-        data, znodePath, {"format", "labels", "capacity", "load", "running", "version", "started"},
-        detail::UnknownKeys::Ignore, [](detail::NodeReader& r, const detail::MapFields& f) {
-            HostData out;
-            for (auto key : {"labels", "capacity", "load", "running", "version", "started"}) r.require(f, key);
-            if (auto v = r.stringMap(f, "labels", checkLabelKey, checkLabelValue)) out.labels = *v;
-            if (auto c = r.mappingField(f, "capacity", {"cpus", "memoryMB", "freeMemoryMB"},
-                                        detail::UnknownKeys::Ignore)) {
-                for (auto key : {"cpus", "memoryMB", "freeMemoryMB"}) r.require(*c, key);
-                if (auto v = r.integer(*c, "cpus", kCountRange)) out.capacity.cpus = *v;
-                if (auto v = r.integer(*c, "memoryMB", kMemoryMBRange)) out.capacity.memoryMB = *v;
-                if (auto v = r.integer(*c, "freeMemoryMB", kMemoryMBRange)) out.capacity.freeMemoryMB = *v;
-            }
-            if (auto v = r.number(f, "load", 0.0, kMaxLoadAverageLimit)) out.load = *v;
-            if (auto v = r.integer(f, "running", kCountRange)) out.running = *v;
-            if (auto v = r.string(f, "version")) out.version = *v;
-            if (auto v = r.integer(f, "started", kTimestampMsRange)) out.started = *v;
-            return out;
-        });
+  return detail::decodeDocument<HostData>(
+      data, znodePath, {"format", "labels", "capacity", "load", "running", "version", "started"},
+      detail::UnknownKeys::Ignore, [](detail::NodeReader& r, const detail::MapFields& f) {
+        HostData out;
+        for (auto key : {"labels", "capacity", "load", "running", "version", "started"})
+          r.require(f, key);
+        if (auto v = r.stringMap(f, "labels", checkLabelKey, checkLabelValue)) out.labels = *v;
+        if (auto c = r.mappingField(f, "capacity", {"cpus", "memoryMB", "freeMemoryMB"},
+                                    detail::UnknownKeys::Ignore)) {
+          for (auto key : {"cpus", "memoryMB", "freeMemoryMB"}) r.require(*c, key);
+          if (auto v = r.integer(*c, "cpus", kCountRange)) out.capacity.cpus = *v;
+          if (auto v = r.integer(*c, "memoryMB", kMemoryMBRange)) out.capacity.memoryMB = *v;
+          if (auto v = r.integer(*c, "freeMemoryMB", kMemoryMBRange))
+            out.capacity.freeMemoryMB = *v;
+        }
+        if (auto v = r.number(f, "load", 0.0, kMaxLoadAverageLimit)) out.load = *v;
+        if (auto v = r.integer(f, "running", kCountRange)) out.running = *v;
+        if (auto v = r.string(f, "version")) out.version = *v;
+        if (auto v = r.integer(f, "started", kTimestampMsRange)) out.started = *v;
+        return out;
+      });
 }
 
 }  // namespace sm::config

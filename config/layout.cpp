@@ -29,226 +29,271 @@ constexpr char kCreateLockSeparator = '_';
 constexpr std::size_t kMaxZnodePathBytes = 4096;
 constexpr std::size_t kMaxZrootBytes = 512;
 
-std::string join(std::string_view parent, std::string_view child) { return fmt::format("{}/{}", parent, child); }
+std::string join(std::string_view parent, std::string_view child) {
+  return fmt::format("{}/{}", parent, child);
+}
 
 template <class Check>
 std::string_view checked(std::string_view what, std::string_view value, Check check) {
-    if (auto problem = check(value)) {
-        throw std::invalid_argument(fmt::format("invalid {} \"{}\": {}", what, value, *problem));
-    }
-    return value;
+  if (auto problem = check(value)) {
+    throw std::invalid_argument(fmt::format("invalid {} \"{}\": {}", what, value, *problem));
+  }
+  return value;
 }
 
-std::string_view checkedType(std::string_view type) { return checked("service type name", type, checkServiceTypeName); }
+std::string_view checkedType(std::string_view type) {
+  return checked("service type name", type, checkServiceTypeName);
+}
 
 std::string sequenceText(std::int64_t sequence) {
-    if (sequence < 0 || sequence > kMaxSequence) {
-        throw std::invalid_argument(fmt::format("invalid sequence number {}", sequence));
-    }
-    return fmt::format("{:0{}}", sequence, kSequenceDigits);
+  if (sequence < 0 || sequence > kMaxSequence) {
+    throw std::invalid_argument(fmt::format("invalid sequence number {}", sequence));
+  }
+  return fmt::format("{:0{}}", sequence, kSequenceDigits);
 }
 
 // Exactly kSequenceDigits digits.
 std::optional<std::int64_t> parseSequence(std::string_view digits) {
-    if (digits.size() != kSequenceDigits) return std::nullopt;
-    std::int64_t value = 0;
-    for (char c : digits) {
-        if (c < '0' || c > '9') return std::nullopt;
-    }
-    std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    return value;
+  if (digits.size() != kSequenceDigits) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return value;
 }
 
 std::optional<std::int64_t> parsePrefixed(std::string_view name, std::string_view prefix) {
-    if (!name.starts_with(prefix)) return std::nullopt;
-    return parseSequence(name.substr(prefix.size()));
+  if (!name.starts_with(prefix)) return std::nullopt;
+  return parseSequence(name.substr(prefix.size()));
 }
 
 // Decodes one UTF-8 code point (the input is known to be valid UTF-8).
 char32_t decodeAt(std::string_view s, std::size_t& i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
-    char32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
-    for (int k = 0; k < extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[++i]) & 0x3F);
-    ++i;
-    return cp;
+  const auto c = static_cast<unsigned char>(s[i]);
+  int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+  char32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
+  for (int k = 0; k < extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[++i]) & 0x3F);
+  ++i;
+  return cp;
 }
 
 // The characters ZooKeeper's PathUtils.validatePath refuses.
 bool refusedByZooKeeper(char32_t cp) {
-    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0xD800 && cp <= 0xF8FF) ||
-           (cp >= 0xFFF0 && cp <= 0xFFFF);
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0xD800 && cp <= 0xF8FF) ||
+         (cp >= 0xFFF0 && cp <= 0xFFFF);
 }
 
 // Splits "/a/b/c" below root into components; nullopt when path is not under root.
-std::optional<std::vector<std::string_view>> componentsBelow(std::string_view root, std::string_view path) {
-    if (!path.starts_with(root) || path.size() <= root.size() || path[root.size()] != '/') return std::nullopt;
-    std::vector<std::string_view> parts;
-    std::string_view rest = path.substr(root.size() + 1);
-    while (true) {
-        const auto slash = rest.find('/');
-        parts.push_back(rest.substr(0, slash));
-        if (slash == std::string_view::npos) break;
-        rest.remove_prefix(slash + 1);
-    }
-    return parts;
+std::optional<std::vector<std::string_view>> componentsBelow(std::string_view root,
+                                                             std::string_view path) {
+  if (!path.starts_with(root) || path.size() <= root.size() || path[root.size()] != '/')
+    return std::nullopt;
+  std::vector<std::string_view> parts;
+  std::string_view rest = path.substr(root.size() + 1);
+  while (true) {
+    const auto slash = rest.find('/');
+    parts.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return parts;
 }
 
 }  // namespace
 
 std::optional<std::string> checkZnodePath(std::string_view path) {
-    if (path.empty()) return "must not be empty";
-    if (path[0] != '/') return "must be absolute (start with '/')";
-    if (path.size() > kMaxZnodePathBytes) return fmt::format("must be at most {} bytes", kMaxZnodePathBytes);
-    if (path == "/") return std::nullopt;
-    if (path.back() == '/') return "must not end with '/'";
-    if (findInvalidUtf8(path)) return "must be valid UTF-8";
-    for (std::size_t i = 0; i < path.size();) {
-        if (refusedByZooKeeper(decodeAt(path, i))) return "contains a character ZooKeeper does not allow";
-    }
-    std::size_t start = 1;
-    while (start <= path.size()) {
-        auto end = path.find('/', start);
-        if (end == std::string_view::npos) end = path.size();
-        const auto part = path.substr(start, end - start);
-        if (part.empty()) return "must not contain an empty component (\"//\")";
-        if (part == "." || part == "..") return "must not contain \".\" or \"..\" components";
-        start = end + 1;
-    }
-    return std::nullopt;
+  if (path.empty()) return "must not be empty";
+  if (path[0] != '/') return "must be absolute (start with '/')";
+  if (path.size() > kMaxZnodePathBytes)
+    return fmt::format("must be at most {} bytes", kMaxZnodePathBytes);
+  if (path == "/") return std::nullopt;
+  if (path.back() == '/') return "must not end with '/'";
+  if (findInvalidUtf8(path)) return "must be valid UTF-8";
+  for (std::size_t i = 0; i < path.size();) {
+    if (refusedByZooKeeper(decodeAt(path, i)))
+      return "contains a character ZooKeeper does not allow";
+  }
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const auto part = path.substr(start, end - start);
+    if (part.empty()) return "must not contain an empty component (\"//\")";
+    if (part == "." || part == "..") return "must not contain \".\" or \"..\" components";
+    start = end + 1;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> checkZroot(std::string_view zroot) {
-    if (auto problem = checkZnodePath(zroot)) return problem;
-    if (zroot == "/") return "must not be \"/\" itself: give the federation its own node, e.g. /servicesmgr";
-    if (zroot.size() > kMaxZrootBytes) return fmt::format("must be at most {} bytes", kMaxZrootBytes);
-    if (zroot == "/zookeeper" || zroot.starts_with("/zookeeper/")) return "must not be under /zookeeper (reserved)";
-    return std::nullopt;
+  if (auto problem = checkZnodePath(zroot)) return problem;
+  if (zroot == "/")
+    return "must not be \"/\" itself: give the federation its own node, e.g. /servicesmgr";
+  if (zroot.size() > kMaxZrootBytes) return fmt::format("must be at most {} bytes", kMaxZrootBytes);
+  if (zroot == "/zookeeper" || zroot.starts_with("/zookeeper/"))
+    return "must not be under /zookeeper (reserved)";
+  return std::nullopt;
 }
 
 Layout::Layout(std::string zroot) : root_(std::move(zroot)) {
-    if (auto problem = checkZroot(root_)) throw std::invalid_argument(fmt::format("invalid root \"{}\": {}", root_, *problem));
+  if (auto problem = checkZroot(root_))
+    throw std::invalid_argument(fmt::format("invalid root \"{}\": {}", root_, *problem));
 }
 
-std::string Layout::configDir() const { return join(root_, kConfig); }
-std::string Layout::serviceType(std::string_view type) const { return join(configDir(), checkedType(type)); }
-std::string Layout::logicalServicePrefix(std::string_view type) const { return join(serviceType(type), kLogicalService); }
+std::string Layout::configDir() const {
+  return join(root_, kConfig);
+}
+std::string Layout::serviceType(std::string_view type) const {
+  return join(configDir(), checkedType(type));
+}
+std::string Layout::logicalServicePrefix(std::string_view type) const {
+  return join(serviceType(type), kLogicalService);
+}
 std::string Layout::logicalService(const LogicalServiceId& id) const {
-    return join(serviceType(id.type), logicalServiceName(id.sequence));
+  return join(serviceType(id.type), logicalServiceName(id.sequence));
 }
-std::string Layout::physicalServicesDir(const LogicalServiceId& id) const { return join(logicalService(id), kPhysicalServices); }
+std::string Layout::physicalServicesDir(const LogicalServiceId& id) const {
+  return join(logicalService(id), kPhysicalServices);
+}
 std::string Layout::physicalService(const PhysicalServiceId& id) const {
-    return join(physicalServicesDir(id.logical), physicalServiceName(id.uuid));
+  return join(physicalServicesDir(id.logical), physicalServiceName(id.uuid));
 }
-std::string Layout::electionDir(const LogicalServiceId& id) const { return join(logicalService(id), kElection); }
-std::string Layout::status(const LogicalServiceId& id) const { return join(logicalService(id), kStatus); }
-std::string Layout::locksDir() const { return join(root_, kLocks); }
-std::string Layout::serviceConfigMonitorLocksDir() const { return join(locksDir(), kServiceConfigMonitor); }
+std::string Layout::electionDir(const LogicalServiceId& id) const {
+  return join(logicalService(id), kElection);
+}
+std::string Layout::status(const LogicalServiceId& id) const {
+  return join(logicalService(id), kStatus);
+}
+std::string Layout::locksDir() const {
+  return join(root_, kLocks);
+}
+std::string Layout::serviceConfigMonitorLocksDir() const {
+  return join(locksDir(), kServiceConfigMonitor);
+}
 std::string Layout::serviceConfigMonitorLock(std::string_view type) const {
-    return join(serviceConfigMonitorLocksDir(), checkedType(type));
+  return join(serviceConfigMonitorLocksDir(), checkedType(type));
 }
-std::string Layout::createPhysicalServiceLocksDir() const { return join(locksDir(), kCreatePhysicalService); }
+std::string Layout::createPhysicalServiceLocksDir() const {
+  return join(locksDir(), kCreatePhysicalService);
+}
 std::string Layout::createPhysicalServiceLock(const LogicalServiceId& id) const {
-    return join(createPhysicalServiceLocksDir(), createLockName(id));
+  return join(createPhysicalServiceLocksDir(), createLockName(id));
 }
-std::string Layout::hostsDir() const { return join(root_, kHosts); }
-std::string Layout::host(std::string_view hostId) const { return join(hostsDir(), checked("host id", hostId, checkHostId)); }
-std::string Layout::eventsDir() const { return join(root_, kEvents); }
-std::string Layout::eventPrefix() const { return join(eventsDir(), kEventPrefix); }
+std::string Layout::hostsDir() const {
+  return join(root_, kHosts);
+}
+std::string Layout::host(std::string_view hostId) const {
+  return join(hostsDir(), checked("host id", hostId, checkHostId));
+}
+std::string Layout::eventsDir() const {
+  return join(root_, kEvents);
+}
+std::string Layout::eventPrefix() const {
+  return join(eventsDir(), kEventPrefix);
+}
 
 std::vector<std::string> Layout::keyZnodes() const {
-    return {root_,    configDir(),  locksDir(), serviceConfigMonitorLocksDir(), createPhysicalServiceLocksDir(),
-            hostsDir(), eventsDir()};
+  return {root_,
+          configDir(),
+          locksDir(),
+          serviceConfigMonitorLocksDir(),
+          createPhysicalServiceLocksDir(),
+          hostsDir(),
+          eventsDir()};
 }
 
 std::vector<std::string> Layout::rootAncestors() const {
-    std::vector<std::string> out;
-    for (auto slash = root_.find('/', 1); slash != std::string::npos; slash = root_.find('/', slash + 1)) {
-        out.push_back(root_.substr(0, slash));
-    }
-    return out;
+  std::vector<std::string> out;
+  for (auto slash = root_.find('/', 1); slash != std::string::npos;
+       slash = root_.find('/', slash + 1)) {
+    out.push_back(root_.substr(0, slash));
+  }
+  return out;
 }
 
 std::string Layout::logicalServiceName(std::int64_t sequence) {
-    return fmt::format("{}{}", kLogicalService, sequenceText(sequence));
+  return fmt::format("{}{}", kLogicalService, sequenceText(sequence));
 }
 
 std::string Layout::physicalServiceName(std::string_view uuid) {
-    return fmt::format("{}{}", kPhysicalService, checked("uuid", uuid, checkUuid));
+  return fmt::format("{}{}", kPhysicalService, checked("uuid", uuid, checkUuid));
 }
 
 std::string Layout::createLockName(const LogicalServiceId& id) {
-    return fmt::format("{}{}{}", checkedType(id.type), kCreateLockSeparator, logicalServiceName(id.sequence));
+  return fmt::format("{}{}{}", checkedType(id.type), kCreateLockSeparator,
+                     logicalServiceName(id.sequence));
 }
 
 std::optional<std::int64_t> Layout::parseLogicalServiceName(std::string_view childName) {
-    return parsePrefixed(childName, kLogicalService);
+  return parsePrefixed(childName, kLogicalService);
 }
 
 std::optional<std::string> Layout::parsePhysicalServiceName(std::string_view childName) {
-    if (!childName.starts_with(kPhysicalService)) return std::nullopt;
-    const auto uuid = childName.substr(kPhysicalService.size());
-    if (!isValidUuid(uuid)) return std::nullopt;
-    return std::string(uuid);
+  if (!childName.starts_with(kPhysicalService)) return std::nullopt;
+  const auto uuid = childName.substr(kPhysicalService.size());
+  if (!isValidUuid(uuid)) return std::nullopt;
+  return std::string(uuid);
 }
 
 std::optional<LogicalServiceId> Layout::parseCreateLockName(std::string_view childName) {
-    const std::string marker = fmt::format("{}{}", kCreateLockSeparator, kLogicalService);
-    const auto at = childName.rfind(marker);
-    if (at == std::string_view::npos) return std::nullopt;
-    const auto type = childName.substr(0, at);
-    const auto sequence = parseSequence(childName.substr(at + marker.size()));
-    if (!sequence || !isValidServiceTypeName(type)) return std::nullopt;
-    return LogicalServiceId{std::string(type), *sequence};
+  const std::string marker = fmt::format("{}{}", kCreateLockSeparator, kLogicalService);
+  const auto at = childName.rfind(marker);
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto type = childName.substr(0, at);
+  const auto sequence = parseSequence(childName.substr(at + marker.size()));
+  if (!sequence || !isValidServiceTypeName(type)) return std::nullopt;
+  return LogicalServiceId{std::string(type), *sequence};
 }
 
 std::optional<LockChildName> Layout::parseLockChildName(std::string_view childName) {
-    if (!childName.starts_with(kLockChildPrefix) || childName.size() < kLockChildPrefix.size() + kSequenceDigits) {
-        return std::nullopt;
-    }
-    const auto sequence = parseSequence(childName.substr(childName.size() - kSequenceDigits));
-    if (!sequence) return std::nullopt;
-    auto middle = childName.substr(kLockChildPrefix.size(),
-                                   childName.size() - kLockChildPrefix.size() - kSequenceDigits);
-    if (middle.empty()) return LockChildName{"", *sequence};
-    if (!middle.ends_with('-')) return std::nullopt;
-    middle.remove_suffix(1);
-    if (!isValidUuid(middle)) return std::nullopt;
-    return LockChildName{std::string(middle), *sequence};
+  if (!childName.starts_with(kLockChildPrefix) ||
+      childName.size() < kLockChildPrefix.size() + kSequenceDigits) {
+    return std::nullopt;
+  }
+  const auto sequence = parseSequence(childName.substr(childName.size() - kSequenceDigits));
+  if (!sequence) return std::nullopt;
+  auto middle = childName.substr(kLockChildPrefix.size(),
+                                 childName.size() - kLockChildPrefix.size() - kSequenceDigits);
+  if (middle.empty()) return LockChildName{"", *sequence};
+  if (!middle.ends_with('-')) return std::nullopt;
+  middle.remove_suffix(1);
+  if (!isValidUuid(middle)) return std::nullopt;
+  return LockChildName{std::string(middle), *sequence};
 }
 
 std::optional<std::int64_t> Layout::parseEventName(std::string_view childName) {
-    return parsePrefixed(childName, kEventPrefix);
+  return parsePrefixed(childName, kEventPrefix);
 }
 
 std::optional<std::string> Layout::parseServiceTypePath(std::string_view path) const {
-    auto parts = componentsBelow(configDir(), path);
-    if (!parts || parts->size() != 1 || !isValidServiceTypeName((*parts)[0])) return std::nullopt;
-    return std::string((*parts)[0]);
+  auto parts = componentsBelow(configDir(), path);
+  if (!parts || parts->size() != 1 || !isValidServiceTypeName((*parts)[0])) return std::nullopt;
+  return std::string((*parts)[0]);
 }
 
 std::optional<LogicalServiceId> Layout::parseLogicalServicePath(std::string_view path) const {
-    auto parts = componentsBelow(configDir(), path);
-    if (!parts || parts->size() != 2 || !isValidServiceTypeName((*parts)[0])) return std::nullopt;
-    auto sequence = parseLogicalServiceName((*parts)[1]);
-    if (!sequence) return std::nullopt;
-    return LogicalServiceId{std::string((*parts)[0]), *sequence};
+  auto parts = componentsBelow(configDir(), path);
+  if (!parts || parts->size() != 2 || !isValidServiceTypeName((*parts)[0])) return std::nullopt;
+  auto sequence = parseLogicalServiceName((*parts)[1]);
+  if (!sequence) return std::nullopt;
+  return LogicalServiceId{std::string((*parts)[0]), *sequence};
 }
 
 std::optional<PhysicalServiceId> Layout::parsePhysicalServicePath(std::string_view path) const {
-    auto parts = componentsBelow(configDir(), path);
-    if (!parts || parts->size() != 4 || (*parts)[2] != kPhysicalServices) return std::nullopt;
-    // The logical service is the path without its last two components.
-    const auto logicalEnd = path.rfind('/', path.rfind('/') - 1);
-    auto logical = parseLogicalServicePath(path.substr(0, logicalEnd));
-    auto uuid = parsePhysicalServiceName((*parts)[3]);
-    if (!logical || !uuid) return std::nullopt;
-    return PhysicalServiceId{*logical, *uuid};
+  auto parts = componentsBelow(configDir(), path);
+  if (!parts || parts->size() != 4 || (*parts)[2] != kPhysicalServices) return std::nullopt;
+  // The logical service is the path without its last two components.
+  const auto logicalEnd = path.rfind('/', path.rfind('/') - 1);
+  auto logical = parseLogicalServicePath(path.substr(0, logicalEnd));
+  auto uuid = parsePhysicalServiceName((*parts)[3]);
+  if (!logical || !uuid) return std::nullopt;
+  return PhysicalServiceId{*logical, *uuid};
 }
 
 std::string_view Layout::childName(std::string_view path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 }  // namespace sm::config

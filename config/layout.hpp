@@ -18,92 +18,94 @@ inline constexpr std::int64_t kMaxSequence = 9'999'999'999;
 
 // A logical service: config/<type>/logicalService<sequence>.
 struct LogicalServiceId {
-    std::string type;
-    std::int64_t sequence = 0;
-    auto operator<=>(const LogicalServiceId&) const = default;
+  std::string type;
+  std::int64_t sequence = 0;
+  auto operator<=>(const LogicalServiceId&) const = default;
 };
 
 // A physical service: config/<type>/logicalService<seq>/physicalServices/physicalService<uuid>.
 struct PhysicalServiceId {
-    LogicalServiceId logical;
-    std::string uuid;
-    auto operator<=>(const PhysicalServiceId&) const = default;
+  LogicalServiceId logical;
+  std::string uuid;
+  auto operator<=>(const PhysicalServiceId&) const = default;
 };
 
 // A lock or election child: "lock-<uuid>-<10 digits>" (uuid empty for a bare "lock-<10 digits>").
 struct LockChildName {
-    std::string uuid;
-    std::int64_t sequence = 0;
-    auto operator<=>(const LockChildName&) const = default;
+  std::string uuid;
+  std::int64_t sequence = 0;
+  auto operator<=>(const LockChildName&) const = default;
 };
 
-// ZooKeeper's own path rules: absolute, no empty, "." or ".." component, no trailing '/', valid UTF-8
-// without the characters ZooKeeper refuses. nullopt when valid.
+// ZooKeeper's own path rules: absolute, no empty, "." or ".." component, no trailing '/', valid
+// UTF-8 without the characters ZooKeeper refuses. nullopt when valid.
 std::optional<std::string> checkZnodePath(std::string_view path);
 // A root for a federation: a valid znode path, not "/" itself and not under /zookeeper.
 std::optional<std::string> checkZroot(std::string_view zroot);
 
 class Layout {
-public:
-    // Throws std::invalid_argument (with checkZroot's reason) for an invalid root; check user input
-    // with checkZroot first.
-    explicit Layout(std::string zroot);
+ public:
+  // Throws std::invalid_argument (with checkZroot's reason) for an invalid root; check user input
+  // with checkZroot first.
+  explicit Layout(std::string zroot);
 
-    // Children of election/ and of every lock directory start with this; a lock recipe appends
-    // "<uuid>-" and ZooKeeper the sequence.
-    static constexpr std::string_view kLockChildPrefix = "lock-";
+  // Children of election/ and of every lock directory start with this; a lock recipe appends
+  // "<uuid>-" and ZooKeeper the sequence.
+  static constexpr std::string_view kLockChildPrefix = "lock-";
 
-    const std::string& root() const { return root_; }                // /zroot
-    std::string configDir() const;                                   // /zroot/config
-    std::string serviceType(std::string_view type) const;            // /zroot/config/<type>
-    // /zroot/config/<type>/logicalService: the path to create PERSISTENT_SEQUENTIAL with.
-    std::string logicalServicePrefix(std::string_view type) const;
-    std::string logicalService(const LogicalServiceId& id) const;    // .../logicalService0000000003
-    std::string physicalServicesDir(const LogicalServiceId& id) const;  // .../physicalServices
-    std::string physicalService(const PhysicalServiceId& id) const;     // .../physicalService<uuid>
-    std::string electionDir(const LogicalServiceId& id) const;          // .../election
-    std::string status(const LogicalServiceId& id) const;               // .../status
-    std::string locksDir() const;                                       // /zroot/locks
-    std::string serviceConfigMonitorLocksDir() const;                   // /zroot/locks/serviceConfigMonitor
-    std::string serviceConfigMonitorLock(std::string_view type) const;  // .../serviceConfigMonitor/<type>
-    std::string createPhysicalServiceLocksDir() const;                  // /zroot/locks/createPhysicalService
-    // .../createPhysicalService/<type>_logicalService<10 digits>
-    std::string createPhysicalServiceLock(const LogicalServiceId& id) const;
-    std::string hostsDir() const;                                       // /zroot/hosts
-    std::string host(std::string_view hostId) const;                    // /zroot/hosts/<hostId>
-    std::string eventsDir() const;                                      // /zroot/events
-    std::string eventPrefix() const;  // /zroot/events/event-: create PERSISTENT_SEQUENTIAL with it
+  const std::string& root() const { return root_; }      // /zroot
+  std::string configDir() const;                         // /zroot/config
+  std::string serviceType(std::string_view type) const;  // /zroot/config/<type>
+  // /zroot/config/<type>/logicalService: the path to create PERSISTENT_SEQUENTIAL with.
+  std::string logicalServicePrefix(std::string_view type) const;
+  std::string logicalService(const LogicalServiceId& id) const;  // .../logicalService0000000003
+  std::string physicalServicesDir(const LogicalServiceId& id) const;  // .../physicalServices
+  std::string physicalService(const PhysicalServiceId& id) const;     // .../physicalService<uuid>
+  std::string electionDir(const LogicalServiceId& id) const;          // .../election
+  std::string status(const LogicalServiceId& id) const;               // .../status
+  std::string locksDir() const;                                       // /zroot/locks
+  std::string serviceConfigMonitorLocksDir() const;  // /zroot/locks/serviceConfigMonitor
+  std::string serviceConfigMonitorLock(
+      std::string_view type) const;                   // .../serviceConfigMonitor/<type>
+  std::string createPhysicalServiceLocksDir() const;  // /zroot/locks/createPhysicalService
+  // .../createPhysicalService/<type>_logicalService<10 digits>
+  std::string createPhysicalServiceLock(const LogicalServiceId& id) const;
+  std::string hostsDir() const;                     // /zroot/hosts
+  std::string host(std::string_view hostId) const;  // /zroot/hosts/<hostId>
+  std::string eventsDir() const;                    // /zroot/events
+  std::string eventPrefix() const;  // /zroot/events/event-: create PERSISTENT_SEQUENTIAL with it
 
-    // Persistent nodes that must exist before anything else, parents first: root, config, locks,
-    // locks/serviceConfigMonitor, locks/createPhysicalService, hosts, events.
-    std::vector<std::string> keyZnodes() const;
-    // Ancestors of the root, outermost first ("/a" for root "/a/b"); empty for a one-level root.
-    std::vector<std::string> rootAncestors() const;
+  // Persistent nodes that must exist before anything else, parents first: root, config, locks,
+  // locks/serviceConfigMonitor, locks/createPhysicalService, hosts, events.
+  std::vector<std::string> keyZnodes() const;
+  // Ancestors of the root, outermost first ("/a" for root "/a/b"); empty for a one-level root.
+  std::vector<std::string> rootAncestors() const;
 
-    // Child names, as getChildren returns them. Builders throw std::invalid_argument for a component
-    // that is not valid (type name, uuid, host id, sequence), so no input can escape its directory.
-    static std::string logicalServiceName(std::int64_t sequence);
-    static std::string physicalServiceName(std::string_view uuid);
-    static std::string createLockName(const LogicalServiceId& id);
+  // Child names, as getChildren returns them. Builders throw std::invalid_argument for a component
+  // that is not valid (type name, uuid, host id, sequence), so no input can escape its directory.
+  static std::string logicalServiceName(std::int64_t sequence);
+  static std::string physicalServiceName(std::string_view uuid);
+  static std::string createLockName(const LogicalServiceId& id);
 
-    // Parsers of child names: nullopt for anything that is not exactly such a name.
-    static std::optional<std::int64_t> parseLogicalServiceName(std::string_view childName);
-    static std::optional<std::string> parsePhysicalServiceName(std::string_view childName);  // -> uuid
-    // "<type>_logicalService<digits>"; read from the right because type names may contain '_'.
-    static std::optional<LogicalServiceId> parseCreateLockName(std::string_view childName);
-    static std::optional<LockChildName> parseLockChildName(std::string_view childName);
-    static std::optional<std::int64_t> parseEventName(std::string_view childName);
+  // Parsers of child names: nullopt for anything that is not exactly such a name.
+  static std::optional<std::int64_t> parseLogicalServiceName(std::string_view childName);
+  static std::optional<std::string> parsePhysicalServiceName(
+      std::string_view childName);  // -> uuid
+  // "<type>_logicalService<digits>"; read from the right because type names may contain '_'.
+  static std::optional<LogicalServiceId> parseCreateLockName(std::string_view childName);
+  static std::optional<LockChildName> parseLockChildName(std::string_view childName);
+  static std::optional<std::int64_t> parseEventName(std::string_view childName);
 
-    // Parsers of whole paths under this root.
-    std::optional<std::string> parseServiceTypePath(std::string_view path) const;
-    std::optional<LogicalServiceId> parseLogicalServicePath(std::string_view path) const;
-    std::optional<PhysicalServiceId> parsePhysicalServicePath(std::string_view path) const;
+  // Parsers of whole paths under this root.
+  std::optional<std::string> parseServiceTypePath(std::string_view path) const;
+  std::optional<LogicalServiceId> parseLogicalServicePath(std::string_view path) const;
+  std::optional<PhysicalServiceId> parsePhysicalServicePath(std::string_view path) const;
 
-    // "/a/b/c" -> "c".
-    static std::string_view childName(std::string_view path);
+  // "/a/b/c" -> "c".
+  static std::string_view childName(std::string_view path);
 
-private:
-    std::string root_;
+ private:
+  std::string root_;
 };
 
 }  // namespace sm::config

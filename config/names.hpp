@@ -11,7 +11,8 @@ namespace sm::config {
 
 // [A-Za-z0-9._-]+, not "." or "..", at most kMaxNameLength bytes; becomes config/<name>.
 std::optional<std::string> checkServiceTypeName(std::string_view name);
-// Same alphabet as type names (a host id is a znode name under hosts/), at most 253 bytes like a DNS name.
+// Same alphabet as type names (a host id is a znode name under hosts/), at most 253 bytes like a
+// DNS name.
 std::optional<std::string> checkHostId(std::string_view hostId);
 // [A-Za-z0-9_]+ so that SM_PORT_<UPPER> is a valid environment variable name; at most 32 bytes.
 std::optional<std::string> checkPortName(std::string_view port);
@@ -26,8 +27,14 @@ std::optional<std::string> checkUuid(std::string_view uuid);
 // "http" -> "SM_PORT_HTTP". Port names differing only in case map to the same variable.
 std::string portEnvVar(std::string_view port);
 
-inline bool isValidServiceTypeName(std::string_view s) { return !checkServiceTypeName(s); }
-inline bool isValidHostId(std::string_view s) { return !checkHostId(s); }
-inline bool isValidUuid(std::string_view s) { return !checkUuid(s); }
+inline bool isValidServiceTypeName(std::string_view s) {
+  return !checkServiceTypeName(s);
+}
+inline bool isValidHostId(std::string_view s) {
+  return !checkHostId(s);
+}
+inline bool isValidUuid(std::string_view s) {
+  return !checkUuid(s);
+}
 
 }  // namespace sm::config

@@ -17,16 +17,17 @@ std::optional<PhysicalState> parsePhysicalState(std::string_view name);
 // Data of .../physicalServices/physicalService<uuid> (ephemeral, owned by the running manager):
 // {"format":1,"host","pid","ports":{"http":8080},"started","generation","state"}.
 struct PhysicalServiceData {
-    std::string host;                            // host id of the manager that runs it
-    std::int64_t pid = 0;
-    std::map<std::string, std::int64_t> ports;   // port name -> number
-    std::int64_t started = 0;                    // milliseconds since the Unix epoch
-    std::int64_t generation = 1;                 // spec generation the process was started from
-    PhysicalState state = PhysicalState::Starting;
-    bool operator==(const PhysicalServiceData&) const = default;
+  std::string host;  // host id of the manager that runs it
+  std::int64_t pid = 0;
+  std::map<std::string, std::int64_t> ports;  // port name -> number
+  std::int64_t started = 0;                   // milliseconds since the Unix epoch
+  std::int64_t generation = 1;                // spec generation the process was started from
+  PhysicalState state = PhysicalState::Starting;
+  bool operator==(const PhysicalServiceData&) const = default;
 };
 
 std::string encodePhysicalServiceData(const PhysicalServiceData& data);
-Result<PhysicalServiceData> decodePhysicalServiceData(std::string_view data, std::string_view znodePath);
+Result<PhysicalServiceData> decodePhysicalServiceData(std::string_view data,
+                                                      std::string_view znodePath);
 
 }  // namespace sm::config

@@ -9,8 +9,8 @@ namespace sm::config {
 
 // Data of /<zroot>: {"format":1,"federation":"<name>"}.
 struct RootData {
-    std::string federation;
-    bool operator==(const RootData&) const = default;
+  std::string federation;
+  bool operator==(const RootData&) const = default;
 };
 
 std::string encodeRootData(const RootData& data);

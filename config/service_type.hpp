@@ -10,84 +10,84 @@
 namespace sm::config {
 
 // The declared shape of a service type (the `spec:` of a YAML document). Every member carries its
-// default, so a default-constructed spec (plus a command) is what an operator gets by omitting fields.
-// Defaults are documented in docs/configuration.md; keep both in step.
+// default, so a default-constructed spec (plus a command) is what an operator gets by omitting
+// fields. Defaults are documented in docs/configuration.md; keep both in step.
 
 enum class RestartPolicy { Always, OnFailure, Never };
 
 struct CrashLoop {
-    std::int64_t failures = 5;        // this many exits within windowSeconds ...
-    std::int64_t windowSeconds = 60;  // ... mark the instance crash-looping (backoff stays at max)
-    bool operator==(const CrashLoop&) const = default;
+  std::int64_t failures = 5;        // this many exits within windowSeconds ...
+  std::int64_t windowSeconds = 60;  // ... mark the instance crash-looping (backoff stays at max)
+  bool operator==(const CrashLoop&) const = default;
 };
 
 struct Restart {
-    RestartPolicy policy = RestartPolicy::Always;
-    std::int64_t backoffInitialMs = 100;
-    std::int64_t backoffMaxMs = 30000;
-    CrashLoop crashLoop;
-    bool operator==(const Restart&) const = default;
+  RestartPolicy policy = RestartPolicy::Always;
+  std::int64_t backoffInitialMs = 100;
+  std::int64_t backoffMaxMs = 30000;
+  CrashLoop crashLoop;
+  bool operator==(const Restart&) const = default;
 };
 
 struct Stop {
-    std::string signal = "SIGTERM";  // canonical "SIG..." name: names, unlike numbers, are portable
-    std::int64_t timeoutMs = 5000;   // then SIGKILL
-    bool operator==(const Stop&) const = default;
+  std::string signal = "SIGTERM";  // canonical "SIG..." name: names, unlike numbers, are portable
+  std::int64_t timeoutMs = 5000;   // then SIGKILL
+  bool operator==(const Stop&) const = default;
 };
 
-// How a process learns that its role (master/secondary) changed, beyond the role file that is always
-// written. At most one of the two is set; neither means "read the role file".
+// How a process learns that its role (master/secondary) changed, beyond the role file that is
+// always written. At most one of the two is set; neither means "read the role file".
 struct RoleChange {
-    std::string signal;             // canonical "SIG..." name, or empty
-    std::vector<std::string> exec;  // argv of a hook, or empty
-    bool operator==(const RoleChange&) const = default;
+  std::string signal;             // canonical "SIG..." name, or empty
+  std::vector<std::string> exec;  // argv of a hook, or empty
+  bool operator==(const RoleChange&) const = default;
 };
 
 struct Health {
-    std::vector<std::string> exec;  // argv of a check that exits 0 when healthy ...
-    std::string tcpPort;            // ... or the name of a declared port that must accept connections
-    std::int64_t intervalMs = 1000;
-    std::int64_t timeoutMs = 500;
-    std::int64_t failureThreshold = 3;  // consecutive failures before the instance is restarted
-    bool operator==(const Health&) const = default;
+  std::vector<std::string> exec;  // argv of a check that exits 0 when healthy ...
+  std::string tcpPort;            // ... or the name of a declared port that must accept connections
+  std::int64_t intervalMs = 1000;
+  std::int64_t timeoutMs = 500;
+  std::int64_t failureThreshold = 3;  // consecutive failures before the instance is restarted
+  bool operator==(const Health&) const = default;
 };
 
 struct Constraints {
-    std::vector<std::string> allowHosts;            // globs over host ids; empty = every host
-    std::vector<std::string> denyHosts;             // globs; a match excludes the host
-    std::map<std::string, std::string> hostLabels;  // every label must equal the host's
-    std::optional<std::int64_t> maxPerHost;         // instances of this type per host; unset = no limit
-    std::int64_t minFreeMemoryMB = 0;               // 0 = no requirement
-    std::optional<double> maxLoadAverage;           // unset = no limit
-    std::vector<std::string> dependsOn;             // types that must have a master first
-    bool operator==(const Constraints&) const = default;
+  std::vector<std::string> allowHosts;            // globs over host ids; empty = every host
+  std::vector<std::string> denyHosts;             // globs; a match excludes the host
+  std::map<std::string, std::string> hostLabels;  // every label must equal the host's
+  std::optional<std::int64_t> maxPerHost;  // instances of this type per host; unset = no limit
+  std::int64_t minFreeMemoryMB = 0;        // 0 = no requirement
+  std::optional<double> maxLoadAverage;    // unset = no limit
+  std::vector<std::string> dependsOn;      // types that must have a master first
+  bool operator==(const Constraints&) const = default;
 };
 
 struct ServiceSpec {
-    std::int64_t serviceCount = 1;      // logical services
-    std::int64_t replicationCount = 1;  // physical instances per logical service
-    std::vector<std::string> command;   // argv, never a shell string; required, non-empty
-    std::map<std::string, std::string> env;
-    std::string workingDir;             // empty = the manager's default
-    Constraints constraints;
-    Restart restart;
-    Stop stop;
-    RoleChange roleChange;
-    std::vector<std::string> ports;     // names; the manager exports SM_PORT_<UPPER>
-    std::optional<Health> health;       // unset = no health check
-    bool operator==(const ServiceSpec&) const = default;
+  std::int64_t serviceCount = 1;      // logical services
+  std::int64_t replicationCount = 1;  // physical instances per logical service
+  std::vector<std::string> command;   // argv, never a shell string; required, non-empty
+  std::map<std::string, std::string> env;
+  std::string workingDir;  // empty = the manager's default
+  Constraints constraints;
+  Restart restart;
+  Stop stop;
+  RoleChange roleChange;
+  std::vector<std::string> ports;  // names; the manager exports SM_PORT_<UPPER>
+  std::optional<Health> health;    // unset = no health check
+  bool operator==(const ServiceSpec&) const = default;
 };
 
 // Equality is exact, list order included: it decides whether a stored spec changed (generation).
 struct ServiceType {
-    std::string name;
-    ServiceSpec spec;
-    bool operator==(const ServiceType&) const = default;
+  std::string name;
+  ServiceSpec spec;
+  bool operator==(const ServiceType&) const = default;
 };
 
-// True when two specs would run the same process (command, env, workingDir, ports, stop, roleChange,
-// health): the daemon restarts instances only when this is false, not on a mere scale or constraint
-// change.
+// True when two specs would run the same process (command, env, workingDir, ports, stop,
+// roleChange, health): the daemon restarts instances only when this is false, not on a mere scale
+// or constraint change.
 bool sameProcessTemplate(const ServiceSpec& a, const ServiceSpec& b);
 
 // "always" | "on-failure" | "never", as written in YAML and JSON.

@@ -14,22 +14,23 @@ namespace sm::config {
 
 // A service type as stored in config/<name>, with the generation that counts its spec changes.
 struct StoredServiceType {
-    ServiceType type;
-    std::int64_t generation = 1;
-    bool operator==(const StoredServiceType&) const = default;
+  ServiceType type;
+  std::int64_t generation = 1;
+  bool operator==(const StoredServiceType&) const = default;
 };
 
 // {"format":1,"name":"DataServer","generation":3,"spec":{...every field, defaults spelled out...}}
-// Optional fields that are unset (workingDir, maxPerHost, maxLoadAverage, roleChange, health) are left out.
+// Optional fields that are unset (workingDir, maxPerHost, maxLoadAverage, roleChange, health) are
+// left out.
 std::string encodeServiceType(const ServiceType& type, std::int64_t generation);
 
 // The spec object alone (the "spec" of the encoded form), for `servicesctl get -o json`.
 nlohmann::ordered_json serviceSpecToJson(const ServiceSpec& spec);
 
-// Decodes data read from `znodePath` (".../config/<name>"). The spec is checked by exactly the rules
-// of the YAML loader, unknown fields included: a manager must not run a spec whose meaning it does not
-// fully know (say, a newer constraint it would ignore). The stored name must equal the znode's last
-// component. Every diagnostic names the znode; nothing throws.
+// Decodes data read from `znodePath` (".../config/<name>"). The spec is checked by exactly the
+// rules of the YAML loader, unknown fields included: a manager must not run a spec whose meaning it
+// does not fully know (say, a newer constraint it would ignore). The stored name must equal the
+// znode's last component. Every diagnostic names the znode; nothing throws.
 Result<StoredServiceType> decodeServiceType(std::string_view data, std::string_view znodePath);
 
 // Runs the loader's rules on a type built in code (e.g. `servicesctl scale` changing counts).

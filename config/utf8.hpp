@@ -6,7 +6,8 @@
 
 namespace sm::config {
 
-// First offset where `text` is not well-formed UTF-8 (overlongs, surrogates and > U+10FFFF rejected).
+// First offset where `text` is not well-formed UTF-8 (overlongs, surrogates and > U+10FFFF
+// rejected).
 std::optional<std::size_t> findInvalidUtf8(std::string_view text);
 
 // First offset of a control character that has no place in a text file (a sign of binary data): C0

@@ -5,7 +5,8 @@
 #include <string>
 #include <string_view>
 
-// The C++ face of sm_role.h, for services written in C++. No dependencies beyond the standard library.
+// The C++ face of sm_role.h, for services written in C++. No dependencies beyond the standard
+// library.
 namespace sm::services {
 
 enum class Role { Unknown, Secondary, Master };

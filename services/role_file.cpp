@@ -43,7 +43,8 @@ std::optional<RoleInfo> readRoleFile(const std::string& path, std::string* error
 std::uint64_t monotonicNowNs() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 Role effectiveRole(const RoleInfo& info, std::uint64_t nowMonoNs) {
@@ -51,7 +52,9 @@ Role effectiveRole(const RoleInfo& info, std::uint64_t nowMonoNs) {
   return info.role;
 }
 
-bool isMasterNow(const RoleInfo& info, std::uint64_t nowMonoNs) { return effectiveRole(info, nowMonoNs) == Role::Master; }
+bool isMasterNow(const RoleInfo& info, std::uint64_t nowMonoNs) {
+  return effectiveRole(info, nowMonoNs) == Role::Master;
+}
 
 const char* roleName(Role role) {
   switch (role) {
@@ -85,7 +88,9 @@ sm_role_t toC(Role role) {
 }
 
 Role fromC(sm_role_t role) {
-  return role == SM_ROLE_MASTER ? Role::Master : role == SM_ROLE_SECONDARY ? Role::Secondary : Role::Unknown;
+  return role == SM_ROLE_MASTER      ? Role::Master
+         : role == SM_ROLE_SECONDARY ? Role::Secondary
+                                     : Role::Unknown;
 }
 
 RoleInfo fromC(const sm_role_info& info) {
@@ -102,7 +107,8 @@ int fill(const std::optional<RoleInfo>& parsed, sm_role_info* out) {
   out->epoch = parsed->epoch;
   out->lease_until_mono_ns = parsed->leaseUntilMonoNs;
   // A peer description too long for the buffer is dropped rather than cut into invalid JSON.
-  const std::string& peer = parsed->masterPeerJson.size() < SM_ROLE_MASTER_PEER_MAX ? parsed->masterPeerJson : "{}";
+  const std::string& peer =
+      parsed->masterPeerJson.size() < SM_ROLE_MASTER_PEER_MAX ? parsed->masterPeerJson : "{}";
   std::memcpy(out->master_peer_json, peer.c_str(), peer.size() + 1);
   return SM_ROLE_OK;
 }
@@ -120,12 +126,15 @@ int sm_role_read(const char* path, sm_role_info* out) {
   if (out == nullptr) return SM_ROLE_ERR_PARSE;
   std::string error;
   errno = 0;
-  auto parsed = sm::services::readRoleFile(path == nullptr ? std::string() : std::string(path), &error);
+  auto parsed =
+      sm::services::readRoleFile(path == nullptr ? std::string() : std::string(path), &error);
   if (!parsed && errno != 0) return SM_ROLE_ERR_IO;
   return fill(parsed, out);
 }
 
-uint64_t sm_monotonic_now_ns(void) { return sm::services::monotonicNowNs(); }
+uint64_t sm_monotonic_now_ns(void) {
+  return sm::services::monotonicNowNs();
+}
 
 sm_role_t sm_role_effective(const sm_role_info* info, uint64_t now_mono_ns) {
   if (info == nullptr) return SM_ROLE_UNKNOWN;
@@ -136,6 +145,8 @@ int sm_role_is_master_now(const sm_role_info* info) {
   return sm_role_effective(info, sm_monotonic_now_ns()) == SM_ROLE_MASTER ? 1 : 0;
 }
 
-const char* sm_role_name(sm_role_t role) { return sm::services::roleName(fromC(role)); }
+const char* sm_role_name(sm_role_t role) {
+  return sm::services::roleName(fromC(role));
+}
 
 }  // extern "C"

@@ -49,12 +49,26 @@ class Scanner {
       if (pos_ >= text_.size()) break;
       char escape = text_[pos_++];
       switch (escape) {
-        case '"': case '\\': case '/': out += escape; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+        case '\\':
+        case '/':
+          out += escape;
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u':
           if (!unicodeEscape(out)) return false;
           break;
@@ -70,11 +84,13 @@ class Scanner {
     skipSpace();
     negative = pos_ < text_.size() && text_[pos_] == '-';
     if (negative) ++pos_;
-    if (pos_ >= text_.size() || !std::isdigit(static_cast<unsigned char>(text_[pos_]))) return fail("expected an integer");
+    if (pos_ >= text_.size() || !std::isdigit(static_cast<unsigned char>(text_[pos_])))
+      return fail("expected an integer");
     magnitude = 0;
     while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
       unsigned digit = static_cast<unsigned>(text_[pos_++] - '0');
-      if (magnitude > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return fail("integer overflow");
+      if (magnitude > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
+        return fail("integer overflow");
       magnitude = magnitude * 10 + digit;
     }
     if (pos_ < text_.size() && (text_[pos_] == '.' || text_[pos_] == 'e' || text_[pos_] == 'E'))
@@ -105,8 +121,9 @@ class Scanner {
       if (!expect(close)) return false;
     } else if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) {
       ++pos_;
-      while (pos_ < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.' ||
-                                     text_[pos_] == 'e' || text_[pos_] == 'E' || text_[pos_] == '+' || text_[pos_] == '-'))
+      while (pos_ < text_.size() &&
+             (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.' ||
+              text_[pos_] == 'e' || text_[pos_] == 'E' || text_[pos_] == '+' || text_[pos_] == '-'))
         ++pos_;
     } else if (!literal("true") && !literal("false") && !literal("null")) {
       return fail("expected a value");
@@ -132,10 +149,14 @@ class Scanner {
     for (int i = 0; i < 4; ++i) {
       char h = text_[pos_++];
       code <<= 4;
-      if (h >= '0' && h <= '9') code |= static_cast<unsigned>(h - '0');
-      else if (h >= 'a' && h <= 'f') code |= static_cast<unsigned>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') code |= static_cast<unsigned>(h - 'A' + 10);
-      else return fail("bad \\u escape");
+      if (h >= '0' && h <= '9')
+        code |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        code |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        code |= static_cast<unsigned>(h - 'A' + 10);
+      else
+        return fail("bad \\u escape");
     }
     // Surrogate pairs are not combined: none of the fields read here needs them.
     if (code < 0x80) {
@@ -178,8 +199,10 @@ bool readField(Scanner& scanner, const std::string& key, RoleInfo& info, bool& s
     sawRole = true;
   } else if (key == "epoch") {
     if (!scanner.integer(negative, magnitude)) return false;
-    if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return false;
-    info.epoch = negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
+    if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return false;
+    info.epoch =
+        negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
   } else if (key == "leaseUntilMonoNs") {
     if (!scanner.integer(negative, magnitude) || negative) return false;
     info.leaseUntilMonoNs = magnitude;

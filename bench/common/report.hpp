@@ -35,12 +35,13 @@ inline void publish(const Report& report, const std::string& output) {
   }
   out["runs"] = report.runs;
   out["samplesPerRun"] = report.samplesPerRun;
-  fmt::print("{} ({} runs x {} samples; medians of per-run percentiles)\n", report.title, report.runs,
-             report.samplesPerRun);
+  fmt::print("{} ({} runs x {} samples; medians of per-run percentiles)\n", report.title,
+             report.runs, report.samplesPerRun);
   fmt::print("{:<45} {:>10} {:>10}\n", "figure", "p50 us", "p99 us");
   for (const Figure* f : report.figures) {
     fmt::print("{:<45} {:>10.0f} {:>10.0f}\n", f->name, f->p50(), f->p99());
-    out["figures"].push_back({{"name", f->name}, {"unit", f->unit}, {"p50", f->p50()}, {"p99", f->p99()}});
+    out["figures"].push_back(
+        {{"name", f->name}, {"unit", f->unit}, {"p50", f->p50()}, {"p99", f->p99()}});
   }
   auto parent = std::filesystem::path(output).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);

@@ -1,5 +1,6 @@
 #pragma once
-// Figures for the benchmarks: percentiles of one run, medians over runs, and the machine they ran on.
+// Figures for the benchmarks: percentiles of one run, medians over runs, and the machine they ran
+// on.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,10 +20,13 @@ inline double percentile(std::vector<double> values, double p) {
   return values[std::min(index, values.size() - 1)];
 }
 
-inline double median(std::vector<double> values) { return percentile(std::move(values), 50); }
+inline double median(std::vector<double> values) {
+  return percentile(std::move(values), 50);
+}
 
 inline double microsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 // p50 and p99 of each run, then the median of those over the runs: one slow run does not decide.

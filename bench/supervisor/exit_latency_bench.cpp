@@ -80,7 +80,8 @@ sv::ProcessSpec sleeper(const std::string& id, const std::string& logDir) {
 void measure(const Options& o, int background, Figure& figure, const std::string& logDir) {
   Probe probe;
   sv::Supervisor supervisor([&](const sv::InstanceEvent& event) { probe.onEvent(event); });
-  for (int i = 0; i < background; ++i) supervisor.start(sleeper("idle" + std::to_string(i), logDir));
+  for (int i = 0; i < background; ++i)
+    supervisor.start(sleeper("idle" + std::to_string(i), logDir));
   supervisor.start(sleeper("victim", logDir));
   for (int i = 0; i < 20; ++i) probe.killAndTime();  // warm-up, not counted
   for (int run = 0; run < o.runs; ++run) {
@@ -97,13 +98,16 @@ int main(int argc, char** argv) {
   CLI::App app{"Supervisor exit-to-notification latency: child SIGKILLed -> Exited callback"};
   app.add_option("--runs", o.runs, "runs; each figure is the median of the runs' percentiles");
   app.add_option("--samples", o.samples, "kills per run and figure");
-  app.add_option("--background", o.background, "idle children supervised beside the victim in the second figure");
+  app.add_option("--background", o.background,
+                 "idle children supervised beside the victim in the second figure");
   app.add_option("--output", o.output, "where to write the figures (JSON)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     spdlog::set_level(spdlog::level::warn);  // one log line per event would be measured too
-    std::string logDir = (std::filesystem::temp_directory_path() / fmt::format("sm-bench-supervisor-{}", getpid())).string();
+    std::string logDir =
+        (std::filesystem::temp_directory_path() / fmt::format("sm-bench-supervisor-{}", getpid()))
+            .string();
     Figure alone{"SIGKILL -> Exited callback, 1 child"};
     Figure crowded{fmt::format("SIGKILL -> Exited callback, {} other children", o.background)};
     measure(o, 0, alone, logDir);

@@ -82,7 +82,8 @@ void watchDelay(Session& watcher, Session& writer, const std::string& root, int 
     auto start = Clock::now();
     writer.remove(path);
     std::unique_lock lock(mutex);
-    if (!cv.wait_for(lock, 5s, [&] { return fired; })) throw std::runtime_error("watch never fired");
+    if (!cv.wait_for(lock, 5s, [&] { return fired; }))
+      throw std::runtime_error("watch never fired");
     samples.push_back(std::chrono::duration<double, std::micro>(firedAt - start).count());
   }
   figure.addRun(samples);
@@ -132,8 +133,8 @@ int main(int argc, char** argv) {
     a->removeRecursive(root);
     a->create(root, "");
 
-    Figure create{"create (persistent)"}, remove{"delete"}, pair{"create + delete"},
-        read{"exists"}, watch{"delete -> other session's watch callback"}, multi{"multi of 5 creates"};
+    Figure create{"create (persistent)"}, remove{"delete"}, pair{"create + delete"}, read{"exists"},
+        watch{"delete -> other session's watch callback"}, multi{"multi of 5 creates"};
     // One warm-up run that is not counted: the server's JIT and the connection settle.
     {
       Figure ignore[3];

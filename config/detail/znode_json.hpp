@@ -38,23 +38,24 @@ Result<T> decodeDocument(std::string_view data, std::string_view znodePath,
 
 // Non-template part of decodeDocument: everything up to the fields of the document.
 std::optional<MapFields> openDocument(std::string_view data, NodeReader& reader,
-                                      std::initializer_list<std::string_view> known, UnknownKeys unknown);
+                                      std::initializer_list<std::string_view> known,
+                                      UnknownKeys unknown);
 
 template <class T>
 Result<T> decodeDocument(std::string_view data, std::string_view znodePath,
                          std::initializer_list<std::string_view> known, UnknownKeys unknown,
                          const std::function<T(NodeReader&, const MapFields&)>& read) {
-    DiagnosticSink sink{std::string(znodePath)};
-    NodeReader reader(sink);
-    try {
-        if (auto fields = openDocument(data, reader, known, unknown)) {
-            T value = read(reader, *fields);
-            if (sink.empty()) return value;
-        }
-    } catch (const std::exception& e) {
-        sink.add("", std::string("cannot decode: ") + e.what());
+  DiagnosticSink sink{std::string(znodePath)};
+  NodeReader reader(sink);
+  try {
+    if (auto fields = openDocument(data, reader, known, unknown)) {
+      T value = read(reader, *fields);
+      if (sink.empty()) return value;
     }
-    return sink.take();
+  } catch (const std::exception& e) {
+    sink.add("", std::string("cannot decode: ") + e.what());
+  }
+  return sink.take();
 }
 
 }  // namespace sm::config::detail

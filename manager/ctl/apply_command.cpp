@@ -22,9 +22,9 @@ struct ApplyOptions {
   bool force = false;
 };
 
-// Test hook: with SERVICESMGR_TEST_APPLY_PAUSE=P, apply creates P.reached after it read the tree and
-// waits (at most a minute) until P exists before it writes, so that a test can run a second apply in
-// between and see exactly one of them win.
+// Test hook: with SERVICESMGR_TEST_APPLY_PAUSE=P, apply creates P.reached after it read the tree
+// and waits (at most a minute) until P exists before it writes, so that a test can run a second
+// apply in between and see exactly one of them win.
 void pauseForTests() {
   const char* pause = std::getenv("SERVICESMGR_TEST_APPLY_PAUSE");
   if (!pause || !*pause) return;
@@ -64,14 +64,19 @@ int runApply(const GlobalOptions& global, const ApplyOptions& options) {
 
 Command addApplyCommand(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<ApplyOptions>();
-  auto* sub = app.add_subcommand("apply", "create or update service types from a YAML file, atomically");
-  sub->add_option("-f,--filename", options->file, "the YAML file, or - for standard input")->required();
-  sub->add_flag("--dry-run", options->dryRun, "print what would be created, changed or left, and write nothing");
-  sub->add_flag("--force", options->force,
-                "replace config/<name> znodes whose data cannot be read (written by another client); "
-                "without it apply refuses and writes nothing");
+  auto* sub =
+      app.add_subcommand("apply", "create or update service types from a YAML file, atomically");
+  sub->add_option("-f,--filename", options->file, "the YAML file, or - for standard input")
+      ->required();
+  sub->add_flag("--dry-run", options->dryRun,
+                "print what would be created, changed or left, and write nothing");
+  sub->add_flag(
+      "--force", options->force,
+      "replace config/<name> znodes whose data cannot be read (written by another client); "
+      "without it apply refuses and writes nothing");
   sub->footer(
-      "Every type of the file is written in one ZooKeeper multi() with version checks: all or nothing.\n"
+      "Every type of the file is written in one ZooKeeper multi() with version checks: all or "
+      "nothing.\n"
       "A type another client changed after apply read it fails the whole apply (exit 1).");
   return {sub, [&global, options] { return runApply(global, *options); }};
 }

@@ -26,17 +26,19 @@ std::optional<std::int64_t> readableGeneration(const std::string& data) {
 
 std::string conflictMessage(const PlanEntry* entry, const zk::MultiError& error) {
   if (!entry) {
-    return fmt::format("conflict: {} was created by another client while apply ran; nothing was written; "
-                       "run apply again",
-                       error.path());
+    return fmt::format(
+        "conflict: {} was created by another client while apply ran; nothing was written; "
+        "run apply again",
+        error.path());
   }
   const auto& name = entry->desired.name;
   const char* what = "changed";
   if (error.code() == zk::Code::NodeExists) what = "created";
   if (error.code() == zk::Code::NoNode) what = "deleted";
-  return fmt::format("conflict: service type \"{}\" was {} by another client since apply read it ({}: {}); "
-                     "nothing was written; run apply again",
-                     name, what, error.path(), zk::codeName(error.code()));
+  return fmt::format(
+      "conflict: service type \"{}\" was {} by another client since apply read it ({}: {}); "
+      "nothing was written; run apply again",
+      name, what, error.path(), zk::codeName(error.code()));
 }
 
 }  // namespace
@@ -78,20 +80,23 @@ void ApplyExecutor::commit(const ApplyPlan& plan) {
   if (plan.refused()) {
     std::string names;
     for (const auto& e : plan.entries) {
-      if (e.action == PlanAction::Refuse) names += (names.empty() ? "\"" : ", \"") + e.desired.name + "\"";
+      if (e.action == PlanAction::Refuse)
+        names += (names.empty() ? "\"" : ", \"") + e.desired.name + "\"";
     }
-    throw operationFailed(fmt::format("refused: the stored data of service type {} cannot be read (see above); "
-                                      "nothing was written; apply --force replaces it",
-                                      names));
+    throw operationFailed(
+        fmt::format("refused: the stored data of service type {} cannot be read (see above); "
+                    "nothing was written; apply --force replaces it",
+                    names));
   }
   if (!plan.writes()) return;
   auto ops = planOps(plan, layout_);
   std::size_t bytes = 0;
   for (const auto& op : ops.ops) bytes += op.path.size() + op.data.size() + 32;
   if (bytes > kMaxMultiBytes) {
-    throw operationFailed(fmt::format("the file needs {} bytes in one ZooKeeper request, more than {}: "
-                                      "split it into several files; nothing was written",
-                                      bytes, kMaxMultiBytes));
+    throw operationFailed(
+        fmt::format("the file needs {} bytes in one ZooKeeper request, more than {}: "
+                    "split it into several files; nothing was written",
+                    bytes, kMaxMultiBytes));
   }
   try {
     session_.multi(ops.ops);

@@ -8,12 +8,14 @@
 
 namespace sm::ctl {
 
-// The ZooKeeper side of apply: read what the tree holds, then write the plan in one multi(). Between
-// the two another client may write; the versions read make the multi fail then, and nothing of it is
-// applied. Tests drive two executors to read first and commit after, to make that race deterministic.
+// The ZooKeeper side of apply: read what the tree holds, then write the plan in one multi().
+// Between the two another client may write; the versions read make the multi fail then, and nothing
+// of it is applied. Tests drive two executors to read first and commit after, to make that race
+// deterministic.
 class ApplyExecutor {
  public:
-  ApplyExecutor(zk::Session& session, const config::Layout& layout) : session_(session), layout_(layout) {}
+  ApplyExecutor(zk::Session& session, const config::Layout& layout)
+      : session_(session), layout_(layout) {}
 
   // What config/<name> holds now; nullopt when it does not exist.
   std::optional<CurrentType> read(const std::string& name);

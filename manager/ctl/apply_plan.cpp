@@ -18,8 +18,8 @@ std::string compact(const nlohmann::ordered_json& value) {
   return text.size() > 60 ? text.substr(0, 57) + "..." : text;
 }
 
-void diffInto(const nlohmann::ordered_json& before, const nlohmann::ordered_json& after, const std::string& path,
-              std::vector<FieldChange>& out) {
+void diffInto(const nlohmann::ordered_json& before, const nlohmann::ordered_json& after,
+              const std::string& path, std::vector<FieldChange>& out) {
   if (before.is_object() && after.is_object()) {
     for (const auto& [key, value] : before.items()) {
       const auto sub = path + "." + key;
@@ -46,23 +46,28 @@ std::string describeChange(const FieldChange& change) {
 }  // namespace
 
 bool ApplyPlan::refused() const {
-  return std::any_of(entries.begin(), entries.end(), [](const PlanEntry& e) { return e.action == PlanAction::Refuse; });
+  return std::any_of(entries.begin(), entries.end(),
+                     [](const PlanEntry& e) { return e.action == PlanAction::Refuse; });
 }
 
 bool ApplyPlan::writes() const {
-  return !missingKeyZnodes.empty() || std::any_of(entries.begin(), entries.end(), [](const PlanEntry& e) {
-           return e.action == PlanAction::Create || e.action == PlanAction::Update || e.action == PlanAction::Replace;
+  return !missingKeyZnodes.empty() ||
+         std::any_of(entries.begin(), entries.end(), [](const PlanEntry& e) {
+           return e.action == PlanAction::Create || e.action == PlanAction::Update ||
+                  e.action == PlanAction::Replace;
          });
 }
 
-std::vector<FieldChange> diffDocuments(const nlohmann::ordered_json& before, const nlohmann::ordered_json& after,
+std::vector<FieldChange> diffDocuments(const nlohmann::ordered_json& before,
+                                       const nlohmann::ordered_json& after,
                                        const std::string& prefix) {
   std::vector<FieldChange> out;
   diffInto(before, after, prefix, out);
   return out;
 }
 
-PlanEntry planEntry(const config::ServiceType& desired, const std::optional<CurrentType>& current, bool force) {
+PlanEntry planEntry(const config::ServiceType& desired, const std::optional<CurrentType>& current,
+                    bool force) {
   PlanEntry entry;
   entry.desired = desired;
   if (!current) {
@@ -81,7 +86,8 @@ PlanEntry planEntry(const config::ServiceType& desired, const std::optional<Curr
   const auto decision = config::decideGeneration(current->stored, desired);
   entry.previousGeneration = current->stored->generation;
   entry.generation = decision.generation;
-  entry.action = decision.change == config::SpecChange::Unchanged ? PlanAction::Unchanged : PlanAction::Update;
+  entry.action =
+      decision.change == config::SpecChange::Unchanged ? PlanAction::Unchanged : PlanAction::Update;
   if (entry.action == PlanAction::Update) {
     entry.changes = diffDocuments(config::serviceSpecToJson(current->stored->type.spec),
                                   config::serviceSpecToJson(desired.spec), "spec");
@@ -104,11 +110,13 @@ PlanOps planOps(const ApplyPlan& plan, const config::Layout& layout) {
     const auto path = layout.serviceType(entry.desired.name);
     switch (entry.action) {
       case PlanAction::Create:
-        out.ops.push_back(zk::Op::create(path, config::encodeServiceType(entry.desired, entry.generation)));
+        out.ops.push_back(
+            zk::Op::create(path, config::encodeServiceType(entry.desired, entry.generation)));
         break;
       case PlanAction::Update:
       case PlanAction::Replace:
-        out.ops.push_back(zk::Op::set(path, config::encodeServiceType(entry.desired, entry.generation), entry.version));
+        out.ops.push_back(zk::Op::set(
+            path, config::encodeServiceType(entry.desired, entry.generation), entry.version));
         break;
       case PlanAction::Unchanged:
         out.ops.push_back(zk::Op::check(path, entry.version));
@@ -138,20 +146,21 @@ std::string renderPlan(const ApplyPlan& plan, bool dryRun) {
         out += fmt::format("{}: {}, generation {}\n", name, created, e.generation);
         break;
       case PlanAction::Update:
-        out += fmt::format("{}: {}, generation {} -> {}\n", name, changed, e.previousGeneration.value_or(0),
-                           e.generation);
+        out += fmt::format("{}: {}, generation {} -> {}\n", name, changed,
+                           e.previousGeneration.value_or(0), e.generation);
         for (const auto& change : e.changes) out += "  " + describeChange(change) + "\n";
         break;
       case PlanAction::Unchanged:
         out += fmt::format("{}: unchanged, generation {}\n", name, e.generation);
         break;
       case PlanAction::Replace:
-        out += fmt::format("{}: {} (its stored data could not be read), generation {}\n", name, replaced,
-                           e.generation);
+        out += fmt::format("{}: {} (its stored data could not be read), generation {}\n", name,
+                           replaced, e.generation);
         out += prefixLines(e.problem, "  ");
         break;
       case PlanAction::Refuse:
-        out += fmt::format("{}: refused: its stored data cannot be read; --force replaces it\n", name);
+        out +=
+            fmt::format("{}: refused: its stored data cannot be read; --force replaces it\n", name);
         out += prefixLines(e.problem, "  ");
         break;
     }

@@ -15,9 +15,9 @@ namespace sm::ctl {
 
 // What config/<name> holds when apply reads it.
 struct CurrentType {
-  int version = -1;                               // the znode's version, for the compare-and-set
+  int version = -1;                                 // the znode's version, for the compare-and-set
   std::optional<config::StoredServiceType> stored;  // decoded, or ...
-  std::string problem;                            // ... why the data could not be decoded ("garbage")
+  std::string problem;  // ... why the data could not be decoded ("garbage")
   std::optional<std::int64_t> garbageGeneration;  // a "generation" still readable in the garbage
 };
 
@@ -30,7 +30,7 @@ enum class PlanAction {
 };
 
 struct FieldChange {
-  std::string path;  // "spec.replicationCount", "spec.env.KEY"
+  std::string path;    // "spec.replicationCount", "spec.env.KEY"
   std::string before;  // compact JSON, "" when the field was absent
   std::string after;   // compact JSON, "" when the field is removed
 };
@@ -38,7 +38,7 @@ struct FieldChange {
 struct PlanEntry {
   config::ServiceType desired;
   PlanAction action = PlanAction::Create;
-  std::int64_t generation = 1;                       // to store (or stored, when Unchanged)
+  std::int64_t generation = 1;                     // to store (or stored, when Unchanged)
   std::optional<std::int64_t> previousGeneration;  // stored now, when readable
   int version = -1;
   std::vector<FieldChange> changes;  // Update only
@@ -55,11 +55,14 @@ struct ApplyPlan {
 };
 
 // Every leaf that differs between two JSON documents, in document order; arrays compare whole.
-std::vector<FieldChange> diffDocuments(const nlohmann::ordered_json& before, const nlohmann::ordered_json& after,
+std::vector<FieldChange> diffDocuments(const nlohmann::ordered_json& before,
+                                       const nlohmann::ordered_json& after,
                                        const std::string& prefix);
 
-// The generation a --force replacement stores: one more than any generation the garbage still shows.
-PlanEntry planEntry(const config::ServiceType& desired, const std::optional<CurrentType>& current, bool force);
+// The generation a --force replacement stores: one more than any generation the garbage still
+// shows.
+PlanEntry planEntry(const config::ServiceType& desired, const std::optional<CurrentType>& current,
+                    bool force);
 
 // The federation name stored in the root's data: the root's last component if it is a valid name.
 std::string federationName(const config::Layout& layout);

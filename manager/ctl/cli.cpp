@@ -24,13 +24,17 @@ int runCli(int argc, char** argv) {
   app.add_option("--zk", global.zk, "ZooKeeper connect string HOST:PORT[,...]")
       ->envname("SERVICESMGR_ZK")
       ->capture_default_str();
-  app.add_option("--root", global.root, "the tree's root znode")->envname("SERVICESMGR_ROOT")->capture_default_str();
-  app.add_option("--auth", global.auth, "digest credentials USER:PASSWORD")->envname("SERVICESMGR_AUTH");
+  app.add_option("--root", global.root, "the tree's root znode")
+      ->envname("SERVICESMGR_ROOT")
+      ->capture_default_str();
+  app.add_option("--auth", global.auth, "digest credentials USER:PASSWORD")
+      ->envname("SERVICESMGR_AUTH");
   app.add_option("--timeout-ms", global.timeoutMs, "how long to wait for ZooKeeper")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.footer("Exit codes: 0 ok, 1 the operation failed, 2 usage or validation error. "
-             "'servicesctl COMMAND --help' describes each command.");
+  app.footer(
+      "Exit codes: 0 ok, 1 the operation failed, 2 usage or validation error. "
+      "'servicesctl COMMAND --help' describes each command.");
 
   const std::vector<Command> commands = {
       addApplyCommand(app, global), addGetCommand(app, global),    addDescribeCommand(app, global),
@@ -45,8 +49,8 @@ int runCli(int argc, char** argv) {
     if (app.get_subcommands().empty() && !app.remaining().empty()) {
       std::vector<std::string> names;
       for (const auto& command : commands) names.push_back(command.app->get_name());
-      std::cerr << "servicesctl: unknown command \"" << app.remaining().front() << "\" (commands: "
-                << CLI::detail::join(names, ", ") << ")\n";
+      std::cerr << "servicesctl: unknown command \"" << app.remaining().front()
+                << "\" (commands: " << CLI::detail::join(names, ", ") << ")\n";
       return kExitUsage;
     }
     return app.exit(e) == 0 ? kExitOk : kExitUsage;

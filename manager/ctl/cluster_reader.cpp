@@ -85,8 +85,11 @@ class Reader {
   std::optional<TypeView> readType(const std::string& name) {
     if (auto bad = config::checkServiceTypeName(name)) {
       // A node another client put there: reported, never read as a type.
-      return TypeView{name, std::nullopt,
-                      zk::childPath(layout_.configDir(), name) + ": not a service type name: " + *bad, {}};
+      return TypeView{
+          name,
+          std::nullopt,
+          zk::childPath(layout_.configDir(), name) + ": not a service type name: " + *bad,
+          {}};
     }
     const auto path = layout_.serviceType(name);
     auto node = get(path);
@@ -119,7 +122,8 @@ class Reader {
     orderByElection(logical.election, instances);
     logical.instances = std::move(instances);
     if (auto status = get(layout_.status(id))) {
-      decodeInto(config::decodeStatusData(status->data, layout_.status(id)), logical.status, logical.statusProblem);
+      decodeInto(config::decodeStatusData(status->data, layout_.status(id)), logical.status,
+                 logical.statusProblem);
     }
     return logical;
   }
@@ -139,8 +143,9 @@ class Reader {
       decodeInto(config::decodeElectionData(node->data, path), entry.data, entry.problem);
       entries.push_back(std::move(entry));
     }
-    std::sort(entries.begin(), entries.end(),
-              [](const ElectionEntry& a, const ElectionEntry& b) { return a.sequence < b.sequence; });
+    std::sort(entries.begin(), entries.end(), [](const ElectionEntry& a, const ElectionEntry& b) {
+      return a.sequence < b.sequence;
+    });
     return entries;
   }
 
@@ -156,14 +161,16 @@ class Reader {
       if (!node) continue;
       InstanceView instance;
       instance.uuid = *uuid;
-      decodeInto(config::decodePhysicalServiceData(node->data, path), instance.data, instance.problem);
+      decodeInto(config::decodePhysicalServiceData(node->data, path), instance.data,
+                 instance.problem);
       instances.push_back(std::move(instance));
     }
     return instances;
   }
 
   // The first election member is master; the instance it names leads the list.
-  static void orderByElection(const std::vector<ElectionEntry>& election, std::vector<InstanceView>& instances) {
+  static void orderByElection(const std::vector<ElectionEntry>& election,
+                              std::vector<InstanceView>& instances) {
     std::map<std::string, std::size_t> rank;
     for (const auto& entry : election) {
       if (entry.data) rank.emplace(entry.data->physical, rank.size());
@@ -171,7 +178,8 @@ class Reader {
     for (auto& instance : instances) {
       auto it = rank.find(instance.uuid);
       if (it == rank.end()) continue;
-      instance.role = it->second == 0 && election.front().data && election.front().data->physical == instance.uuid
+      instance.role = it->second == 0 && election.front().data &&
+                              election.front().data->physical == instance.uuid
                           ? Role::Master
                           : Role::Secondary;
       for (const auto& entry : election) {
@@ -181,11 +189,12 @@ class Reader {
         }
       }
     }
-    std::stable_sort(instances.begin(), instances.end(), [&](const InstanceView& a, const InstanceView& b) {
-      auto ra = rank.contains(a.uuid) ? rank[a.uuid] : rank.size();
-      auto rb = rank.contains(b.uuid) ? rank[b.uuid] : rank.size();
-      return ra != rb ? ra < rb : a.uuid < b.uuid;
-    });
+    std::stable_sort(instances.begin(), instances.end(),
+                     [&](const InstanceView& a, const InstanceView& b) {
+                       auto ra = rank.contains(a.uuid) ? rank[a.uuid] : rank.size();
+                       auto rb = rank.contains(b.uuid) ? rank[b.uuid] : rank.size();
+                       return ra != rb ? ra < rb : a.uuid < b.uuid;
+                     });
   }
 
   std::vector<HostView> readHosts() {
@@ -215,7 +224,8 @@ class Reader {
       if (auto seq = config::Layout::parseEventName(child)) found.emplace_back(*seq, child);
     }
     std::sort(found.begin(), found.end());
-    if (found.size() > options_.maxEvents) found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(options_.maxEvents));
+    if (found.size() > options_.maxEvents)
+      found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(options_.maxEvents));
     for (const auto& [seq, child] : found) {
       if (auto node = session_.get(zk::childPath(layout_.eventsDir(), child))) {
         events.push_back({seq, std::move(node->data)});
@@ -231,19 +241,21 @@ class Reader {
 
 }  // namespace
 
-ClusterView readCluster(zk::Session& session, const config::Layout& layout, const ReadOptions& options) {
+ClusterView readCluster(zk::Session& session, const config::Layout& layout,
+                        const ReadOptions& options) {
   session.sync(layout.root());
   return Reader(session, layout, options).read();
 }
 
-ClusterView readExistingType(zk::Session& session, const config::Layout& layout, const std::string& type,
-                             std::size_t maxEvents) {
+ClusterView readExistingType(zk::Session& session, const config::Layout& layout,
+                             const std::string& type, std::size_t maxEvents) {
   ReadOptions read;
   read.type = type;
   read.hosts = false;
   read.maxEvents = maxEvents;
   auto view = readCluster(session, layout, read);
-  if (!view.findType(type)) throw operationFailed(fmt::format("service type \"{}\" not found", type));
+  if (!view.findType(type))
+    throw operationFailed(fmt::format("service type \"{}\" not found", type));
   return view;
 }
 

@@ -32,10 +32,12 @@ struct ReadOptions {
 // Reads config, logical services, physical services, elections, status, hosts and events into plain
 // structs. Nodes that vanish while it reads are skipped; data that cannot be decoded is reported
 // beside its node. Throws zk::ZkError when ZooKeeper fails.
-ClusterView readCluster(zk::Session& session, const config::Layout& layout, const ReadOptions& options = {});
+ClusterView readCluster(zk::Session& session, const config::Layout& layout,
+                        const ReadOptions& options = {});
 
-// The view of one service type (no hosts); throws CliError (exit 1) when config/<type> does not exist.
-ClusterView readExistingType(zk::Session& session, const config::Layout& layout, const std::string& type,
-                             std::size_t maxEvents = 0);
+// The view of one service type (no hosts); throws CliError (exit 1) when config/<type> does not
+// exist.
+ClusterView readExistingType(zk::Session& session, const config::Layout& layout,
+                             const std::string& type, std::size_t maxEvents = 0);
 
 }  // namespace sm::ctl

@@ -33,8 +33,8 @@ std::size_t TypeView::instanceCount() const {
 }
 
 std::size_t TypeView::masterCount() const {
-  return static_cast<std::size_t>(
-      std::count_if(logical.begin(), logical.end(), [](const LogicalView& l) { return l.master() != nullptr; }));
+  return static_cast<std::size_t>(std::count_if(
+      logical.begin(), logical.end(), [](const LogicalView& l) { return l.master() != nullptr; }));
 }
 
 const TypeView* ClusterView::findType(const std::string& name) const {

@@ -1,7 +1,7 @@
 #pragma once
-// Plain structs of what the tree says about a federation, read by cluster_reader and rendered by the
-// pure views (get, describe, watch). Data another client wrote that cannot be decoded is kept as a
-// `problem` beside the node, so that one bad znode never hides the others.
+// Plain structs of what the tree says about a federation, read by cluster_reader and rendered by
+// the pure views (get, describe, watch). Data another client wrote that cannot be decoded is kept
+// as a `problem` beside the node, so that one bad znode never hides the others.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,8 +71,8 @@ struct EventView {  // events/event-<seq>: the format is not fixed yet, so the d
 
 struct ClusterView {
   bool rootExists = false;
-  std::vector<TypeView> types;  // by name
-  std::vector<HostView> hosts;  // by id
+  std::vector<TypeView> types;    // by name
+  std::vector<HostView> hosts;    // by id
   std::vector<EventView> events;  // oldest first, the most recent `maxEvents`
 
   const TypeView* findType(const std::string& name) const;

@@ -24,7 +24,8 @@ struct Context {
   std::shared_ptr<zk::Session> session;
 };
 
-// Checks --root (exit 2 when it is not a valid root); no ZooKeeper yet, so input is validated first.
+// Checks --root (exit 2 when it is not a valid root); no ZooKeeper yet, so input is validated
+// first.
 config::Layout layoutFor(const GlobalOptions& global);
 // Connects, or throws CliError (exit 1) naming the address.
 Context connect(const GlobalOptions& global);

@@ -21,7 +21,8 @@ constexpr std::size_t kMaxDeleteOps = 4000;
 constexpr int kAttempts = 5;
 
 void removeOpsPostOrder(const TreeNode& node, const std::string& path, std::vector<zk::Op>& ops) {
-  for (const auto& child : node.children) removeOpsPostOrder(child, zk::childPath(path, child.name), ops);
+  for (const auto& child : node.children)
+    removeOpsPostOrder(child, zk::childPath(path, child.name), ops);
   ops.push_back(zk::Op::remove(path));
 }
 
@@ -35,9 +36,10 @@ void removeSubtree(zk::Session& session, const std::string& path, const std::str
     std::vector<zk::Op> ops;
     removeOpsPostOrder(*tree, path, ops);
     if (ops.size() > kMaxDeleteOps) {
-      throw operationFailed(fmt::format("service type \"{}\" has {} znodes, more than one request may remove ({}); "
-                                        "scale it down first; nothing was deleted",
-                                        type, ops.size(), kMaxDeleteOps));
+      throw operationFailed(
+          fmt::format("service type \"{}\" has {} znodes, more than one request may remove ({}); "
+                      "scale it down first; nothing was deleted",
+                      type, ops.size(), kMaxDeleteOps));
     }
     try {
       session.multi(ops);
@@ -68,11 +70,14 @@ int runDelete(const GlobalOptions& global, const std::string& type) {
 
 Command addDeleteCommand(CLI::App& app, const GlobalOptions& global) {
   auto type = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("delete", "delete a service type and everything the tree holds under it");
+  auto* sub =
+      app.add_subcommand("delete", "delete a service type and everything the tree holds under it");
   sub->add_option("type", *type, "the service type")->required();
   sub->footer(
-      "The type's znode and its whole subtree (logical services, registrations, elections, status) go in one\n"
-      "multi(). Running instances are not killed by servicesctl: their managers see the type gone and stop them.");
+      "The type's znode and its whole subtree (logical services, registrations, elections, status) "
+      "go in one\n"
+      "multi(). Running instances are not killed by servicesctl: their managers see the type gone "
+      "and stop them.");
   return {sub, [&global, type] { return runDelete(global, *type); }};
 }
 

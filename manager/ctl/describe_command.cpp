@@ -27,7 +27,8 @@ int runDescribe(const GlobalOptions& global, const std::string& type) {
 
 Command addDescribeCommand(CLI::App& app, const GlobalOptions& global) {
   auto type = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("describe", "show a service type: spec, logical services, instances, status, events");
+  auto* sub = app.add_subcommand(
+      "describe", "show a service type: spec, logical services, instances, status, events");
   sub->add_option("type", *type, "the service type")->required();
   return {sub, [&global, type] { return runDescribe(global, *type); }};
 }

@@ -20,15 +20,16 @@ void describeInstances(const LogicalView& l, std::int64_t nowMs, std::string& ou
   Table table({"ROLE", "EPOCH", "HOST", "PID", "STATE", "GENERATION", "UPTIME", "UUID"});
   std::string problems;
   for (const auto& i : l.instances) {
-    const std::string epoch = i.role == Role::Master && i.electionSequence ? std::to_string(*i.electionSequence) : "-";
+    const std::string epoch =
+        i.role == Role::Master && i.electionSequence ? std::to_string(*i.electionSequence) : "-";
     if (!i.data) {
       table.addRow({std::string(roleName(i.role)), epoch, "?", "?", "?", "?", "?", i.uuid});
       problems += prefixLines(i.problem, "      error: ");
       continue;
     }
     table.addRow({std::string(roleName(i.role)), epoch, i.data->host, std::to_string(i.data->pid),
-                  std::string(config::physicalStateName(i.data->state)), std::to_string(i.data->generation),
-                  formatAge(nowMs - i.data->started), i.uuid});
+                  std::string(config::physicalStateName(i.data->state)),
+                  std::to_string(i.data->generation), formatAge(nowMs - i.data->started), i.uuid});
   }
   out += table.render("      ") + problems;
 }
@@ -42,23 +43,27 @@ void describeStatus(const LogicalView& l, std::string& out) {
   const auto& s = *l.status;
   out += fmt::format("    Status: {} of {} registered{} (updated {})\n", s.registered, s.wanted,
                      s.reason.empty() ? "" : ": " + oneLine(s.reason, 200), formatTime(s.updated));
-  for (const auto& h : s.hosts) out += fmt::format("      {}: {}\n", h.host, oneLine(h.reason, 200));
+  for (const auto& h : s.hosts)
+    out += fmt::format("      {}: {}\n", h.host, oneLine(h.reason, 200));
   if (!s.failures.empty()) {
     out += "    Recent failures:\n";
     for (const auto& f : s.failures) {
-      out += fmt::format("      {}   {}   {}\n", formatTime(f.time), f.host, oneLine(f.message, 200));
+      out +=
+          fmt::format("      {}   {}   {}\n", formatTime(f.time), f.host, oneLine(f.message, 200));
     }
   }
 }
 
-void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs, std::string& out) {
+void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs,
+                     std::string& out) {
   const auto* m = l.master();
-  out += fmt::format("  {}   instances {}/{}, master {}, epoch {}\n", config::Layout::logicalServiceName(l.id.sequence),
-                     l.instances.size(), t.stored ? std::to_string(t.stored->type.spec.replicationCount) : "?",
+  out += fmt::format("  {}   instances {}/{}, master {}, epoch {}\n",
+                     config::Layout::logicalServiceName(l.id.sequence), l.instances.size(),
+                     t.stored ? std::to_string(t.stored->type.spec.replicationCount) : "?",
                      m ? instanceLabel(*m) : "none", l.epoch() ? std::to_string(*l.epoch()) : "-");
   if (l.data) {
-    out += fmt::format("    uuid {}, created {} ({} ago)\n", l.data->uuid, formatTime(l.data->created),
-                       formatAge(nowMs - l.data->created));
+    out += fmt::format("    uuid {}, created {} ({} ago)\n", l.data->uuid,
+                       formatTime(l.data->created), formatAge(nowMs - l.data->created));
   } else {
     out += prefixLines(l.problem, "    error: ");
   }
@@ -76,8 +81,9 @@ void describeEvents(const TypeView& t, const std::vector<EventView>& events, std
     std::string when = json.contains("time") && json["time"].is_number_integer()
                            ? formatTime(json["time"].get<std::int64_t>())
                            : "-";
-    std::string what = json.contains("message") && json["message"].is_string() ? json["message"].get<std::string>()
-                                                                                 : e.data;
+    std::string what = json.contains("message") && json["message"].is_string()
+                           ? json["message"].get<std::string>()
+                           : e.data;
     lines += fmt::format("  {}   {}\n", when, oneLine(what, 200));
   }
   out += lines.empty() ? "Events: none\n" : "Events:\n" + lines;
@@ -85,7 +91,8 @@ void describeEvents(const TypeView& t, const std::vector<EventView>& events, std
 
 }  // namespace
 
-std::string renderDescribe(const TypeView& t, const std::vector<EventView>& events, std::int64_t nowMs) {
+std::string renderDescribe(const TypeView& t, const std::vector<EventView>& events,
+                           std::int64_t nowMs) {
   std::string out = fmt::format("Name:         {}\n", t.name);
   if (t.stored) {
     out += fmt::format("Generation:   {}\n", t.stored->generation);

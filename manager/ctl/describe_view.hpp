@@ -7,9 +7,10 @@
 
 namespace sm::ctl {
 
-// `describe TYPE`: the spec, each logical service with its instances (role, epoch, host, pid, state,
-// generation, uptime), why replicas are missing (the status node), and the recent events that name
-// the type (`"type": "<name>"` in their JSON). Pure, for golden tests.
-std::string renderDescribe(const TypeView& type, const std::vector<EventView>& events, std::int64_t nowMs);
+// `describe TYPE`: the spec, each logical service with its instances (role, epoch, host, pid,
+// state, generation, uptime), why replicas are missing (the status node), and the recent events
+// that name the type (`"type": "<name>"` in their JSON). Pure, for golden tests.
+std::string renderDescribe(const TypeView& type, const std::vector<EventView>& events,
+                           std::int64_t nowMs);
 
 }  // namespace sm::ctl

@@ -30,7 +30,8 @@ int runGet(const GlobalOptions& global, const GetOptions& options) {
   auto view = readCluster(*ctx.session, ctx.layout, read);
   if (kind == GetKind::Hosts && !options.name.empty()) {
     std::erase_if(view.hosts, [&](const HostView& h) { return h.id != options.name; });
-    if (view.hosts.empty()) throw operationFailed(fmt::format("host \"{}\" not found", options.name));
+    if (view.hosts.empty())
+      throw operationFailed(fmt::format("host \"{}\" not found", options.name));
   }
   if (read.type && view.types.empty()) {
     throw operationFailed(fmt::format("service type \"{}\" not found", options.name));
@@ -43,15 +44,19 @@ int runGet(const GlobalOptions& global, const GetOptions& options) {
 
 Command addGetCommand(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<GetOptions>();
-  auto* sub = app.add_subcommand("get", "list service types, logical services, physical instances or hosts");
+  auto* sub = app.add_subcommand(
+      "get", "list service types, logical services, physical instances or hosts");
   sub->add_option("kind", options->kind, "types | logical | physical | hosts")
       ->required()
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(kGetKinds), std::end(kGetKinds))));
   sub->add_option("name", options->name, "only this service type (for hosts: this host)");
   sub->add_option("-o,--output", options->output, "table | json | yaml")
-      ->check(CLI::IsMember(std::vector<std::string>(std::begin(kOutputFormats), std::end(kOutputFormats))))
+      ->check(CLI::IsMember(
+          std::vector<std::string>(std::begin(kOutputFormats), std::end(kOutputFormats))))
       ->capture_default_str();
-  sub->footer("Data that cannot be read is reported under the table (\"error: ...\") and the rest is shown.");
+  sub->footer(
+      "Data that cannot be read is reported under the table (\"error: ...\") and the rest is "
+      "shown.");
   return {sub, [&global, options] { return runGet(global, *options); }};
 }
 

@@ -11,11 +11,17 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string join(const std::vector<std::string>& items, const char* sep) { return fmt::format("{}", fmt::join(items, sep)); }
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  return fmt::format("{}", fmt::join(items, sep));
+}
 
-std::string logicalName(const LogicalView& l) { return config::Layout::logicalServiceName(l.id.sequence); }
+std::string logicalName(const LogicalView& l) {
+  return config::Layout::logicalServiceName(l.id.sequence);
+}
 
-std::string orDash(const std::optional<std::int64_t>& value) { return value ? std::to_string(*value) : "-"; }
+std::string orDash(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : "-";
+}
 
 // Problems (undecodable data) gathered under a table, so that one bad znode never hides the rest.
 std::string problemLines(const std::vector<std::string>& problems) {
@@ -45,7 +51,8 @@ Json instanceJson(const TypeView& t, const LogicalView& l, const InstanceView& i
   j["logicalService"] = logicalName(l);
   j["uuid"] = i.uuid;
   j["role"] = std::string(roleName(i.role));
-  j["epoch"] = i.role == Role::Master && i.electionSequence ? Json(*i.electionSequence) : Json(nullptr);
+  j["epoch"] =
+      i.role == Role::Master && i.electionSequence ? Json(*i.electionSequence) : Json(nullptr);
   if (!i.data) {
     j["error"] = i.problem;
     return j;
@@ -102,15 +109,19 @@ std::string typesTable(const ClusterView& view) {
   std::vector<std::string> problems;
   for (const auto& t : view.types) {
     if (!t.stored) {
-      table.addRow({t.name, "?", fmt::format("{}/?", t.logical.size()), fmt::format("{}/?", t.instanceCount()),
-                    fmt::format("{}/?", t.masterCount()), "<invalid data, see below>"});
+      table.addRow({t.name, "?", fmt::format("{}/?", t.logical.size()),
+                    fmt::format("{}/?", t.instanceCount()), fmt::format("{}/?", t.masterCount()),
+                    "<invalid data, see below>"});
       problems.push_back(t.problem);
       continue;
     }
     const auto& spec = t.stored->type.spec;
-    table.addRow({t.name, std::to_string(t.stored->generation), fmt::format("{}/{}", t.logical.size(), spec.serviceCount),
-                  fmt::format("{}/{}", t.instanceCount(), spec.serviceCount * spec.replicationCount),
-                  fmt::format("{}/{}", t.masterCount(), spec.serviceCount), oneLine(join(spec.command, " "), 60)});
+    table.addRow(
+        {t.name, std::to_string(t.stored->generation),
+         fmt::format("{}/{}", t.logical.size(), spec.serviceCount),
+         fmt::format("{}/{}", t.instanceCount(), spec.serviceCount * spec.replicationCount),
+         fmt::format("{}/{}", t.masterCount(), spec.serviceCount),
+         oneLine(join(spec.command, " "), 60)});
   }
   return table.render() + problemLines(problems);
 }
@@ -138,20 +149,23 @@ std::string logicalTable(const ClusterView& view, std::int64_t nowMs) {
 }
 
 std::string physicalTable(const ClusterView& view, std::int64_t nowMs) {
-  Table table({"TYPE", "LOGICAL", "UUID", "HOST", "PID", "STATE", "ROLE", "EPOCH", "GENERATION", "UPTIME"});
+  Table table(
+      {"TYPE", "LOGICAL", "UUID", "HOST", "PID", "STATE", "ROLE", "EPOCH", "GENERATION", "UPTIME"});
   std::vector<std::string> problems;
   for (const auto& t : view.types) {
     for (const auto& l : t.logical) {
       for (const auto& i : l.instances) {
         const std::string epoch = i.role == Role::Master ? orDash(i.electionSequence) : "-";
         if (!i.data) {
-          table.addRow({t.name, logicalName(l), i.uuid, "?", "?", "?", std::string(roleName(i.role)), epoch, "?", "?"});
+          table.addRow({t.name, logicalName(l), i.uuid, "?", "?", "?",
+                        std::string(roleName(i.role)), epoch, "?", "?"});
           problems.push_back(i.problem);
           continue;
         }
         table.addRow({t.name, logicalName(l), i.uuid, i.data->host, std::to_string(i.data->pid),
-                      std::string(config::physicalStateName(i.data->state)), std::string(roleName(i.role)), epoch,
-                      std::to_string(i.data->generation), formatAge(nowMs - i.data->started)});
+                      std::string(config::physicalStateName(i.data->state)),
+                      std::string(roleName(i.role)), epoch, std::to_string(i.data->generation),
+                      formatAge(nowMs - i.data->started)});
       }
     }
   }
@@ -159,7 +173,8 @@ std::string physicalTable(const ClusterView& view, std::int64_t nowMs) {
 }
 
 std::string hostsTable(const ClusterView& view, std::int64_t nowMs) {
-  Table table({"HOST", "RUNNING", "LOAD", "CPUS", "MEMORY-MB", "FREE-MB", "VERSION", "UPTIME", "LABELS"});
+  Table table(
+      {"HOST", "RUNNING", "LOAD", "CPUS", "MEMORY-MB", "FREE-MB", "VERSION", "UPTIME", "LABELS"});
   std::vector<std::string> problems;
   for (const auto& h : view.hosts) {
     if (!h.data) {
@@ -171,7 +186,8 @@ std::string hostsTable(const ClusterView& view, std::int64_t nowMs) {
     for (const auto& [k, v] : h.data->labels) labels.push_back(k + "=" + v);
     table.addRow({h.id, std::to_string(h.data->running), fmt::format("{:.2f}", h.data->load),
                   std::to_string(h.data->capacity.cpus), std::to_string(h.data->capacity.memoryMB),
-                  std::to_string(h.data->capacity.freeMemoryMB), h.data->version.empty() ? "-" : h.data->version,
+                  std::to_string(h.data->capacity.freeMemoryMB),
+                  h.data->version.empty() ? "-" : h.data->version,
                   formatAge(nowMs - h.data->started), labels.empty() ? "-" : join(labels, ",")});
   }
   return table.render() + problemLines(problems);
@@ -229,7 +245,8 @@ std::string renderGetTable(const ClusterView& view, GetKind kind, std::int64_t n
   return {};
 }
 
-std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format, std::int64_t nowMs) {
+std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format,
+                      std::int64_t nowMs) {
   if (format == OutputFormat::Table) return renderGetTable(view, kind, nowMs);
   return renderDocument(getDocument(view, kind), format);
 }

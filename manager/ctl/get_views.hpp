@@ -20,7 +20,8 @@ nlohmann::ordered_json getDocument(const ClusterView& view, GetKind kind);
 // The table, followed by one line per node whose data could not be read.
 std::string renderGetTable(const ClusterView& view, GetKind kind, std::int64_t nowMs);
 
-std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format, std::int64_t nowMs);
+std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format,
+                      std::int64_t nowMs);
 
 // "host/pid" of an instance, "?" when its data could not be read.
 std::string instanceLabel(const InstanceView& instance);

@@ -23,16 +23,18 @@ struct ScaleOptions {
 // rule, and the same refusal of data that cannot be read.
 int runScale(const GlobalOptions& global, const ScaleOptions& options) {
   requireTypeName(options.type);
-  if (!options.services && !options.replicas) throw usageError("scale: give --services and/or --replicas");
+  if (!options.services && !options.replicas)
+    throw usageError("scale: give --services and/or --replicas");
   auto ctx = connect(global);
   ApplyExecutor executor(*ctx.session, ctx.layout);
   auto current = executor.read(options.type);
   if (!current) throw operationFailed(fmt::format("service type \"{}\" not found", options.type));
   if (!current->stored) {
     std::cerr << current->problem << "\n";
-    throw operationFailed(fmt::format("cannot scale \"{}\": its stored data cannot be read; replace it with "
-                                      "apply --force",
-                                      options.type));
+    throw operationFailed(
+        fmt::format("cannot scale \"{}\": its stored data cannot be read; replace it with "
+                    "apply --force",
+                    options.type));
   }
   config::ServiceType desired = current->stored->type;
   if (options.services) desired.spec.serviceCount = *options.services;
@@ -52,11 +54,15 @@ int runScale(const GlobalOptions& global, const ScaleOptions& options) {
 
 Command addScaleCommand(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<ScaleOptions>();
-  auto* sub = app.add_subcommand("scale", "change a service type's serviceCount and/or replicationCount");
+  auto* sub =
+      app.add_subcommand("scale", "change a service type's serviceCount and/or replicationCount");
   sub->add_option("type", options->type, "the service type")->required();
   sub->add_option("--services", options->services, "logical services (serviceCount)");
-  sub->add_option("--replicas", options->replicas, "instances per logical service (replicationCount)");
-  sub->footer("A version-checked update: a concurrent change fails it (exit 1); the generation grows by one.");
+  sub->add_option("--replicas", options->replicas,
+                  "instances per logical service (replicationCount)");
+  sub->footer(
+      "A version-checked update: a concurrent change fails it (exit 1); the generation grows by "
+      "one.");
   return {sub, [&global, options] { return runScale(global, *options); }};
 }
 

@@ -26,10 +26,12 @@ std::optional<TreeNode> readNode(zk::Session& session, const std::string& path, 
   return result;
 }
 
-// Data is shown on one line: control characters are escaped, long values cut with a note of their size.
+// Data is shown on one line: control characters are escaped, long values cut with a note of their
+// size.
 std::string showData(const std::string& data, size_t maxChars) {
   auto shown = oneLine(data, maxChars);
-  if (data.size() > maxChars && shown.ends_with("...")) shown += fmt::format(" ({} bytes)", data.size());
+  if (data.size() > maxChars && shown.ends_with("..."))
+    shown += fmt::format(" ({} bytes)", data.size());
   return shown;
 }
 

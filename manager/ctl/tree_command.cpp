@@ -14,7 +14,8 @@ namespace {
 
 int runTree(const GlobalOptions& global, const std::string& path) {
   if (!path.empty()) {
-    if (auto problem = config::checkZnodePath(path)) throw usageError(fmt::format("tree \"{}\": {}", path, *problem));
+    if (auto problem = config::checkZnodePath(path))
+      throw usageError(fmt::format("tree \"{}\": {}", path, *problem));
   }
   auto ctx = connect(global);
   const std::string top = path.empty() ? ctx.layout.root() : path;
@@ -33,7 +34,9 @@ Command addTreeCommand(CLI::App& app, const GlobalOptions& global) {
   auto path = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("tree", "print the tree like bigdata's DumpZookeeper");
   sub->add_option("path", *path, "where to start (default: the root)");
-  sub->footer("One line a node, two spaces a level, ephemeral nodes marked \"(ephemeral)\", data after the name.");
+  sub->footer(
+      "One line a node, two spaces a level, ephemeral nodes marked \"(ephemeral)\", data after the "
+      "name.");
   return {sub, [&global, path] { return runTree(global, *path); }};
 }
 

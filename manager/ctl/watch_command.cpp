@@ -116,15 +116,18 @@ int runWatch(const GlobalOptions& global, const WatchOptions& options) {
   auto sessionLost = std::make_shared<std::atomic<bool>>(false);
   auto ctx = connect(global);
   ctx.session->addStateListener([sessionLost, watches](zk::SessionState state) {
-    if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) *sessionLost = true;
+    if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed)
+      *sessionLost = true;
     watches->wake();  // a reconnect may have folded changes together: read again
   });
 
   using Clock = std::chrono::steady_clock;
   // Clock::time_point::max() when unbounded (an optional trips GCC 12's maybe-uninitialized).
-  const auto deadline = options.forSeconds ? Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(
-                                                                *options.forSeconds * 1000))
-                                           : Clock::time_point::max();
+  const auto deadline =
+      options.forSeconds
+          ? Clock::now() +
+                std::chrono::milliseconds(static_cast<std::int64_t>(*options.forSeconds * 1000))
+          : Clock::time_point::max();
   ReadOptions read;
   if (!options.type.empty()) read.type = options.type;
   read.watches = watches.get();
@@ -132,7 +135,8 @@ int runWatch(const GlobalOptions& global, const WatchOptions& options) {
   ClusterView shown;
   std::size_t printed = 0;
   for (;;) {
-    if (*sessionLost) throw operationFailed(fmt::format("watch: the ZooKeeper session at {} expired", global.zk));
+    if (*sessionLost)
+      throw operationFailed(fmt::format("watch: the ZooKeeper session at {} expired", global.zk));
     try {
       auto view = readCluster(*ctx.session, ctx.layout, read);
       for (const auto& line : diffViews(shown, view)) {
@@ -153,13 +157,14 @@ int runWatch(const GlobalOptions& global, const WatchOptions& options) {
     }
     int timeoutMs = -1;
     if (options.forSeconds) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return kExitOk;
       timeoutMs = static_cast<int>(left);
     }
     pollfd fds[2] = {{watches->fd(), POLLIN, 0}, {signalFd.get(), POLLIN, 0}};
     const int ready = ::poll(fds, 2, timeoutMs);
-    if (ready == 0) return kExitOk;  // --for elapsed
+    if (ready == 0) return kExitOk;               // --for elapsed
     if (fds[1].revents & POLLIN) return kExitOk;  // SIGINT or SIGTERM
     watches->drain();
   }
@@ -169,13 +174,17 @@ int runWatch(const GlobalOptions& global, const WatchOptions& options) {
 
 Command addWatchCommand(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<WatchOptions>();
-  auto* sub = app.add_subcommand("watch", "stream changes: types, instances up/down, master changes, hosts");
+  auto* sub = app.add_subcommand("watch",
+                                 "stream changes: types, instances up/down, master changes, hosts");
   sub->add_option("type", options->type, "only this service type");
-  sub->add_option("--for", options->forSeconds, "stop after this many seconds")->check(CLI::PositiveNumber);
-  sub->add_option("--count", options->count, "stop after printing this many lines")->check(CLI::PositiveNumber);
+  sub->add_option("--for", options->forSeconds, "stop after this many seconds")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--count", options->count, "stop after printing this many lines")
+      ->check(CLI::PositiveNumber);
   sub->add_flag("--timestamps", options->timestamps, "prefix each line with the time (UTC)");
-  sub->footer("First prints the current state as changes from nothing, then one line per change until\n"
-              "SIGINT/SIGTERM (exit 0), --for or --count.");
+  sub->footer(
+      "First prints the current state as changes from nothing, then one line per change until\n"
+      "SIGINT/SIGTERM (exit 0), --for or --count.");
   return {sub, [&global, options] { return runWatch(global, *options); }};
 }
 

@@ -20,8 +20,8 @@ auto indexBy(const std::vector<T>& items, KeyOf keyOf) {
 
 // Calls added/removed/both for the union of two keyed lists, in key order.
 template <class T, class KeyOf, class Added, class Removed, class Both>
-void compareLists(const std::vector<T>& before, const std::vector<T>& after, KeyOf keyOf, Added added, Removed removed,
-                  Both both) {
+void compareLists(const std::vector<T>& before, const std::vector<T>& after, KeyOf keyOf,
+                  Added added, Removed removed, Both both) {
   auto b = indexBy(before, keyOf);
   auto a = indexBy(after, keyOf);
   for (const auto& [key, item] : b) {
@@ -37,7 +37,9 @@ void compareLists(const std::vector<T>& before, const std::vector<T>& after, Key
   }
 }
 
-std::string instanceText(const InstanceView& i) { return fmt::format("{} ({})", instanceLabel(i), i.uuid); }
+std::string instanceText(const InstanceView& i) {
+  return fmt::format("{} ({})", instanceLabel(i), i.uuid);
+}
 
 std::string stateOf(const InstanceView& i) {
   return i.data ? std::string(config::physicalStateName(i.data->state)) : "unreadable";
@@ -60,11 +62,16 @@ void diffLogical(const std::string& name, const LogicalView* before, const Logic
   const LogicalView& b = before ? *before : kNone;
   compareLists(
       b.instances, after.instances, [](const InstanceView& i) { return i.uuid; },
-      [&](const InstanceView& i) { out.push_back(fmt::format("{} instance up: {} {}", name, instanceText(i), stateOf(i))); },
-      [&](const InstanceView& i) { out.push_back(fmt::format("{} instance down: {}", name, instanceText(i))); },
+      [&](const InstanceView& i) {
+        out.push_back(fmt::format("{} instance up: {} {}", name, instanceText(i), stateOf(i)));
+      },
+      [&](const InstanceView& i) {
+        out.push_back(fmt::format("{} instance down: {}", name, instanceText(i)));
+      },
       [&](const InstanceView& x, const InstanceView& y) {
         if (stateOf(x) != stateOf(y)) {
-          out.push_back(fmt::format("{} instance {}: {} -> {}", name, instanceText(y), stateOf(x), stateOf(y)));
+          out.push_back(fmt::format("{} instance {}: {} -> {}", name, instanceText(y), stateOf(x),
+                                    stateOf(y)));
         }
       });
   const auto* mb = b.master();
@@ -80,29 +87,36 @@ void diffLogical(const std::string& name, const LogicalView* before, const Logic
 
 void diffType(const TypeView* before, const TypeView& after, std::vector<std::string>& out) {
   if (!before) {
-    out.push_back(after.stored ? fmt::format("type {} created, generation {}", after.name, after.stored->generation)
-                               : fmt::format("type {} created, its data cannot be read", after.name));
-  } else if (before->stored && after.stored && before->stored->generation != after.stored->generation) {
-    out.push_back(fmt::format("type {} changed, generation {} -> {}", after.name, before->stored->generation,
-                              after.stored->generation));
+    out.push_back(
+        after.stored
+            ? fmt::format("type {} created, generation {}", after.name, after.stored->generation)
+            : fmt::format("type {} created, its data cannot be read", after.name));
+  } else if (before->stored && after.stored &&
+             before->stored->generation != after.stored->generation) {
+    out.push_back(fmt::format("type {} changed, generation {} -> {}", after.name,
+                              before->stored->generation, after.stored->generation));
   } else if (before->problem != after.problem) {
-    out.push_back(after.stored ? fmt::format("type {} readable again, generation {}", after.name, after.stored->generation)
+    out.push_back(after.stored ? fmt::format("type {} readable again, generation {}", after.name,
+                                             after.stored->generation)
                                : fmt::format("type {} data cannot be read", after.name));
   }
   static const TypeView kNone;
-  compareLists(
-      (before ? *before : kNone).logical, after.logical, [](const LogicalView& l) { return l.id.sequence; },
-      [&](const LogicalView& l) {
-        const auto name = after.name + "/" + config::Layout::logicalServiceName(l.id.sequence);
-        out.push_back(fmt::format("{} created", name));
-        diffLogical(name, nullptr, l, out);
-      },
-      [&](const LogicalView& l) {
-        out.push_back(fmt::format("{}/{} deleted", after.name, config::Layout::logicalServiceName(l.id.sequence)));
-      },
-      [&](const LogicalView& x, const LogicalView& y) {
-        diffLogical(after.name + "/" + config::Layout::logicalServiceName(y.id.sequence), &x, y, out);
-      });
+  compareLists((before ? *before : kNone).logical, after.logical,
+               [](const LogicalView& l) { return l.id.sequence; },
+               [&](const LogicalView& l) {
+                 const auto name =
+                     after.name + "/" + config::Layout::logicalServiceName(l.id.sequence);
+                 out.push_back(fmt::format("{} created", name));
+                 diffLogical(name, nullptr, l, out);
+               },
+               [&](const LogicalView& l) {
+                 out.push_back(fmt::format("{}/{} deleted", after.name,
+                                           config::Layout::logicalServiceName(l.id.sequence)));
+               },
+               [&](const LogicalView& x, const LogicalView& y) {
+                 diffLogical(after.name + "/" + config::Layout::logicalServiceName(y.id.sequence),
+                             &x, y, out);
+               });
 }
 
 }  // namespace
@@ -117,7 +131,8 @@ std::vector<std::string> diffViews(const ClusterView& before, const ClusterView&
   compareLists(
       before.hosts, after.hosts, [](const HostView& h) { return h.id; },
       [&](const HostView& h) { out.push_back(fmt::format("host {} up", h.id)); },
-      [&](const HostView& h) { out.push_back(fmt::format("host {} down", h.id)); }, [](const HostView&, const HostView&) {});
+      [&](const HostView& h) { out.push_back(fmt::format("host {} down", h.id)); },
+      [](const HostView&, const HostView&) {});
   return out;
 }
 

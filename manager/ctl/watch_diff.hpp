@@ -8,8 +8,9 @@ namespace sm::ctl {
 
 // What `watch` prints when the tree went from `before` to `after`: one line per change (types
 // created, changed or deleted; logical services; instances up and down and their state; master
-// changes with the epoch; hosts up and down; status reasons). Comparing whole snapshots, rather than
-// reacting to single watch events, keeps `watch` level-triggered: a missed event cannot leave it wrong.
+// changes with the epoch; hosts up and down; status reasons). Comparing whole snapshots, rather
+// than reacting to single watch events, keeps `watch` level-triggered: a missed event cannot leave
+// it wrong.
 std::vector<std::string> diffViews(const ClusterView& before, const ClusterView& after);
 
 }  // namespace sm::ctl

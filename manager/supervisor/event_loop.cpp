@@ -15,7 +15,9 @@ namespace sm::supervisor {
 namespace {
 constexpr std::uint64_t kWakeKey = 0;
 
-void throwErrno(const char* what) { throw std::system_error(errno, std::system_category(), what); }
+void throwErrno(const char* what) {
+  throw std::system_error(errno, std::system_category(), what);
+}
 }  // namespace
 
 EventLoop::EventLoop() {
@@ -55,7 +57,8 @@ bool EventLoop::post(Task task) {
 }
 
 void EventLoop::stop() {
-  if (inLoopThread()) throw std::logic_error("EventLoop::stop() from its own thread would join itself");
+  if (inLoopThread())
+    throw std::logic_error("EventLoop::stop() from its own thread would join itself");
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;

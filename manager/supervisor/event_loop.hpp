@@ -15,8 +15,8 @@
 namespace sm::supervisor {
 
 // One thread owning an epoll set, posted tasks and timers; all process handling runs on it.
-// It matters which thread forks: PR_SET_PDEATHSIG fires when the *thread* that forked a child exits,
-// so children are forked here, by a thread that lives exactly as long as the supervisor.
+// It matters which thread forks: PR_SET_PDEATHSIG fires when the *thread* that forked a child
+// exits, so children are forked here, by a thread that lives exactly as long as the supervisor.
 class EventLoop {
  public:
   using Clock = std::chrono::steady_clock;

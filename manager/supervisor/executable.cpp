@@ -41,7 +41,8 @@ ResolvedExecutable resolveExecutable(const std::string& argv0, const std::string
     std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + argv0;
     std::string why = whyNotRunnable(candidate);
     if (why.empty()) return {candidate, {}};
-    if (firstReason.empty() && access(candidate.c_str(), F_OK) == 0) firstReason = fmt::format("{}: {}", candidate, why);
+    if (firstReason.empty() && access(candidate.c_str(), F_OK) == 0)
+      firstReason = fmt::format("{}: {}", candidate, why);
     if (colon == std::string_view::npos) break;
     rest.remove_prefix(colon + 1);
   }

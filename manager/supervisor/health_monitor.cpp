@@ -7,7 +7,8 @@
 namespace sm::supervisor {
 
 HealthMonitor::HealthMonitor(EventLoop& loop, OrphanGuard& guard, HealthSpec spec, int tcpPort,
-                             std::vector<std::string> environment, std::string workingDir, Callbacks callbacks)
+                             std::vector<std::string> environment, std::string workingDir,
+                             Callbacks callbacks)
     : loop_(loop),
       guard_(guard),
       spec_(std::move(spec)),
@@ -38,8 +39,9 @@ void HealthMonitor::probe() {
   if (spec_.kind == HealthSpec::Kind::Tcp) {
     tcpProbe_ = std::make_unique<TcpProbe>(loop_, tcpPort_, timeout, done);
   } else {
-    execProbe_ = std::make_unique<TimedCommand>(loop_, guard_, spec_.execArgv, environment_, workingDir_, timeout,
-                                                [done](const TimedCommand::Outcome& outcome) { done(outcome.ok, outcome.detail); });
+    execProbe_ = std::make_unique<TimedCommand>(
+        loop_, guard_, spec_.execArgv, environment_, workingDir_, timeout,
+        [done](const TimedCommand::Outcome& outcome) { done(outcome.ok, outcome.detail); });
   }
 }
 
@@ -57,7 +59,8 @@ void HealthMonitor::onResult(bool ok, const std::string& detail) {
     }
   } else {
     ++consecutiveFailures_;
-    spdlog::debug("health probe failed ({}/{}): {}", consecutiveFailures_, spec_.failureThreshold, detail);
+    spdlog::debug("health probe failed ({}/{}): {}", consecutiveFailures_, spec_.failureThreshold,
+                  detail);
     if (consecutiveFailures_ >= spec_.failureThreshold) {
       ready_ = false;
       if (callbacks_.onUnhealthy) callbacks_.onUnhealthy(detail);

@@ -23,8 +23,8 @@ class HealthMonitor {
     std::function<void(const std::string& why)> onUnhealthy;
   };
 
-  HealthMonitor(EventLoop& loop, OrphanGuard& guard, HealthSpec spec, int tcpPort, std::vector<std::string> environment,
-                std::string workingDir, Callbacks callbacks);
+  HealthMonitor(EventLoop& loop, OrphanGuard& guard, HealthSpec spec, int tcpPort,
+                std::vector<std::string> environment, std::string workingDir, Callbacks callbacks);
   ~HealthMonitor();
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;

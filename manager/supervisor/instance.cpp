@@ -14,14 +14,16 @@ namespace sm::supervisor {
 
 using Clock = std::chrono::steady_clock;
 
-Instance::Instance(EventLoop& loop, OrphanGuard& guard, PortAllocator& ports, ProcessSpec spec, EventSink sink)
+Instance::Instance(EventLoop& loop, OrphanGuard& guard, PortAllocator& ports, ProcessSpec spec,
+                   EventSink sink)
     : loop_(loop),
       guard_(guard),
       portAllocator_(ports),
       spec_(std::move(spec)),
       sink_(std::move(sink)),
       restarts_(spec_.restart) {
-  roleFile_ = spec_.roleFile.empty() ? spec_.log.dir + "/" + spec_.instanceId + ".role.json" : spec_.roleFile;
+  roleFile_ = spec_.roleFile.empty() ? spec_.log.dir + "/" + spec_.instanceId + ".role.json"
+                                     : spec_.roleFile;
 }
 
 Instance::~Instance() {
@@ -58,15 +60,18 @@ bool Instance::prepare(std::string& error) {
   }
   environment_ = buildInstanceEnvironment(spec_, roleFile_, ports_);
   std::string base = spec_.log.dir + "/" + spec_.instanceId;
-  stdout_ = std::make_unique<OutputCapture>(loop_, base + ".stdout.log", spec_.log.rotateBytes, spec_.log.keepFiles);
-  stderr_ = std::make_unique<OutputCapture>(loop_, base + ".stderr.log", spec_.log.rotateBytes, spec_.log.keepFiles);
-  notifier_ = std::make_unique<RoleNotifier>(loop_, guard_, spec_.roleNotice, environment_, spec_.workingDir,
-                                             [this](bool ok, const std::string& detail) {
-                                               auto notice = event(ok ? InstanceEvent::Kind::RoleNoticeSent
-                                                                      : InstanceEvent::Kind::RoleNoticeFailed);
-                                               notice.message = detail;
-                                               emit(std::move(notice));
-                                             });
+  stdout_ = std::make_unique<OutputCapture>(loop_, base + ".stdout.log", spec_.log.rotateBytes,
+                                            spec_.log.keepFiles);
+  stderr_ = std::make_unique<OutputCapture>(loop_, base + ".stderr.log", spec_.log.rotateBytes,
+                                            spec_.log.keepFiles);
+  notifier_ = std::make_unique<RoleNotifier>(
+      loop_, guard_, spec_.roleNotice, environment_, spec_.workingDir,
+      [this](bool ok, const std::string& detail) {
+        auto notice =
+            event(ok ? InstanceEvent::Kind::RoleNoticeSent : InstanceEvent::Kind::RoleNoticeFailed);
+        notice.message = detail;
+        emit(std::move(notice));
+      });
   return true;
 }
 
@@ -87,7 +92,8 @@ void Instance::start() {
 
 void Instance::launch() {
   restartTimer_ = 0;
-  auto executable = resolveExecutable(spec_.argv.front(), searchPathOf(environment_), spec_.workingDir);
+  auto executable =
+      resolveExecutable(spec_.argv.front(), searchPathOf(environment_), spec_.workingDir);
   if (executable.path.empty()) {
     onStartFailure(executable.error);
     return;
@@ -95,14 +101,16 @@ void Instance::launch() {
   // Checked here because a failing chdir in the child would be reported with errno alone.
   std::error_code ec;
   if (!spec_.workingDir.empty() && !std::filesystem::is_directory(spec_.workingDir, ec)) {
-    onStartFailure(fmt::format("working dir {}: {}", spec_.workingDir, ec ? ec.message() : "not a directory"));
+    onStartFailure(
+        fmt::format("working dir {}: {}", spec_.workingDir, ec ? ec.message() : "not a directory"));
     return;
   }
   int out = stdout_->openPipe();
   int err = stderr_->openPipe();
   SpawnRequest request{executable.path, spec_.argv, environment_, spec_.workingDir, out, err};
   std::string error;
-  process_ = WatchedProcess::start(loop_, guard_, request, [this](ExitStatus status) { onExit(status); }, error);
+  process_ = WatchedProcess::start(
+      loop_, guard_, request, [this](ExitStatus status) { onExit(status); }, error);
   if (out >= 0) close(out);
   if (err >= 0) close(err);
   if (!process_) {
@@ -124,15 +132,16 @@ void Instance::launch() {
     return;
   }
   int tcpPort = spec_.health.tcpPort;
-  if (auto named = ports_.find(spec_.health.tcpPortName); named != ports_.end()) tcpPort = named->second;
+  if (auto named = ports_.find(spec_.health.tcpPortName); named != ports_.end())
+    tcpPort = named->second;
   HealthMonitor::Callbacks callbacks;
   callbacks.onReady = [this] {
     ready_ = true;
     emit(event(InstanceEvent::Kind::Ready));
   };
   callbacks.onUnhealthy = [this](const std::string& why) { onUnhealthy(why); };
-  health_ = std::make_unique<HealthMonitor>(loop_, guard_, spec_.health, tcpPort, environment_, spec_.workingDir,
-                                            std::move(callbacks));
+  health_ = std::make_unique<HealthMonitor>(loop_, guard_, spec_.health, tcpPort, environment_,
+                                            spec_.workingDir, std::move(callbacks));
 }
 
 void Instance::onStartFailure(const std::string& error) {
@@ -142,7 +151,8 @@ void Instance::onStartFailure(const std::string& error) {
   emit(std::move(failed));
   if (state_ == InstanceState::Stopped) return;  // the handler stopped it
   if (spec_.restart.policy == RestartPolicy::Never) {
-    enterFinalState(InstanceState::Failed, InstanceEvent::Kind::Failed, "start failed: " + error, false);
+    enterFinalState(InstanceState::Failed, InstanceEvent::Kind::Failed, "start failed: " + error,
+                    false);
   } else {
     onUnplannedEnd(Clock::duration::zero(), "start failed: " + error);
   }
@@ -181,7 +191,8 @@ void Instance::onExit(ExitStatus status) {
   switch (spec_.restart.policy) {
     case RestartPolicy::Never:
       if (failure) {
-        enterFinalState(InstanceState::Failed, InstanceEvent::Kind::Failed, why + " (restart policy never)", false);
+        enterFinalState(InstanceState::Failed, InstanceEvent::Kind::Failed,
+                        why + " (restart policy never)", false);
       } else {
         enterFinalState(InstanceState::Completed, InstanceEvent::Kind::Completed, why, false);
       }
@@ -201,10 +212,11 @@ void Instance::onExit(ExitStatus status) {
 void Instance::onUnplannedEnd(Clock::duration runTime, const std::string& why) {
   auto decision = restarts_.recordFailure(Clock::now(), runTime);
   if (decision.crashLoop) {
-    enterFinalState(InstanceState::Failed, InstanceEvent::Kind::Failed,
-                    fmt::format("crash loop: {} failures within {} s; last: {}", decision.failuresInWindow,
-                                spec_.restart.crashLoopWindowSeconds, why),
-                    true);
+    enterFinalState(
+        InstanceState::Failed, InstanceEvent::Kind::Failed,
+        fmt::format("crash loop: {} failures within {} s; last: {}", decision.failuresInWindow,
+                    spec_.restart.crashLoopWindowSeconds, why),
+        true);
     return;
   }
   state_ = InstanceState::BackingOff;
@@ -251,8 +263,9 @@ void Instance::terminate() {
   killTimer_ = loop_.addTimer(std::chrono::milliseconds(spec_.stop.timeoutMs), [this] {
     killTimer_ = 0;
     if (!process_) return;
-    spdlog::warn("instance {} pid={} still running {} ms after SIG{}: SIGKILL to its group", spec_.instanceId,
-                 process_->pid(), spec_.stop.timeoutMs, signalName(spec_.stop.signal));
+    spdlog::warn("instance {} pid={} still running {} ms after SIG{}: SIGKILL to its group",
+                 spec_.instanceId, process_->pid(), spec_.stop.timeoutMs,
+                 signalName(spec_.stop.signal));
     process_->signalGroup(SIGKILL);
   });
 }
@@ -267,7 +280,8 @@ void Instance::finishStop() {
   emit(event(InstanceEvent::Kind::Stopped));
 }
 
-void Instance::enterFinalState(InstanceState state, InstanceEvent::Kind kind, const std::string& message, bool crashLoop) {
+void Instance::enterFinalState(InstanceState state, InstanceEvent::Kind kind,
+                               const std::string& message, bool crashLoop) {
   state_ = state;
   if (state == InstanceState::Failed) lastError_ = message;
   auto final = event(kind);
@@ -286,12 +300,14 @@ void Instance::setRole(const RoleState& role) {
     emit(std::move(failed));
     return;
   }
-  if (changed && process_ && state_ == InstanceState::Running && notifier_) notifier_->notify(*process_, role_.role);
+  if (changed && process_ && state_ == InstanceState::Running && notifier_)
+    notifier_->notify(*process_, role_.role);
 }
 
 void Instance::writeRole() {
   std::string error = writeRoleFile(roleFile_, role_);
-  if (!error.empty()) spdlog::error("instance {}: cannot write role file: {}", spec_.instanceId, error);
+  if (!error.empty())
+    spdlog::error("instance {}: cannot write role file: {}", spec_.instanceId, error);
 }
 
 InstanceEvent Instance::event(InstanceEvent::Kind kind) const {
@@ -307,11 +323,16 @@ void Instance::emit(InstanceEvent event) {
   // Every event is emitted after the state change it reports, so a handler that calls back into
   // the supervisor (on this thread) sees a consistent instance.
   if (event.kind == InstanceEvent::Kind::StartFailed || event.kind == InstanceEvent::Kind::Failed ||
-      event.kind == InstanceEvent::Kind::RoleNoticeFailed || event.kind == InstanceEvent::Kind::Unhealthy) {
-    spdlog::warn("instance {} {} pid={} {}", event.instanceId, eventName(event.kind), event.pid, event.message);
+      event.kind == InstanceEvent::Kind::RoleNoticeFailed ||
+      event.kind == InstanceEvent::Kind::Unhealthy) {
+    spdlog::warn("instance {} {} pid={} {}", event.instanceId, eventName(event.kind), event.pid,
+                 event.message);
   } else {
-    spdlog::info("instance {} {} pid={} {}{}", event.instanceId, eventName(event.kind), event.pid, event.message,
-                 event.kind == InstanceEvent::Kind::RestartScheduled ? fmt::format(" in {} ms", event.delay.count()) : "");
+    spdlog::info("instance {} {} pid={} {}{}", event.instanceId, eventName(event.kind), event.pid,
+                 event.message,
+                 event.kind == InstanceEvent::Kind::RestartScheduled
+                     ? fmt::format(" in {} ms", event.delay.count())
+                     : "");
   }
   if (sink_) sink_(event);
 }

@@ -27,8 +27,10 @@ class Instance {
  public:
   using EventSink = std::function<void(const InstanceEvent&)>;
 
-  Instance(EventLoop& loop, OrphanGuard& guard, PortAllocator& ports, ProcessSpec spec, EventSink sink);
-  // Releases the ports; a process still running is SIGKILLed with its group (stop() is the clean way).
+  Instance(EventLoop& loop, OrphanGuard& guard, PortAllocator& ports, ProcessSpec spec,
+           EventSink sink);
+  // Releases the ports; a process still running is SIGKILLed with its group (stop() is the clean
+  // way).
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
@@ -49,7 +51,8 @@ class Instance {
   void onUnhealthy(const std::string& why);
   void terminate();  // stop signal to the group, SIGKILL when stop.timeoutMs passes
   void finishStop();
-  void enterFinalState(InstanceState state, InstanceEvent::Kind kind, const std::string& message, bool crashLoop);
+  void enterFinalState(InstanceState state, InstanceEvent::Kind kind, const std::string& message,
+                       bool crashLoop);
   void writeRole();
   void emit(InstanceEvent event);
   InstanceEvent event(InstanceEvent::Kind kind) const;

@@ -8,11 +8,13 @@ namespace sm::supervisor {
 
 std::string portVariableName(const std::string& portName) {
   std::string name = "SM_PORT_";
-  for (unsigned char c : portName) name += std::isalnum(c) ? static_cast<char>(std::toupper(c)) : '_';
+  for (unsigned char c : portName)
+    name += std::isalnum(c) ? static_cast<char>(std::toupper(c)) : '_';
   return name;
 }
 
-std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec, const std::string& roleFile,
+std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec,
+                                                  const std::string& roleFile,
                                                   const std::map<std::string, int>& ports) {
   std::map<std::string, std::string> variables;
   if (spec.inheritEnvironment) {

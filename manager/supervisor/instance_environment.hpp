@@ -13,7 +13,8 @@ std::string portVariableName(const std::string& portName);
 
 // The complete environment of an instance's processes, as "NAME=value": the manager's own (when
 // inheritEnvironment), then spec.env, then the SM_* variables, which nothing may override.
-std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec, const std::string& roleFile,
+std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec,
+                                                  const std::string& roleFile,
                                                   const std::map<std::string, int>& ports);
 
 // The PATH value in an environment built above (the manager's PATH, or a default, if none).

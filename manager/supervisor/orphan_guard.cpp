@@ -33,7 +33,8 @@ struct GuardMessage {
   prctl(PR_SET_NAME, "sm-orphan-guard");
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2}) sigaction(sig, &ignore, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2})
+    sigaction(sig, &ignore, nullptr);
   close(parentEnd);
   if (childEnd != kGuardSocketFd) {
     dup2(childEnd, kGuardSocketFd);
@@ -72,9 +73,13 @@ struct GuardMessage {
 
 }  // namespace
 
-OrphanGuard::OrphanGuard() : guardTable_(kGuardCapacity) { spawn(); }
+OrphanGuard::OrphanGuard() : guardTable_(kGuardCapacity) {
+  spawn();
+}
 
-OrphanGuard::~OrphanGuard() { shutdown(); }
+OrphanGuard::~OrphanGuard() {
+  shutdown();
+}
 
 void OrphanGuard::spawn() {
   int ends[2];

@@ -15,7 +15,8 @@ namespace sm::supervisor {
 class OrphanGuard {
  public:
   OrphanGuard();   // forks the guard; throws std::system_error on failure
-  ~OrphanGuard();  // closes the socket (the guard kills what is still tracked, then exits) and reaps it
+  ~OrphanGuard();  // closes the socket (the guard kills what is still tracked, then exits) and
+                   // reaps it
   OrphanGuard(const OrphanGuard&) = delete;
   OrphanGuard& operator=(const OrphanGuard&) = delete;
 

@@ -47,6 +47,8 @@ int PortAllocator::allocate(std::string& error) {
   return 0;
 }
 
-void PortAllocator::release(int port) { inUse_.erase(port); }
+void PortAllocator::release(int port) {
+  inUse_.erase(port);
+}
 
 }  // namespace sm::supervisor

@@ -65,7 +65,7 @@ struct InstanceIdentity {
 };
 
 struct ProcessSpec {
-  std::string instanceId;  // unique within one Supervisor; names log and role files
+  std::string instanceId;         // unique within one Supervisor; names log and role files
   std::vector<std::string> argv;  // argv[0] is a path, or a name looked up in PATH; never a shell
   std::map<std::string, std::string> env;
   bool inheritEnvironment = true;  // start from the manager's environment, then apply `env`

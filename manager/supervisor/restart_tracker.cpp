@@ -4,13 +4,15 @@
 
 namespace sm::supervisor {
 
-RestartTracker::RestartTracker(const RestartSpec& spec, std::uint32_t seed) : spec_(spec), random_(seed) {
+RestartTracker::RestartTracker(const RestartSpec& spec, std::uint32_t seed)
+    : spec_(spec), random_(seed) {
   spec_.backoffInitialMs = std::max(spec_.backoffInitialMs, 0);
   spec_.backoffMaxMs = std::max(spec_.backoffMaxMs, spec_.backoffInitialMs);
   spec_.crashLoopFailures = std::max(spec_.crashLoopFailures, 1);
 }
 
-RestartTracker::Decision RestartTracker::recordFailure(Clock::time_point now, Clock::duration runTime) {
+RestartTracker::Decision RestartTracker::recordFailure(Clock::time_point now,
+                                                       Clock::duration runTime) {
   Decision decision;
   failures_.push_back(now);
   auto window = std::chrono::seconds(spec_.crashLoopWindowSeconds);

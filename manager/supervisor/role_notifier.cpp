@@ -4,8 +4,9 @@
 
 namespace sm::supervisor {
 
-RoleNotifier::RoleNotifier(EventLoop& loop, OrphanGuard& guard, RoleNoticeSpec spec, std::vector<std::string> environment,
-                           std::string workingDir, Report report)
+RoleNotifier::RoleNotifier(EventLoop& loop, OrphanGuard& guard, RoleNoticeSpec spec,
+                           std::vector<std::string> environment, std::string workingDir,
+                           Report report)
     : loop_(loop),
       guard_(guard),
       spec_(std::move(spec)),
@@ -20,7 +21,8 @@ void RoleNotifier::notify(const WatchedProcess& process, Role role) {
       return;
     case RoleNoticeSpec::Kind::Signal:
       if (process.signalProcess(spec_.signal)) {
-        report_(true, fmt::format("signal {} sent to pid {}", signalName(spec_.signal), process.pid()));
+        report_(true,
+                fmt::format("signal {} sent to pid {}", signalName(spec_.signal), process.pid()));
       } else {
         report_(false, fmt::format("cannot signal pid {}", process.pid()));
       }
@@ -39,12 +41,14 @@ void RoleNotifier::runHook(Role role) {
   std::vector<std::string> argv = spec_.execArgv;
   argv.emplace_back(roleName(role));
   hook_ = std::make_unique<TimedCommand>(
-      loop_, guard_, argv, environment_, workingDir_, std::chrono::milliseconds(spec_.execTimeoutMs),
+      loop_, guard_, argv, environment_, workingDir_,
+      std::chrono::milliseconds(spec_.execTimeoutMs),
       [this, role](const TimedCommand::Outcome& outcome) {
         // Safe inside its own callback: TimedCommand and WatchedProcess touch nothing after `done`.
         hook_.reset();
-        report_(outcome.ok, fmt::format("hook {} {}: {}", spec_.execArgv.empty() ? "" : spec_.execArgv.front(), roleName(role),
-                                        outcome.detail));
+        report_(outcome.ok,
+                fmt::format("hook {} {}: {}", spec_.execArgv.empty() ? "" : spec_.execArgv.front(),
+                            roleName(role), outcome.detail));
         if (pending_) {
           Role next = *pending_;
           pending_.reset();

@@ -23,8 +23,8 @@ class RoleNotifier {
  public:
   using Report = std::function<void(bool ok, const std::string& detail)>;
 
-  RoleNotifier(EventLoop& loop, OrphanGuard& guard, RoleNoticeSpec spec, std::vector<std::string> environment,
-               std::string workingDir, Report report);
+  RoleNotifier(EventLoop& loop, OrphanGuard& guard, RoleNoticeSpec spec,
+               std::vector<std::string> environment, std::string workingDir, Report report);
 
   void notify(const WatchedProcess& process, Role role);
   // The process ended: a running hook is killed and a pending one dropped.

@@ -13,7 +13,9 @@
 namespace sm::supervisor {
 
 RotatingLog::RotatingLog(std::string path, std::size_t maxBytes, int keepFiles)
-    : path_(std::move(path)), maxBytes_(std::max<std::size_t>(maxBytes, 1)), keepFiles_(std::max(keepFiles, 0)) {
+    : path_(std::move(path)),
+      maxBytes_(std::max<std::size_t>(maxBytes, 1)),
+      keepFiles_(std::max(keepFiles, 0)) {
   open();
 }
 
@@ -70,7 +72,8 @@ void RotatingLog::write(const char* data, std::size_t size) {
 void RotatingLog::reportFailure(const char* what) {
   if (failing_) return;
   failing_ = true;
-  spdlog::error("log {}: {} failed: {}; output is dropped until it succeeds", path_, what, std::strerror(errno));
+  spdlog::error("log {}: {} failed: {}; output is dropped until it succeeds", path_, what,
+                std::strerror(errno));
 }
 
 }  // namespace sm::supervisor

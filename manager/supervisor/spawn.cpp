@@ -95,7 +95,8 @@ class DevNull {
 }  // namespace
 
 int openPidfd(pid_t pid) {
-  // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrapper does not link from C++.
+  // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrapper does not link
+  // from C++.
   return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 }
 
@@ -114,7 +115,8 @@ SpawnResult spawnProcess(const SpawnRequest& request) {
   setup.workingDir = request.workingDir.empty() ? nullptr : request.workingDir.c_str();
 
   std::vector<char*> environment;
-  for (const auto& entry : request.environment) environment.push_back(const_cast<char*>(entry.c_str()));
+  for (const auto& entry : request.environment)
+    environment.push_back(const_cast<char*>(entry.c_str()));
   environment.push_back(nullptr);
   setup.environment = environment.data();
   std::vector<std::string> args;
@@ -123,7 +125,8 @@ SpawnResult spawnProcess(const SpawnRequest& request) {
   std::error_code ec;
   bp::child child(bp::exe = request.executable, bp::args = args, setup, ec);
   if (ec || !child.valid()) {
-    result.error = fmt::format("cannot start {}: {}", request.executable, ec ? ec.message() : "unknown error");
+    result.error =
+        fmt::format("cannot start {}: {}", request.executable, ec ? ec.message() : "unknown error");
     return result;
   }
   // We own reaping from here on; an attached bp::child would waitpid() in its destructor.

@@ -38,7 +38,8 @@ bool Supervisor::start(ProcessSpec spec, std::string* error) {
   std::string refusal;
   bool accepted = loop_.call([&] {
     // The id names files in the log dir.
-    if (spec.instanceId.empty() || spec.instanceId.find('/') != std::string::npos || spec.instanceId[0] == '.') {
+    if (spec.instanceId.empty() || spec.instanceId.find('/') != std::string::npos ||
+        spec.instanceId[0] == '.') {
       refusal = "instanceId \"" + spec.instanceId + "\" is empty, contains '/' or starts with '.'";
       return false;
     }
@@ -47,8 +48,9 @@ bool Supervisor::start(ProcessSpec spec, std::string* error) {
       return false;
     }
     std::string id = spec.instanceId;
-    auto instance = std::make_unique<Instance>(loop_, *guard_, ports_, std::move(spec),
-                                               [this](const InstanceEvent& event) { onEvent(event); });
+    auto instance =
+        std::make_unique<Instance>(loop_, *guard_, ports_, std::move(spec),
+                                   [this](const InstanceEvent& event) { onEvent(event); });
     Instance* started = instance.get();
     instances_.emplace(id, std::move(instance));
     started->start();
@@ -68,7 +70,8 @@ bool Supervisor::stop(const std::string& instanceId) {
 }
 
 void Supervisor::stopAll() {
-  if (loop_.inLoopThread()) throw std::logic_error("Supervisor::stopAll() would wait on its own event thread");
+  if (loop_.inLoopThread())
+    throw std::logic_error("Supervisor::stopAll() would wait on its own event thread");
   // Shared: the loop thread may still be inside set_value() when this thread wakes and returns.
   auto allStopped = std::make_shared<std::promise<void>>();
   auto done = allStopped->get_future();
@@ -123,7 +126,8 @@ void Supervisor::onEvent(const InstanceEvent& event) {
     try {
       handler_(event);
     } catch (const std::exception& e) {
-      spdlog::error("supervisor event handler threw on {} {}: {}", event.instanceId, eventName(event.kind), e.what());
+      spdlog::error("supervisor event handler threw on {} {}: {}", event.instanceId,
+                    eventName(event.kind), e.what());
     }
   }
   if (stopped && instances_.empty()) {

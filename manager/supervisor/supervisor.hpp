@@ -38,7 +38,8 @@ class Supervisor {
   // with `error` set when the spec is refused (instanceId empty, duplicate, with '/' or
   // starting with '.').
   bool start(ProcessSpec spec, std::string* error = nullptr);
-  // Stops the instance (whatever its state) and forgets it after its Stopped event. False if unknown.
+  // Stops the instance (whatever its state) and forgets it after its Stopped event. False if
+  // unknown.
   bool stop(const std::string& instanceId);
   // Stops every instance and waits until all are gone. Not from the event thread.
   void stopAll();

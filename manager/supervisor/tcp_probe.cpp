@@ -18,7 +18,8 @@ TcpProbe::TcpProbe(EventLoop& loop, int port, std::chrono::milliseconds timeout,
   // has finished storing this object before `done` runs.
   if (fd_ < 0) {
     std::string detail = std::string("socket: ") + std::strerror(errno);
-    timer_ = loop_.addTimer(std::chrono::milliseconds(0), [this, detail] { finish(false, detail); });
+    timer_ =
+        loop_.addTimer(std::chrono::milliseconds(0), [this, detail] { finish(false, detail); });
     return;
   }
   sockaddr_in address{};
@@ -28,7 +29,8 @@ TcpProbe::TcpProbe(EventLoop& loop, int port, std::chrono::milliseconds timeout,
   int rc = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
   if (rc != 0 && errno != EINPROGRESS) {
     std::string detail = "connect 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
-    timer_ = loop_.addTimer(std::chrono::milliseconds(0), [this, detail] { finish(false, detail); });
+    timer_ =
+        loop_.addTimer(std::chrono::milliseconds(0), [this, detail] { finish(false, detail); });
     return;
   }
   watch_ = loop_.watchFd(fd_, EPOLLOUT, [this, port](std::uint32_t) {
@@ -41,7 +43,9 @@ TcpProbe::TcpProbe(EventLoop& loop, int port, std::chrono::milliseconds timeout,
       finish(false, "connect 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(error));
     }
   });
-  timer_ = loop_.addTimer(timeout, [this, port] { finish(false, "connect 127.0.0.1:" + std::to_string(port) + ": timed out"); });
+  timer_ = loop_.addTimer(timeout, [this, port] {
+    finish(false, "connect 127.0.0.1:" + std::to_string(port) + ": timed out");
+  });
 }
 
 TcpProbe::~TcpProbe() {

@@ -9,27 +9,35 @@
 
 namespace sm::supervisor {
 
-TimedCommand::TimedCommand(EventLoop& loop, OrphanGuard& guard, const std::vector<std::string>& argv,
-                           const std::vector<std::string>& environment, const std::string& workingDir,
-                           std::chrono::milliseconds timeout, Done done)
+TimedCommand::TimedCommand(EventLoop& loop, OrphanGuard& guard,
+                           const std::vector<std::string>& argv,
+                           const std::vector<std::string>& environment,
+                           const std::string& workingDir, std::chrono::milliseconds timeout,
+                           Done done)
     : loop_(loop), done_(std::move(done)) {
   std::string error;
-  auto executable = resolveExecutable(argv.empty() ? std::string() : argv.front(), searchPathOf(environment), workingDir);
+  auto executable = resolveExecutable(argv.empty() ? std::string() : argv.front(),
+                                      searchPathOf(environment), workingDir);
   if (executable.path.empty()) {
     error = executable.error;
   } else {
     SpawnRequest request{executable.path, argv, environment, workingDir, -1, -1};
-    process_ = WatchedProcess::start(loop_, guard, request, [this](ExitStatus status) {
-      if (timedOut_) {
-        finish({false, "timed out and was killed"});
-      } else {
-        finish({status.success(), status.describe()});
-      }
-    }, error);
+    process_ = WatchedProcess::start(
+        loop_, guard, request,
+        [this](ExitStatus status) {
+          if (timedOut_) {
+            finish({false, "timed out and was killed"});
+          } else {
+            finish({status.success(), status.describe()});
+          }
+        },
+        error);
   }
   if (!process_) {
     // Reported from the loop so that the owner has stored this object before `done` runs.
-    timer_ = loop_.addTimer(std::chrono::milliseconds(0), [this, error] { finish({false, error}); });
+    timer_ = loop_.addTimer(std::chrono::milliseconds(0), [this, error] {
+      finish({false, error});
+    });
     return;
   }
   timer_ = loop_.addTimer(timeout, [this] {

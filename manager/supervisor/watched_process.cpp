@@ -9,7 +9,8 @@
 
 namespace sm::supervisor {
 
-std::unique_ptr<WatchedProcess> WatchedProcess::start(EventLoop& loop, OrphanGuard& guard, const SpawnRequest& request,
+std::unique_ptr<WatchedProcess> WatchedProcess::start(EventLoop& loop, OrphanGuard& guard,
+                                                      const SpawnRequest& request,
                                                       ExitHandler onExit, std::string& error) {
   SpawnResult spawned = spawnProcess(request);
   if (!spawned.ok()) {
@@ -18,10 +19,12 @@ std::unique_ptr<WatchedProcess> WatchedProcess::start(EventLoop& loop, OrphanGua
   }
   // Told to the guard at once: from here a SIGKILLed manager must not leave this group behind.
   guard.track(spawned.pid);
-  return std::unique_ptr<WatchedProcess>(new WatchedProcess(loop, guard, spawned.pid, spawned.pidfd, std::move(onExit)));
+  return std::unique_ptr<WatchedProcess>(
+      new WatchedProcess(loop, guard, spawned.pid, spawned.pidfd, std::move(onExit)));
 }
 
-WatchedProcess::WatchedProcess(EventLoop& loop, OrphanGuard& guard, pid_t pid, int pidfd, ExitHandler onExit)
+WatchedProcess::WatchedProcess(EventLoop& loop, OrphanGuard& guard, pid_t pid, int pidfd,
+                               ExitHandler onExit)
     : loop_(loop), guard_(guard), pid_(pid), pidfd_(pidfd), onExit_(std::move(onExit)) {
   watch_ = loop_.watchFd(pidfd_, EPOLLIN, [this](std::uint32_t) { onPidfdReadable(); });
 }
@@ -30,9 +33,13 @@ WatchedProcess::~WatchedProcess() {
   if (running()) reap();
 }
 
-bool WatchedProcess::signalGroup(int signal) const { return running() && kill(-pid_, signal) == 0; }
+bool WatchedProcess::signalGroup(int signal) const {
+  return running() && kill(-pid_, signal) == 0;
+}
 
-bool WatchedProcess::signalProcess(int signal) const { return running() && kill(pid_, signal) == 0; }
+bool WatchedProcess::signalProcess(int signal) const {
+  return running() && kill(pid_, signal) == 0;
+}
 
 ExitStatus WatchedProcess::reap() {
   kill(-pid_, SIGKILL);  // the leader may be alive (destructor) or a zombie (normal exit)

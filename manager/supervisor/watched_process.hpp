@@ -22,9 +22,11 @@ class WatchedProcess {
   using ExitHandler = std::function<void(ExitStatus)>;
 
   // Loop thread only. On failure returns nullptr and sets `error`; `onExit` then never runs.
-  static std::unique_ptr<WatchedProcess> start(EventLoop& loop, OrphanGuard& guard, const SpawnRequest& request,
-                                               ExitHandler onExit, std::string& error);
-  // Still running: SIGKILLs the group and reaps synchronously (a last resort; stop paths are async).
+  static std::unique_ptr<WatchedProcess> start(EventLoop& loop, OrphanGuard& guard,
+                                               const SpawnRequest& request, ExitHandler onExit,
+                                               std::string& error);
+  // Still running: SIGKILLs the group and reaps synchronously (a last resort; stop paths are
+  // async).
   ~WatchedProcess();
   WatchedProcess(const WatchedProcess&) = delete;
   WatchedProcess& operator=(const WatchedProcess&) = delete;

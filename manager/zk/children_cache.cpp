@@ -6,14 +6,15 @@
 
 namespace sm::zk {
 
-std::shared_ptr<ChildrenCache> ChildrenCache::make(std::shared_ptr<Session> session, std::string path,
-                                                   Listener listener, Options options) {
+std::shared_ptr<ChildrenCache> ChildrenCache::make(std::shared_ptr<Session> session,
+                                                   std::string path, Listener listener,
+                                                   Options options) {
   return std::make_shared<ChildrenCache>(PrivateTag{}, std::move(session), std::move(path),
                                          std::move(listener), options);
 }
 
-std::shared_ptr<ChildrenCache> ChildrenCache::make(std::shared_ptr<Session> session, std::string path,
-                                                   Listener listener) {
+std::shared_ptr<ChildrenCache> ChildrenCache::make(std::shared_ptr<Session> session,
+                                                   std::string path, Listener listener) {
   return make(std::move(session), std::move(path), std::move(listener), Options{});
 }
 
@@ -24,7 +25,9 @@ ChildrenCache::ChildrenCache(PrivateTag, std::shared_ptr<Session> session, std::
       listener_(std::move(listener)),
       options_(options) {}
 
-ChildrenCache::~ChildrenCache() { stop(); }
+ChildrenCache::~ChildrenCache() {
+  stop();
+}
 
 void ChildrenCache::start() {
   if (started_) return;

@@ -52,8 +52,8 @@ class ChildrenCache : public std::enable_shared_from_this<ChildrenCache> {
   // Queues a full re-read, as after a reconnect.
   void refresh();
   Snapshot snapshot() const;
-  bool exists() const;          // the watched node itself exists
-  uint64_t rereads() const;     // how many times it re-read the children list
+  bool exists() const;       // the watched node itself exists
+  uint64_t rereads() const;  // how many times it re-read the children list
 
  private:
   void reread(bool full);

@@ -6,7 +6,9 @@ namespace sm::zk {
 
 Dispatcher::Dispatcher() : queue_(std::make_shared<Queue>()), thread_(&Dispatcher::run, queue_) {}
 
-Dispatcher::~Dispatcher() { stop(); }
+Dispatcher::~Dispatcher() {
+  stop();
+}
 
 bool Dispatcher::post(std::function<void()> task) {
   {
@@ -32,7 +34,9 @@ void Dispatcher::stop() {
   }
 }
 
-bool Dispatcher::onDispatcherThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+bool Dispatcher::onDispatcherThread() const {
+  return std::this_thread::get_id() == thread_.get_id();
+}
 
 void Dispatcher::run(std::shared_ptr<Queue> queue) {
   for (;;) {

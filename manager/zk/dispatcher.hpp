@@ -9,8 +9,8 @@
 namespace sm::zk {
 
 // One thread that runs posted tasks in order. The C client calls watchers on its own completion
-// thread, where a synchronous ZooKeeper call would deadlock; the session hands every watch and state
-// event to a Dispatcher instead, so callbacks may block and call ZooKeeper freely.
+// thread, where a synchronous ZooKeeper call would deadlock; the session hands every watch and
+// state event to a Dispatcher instead, so callbacks may block and call ZooKeeper freely.
 class Dispatcher {
  public:
   Dispatcher();

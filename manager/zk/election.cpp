@@ -45,7 +45,8 @@ void Election::join() {
           std::lock_guard lock(mutex_);
           epoch_ = epoch;
         }
-        spdlog::info("election {}: {} is master, epoch {}", dir_, nodeName(self->nodePath()), epoch);
+        spdlog::info("election {}: {} is master, epoch {}", dir_, nodeName(self->nodePath()),
+                     epoch);
         if (callbacks_.onMaster) callbacks_.onMaster(epoch);
       } else {
         {

@@ -55,7 +55,8 @@ bool Lock::acquire(std::chrono::milliseconds timeout) {
       changed_.notify_all();
       if (callback) callback(reason);
     };
-    member_ = QueueMember::make(session_, dir_, options_.prefix, options_.data, std::move(listener));
+    member_ =
+        QueueMember::make(session_, dir_, options_.prefix, options_.data, std::move(listener));
     member = member_;
   }
   member->enter();

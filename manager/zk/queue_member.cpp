@@ -10,9 +10,12 @@ namespace sm::zk {
 
 const char* toString(LossReason reason) {
   switch (reason) {
-    case LossReason::SessionExpired: return "session expired";
-    case LossReason::Destroyed: return "destroyed";
-    case LossReason::NodeRemoved: return "node removed";
+    case LossReason::SessionExpired:
+      return "session expired";
+    case LossReason::Destroyed:
+      return "destroyed";
+    case LossReason::NodeRemoved:
+      return "node removed";
   }
   return "?";
 }
@@ -37,7 +40,9 @@ std::string QueueMember::nodePath() const {
   return nodePath_;
 }
 
-int64_t QueueMember::sequence() const { return sequenceOf(nodePath()).value_or(-1); }
+int64_t QueueMember::sequence() const {
+  return sequenceOf(nodePath()).value_or(-1);
+}
 
 void QueueMember::enter() {
   active_ = true;
@@ -85,7 +90,8 @@ std::string QueueMember::createProtected() {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (remaining.count() <= 0) {
-        throw ZkError(Code::ConnectionLoss, "create", dir_, "no connection within the session timeout");
+        throw ZkError(Code::ConnectionLoss, "create", dir_,
+                      "no connection within the session timeout");
       }
       if (!session_->waitConnected(remaining)) {
         if (!session_->usable()) throw ZkError(Code::SessionExpired, "create", dir_);

@@ -25,7 +25,8 @@ std::optional<int64_t> sequenceOf(std::string_view name) {
   return value;
 }
 
-std::vector<QueueEntry> queueOrder(const std::vector<std::string>& children, std::string_view prefix) {
+std::vector<QueueEntry> queueOrder(const std::vector<std::string>& children,
+                                   std::string_view prefix) {
   std::vector<QueueEntry> entries;
   for (const auto& child : children) {
     if (child.rfind(prefix, 0) != 0) continue;

@@ -20,6 +20,7 @@ struct QueueEntry {
 
 // The children that are queue members of this prefix, in queue order (by sequence, not by name:
 // the uuid would otherwise decide the order).
-std::vector<QueueEntry> queueOrder(const std::vector<std::string>& children, std::string_view prefix);
+std::vector<QueueEntry> queueOrder(const std::vector<std::string>& children,
+                                   std::string_view prefix);
 
 }  // namespace sm::zk

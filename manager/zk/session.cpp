@@ -20,10 +20,14 @@ namespace {
 
 int toCMode(CreateMode mode) {
   switch (mode) {
-    case CreateMode::Persistent: return ZOO_PERSISTENT;
-    case CreateMode::Ephemeral: return ZOO_EPHEMERAL;
-    case CreateMode::PersistentSequential: return ZOO_PERSISTENT_SEQUENTIAL;
-    case CreateMode::EphemeralSequential: return ZOO_EPHEMERAL_SEQUENTIAL;
+    case CreateMode::Persistent:
+      return ZOO_PERSISTENT;
+    case CreateMode::Ephemeral:
+      return ZOO_EPHEMERAL;
+    case CreateMode::PersistentSequential:
+      return ZOO_PERSISTENT_SEQUENTIAL;
+    case CreateMode::EphemeralSequential:
+      return ZOO_EPHEMERAL_SEQUENTIAL;
   }
   return ZOO_PERSISTENT;
 }
@@ -65,7 +69,9 @@ class CAcl {
   }
   CAcl(const CAcl&) = delete;
   CAcl& operator=(const CAcl&) = delete;
-  struct ACL_vector* get() { return &vector_; }
+  struct ACL_vector* get() {
+    return &vector_;
+  }
 
  private:
   AclList items_;
@@ -81,7 +87,7 @@ struct Completion {
   bool done = false;
   int rc = ZOK;
   std::string value;
-  ::Stat stat {};
+  ::Stat stat{};
 
   void finish(int result) {
     {
@@ -130,7 +136,9 @@ void check(int rc, const char* op, const std::string& path) {
 
 }  // namespace
 
-void setDeterministicConnectOrder(bool deterministic) { zoo_deterministic_conn_order(deterministic); }
+void setDeterministicConnectOrder(bool deterministic) {
+  zoo_deterministic_conn_order(deterministic);
+}
 
 std::shared_ptr<Session> Session::connect(SessionOptions options) {
   auto session = std::make_shared<Session>(PrivateTag{}, std::move(options));
@@ -207,8 +215,8 @@ void Session::addCredentials() {
   for (const auto& credential : options_.credentials) {
     std::string cert = credential.user + ":" + credential.password;
     Completion done;
-    int rc = zoo_add_auth(zh_, "digest", cert.data(), static_cast<int>(cert.size()), &onVoidDone,
-                          &done);
+    int rc =
+        zoo_add_auth(zh_, "digest", cert.data(), static_cast<int>(cert.size()), &onVoidDone, &done);
     if (rc == ZOK) rc = done.wait();
     if (rc != ZOK) {
       throw ZkError(static_cast<Code>(rc), "add-auth", options_.hosts,
@@ -237,7 +245,9 @@ _zhandle* Session::handle() const {
   return zh_;
 }
 
-int64_t Session::id() const { return zh_ ? zoo_client_id(zh_)->client_id : 0; }
+int64_t Session::id() const {
+  return zh_ ? zoo_client_id(zh_)->client_id : 0;
+}
 
 SessionCredentials Session::credentials() const {
   const clientid_t* c = zoo_client_id(handle());
@@ -292,7 +302,9 @@ void Session::removeStateListener(size_t id) {
   listeners_.erase(id);
 }
 
-bool Session::post(std::function<void()> task) { return dispatcher_.post(std::move(task)); }
+bool Session::post(std::function<void()> task) {
+  return dispatcher_.post(std::move(task));
+}
 
 void Session::drain() {
   if (dispatcher_.onDispatcherThread()) return;
@@ -398,8 +410,8 @@ std::string Session::create(const std::string& path, const std::string& data, Cr
                             const std::optional<AclList>& acl) {
   CAcl cacl(aclFor(acl));
   std::string created(path.size() + 32, '\0');
-  int rc = zoo_create(handle(), path.c_str(), data.data(), static_cast<int>(data.size()), cacl.get(),
-                      toCMode(mode), created.data(), static_cast<int>(created.size()));
+  int rc = zoo_create(handle(), path.c_str(), data.data(), static_cast<int>(data.size()),
+                      cacl.get(), toCMode(mode), created.data(), static_cast<int>(created.size()));
   check(rc, "create", path);
   created.resize(std::strlen(created.c_str()));
   return created;
@@ -421,7 +433,7 @@ std::optional<Node> Session::get(const std::string& path, Watcher watcher) {
 
 std::optional<Stat> Session::exists(const std::string& path, Watcher watcher) {
   auto watchId = registerWatch(std::move(watcher));
-  ::Stat stat {};
+  ::Stat stat{};
   int rc = zoo_wexists(handle(), path.c_str(), watchId ? &pathWatcher : nullptr,
                        reinterpret_cast<void*>(watchId), &stat);
   if (rc == ZOK) return fromC(stat);
@@ -436,7 +448,7 @@ std::optional<std::vector<std::string>> Session::children(const std::string& pat
                                                           Stat* stat) {
   auto watchId = registerWatch(std::move(watcher));
   struct String_vector names {};
-  ::Stat cstat {};
+  ::Stat cstat{};
   int rc = zoo_wget_children2(handle(), path.c_str(), watchId ? &pathWatcher : nullptr,
                               reinterpret_cast<void*>(watchId), &names, &cstat);
   if (rc != ZOK) dropWatch(watchId);
@@ -451,9 +463,9 @@ std::optional<std::vector<std::string>> Session::children(const std::string& pat
 }
 
 Stat Session::set(const std::string& path, const std::string& data, int version) {
-  ::Stat stat {};
-  int rc = zoo_set2(handle(), path.c_str(), data.data(), static_cast<int>(data.size()), version,
-                    &stat);
+  ::Stat stat{};
+  int rc =
+      zoo_set2(handle(), path.c_str(), data.data(), static_cast<int>(data.size()), version, &stat);
   check(rc, "set", path);
   return fromC(stat);
 }
@@ -519,7 +531,7 @@ std::vector<OpResult> Session::multi(const std::vector<Op>& ops) {
 
 AclList Session::getAcl(const std::string& path) {
   struct ACL_vector acl {};
-  ::Stat stat {};
+  ::Stat stat{};
   check(zoo_get_acl(handle(), path.c_str(), &acl, &stat), "get-acl", path);
   AclList result;
   for (int32_t i = 0; i < acl.count; ++i) {

@@ -53,7 +53,8 @@ std::optional<std::string> fourLetterWord(int port, const std::string& word,
   if (::connect(socket.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     return std::nullopt;
   }
-  if (::send(socket.fd(), word.data(), word.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(word.size())) {
+  if (::send(socket.fd(), word.data(), word.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(word.size())) {
     return std::nullopt;
   }
   std::string answer;

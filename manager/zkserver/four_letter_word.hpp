@@ -7,8 +7,9 @@ namespace sm::zkserver {
 
 // Sends a ZooKeeper "four-letter word" (ruok, srvr, mntr, ...) to 127.0.0.1:port and returns the
 // whole answer, or nullopt when nothing answers within the timeout.
-std::optional<std::string> fourLetterWord(int port, const std::string& word,
-                                          std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+std::optional<std::string> fourLetterWord(
+    int port, const std::string& word,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
 
 // The server's role from `srvr` ("standalone", "leader", "follower"), or nullopt while it does
 // not serve. `ruok` answers "imok" even before a server serves or without a quorum, so readiness

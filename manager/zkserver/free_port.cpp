@@ -23,7 +23,8 @@ int freeLoopbackPort() {
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     int err = errno;
     ::close(fd);
-    throw std::runtime_error(std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(err));
+    throw std::runtime_error(std::string("cannot find a free port on 127.0.0.1: ") +
+                             std::strerror(err));
   }
   ::close(fd);
   return ntohs(address.sin_port);

@@ -67,19 +67,21 @@ std::filesystem::path makeServerDir(const LocalZooKeeperOptions& options, const 
   return pattern;
 }
 
-LocalServer::LocalServer(std::filesystem::path dir, PeerAddress self, std::vector<PeerAddress> peers,
-                         const LocalZooKeeperOptions& options)
+LocalServer::LocalServer(std::filesystem::path dir, PeerAddress self,
+                         std::vector<PeerAddress> peers, const LocalZooKeeperOptions& options)
     : dir_(std::move(dir)), self_(self), options_(options) {
   requireZooKeeperInstalled();
   writeFiles(peers);
 }
 
-LocalServer::~LocalServer() { stop(); }
+LocalServer::~LocalServer() {
+  stop();
+}
 
 void LocalServer::writeFiles(const std::vector<PeerAddress>& peers) {
   std::filesystem::create_directories(dir_ / "data");
-  const int minSession = options_.minSessionTimeoutMs > 0 ? options_.minSessionTimeoutMs
-                                                          : 2 * options_.tickTimeMs;
+  const int minSession =
+      options_.minSessionTimeoutMs > 0 ? options_.minSessionTimeoutMs : 2 * options_.tickTimeMs;
   std::ofstream cfg(dir_ / "zoo.cfg");
   cfg << "tickTime=" << options_.tickTimeMs << "\n"
       << "initLimit=10\n"
@@ -128,25 +130,38 @@ bool LocalServer::waitServing(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_.running()) {
-      lastError_ = fmt::format("ZooKeeper server {} (port {}) exited while starting:\n{}{}", self_.id,
-                               self_.clientPort, readTail(dir_ / "server.out", 10), logTail());
+      lastError_ =
+          fmt::format("ZooKeeper server {} (port {}) exited while starting:\n{}{}", self_.id,
+                      self_.clientPort, readTail(dir_ / "server.out", 10), logTail());
       return false;
     }
     if (mode()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  lastError_ = fmt::format("ZooKeeper server {} (port {}) did not serve within {} ms:\n{}", self_.id,
-                           self_.clientPort, timeout.count(), logTail());
+  lastError_ = fmt::format("ZooKeeper server {} (port {}) did not serve within {} ms:\n{}",
+                           self_.id, self_.clientPort, timeout.count(), logTail());
   return false;
 }
 
-void LocalServer::stop() { process_.stop(); }
-void LocalServer::kill() { process_.kill(); }
-void LocalServer::freeze() { process_.freeze(); }
-void LocalServer::thaw() { process_.thaw(); }
+void LocalServer::stop() {
+  process_.stop();
+}
+void LocalServer::kill() {
+  process_.kill();
+}
+void LocalServer::freeze() {
+  process_.freeze();
+}
+void LocalServer::thaw() {
+  process_.thaw();
+}
 
-std::optional<std::string> LocalServer::mode() const { return serverMode(self_.clientPort); }
+std::optional<std::string> LocalServer::mode() const {
+  return serverMode(self_.clientPort);
+}
 
-std::string LocalServer::logTail(size_t lines) const { return readTail(dir_ / "zookeeper.log", lines); }
+std::string LocalServer::logTail(size_t lines) const {
+  return readTail(dir_ / "zookeeper.log", lines);
+}
 
 }  // namespace sm::zkserver

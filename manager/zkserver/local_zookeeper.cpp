@@ -67,12 +67,13 @@ void LocalZooKeeper::restart() {
   if (!server_->waitServing(options_.startTimeout)) throw std::runtime_error(server_->lastError());
 }
 
-LocalEnsemble::LocalEnsemble(size_t size, LocalZooKeeperOptions options) : options_(std::move(options)) {
+LocalEnsemble::LocalEnsemble(size_t size, LocalZooKeeperOptions options)
+    : options_(std::move(options)) {
   startWithRetries("a local ZooKeeper ensemble", dir_, options_, "ensemble", [&] {
     std::vector<PeerAddress> peers;
     for (size_t i = 0; i < size; ++i) {
-      peers.push_back({static_cast<int>(i + 1), freeLoopbackPort(), freeLoopbackPort(),
-                       freeLoopbackPort()});
+      peers.push_back(
+          {static_cast<int>(i + 1), freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()});
     }
     for (const auto& peer : peers) {
       servers_.push_back(std::make_unique<LocalServer>(dir_ / fmt::format("server-{}", peer.id),

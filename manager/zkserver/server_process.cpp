@@ -43,9 +43,13 @@ ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::pat
   ::close(out);
 }
 
-ServerProcess::~ServerProcess() { stop(); }
+ServerProcess::~ServerProcess() {
+  stop();
+}
 
-ServerProcess::ServerProcess(ServerProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+ServerProcess::ServerProcess(ServerProcess&& other) noexcept : pid_(other.pid_) {
+  other.pid_ = -1;
+}
 
 ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
   if (this != &other) {
@@ -70,7 +74,9 @@ bool ServerProcess::reap(bool block) {
   return false;
 }
 
-bool ServerProcess::running() { return pid_ > 0 && !reap(false); }
+bool ServerProcess::running() {
+  return pid_ > 0 && !reap(false);
+}
 
 void ServerProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return;

@@ -1,7 +1,9 @@
 // sm-demo-service: a managed process that follows its role file and serves its role.
 //   sm-demo-service [--poll-ms N]   run (needs SM_ROLE_FILE and SM_PORT_HTTP); SIGUSR1, SIGUSR2 and
-//                                   SIGHUP mean "your role changed"; --poll-ms 0 turns re-reading off
-//   sm-demo-service --notify ROLE   exec-hook mode: tell the running service to re-read its role file
+//                                   SIGHUP mean "your role changed"; --poll-ms 0 turns re-reading
+//                                   off
+//   sm-demo-service --notify ROLE   exec-hook mode: tell the running service to re-read its role
+//   file
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -52,7 +54,8 @@ int run(int pollMs) {
   }
   RoleTracker tracker(roleFile);
   tracker.refresh("start");
-  std::printf("sm-demo-service pid=%d listening on 127.0.0.1:%s\n", getpid(), std::getenv("SM_PORT_HTTP"));
+  std::printf("sm-demo-service pid=%d listening on 127.0.0.1:%s\n", getpid(),
+              std::getenv("SM_PORT_HTTP"));
   std::fflush(stdout);
 
   for (;;) {
@@ -74,7 +77,8 @@ int run(int pollMs) {
       signalfd_siginfo info{};
       if (read(signalFd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
-          std::printf("sm-demo-service pid=%d stopping on %s\n", getpid(), sigabbrev_np(static_cast<int>(info.ssi_signo)));
+          std::printf("sm-demo-service pid=%d stopping on %s\n", getpid(),
+                      sigabbrev_np(static_cast<int>(info.ssi_signo)));
           std::fflush(stdout);
           return 0;
         }
@@ -94,7 +98,8 @@ int main(int argc, char** argv) {
   int pollMs = 200;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--notify" && i + 1 < argc) return sm::services::demo::notifyRunningService(requiredPort(), argv[i + 1]);
+    if (arg == "--notify" && i + 1 < argc)
+      return sm::services::demo::notifyRunningService(requiredPort(), argv[i + 1]);
     if (arg == "--poll-ms" && i + 1 < argc) {
       pollMs = std::atoi(argv[++i]);
     } else {

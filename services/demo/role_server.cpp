@@ -75,8 +75,8 @@ void RoleServer::serve(int client, RoleTracker& tracker) {
   std::string request = readLine(client);
   if (request.rfind("GET ", 0) == 0) {
     std::string body = tracker.describeJson() + "\n";
-    sendAll(client, "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                        "\r\nConnection: close\r\n\r\n" + body);
+    sendAll(client, "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
   } else if (request == "ROLE") {
     sendAll(client, tracker.describeJson() + "\n");
   } else if (request.rfind("RELOAD", 0) == 0) {
@@ -95,7 +95,8 @@ int notifyRunningService(int port, const std::string& role) {
   setTimeouts(fd);
   sockaddr_in address = loopback(port);
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    std::fprintf(stderr, "sm-demo-service --notify: connect 127.0.0.1:%d: %s\n", port, std::strerror(errno));
+    std::fprintf(stderr, "sm-demo-service --notify: connect 127.0.0.1:%d: %s\n", port,
+                 std::strerror(errno));
     close(fd);
     return 1;
   }

@@ -43,7 +43,9 @@ void RoleTracker::refresh(const std::string& via) {
   noteIfChanged(via);
 }
 
-void RoleTracker::checkLease() { noteIfChanged("lease-expired"); }
+void RoleTracker::checkLease() {
+  noteIfChanged("lease-expired");
+}
 
 std::uint64_t RoleTracker::leaseRemainingNs() const {
   std::uint64_t now = monotonicNowNs();

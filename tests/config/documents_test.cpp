@@ -1,4 +1,5 @@
-// The small JSON documents of the tree: round trips of every field, and foreign data reported by znode.
+// The small JSON documents of the tree: round trips of every field, and foreign data reported by
+// znode.
 
 #include <gtest/gtest.h>
 
@@ -21,113 +22,128 @@ const std::string kZ = "/fed/x";
 
 template <class T, class Decode>
 T roundTrip(const std::string& encoded, Decode decode) {
-    EXPECT_EQ(nlohmann::json::parse(encoded)["format"], 1) << encoded;
-    auto r = decode(encoded, kZ);
-    if (!r) ADD_FAILURE() << r.errorText();
-    return r ? r.value() : T{};
+  EXPECT_EQ(nlohmann::json::parse(encoded)["format"], 1) << encoded;
+  auto r = decode(encoded, kZ);
+  if (!r) ADD_FAILURE() << r.errorText();
+  return r ? r.value() : T{};
 }
 
 TEST(Documents, RootRoundTrip) {
-    const RootData d{"prod-eu"};
-    EXPECT_EQ(roundTrip<RootData>(encodeRootData(d), decodeRootData), d);
-    EXPECT_EQ(encodeRootData(d), R"({"format":1,"federation":"prod-eu"})");
+  const RootData d{"prod-eu"};
+  EXPECT_EQ(roundTrip<RootData>(encodeRootData(d), decodeRootData), d);
+  EXPECT_EQ(encodeRootData(d), R"({"format":1,"federation":"prod-eu"})");
 }
 
 TEST(Documents, LogicalServiceRoundTrip) {
-    const LogicalServiceData d{kUuid, 1700000000123};
-    EXPECT_EQ(roundTrip<LogicalServiceData>(encodeLogicalServiceData(d), decodeLogicalServiceData), d);
+  const LogicalServiceData d{kUuid, 1700000000123};
+  EXPECT_EQ(roundTrip<LogicalServiceData>(encodeLogicalServiceData(d), decodeLogicalServiceData),
+            d);
 }
 
 TEST(Documents, PhysicalServiceRoundTripEveryState) {
-    for (auto state : {PhysicalState::Starting, PhysicalState::Running, PhysicalState::Stopping}) {
-        const PhysicalServiceData d{"h1", 4242, {{"http", 8080}, {"admin", 9090}}, 1700000000456, 3, state};
-        EXPECT_EQ(roundTrip<PhysicalServiceData>(encodePhysicalServiceData(d), decodePhysicalServiceData), d);
-    }
-    EXPECT_EQ(parsePhysicalState("running"), PhysicalState::Running);
-    EXPECT_FALSE(parsePhysicalState("dead"));
+  for (auto state : {PhysicalState::Starting, PhysicalState::Running, PhysicalState::Stopping}) {
+    const PhysicalServiceData d{"h1",          4242, {{"http", 8080}, {"admin", 9090}},
+                                1700000000456, 3,    state};
+    EXPECT_EQ(
+        roundTrip<PhysicalServiceData>(encodePhysicalServiceData(d), decodePhysicalServiceData), d);
+  }
+  EXPECT_EQ(parsePhysicalState("running"), PhysicalState::Running);
+  EXPECT_FALSE(parsePhysicalState("dead"));
 }
 
 TEST(Documents, ElectionRoundTrip) {
-    const ElectionData d{kUuid, "h2"};
-    EXPECT_EQ(roundTrip<ElectionData>(encodeElectionData(d), decodeElectionData), d);
+  const ElectionData d{kUuid, "h2"};
+  EXPECT_EQ(roundTrip<ElectionData>(encodeElectionData(d), decodeElectionData), d);
 }
 
 TEST(Documents, HostRoundTrip) {
-    const HostData d{{{"zone", "a"}, {"disk", "ssd"}}, {8, 32768, 1024}, 1.25, 7, "0.1.0", 1700000000789};
-    EXPECT_EQ(roundTrip<HostData>(encodeHostData(d), decodeHostData), d);
+  const HostData d{
+      {{"zone", "a"}, {"disk", "ssd"}}, {8, 32768, 1024}, 1.25, 7, "0.1.0", 1700000000789};
+  EXPECT_EQ(roundTrip<HostData>(encodeHostData(d), decodeHostData), d);
 }
 
 TEST(Documents, CreateLockRoundTrip) {
-    const CreateLockData d{"/fed/config/A/logicalService0000000001"};
-    EXPECT_EQ(roundTrip<CreateLockData>(encodeCreateLockData(d), decodeCreateLockData), d);
+  const CreateLockData d{"/fed/config/A/logicalService0000000001"};
+  EXPECT_EQ(roundTrip<CreateLockData>(encodeCreateLockData(d), decodeCreateLockData), d);
 }
 
 TEST(Documents, LockContenderRoundTripWithAndWithoutScore) {
-    const LockContenderData withScore{"h3", -0.75};
-    EXPECT_EQ(roundTrip<LockContenderData>(encodeLockContenderData(withScore), decodeLockContenderData), withScore);
-    const LockContenderData without{"h3", std::nullopt};
-    EXPECT_EQ(roundTrip<LockContenderData>(encodeLockContenderData(without), decodeLockContenderData), without);
-    EXPECT_EQ(encodeLockContenderData(without), R"({"format":1,"host":"h3"})");
+  const LockContenderData withScore{"h3", -0.75};
+  EXPECT_EQ(
+      roundTrip<LockContenderData>(encodeLockContenderData(withScore), decodeLockContenderData),
+      withScore);
+  const LockContenderData without{"h3", std::nullopt};
+  EXPECT_EQ(roundTrip<LockContenderData>(encodeLockContenderData(without), decodeLockContenderData),
+            without);
+  EXPECT_EQ(encodeLockContenderData(without), R"({"format":1,"host":"h3"})");
 }
 
 TEST(Documents, StatusRoundTrip) {
-    const StatusData d{1700000001000,
-                       3,
-                       1,
-                       "no feasible host",
-                       {{"h1", "maxPerHost 1 reached"}, {"h2", "denyHosts matches \"h2\""}},
-                       {{1700000000000, "h1", "exited with status 1"}, {1700000000500, "h3", "crash loop"}}};
-    EXPECT_EQ(roundTrip<StatusData>(encodeStatusData(d), decodeStatusData), d);
-    const StatusData empty{};
-    EXPECT_EQ(roundTrip<StatusData>(encodeStatusData(empty), decodeStatusData), empty);
+  const StatusData d{
+      1700000001000,
+      3,
+      1,
+      "no feasible host",
+      {{"h1", "maxPerHost 1 reached"}, {"h2", "denyHosts matches \"h2\""}},
+      {{1700000000000, "h1", "exited with status 1"}, {1700000000500, "h3", "crash loop"}}};
+  EXPECT_EQ(roundTrip<StatusData>(encodeStatusData(d), decodeStatusData), d);
+  const StatusData empty{};
+  EXPECT_EQ(roundTrip<StatusData>(encodeStatusData(empty), decodeStatusData), empty);
 }
 
 TEST(Documents, NewerWritersMayAddFields) {
-    auto r = decodeElectionData(R"({"format":1,"physical":")" + kUuid + R"(","host":"h1","priority":5})", kZ);
-    ASSERT_TRUE(r) << r.errorText();
-    EXPECT_EQ(r.value().host, "h1");
+  auto r = decodeElectionData(
+      R"({"format":1,"physical":")" + kUuid + R"(","host":"h1","priority":5})", kZ);
+  ASSERT_TRUE(r) << r.errorText();
+  EXPECT_EQ(r.value().host, "h1");
 }
 
 TEST(Documents, ForeignDataIsReportedNeverThrown) {
-    EXPECT_EQ(decodeRootData("", kZ).errorText(), "/fed/x: no data (expected a JSON document)\n");
-    EXPECT_EQ(decodeRootData("{", kZ).errorText(),
-              "/fed/x: invalid JSON: parse error at line 1, column 2: syntax error while parsing object key - "
-              "unexpected end of input; expected string literal\n");
-    EXPECT_EQ(decodeLogicalServiceData(R"({"format":1,"uuid":"nope","created":-5})", kZ).errorText(),
-              "/fed/x: uuid: must be a lowercase uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got \"nope\"\n"
-              "/fed/x: created: must be an integer >= 0, got -5\n");
-    EXPECT_EQ(decodePhysicalServiceData(
-                  R"({"format":1,"host":"h1","pid":0,"ports":{"http":70000,"a-b":1},"started":1,"generation":1,)"
-                  R"("state":"zombie"})",
-                  kZ)
-                  .errorText(),
-              "/fed/x: pid: must be an integer >= 1, got 0\n"
-              "/fed/x: ports.a-b: bad key: may contain only letters, digits and '_' (it becomes the variable "
-              "SM_PORT_<NAME>)\n"
-              "/fed/x: ports.http: must be an integer <= 65535, got 70000\n"
-              "/fed/x: state: must be one of starting, running, stopping, got \"zombie\"\n");
-    EXPECT_EQ(decodePhysicalServiceData(R"({"format":1})", kZ).errors().size(), 6u);
-    EXPECT_EQ(decodeHostData(R"({"format":1,"labels":{"zone":[1]},"capacity":[],"load":"high","running":1,)"
-                             R"("version":"x","started":1})",
+  EXPECT_EQ(decodeRootData("", kZ).errorText(), "/fed/x: no data (expected a JSON document)\n");
+  EXPECT_EQ(decodeRootData("{", kZ).errorText(),
+            "/fed/x: invalid JSON: parse error at line 1, column 2: syntax error while parsing "
+            "object key - "
+            "unexpected end of input; expected string literal\n");
+  EXPECT_EQ(decodeLogicalServiceData(R"({"format":1,"uuid":"nope","created":-5})", kZ).errorText(),
+            "/fed/x: uuid: must be a lowercase uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got "
+            "\"nope\"\n"
+            "/fed/x: created: must be an integer >= 0, got -5\n");
+  EXPECT_EQ(
+      decodePhysicalServiceData(
+          R"({"format":1,"host":"h1","pid":0,"ports":{"http":70000,"a-b":1},"started":1,"generation":1,)"
+          R"("state":"zombie"})",
+          kZ)
+          .errorText(),
+      "/fed/x: pid: must be an integer >= 1, got 0\n"
+      "/fed/x: ports.a-b: bad key: may contain only letters, digits and '_' (it becomes the "
+      "variable "
+      "SM_PORT_<NAME>)\n"
+      "/fed/x: ports.http: must be an integer <= 65535, got 70000\n"
+      "/fed/x: state: must be one of starting, running, stopping, got \"zombie\"\n");
+  EXPECT_EQ(decodePhysicalServiceData(R"({"format":1})", kZ).errors().size(), 6u);
+  EXPECT_EQ(
+      decodeHostData(R"({"format":1,"labels":{"zone":[1]},"capacity":[],"load":"high","running":1,)"
+                     R"("version":"x","started":1})",
+                     kZ)
+          .errorText(),
+      "/fed/x: labels.zone: must be a string or another scalar, got a sequence\n"
+      "/fed/x: capacity: must be a mapping, got a sequence\n"
+      "/fed/x: load: must be a number >= 0 and <= 1000000, got \"high\"\n");
+  EXPECT_EQ(decodeCreateLockData(R"({"format":1,"logicalService":"relative"})", kZ).errorText(),
+            "/fed/x: logicalService: must be absolute (start with '/'), got \"relative\"\n");
+  EXPECT_EQ(
+      decodeLockContenderData(R"({"format":1,"host":"../etc","score":"x"})", kZ).errorText(),
+      "/fed/x: host: may contain only letters, digits, '.', '_' and '-', got \"../etc\"\n"
+      "/fed/x: score: must be a number >= -1000000000000000 and <= 1000000000000000, got \"x\"\n");
+  EXPECT_EQ(decodeStatusData(R"({"format":1,"updated":1,"wanted":1,"registered":0,"reason":"",)"
+                             R"("hosts":[{"host":"h1"},7],"failures":{}})",
                              kZ)
-                  .errorText(),
-              "/fed/x: labels.zone: must be a string or another scalar, got a sequence\n"
-              "/fed/x: capacity: must be a mapping, got a sequence\n"
-              "/fed/x: load: must be a number >= 0 and <= 1000000, got \"high\"\n");
-    EXPECT_EQ(decodeCreateLockData(R"({"format":1,"logicalService":"relative"})", kZ).errorText(),
-              "/fed/x: logicalService: must be absolute (start with '/'), got \"relative\"\n");
-    EXPECT_EQ(decodeLockContenderData(R"({"format":1,"host":"../etc","score":"x"})", kZ).errorText(),
-              "/fed/x: host: may contain only letters, digits, '.', '_' and '-', got \"../etc\"\n"
-              "/fed/x: score: must be a number >= -1000000000000000 and <= 1000000000000000, got \"x\"\n");
-    EXPECT_EQ(decodeStatusData(R"({"format":1,"updated":1,"wanted":1,"registered":0,"reason":"",)"
-                               R"("hosts":[{"host":"h1"},7],"failures":{}})",
-                               kZ)
-                  .errorText(),
-              "/fed/x: hosts[0].reason: required field is missing\n"
-              "/fed/x: hosts[1]: must be a mapping, got 7\n"
-              "/fed/x: failures: must be a list, got a mapping\n");
-    EXPECT_EQ(decodeElectionData(R"({"format":1,"physical":null,"host":"h"})", kZ).errorText(),
-              "/fed/x: physical: must be a string, got null\n");
+                .errorText(),
+            "/fed/x: hosts[0].reason: required field is missing\n"
+            "/fed/x: hosts[1]: must be a mapping, got 7\n"
+            "/fed/x: failures: must be a list, got a mapping\n");
+  EXPECT_EQ(decodeElectionData(R"({"format":1,"physical":null,"host":"h"})", kZ).errorText(),
+            "/fed/x: physical: must be a string, got null\n");
 }
 
 }  // namespace

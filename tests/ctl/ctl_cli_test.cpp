@@ -32,11 +32,12 @@ constexpr const char* kNow = "1700000000000";
 
 std::string typeDoc(const std::string& name, int replicas, const std::string& extra = "") {
   return "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata:\n  name: " + name +
-         "\nspec:\n  replicationCount: " + std::to_string(replicas) + "\n  command: [\"/bin/" + name + "\", \"--x\"]\n" +
-         extra;
+         "\nspec:\n  replicationCount: " + std::to_string(replicas) + "\n  command: [\"/bin/" +
+         name + "\", \"--x\"]\n" + extra;
 }
 
-const std::string kTwoTypes = "---\n" + typeDoc("Alpha", 3) + "---\n" + typeDoc("Beta", 1, "  serviceCount: 2\n");
+const std::string kTwoTypes =
+    "---\n" + typeDoc("Alpha", 3) + "---\n" + typeDoc("Beta", 1, "  serviceCount: 2\n");
 
 class CtlTest : public sm::test::ZooKeeperTest {
  protected:
@@ -92,27 +93,37 @@ class CtlTest : public sm::test::ZooKeeperTest {
   void registerInstances(sm::zk::Session& owner, const std::string& type) {
     using namespace sm::config;
     const std::int64_t now = std::atoll(kNow);
-    auto created = session_->create(layout().logicalServicePrefix(type),
-                                    encodeLogicalServiceData({"11111111-1111-4111-8111-111111111111", now - 3'600'000}),
-                                    sm::zk::CreateMode::PersistentSequential);
+    auto created = session_->create(
+        layout().logicalServicePrefix(type),
+        encodeLogicalServiceData({"11111111-1111-4111-8111-111111111111", now - 3'600'000}),
+        sm::zk::CreateMode::PersistentSequential);
     LogicalServiceId id = *layout().parseLogicalServicePath(created);
     session_->create(layout().physicalServicesDir(id), "");
     session_->create(layout().electionDir(id), "");
-    session_->create(layout().status(id), encodeStatusData({now, 3, 2, "no feasible host",
-                                                            {{"ds3", "denyHosts matches \"ds3\""}}, {}}));
-    const std::string uuids[] = {"aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"};
+    session_->create(
+        layout().status(id),
+        encodeStatusData(
+            {now, 3, 2, "no feasible host", {{"ds3", "denyHosts matches \"ds3\""}}, {}}));
+    const std::string uuids[] = {"aaaaaaaa-0000-4000-8000-000000000001",
+                                 "aaaaaaaa-0000-4000-8000-000000000002"};
     const std::string hostsOf[] = {"ds1", "ds2"};
     for (int i = 0; i < 2; ++i) {
       owner.create(layout().physicalService({id, uuids[i]}),
-                   encodePhysicalServiceData({hostsOf[i], 1000 + i, {{"http", 8080 + i}}, now - 65'000, 1,
+                   encodePhysicalServiceData({hostsOf[i],
+                                              1000 + i,
+                                              {{"http", 8080 + i}},
+                                              now - 65'000,
+                                              1,
                                               PhysicalState::Running}),
                    sm::zk::CreateMode::Ephemeral);
-      owner.create(layout().electionDir(id) + "/" + std::string(Layout::kLockChildPrefix) + uuids[i] + "-",
-                   encodeElectionData({uuids[i], hostsOf[i]}), sm::zk::CreateMode::EphemeralSequential);
+      owner.create(
+          layout().electionDir(id) + "/" + std::string(Layout::kLockChildPrefix) + uuids[i] + "-",
+          encodeElectionData({uuids[i], hostsOf[i]}), sm::zk::CreateMode::EphemeralSequential);
     }
-    owner.create(layout().host("ds1"),
-                 encodeHostData({{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 2, "0.1.0", now - 7'200'000}),
-                 sm::zk::CreateMode::Ephemeral);
+    owner.create(
+        layout().host("ds1"),
+        encodeHostData({{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 2, "0.1.0", now - 7'200'000}),
+        sm::zk::CreateMode::Ephemeral);
   }
 
   void expectGolden(const std::string& name, const std::string& actual) {
@@ -130,9 +141,11 @@ TEST_F(CtlTest, ApplyCreatesKeyZnodesAndTypesThenIsANoOp) {
   const auto f = file("two.yaml", kTwoTypes);
   auto first = ctl({"apply", "-f", f});
   ASSERT_EQ(first.exitCode, 0) << first.err;
-  EXPECT_EQ(first.out, "created key znodes: " + fedRoot_ + ", " + fedRoot_ + "/config, " + fedRoot_ + "/locks, " +
-                           fedRoot_ + "/locks/serviceConfigMonitor, " + fedRoot_ + "/locks/createPhysicalService, " +
-                           fedRoot_ + "/hosts, " + fedRoot_ + "/events\n"
+  EXPECT_EQ(first.out, "created key znodes: " + fedRoot_ + ", " + fedRoot_ + "/config, " +
+                           fedRoot_ + "/locks, " + fedRoot_ + "/locks/serviceConfigMonitor, " +
+                           fedRoot_ + "/locks/createPhysicalService, " + fedRoot_ + "/hosts, " +
+                           fedRoot_ +
+                           "/events\n"
                            "Alpha: created, generation 1\nBeta: created, generation 1\n");
   for (const auto& key : layout().keyZnodes()) EXPECT_TRUE(session_->exists(key)) << key;
   EXPECT_EQ(session_->get(fedRoot_)->data, R"({"format":1,"federation":"fed"})");
@@ -147,16 +160,18 @@ TEST_F(CtlTest, ApplyCreatesKeyZnodesAndTypesThenIsANoOp) {
 
 TEST_F(CtlTest, ChangedFieldBumpsGenerationAndDryRunWritesNothing) {
   ASSERT_EQ(ctl({"apply", "-f", file("a.yaml", kTwoTypes)}).exitCode, 0);
-  const auto changed = file("b.yaml", "---\n" + typeDoc("Alpha", 5) + "---\n" + typeDoc("Beta", 1, "  serviceCount: 2\n") +
-                                          "---\n" + typeDoc("Gamma", 1));
+  const auto changed =
+      file("b.yaml", "---\n" + typeDoc("Alpha", 5) + "---\n" +
+                         typeDoc("Beta", 1, "  serviceCount: 2\n") + "---\n" + typeDoc("Gamma", 1));
   const auto before = dump();
   auto dry = ctl({"apply", "--dry-run", "-f", changed});
   ASSERT_EQ(dry.exitCode, 0) << dry.err;
-  EXPECT_EQ(dry.out, "dry run: nothing is written\n"
-                     "Alpha: would change, generation 1 -> 2\n"
-                     "  spec.replicationCount: 3 -> 5\n"
-                     "Beta: unchanged, generation 1\n"
-                     "Gamma: would be created, generation 1\n");
+  EXPECT_EQ(dry.out,
+            "dry run: nothing is written\n"
+            "Alpha: would change, generation 1 -> 2\n"
+            "  spec.replicationCount: 3 -> 5\n"
+            "Beta: unchanged, generation 1\n"
+            "Gamma: would be created, generation 1\n");
   EXPECT_EQ(dump(), before);
 
   auto real = ctl({"apply", "-f", changed});
@@ -172,7 +187,8 @@ TEST_F(CtlTest, ApplyReadsStandardInput) {
   EXPECT_EQ(generationOf("FromStdin"), 1);
   auto bad = ctl({"apply", "-f", "-"}, typeDoc("X", 0));
   EXPECT_EQ(bad.exitCode, 2);
-  EXPECT_NE(bad.err.find("<stdin>:6:21: spec.replicationCount: must be an integer >= 1, got 0"), std::string::npos)
+  EXPECT_NE(bad.err.find("<stdin>:6:21: spec.replicationCount: must be an integer >= 1, got 0"),
+            std::string::npos)
       << bad.err;
 }
 
@@ -183,7 +199,8 @@ struct BadInput {
 };
 
 std::vector<BadInput> badInputs() {
-  const std::string h = "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata:\n  name: A\nspec:\n";
+  const std::string h =
+      "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata:\n  name: A\nspec:\n";
   return {
       {"YamlSyntax", "apiVersion: servicesmgr/v1\nkind: [ServiceType\nmetadata: x\n",
        "bad.yaml:3:9: invalid YAML: end of sequence flow not found"},
@@ -196,12 +213,18 @@ std::vector<BadInput> badInputs() {
        "bad.yaml:7:17: spec.serviceCount: must be an integer >= 1, got 2.5"},
       {"UnknownField", h + "  command: [a]\n  replicas: 3\n",
        "bad.yaml:7:3: spec.replicas: unknown field; did you mean \"replicationCount\"?"},
-      {"UnknownTopLevelField", "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata: {name: A}\nspec: {command: [a]}\n"
-                               "status: {}\n",
+      {"UnknownTopLevelField",
+       "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata: {name: A}\nspec: {command: [a]}\n"
+       "status: {}\n",
        "bad.yaml:5:1: status: unknown field; expected one of: apiVersion, kind, metadata, spec"},
-      {"NameWithSlash", "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata:\n  name: a/b\nspec: {command: [a]}\n",
-       "bad.yaml:4:9: metadata.name: may contain only letters, digits, '.', '_' and '-', got \"a/b\""},
-      {"NameDotDot", "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata:\n  name: \"..\"\nspec: {command: [a]}\n",
+      {"NameWithSlash",
+       "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata:\n  name: a/b\nspec: {command: "
+       "[a]}\n",
+       "bad.yaml:4:9: metadata.name: may contain only letters, digits, '.', '_' and '-', got "
+       "\"a/b\""},
+      {"NameDotDot",
+       "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata:\n  name: \"..\"\nspec: {command: "
+       "[a]}\n",
        "bad.yaml:4:9: metadata.name: must not be \".\" or \"..\", got \"..\""},
       {"NegativeCount", h + "  command: [a]\n  serviceCount: -1\n",
        "bad.yaml:7:17: spec.serviceCount: must be an integer >= 1, got -1"},
@@ -210,38 +233,51 @@ std::vector<BadInput> badInputs() {
       {"EmptyCommand", h + "  command: []\n",
        "bad.yaml:6:12: spec.command: must not be empty: give at least the program to run"},
       {"ShellStringCommand", h + "  command: /bin/app --flag\n",
-       "bad.yaml:6:12: spec.command: must be a list (argv, not a shell string), e.g. [\"/bin/app\", \"--flag\"], "
+       "bad.yaml:6:12: spec.command: must be a list (argv, not a shell string), e.g. "
+       "[\"/bin/app\", \"--flag\"], "
        "got \"/bin/app --flag\""},
-      {"MissingCommand", h + "  serviceCount: 2\n", "bad.yaml:6:3: spec.command: required field is missing"},
+      {"MissingCommand", h + "  serviceCount: 2\n",
+       "bad.yaml:6:3: spec.command: required field is missing"},
       {"DuplicateNames", "---\n" + h + "  command: [a]\n---\n" + h + "  command: [b]\n",
        "bad.yaml:12:9: metadata.name: duplicate service type \"A\" (first defined at line 5)"},
       {"DuplicateKey", h + "  command: [a]\n  serviceCount: 1\n  serviceCount: 2\n",
        "bad.yaml:8:3: spec.serviceCount: duplicate field (first set at line 7)"},
       {"UnknownSignal", h + "  command: [a]\n  stop: {signal: SIGFOO}\n",
-       "bad.yaml:7:18: spec.stop.signal: unknown signal (use a name such as SIGTERM or TERM), got \"SIGFOO\""},
+       "bad.yaml:7:18: spec.stop.signal: unknown signal (use a name such as SIGTERM or TERM), got "
+       "\"SIGFOO\""},
       {"UncatchableSignal", h + "  command: [a]\n  roleChange: {signal: KILL}\n",
-       "bad.yaml:7:24: spec.roleChange.signal: SIGKILL cannot be caught by the process, got \"KILL\""},
+       "bad.yaml:7:24: spec.roleChange.signal: SIGKILL cannot be caught by the process, got "
+       "\"KILL\""},
       {"BadRestartPolicy", h + "  command: [a]\n  restart: {policy: sometimes}\n",
-       "bad.yaml:7:21: spec.restart.policy: must be one of always, on-failure, never, got \"sometimes\""},
+       "bad.yaml:7:21: spec.restart.policy: must be one of always, on-failure, never, got "
+       "\"sometimes\""},
       {"BadPortName", h + "  command: [a]\n  ports: [http-alt]\n",
-       "bad.yaml:7:11: spec.ports[0]: may contain only letters, digits and '_' (it becomes the variable "
+       "bad.yaml:7:11: spec.ports[0]: may contain only letters, digits and '_' (it becomes the "
+       "variable "
        "SM_PORT_<NAME>), got \"http-alt\""},
       {"DependsOnItself", h + "  command: [a]\n  constraints: {dependsOn: [A]}\n",
-       "bad.yaml:7:29: spec.constraints.dependsOn[0]: a service type cannot depend on itself (\"A\")"},
+       "bad.yaml:7:29: spec.constraints.dependsOn[0]: a service type cannot depend on itself "
+       "(\"A\")"},
       {"RelativeWorkingDir", h + "  command: [a]\n  workingDir: relative/dir\n",
        "bad.yaml:7:15: spec.workingDir: must be an absolute path, got \"relative/dir\""},
-      {"WrongApiVersion", "apiVersion: servicesmgr/v2\nkind: ServiceType\nmetadata: {name: A}\nspec: {command: [a]}\n",
+      {"WrongApiVersion",
+       "apiVersion: servicesmgr/v2\nkind: ServiceType\nmetadata: {name: A}\nspec: {command: [a]}\n",
        "bad.yaml:1:13: apiVersion: must be \"servicesmgr/v1\", got \"servicesmgr/v2\""},
       {"EmptyFile", "", "bad.yaml: no documents: expected at least one ServiceType document"},
-      {"InvalidUtf8", "apiVersion: servicesmgr/v1\nkind: \xff\xfe\n", "bad.yaml:2:7: not a text file: invalid UTF-8 byte 0xff"},
-      {"BinaryGarbage", std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10),
+      {"InvalidUtf8", "apiVersion: servicesmgr/v1\nkind: \xff\xfe\n",
+       "bad.yaml:2:7: not a text file: invalid UTF-8 byte 0xff"},
+      {"BinaryGarbage",
+       std::string("\x7f"
+                   "ELF\x02\x01\x01\0\0\0",
+                   10),
        "bad.yaml:1:1: not a text file: control character 0x7f"},
       {"HugeFile", std::string(1024 * 1024 + 1, '#'),
        "bad.yaml: file is too large: more than 1048576 bytes (limit 1048576 bytes)"},
       {"HealthUndeclaredPort", h + "  command: [a]\n  health: {tcp: admin}\n",
        "bad.yaml:7:17: spec.health.tcp: port \"admin\" is not declared in spec.ports"},
       // A good document next to a bad one: nothing of the file is applied.
-      {"GoodThenBad", "---\n" + typeDoc("Good", 1) + "---\n" + h + "  command: [a]\n  serviceCount: 0\n",
+      {"GoodThenBad",
+       "---\n" + typeDoc("Good", 1) + "---\n" + h + "  command: [a]\n  serviceCount: 0\n",
        "bad.yaml:16:17: spec.serviceCount: must be an integer >= 1, got 0"},
   };
 }
@@ -262,7 +298,9 @@ TEST_F(CtlTest, BadInputsExitTwoWithAPreciseMessageAndLeaveTheTreeAlone) {
     std::filesystem::current_path(cwd);
     EXPECT_EQ(r.exitCode, 2) << r.err;
     EXPECT_NE(r.err.find(c.message + "\n"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("servicesctl: nothing was applied: the file has errors"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("servicesctl: nothing was applied: the file has errors"),
+              std::string::npos)
+        << r.err;
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(dump(), before);
   }
@@ -277,7 +315,8 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
   const std::vector<Case> cases = {
       {{}, "A subcommand is required"},
       {{"apply"}, "--filename is required"},
-      {{"apply", "-f", "/nonexistent/x.yaml"}, "/nonexistent/x.yaml: cannot read: No such file or directory"},
+      {{"apply", "-f", "/nonexistent/x.yaml"},
+       "/nonexistent/x.yaml: cannot read: No such file or directory"},
       {{"frobnicate"}, "unknown command \"frobnicate\" (commands: apply, get, describe"},
       {{"get", "pods"}, "pods not in"},
       {{"get", "types", "-o", "xml"}, "xml not in"},
@@ -314,7 +353,8 @@ TEST_F(CtlTest, ZooKeeperDownExitsOneNamingTheAddress) {
   auto r = runCtl({"--zk", "127.0.0.1:1", "--timeout-ms", "300", "get", "types"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find("cannot reach ZooKeeper at 127.0.0.1:1"), std::string::npos) << r.err;
-  auto apply = runCtl({"--zk", "127.0.0.1:1", "--timeout-ms", "300", "apply", "-f", "-"}, typeDoc("A", 1));
+  auto apply =
+      runCtl({"--zk", "127.0.0.1:1", "--timeout-ms", "300", "apply", "-f", "-"}, typeDoc("A", 1));
   EXPECT_EQ(apply.exitCode, 1);
 }
 
@@ -322,16 +362,20 @@ TEST_F(CtlTest, ConcurrentApplyOfTwoVersionsOneWins) {
   ASSERT_EQ(ctl({"apply", "-f", file("a.yaml", kTwoTypes)}).exitCode, 0);
   // The first apply reads, then pauses before its multi; the second runs to the end in between.
   const auto go = dir_ / "go";
-  sm::test::CtlProcess slow({"--zk", hosts(), "--root", fedRoot_, "apply", "-f", file("v2.yaml", typeDoc("Alpha", 7))},
-                            "", {"SERVICESMGR_TEST_APPLY_PAUSE=" + go.string()});
-  ASSERT_TRUE(waitFor([&] { return std::filesystem::exists(go.string() + ".reached"); }, 20s)) << slow.err();
+  sm::test::CtlProcess slow(
+      {"--zk", hosts(), "--root", fedRoot_, "apply", "-f", file("v2.yaml", typeDoc("Alpha", 7))},
+      "", {"SERVICESMGR_TEST_APPLY_PAUSE=" + go.string()});
+  ASSERT_TRUE(waitFor([&] { return std::filesystem::exists(go.string() + ".reached"); }, 20s))
+      << slow.err();
   auto fast = ctl({"apply", "-f", file("v3.yaml", typeDoc("Alpha", 9))});
   ASSERT_EQ(fast.exitCode, 0) << fast.err;
   const auto afterFast = dump();
   writeFile(go, "");
   ASSERT_EQ(slow.wait(20s), std::optional<int>(1)) << slow.err();
-  EXPECT_NE(slow.err().find("conflict: service type \"Alpha\" was changed by another client since apply read it"),
-            std::string::npos)
+  EXPECT_NE(
+      slow.err().find(
+          "conflict: service type \"Alpha\" was changed by another client since apply read it"),
+      std::string::npos)
       << slow.err();
   EXPECT_EQ(dump(), afterFast) << "the loser writes nothing";
   EXPECT_EQ(generationOf("Alpha"), 2);
@@ -339,7 +383,9 @@ TEST_F(CtlTest, ConcurrentApplyOfTwoVersionsOneWins) {
 
 TEST_F(CtlTest, TwoPlansReadFirstCommitAfterExactlyOneWins) {
   using namespace sm::ctl;
-  auto load = [](const std::string& text) { return sm::config::loadServiceTypesText(text, "t.yaml").value(); };
+  auto load = [](const std::string& text) {
+    return sm::config::loadServiceTypesText(text, "t.yaml").value();
+  };
   auto other = connect();
   ApplyExecutor a(*session_, layout());
   ApplyExecutor b(*other, layout());
@@ -362,7 +408,8 @@ TEST_F(CtlTest, TwoPlansReadFirstCommitAfterExactlyOneWins) {
     a.commit(planA);
     FAIL() << "the second commit must fail";
   } catch (const CliError& e) {
-    EXPECT_NE(std::string(e.what()).find("service type \"Alpha\" was changed by another client"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("service type \"Alpha\" was changed by another client"),
+              std::string::npos)
         << e.what();
   }
   auto stored = sm::config::decodeServiceType(session_->get(layout().serviceType("Alpha"))->data,
@@ -375,14 +422,17 @@ TEST_F(CtlTest, TwoPlansReadFirstCommitAfterExactlyOneWins) {
 TEST_F(CtlTest, GarbageInOneTypeIsReportedAndTheOthersStillShow) {
   ASSERT_EQ(ctl({"apply", "-f", file("a.yaml", kTwoTypes)}).exitCode, 0);
   // Readable JSON with a generation, but a spec no manager may run.
-  session_->set(layout().serviceType("Beta"),
-                R"({"format":1,"name":"Beta","generation":4,"spec":{"command":["/bin/b"],"replicas":3}})");
+  session_->set(
+      layout().serviceType("Beta"),
+      R"({"format":1,"name":"Beta","generation":4,"spec":{"command":["/bin/b"],"replicas":3}})");
   auto get = ctl({"get", "types"});
   ASSERT_EQ(get.exitCode, 0) << get.err;
-  EXPECT_NE(get.out.find("Alpha   1            0/1        0/3         0/1       /bin/Alpha --x\n"), std::string::npos)
+  EXPECT_NE(get.out.find("Alpha   1            0/1        0/3         0/1       /bin/Alpha --x\n"),
+            std::string::npos)
       << get.out;
   EXPECT_NE(get.out.find("Beta    ?"), std::string::npos) << get.out;
-  EXPECT_NE(get.out.find("error: " + layout().serviceType("Beta") + ":"), std::string::npos) << get.out;
+  EXPECT_NE(get.out.find("error: " + layout().serviceType("Beta") + ":"), std::string::npos)
+      << get.out;
   auto json = ctl({"get", "types", "-o", "json"});
   ASSERT_EQ(json.exitCode, 0);
   auto doc = nlohmann::json::parse(json.out);
@@ -394,15 +444,18 @@ TEST_F(CtlTest, GarbageInOneTypeIsReportedAndTheOthersStillShow) {
   EXPECT_NE(describeGood.out.find("Generation:   1"), std::string::npos);
   auto describeBad = ctl({"describe", "Beta"});
   EXPECT_EQ(describeBad.exitCode, 0);
-  EXPECT_NE(describeBad.out.find("Spec:         cannot be read\n  error: " + layout().serviceType("Beta")),
+  EXPECT_NE(describeBad.out.find("Spec:         cannot be read\n  error: " +
+                                 layout().serviceType("Beta")),
             std::string::npos)
       << describeBad.out;
 
   // apply refuses to overwrite what it cannot read, unless --force; the generation keeps growing.
   const auto before = dump();
-  auto refused = ctl({"apply", "-f", file("b.yaml", typeDoc("Beta", 1) + "---\n" + typeDoc("Alpha", 1))});
+  auto refused =
+      ctl({"apply", "-f", file("b.yaml", typeDoc("Beta", 1) + "---\n" + typeDoc("Alpha", 1))});
   EXPECT_EQ(refused.exitCode, 1);
-  EXPECT_NE(refused.err.find("Beta: refused: its stored data cannot be read; --force replaces it"), std::string::npos)
+  EXPECT_NE(refused.err.find("Beta: refused: its stored data cannot be read; --force replaces it"),
+            std::string::npos)
       << refused.err;
   EXPECT_EQ(dump(), before);
   auto forced = ctl({"apply", "--force", "-f", file("c.yaml", typeDoc("Beta", 1))});
@@ -414,9 +467,11 @@ TEST_F(CtlTest, GetAndDescribeGolden) {
   ASSERT_EQ(ctl({"apply", "-f", file("a.yaml", kTwoTypes)}).exitCode, 0);
   auto manager = connect();
   registerInstances(*manager, "Alpha");
-  for (const auto& [kind, golden] : std::vector<std::pair<std::string, std::string>>{
-           {"types", "get_types.txt"}, {"logical", "get_logical.txt"}, {"physical", "get_physical.txt"},
-           {"hosts", "get_hosts.txt"}}) {
+  for (const auto& [kind, golden] :
+       std::vector<std::pair<std::string, std::string>>{{"types", "get_types.txt"},
+                                                        {"logical", "get_logical.txt"},
+                                                        {"physical", "get_physical.txt"},
+                                                        {"hosts", "get_hosts.txt"}}) {
     auto r = ctl({"get", kind});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     expectGolden(golden, r.out);
@@ -434,14 +489,17 @@ TEST_F(CtlTest, GetAndDescribeGolden) {
   // The master goes: the next in the election is master, with its own epoch.
   manager->close();
   auto after = ctl({"get", "physical"});
-  EXPECT_EQ(after.out, "TYPE   LOGICAL   UUID   HOST   PID   STATE   ROLE   EPOCH   GENERATION   UPTIME\n");
+  EXPECT_EQ(after.out,
+            "TYPE   LOGICAL   UUID   HOST   PID   STATE   ROLE   EPOCH   GENERATION   UPTIME\n");
 }
 
 TEST_F(CtlTest, ScaleIsVersionCheckedAndBumpsGeneration) {
   ASSERT_EQ(ctl({"apply", "-f", file("a.yaml", kTwoTypes)}).exitCode, 0);
   auto r = ctl({"scale", "Alpha", "--replicas", "5", "--services", "2"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(r.out, "Alpha: changed, generation 1 -> 2\n  spec.serviceCount: 1 -> 2\n  spec.replicationCount: 3 -> 5\n");
+  EXPECT_EQ(r.out,
+            "Alpha: changed, generation 1 -> 2\n  spec.serviceCount: 1 -> 2\n  "
+            "spec.replicationCount: 3 -> 5\n");
   EXPECT_EQ(generationOf("Alpha"), 2);
   auto same = ctl({"scale", "Alpha", "--replicas", "5"});
   EXPECT_EQ(same.out, "Alpha: unchanged, generation 2\n");
@@ -449,7 +507,8 @@ TEST_F(CtlTest, ScaleIsVersionCheckedAndBumpsGeneration) {
   const auto before = dump();
   auto zero = ctl({"scale", "Alpha", "--services", "0"});
   EXPECT_EQ(zero.exitCode, 2);
-  EXPECT_NE(zero.err.find("spec.serviceCount: must be an integer >= 1, got 0"), std::string::npos) << zero.err;
+  EXPECT_NE(zero.err.find("spec.serviceCount: must be an integer >= 1, got 0"), std::string::npos)
+      << zero.err;
   EXPECT_EQ(ctl({"scale", "Nope", "--replicas", "2"}).exitCode, 1);
   EXPECT_EQ(dump(), before);
 }
@@ -460,7 +519,9 @@ TEST_F(CtlTest, DeleteRemovesTheTypeAndItsSubtreeAtOnce) {
   registerInstances(*manager, "Alpha");
   auto r = ctl({"delete", "Alpha"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(r.out, "Alpha: deleted (1 logical services, 2 registered instances: their managers stop them)\n");
+  EXPECT_EQ(
+      r.out,
+      "Alpha: deleted (1 logical services, 2 registered instances: their managers stop them)\n");
   EXPECT_FALSE(session_->exists(layout().serviceType("Alpha")));
   EXPECT_TRUE(session_->exists(layout().serviceType("Beta")));
   auto again = ctl({"delete", "Alpha"});
@@ -474,10 +535,14 @@ TEST_F(CtlTest, TreeMarksEphemeralNodesAndShowsData) {
   registerInstances(*manager, "Alpha");
   auto r = ctl({"tree"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_TRUE(r.out.starts_with(fedRoot_ + " {\"format\":1,\"federation\":\"fed\"}\n  config\n    Alpha {")) << r.out;
-  EXPECT_NE(r.out.find("        physicalServices\n          physicalServiceaaaaaaaa-0000-4000-8000-000000000001 "
-                       "(ephemeral) {"),
-            std::string::npos)
+  EXPECT_TRUE(
+      r.out.starts_with(fedRoot_ + " {\"format\":1,\"federation\":\"fed\"}\n  config\n    Alpha {"))
+      << r.out;
+  EXPECT_NE(
+      r.out.find(
+          "        physicalServices\n          physicalServiceaaaaaaaa-0000-4000-8000-000000000001 "
+          "(ephemeral) {"),
+      std::string::npos)
       << r.out;
   auto top = ctl({"tree", "/"});
   EXPECT_EQ(top.exitCode, 0);
@@ -487,25 +552,40 @@ TEST_F(CtlTest, TreeMarksEphemeralNodesAndShowsData) {
 TEST_F(CtlTest, WatchStreamsChangesAndStopsOnSignal) {
   ASSERT_EQ(ctl({"apply", "-f", file("a.yaml", typeDoc("Alpha", 2))}).exitCode, 0);
   sm::test::CtlProcess watch({"--zk", hosts(), "--root", fedRoot_, "watch", "--for", "30"});
-  ASSERT_TRUE(waitFor([&] { return watch.out().find("type Alpha created, generation 1\n") != std::string::npos; }, 10s))
+  ASSERT_TRUE(waitFor(
+      [&] { return watch.out().find("type Alpha created, generation 1\n") != std::string::npos; },
+      10s))
       << watch.out() << watch.err();
   auto manager = connect();
   registerInstances(*manager, "Alpha");
-  ASSERT_TRUE(waitFor([&] {
-    auto out = watch.out();
-    return out.find("instance up: ds2/1001 (aaaaaaaa-0000-4000-8000-000000000002) running") != std::string::npos &&
-           out.find("master: ds1/1000 (aaaaaaaa-0000-4000-8000-000000000001) epoch 0") != std::string::npos &&
-           out.find("host ds1 up") != std::string::npos;
-  }, 10s)) << watch.out();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto out = watch.out();
+        return out.find("instance up: ds2/1001 (aaaaaaaa-0000-4000-8000-000000000002) running") !=
+                   std::string::npos &&
+               out.find("master: ds1/1000 (aaaaaaaa-0000-4000-8000-000000000001) epoch 0") !=
+                   std::string::npos &&
+               out.find("host ds1 up") != std::string::npos;
+      },
+      10s))
+      << watch.out();
   ASSERT_EQ(ctl({"scale", "Alpha", "--replicas", "3"}).exitCode, 0);
-  ASSERT_TRUE(waitFor([&] { return watch.out().find("type Alpha changed, generation 1 -> 2") != std::string::npos; }, 10s))
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return watch.out().find("type Alpha changed, generation 1 -> 2") != std::string::npos;
+      },
+      10s))
       << watch.out();
   manager->close();  // the manager dies: its instances go, nobody is master
-  ASSERT_TRUE(waitFor([&] {
-    auto out = watch.out();
-    return out.find("instance down: ds1/1000") != std::string::npos && out.find("master: none") != std::string::npos &&
-           out.find("host ds1 down") != std::string::npos;
-  }, 10s)) << watch.out();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto out = watch.out();
+        return out.find("instance down: ds1/1000") != std::string::npos &&
+               out.find("master: none") != std::string::npos &&
+               out.find("host ds1 down") != std::string::npos;
+      },
+      10s))
+      << watch.out();
   watch.signal(SIGINT);
   EXPECT_EQ(watch.wait(10s), std::optional<int>(0)) << watch.err();
 }

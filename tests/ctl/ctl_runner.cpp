@@ -71,11 +71,14 @@ CtlProcess::CtlProcess(const std::vector<std::string>& args, const std::string& 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, (dir_ / "stdin").c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "stdout").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(std::string("cannot start servicesctl: ") + std::strerror(rc));
+  if (rc != 0)
+    throw std::runtime_error(std::string("cannot start servicesctl: ") + std::strerror(rc));
 }
 
 CtlProcess::~CtlProcess() {
@@ -88,8 +91,12 @@ CtlProcess::~CtlProcess() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-std::string CtlProcess::out() const { return readFile(dir_ / "stdout"); }
-std::string CtlProcess::err() const { return readFile(dir_ / "stderr"); }
+std::string CtlProcess::out() const {
+  return readFile(dir_ / "stdout");
+}
+std::string CtlProcess::err() const {
+  return readFile(dir_ / "stderr");
+}
 
 void CtlProcess::signal(int sig) const {
   if (!exitCode_) ::kill(pid_, sig);
@@ -105,7 +112,8 @@ std::optional<int> CtlProcess::wait(std::chrono::milliseconds timeout) {
       break;
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling a child's exit, with a deadline
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(2));  // polling a child's exit, with a deadline
   }
   return exitCode_;
 }

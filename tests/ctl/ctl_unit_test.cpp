@@ -61,8 +61,10 @@ TEST(ApplyPlan, CreateChangeUnchangedAndGarbage) {
 }
 
 TEST(ApplyPlan, DiffNamesEveryChangedLeaf) {
-  auto before = nlohmann::ordered_json::parse(R"({"a":1,"env":{"X":"1","Y":"2"},"list":[1,2],"gone":true})");
-  auto after = nlohmann::ordered_json::parse(R"({"a":1,"env":{"X":"9","Y":"2"},"list":[2,1],"new":"v"})");
+  auto before =
+      nlohmann::ordered_json::parse(R"({"a":1,"env":{"X":"1","Y":"2"},"list":[1,2],"gone":true})");
+  auto after =
+      nlohmann::ordered_json::parse(R"({"a":1,"env":{"X":"9","Y":"2"},"list":[2,1],"new":"v"})");
   auto changes = diffDocuments(before, after, "spec");
   ASSERT_EQ(changes.size(), 4u);
   EXPECT_EQ(changes[0].path, "spec.env.X");
@@ -79,7 +81,8 @@ TEST(ApplyPlan, RenderedDiffAndOps) {
   plan.missingKeyZnodes = {"/fed", "/fed/config"};
   plan.rootData = "{\"format\":1,\"federation\":\"fed\"}";
   plan.entries.push_back(planEntry(typeNamed("New"), std::nullopt, false));
-  plan.entries.push_back(planEntry(typeNamed("Grown", 2), storedAs(typeNamed("Grown"), 1, 0), false));
+  plan.entries.push_back(
+      planEntry(typeNamed("Grown", 2), storedAs(typeNamed("Grown"), 1, 0), false));
   plan.entries.push_back(planEntry(typeNamed("Same"), storedAs(typeNamed("Same"), 3, 5), false));
   EXPECT_TRUE(plan.writes());
   EXPECT_FALSE(plan.refused());
@@ -106,7 +109,8 @@ TEST(ApplyPlan, RenderedDiffAndOps) {
   EXPECT_EQ(ops.ops[2].path, "/fed/config/New");
   EXPECT_EQ(ops.ops[3].kind, sm::zk::Op::Kind::Set);
   EXPECT_EQ(ops.ops[3].version, 0);
-  EXPECT_EQ(ops.ops[4].kind, sm::zk::Op::Kind::Check) << "unchanged types are version-checked, not written";
+  EXPECT_EQ(ops.ops[4].kind, sm::zk::Op::Kind::Check)
+      << "unchanged types are version-checked, not written";
   EXPECT_EQ(ops.ops[4].version, 5);
   EXPECT_EQ(ops.entryOf[0], nullptr);
   EXPECT_EQ(ops.entryOf[3]->desired.name, "Grown");
@@ -143,7 +147,8 @@ TEST(Table, AgesLikeKubectl) {
 }
 
 TEST(OutputFormat, YamlQuotesStringsAndKeepsNumbers) {
-  auto doc = nlohmann::ordered_json::parse(R"([{"name":"A","count":3,"ok":true,"n":null,"list":["1"]}])");
+  auto doc =
+      nlohmann::ordered_json::parse(R"([{"name":"A","count":3,"ok":true,"n":null,"list":["1"]}])");
   EXPECT_EQ(toYaml(doc), "- name: \"A\"\n  count: 3\n  ok: true\n  n: ~\n  list:\n    - \"1\"\n");
 }
 
@@ -160,11 +165,12 @@ ClusterView sampleView() {
   a.stored->type.spec.serviceCount = 2;
   LogicalView l0;
   l0.id = {"A", 0};
-  l0.data = sm::config::LogicalServiceData{"11111111-1111-1111-1111-111111111111", kNow - 3'600'000};
+  l0.data =
+      sm::config::LogicalServiceData{"11111111-1111-1111-1111-111111111111", kNow - 3'600'000};
   InstanceView master;
   master.uuid = "aaaaaaaa-0000-0000-0000-000000000001";
-  master.data = sm::config::PhysicalServiceData{"ds1", 1234, {{"http", 8080}}, kNow - 65'000, 3,
-                                                sm::config::PhysicalState::Running};
+  master.data = sm::config::PhysicalServiceData{
+      "ds1", 1234, {{"http", 8080}}, kNow - 65'000, 3, sm::config::PhysicalState::Running};
   master.role = Role::Master;
   master.electionSequence = 7;
   InstanceView secondary = master;
@@ -178,7 +184,11 @@ ClusterView sampleView() {
   LogicalView l1;
   l1.id = {"A", 1};
   l1.data = sm::config::LogicalServiceData{"22222222-2222-2222-2222-222222222222", kNow - 120'000};
-  l1.status = sm::config::StatusData{kNow, 2, 0, "no feasible host", {{"ds3", "denyHosts matches \"ds3\""}},
+  l1.status = sm::config::StatusData{kNow,
+                                     2,
+                                     0,
+                                     "no feasible host",
+                                     {{"ds3", "denyHosts matches \"ds3\""}},
                                      {{kNow - 1000, "ds1", "exited with status 1"}}};
   a.logical = {l0, l1};
   TypeView bad;
@@ -187,7 +197,8 @@ ClusterView sampleView() {
   view.types = {a, bad};
   HostView h1;
   h1.id = "ds1";
-  h1.data = sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 1, "0.1.0", kNow - 7'200'000};
+  h1.data =
+      sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 1, "0.1.0", kNow - 7'200'000};
   HostView h2;
   h2.id = "ds2";
   h2.problem = "/r/hosts/ds2: not valid JSON";
@@ -204,21 +215,26 @@ TEST(GetViews, TypesTable) {
 }
 
 TEST(GetViews, LogicalPhysicalAndHostTables) {
-  EXPECT_EQ(renderGetTable(sampleView(), GetKind::Logical, kNow),
-            "TYPE   LOGICAL                    INSTANCES   MASTER     EPOCH   AGE   STATUS\n"
-            "A      logicalService0000000000   2/2         ds1/1234   7       60m   -\n"
-            "A      logicalService0000000001   0/2         -          -       2m    no feasible host\n");
+  EXPECT_EQ(
+      renderGetTable(sampleView(), GetKind::Logical, kNow),
+      "TYPE   LOGICAL                    INSTANCES   MASTER     EPOCH   AGE   STATUS\n"
+      "A      logicalService0000000000   2/2         ds1/1234   7       60m   -\n"
+      "A      logicalService0000000001   0/2         -          -       2m    no feasible host\n");
   EXPECT_EQ(renderGetTable(sampleView(), GetKind::Physical, kNow),
-            "TYPE   LOGICAL                    UUID                                   HOST   PID    STATE      ROLE"
+            "TYPE   LOGICAL                    UUID                                   HOST   PID   "
+            " STATE      ROLE"
             "        EPOCH   GENERATION   UPTIME\n"
-            "A      logicalService0000000000   aaaaaaaa-0000-0000-0000-000000000001   ds1    1234   running    master"
+            "A      logicalService0000000000   aaaaaaaa-0000-0000-0000-000000000001   ds1    1234  "
+            " running    master"
             "      7       3            65s\n"
-            "A      logicalService0000000000   aaaaaaaa-0000-0000-0000-000000000002   ds2    99     starting   secondary"
+            "A      logicalService0000000000   aaaaaaaa-0000-0000-0000-000000000002   ds2    99    "
+            " starting   secondary"
             "   -       3            65s\n");
   EXPECT_EQ(renderGetTable(sampleView(), GetKind::Hosts, kNow),
             "HOST   RUNNING   LOAD   CPUS   MEMORY-MB   FREE-MB   VERSION   UPTIME   LABELS\n"
             "ds1    1         0.50   2      4096        1024      0.1.0     120m     zone=a\n"
-            "ds2    ?         ?      ?      ?           ?         ?         ?        <invalid data, see below>\n"
+            "ds2    ?         ?      ?      ?           ?         ?         ?        <invalid "
+            "data, see below>\n"
             "error: /r/hosts/ds2: not valid JSON\n");
 }
 
@@ -236,30 +252,38 @@ TEST(GetViews, JsonKeepsTheBadTypeWithItsError) {
 
 TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
   auto view = sampleView();
-  std::vector<EventView> events = {{1, R"({"type":"A","time":1700000000000,"message":"placed on ds1"})"},
-                                   {2, R"({"type":"Other","message":"not this one"})"},
-                                   {3, "garbage"}};
+  std::vector<EventView> events = {
+      {1, R"({"type":"A","time":1700000000000,"message":"placed on ds1"})"},
+      {2, R"({"type":"Other","message":"not this one"})"},
+      {3, "garbage"}};
   const auto text = renderDescribe(view.types[0], events, kNow);
-  EXPECT_NE(text.find("Name:         A\nGeneration:   3\nSpec:\n  serviceCount: 2\n  replicationCount: 2\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "Name:         A\nGeneration:   3\nSpec:\n  serviceCount: 2\n  replicationCount: 2\n"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("  logicalService0000000000   instances 2/2, master ds1/1234, epoch 7\n"), std::string::npos);
+  EXPECT_NE(text.find("  logicalService0000000000   instances 2/2, master ds1/1234, epoch 7\n"),
+            std::string::npos);
   EXPECT_NE(text.find("      master      7       ds1    1234   running    3            65s      "
                       "aaaaaaaa-0000-0000-0000-000000000001\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("    Status: 0 of 2 registered: no feasible host (updated 2023-11-14T22:13:20Z)\n"
-                      "      ds3: denyHosts matches \"ds3\"\n"
-                      "    Recent failures:\n"
-                      "      2023-11-14T22:13:19Z   ds1   exited with status 1\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("    Status: 0 of 2 registered: no feasible host (updated 2023-11-14T22:13:20Z)\n"
+                "      ds3: denyHosts matches \"ds3\"\n"
+                "    Recent failures:\n"
+                "      2023-11-14T22:13:19Z   ds1   exited with status 1\n"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("Events:\n  2023-11-14T22:13:20Z   placed on ds1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Events:\n  2023-11-14T22:13:20Z   placed on ds1\n"), std::string::npos)
+      << text;
   EXPECT_EQ(text.find("not this one"), std::string::npos);
 
   const auto bad = renderDescribe(view.types[1], {}, kNow);
-  EXPECT_EQ(bad, "Name:         Bad\nSpec:         cannot be read\n  error: /r/config/Bad: not valid JSON\n"
-                 "Logical services: 0 of ?\nEvents: none\n");
+  EXPECT_EQ(
+      bad,
+      "Name:         Bad\nSpec:         cannot be read\n  error: /r/config/Bad: not valid JSON\n"
+      "Logical services: 0 of ?\nEvents: none\n");
 }
 
 TEST(WatchDiff, InitialStateThenChanges) {
@@ -278,9 +302,12 @@ TEST(WatchDiff, InitialStateThenChanges) {
   EXPECT_EQ(diffViews(before, after),
             (std::vector<std::string>{
                 "type A changed, generation 3 -> 4",
-                "A/logicalService0000000000 instance down: ds1/1234 (aaaaaaaa-0000-0000-0000-000000000001)",
-                "A/logicalService0000000000 instance ds2/99 (aaaaaaaa-0000-0000-0000-000000000002): starting -> running",
-                "A/logicalService0000000000 master: ds2/99 (aaaaaaaa-0000-0000-0000-000000000002) epoch 8",
+                "A/logicalService0000000000 instance down: ds1/1234 "
+                "(aaaaaaaa-0000-0000-0000-000000000001)",
+                "A/logicalService0000000000 instance ds2/99 "
+                "(aaaaaaaa-0000-0000-0000-000000000002): starting -> running",
+                "A/logicalService0000000000 master: ds2/99 (aaaaaaaa-0000-0000-0000-000000000002) "
+                "epoch 8",
                 "host ds2 down",
             }));
   EXPECT_TRUE(diffViews(after, after).empty()) << "no change, no line";

@@ -27,7 +27,8 @@ ProcessSpec probedSpec(const std::string& id, const TempDir& dir, std::vector<st
 
 TEST_F(SupervisorHealth, ExecProbeDecidesReadinessAndRestartsWhenUnhealthy) {
   // The probe sees the instance's environment.
-  std::string probe = writeScript(dir, "probe.sh", "test -f \"" + dir.path() + "/$SM_PHYSICAL_ID.healthy\"");
+  std::string probe =
+      writeScript(dir, "probe.sh", "test -f \"" + dir.path() + "/$SM_PHYSICAL_ID.healthy\"");
   auto spec = probedSpec("probed", dir, {"/bin/sleep", "1000"});
   spec.health.kind = HealthSpec::Kind::Exec;
   spec.health.execArgv = {probe};
@@ -94,7 +95,8 @@ TEST_F(SupervisorHealth, AProbeThatHangsTimesOutAndUnderPolicyNeverTheInstanceFa
   EXPECT_NE(failed->message.find("unhealthy"), std::string::npos);
   auto probes = readLines(probe + ".pids");
   ASSERT_EQ(probes.size(), 2u);
-  for (const auto& pid : probes) EXPECT_TRUE(waitFor([&] { return processGone(std::stoi(pid)); }, 2s)) << "probe " << pid;
+  for (const auto& pid : probes)
+    EXPECT_TRUE(waitFor([&] { return processGone(std::stoi(pid)); }, 2s)) << "probe " << pid;
 }
 
 }  // namespace

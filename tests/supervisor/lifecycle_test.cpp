@@ -42,7 +42,8 @@ TEST_F(SupervisorLifecycle, StartsAndStopsARealProcess) {
   ASSERT_TRUE(recorder.waitFor(Kind::Stopped, "sleeper"));
   EXPECT_TRUE(processGone(started->pid));
   EXPECT_FALSE(supervisor.status("sleeper")) << "a stopped instance is forgotten";
-  EXPECT_TRUE(supervisor.start(testSpec("sleeper", dir, {"/bin/sleep", "1000"}))) << "its id can be reused";
+  EXPECT_TRUE(supervisor.start(testSpec("sleeper", dir, {"/bin/sleep", "1000"})))
+      << "its id can be reused";
   ASSERT_TRUE(recorder.waitFor(Kind::Started, "sleeper", 2));
 }
 
@@ -118,7 +119,8 @@ TEST_F(SupervisorLifecycle, GivesTheEnvironmentPortsAndArgvWithoutAShell) {
   EXPECT_EQ(second["SM_PORT_HTTP"], first["SM_PORT_HTTP"]) << "ports are kept across restarts";
   EXPECT_EQ(second["SM_PORT_ADMIN_API"], first["SM_PORT_ADMIN_API"]);
   EXPECT_EQ(readFile(dir.file("pwd")), dir.file("work") + "\n");
-  EXPECT_EQ(readFile(dir.file("args")), "[two words]\n[$HOME]\n[*]\n") << "argv is passed as is, no shell";
+  EXPECT_EQ(readFile(dir.file("args")), "[two words]\n[$HOME]\n[*]\n")
+      << "argv is passed as is, no shell";
 }
 
 TEST_F(SupervisorLifecycle, WithoutInheritanceOnlyTheSpecsAndSmVariablesAreSet) {
@@ -128,10 +130,12 @@ TEST_F(SupervisorLifecycle, WithoutInheritanceOnlyTheSpecsAndSmVariablesAreSet) 
   ASSERT_TRUE(supervisor.start(spec));
   ASSERT_TRUE(recorder.waitFor(Kind::Completed, "bare"));
   std::vector<std::string> names;
-  for (const auto& line : readLines(dir.file("bare.stdout.log"))) names.push_back(line.substr(0, line.find('=')));
+  for (const auto& line : readLines(dir.file("bare.stdout.log")))
+    names.push_back(line.substr(0, line.find('=')));
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"ONLY_THIS", "SM_HOST_ID", "SM_LOGICAL_SERVICE", "SM_PHYSICAL_ID",
-                                             "SM_ROLE_FILE", "SM_SERVICE_TYPE", "SM_ZK", "SM_ZROOT"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"ONLY_THIS", "SM_HOST_ID", "SM_LOGICAL_SERVICE",
+                                             "SM_PHYSICAL_ID", "SM_ROLE_FILE", "SM_SERVICE_TYPE",
+                                             "SM_ZK", "SM_ZROOT"}));
 }
 
 TEST(SupervisorChildSetup, ChildStartsCleanOfTheManagersSignalStateAndFds) {
@@ -150,14 +154,19 @@ TEST(SupervisorChildSetup, ChildStartsCleanOfTheManagersSignalStateAndFds) {
   std::string procStatus = readFile("/proc/" + std::to_string(started->pid) + "/status");
   EXPECT_NE(procStatus.find("SigIgn:\t0000000000000000"), std::string::npos) << procStatus;
   EXPECT_NE(procStatus.find("SigBlk:\t0000000000000000"), std::string::npos) << procStatus;
-  // Waited for, because sleep itself briefly opens files (locale data) as it starts; a leaked fd stays.
+  // Waited for, because sleep itself briefly opens files (locale data) as it starts; a leaked fd
+  // stays.
   std::set<std::string> fds;
-  EXPECT_TRUE(waitFor([&] {
-    fds.clear();
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(started->pid) + "/fd"))
-      fds.insert(entry.path().filename().string());
-    return fds == std::set<std::string>{"0", "1", "2"};
-  }, 2s)) << "open fds: " << fds.size();
+  EXPECT_TRUE(waitFor(
+      [&] {
+        fds.clear();
+        for (const auto& entry :
+             std::filesystem::directory_iterator("/proc/" + std::to_string(started->pid) + "/fd"))
+          fds.insert(entry.path().filename().string());
+        return fds == std::set<std::string>{"0", "1", "2"};
+      },
+      2s))
+      << "open fds: " << fds.size();
   supervisor.stopAll();
   close(leaky);
   sigaction(SIGPIPE, &previous, nullptr);
@@ -181,11 +190,15 @@ TEST_F(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure)
     EXPECT_EQ(recorder.count(Kind::Started, id), 0) << id;
     EXPECT_EQ(supervisor.status(id)->state, InstanceState::Failed);
   }
-  EXPECT_NE(recorder.events(Kind::StartFailed, "missing")[0].message.find("No such file"), std::string::npos)
+  EXPECT_NE(recorder.events(Kind::StartFailed, "missing")[0].message.find("No such file"),
+            std::string::npos)
       << recorder.events(Kind::StartFailed, "missing")[0].message;
-  EXPECT_NE(recorder.events(Kind::StartFailed, "noexec")[0].message.find("not executable"), std::string::npos);
-  EXPECT_NE(recorder.events(Kind::StartFailed, "nopath")[0].message.find("not found"), std::string::npos);
-  EXPECT_NE(recorder.events(Kind::StartFailed, "nodir")[0].message.find("working dir"), std::string::npos);
+  EXPECT_NE(recorder.events(Kind::StartFailed, "noexec")[0].message.find("not executable"),
+            std::string::npos);
+  EXPECT_NE(recorder.events(Kind::StartFailed, "nopath")[0].message.find("not found"),
+            std::string::npos);
+  EXPECT_NE(recorder.events(Kind::StartFailed, "nodir")[0].message.find("working dir"),
+            std::string::npos);
 
   // Under a restarting policy a missing binary is retried with backoff, then ends as a crash loop.
   auto retried = testSpec("retried", dir, {dir.file("no-such-binary")});
@@ -225,9 +238,11 @@ TEST(SupervisorReentrancy, AHandlerMayStopAnInstanceFromInsideItsEvents) {
   TempDir dir;
   EventRecorder recorder;
   auto record = recorder.handler();
-  const std::map<std::string, Kind> stopOn = {
-      {"on-started", Kind::Started}, {"on-ready", Kind::Ready}, {"on-exited", Kind::Exited},
-      {"on-start-failed", Kind::StartFailed}, {"on-restart", Kind::RestartScheduled}};
+  const std::map<std::string, Kind> stopOn = {{"on-started", Kind::Started},
+                                              {"on-ready", Kind::Ready},
+                                              {"on-exited", Kind::Exited},
+                                              {"on-start-failed", Kind::StartFailed},
+                                              {"on-restart", Kind::RestartScheduled}};
   Supervisor* self = nullptr;
   Supervisor supervisor([&](const InstanceEvent& event) {
     record(event);

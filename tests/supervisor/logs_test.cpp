@@ -15,7 +15,8 @@ using Kind = InstanceEvent::Kind;
 class SupervisorLogs : public SupervisedTest {};
 
 TEST_F(SupervisorLogs, CapturesStdoutAndStderrSeparately) {
-  auto spec = testSpec("talker", dir, {"/bin/sh", "-c", "echo to-out; echo to-err >&2; echo more-out"});
+  auto spec =
+      testSpec("talker", dir, {"/bin/sh", "-c", "echo to-out; echo to-err >&2; echo more-out"});
   ASSERT_TRUE(supervisor.start(spec));
   ASSERT_TRUE(recorder.waitFor(Kind::Completed, "talker"));
   // Complete by the time the exit is reported: no waiting on the log file itself.
@@ -37,8 +38,9 @@ TEST_F(SupervisorLogs, AppendsAcrossRestarts) {
 
 TEST_F(SupervisorLogs, RotatesBySizeKeepingNFiles) {
   // 400 numbered lines of 100 bytes = 40,000 bytes through 4,096-byte files, keeping 3 old ones.
-  auto spec = testSpec("chatty", dir,
-                       {"/bin/sh", "-c", "i=0; while [ $i -lt 400 ]; do printf '%099d\\n' $i; i=$((i+1)); done"});
+  auto spec = testSpec(
+      "chatty", dir,
+      {"/bin/sh", "-c", "i=0; while [ $i -lt 400 ]; do printf '%099d\\n' $i; i=$((i+1)); done"});
   spec.log.rotateBytes = 4096;
   spec.log.keepFiles = 3;
   ASSERT_TRUE(supervisor.start(spec));
@@ -51,7 +53,8 @@ TEST_F(SupervisorLogs, RotatesBySizeKeepingNFiles) {
   }
   EXPECT_FALSE(std::filesystem::exists(base + ".4")) << "only keepFiles rotated files are kept";
   // Oldest to newest, the kept files are one contiguous tail of the output.
-  std::string kept = readFile(base + ".3") + readFile(base + ".2") + readFile(base + ".1") + readFile(base);
+  std::string kept =
+      readFile(base + ".3") + readFile(base + ".2") + readFile(base + ".1") + readFile(base);
   EXPECT_EQ(kept.size(), 40000 % 4096 + 3 * 4096);
   std::string expected;
   for (int i = 0; i < 400; ++i) {

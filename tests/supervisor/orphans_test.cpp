@@ -43,22 +43,27 @@ void expectNothingSurvivesAKilledHolder(int families, bool replaceGuard) {
               "(trap '' TERM HUP; exec sleep 1000) & echo $! >> \"$0.$1.pids\"\n"
               "echo $$ >> \"$0.$1.pids\"\n"
               "wait");
-  auto familyPids = [&](int i) { return readLines(dir.file("family.sh." + std::to_string(i) + ".pids")); };
+  auto familyPids = [&](int i) {
+    return readLines(dir.file("family.sh." + std::to_string(i) + ".pids"));
+  };
   std::string holder = holderPath();
   std::string dirPath = dir.path();
   std::string count = std::to_string(families);
   std::string replace = "--replace-guard";
-  char* argv[] = {holder.data(), dirPath.data(), count.data(), replaceGuard ? replace.data() : nullptr, nullptr};
+  char* argv[] = {holder.data(), dirPath.data(), count.data(),
+                  replaceGuard ? replace.data() : nullptr, nullptr};
   KillOnExit cleanup;
   ASSERT_EQ(posix_spawn(&cleanup.holder, holder.c_str(), nullptr, nullptr, argv, environ), 0);
 
-  ASSERT_TRUE(waitFor([&] {
-    if (!std::filesystem::exists(dir.file("holder.ready"))) return false;
-    for (int i = 0; i < families; ++i) {
-      if (familyPids(i).size() != 3) return false;
-    }
-    return true;
-  }, 10s));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        if (!std::filesystem::exists(dir.file("holder.ready"))) return false;
+        for (int i = 0; i < families; ++i) {
+          if (familyPids(i).size() != 3) return false;
+        }
+        return true;
+      },
+      10s));
   int children = 0;
   for (const auto& line : readLines(dir.file("holder.ready"))) {
     std::istringstream fields(line);
@@ -85,14 +90,19 @@ void expectNothingSurvivesAKilledHolder(int families, bool replaceGuard) {
   for (pid_t pid : cleanup.descendants) {
     EXPECT_TRUE(waitFor([&] { return processGone(pid); }, 3s)) << "pid " << pid << " survived";
   }
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killedAt);
-  std::printf("all %zu descendants gone %lld ms after SIGKILL of the supervisor\n", cleanup.descendants.size(),
-              static_cast<long long>(took.count()));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - killedAt);
+  std::printf("all %zu descendants gone %lld ms after SIGKILL of the supervisor\n",
+              cleanup.descendants.size(), static_cast<long long>(took.count()));
 }
 
-TEST(SupervisorOrphans, NothingSurvivesASigkilledSupervisor) { expectNothingSurvivesAKilledHolder(3, false); }
+TEST(SupervisorOrphans, NothingSurvivesASigkilledSupervisor) {
+  expectNothingSurvivesAKilledHolder(3, false);
+}
 
-TEST(SupervisorOrphans, AReplacedOrphanGuardStillCleansUp) { expectNothingSurvivesAKilledHolder(2, true); }
+TEST(SupervisorOrphans, AReplacedOrphanGuardStillCleansUp) {
+  expectNothingSurvivesAKilledHolder(2, true);
+}
 
 }  // namespace
 }  // namespace sm::supervisor

@@ -133,7 +133,8 @@ TEST_F(SupervisorRestart, StopDuringBackoffCancelsTheRestart) {
   auto stopped = recorder.waitFor(Kind::Stopped, "waiting");
   ASSERT_TRUE(stopped);
   EXPECT_LT(stopped->at - stopAt, 1s);
-  EXPECT_FALSE(recorder.waitFor(Kind::Started, "waiting", 2, 2500ms)) << "the scheduled restart was cancelled";
+  EXPECT_FALSE(recorder.waitFor(Kind::Started, "waiting", 2, 2500ms))
+      << "the scheduled restart was cancelled";
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ RoleState masterFor(std::chrono::milliseconds lease, std::int64_t epoch) {
   RoleState role;
   role.role = Role::Master;
   role.epoch = epoch;
-  role.leaseUntilMonoNs = monotonicNowNs() + static_cast<std::uint64_t>(std::chrono::nanoseconds(lease).count());
+  role.leaseUntilMonoNs =
+      monotonicNowNs() + static_cast<std::uint64_t>(std::chrono::nanoseconds(lease).count());
   role.masterPeer = {{"physical", "phys-1"}, {"host", "host-a"}, {"ports", {{"http", 8080}}}};
   return role;
 }
@@ -107,9 +108,10 @@ TEST(RoleParse, AcceptsValidLinesAndRefusesGarbage) {
   ASSERT_TRUE(newer);
   EXPECT_EQ(newer->role, services::Role::Unknown) << "an unknown role name is never master";
 
-  for (const char* bad : {"", "garbage", "{", R"({"epoch":1})", R"({"role":"master","epoch":1.5})",
-                          R"({"role":"master","leaseUntilMonoNs":-1})", R"({"role":"master"} trailing)",
-                          R"({"role":"master","masterPeer":"x"})", R"({"role":master})"}) {
+  for (const char* bad :
+       {"", "garbage", "{", R"({"epoch":1})", R"({"role":"master","epoch":1.5})",
+        R"({"role":"master","leaseUntilMonoNs":-1})", R"({"role":"master"} trailing)",
+        R"({"role":"master","masterPeer":"x"})", R"({"role":master})"}) {
     EXPECT_FALSE(services::parseRole(bad)) << bad;
     sm_role_info info{};
     EXPECT_EQ(sm_role_parse(bad, std::strlen(bad), &info), SM_ROLE_ERR_PARSE) << bad;
@@ -129,15 +131,18 @@ class DemoServiceRole : public SupervisedTest {
   int startAndWaitForPort(const ProcessSpec& spec) {
     EXPECT_TRUE(supervisor.start(spec));
     int port = supervisor.status(spec.instanceId)->ports.at("http");
-    EXPECT_TRUE(waitFor([&] { return demoRole(port).is_object(); }, 5s)) << "the demo service answers on SM_PORT_HTTP";
+    EXPECT_TRUE(waitFor([&] { return demoRole(port).is_object(); }, 5s))
+        << "the demo service answers on SM_PORT_HTTP";
     return port;
   }
   // True when the service serves `role` and says it learned of it `via`.
   bool serves(int port, const std::string& role, const std::string& via) {
-    return waitFor([&] {
-      auto json = demoRole(port);
-      return json.is_object() && json["role"] == role && json["lastChangeVia"] == via;
-    }, 5s);
+    return waitFor(
+        [&] {
+          auto json = demoRole(port);
+          return json.is_object() && json["role"] == role && json["lastChangeVia"] == via;
+        },
+        5s);
   }
 };
 
@@ -161,11 +166,14 @@ TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheNoticeSignal) {
   ASSERT_TRUE(supervisor.setRole("signalled", secondary));
   ASSERT_TRUE(serves(port, "secondary", "signal"));
   EXPECT_EQ(demoRole(port)["epoch"], 2);
-  ASSERT_TRUE(waitFor([&] {
-    std::string log = readFile(dir.file("signalled.stdout.log"));
-    return log.find("role change: unknown -> master epoch=1 via=signal") != std::string::npos &&
-           log.find("role change: master -> secondary epoch=2 via=signal") != std::string::npos;
-  }, 5s)) << readFile(dir.file("signalled.stdout.log"));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        std::string log = readFile(dir.file("signalled.stdout.log"));
+        return log.find("role change: unknown -> master epoch=1 via=signal") != std::string::npos &&
+               log.find("role change: master -> secondary epoch=2 via=signal") != std::string::npos;
+      },
+      5s))
+      << readFile(dir.file("signalled.stdout.log"));
 }
 
 TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheExecHook) {
@@ -180,7 +188,8 @@ TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheExecHook) {
   EXPECT_NE(notice->message.find("master"), std::string::npos) << notice->message;
   ASSERT_TRUE(serves(port, "master", "hook"));
   EXPECT_EQ(demoRole(port)["epoch"], 5);
-  EXPECT_NE(readFile(dir.file("hooked.stdout.log")).find("role change: unknown -> master epoch=5 via=hook"),
+  EXPECT_NE(readFile(dir.file("hooked.stdout.log"))
+                .find("role change: unknown -> master epoch=5 via=hook"),
             std::string::npos);
 }
 
@@ -189,11 +198,13 @@ TEST_F(DemoServiceRole, ALeaseRenewalRewritesTheFileWithoutANotice) {
   spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
   startAndWaitForPort(spec);
   ASSERT_TRUE(supervisor.setRole("renewed", masterFor(10s, 1)));
-  ASSERT_EQ(recorder.count(Kind::RoleNoticeSent, "renewed"), 1) << "a signal notice is sent within setRole";
+  ASSERT_EQ(recorder.count(Kind::RoleNoticeSent, "renewed"), 1)
+      << "a signal notice is sent within setRole";
   auto renewal = masterFor(20s, 1);
   ASSERT_TRUE(supervisor.setRole("renewed", renewal));
   EXPECT_EQ(recorder.count(Kind::RoleNoticeSent, "renewed"), 1);
-  EXPECT_EQ(services::readRoleFile(dir.file("renewed.role.json"))->leaseUntilMonoNs, renewal.leaseUntilMonoNs);
+  EXPECT_EQ(services::readRoleFile(dir.file("renewed.role.json"))->leaseUntilMonoNs,
+            renewal.leaseUntilMonoNs);
 }
 
 TEST_F(DemoServiceRole, StopsActingAsMasterWhenTheLeaseRunsOut) {

@@ -23,7 +23,8 @@ std::vector<pid_t> pidsIn(const std::string& file) {
 
 TEST_F(SupervisorStop, KillsAProcessThatIgnoresTheStopSignalAfterTheTimeout) {
   // `exec` keeps the pid; an ignored disposition survives exec, so sleep ignores SIGTERM too.
-  std::string script = writeScript(dir, "stubborn.sh", "trap '' TERM\ntouch \"$0.ready\"\nexec sleep 1000");
+  std::string script =
+      writeScript(dir, "stubborn.sh", "trap '' TERM\ntouch \"$0.ready\"\nexec sleep 1000");
   auto spec = testSpec("stubborn", dir, {script});
   spec.stop.timeoutMs = 400;
   ASSERT_TRUE(supervisor.start(spec));
@@ -98,7 +99,8 @@ TEST(SupervisorShutdown, StopsEveryInstance) {
   std::vector<pid_t> pids;
   {
     Supervisor supervisor(recorder.handler());
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(supervisor.start(testSpec("s" + std::to_string(i), dir, {"/bin/sleep", "1000"})));
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE(supervisor.start(testSpec("s" + std::to_string(i), dir, {"/bin/sleep", "1000"})));
     for (const auto& status : supervisor.list()) pids.push_back(status.pid);
     // The destructor stops everything.
   }

@@ -1,6 +1,6 @@
 // sm-test-supervisor-holder DIR COUNT [--replace-guard]: supervises COUNT copies of DIR/family.sh
-// (each starts grandchildren), writes "child <pid>" lines and "guard <pid>" to DIR/holder.ready once
-// all have started, then waits to be killed. Used to prove that nothing survives a SIGKILLed
+// (each starts grandchildren), writes "child <pid>" lines and "guard <pid>" to DIR/holder.ready
+// once all have started, then waits to be killed. Used to prove that nothing survives a SIGKILLed
 // supervisor. With --replace-guard it first SIGKILLs its own orphan guard and waits for the
 // supervisor to start a new one, which must then do the job.
 #include <signal.h>
@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   if (replaceGuard) {
     pid_t first = supervisor.orphanGuardPid();
     kill(first, SIGKILL);
-    while (supervisor.orphanGuardPid() == first) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    while (supervisor.orphanGuardPid() == first)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   {
     std::ofstream ready(dir + "/holder.ready.tmp");

@@ -16,7 +16,8 @@
 namespace sm::supervisor::testing {
 
 TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "sm-supervisor-test-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "sm-supervisor-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   path_ = pattern;
 }
@@ -73,15 +74,18 @@ std::string askLoopback(int port, const std::string& request) {
   address.sin_port = htons(static_cast<std::uint16_t>(port));
   std::string answer;
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
     char buffer[4096];
-    for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;)
+      answer.append(buffer, static_cast<std::size_t>(n));
   }
   close(fd);
   return answer;
 }
 
-ProcessSpec testSpec(const std::string& instanceId, const TempDir& dir, std::vector<std::string> argv) {
+ProcessSpec testSpec(const std::string& instanceId, const TempDir& dir,
+                     std::vector<std::string> argv) {
   ProcessSpec spec;
   spec.instanceId = instanceId;
   spec.argv = std::move(argv);
@@ -90,8 +94,9 @@ ProcessSpec testSpec(const std::string& instanceId, const TempDir& dir, std::vec
   spec.restart.backoffInitialMs = 50;
   spec.restart.backoffMaxMs = 400;
   spec.stop.timeoutMs = 3000;
-  spec.identity = {"127.0.0.1:2181", "/sm-test", "Demo", "/sm-test/config/Demo/logicalService0000000001",
-                   "phys-" + instanceId, "host-test"};
+  spec.identity = {
+      "127.0.0.1:2181",     "/sm-test", "Demo", "/sm-test/config/Demo/logicalService0000000001",
+      "phys-" + instanceId, "host-test"};
   return spec;
 }
 
@@ -107,10 +112,12 @@ std::vector<InstanceEvent> EventRecorder::events() const {
   return events_;
 }
 
-std::vector<InstanceEvent> EventRecorder::events(InstanceEvent::Kind kind, const std::string& instanceId) const {
+std::vector<InstanceEvent> EventRecorder::events(InstanceEvent::Kind kind,
+                                                 const std::string& instanceId) const {
   std::vector<InstanceEvent> result;
   for (const auto& event : events()) {
-    if (event.kind == kind && (instanceId.empty() || event.instanceId == instanceId)) result.push_back(event);
+    if (event.kind == kind && (instanceId.empty() || event.instanceId == instanceId))
+      result.push_back(event);
   }
   return result;
 }
@@ -119,13 +126,18 @@ int EventRecorder::count(InstanceEvent::Kind kind, const std::string& instanceId
   return static_cast<int>(events(kind, instanceId).size());
 }
 
-std::optional<InstanceEvent> EventRecorder::waitFor(InstanceEvent::Kind kind, const std::string& instanceId, int n,
+std::optional<InstanceEvent> EventRecorder::waitFor(InstanceEvent::Kind kind,
+                                                    const std::string& instanceId, int n,
                                                     std::chrono::milliseconds timeout) const {
   if (!testing::waitFor([&] { return count(kind, instanceId) >= n; }, timeout)) return std::nullopt;
   return events(kind, instanceId)[static_cast<std::size_t>(n - 1)];
 }
 
-std::string demoServicePath() { return SM_DEMO_SERVICE_PATH; }
-std::string holderPath() { return SM_TEST_HOLDER_PATH; }
+std::string demoServicePath() {
+  return SM_DEMO_SERVICE_PATH;
+}
+std::string holderPath() {
+  return SM_TEST_HOLDER_PATH;
+}
 
 }  // namespace sm::supervisor::testing

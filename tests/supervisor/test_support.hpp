@@ -47,18 +47,21 @@ bool processGone(pid_t pid);
 std::string askLoopback(int port, const std::string& request);
 
 // A spec that runs `argv` with its logs in `dir`, restart policy never, and short timeouts.
-ProcessSpec testSpec(const std::string& instanceId, const TempDir& dir, std::vector<std::string> argv);
+ProcessSpec testSpec(const std::string& instanceId, const TempDir& dir,
+                     std::vector<std::string> argv);
 
 // Records every event; the handler it gives is safe to call from the supervisor's thread.
 class EventRecorder {
  public:
   std::function<void(const InstanceEvent&)> handler();
   std::vector<InstanceEvent> events() const;
-  std::vector<InstanceEvent> events(InstanceEvent::Kind kind, const std::string& instanceId = {}) const;
+  std::vector<InstanceEvent> events(InstanceEvent::Kind kind,
+                                    const std::string& instanceId = {}) const;
   int count(InstanceEvent::Kind kind, const std::string& instanceId = {}) const;
-  // Waits until at least `n` events of `kind` (for `instanceId`, if given) were seen; returns the n-th.
-  std::optional<InstanceEvent> waitFor(InstanceEvent::Kind kind, const std::string& instanceId, int n = 1,
-                                       std::chrono::milliseconds timeout = 10s) const;
+  // Waits until at least `n` events of `kind` (for `instanceId`, if given) were seen; returns the
+  // n-th.
+  std::optional<InstanceEvent> waitFor(InstanceEvent::Kind kind, const std::string& instanceId,
+                                       int n = 1, std::chrono::milliseconds timeout = 10s) const;
 
  private:
   mutable std::mutex mutex_;

@@ -45,7 +45,8 @@ ReplyDroppingProxy::ReplyDroppingProxy(int serverPort) : serverPort_(serverPort)
   listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   auto address = loopback(0);
   socklen_t length = sizeof address;
-  if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+  if (listener_ < 0 ||
+      ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
       ::listen(listener_, 16) != 0 ||
       ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
       ::pipe(wake_) != 0) {
@@ -126,7 +127,8 @@ bool ReplyDroppingProxy::forwardFromServer(Link& link) {
     if (link.fromServer.size() < 4) return true;
     const auto length = static_cast<size_t>(readInt32(link.fromServer.data()));
     if (link.fromServer.size() < 4 + length) return true;
-    const bool isReply = link.handshakeDone && length >= 4 && readInt32(link.fromServer.data() + 4) >= 0;
+    const bool isReply =
+        link.handshakeDone && length >= 4 && readInt32(link.fromServer.data() + 4) >= 0;
     if (isReply && armed_.exchange(false)) {
       ++dropped_;
       cutAll();
@@ -134,7 +136,8 @@ bool ReplyDroppingProxy::forwardFromServer(Link& link) {
     }
     if (!sendAll(link.client, link.fromServer.data(), 4 + length)) return false;
     link.handshakeDone = true;
-    link.fromServer.erase(link.fromServer.begin(), link.fromServer.begin() + static_cast<long>(4 + length));
+    link.fromServer.erase(link.fromServer.begin(),
+                          link.fromServer.begin() + static_cast<long>(4 + length));
   }
 }
 

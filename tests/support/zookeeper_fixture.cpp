@@ -21,7 +21,9 @@ zkserver::LocalZooKeeper& ZooKeeperTest::server() {
   return *server_;
 }
 
-std::string ZooKeeperTest::hosts() { return server().connectString(); }
+std::string ZooKeeperTest::hosts() {
+  return server().connectString();
+}
 
 std::shared_ptr<zk::Session> ZooKeeperTest::connect(std::chrono::milliseconds sessionTimeout) {
   zk::SessionOptions options;
@@ -47,7 +49,8 @@ void ZooKeeperTest::TearDown() {
   session_.reset();
 }
 
-bool expireSession(const std::string& hosts, zk::Session& victim, std::chrono::milliseconds timeout) {
+bool expireSession(const std::string& hosts, zk::Session& victim,
+                   std::chrono::milliseconds timeout) {
   const auto credentials = victim.credentials();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -23,8 +23,8 @@ class ZooKeeperTest : public ::testing::Test {
   static zkserver::LocalZooKeeper& server();
   static std::string hosts();
   // A new session to the shared server, connected.
-  std::shared_ptr<zk::Session> connect(std::chrono::milliseconds sessionTimeout =
-                                           std::chrono::milliseconds(4000));
+  std::shared_ptr<zk::Session> connect(
+      std::chrono::milliseconds sessionTimeout = std::chrono::milliseconds(4000));
   // The znode under which this test works, created before the test body runs.
   const std::string& root() const { return root_; }
   std::string path(const std::string& relative) const { return root_ + "/" + relative; }

@@ -31,11 +31,12 @@ class ChildrenCacheTest : public sm::test::ZooKeeperTest {
 
   std::shared_ptr<ChildrenCache> watch(const std::string& p, Seen& seen,
                                        std::shared_ptr<Session> session = nullptr) {
-    auto cache = ChildrenCache::make(session ? session : session_, p,
-                                     [&seen](const ChildrenCache::Snapshot&, const ChildrenCache::Change& c) {
-                                       std::lock_guard lock(seen.mutex);
-                                       seen.changes.push_back(c);
-                                     });
+    auto cache = ChildrenCache::make(
+        session ? session : session_, p,
+        [&seen](const ChildrenCache::Snapshot&, const ChildrenCache::Change& c) {
+          std::lock_guard lock(seen.mutex);
+          seen.changes.push_back(c);
+        });
     cache->start();
     return cache;
   }
@@ -96,11 +97,13 @@ TEST_F(ChildrenCacheTest, ChangesMadeWhileDisconnectedAppearAfterReconnect) {
   writer->create(path("dir/c"), "1");
 
   ASSERT_TRUE(waitFor([&] { return watcherSession->connected(); }, 20s));
-  ASSERT_TRUE(waitFor([&] {
-    auto snapshot = cache->snapshot();
-    return snapshot.size() == 2 && snapshot.count("b") && snapshot.at("b").data == "2" &&
-           snapshot.count("c");
-  }, 10s));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto snapshot = cache->snapshot();
+        return snapshot.size() == 2 && snapshot.count("b") && snapshot.at("b").data == "2" &&
+               snapshot.count("c");
+      },
+      10s));
   session_ = connect();  // the fixture's own session may not have survived the restart
 }
 
@@ -108,12 +111,13 @@ TEST_F(ChildrenCacheTest, WithoutDataReadsOnlyNames) {
   session_->create(path("dir"), "");
   session_->create(path("dir/a"), "payload");
   Seen seen;
-  auto cache = ChildrenCache::make(session_, path("dir"),
-                                   [&seen](const ChildrenCache::Snapshot&, const ChildrenCache::Change& c) {
-                                     std::lock_guard lock(seen.mutex);
-                                     seen.changes.push_back(c);
-                                   },
-                                   ChildrenCache::Options{.withData = false});
+  auto cache = ChildrenCache::make(
+      session_, path("dir"),
+      [&seen](const ChildrenCache::Snapshot&, const ChildrenCache::Change& c) {
+        std::lock_guard lock(seen.mutex);
+        seen.changes.push_back(c);
+      },
+      ChildrenCache::Options{.withData = false});
   cache->start();
   ASSERT_TRUE(waitFor([&] { return seen.count() == 1; }));
   EXPECT_EQ(cache->snapshot().at("a").data, "");

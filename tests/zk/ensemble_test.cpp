@@ -86,7 +86,12 @@ TEST_F(EnsembleTest, StoppingTheLeaderLosesNoSessionAndRecipesKeepWorking) {
   const auto id1 = onLeader->id();
   const auto id2 = onFollower->id();
   ensemble_->server(*leader).stop();
-  ASSERT_TRUE(waitFor([&] { auto l = ensemble_->leader(); return l && *l != *leader; }, 30s));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto l = ensemble_->leader();
+        return l && *l != *leader;
+      },
+      30s));
   ASSERT_TRUE(waitFor([&] { return onLeader->connected() && onFollower->connected(); }, 15s));
   EXPECT_NE(ensemble_->indexOfAddress(onLeader->connectedHost()), leader);
 

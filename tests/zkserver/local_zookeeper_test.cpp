@@ -22,7 +22,9 @@ namespace {
 using namespace std::chrono_literals;
 using sm::test::waitFor;
 
-bool processGone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool processGone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 // Runs the holder binary in a mode; returns its PID and, once it has started them, its servers'.
 struct Holder {
@@ -96,7 +98,12 @@ TEST(LocalEnsemble, FindsStopsAndRestartsTheLeader) {
   const pid_t oldLeaderPid = ensemble.server(*leader).pid();
   ensemble.server(*leader).stop();
   EXPECT_TRUE(processGone(oldLeaderPid));
-  ASSERT_TRUE(waitFor([&] { auto l = ensemble.leader(); return l && *l != *leader; }, 20s));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto l = ensemble.leader();
+        return l && *l != *leader;
+      },
+      20s));
   ensemble.restart(*leader);
   EXPECT_EQ(ensemble.server(*leader).mode(), "follower");
 }

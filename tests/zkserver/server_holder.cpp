@@ -1,5 +1,5 @@
-// A test's stand-in: starts a standalone server and an ensemble, writes the servers' PIDs to a file,
-// then either waits to be killed ("wait"), or fails a GoogleTest assertion while holding them
+// A test's stand-in: starts a standalone server and an ensemble, writes the servers' PIDs to a
+// file, then either waits to be killed ("wait"), or fails a GoogleTest assertion while holding them
 // ("fail").
 #include <unistd.h>
 
