@@ -181,6 +181,37 @@ TEST_F(CtlTest, ChangedFieldBumpsGenerationAndDryRunWritesNothing) {
   EXPECT_EQ(generationOf("Gamma"), 1);
 }
 
+TEST_F(CtlTest, DigestCredentialsGuardWhatApplyWrites) {
+  const auto f = file("two.yaml", kTwoTypes);
+  auto applied = ctl({"--auth", "operator:s3cret", "apply", "-f", f});
+  ASSERT_EQ(applied.exitCode, 0) << applied.err;
+  auto acl = session_->getAcl(layout().serviceType("Alpha"));
+  ASSERT_EQ(acl.size(), 2u);
+  EXPECT_EQ(acl[0].scheme, "digest");
+  EXPECT_EQ(acl[0].id.rfind("operator:", 0), 0u);
+  EXPECT_EQ(acl[1], (sm::zk::Acl{sm::zk::perm::Read, "world", "anyone"}));
+
+  const auto changed = file("b.yaml", "---\n" + typeDoc("Alpha", 5) + "---\n" + typeDoc("Beta", 1));
+  const auto before = dump();
+  auto anonymous = ctl({"apply", "-f", changed});
+  EXPECT_EQ(anonymous.exitCode, 1) << anonymous.out;
+  EXPECT_NE(anonymous.err.find("not authenticated"), std::string::npos) << anonymous.err;
+  auto wrong = ctl({"--auth", "operator:guess", "apply", "-f", changed});
+  EXPECT_EQ(wrong.exitCode, 1);
+  EXPECT_EQ(dump(), before) << "a client without the credentials changed nothing";
+  EXPECT_EQ(ctl({"get", "types"}).exitCode, 0) << "reads stay open";
+
+  auto owner = ctl({"--auth", "operator:s3cret", "apply", "-f", changed});
+  ASSERT_EQ(owner.exitCode, 0) << owner.err;
+  EXPECT_EQ(generationOf("Alpha"), 2);
+
+  // Only the credentials may remove what they guard, so they clean up too.
+  sm::zk::SessionOptions credentials;
+  credentials.hosts = hosts();
+  credentials.credentials = {{"operator", "s3cret"}};
+  sm::zk::Session::connect(credentials)->removeRecursive(fedRoot_);
+}
+
 TEST_F(CtlTest, ApplyReadsStandardInput) {
   auto r = ctl({"apply", "-f", "-"}, typeDoc("FromStdin", 2));
   ASSERT_EQ(r.exitCode, 0) << r.err;
