@@ -7,10 +7,8 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <iostream>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "bench/common/report.hpp"

@@ -1,6 +1,5 @@
 // sm-bench-zk-baseline: the raw ZooKeeper figures on loopback that every later figure is a ratio
 // to: synchronous create and delete, a watch notification to another session, a multi of 5 ops.
-#include <atomic>
 #include <condition_variable>
 #include <iostream>
 #include <memory>

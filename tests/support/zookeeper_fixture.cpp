@@ -14,8 +14,6 @@ void ZooKeeperTest::SetUpTestSuite() {
   if (!server_) server_ = std::make_unique<zkserver::LocalZooKeeper>();
 }
 
-void ZooKeeperTest::TearDownTestSuite() {}
-
 zkserver::LocalZooKeeper& ZooKeeperTest::server() {
   SetUpTestSuite();
   return *server_;

@@ -14,7 +14,6 @@ namespace sm::test {
 class ZooKeeperTest : public ::testing::Test {
  public:
   static void SetUpTestSuite();
-  static void TearDownTestSuite();
 
  protected:
   void SetUp() override;
@@ -32,6 +31,7 @@ class ZooKeeperTest : public ::testing::Test {
   std::shared_ptr<zk::Session> session_;  // an admin session for the test's own reads
 
  private:
+  // Shared by every suite of the binary; stopped (by PID) when the binary exits.
   static std::unique_ptr<zkserver::LocalZooKeeper> server_;
   std::string root_;
 };
