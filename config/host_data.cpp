@@ -19,12 +19,18 @@ std::string encodeHostData(const HostData& data) {
   j["running"] = data.running;
   j["version"] = data.version;
   j["started"] = data.started;
+  if (!data.cooldowns.empty()) {
+    j["cooldowns"] = detail::OrderedJson::array();
+    for (const auto& c : data.cooldowns) {
+      j["cooldowns"].push_back({{"type", c.type}, {"until", c.until}, {"reason", c.reason}});
+    }
+  }
   return detail::dump(j);
 }
 
 Result<HostData> decodeHostData(std::string_view data, std::string_view znodePath) {
   return detail::decodeDocument<HostData>(
-      data, znodePath, {"format", "labels", "capacity", "load", "running", "version", "started"},
+      data, znodePath, {"format", "labels", "capacity", "load", "running", "version", "started", "cooldowns"},
       detail::UnknownKeys::Ignore, [](detail::NodeReader& r, const detail::MapFields& f) {
         HostData out;
         for (auto key : {"labels", "capacity", "load", "running", "version", "started"})
@@ -42,6 +48,15 @@ Result<HostData> decodeHostData(std::string_view data, std::string_view znodePat
         if (auto v = r.integer(f, "running", kCountRange)) out.running = *v;
         if (auto v = r.string(f, "version")) out.version = *v;
         if (auto v = r.integer(f, "started", kTimestampMsRange)) out.started = *v;
+        r.list(f, "cooldowns", [&](const YAML::Node& item, const std::string& path) {
+          auto m = r.mapping(item, path, {"type", "until", "reason"}, detail::UnknownKeys::Ignore);
+          if (!m) return;
+          for (auto key : {"type", "until", "reason"}) r.require(*m, key);
+          auto type = r.string(*m, "type", checkServiceTypeName);
+          auto until = r.integer(*m, "until", kTimestampMsRange);
+          auto reason = r.string(*m, "reason");
+          if (type && until && reason) out.cooldowns.push_back({*type, *until, *reason});
+        });
         return out;
       });
 }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "config/result.hpp"
@@ -16,8 +17,17 @@ struct HostCapacity {
   bool operator==(const HostCapacity&) const = default;
 };
 
+// A service type this host will not take until `until`, because its instances crash-looped here:
+// other hosts are tried meanwhile, and the config monitor shows the reason in `status`.
+struct HostCooldown {
+  std::string type;
+  std::int64_t until = 0;  // milliseconds since the Unix epoch
+  std::string reason;      // e.g. "crash loop: 5 exits in 60 s"
+  bool operator==(const HostCooldown&) const = default;
+};
+
 // Data of hosts/<hostId> (ephemeral, one per manager):
-// {"format":1,"labels":{..},"capacity":{"cpus","memoryMB","freeMemoryMB"},"load","running","version","started"}.
+// {"format":1,"labels":{..},"capacity":{"cpus","memoryMB","freeMemoryMB"},"load","running","version","started"[,"cooldowns":[{type,until,reason}]]}.
 struct HostData {
   std::map<std::string, std::string> labels;  // matched by constraints.hostLabels
   HostCapacity capacity;
@@ -25,6 +35,7 @@ struct HostData {
   std::int64_t running = 0;  // managed processes on the host
   std::string version;       // servicesmgr version of the manager
   std::int64_t started = 0;  // milliseconds since the Unix epoch
+  std::vector<HostCooldown> cooldowns;  // optional in the document; written only when non-empty
   bool operator==(const HostData&) const = default;
 };
 

@@ -162,6 +162,10 @@ std::string Layout::physicalService(const PhysicalServiceId& id) const {
 std::string Layout::electionDir(const LogicalServiceId& id) const {
   return join(logicalService(id), kElection);
 }
+std::string Layout::electionMemberPrefix(const PhysicalServiceId& id) const {
+  return fmt::format("{}/{}{}-", electionDir(id.logical), kLockChildPrefix,
+                     checked("uuid", id.uuid, checkUuid));
+}
 std::string Layout::status(const LogicalServiceId& id) const {
   return join(logicalService(id), kStatus);
 }

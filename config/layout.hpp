@@ -62,6 +62,9 @@ class Layout {
   std::string physicalServicesDir(const LogicalServiceId& id) const;  // .../physicalServices
   std::string physicalService(const PhysicalServiceId& id) const;     // .../physicalService<uuid>
   std::string electionDir(const LogicalServiceId& id) const;          // .../election
+  // .../election/lock-<uuid>-: create EPHEMERAL_SEQUENTIAL with it; the uuid is the physical
+  // service's, so a create retried after a connection loss finds its own node.
+  std::string electionMemberPrefix(const PhysicalServiceId& id) const;
   std::string status(const LogicalServiceId& id) const;               // .../status
   std::string locksDir() const;                                       // /zroot/locks
   std::string serviceConfigMonitorLocksDir() const;  // /zroot/locks/serviceConfigMonitor

@@ -56,7 +56,7 @@ struct Constraints {
   std::vector<std::string> allowHosts;            // globs over host ids; empty = every host
   std::vector<std::string> denyHosts;             // globs; a match excludes the host
   std::map<std::string, std::string> hostLabels;  // every label must equal the host's
-  std::optional<std::int64_t> maxPerHost;  // instances of this type per host; unset = no limit
+  std::optional<std::int64_t> maxPerHost;  // replicas of one logical service per host; unset = none
   std::int64_t minFreeMemoryMB = 0;        // 0 = no requirement
   std::optional<double> maxLoadAverage;    // unset = no limit
   std::vector<std::string> dependsOn;      // types that must have a master first

@@ -26,47 +26,50 @@ Election::~Election() {
 }
 
 void Election::join() {
-  std::shared_ptr<QueueMember> member;
-  {
-    std::lock_guard lock(mutex_);
-    if (member_ && member_->active()) return;
-    epoch_.reset();
-    QueueMember::Listener listener;
-    listener.onPosition = [this](const QueueMember::Position& position) {
-      std::shared_ptr<QueueMember> self;
+  if (auto member = newMember()) member->enter();
+}
+
+void Election::follow(const std::string& nodePath) {
+  if (auto member = newMember()) member->adopt(nodePath);
+}
+
+std::shared_ptr<QueueMember> Election::newMember() {
+  std::lock_guard lock(mutex_);
+  if (member_ && member_->active()) return nullptr;
+  epoch_.reset();
+  QueueMember::Listener listener;
+  listener.onPosition = [this](const QueueMember::Position& position) {
+    std::shared_ptr<QueueMember> self;
+    {
+      std::lock_guard lock(mutex_);
+      self = member_;
+    }
+    if (!self) return;
+    if (position.first) {
+      auto epoch = self->sequence();
       {
         std::lock_guard lock(mutex_);
-        self = member_;
+        epoch_ = epoch;
       }
-      if (!self) return;
-      if (position.first) {
-        auto epoch = self->sequence();
-        {
-          std::lock_guard lock(mutex_);
-          epoch_ = epoch;
-        }
-        spdlog::info("election {}: {} is master, epoch {}", dir_, nodeName(self->nodePath()),
-                     epoch);
-        if (callbacks_.onMaster) callbacks_.onMaster(epoch);
-      } else {
-        {
-          std::lock_guard lock(mutex_);
-          epoch_.reset();
-        }
-        if (callbacks_.onSecondary) callbacks_.onSecondary(position.predecessor);
-      }
-    };
-    listener.onLost = [this](LossReason reason) {
+      spdlog::info("election {}: {} is master, epoch {}", dir_, nodeName(self->nodePath()), epoch);
+      if (callbacks_.onMaster) callbacks_.onMaster(epoch);
+    } else {
       {
         std::lock_guard lock(mutex_);
         epoch_.reset();
       }
-      if (callbacks_.onLost) callbacks_.onLost(reason);
-    };
-    member_ = QueueMember::make(session_, dir_, prefix_, data_, std::move(listener));
-    member = member_;
-  }
-  member->enter();
+      if (callbacks_.onSecondary) callbacks_.onSecondary(position.predecessor);
+    }
+  };
+  listener.onLost = [this](LossReason reason) {
+    {
+      std::lock_guard lock(mutex_);
+      epoch_.reset();
+    }
+    if (callbacks_.onLost) callbacks_.onLost(reason);
+  };
+  member_ = QueueMember::make(session_, dir_, prefix_, data_, std::move(listener));
+  return member_;
 }
 
 void Election::leave() {

@@ -39,6 +39,8 @@ class Election {
 
   // Stands as a candidate; callbacks follow on the session's dispatcher thread.
   void join();
+  // Stands with a node created elsewhere (e.g. registered in one multi() with what it stands for).
+  void follow(const std::string& nodePath);
   // Withdraws (a master hands over to the next in line).
   void leave();
   bool isMaster() const;
@@ -50,6 +52,8 @@ class Election {
                                      const std::string& prefix = "lock-");
 
  private:
+  std::shared_ptr<QueueMember> newMember();
+
   std::shared_ptr<Session> session_;
   std::string dir_;
   std::string data_;

@@ -45,6 +45,14 @@ int64_t QueueMember::sequence() const {
 }
 
 void QueueMember::enter() {
+  start([this] { return createProtected(); });
+}
+
+void QueueMember::adopt(const std::string& nodePath) {
+  start([&] { return nodePath; });
+}
+
+void QueueMember::start(const std::function<std::string()>& ownNode) {
   active_ = true;
   auto weak = weak_from_this();
   stateListener_ = session_->addStateListener([weak](SessionState state) {
@@ -58,7 +66,7 @@ void QueueMember::enter() {
   });
   std::string path;
   try {
-    path = createProtected();
+    path = ownNode();
   } catch (...) {
     active_ = false;
     session_->removeStateListener(stateListener_);

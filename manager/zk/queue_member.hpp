@@ -45,6 +45,8 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   // Creates our node, retrying a connection loss without leaving a second node. Throws ZkError
   // (NoNode when the directory does not exist). Callbacks follow on the session's dispatcher.
   void enter();
+  // Follows a node that was created elsewhere (e.g. in a multi() beside other nodes) as ours.
+  void adopt(const std::string& nodePath);
   // Deletes our node; no callback follows.
   void leave();
 
@@ -59,6 +61,7 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   uint64_t adoptedAfterRetry() const { return adopted_; }
 
  private:
+  void start(const std::function<std::string()>& ownNode);
   std::string createProtected();
   std::optional<std::string> findOwnNode();
   void evaluate();

@@ -1,0 +1,224 @@
+#include "manager/daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "manager/daemon/process_template.hpp"
+#include "manager/daemon/reconcile/instance_plan.hpp"
+#include "manager/daemon/snapshot_reader.hpp"
+#include "manager/zk/error.hpp"
+
+namespace sm::daemon {
+
+namespace {
+constexpr std::chrono::milliseconds kRetryMin{200};
+constexpr std::chrono::milliseconds kRetryMax{5000};
+// Load and free memory are re-measured this often, and only when some type's constraints use them.
+constexpr std::chrono::seconds kMetricsInterval{5};
+
+bool usesHostMetrics(const ClusterSnapshot& snapshot) {
+  for (const auto& [name, type] : snapshot.types) {
+    if (!type.stored) continue;
+    const auto& c = type.stored->type.spec.constraints;
+    if (c.minFreeMemoryMB > 0 || c.maxLoadAverage) return true;
+  }
+  return false;
+}
+}  // namespace
+
+Daemon::Daemon(DaemonOptions options) : context_(std::move(options), [this] { wake(); }) {}
+
+Daemon::~Daemon() = default;
+
+void Daemon::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    dirty_ = true;
+  }
+  wakeup_.notify_one();
+}
+
+void Daemon::requestStop() {
+  stopping_ = true;
+  wake();
+}
+
+void Daemon::waitForWork(std::optional<std::chrono::steady_clock::time_point> until) {
+  std::unique_lock lock(mutex_);
+  auto ready = [&] { return dirty_ || stopping_; };
+  if (until) {
+    wakeup_.wait_until(lock, *until, ready);
+  } else {
+    wakeup_.wait(lock, ready);
+  }
+  dirty_ = false;
+}
+
+void Daemon::report(const std::string& path, const std::string& error) {
+  // Once per znode and message: a bad node stays bad until someone fixes it, and the log must not
+  // repeat it on every pass.
+  if (reported_.emplace(path, error).second) {
+    spdlog::error("skipping {}: {}", path, error);
+  }
+}
+
+bool Daemon::connect() {
+  auto delay = kRetryMin;
+  const auto& options = context_.options;
+  while (!stopping_) {
+    try {
+      zk::SessionOptions session;
+      session.hosts = options.zk;
+      session.sessionTimeout = options.sessionTimeout;
+      session.connectTimeout = options.sessionTimeout;
+      session.credentials = options.credentials;
+      auto s = zk::Session::connect(session);
+      s->addStateListener([this](zk::SessionState state) {
+        if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {
+          sessionLost_ = true;
+          wake();
+        } else if (state == zk::SessionState::Connected) {
+          wake();
+        }
+      });
+      context_.setSession(s);
+      for (const auto& path : context_.layout.keyZnodes()) s->ensurePath(path);
+      spdlog::info("connected to ZooKeeper {} (session 0x{:x}, timeout {} ms), root {}",
+                   s->connectedHost(), s->id(), s->negotiatedTimeout().count(), options.root);
+      return true;
+    } catch (const zk::ZkError& e) {
+      spdlog::warn("cannot reach ZooKeeper at {}: {}; retrying in {} ms", options.zk, e.what(),
+                   delay.count());
+      std::unique_lock lock(mutex_);
+      wakeup_.wait_for(lock, delay, [&] { return stopping_.load(); });
+      delay = std::min(delay * 2, kRetryMax);
+    }
+  }
+  return false;
+}
+
+int Daemon::run() {
+  const auto& options = context_.options;
+  std::error_code ec;
+  std::filesystem::create_directories(instancesDir(options), ec);
+  if (ec) {
+    spdlog::error("cannot create the work directory {}: {}", instancesDir(options), ec.message());
+    return 1;
+  }
+  instances_ = std::make_unique<LocalInstances>(context_);
+  hosts_ = std::make_unique<HostRegistry>(context_);
+  monitor_ = std::make_unique<ConfigMonitor>(context_);
+  placer_ = std::make_unique<Placer>(context_, *instances_);
+  if (!connect()) return 0;
+  try {
+    hosts_->registerHost();
+  } catch (const HostIdTaken& e) {
+    spdlog::error("{}", e.what());
+    context_.session()->close();
+    return 1;
+  }
+  spdlog::info("servicesmgr {} ready (work dir {})", options.hostId, options.workDir);
+
+  auto retry = kRetryMin;
+  std::optional<std::chrono::steady_clock::time_point> until;
+  while (!stopping_) {
+    waitForWork(until);
+    if (stopping_) break;
+    if (sessionLost_) onSessionLost();
+    if (stopping_) break;
+    try {
+      until = pass();
+      retry = kRetryMin;
+    } catch (const zk::ZkError& e) {
+      if (e.isSessionLost()) {
+        sessionLost_ = true;
+        wake();
+        continue;
+      }
+      // A connection loss: the session may come back; look again shortly (a reconnect wakes us).
+      spdlog::warn("reconcile pass failed: {}; retrying in {} ms", e.what(), retry.count());
+      until = std::chrono::steady_clock::now() + retry;
+      retry = std::min(retry * 2, kRetryMax);
+    }
+  }
+  shutdown();
+  return 0;
+}
+
+std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
+  auto& tree = context_.tree();
+  const auto nowMs = wallNowMs();
+  tree.beginPass();
+  auto snapshot = readSnapshot(tree, context_.layout,
+                               [this](const auto& path, const auto& error) { report(path, error); });
+  tree.endPass();
+
+  instances_->collectEnded();
+  monitor_->reconcile(snapshot, nowMs);
+  for (const auto& action : planInstances(snapshot, instances_->views())) {
+    if (action.kind == InstanceAction::Kind::Stop) {
+      instances_->stop(action.uuid, action.reason);
+    } else {
+      instances_->update(action.uuid, action.data);
+    }
+  }
+  auto until = placer_->reconcile(snapshot, nowMs);
+
+  const auto now = std::chrono::steady_clock::now();
+  const bool refreshMetrics = usesHostMetrics(snapshot) && now >= nextMetrics_;
+  if (refreshMetrics) nextMetrics_ = now + kMetricsInterval;
+  hosts_->update(instances_->runningCount(), instances_->failures().cooldowns(nowMs),
+                 refreshMetrics);
+
+  // Timers: a delayed contention, a backoff or cooldown that ends, the next metrics check.
+  auto later = [&](std::chrono::steady_clock::time_point t) {
+    if (!until || t < *until) until = t;
+  };
+  if (auto expiry = instances_->failures().nextExpiry(nowMs)) {
+    later(now + std::chrono::milliseconds(*expiry - nowMs));
+  }
+  if (usesHostMetrics(snapshot)) later(nextMetrics_);
+  return until;
+}
+
+void Daemon::onSessionLost() {
+  sessionLost_ = false;
+  spdlog::error("ZooKeeper session lost: stopping every instance and starting over");
+  instances_->dropAll("the ZooKeeper session was lost");
+  monitor_->forgetAll();
+  placer_->forgetAll();
+  if (!connect()) return;
+  try {
+    hosts_->registerHost();
+  } catch (const HostIdTaken& e) {
+    spdlog::error("{}", e.what());
+    stopping_ = true;
+  }
+}
+
+void Daemon::shutdown() {
+  spdlog::info("stopping: handing over masters, stopping instances");
+  instances_->stopAll();
+  auto session = context_.session();
+  if (session && session->usable()) {
+    try {
+      placer_->leaveAll();
+      monitor_->leaveAll();
+      hosts_->unregister();
+    } catch (const zk::ZkError& e) {
+      spdlog::warn("leaving the tree: {} (the session's end removes the rest)", e.what());
+    }
+  }
+  if (session) {
+    session->close();
+    session->drain();
+  }
+  placer_.reset();
+  monitor_.reset();
+  hosts_.reset();
+  instances_.reset();
+  spdlog::info("stopped");
+}
+
+}  // namespace sm::daemon

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/host_data.hpp"
+#include "manager/daemon/context.hpp"
+#include "manager/daemon/host_metrics.hpp"
+
+namespace sm::daemon {
+
+// Another manager is live under our host id.
+class HostIdTaken : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// This manager's ephemeral hosts/<hostId>: created at start, rewritten only when what it says
+// changes meaningfully (running count, cooldowns, metrics past a threshold), recreated if removed.
+class HostRegistry {
+ public:
+  explicit HostRegistry(DaemonContext& context);
+
+  // Throws HostIdTaken when another session owns the node.
+  void registerHost();
+  // Publishes what changed; `refreshMetrics` re-measures load and memory first.
+  void update(std::int64_t running, std::vector<config::HostCooldown> cooldowns,
+              bool refreshMetrics);
+  void unregister();
+
+ private:
+  config::HostData desired(std::int64_t running, std::vector<config::HostCooldown> cooldowns);
+
+  DaemonContext& context_;
+  HostMetrics metrics_;
+  std::int64_t started_ = 0;
+  std::optional<config::HostData> published_;
+  std::int32_t version_ = 0;
+};
+
+}  // namespace sm::daemon

@@ -1,0 +1,401 @@
+#include "manager/daemon/local_instances.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <limits>
+
+#include "config/election_data.hpp"
+#include "manager/daemon/process_template.hpp"
+#include "manager/zk/error.hpp"
+#include "manager/zk/op.hpp"
+#include "manager/zk/path.hpp"
+
+namespace sm::daemon {
+
+namespace {
+// Until leases (the faults issue) bound it, a master's mastership lasts while it is registered.
+constexpr std::uint64_t kNoLeaseBound = std::numeric_limits<std::uint64_t>::max();
+// A run this long resets the host's backoff for the type.
+constexpr std::int64_t kSteadyRunMs = 10000;
+}  // namespace
+
+struct LocalInstances::Instance {
+  config::PhysicalServiceId id;
+  config::StoredServiceType type;
+  std::int64_t startedMs = 0;
+  // Under LocalInstances::mutex_:
+  pid_t pid = 0;
+  std::map<std::string, int> ports;
+  bool started = false;
+  bool ready = false;
+  bool registered = false;
+  bool stopRequested = false;
+  bool ended = false;      // the process is gone (or never started)
+  bool unplanned = false;  // ... without being asked to stop
+  bool exitRecorded = false;
+  bool steadyRecorded = false;
+  bool withdrawPending = false;  // its znodes still have to go
+  bool gone = false;             // the supervisor forgot it
+  std::string endMessage;
+  std::string electionNode;
+  std::unique_ptr<zk::Election> election;
+  // Serialises role-file writes with withdrawal, so that no election callback can write "master"
+  // after the instance was withdrawn. Never held with mutex_.
+  std::mutex roleMutex;
+  bool withdrawn = false;  // under roleMutex
+};
+
+LocalInstances::LocalInstances(DaemonContext& context)
+    : context_(context),
+      supervisor_(std::make_unique<supervisor::Supervisor>(
+          [this](const supervisor::InstanceEvent& event) { onEvent(event); })) {}
+
+LocalInstances::~LocalInstances() {
+  supervisor_.reset();
+}
+
+std::shared_ptr<LocalInstances::Instance> LocalInstances::find(const std::string& uuid) {
+  std::lock_guard lock(mutex_);
+  auto it = instances_.find(uuid);
+  return it == instances_.end() ? nullptr : it->second;
+}
+
+void LocalInstances::onEvent(const supervisor::InstanceEvent& event) {
+  using Kind = supervisor::InstanceEvent::Kind;
+  auto instance = find(event.instanceId);
+  if (!instance) return;
+  bool withdrawNow = false;
+  {
+    std::lock_guard lock(mutex_);
+    switch (event.kind) {
+      case Kind::Started:
+        instance->pid = event.pid;
+        instance->started = true;
+        break;
+      case Kind::Ready:
+        instance->ready = true;
+        break;
+      case Kind::StartFailed:
+      case Kind::Exited:
+        if (instance->ended) break;
+        instance->ended = true;
+        instance->unplanned = !instance->stopRequested;
+        instance->endMessage =
+            event.kind == Kind::Exited ? "exited: " + event.exit.describe() : event.message;
+        withdrawNow = instance->registered && !instance->withdrawPending;
+        instance->withdrawPending = instance->withdrawPending || withdrawNow;
+        break;
+      case Kind::Stopped:
+        instance->gone = true;
+        break;
+      case Kind::RoleNoticeFailed:
+        spdlog::warn("instance {}: role notice failed: {}", event.instanceId, event.message);
+        break;
+      default:
+        break;
+    }
+  }
+  changed_.notify_all();
+  if (withdrawNow) {
+    spdlog::info("instance {} of {} {}: withdrawing it", event.instanceId,
+                 context_.layout.logicalService(instance->id.logical), instance->endMessage);
+    // Not on the supervisor's thread, which must not block: on the session's, right away.
+    context_.session()->post([this, instance] { withdraw(instance); });
+  }
+  if (event.kind != Kind::Started && event.kind != Kind::RoleNoticeSent) context_.wake();
+}
+
+config::PhysicalServiceData LocalInstances::dataOf(const Instance& instance) {
+  config::PhysicalServiceData data;
+  data.host = context_.options.hostId;
+  data.pid = instance.pid;
+  for (const auto& [name, port] : instance.ports) data.ports[name] = port;
+  data.started = instance.startedMs;
+  data.generation = instance.type.generation;
+  data.state = instance.ready ? config::PhysicalState::Running : config::PhysicalState::Starting;
+  return data;
+}
+
+std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceId& id,
+                                                  const config::StoredServiceType& type,
+                                                  std::chrono::milliseconds timeout) {
+  auto instance = std::make_shared<Instance>();
+  instance->id = id;
+  instance->type = type;
+  instance->startedMs = wallNowMs();
+  {
+    std::lock_guard lock(mutex_);
+    instances_[id.uuid] = instance;
+  }
+  std::string error;
+  if (!supervisor_->start(processSpecFor(type.type.spec, id, context_.layout, context_.options),
+                          &error)) {
+    std::lock_guard lock(mutex_);
+    instances_.erase(id.uuid);
+    return error;
+  }
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return instance->started || instance->ended; });
+  if (instance->ended) return instance->endMessage;
+  if (!instance->started) {
+    lock.unlock();
+    stop(id.uuid, "it did not start in time");
+    return fmt::format("did not start within {} ms", timeout.count());
+  }
+  lock.unlock();
+  if (auto status = supervisor_->status(id.uuid)) {
+    lock.lock();
+    instance->ports = status->ports;
+  }
+  return std::nullopt;
+}
+
+bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
+                                      const std::string& fence) {
+  auto instance = find(id.uuid);
+  if (!instance) return false;
+  config::PhysicalServiceData data;
+  {
+    std::lock_guard lock(mutex_);
+    if (instance->ended) return false;
+    data = dataOf(*instance);
+  }
+  const auto& layout = context_.layout;
+  auto session = context_.session();
+  const auto physicalPath = layout.physicalService(id);
+  std::string electionNode;
+  try {
+    auto results = session->multi(
+        {zk::Op::check(fence, -1),
+         zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
+                        zk::CreateMode::Ephemeral),
+         zk::Op::create(layout.electionMemberPrefix(id),
+                        config::encodeElectionData({id.uuid, context_.options.hostId}),
+                        zk::CreateMode::EphemeralSequential)});
+    electionNode = results.at(2).createdPath;
+  } catch (const zk::ZkError& e) {
+    spdlog::warn("could not register {}: {}", physicalPath, e.what());
+    stop(id.uuid, "its registration failed");
+    return false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    instance->registered = true;
+    instance->electionNode = electionNode;
+  }
+  context_.tree().invalidate(layout.physicalServicesDir(id.logical));
+  context_.tree().invalidate(layout.electionDir(id.logical));
+
+  auto tell = [this, instance](services::Role role, std::int64_t epoch) {
+    std::lock_guard roleLock(instance->roleMutex);
+    if (instance->withdrawn) return;
+    supervisor::RoleState state;
+    state.role = role;
+    state.epoch = epoch;
+    state.leaseUntilMonoNs = role == services::Role::Master ? kNoLeaseBound : 0;
+    supervisor_->setRole(instance->id.uuid, state);
+    spdlog::info("instance {} of {} is {} (epoch {})", instance->id.uuid,
+                 context_.layout.logicalService(instance->id.logical), services::roleName(role),
+                 epoch);
+  };
+  zk::Election::Callbacks callbacks;
+  callbacks.onMaster = [tell](std::int64_t epoch) { tell(services::Role::Master, epoch); };
+  callbacks.onSecondary = [tell](const std::string&) { tell(services::Role::Secondary, 0); };
+  callbacks.onLost = [this, tell](zk::LossReason) {
+    tell(services::Role::Unknown, 0);
+    context_.wake();
+  };
+  auto election = std::make_unique<zk::Election>(session, layout.electionDir(id.logical), "",
+                                                 std::move(callbacks));
+  election->follow(electionNode);
+  {
+    std::lock_guard lock(mutex_);
+    instance->election = std::move(election);
+  }
+  spdlog::info("registered {} (pid {}, election {})", physicalPath, data.pid,
+               zk::nodeName(electionNode));
+  return true;
+}
+
+void LocalInstances::withdraw(const std::shared_ptr<Instance>& instance) {
+  {
+    std::lock_guard roleLock(instance->roleMutex);
+    instance->withdrawn = true;
+  }
+  std::string electionNode;
+  std::unique_ptr<zk::Election> election;
+  {
+    std::lock_guard lock(mutex_);
+    electionNode = instance->electionNode;
+    election = std::move(instance->election);
+  }
+  const auto physicalPath = context_.layout.physicalService(instance->id);
+  std::vector<zk::Op> ops{zk::Op::remove(physicalPath)};
+  if (!electionNode.empty()) ops.push_back(zk::Op::remove(electionNode));
+  auto session = context_.session();
+  bool done = false;
+  try {
+    session->multi(ops);
+    done = true;
+  } catch (const zk::MultiError&) {
+    // One of them is gone already (removed by someone else): remove the rest one by one.
+    done = true;
+    for (const auto& op : ops) {
+      try {
+        session->remove(op.path);
+      } catch (const zk::ZkError& e) {
+        if (e.code() != zk::Code::NoNode) done = false;
+      }
+    }
+  } catch (const zk::ZkError& e) {
+    // A lost session takes the nodes with it; a connection loss is retried by the loop.
+    done = e.isSessionLost();
+    if (!done) spdlog::warn("could not withdraw {} yet: {}", physicalPath, e.what());
+  }
+  if (election) {
+    // Our member is gone: do not let the recipe delete a node that might be someone else's.
+    election.reset();
+  }
+  std::lock_guard lock(mutex_);
+  instance->withdrawPending = !done;
+  if (done) instance->registered = false;
+}
+
+void LocalInstances::stop(const std::string& uuid, const std::string& reason) {
+  auto instance = find(uuid);
+  if (!instance) return;
+  bool registered;
+  {
+    std::lock_guard lock(mutex_);
+    if (instance->stopRequested) return;
+    instance->stopRequested = true;
+    registered = instance->registered;
+  }
+  {
+    // Told first: a master stops acting as one before its successor can be elected.
+    std::lock_guard roleLock(instance->roleMutex);
+    instance->withdrawn = true;
+    supervisor_->setRole(uuid, supervisor::RoleState{});
+  }
+  if (registered) withdraw(instance);
+  supervisor_->stop(uuid);
+  spdlog::info("stopping instance {} of {}: {}", uuid,
+               context_.layout.logicalService(instance->id.logical), reason);
+}
+
+void LocalInstances::update(const std::string& uuid, const config::PhysicalServiceData& data) {
+  auto instance = find(uuid);
+  if (!instance) return;
+  const auto path = context_.layout.physicalService(instance->id);
+  try {
+    context_.session()->set(path, config::encodePhysicalServiceData(data));
+    context_.tree().invalidate(path);
+  } catch (const zk::ZkError& e) {
+    if (e.code() != zk::Code::NoNode) throw;  // gone: the next pass stops the instance
+  }
+}
+
+std::vector<LocalInstanceView> LocalInstances::views() {
+  std::lock_guard lock(mutex_);
+  std::vector<LocalInstanceView> result;
+  for (const auto& [uuid, instance] : instances_) {
+    if (instance->ended || instance->stopRequested) continue;
+    result.push_back({instance->id, instance->type.type.spec, instance->registered,
+                      instance->ready});
+  }
+  return result;
+}
+
+std::int64_t LocalInstances::runningCount() {
+  std::lock_guard lock(mutex_);
+  std::int64_t count = 0;
+  for (const auto& [uuid, instance] : instances_) count += instance->ended ? 0 : 1;
+  return count;
+}
+
+void LocalInstances::collectEnded() {
+  const auto now = wallNowMs();
+  std::vector<std::shared_ptr<Instance>> toForget;
+  std::vector<std::shared_ptr<Instance>> toWithdraw;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = instances_.begin(); it != instances_.end();) {
+      auto& instance = it->second;
+      if (instance->started && !instance->ended && !instance->steadyRecorded &&
+          now - instance->startedMs >= kSteadyRunMs) {
+        instance->steadyRecorded = true;
+        failures_.recordSteady(instance->id.logical.type);
+      }
+      if (instance->ended && instance->unplanned && !instance->exitRecorded) {
+        instance->exitRecorded = true;
+        auto verdict = failures_.recordExit(instance->id.logical.type,
+                                            instance->type.type.spec.restart, now,
+                                            instance->endMessage);
+        auto log = verdict.crashLoop ? spdlog::level::warn : spdlog::level::info;
+        spdlog::log(log, "instance {} of {} ended ({}); this host takes {} again in {} ms",
+                    instance->id.uuid, context_.layout.logicalService(instance->id.logical),
+                    verdict.message, instance->id.logical.type, verdict.retryAtMs - now);
+      }
+      if (instance->withdrawPending && instance->ended) toWithdraw.push_back(instance);
+      if (instance->gone && !instance->withdrawPending) {
+        it = instances_.erase(it);
+        continue;
+      }
+      if (instance->ended && !instance->stopRequested) {
+        instance->stopRequested = true;
+        toForget.push_back(instance);
+      }
+      ++it;
+    }
+  }
+  for (const auto& instance : toWithdraw) withdraw(instance);
+  for (const auto& instance : toForget) supervisor_->stop(instance->id.uuid);
+}
+
+void LocalInstances::stopAll() {
+  std::vector<std::string> masters;
+  std::vector<std::string> others;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [uuid, instance] : instances_) {
+      (instance->election && instance->election->isMaster() ? masters : others).push_back(uuid);
+    }
+  }
+  for (const auto& uuid : masters) stop(uuid, "the manager is stopping (master hands over)");
+  for (const auto& uuid : others) stop(uuid, "the manager is stopping");
+  supervisor_->stopAll();
+  std::lock_guard lock(mutex_);
+  instances_.clear();
+}
+
+void LocalInstances::dropAll(const std::string& reason) {
+  std::vector<std::shared_ptr<Instance>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [uuid, instance] : instances_) {
+      instance->stopRequested = true;
+      all.push_back(instance);
+    }
+  }
+  for (const auto& instance : all) {
+    std::unique_ptr<zk::Election> election;
+    {
+      std::lock_guard roleLock(instance->roleMutex);
+      instance->withdrawn = true;
+      supervisor_->setRole(instance->id.uuid, supervisor::RoleState{});
+    }
+    {
+      std::lock_guard lock(mutex_);
+      election = std::move(instance->election);
+    }
+    election.reset();
+    spdlog::warn("stopping instance {} of {}: {}", instance->id.uuid,
+                 context_.layout.logicalService(instance->id.logical), reason);
+  }
+  supervisor_->stopAll();
+  std::lock_guard lock(mutex_);
+  instances_.clear();
+}
+
+}  // namespace sm::daemon

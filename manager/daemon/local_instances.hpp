@@ -1,0 +1,76 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/physical_service_data.hpp"
+#include "config/service_type_codec.hpp"
+#include "manager/daemon/context.hpp"
+#include "manager/daemon/reconcile/failure_tracker.hpp"
+#include "manager/daemon/reconcile/instance_plan.hpp"
+#include "manager/supervisor/supervisor.hpp"
+#include "manager/zk/election.hpp"
+
+namespace sm::daemon {
+
+// The instances this manager runs: each is a supervised process, its ephemeral physicalService
+// znode and its election member. The reconcile loop starts and stops them; two paths are faster
+// than a loop pass because failover speed depends on them: a process exit withdraws the instance
+// from the tree at once (from the supervisor's event, on the session's thread), and an election
+// change reaches the process's role file from the election callback itself.
+class LocalInstances {
+ public:
+  explicit LocalInstances(DaemonContext& context);
+  ~LocalInstances();
+
+  // Starts a process for a new physical service and waits until it runs. Returns the error when it
+  // could not start (missing binary, ...); the instance is then forgotten.
+  std::optional<std::string> launch(const config::PhysicalServiceId& id,
+                                    const config::StoredServiceType& type,
+                                    std::chrono::milliseconds timeout);
+  // Creates its physicalService znode and election member in one multi(), which also checks that
+  // `fence` (our place in the create-lock) still exists. On failure the process is stopped.
+  bool registerInstance(const config::PhysicalServiceId& id, const std::string& fence);
+  // Withdraws the instance (a master is told first that it no longer is one, then its election
+  // member goes, so the successor starts only after it stopped acting as master) and stops its
+  // process.
+  void stop(const std::string& uuid, const std::string& reason);
+  void update(const std::string& uuid, const config::PhysicalServiceData& data);
+
+  std::vector<LocalInstanceView> views();
+  std::int64_t runningCount();
+  // Forgets instances whose process has ended; records unplanned exits in the failure tracker.
+  void collectEnded();
+  FailureTracker& failures() { return failures_; }
+
+  // Graceful stop: masters hand over first, then the rest; returns when every process is gone.
+  void stopAll();
+  // The session is gone and with it every registration: no instance may keep acting on a role
+  // the tree no longer backs.
+  void dropAll(const std::string& reason);
+
+ private:
+  struct Instance;
+  void onEvent(const supervisor::InstanceEvent& event);
+  void withdraw(const std::shared_ptr<Instance>& instance);
+  std::shared_ptr<Instance> find(const std::string& uuid);
+  config::PhysicalServiceData dataOf(const Instance& instance);
+
+  DaemonContext& context_;
+  FailureTracker failures_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::shared_ptr<Instance>> instances_;
+  // Last: its event thread may call onEvent until it is destroyed.
+  std::unique_ptr<supervisor::Supervisor> supervisor_;
+};
+
+}  // namespace sm::daemon

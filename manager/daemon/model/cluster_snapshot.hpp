@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/election_data.hpp"
+#include "config/host_data.hpp"
+#include "config/layout.hpp"
+#include "config/physical_service_data.hpp"
+#include "config/service_type_codec.hpp"
+#include "config/status_data.hpp"
+
+namespace sm::daemon {
+
+// What one read of the tree showed: the observed state every decision is computed from. Plain data,
+// so that the reconcile and placement functions that take it are pure and unit-tested without
+// ZooKeeper. Nodes whose data could not be decoded are kept with their error, so that they are
+// reported and skipped rather than mistaken for absent.
+
+struct ElectionMember {
+  std::string name;           // lock-<uuid>-<seq>
+  std::int64_t sequence = 0;  // the epoch of this member while it is first
+  std::optional<config::ElectionData> data;  // nullopt: undecodable
+};
+
+struct PhysicalServiceView {
+  std::string uuid;
+  std::optional<config::PhysicalServiceData> data;  // nullopt: undecodable
+  std::string error;                                 // why data is nullopt
+  std::int64_t ephemeralOwner = 0;                   // session id of the manager that runs it
+  std::int32_t version = 0;
+};
+
+struct LogicalServiceView {
+  config::LogicalServiceId id;
+  std::map<std::string, PhysicalServiceView> physical;  // by uuid
+  std::vector<ElectionMember> election;                 // failover order: the first is master
+  std::optional<config::StatusData> status;
+  std::int32_t statusVersion = -1;  // -1: no status node
+
+  // The uuid of the physical service the first election member stands for, if any.
+  std::optional<std::string> masterUuid() const;
+  // Position of a physical service in the failover chain (0 = master); nullopt when it has no
+  // election member.
+  std::optional<std::size_t> electionIndex(const std::string& uuid) const;
+};
+
+struct ServiceTypeView {
+  std::string name;
+  std::optional<config::StoredServiceType> stored;  // nullopt: undecodable (see error)
+  std::string error;
+  std::map<std::int64_t, LogicalServiceView> logical;  // by sequence
+};
+
+struct HostView {
+  std::string id;
+  std::optional<config::HostData> data;  // nullopt: undecodable
+  std::int64_t ephemeralOwner = 0;
+};
+
+struct CreateLockView {
+  config::LogicalServiceId logical;
+  std::vector<std::string> contenders;  // child names, in queue order
+};
+
+struct ClusterSnapshot {
+  std::map<std::string, ServiceTypeView> types;          // by type name
+  std::map<std::string, HostView> hosts;                 // by host id
+  std::map<config::LogicalServiceId, CreateLockView> createLocks;
+
+  const ServiceTypeView* type(const std::string& name) const;
+  const LogicalServiceView* logical(const config::LogicalServiceId& id) const;
+  // Registered physical services of `type` whose data says they run on `host`.
+  std::int64_t instancesOnHost(const std::string& type, const std::string& host) const;
+  // Same, for one logical service.
+  std::int64_t instancesOnHost(const config::LogicalServiceId& id, const std::string& host) const;
+  // Every logical service of the type has a master (and the type has at least one).
+  bool hasMaster(const std::string& type) const;
+};
+
+}  // namespace sm::daemon

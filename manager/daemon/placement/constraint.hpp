@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/layout.hpp"
+#include "config/service_type_codec.hpp"
+#include "manager/daemon/model/cluster_snapshot.hpp"
+
+namespace sm::daemon::placement {
+
+// One replica to place: everything a constraint or the ranking may look at, so that both stay pure.
+struct PlacementRequest {
+  const config::StoredServiceType& type;  // the type being placed
+  config::LogicalServiceId logical;       // which logical service needs a replica
+  const ClusterSnapshot& snapshot;        // observed state
+  std::int64_t nowMs = 0;                 // wall clock, ms since epoch (for host cooldowns)
+};
+
+// One feasibility check. Small and separate so that each rule is tested alone and the reason an
+// operator reads in `status` names exactly the rule and value that excluded the host.
+class Constraint {
+ public:
+  virtual ~Constraint() = default;
+  virtual std::string_view name() const = 0;  // the spec field it enforces, e.g. "denyHosts"
+  // nullopt when `host` passes; else a one-line reason naming the offending value.
+  virtual std::optional<std::string> check(const PlacementRequest& request,
+                                           const HostView& host) const = 0;
+};
+
+}  // namespace sm::daemon::placement

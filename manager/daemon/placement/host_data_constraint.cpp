@@ -1,0 +1,15 @@
+#include "manager/daemon/placement/host_data_constraint.hpp"
+
+namespace sm::daemon::placement {
+
+std::string unreadableHostReason(const HostView& host) {
+  return "host data of \"" + host.id + "\" is unreadable";
+}
+
+std::optional<std::string> HostDataConstraint::check(const PlacementRequest&,
+                                                     const HostView& host) const {
+  if (host.data) return std::nullopt;
+  return unreadableHostReason(host);
+}
+
+}  // namespace sm::daemon::placement

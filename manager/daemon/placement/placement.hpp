@@ -1,0 +1,56 @@
+#pragma once
+
+// Nomad-style placement, pure: a chain of feasibility checks, then a ranking of the hosts that
+// pass. The holder of a createPhysicalService lock runs checkHost on its own host; every contender
+// publishes score().value() so that the best host tends to win the lock.
+
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/status_data.hpp"
+#include "manager/daemon/placement/constraint.hpp"
+
+namespace sm::daemon::placement {
+
+// The chain for a spec, in a fixed order: hostData, cooldown, allowHosts, denyHosts, hostLabels,
+// maxPerHost, minFreeMemoryMB, maxLoadAverage, dependsOn. Only constraints that apply are included.
+// Cheap, host-local rules come first so that the reason shown is the most specific one.
+std::vector<std::unique_ptr<Constraint>> constraintChain(const config::ServiceSpec& spec);
+
+struct Infeasible {
+  std::string constraint;  // Constraint::name()
+  std::string reason;
+  bool operator==(const Infeasible&) const = default;
+};
+
+// First failing constraint of the request type's chain, or nullopt when `host` is feasible.
+std::optional<Infeasible> checkHost(const PlacementRequest& request, const HostView& host);
+
+// For status: every host of the snapshot that fails, with its reason, sorted by host id.
+std::vector<config::HostReason> infeasibleHosts(const PlacementRequest& request);
+
+// Ranking key, lower is better, compared member by member: replicas of the same logical service
+// are spread first (failover needs other hosts), then the type, then the host's whole load.
+struct Score {
+  std::int64_t logicalInstances = 0;  // of request.logical on the host
+  std::int64_t typeInstances = 0;     // of request.type on the host
+  std::int64_t running = 0;           // HostData::running
+  double load = 0;                    // HostData::load; +inf when unknown
+  std::string host;                   // last, so that the order is total and deterministic
+
+  auto operator<=>(const Score&) const = default;
+  // One number for the lock contender's data, lower better; orders like operator<=> except for
+  // ties on every component but the host id (and counts beyond the packed ranges).
+  double value() const;
+};
+
+Score score(const PlacementRequest& request, const HostView& host);
+
+// Feasible hosts, best first.
+std::vector<std::string> rankFeasibleHosts(const PlacementRequest& request);
+
+}  // namespace sm::daemon::placement

@@ -1,0 +1,49 @@
+#include "manager/daemon/process_template.hpp"
+
+#include "config/signals.hpp"
+
+namespace sm::daemon {
+
+std::string instancesDir(const DaemonOptions& options) {
+  return options.workDir + "/instances";
+}
+
+supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
+                                       const config::PhysicalServiceId& id,
+                                       const config::Layout& layout, const DaemonOptions& options) {
+  supervisor::ProcessSpec p;
+  p.instanceId = id.uuid;
+  p.argv = spec.command;
+  p.env = spec.env;
+  p.workingDir = spec.workingDir;
+  p.identity = {options.zk,         options.root, id.logical.type, layout.logicalService(id.logical),
+                id.uuid,            options.hostId};
+  p.ports = spec.ports;
+  p.restart.policy = supervisor::RestartPolicy::Never;
+  p.stop.signal = config::signalNumber(spec.stop.signal).value_or(SIGTERM);
+  p.stop.timeoutMs = static_cast<int>(spec.stop.timeoutMs);
+  if (!spec.roleChange.signal.empty()) {
+    p.roleNotice.kind = supervisor::RoleNoticeSpec::Kind::Signal;
+    p.roleNotice.signal = config::signalNumber(spec.roleChange.signal).value_or(SIGUSR1);
+  } else if (!spec.roleChange.exec.empty()) {
+    p.roleNotice.kind = supervisor::RoleNoticeSpec::Kind::Exec;
+    p.roleNotice.execArgv = spec.roleChange.exec;
+  }
+  if (spec.health) {
+    const auto& h = *spec.health;
+    if (!h.exec.empty()) {
+      p.health.kind = supervisor::HealthSpec::Kind::Exec;
+      p.health.execArgv = h.exec;
+    } else {
+      p.health.kind = supervisor::HealthSpec::Kind::Tcp;
+      p.health.tcpPortName = h.tcpPort;
+    }
+    p.health.intervalMs = static_cast<int>(h.intervalMs);
+    p.health.timeoutMs = static_cast<int>(h.timeoutMs);
+    p.health.failureThreshold = static_cast<int>(h.failureThreshold);
+  }
+  p.log.dir = instancesDir(options);
+  return p;
+}
+
+}  // namespace sm::daemon

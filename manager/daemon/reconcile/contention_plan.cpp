@@ -1,0 +1,34 @@
+#include "manager/daemon/reconcile/contention_plan.hpp"
+
+#include <algorithm>
+
+#include "manager/daemon/placement/placement.hpp"
+#include "manager/daemon/reconcile/logical_services.hpp"
+
+namespace sm::daemon {
+
+std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const std::string& hostId,
+                                       std::int64_t nowMs) {
+  std::vector<Contention> result;
+  const auto self = snapshot.hosts.find(hostId);
+  if (self == snapshot.hosts.end()) return result;
+  for (const auto& [id, lock] : snapshot.createLocks) {
+    const auto* type = snapshot.type(id.type);
+    if (!type || !type->stored || !isWanted(*type, id.sequence)) continue;
+    const auto* logical = snapshot.logical(id);
+    if (!logical) continue;
+    if (static_cast<std::int64_t>(logical->physical.size()) >=
+        type->stored->type.spec.replicationCount) {
+      continue;
+    }
+    placement::PlacementRequest request{*type->stored, id, snapshot, nowMs};
+    if (placement::checkHost(request, self->second)) continue;
+    const auto ranked = placement::rankFeasibleHosts(request);
+    const auto rank = static_cast<std::size_t>(
+        std::find(ranked.begin(), ranked.end(), hostId) - ranked.begin());
+    result.push_back({id, rank, placement::score(request, self->second).value()});
+  }
+  return result;
+}
+
+}  // namespace sm::daemon

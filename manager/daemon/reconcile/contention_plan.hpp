@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "manager/daemon/model/cluster_snapshot.hpp"
+
+namespace sm::daemon {
+
+// A create-lock this host may contend for: its logical service is short of replicas and this host
+// passes every constraint of the type. `rank` is this host's place among the feasible hosts (0 =
+// best): the best contends at once, the others only after a delay that grows with their rank, so
+// the least-loaded host usually wins and the others never queue (no churn, no herd) — but a best
+// host that is dead or stuck only delays placement, never blocks it.
+struct Contention {
+  config::LogicalServiceId logical;
+  std::size_t rank = 0;
+  double score = 0;  // published in the contender's node, for observers
+};
+
+std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const std::string& hostId,
+                                       std::int64_t nowMs);
+
+}  // namespace sm::daemon

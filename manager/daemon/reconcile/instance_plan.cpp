@@ -1,0 +1,77 @@
+#include "manager/daemon/reconcile/instance_plan.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "manager/daemon/reconcile/logical_services.hpp"
+
+namespace sm::daemon {
+
+namespace {
+
+InstanceAction stop(const LocalInstanceView& instance, std::string reason) {
+  return {InstanceAction::Kind::Stop, instance.id.uuid, std::move(reason), {}};
+}
+
+// Why a registered instance must go, or "" when it stays.
+std::string stopReason(const ClusterSnapshot& snapshot, const LocalInstanceView& instance) {
+  const auto* type = snapshot.type(instance.id.logical.type);
+  if (!type) return "its service type was deleted";
+  if (!type->stored) return "";  // unreadable: reported elsewhere, nothing is stopped for it
+  const auto& spec = type->stored->type.spec;
+  const auto logicalIt = type->logical.find(instance.id.logical.sequence);
+  if (logicalIt == type->logical.end()) return "its logical service was removed";
+  const auto& logical = logicalIt->second;
+  const auto physicalIt = logical.physical.find(instance.id.uuid);
+  if (physicalIt == logical.physical.end()) return "its physicalService znode was removed";
+
+  const auto order = failoverOrder(logical);
+  const auto position = static_cast<std::int64_t>(
+      std::find(order.begin(), order.end(), instance.id.uuid) - order.begin());
+  if (!isWanted(*type, logical.id.sequence)) {
+    // Secondaries first: the master stays until it is alone, so no failover churns on the way.
+    if (position > 0 || order.size() == 1) return "its logical service is scaled away";
+    return "";
+  }
+  if (position >= spec.replicationCount) {
+    return fmt::format("replicationCount is {} and it is number {} in the failover chain",
+                       spec.replicationCount, position + 1);
+  }
+  if (!config::sameProcessTemplate(instance.spec, spec) &&
+      nextToReplace(logical, *type->stored) == instance.id.uuid) {
+    return fmt::format("rolling replace to generation {}", type->stored->generation);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
+                                          const std::vector<LocalInstanceView>& instances) {
+  std::vector<InstanceAction> actions;
+  for (const auto& instance : instances) {
+    if (!instance.registered) continue;
+    if (auto reason = stopReason(snapshot, instance); !reason.empty()) {
+      actions.push_back(stop(instance, std::move(reason)));
+      continue;
+    }
+    const auto* type = snapshot.type(instance.id.logical.type);
+    if (!type || !type->stored) continue;
+    const auto& physical =
+        type->logical.at(instance.id.logical.sequence).physical.at(instance.id.uuid);
+    if (!physical.data) continue;
+    auto data = *physical.data;
+    if (instance.ready) data.state = config::PhysicalState::Running;
+    // Same process, newer spec (say a scale): the instance is current without a restart.
+    if (config::sameProcessTemplate(instance.spec, type->stored->type.spec)) {
+      data.generation = type->stored->generation;
+    }
+    if (data != *physical.data) {
+      actions.push_back({InstanceAction::Kind::Update, instance.id.uuid, "", std::move(data)});
+    }
+  }
+  return actions;
+}
+
+}  // namespace sm::daemon

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/layout.hpp"
+#include "config/physical_service_data.hpp"
+#include "config/service_type.hpp"
+#include "manager/daemon/model/cluster_snapshot.hpp"
+
+namespace sm::daemon {
+
+// What a manager knows of an instance it runs, beyond the tree.
+struct LocalInstanceView {
+  config::PhysicalServiceId id;
+  config::ServiceSpec spec;  // the spec its process was started from
+  bool registered = false;   // its znodes exist as far as this manager knows
+  bool ready = false;        // passed its health check (or has none)
+};
+
+struct InstanceAction {
+  enum class Kind {
+    Stop,    // withdraw it (a master hands over first), then stop its process
+    Update,  // rewrite its physicalService data to `data`
+  };
+  Kind kind = Kind::Stop;
+  std::string uuid;
+  std::string reason;              // for the log line (Stop)
+  config::PhysicalServiceData data;  // Update
+};
+
+// For the instances this host runs: which to stop (gone from the tree, surplus, outdated) and
+// which to update (ready, or a spec change that keeps the same process). Pure; every manager runs it
+// for its own instances, and all agree because they share the rules of logical_services.hpp.
+std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
+                                          const std::vector<LocalInstanceView>& instances);
+
+}  // namespace sm::daemon

@@ -1,0 +1,53 @@
+#include "manager/daemon/reconcile/logical_services.hpp"
+
+#include <algorithm>
+
+namespace sm::daemon {
+
+bool isWanted(const ServiceTypeView& type, std::int64_t sequence) {
+  if (!type.stored) return true;  // an unreadable type is left alone, never scaled down
+  std::int64_t rank = 0;
+  for (const auto& [seq, logical] : type.logical) {
+    if (seq == sequence) return rank < type.stored->type.spec.serviceCount;
+    ++rank;
+  }
+  return false;
+}
+
+std::vector<std::string> failoverOrder(const LogicalServiceView& logical) {
+  std::vector<std::string> order;
+  for (const auto& member : logical.election) {
+    if (!member.data) continue;
+    const auto& uuid = member.data->physical;
+    if (logical.physical.contains(uuid) &&
+        std::find(order.begin(), order.end(), uuid) == order.end()) {
+      order.push_back(uuid);
+    }
+  }
+  for (const auto& [uuid, physical] : logical.physical) {
+    if (std::find(order.begin(), order.end(), uuid) == order.end()) order.push_back(uuid);
+  }
+  return order;
+}
+
+bool isOutdated(const PhysicalServiceView& physical, std::int64_t storedGeneration) {
+  return physical.data && physical.data->generation < storedGeneration;
+}
+
+std::optional<std::string> nextToReplace(const LogicalServiceView& logical,
+                                         const config::StoredServiceType& type) {
+  const auto order = failoverOrder(logical);
+  if (static_cast<std::int64_t>(order.size()) != type.type.spec.replicationCount) return {};
+  for (const auto& uuid : order) {
+    const auto& data = logical.physical.at(uuid).data;
+    if (!data || data->state != config::PhysicalState::Running) return {};
+  }
+  // From the back of the chain: secondaries first. The master is reached only when every
+  // secondary already runs the new generation, so one of them takes over from it.
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if (isOutdated(logical.physical.at(*it), type.generation)) return *it;
+  }
+  return {};
+}
+
+}  // namespace sm::daemon

@@ -1,0 +1,95 @@
+#include "manager/daemon/reconcile/type_plan.hpp"
+
+#include <fmt/format.h>
+
+#include "manager/daemon/placement/placement.hpp"
+#include "manager/daemon/reconcile/logical_services.hpp"
+
+namespace sm::daemon {
+
+namespace {
+
+void destroyLocksOf(const std::string& typeName, const ClusterSnapshot& snapshot,
+                    TypePlan& plan) {
+  for (const auto& [id, lock] : snapshot.createLocks) {
+    if (id.type == typeName) plan.destroyLocks.push_back(id);
+  }
+}
+
+std::string shortfallReason(std::int64_t missing, const std::vector<config::HostReason>& hosts,
+                            std::size_t hostCount) {
+  if (hostCount == 0) return "no live host";
+  if (hosts.size() == hostCount) {
+    return fmt::format("{} replica{} missing: no feasible host ({} of {} hosts fail a constraint)",
+                       missing, missing == 1 ? "" : "s", hosts.size(), hostCount);
+  }
+  return fmt::format("{} replica{} missing: placing", missing, missing == 1 ? "" : "s");
+}
+
+}  // namespace
+
+config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceView& logical,
+                            const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+  config::StatusData status;
+  status.updated = nowMs;
+  status.wanted = type.stored->type.spec.replicationCount;
+  status.registered = static_cast<std::int64_t>(logical.physical.size());
+  for (const auto& [hostId, host] : snapshot.hosts) {
+    if (!host.data) continue;
+    for (const auto& cooldown : host.data->cooldowns) {
+      if (cooldown.type == type.name && cooldown.until > nowMs) {
+        status.failures.push_back({cooldown.until, hostId, cooldown.reason});
+      }
+    }
+  }
+  if (status.registered < status.wanted) {
+    placement::PlacementRequest request{*type.stored, logical.id, snapshot, nowMs};
+    status.hosts = placement::infeasibleHosts(request);
+    status.reason =
+        shortfallReason(status.wanted - status.registered, status.hosts, snapshot.hosts.size());
+  }
+  return status;
+}
+
+bool sameStatus(const config::StatusData& a, const config::StatusData& b) {
+  auto x = a;
+  x.updated = b.updated;
+  return x == b;
+}
+
+TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& snapshot,
+                         std::int64_t nowMs) {
+  TypePlan plan;
+  const ServiceTypeView* type = snapshot.type(typeName);
+  if (!type) {
+    destroyLocksOf(typeName, snapshot, plan);
+    return plan;
+  }
+  if (!type->stored) return plan;
+  const auto& spec = type->stored->type.spec;
+
+  plan.createLogical =
+      std::max<std::int64_t>(0, spec.serviceCount - static_cast<std::int64_t>(type->logical.size()));
+  for (const auto& [sequence, logical] : type->logical) {
+    const bool hasLock = snapshot.createLocks.contains(logical.id);
+    if (!isWanted(*type, sequence)) {
+      if (hasLock) plan.destroyLocks.push_back(logical.id);
+      if (logical.physical.empty()) plan.removeLogical.push_back(logical.id);
+      continue;
+    }
+    const bool short_ = static_cast<std::int64_t>(logical.physical.size()) < spec.replicationCount;
+    if (short_ && !hasLock) plan.createLocks.push_back(logical.id);
+    if (!short_ && hasLock) plan.destroyLocks.push_back(logical.id);
+    auto status = statusOf(*type, logical, snapshot, nowMs);
+    if (!logical.status || !sameStatus(status, *logical.status)) {
+      plan.statuses.emplace_back(logical.id, std::move(status));
+    }
+  }
+  // Locks of logical services that no longer exist.
+  for (const auto& [id, lock] : snapshot.createLocks) {
+    if (id.type == typeName && !type->logical.contains(id.sequence)) plan.destroyLocks.push_back(id);
+  }
+  return plan;
+}
+
+}  // namespace sm::daemon

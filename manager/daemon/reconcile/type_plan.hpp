@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/status_data.hpp"
+#include "manager/daemon/model/cluster_snapshot.hpp"
+
+namespace sm::daemon {
+
+// What the holder of locks/serviceConfigMonitor/<type> must write to make the tree match the type:
+// computed from a snapshot alone, so running it twice on the same tree plans nothing the second
+// time.
+struct TypePlan {
+  std::int64_t createLogical = 0;                           // logical services to add
+  std::vector<config::LogicalServiceId> removeLogical;      // surplus ones whose instances stopped
+  std::vector<config::LogicalServiceId> createLocks;        // short of replicas, no lock node
+  std::vector<config::LogicalServiceId> destroyLocks;       // full, surplus, or type gone
+  std::vector<std::pair<config::LogicalServiceId, config::StatusData>> statuses;  // changed ones
+  bool empty() const {
+    return createLogical == 0 && removeLogical.empty() && createLocks.empty() &&
+           destroyLocks.empty() && statuses.empty();
+  }
+};
+
+// `typeName` may be absent from the snapshot (deleted): then only its create-locks are removed.
+// An unreadable type is left as it is. `nowMs` stamps status documents and expires cooldowns.
+TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& snapshot,
+                         std::int64_t nowMs);
+
+// The status a logical service should show now; `updated` is `nowMs`.
+config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceView& logical,
+                            const ClusterSnapshot& snapshot, std::int64_t nowMs);
+
+// Status documents that differ only in their time stamp say the same thing: not rewritten.
+bool sameStatus(const config::StatusData& a, const config::StatusData& b);
+
+}  // namespace sm::daemon

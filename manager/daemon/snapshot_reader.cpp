@@ -1,0 +1,113 @@
+#include "manager/daemon/snapshot_reader.hpp"
+
+#include <algorithm>
+
+
+namespace sm::daemon {
+
+namespace {
+
+using Report = std::function<void(const std::string&, const std::string&)>;
+
+void readLogical(zk::TreeCache& tree, const config::Layout& layout, LogicalServiceView& logical,
+                 const Report& report) {
+  const auto physicalDir = layout.physicalServicesDir(logical.id);
+  for (const auto& name : tree.children(physicalDir).value_or(std::vector<std::string>{})) {
+    auto uuid = config::Layout::parsePhysicalServiceName(name);
+    if (!uuid) continue;
+    const auto path = layout.physicalService({logical.id, *uuid});
+    auto node = tree.get(path);
+    if (!node) continue;  // gone since the listing
+    PhysicalServiceView view;
+    view.uuid = *uuid;
+    view.ephemeralOwner = node->stat.ephemeralOwner;
+    view.version = node->stat.version;
+    auto decoded = config::decodePhysicalServiceData(node->data, path);
+    if (decoded) {
+      view.data = decoded.value();
+    } else {
+      view.error = decoded.errorText();
+      report(path, view.error);
+    }
+    logical.physical.emplace(*uuid, std::move(view));
+  }
+  // The member's name carries the physical service's uuid (Layout::electionMemberPrefix), so the
+  // failover chain is known from one listing, without reading every member.
+  for (const auto& name :
+       tree.children(layout.electionDir(logical.id)).value_or(std::vector<std::string>{})) {
+    auto parsed = config::Layout::parseLockChildName(name);
+    if (!parsed) continue;
+    ElectionMember member{name, parsed->sequence, std::nullopt};
+    if (!parsed->uuid.empty()) {
+      config::ElectionData data{parsed->uuid, ""};
+      auto physical = logical.physical.find(parsed->uuid);
+      if (physical != logical.physical.end() && physical->second.data) {
+        data.host = physical->second.data->host;
+      }
+      member.data = data;
+    }
+    logical.election.push_back(std::move(member));
+  }
+  std::sort(logical.election.begin(), logical.election.end(),
+            [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+  const auto statusPath = layout.status(logical.id);
+  if (auto node = tree.get(statusPath)) {
+    logical.statusVersion = node->stat.version;
+    auto decoded = config::decodeStatusData(node->data, statusPath);
+    if (decoded) logical.status = decoded.value();
+  }
+}
+
+}  // namespace
+
+ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
+                             const Report& report) {
+  ClusterSnapshot snapshot;
+  for (const auto& name : tree.children(layout.configDir()).value_or(std::vector<std::string>{})) {
+    const auto path = layout.serviceType(name);
+    auto node = tree.get(path);
+    if (!node) continue;
+    ServiceTypeView type;
+    type.name = name;
+    auto decoded = config::decodeServiceType(node->data, path);
+    if (decoded) {
+      type.stored = decoded.value();
+    } else {
+      type.error = decoded.errorText();
+      report(path, type.error);
+    }
+    for (const auto& child : tree.children(path).value_or(std::vector<std::string>{})) {
+      auto sequence = config::Layout::parseLogicalServiceName(child);
+      if (!sequence) continue;
+      LogicalServiceView logical;
+      logical.id = {name, *sequence};
+      readLogical(tree, layout, logical, report);
+      type.logical.emplace(*sequence, std::move(logical));
+    }
+    snapshot.types.emplace(name, std::move(type));
+  }
+  for (const auto& id : tree.children(layout.hostsDir()).value_or(std::vector<std::string>{})) {
+    const auto path = layout.host(id);
+    auto node = tree.get(path);
+    if (!node) continue;
+    HostView host;
+    host.id = id;
+    host.ephemeralOwner = node->stat.ephemeralOwner;
+    auto decoded = config::decodeHostData(node->data, path);
+    if (decoded) {
+      host.data = decoded.value();
+    } else {
+      report(path, decoded.errorText());
+    }
+    snapshot.hosts.emplace(id, std::move(host));
+  }
+  for (const auto& name : tree.children(layout.createPhysicalServiceLocksDir())
+                              .value_or(std::vector<std::string>{})) {
+    if (auto id = config::Layout::parseCreateLockName(name)) {
+      snapshot.createLocks.emplace(*id, CreateLockView{*id, {}});
+    }
+  }
+  return snapshot;
+}
+
+}  // namespace sm::daemon

@@ -1,0 +1,148 @@
+#include "manager/zk/tree_cache.hpp"
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+namespace sm::zk {
+
+namespace {
+
+// One aspect of a path (its data, or its children list) as last read.
+template <typename T>
+struct Cached {
+  bool armed = false;       // a watch is set and has not fired: `value` is current
+  std::uint64_t fired = 0;  // watch firings, to spot one that raced with the read it guards
+  std::optional<T> value;
+};
+
+struct Entry {
+  Cached<Node> data;
+  Cached<std::vector<std::string>> children;
+  std::uint64_t pass = 0;
+};
+
+}  // namespace
+
+struct TreeCache::State {
+  std::mutex mutex;
+  std::map<std::string, Entry> entries;
+  std::uint64_t pass = 0;
+  std::uint64_t serverReads = 0;
+  Wake wake;
+
+  // The watcher for one aspect of one path: it marks that aspect stale, then wakes the loop.
+  template <typename T>
+  static Watcher watcher(const std::weak_ptr<State>& weak, std::string path,
+                         Cached<T> Entry::*aspect) {
+    return [weak, path = std::move(path), aspect](const WatchEvent&) {
+      auto self = weak.lock();
+      if (!self) return;
+      {
+        std::lock_guard lock(self->mutex);
+        auto it = self->entries.find(path);
+        if (it != self->entries.end()) {
+          auto& cached = it->second.*aspect;
+          cached.armed = false;
+          ++cached.fired;
+        }
+      }
+      if (self->wake) self->wake();
+    };
+  }
+
+  // Returns the cached value, or reads it with `read(watcherOrEmpty)` and caches it when no watch
+  // fired during the read.
+  template <typename T, typename Read>
+  std::optional<T> readThrough(const std::string& path, Cached<T> Entry::*aspect, Read read) {
+    std::uint64_t firedBefore;
+    {
+      std::lock_guard lock(mutex);
+      auto& entry = entries[path];
+      entry.pass = pass;
+      auto& cached = entry.*aspect;
+      if (cached.armed) return cached.value;
+      firedBefore = cached.fired;
+    }
+    auto value = read();
+    std::lock_guard lock(mutex);
+    ++serverReads;
+    auto& cached = entries[path].*aspect;
+    cached.value = value;
+    // A watch that fired while we read may describe a change the answer does not show yet.
+    cached.armed = cached.fired == firedBefore;
+    return value;
+  }
+};
+
+TreeCache::TreeCache(std::shared_ptr<Session> session, Wake wake)
+    : session_(std::move(session)), state_(std::make_shared<State>()) {
+  state_->wake = std::move(wake);
+}
+
+TreeCache::~TreeCache() {
+  std::lock_guard lock(state_->mutex);
+  state_->wake = nullptr;
+}
+
+std::optional<Node> TreeCache::get(const std::string& path) {
+  std::weak_ptr<State> weak = state_;
+  return state_->readThrough<Node>(path, &Entry::data, [&]() -> std::optional<Node> {
+    for (;;) {
+      if (auto node = session_->get(path, State::watcher(weak, path, &Entry::data))) return node;
+      // getData leaves no watch on a missing node; exists does, and tells of its creation.
+      if (!session_->exists(path, State::watcher(weak, path, &Entry::data))) return std::nullopt;
+    }
+  });
+}
+
+std::optional<std::vector<std::string>> TreeCache::children(const std::string& path) {
+  std::weak_ptr<State> weak = state_;
+  return state_->readThrough<std::vector<std::string>>(
+      path, &Entry::children, [&]() -> std::optional<std::vector<std::string>> {
+        for (;;) {
+          auto names = session_->children(path, State::watcher(weak, path, &Entry::children));
+          if (names) return names;
+          // As for get(): watch the missing node's creation.
+          if (!session_->exists(path, State::watcher(weak, path, &Entry::children))) {
+            return std::nullopt;
+          }
+        }
+      });
+}
+
+void TreeCache::invalidate(const std::string& path) {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->entries.find(path);
+  if (it == state_->entries.end()) return;
+  it->second.data.armed = false;
+  it->second.children.armed = false;
+}
+
+void TreeCache::invalidateAll() {
+  std::lock_guard lock(state_->mutex);
+  state_->entries.clear();
+}
+
+void TreeCache::beginPass() {
+  std::lock_guard lock(state_->mutex);
+  ++state_->pass;
+}
+
+void TreeCache::endPass() {
+  std::lock_guard lock(state_->mutex);
+  std::erase_if(state_->entries,
+                [&](const auto& item) { return item.second.pass != state_->pass; });
+}
+
+std::uint64_t TreeCache::serverReads() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->serverReads;
+}
+
+std::size_t TreeCache::size() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->entries.size();
+}
+
+}  // namespace sm::zk

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manager/zk/session.hpp"
+
+namespace sm::zk {
+
+// A read-through cache of znodes for a reconcile loop. Each path read is watched once; while the
+// watch has not fired, the cached answer is returned without asking the server, so a loop that
+// re-reads the whole tree on every wake-up costs nothing when nothing changed (quiet when idle).
+// A watch that fires marks its path stale and calls `wake`: the cache never applies events itself,
+// the next read asks the server again (level-triggered, like ChildrenCache).
+class TreeCache {
+ public:
+  using Wake = std::function<void()>;
+
+  TreeCache(std::shared_ptr<Session> session, Wake wake);
+  ~TreeCache();
+  TreeCache(const TreeCache&) = delete;
+  TreeCache& operator=(const TreeCache&) = delete;
+
+  // Like Session::get / children, answered from the cache while the path's watch is armed. A
+  // missing node is watched for its creation. Throws ZkError like the session does.
+  std::optional<Node> get(const std::string& path);
+  std::optional<std::vector<std::string>> children(const std::string& path);
+
+  // Our own write changed `path`: the next read asks the server, without waiting for the watch
+  // (which a loop may not have been told of yet).
+  void invalidate(const std::string& path);
+  // Forget everything (a new session has none of the old one's watches).
+  void invalidateAll();
+  // Marks the start of a full read; endPass() drops the paths that pass did not read, so the cache
+  // holds only what the loop still looks at.
+  void beginPass();
+  void endPass();
+
+  std::uint64_t serverReads() const;
+  std::size_t size() const;
+
+ private:
+  struct State;
+  std::shared_ptr<Session> session_;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace sm::zk

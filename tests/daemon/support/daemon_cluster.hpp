@@ -1,0 +1,101 @@
+#pragma once
+// The fixture of the daemon integration tests: the binary's shared ZooKeeper server, a fresh root
+// per test, `servicesmgr` daemons (h1, h2, h3 ...) as children of the test, the real `servicesctl`,
+// reads of the tree and of the role files, and the checks that nothing is left running afterwards.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/layout.hpp"
+#include "services/role.hpp"
+#include "tests/ctl/ctl_runner.hpp"
+#include "tests/daemon/support/daemon_process.hpp"
+#include "tests/daemon/support/master_sampler.hpp"
+#include "tests/daemon/support/tree_snapshot.hpp"
+#include "tests/support/zookeeper_fixture.hpp"
+
+namespace sm::test {
+
+// A service type of sm-demo-service in YAML; `constraints` and `extraSpec` are YAML lines indented
+// for their place ("    maxPerHost: 1\n" under constraints, "  foo: bar\n" under spec).
+struct DemoType {
+  std::string name = "Demo";
+  int services = 1;
+  int replicas = 3;
+  std::string constraints;  // lines of spec.constraints, 4 spaces indented
+  std::string greeting = "hello";
+  int stopTimeoutMs = 2000;
+  std::string yaml() const;
+};
+
+class DaemonTest : public ZooKeeperTest {
+ public:
+  static void SetUpTestSuite();
+
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // The federation root the daemons and servicesctl use: the fixture's root unless useRoot() chose
+  // another one (before any daemon starts); it is removed after the test either way.
+  const std::string& zroot() const { return zroot_; }
+  void useRoot(const std::string& zroot);
+  config::Layout layout() const { return config::Layout(zroot_); }
+
+  // Options for a daemon of this test (its own work dir per host id, session timeout 3 s).
+  DaemonOptions daemonOptions(const std::string& hostId) const;
+  // Starts a daemon; with `waitReady`, waits (15 s) for hosts/<id> and fails the test if it does
+  // not appear.
+  DaemonProcess& startDaemon(const DaemonOptions& options, bool waitReady = true);
+  DaemonProcess& startDaemon(const std::string& hostId) {
+    return startDaemon(daemonOptions(hostId));
+  }
+  void startDaemons(const std::vector<std::string>& hostIds = {"h1", "h2", "h3"});
+  // The last daemon started with this host id.
+  DaemonProcess& daemon(const std::string& hostId);
+  bool hostLive(const std::string& hostId);
+  std::filesystem::path workDir(const std::string& hostId) const;
+  std::vector<std::filesystem::path> workDirs() const;  // of every host id started so far
+
+  CtlResult ctl(const std::vector<std::string>& args);
+  // servicesctl apply -f <file with yaml>; fails the test unless it exits 0.
+  void apply(const std::string& yaml);
+  void apply(const DemoType& type) { apply(type.yaml()); }
+
+  TreeSnapshot snapshot();
+  std::filesystem::path roleFile(const std::string& hostId, const std::string& uuid) const;
+  std::optional<services::RoleInfo> readRole(const std::string& hostId, const std::string& uuid);
+
+  // Empty when `type` has exactly `services` logical services, each with `replicas` running
+  // instances (on distinct hosts if asked), all of them in the election, and role files that agree
+  // with the tree: the first election member's says master (lease valid) with its sequence as
+  // epoch, every other one says secondary. Otherwise what is wrong.
+  std::string convergenceProblem(const TreeSnapshot& tree, const std::string& type, int services,
+                                 int replicas, bool distinctHosts = false);
+  // Waits for convergence; on timeout fails the test with the last problem and the tree.
+  bool waitConverged(const std::string& type, int services, int replicas,
+                     std::chrono::milliseconds timeout = std::chrono::milliseconds(20000),
+                     bool distinctHosts = false);
+  // The tree and every instance's role file, for failure messages.
+  std::string stateDump();
+
+  std::unique_ptr<MasterSampler> startSampler();
+  // Fails the test if the sampler saw two masters of one logical service.
+  void expectOneMasterThroughout(MasterSampler& sampler);
+
+  std::filesystem::path testDir_;  // everything of this test on disk: work dirs, YAML files
+  std::vector<std::unique_ptr<DaemonProcess>> daemons_;
+
+ private:
+  void stopEverything();
+  void checkOrphans();
+
+  std::string zroot_;
+  std::vector<std::string> hostIds_;
+  int files_ = 0;
+};
+
+}  // namespace sm::test

@@ -1,0 +1,78 @@
+#pragma once
+// One `servicesmgr` daemon run as a child of the test, owned by its PID: started with
+// PR_SET_PDEATHSIG (it dies with the test even when the test is SIGKILLed), its stdout and stderr
+// in a log file in its own work dir, stopped with SIGTERM (SIGKILL after a grace period) and reaped.
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sm::test {
+
+struct DaemonOptions {
+  std::string zk;      // connect string
+  std::string root;    // --root
+  std::string hostId;  // --host-id
+  std::filesystem::path workDir;
+  std::map<std::string, std::string> labels;
+  int sessionTimeoutMs = 3000;
+  std::optional<long long> freeMemoryMb;  // --free-memory-mb
+  std::optional<double> loadAverage;      // --load-average
+  std::string logLevel = "info";
+  std::vector<std::string> extraArgs;
+};
+
+// The command line the options give (without the program).
+std::vector<std::string> daemonArguments(const DaemonOptions& options);
+
+class DaemonProcess {
+ public:
+  // Starts the daemon (does not wait for it to be ready). Fork from a thread that lives as long as
+  // the daemon should: PR_SET_PDEATHSIG fires when the forking thread ends.
+  explicit DaemonProcess(DaemonOptions options);
+  ~DaemonProcess();  // kill() if still running
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const DaemonOptions& options() const { return options_; }
+  const std::string& hostId() const { return options_.hostId; }
+  const std::filesystem::path& workDir() const { return options_.workDir; }
+  const std::filesystem::path& logFile() const { return logFile_; }
+  std::string log() const;
+  std::string logTail(size_t lines = 60) const;
+
+  // Still running (reaps it if it has exited).
+  bool running();
+  // The exit code once reaped: the code, or 128 + signal.
+  std::optional<int> exitCode() const { return exitCode_; }
+  // Waits for the exit; nullopt if it still runs after the timeout.
+  std::optional<int> waitExit(std::chrono::milliseconds timeout);
+  void signal(int sig) const;
+  // SIGTERM, then SIGKILL if it has not exited within `grace`; returns the exit code (128 + 9 when
+  // it had to be killed).
+  int terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(15000));
+  // SIGKILL and reap.
+  int kill();
+
+ private:
+  bool reap(bool block);
+
+  DaemonOptions options_;
+  std::filesystem::path logFile_;
+  pid_t pid_ = -1;
+  std::optional<int> exitCode_;
+};
+
+// A process is alive when /proc shows it and it is not a zombie.
+bool pidAlive(pid_t pid);
+// argv of a process joined with spaces, "" if it is gone.
+std::string processCommandLine(pid_t pid);
+// Parent pid from /proc/<pid>/stat, -1 if it is gone.
+pid_t parentPid(pid_t pid);
+
+}  // namespace sm::test

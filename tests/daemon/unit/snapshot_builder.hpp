@@ -1,0 +1,89 @@
+#pragma once
+
+// Builds ClusterSnapshots in a few lines, so each test states only what it is about.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "manager/daemon/model/cluster_snapshot.hpp"
+
+namespace sm::daemon::testutil {
+
+inline config::StoredServiceType makeType(std::string name, config::Constraints constraints = {}) {
+  config::StoredServiceType stored;
+  stored.type.name = std::move(name);
+  stored.type.spec.command = {"/bin/true"};
+  stored.type.spec.constraints = std::move(constraints);
+  return stored;
+}
+
+// A host with room for anything: plenty of memory, no load, nothing running.
+inline config::HostData idleHost() {
+  config::HostData data;
+  data.capacity = {4, 8192, 8192};
+  return data;
+}
+
+class SnapshotBuilder {
+ public:
+  SnapshotBuilder& host(const std::string& id, config::HostData data = idleHost()) {
+    snapshot_.hosts[id] = HostView{id, std::move(data), 0};
+    return *this;
+  }
+  SnapshotBuilder& unreadableHost(const std::string& id) {
+    snapshot_.hosts[id] = HostView{id, std::nullopt, 0};
+    return *this;
+  }
+  // The type with logical services 0 .. logicalCount-1 and no instances.
+  SnapshotBuilder& type(const config::StoredServiceType& stored, std::int64_t logicalCount = 1) {
+    ServiceTypeView& view = snapshot_.types[stored.type.name];
+    view.name = stored.type.name;
+    view.stored = stored;
+    for (std::int64_t seq = 0; seq < logicalCount; ++seq) {
+      view.logical[seq].id = config::LogicalServiceId{stored.type.name, seq};
+    }
+    return *this;
+  }
+  SnapshotBuilder& unreadableType(const std::string& name) {
+    ServiceTypeView& view = snapshot_.types[name];
+    view.name = name;
+    view.error = "bad json";
+    view.logical[0].id = config::LogicalServiceId{name, 0};
+    return *this;
+  }
+  // A registered instance; with `elect` also an election member behind any existing ones.
+  SnapshotBuilder& instance(const config::LogicalServiceId& id, const std::string& uuid,
+                            const std::string& host, bool elect = true) {
+    addInstance(snapshot_, id, uuid, host, elect);
+    return *this;
+  }
+  SnapshotBuilder& undecodableInstance(const config::LogicalServiceId& id,
+                                       const std::string& uuid) {
+    snapshot_.types[id.type].logical[id.sequence].physical[uuid] =
+        PhysicalServiceView{uuid, std::nullopt, "bad json", 0, 0};
+    return *this;
+  }
+  ClusterSnapshot build() const { return snapshot_; }
+
+  // Also for tests that grow a snapshot step by step.
+  static void addInstance(ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
+                          const std::string& uuid, const std::string& host, bool elect = true) {
+    LogicalServiceView& logical = snapshot.types[id.type].logical[id.sequence];
+    logical.id = id;
+    config::PhysicalServiceData data;
+    data.host = host;
+    data.state = config::PhysicalState::Running;
+    logical.physical[uuid] = PhysicalServiceView{uuid, data, "", 0, 0};
+    if (elect) {
+      const std::int64_t seq = logical.election.empty() ? 0 : logical.election.back().sequence + 1;
+      logical.election.push_back(ElectionMember{"lock-" + uuid + "-" + std::to_string(seq), seq,
+                                                config::ElectionData{uuid, host}});
+    }
+  }
+
+ private:
+  ClusterSnapshot snapshot_;
+};
+
+}  // namespace sm::daemon::testutil

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "tests/daemon/unit/snapshot_builder.hpp"
+
+namespace sm::daemon {
+namespace {
+
+using testutil::makeType;
+using testutil::SnapshotBuilder;
+
+const config::LogicalServiceId kDb0{"db", 0};
+const config::LogicalServiceId kDb1{"db", 1};
+
+TEST(ClusterSnapshot, LookupByNameAndId) {
+  const ClusterSnapshot s = SnapshotBuilder().type(makeType("db"), 2).build();
+  ASSERT_NE(s.type("db"), nullptr);
+  EXPECT_EQ(s.type("web"), nullptr);
+  ASSERT_NE(s.logical(kDb1), nullptr);
+  EXPECT_EQ(s.logical(kDb1)->id, kDb1);
+  EXPECT_EQ(s.logical(config::LogicalServiceId{"db", 2}), nullptr);
+  EXPECT_EQ(s.logical(config::LogicalServiceId{"web", 0}), nullptr);
+}
+
+TEST(ClusterSnapshot, MasterIsTheFirstElectionMember) {
+  const ClusterSnapshot s = SnapshotBuilder()
+                                .type(makeType("db"), 2)
+                                .instance(kDb0, "u1", "h1")
+                                .instance(kDb0, "u2", "h2")
+                                .instance(kDb0, "u3", "h3", /*elect=*/false)
+                                .build();
+  const LogicalServiceView& db0 = *s.logical(kDb0);
+  EXPECT_EQ(db0.masterUuid(), "u1");
+  EXPECT_EQ(db0.electionIndex("u1"), 0u);
+  EXPECT_EQ(db0.electionIndex("u2"), 1u);
+  EXPECT_EQ(db0.electionIndex("u3"), std::nullopt);
+  EXPECT_EQ(s.logical(kDb1)->masterUuid(), std::nullopt);
+}
+
+TEST(ClusterSnapshot, UndecodableFirstMemberMeansNoKnownMaster) {
+  ClusterSnapshot s = SnapshotBuilder().type(makeType("db")).instance(kDb0, "u1", "h1").build();
+  auto& election = s.types["db"].logical[0].election;
+  election.insert(election.begin(), ElectionMember{"lock-x-0000000000", 0, std::nullopt});
+  EXPECT_EQ(s.logical(kDb0)->masterUuid(), std::nullopt);
+  EXPECT_EQ(s.logical(kDb0)->electionIndex("u1"), 1u);  // the broken member still holds a place
+  EXPECT_FALSE(s.hasMaster("db"));
+}
+
+TEST(ClusterSnapshot, InstancesOnHostCountsTypeAndLogical) {
+  const ClusterSnapshot s = SnapshotBuilder()
+                                .type(makeType("db"), 2)
+                                .type(makeType("web"))
+                                .instance(kDb0, "u1", "h1")
+                                .instance(kDb0, "u2", "h2")
+                                .instance(kDb1, "u3", "h1")
+                                .instance({"web", 0}, "u4", "h1")
+                                .undecodableInstance(kDb1, "u5")
+                                .build();
+  EXPECT_EQ(s.instancesOnHost("db", "h1"), 2);
+  EXPECT_EQ(s.instancesOnHost("db", "h2"), 1);
+  EXPECT_EQ(s.instancesOnHost("db", "h3"), 0);
+  EXPECT_EQ(s.instancesOnHost("nope", "h1"), 0);
+  EXPECT_EQ(s.instancesOnHost(kDb0, "h1"), 1);
+  EXPECT_EQ(s.instancesOnHost(kDb1, "h1"), 1);
+  EXPECT_EQ(s.instancesOnHost(config::LogicalServiceId{"db", 7}, "h1"), 0);
+}
+
+TEST(ClusterSnapshot, HasMasterNeedsEveryLogicalServiceElected) {
+  SnapshotBuilder b;
+  b.type(makeType("db"), 2).instance(kDb0, "u1", "h1");
+  EXPECT_FALSE(b.build().hasMaster("db"));
+  b.instance(kDb1, "u2", "h2");
+  EXPECT_TRUE(b.build().hasMaster("db"));
+}
+
+TEST(ClusterSnapshot, HasMasterIsFalseForMissingEmptyOrUnreadableTypes) {
+  const ClusterSnapshot s =
+      SnapshotBuilder()
+          .type(makeType("empty"), 0)
+          .unreadableType("broken")
+          .instance({"broken", 0}, "u1", "h1")  // elected, yet its spec cannot be read
+          .build();
+  EXPECT_FALSE(s.hasMaster("missing"));
+  EXPECT_FALSE(s.hasMaster("empty"));
+  EXPECT_FALSE(s.hasMaster("broken"));
+}
+
+}  // namespace
+}  // namespace sm::daemon
