@@ -39,7 +39,10 @@ void render(const TreeNode& node, size_t depth, const TreeStyle& style, std::str
   out += std::string(depth * 2, ' ');
   out += node.name;
   if (node.ephemeral) out += " (ephemeral)";
-  if (!node.data.empty()) out += " " + showData(node.data, style.maxDataChars);
+  if (!node.data.empty()) {
+    out += ' ';
+    out += showData(node.data, style.maxDataChars);
+  }
   out += "\n";
   for (const auto& child : node.children) render(child, depth + 1, style, out);
 }

@@ -69,10 +69,9 @@ void ConfigMonitor::reconcile(const ClusterSnapshot& snapshot, std::int64_t nowM
   for (auto it = locks_.begin(); it != locks_.end();) {
     const bool lost = !it->second.member->active();
     if (lost || !types.contains(it->first)) {
-      const bool wasHolder = *it->second.first;
       if (!lost) it->second.member->leave();
-      if (!lost && wasHolder) {
-        // The type is gone for good: its lock directory goes too, unless others still queue.
+      if (!types.contains(it->first)) {
+        // The type is gone for good: its lock directory goes too, once nobody queues in it.
         try {
           context_.session()->remove(context_.layout.serviceConfigMonitorLock(it->first));
         } catch (const zk::ZkError&) {
@@ -125,10 +124,10 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
       const auto path = layout.status(id);
       const auto data = config::encodeStatusData(status);
       try {
-        session->multi({zk::Op::check(fence, -1),
-                        logical && logical->statusVersion >= 0
-                            ? zk::Op::set(path, data, logical->statusVersion)
-                            : zk::Op::create(path, data)});
+        session->multi(
+            {zk::Op::check(fence, -1), logical && logical->statusVersion >= 0
+                                           ? zk::Op::set(path, data, logical->statusVersion)
+                                           : zk::Op::create(path, data)});
         if (!status.reason.empty()) spdlog::info("{}: {}", path, status.reason);
       } catch (const zk::MultiError& e) {
         if (fenceFailed(e)) throw;  // else changed meanwhile: the next pass reads it again
@@ -159,20 +158,16 @@ void ConfigMonitor::createLogical(const std::string& type, const ClusterSnapshot
     auto stat = session->exists(typePath);
     if (!stat) return;
     const config::LogicalServiceId id{type, stat->cversion};
-    config::StatusData status;
-    status.updated = nowMs;
-    status.wanted = replicas;
-    status.reason = "new: placing";
+    const auto status = newLogicalServiceStatus(replicas, nowMs);
     try {
-      session->multi(
-          {zk::Op::check(fence, -1),
-           zk::Op::create(layout.logicalService(id),
-                          config::encodeLogicalServiceData({zk::newUuid(), nowMs})),
-           zk::Op::create(layout.physicalServicesDir(id), ""),
-           zk::Op::create(layout.electionDir(id), ""),
-           zk::Op::create(layout.status(id), config::encodeStatusData(status)),
-           zk::Op::create(layout.createPhysicalServiceLock(id),
-                          config::encodeCreateLockData({layout.logicalService(id)}))});
+      session->multi({zk::Op::check(fence, -1),
+                      zk::Op::create(layout.logicalService(id),
+                                     config::encodeLogicalServiceData({zk::newUuid(), nowMs})),
+                      zk::Op::create(layout.physicalServicesDir(id), ""),
+                      zk::Op::create(layout.electionDir(id), ""),
+                      zk::Op::create(layout.status(id), config::encodeStatusData(status)),
+                      zk::Op::create(layout.createPhysicalServiceLock(id),
+                                     config::encodeCreateLockData({layout.logicalService(id)}))});
       spdlog::info("created {}", layout.logicalService(id));
       return;
     } catch (const zk::MultiError& e) {

@@ -150,8 +150,8 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   auto& tree = context_.tree();
   const auto nowMs = wallNowMs();
   tree.beginPass();
-  auto snapshot = readSnapshot(tree, context_.layout,
-                               [this](const auto& path, const auto& error) { report(path, error); });
+  auto snapshot = readSnapshot(
+      tree, context_.layout, [this](const auto& path, const auto& error) { report(path, error); });
   tree.endPass();
 
   instances_->collectEnded();
@@ -163,13 +163,14 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
       instances_->update(action.uuid, action.data);
     }
   }
+  instances_->followMasters(snapshot);
   auto until = placer_->reconcile(snapshot, nowMs);
 
   const auto now = std::chrono::steady_clock::now();
   const bool refreshMetrics = usesHostMetrics(snapshot) && now >= nextMetrics_;
   if (refreshMetrics) nextMetrics_ = now + kMetricsInterval;
-  hosts_->update(instances_->runningCount(), instances_->failures().cooldowns(nowMs),
-                 refreshMetrics);
+  const auto hostDue = hosts_->update(instances_->runningCount(),
+                                      instances_->failures().cooldowns(nowMs), refreshMetrics);
 
   // Timers: a delayed contention, a backoff or cooldown that ends, the next metrics check.
   auto later = [&](std::chrono::steady_clock::time_point t) {
@@ -179,6 +180,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
     later(now + std::chrono::milliseconds(*expiry - nowMs));
   }
   if (usesHostMetrics(snapshot)) later(nextMetrics_);
+  if (hostDue) later(*hostDue);
   return until;
 }
 

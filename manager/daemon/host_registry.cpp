@@ -9,7 +9,8 @@ namespace sm::daemon {
 
 namespace {
 constexpr const char* kVersion = "0.1.0";
-}
+constexpr std::chrono::seconds kRunningCountInterval{1};
+}  // namespace
 
 std::int64_t wallNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -61,18 +62,27 @@ void HostRegistry::registerHost() {
   }
 }
 
-void HostRegistry::update(std::int64_t running, std::vector<config::HostCooldown> cooldowns,
-                          bool refreshMetrics) {
+std::optional<std::chrono::steady_clock::time_point> HostRegistry::update(
+    std::int64_t running, std::vector<config::HostCooldown> cooldowns, bool refreshMetrics) {
   if (refreshMetrics) {
     auto now = measureHost(context_.options);
     if (metricsChangedMeaningfully(metrics_, now)) metrics_ = now;
   }
   auto data = desired(running, std::move(cooldowns));
-  if (published_ && *published_ == data) return;
+  if (published_ && *published_ == data) return std::nullopt;
+  const auto now = std::chrono::steady_clock::now();
+  if (published_) {
+    auto onlyCount = *published_;
+    onlyCount.running = data.running;
+    if (onlyCount == data && now < lastWrite_ + kRunningCountInterval) {
+      return lastWrite_ + kRunningCountInterval;
+    }
+  }
   const auto path = context_.layout.host(context_.options.hostId);
   try {
     version_ = context_.session()->set(path, config::encodeHostData(data), version_).version;
     published_ = data;
+    lastWrite_ = now;
   } catch (const zk::ZkError& e) {
     if (e.code() != zk::Code::NoNode && e.code() != zk::Code::BadVersion) throw;
     // Removed or rewritten by someone else: take the node back.
@@ -82,6 +92,7 @@ void HostRegistry::update(std::int64_t running, std::vector<config::HostCooldown
     if (e.code() == zk::Code::BadVersion) context_.session()->remove(path);
     registerHost();
   }
+  return std::nullopt;
 }
 
 void HostRegistry::unregister() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -26,9 +27,11 @@ class HostRegistry {
 
   // Throws HostIdTaken when another session owns the node.
   void registerHost();
-  // Publishes what changed; `refreshMetrics` re-measures load and memory first.
-  void update(std::int64_t running, std::vector<config::HostCooldown> cooldowns,
-              bool refreshMetrics);
+  // Publishes what changed; `refreshMetrics` re-measures load and memory first. A change of the
+  // running count alone is published at most once a second (it moves with every placement while a
+  // cluster converges); the moment it is due is returned, for the loop to come back then.
+  std::optional<std::chrono::steady_clock::time_point> update(
+      std::int64_t running, std::vector<config::HostCooldown> cooldowns, bool refreshMetrics);
   void unregister();
 
  private:
@@ -39,6 +42,7 @@ class HostRegistry {
   std::int64_t started_ = 0;
   std::optional<config::HostData> published_;
   std::int32_t version_ = 0;
+  std::chrono::steady_clock::time_point lastWrite_{};
 };
 
 }  // namespace sm::daemon

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <limits>
-
 #include "config/election_data.hpp"
 #include "manager/daemon/process_template.hpp"
 #include "manager/zk/error.hpp"
@@ -14,8 +12,6 @@
 namespace sm::daemon {
 
 namespace {
-// Until leases (the faults issue) bound it, a master's mastership lasts while it is registered.
-constexpr std::uint64_t kNoLeaseBound = std::numeric_limits<std::uint64_t>::max();
 // A run this long resets the host's backoff for the type.
 constexpr std::int64_t kSteadyRunMs = 10000;
 }  // namespace
@@ -43,16 +39,156 @@ struct LocalInstances::Instance {
   // Serialises role-file writes with withdrawal, so that no election callback can write "master"
   // after the instance was withdrawn. Never held with mutex_.
   std::mutex roleMutex;
-  bool withdrawn = false;  // under roleMutex
+  bool withdrawn = false;         // under roleMutex (and the rest of this block)
+  bool master = false;            // what the election said last
+  std::int64_t epoch = 0;         // ours while master
+  std::int64_t masterEpoch = -1;  // the master's, as a secondary last learned it
+  nlohmann::json masterPeer = nlohmann::json::object();
+  supervisor::RoleState told;
 };
 
 LocalInstances::LocalInstances(DaemonContext& context)
     : context_(context),
+      lease_(context),
       supervisor_(std::make_unique<supervisor::Supervisor>(
-          [this](const supervisor::InstanceEvent& event) { onEvent(event); })) {}
+          [this](const supervisor::InstanceEvent& event) { onEvent(event); })) {
+  leaseThread_ = std::thread([this] { renewLeases(); });
+}
 
 LocalInstances::~LocalInstances() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  leaseThread_.join();
   supervisor_.reset();
+}
+
+void LocalInstances::renewLeases() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_; });
+    if (stopping_) return;
+    std::vector<std::shared_ptr<Instance>> all;
+    for (const auto& [uuid, instance] : instances_) all.push_back(instance);
+    lock.unlock();
+    bool anyMaster = false;
+    for (const auto& instance : all) {
+      std::lock_guard roleLock(instance->roleMutex);
+      anyMaster = anyMaster || (instance->master && !instance->withdrawn);
+    }
+    if (anyMaster) {
+      const auto deadline = lease_.renew();
+      const bool valid = deadline > services::monotonicNowNs();
+      for (const auto& instance : all) {
+        std::lock_guard roleLock(instance->roleMutex);
+        if (!instance->master || instance->withdrawn) continue;
+        supervisor::RoleState state = instance->told;
+        if (valid) {
+          state.role = services::Role::Master;
+          state.epoch = instance->epoch;
+          state.leaseUntilMonoNs = deadline;
+          state.masterPeer = peerOf(*instance);
+        } else if (state.role == services::Role::Master) {
+          spdlog::warn("instance {}: master lease lapsed (no answer from ZooKeeper): role unknown",
+                       instance->id.uuid);
+          state.role = services::Role::Unknown;
+          state.leaseUntilMonoNs = 0;
+        }
+        tellLocked(*instance, state);
+      }
+    }
+    lock.lock();
+  }
+}
+
+nlohmann::json LocalInstances::peerOf(const Instance& instance) {
+  std::lock_guard lock(mutex_);
+  nlohmann::json ports = nlohmann::json::object();
+  for (const auto& [name, port] : instance.ports) ports[name] = port;
+  return {{"uuid", instance.id.uuid},
+          {"host", context_.options.hostId},
+          {"pid", instance.pid},
+          {"ports", ports}};
+}
+
+void LocalInstances::tellLocked(Instance& instance, supervisor::RoleState state) {
+  if (instance.withdrawn) return;
+  const bool changed = state.role != instance.told.role || state.epoch != instance.told.epoch;
+  instance.told = state;
+  supervisor_->setRole(instance.id.uuid, state);
+  if (changed) {
+    spdlog::info("instance {} of {} is {} (epoch {})", instance.id.uuid,
+                 context_.layout.logicalService(instance.id.logical),
+                 services::roleName(state.role), state.epoch);
+  }
+}
+
+void LocalInstances::becameMaster(const std::shared_ptr<Instance>& instance, std::int64_t epoch) {
+  std::lock_guard roleLock(instance->roleMutex);
+  instance->master = true;
+  instance->epoch = epoch;
+  supervisor::RoleState state;
+  state.epoch = epoch;
+  state.masterPeer = peerOf(*instance);
+  // Master only with a lease backed by a recent round trip; else the lease thread retries.
+  if (const auto deadline = lease_.current(); deadline != 0) {
+    state.role = services::Role::Master;
+    state.leaseUntilMonoNs = deadline;
+  }
+  tellLocked(*instance, state);
+}
+
+void LocalInstances::becameSecondary(const std::shared_ptr<Instance>& instance) {
+  std::lock_guard roleLock(instance->roleMutex);
+  instance->master = false;
+  supervisor::RoleState state;
+  state.role = services::Role::Secondary;
+  state.epoch = std::max<std::int64_t>(0, instance->masterEpoch);
+  state.masterPeer = instance->masterPeer;
+  tellLocked(*instance, state);
+}
+
+void LocalInstances::lostCandidacy(const std::shared_ptr<Instance>& instance) {
+  {
+    std::lock_guard roleLock(instance->roleMutex);
+    instance->master = false;
+    tellLocked(*instance, supervisor::RoleState{});
+  }
+  context_.wake();
+}
+
+void LocalInstances::followMasters(const ClusterSnapshot& snapshot) {
+  std::vector<std::shared_ptr<Instance>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [uuid, instance] : instances_) {
+      if (instance->registered) all.push_back(instance);
+    }
+  }
+  for (const auto& instance : all) {
+    const auto* logical = snapshot.logical(instance->id.logical);
+    if (!logical || logical->election.empty()) continue;
+    const auto& first = logical->election.front();
+    if (!first.data || first.data->physical == instance->id.uuid) continue;
+    nlohmann::json peer = {{"uuid", first.data->physical}, {"host", first.data->host}};
+    if (auto physical = logical->physical.find(first.data->physical);
+        physical != logical->physical.end() && physical->second.data) {
+      peer["pid"] = physical->second.data->pid;
+      peer["ports"] = physical->second.data->ports;
+    }
+    std::lock_guard roleLock(instance->roleMutex);
+    // An older view of the tree must not take a secondary back to an older master.
+    if (first.sequence < instance->masterEpoch) continue;
+    instance->masterEpoch = first.sequence;
+    instance->masterPeer = peer;
+    if (instance->told.role != services::Role::Secondary || instance->master) continue;
+    auto state = instance->told;
+    state.epoch = first.sequence;
+    state.masterPeer = peer;
+    tellLocked(*instance, state);
+  }
 }
 
 std::shared_ptr<LocalInstances::Instance> LocalInstances::find(const std::string& uuid) {
@@ -179,33 +315,27 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
     stop(id.uuid, "its registration failed");
     return false;
   }
+  bool endedMeanwhile;
   {
     std::lock_guard lock(mutex_);
     instance->registered = true;
     instance->electionNode = electionNode;
+    // The process may have ended while the multi() was on its way: its exit event saw nothing to
+    // withdraw, so withdraw it here, or a dead process would stay registered.
+    endedMeanwhile = instance->ended;
+    instance->withdrawPending = instance->withdrawPending || endedMeanwhile;
   }
   context_.tree().invalidate(layout.physicalServicesDir(id.logical));
   context_.tree().invalidate(layout.electionDir(id.logical));
+  if (endedMeanwhile) {
+    withdraw(instance);
+    return false;
+  }
 
-  auto tell = [this, instance](services::Role role, std::int64_t epoch) {
-    std::lock_guard roleLock(instance->roleMutex);
-    if (instance->withdrawn) return;
-    supervisor::RoleState state;
-    state.role = role;
-    state.epoch = epoch;
-    state.leaseUntilMonoNs = role == services::Role::Master ? kNoLeaseBound : 0;
-    supervisor_->setRole(instance->id.uuid, state);
-    spdlog::info("instance {} of {} is {} (epoch {})", instance->id.uuid,
-                 context_.layout.logicalService(instance->id.logical), services::roleName(role),
-                 epoch);
-  };
   zk::Election::Callbacks callbacks;
-  callbacks.onMaster = [tell](std::int64_t epoch) { tell(services::Role::Master, epoch); };
-  callbacks.onSecondary = [tell](const std::string&) { tell(services::Role::Secondary, 0); };
-  callbacks.onLost = [this, tell](zk::LossReason) {
-    tell(services::Role::Unknown, 0);
-    context_.wake();
-  };
+  callbacks.onMaster = [this, instance](std::int64_t epoch) { becameMaster(instance, epoch); };
+  callbacks.onSecondary = [this, instance](const std::string&) { becameSecondary(instance); };
+  callbacks.onLost = [this, instance](zk::LossReason) { lostCandidacy(instance); };
   auto election = std::make_unique<zk::Election>(session, layout.electionDir(id.logical), "",
                                                  std::move(callbacks));
   election->follow(electionNode);
@@ -275,8 +405,8 @@ void LocalInstances::stop(const std::string& uuid, const std::string& reason) {
   {
     // Told first: a master stops acting as one before its successor can be elected.
     std::lock_guard roleLock(instance->roleMutex);
+    tellLocked(*instance, supervisor::RoleState{});
     instance->withdrawn = true;
-    supervisor_->setRole(uuid, supervisor::RoleState{});
   }
   if (registered) withdraw(instance);
   supervisor_->stop(uuid);
@@ -301,8 +431,8 @@ std::vector<LocalInstanceView> LocalInstances::views() {
   std::vector<LocalInstanceView> result;
   for (const auto& [uuid, instance] : instances_) {
     if (instance->ended || instance->stopRequested) continue;
-    result.push_back({instance->id, instance->type.type.spec, instance->registered,
-                      instance->ready});
+    result.push_back(
+        {instance->id, instance->type.type.spec, instance->registered, instance->ready});
   }
   return result;
 }
@@ -329,9 +459,8 @@ void LocalInstances::collectEnded() {
       }
       if (instance->ended && instance->unplanned && !instance->exitRecorded) {
         instance->exitRecorded = true;
-        auto verdict = failures_.recordExit(instance->id.logical.type,
-                                            instance->type.type.spec.restart, now,
-                                            instance->endMessage);
+        auto verdict = failures_.recordExit(
+            instance->id.logical.type, instance->type.type.spec.restart, now, instance->endMessage);
         auto log = verdict.crashLoop ? spdlog::level::warn : spdlog::level::info;
         spdlog::log(log, "instance {} of {} ended ({}); this host takes {} again in {} ms",
                     instance->id.uuid, context_.layout.logicalService(instance->id.logical),
@@ -382,8 +511,8 @@ void LocalInstances::dropAll(const std::string& reason) {
     std::unique_ptr<zk::Election> election;
     {
       std::lock_guard roleLock(instance->roleMutex);
+      tellLocked(*instance, supervisor::RoleState{});
       instance->withdrawn = true;
-      supervisor_->setRole(instance->id.uuid, supervisor::RoleState{});
     }
     {
       std::lock_guard lock(mutex_);

@@ -9,11 +9,16 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "config/physical_service_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "manager/daemon/context.hpp"
+#include "manager/daemon/master_lease.hpp"
+#include "manager/daemon/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/failure_tracker.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/supervisor/supervisor.hpp"
@@ -45,6 +50,10 @@ class LocalInstances {
   void stop(const std::string& uuid, const std::string& reason);
   void update(const std::string& uuid, const config::PhysicalServiceData& data);
 
+  // Keeps each secondary told who its master is (epoch and peer), from the tree: the election
+  // recipe reports only the predecessor a member watches.
+  void followMasters(const ClusterSnapshot& snapshot);
+
   std::vector<LocalInstanceView> views();
   std::int64_t runningCount();
   // Forgets instances whose process has ended; records unplanned exits in the failure tracker.
@@ -60,15 +69,28 @@ class LocalInstances {
  private:
   struct Instance;
   void onEvent(const supervisor::InstanceEvent& event);
+  // Election callbacks.
+  void becameMaster(const std::shared_ptr<Instance>& instance, std::int64_t epoch);
+  void becameSecondary(const std::shared_ptr<Instance>& instance);
+  void lostCandidacy(const std::shared_ptr<Instance>& instance);
+  // Writes the role file (and sends the notice on a change); under the instance's roleMutex.
+  void tellLocked(Instance& instance, supervisor::RoleState state);
+  nlohmann::json peerOf(const Instance& instance);
+  // Renews the lease of every master this host runs, every quarter of the session timeout, and
+  // tells masters whose lease lapsed (ZooKeeper unreachable) that they are no longer masters.
+  void renewLeases();
   void withdraw(const std::shared_ptr<Instance>& instance);
   std::shared_ptr<Instance> find(const std::string& uuid);
   config::PhysicalServiceData dataOf(const Instance& instance);
 
   DaemonContext& context_;
+  MasterLease lease_;
   FailureTracker failures_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, std::shared_ptr<Instance>> instances_;
+  bool stopping_ = false;
+  std::thread leaseThread_;
   // Last: its event thread may call onEvent until it is destroyed.
   std::unique_ptr<supervisor::Supervisor> supervisor_;
 };

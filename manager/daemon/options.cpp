@@ -88,7 +88,8 @@ ParsedOptions parseOptions(int argc, char** argv) {
     if (!labels.empty()) options.labels = parseLabels(labels);
     if (!auth.empty()) {
       auto colon = auth.find(':');
-      if (colon == std::string::npos) throw CLI::ValidationError("--auth", "expected USER:PASSWORD");
+      if (colon == std::string::npos)
+        throw CLI::ValidationError("--auth", "expected USER:PASSWORD");
       options.credentials.push_back({auth.substr(0, colon), auth.substr(colon + 1)});
     }
     if (options.workDir.empty()) options.workDir = "/tmp/servicesmgr-" + options.hostId;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "config/lock_contender_data.hpp"
 #include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/contention_plan.hpp"
@@ -13,7 +15,8 @@ namespace sm::daemon {
 
 namespace {
 constexpr std::chrono::milliseconds kStartTimeout{5000};
-}
+constexpr std::chrono::milliseconds kHeadWait{50};
+}  // namespace
 
 Placer::Placer(DaemonContext& context, LocalInstances& instances)
     : context_(context), instances_(instances) {}
@@ -23,13 +26,16 @@ Placer::~Placer() {
 }
 
 void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender, double score) {
-  auto first = contender.first;
+  auto head = contender.head;
   zk::QueueMember::Listener listener;
-  listener.onPosition = [this, first](const zk::QueueMember::Position& position) {
-    if (position.first) {
-      *first = true;
-      context_.wake();
+  listener.onPosition = [this, head](const zk::QueueMember::Position& position) {
+    if (!position.first) return;
+    {
+      std::lock_guard lock(head->mutex);
+      head->first = true;
     }
+    head->reached.notify_all();
+    context_.wake();
   };
   listener.onLost = [this](zk::LossReason) { context_.wake(); };
   contender.member = zk::QueueMember::make(
@@ -42,12 +48,15 @@ void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender, d
 std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     const ClusterSnapshot& snapshot, std::int64_t nowMs) {
   const auto now = std::chrono::steady_clock::now();
-  std::optional<std::chrono::steady_clock::time_point> next;
   auto& failures = instances_.failures();
-  std::map<config::LogicalServiceId, Contention> wanted;
-  for (auto& c : planContention(snapshot, context_.options.hostId, nowMs)) {
-    if (failures.mayStart(c.logical.type, nowMs)) wanted.emplace(c.logical, c);
-  }
+  auto plan = [&](const ClusterSnapshot& view) {
+    std::map<config::LogicalServiceId, Contention> wanted;
+    for (auto& c : planContention(view, context_.options.hostId, nowMs)) {
+      if (failures.mayStart(c.logical.type, nowMs)) wanted.emplace(c.logical, c);
+    }
+    return wanted;
+  };
+  auto wanted = plan(snapshot);
   // Queues no longer worth being in (full, infeasible now, lock gone).
   for (auto it = contenders_.begin(); it != contenders_.end();) {
     auto& member = it->second.member;
@@ -59,78 +68,122 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     }
   }
   ClusterSnapshot working = snapshot;
-  for (const auto& [id, contention] : wanted) {
-    auto [it, added] = contenders_.try_emplace(id);
-    auto& contender = it->second;
-    if (added) contender.firstSeen = now;
-    if (!contender.member) {
-      const auto due = contender.firstSeen + kRankDelay * contention.rank;
+  // Bounded: it takes two rounds (queue, then place) per instance.
+  const std::size_t rounds = 2 * wanted.size() + 2;
+  for (std::size_t round = 0; round < rounds; ++round) {
+    auto queued = std::find_if(contenders_.begin(), contenders_.end(),
+                               [](const auto& item) { return item.second.member != nullptr; });
+    if (queued != contenders_.end()) {
+      if (!queued->second.head->isFirst()) return std::nullopt;  // a wake-up follows
+      if (place(queued->first, queued->second, working, nowMs)) wanted = plan(working);
+      continue;
+    }
+    // Next: the best due contention (rank 0 at once; others after their rank's delay).
+    std::optional<std::chrono::steady_clock::time_point> next;
+    const Contention* best = nullptr;
+    for (const auto& [id, contention] : wanted) {
+      auto [it, added] = contenders_.try_emplace(id);
+      if (added) it->second.firstSeen = now;
+      const auto due =
+          std::max(it->second.firstSeen + kRankDelay * static_cast<std::int64_t>(contention.rank),
+                   it->second.notBefore);
       if (due > now) {
         if (!next || due < *next) next = due;
         continue;
       }
-      try {
-        enqueue(id, contender, contention.score);
-      } catch (const zk::ZkError& e) {
-        if (e.isConnectionLoss() || e.isSessionLost()) throw;
-        contenders_.erase(it);  // the lock went meanwhile
-        continue;
-      }
+      if (!best || contention.score < best->score) best = &contention;
     }
-    if (*contender.first) place(id, contender, working, nowMs);
+    if (!best) return next;
+    auto& contender = contenders_.at(best->logical);
+    try {
+      enqueue(best->logical, contender, best->score);
+    } catch (const zk::ZkError& e) {
+      if (e.isConnectionLoss() || e.isSessionLost()) throw;
+      contenders_.erase(best->logical);  // the lock went meanwhile
+      continue;
+    }
+    // Its place is evaluated on the session's thread, within a round trip or two when nobody else
+    // queues (the usual case): wait that long rather than a whole pass per placement.
+    std::unique_lock lock(contender.head->mutex);
+    if (!contender.head->reached.wait_for(lock, kHeadWait, [&] { return contender.head->first; })) {
+      return next;  // another host holds it: a wake-up follows
+    }
   }
-  std::erase_if(contenders_, [](const auto& item) { return item.second.member && !item.second.member->active(); });
-  return next;
+  return std::nullopt;
 }
 
-void Placer::place(const config::LogicalServiceId& id, Contender& contender,
+void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore) {
+  if (contender.member) contender.member->leave();
+  contender.member.reset();
+  contender.head = std::make_shared<HeadOfQueue>();
+  contender.firstSeen = std::chrono::steady_clock::now();
+  contender.notBefore = notBefore;
+}
+
+bool Placer::place(const config::LogicalServiceId& id, Contender& contender,
                    ClusterSnapshot& working, std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
-  auto release = [&] {
-    contender.member->leave();
-    *contender.first = false;
-    contender.member.reset();
-    contender.firstSeen = std::chrono::steady_clock::now();
-  };
+  const auto now = std::chrono::steady_clock::now();
   const auto* type = working.type(id.type);
-  const auto* host = working.hosts.count(context_.options.hostId)
-                         ? &working.hosts.at(context_.options.hostId)
-                         : nullptr;
-  if (!type || !type->stored || !host) return release();
+  const auto hostIt = working.hosts.find(context_.options.hostId);
+  if (!type || !type->stored || hostIt == working.hosts.end()) {
+    release(contender, now);
+    return false;
+  }
   // Check again, against the server and this pass's own placements, before starting anything.
   const auto physicalDir = layout.physicalServicesDir(id);
   session->sync(physicalDir);
   auto registered = session->children(physicalDir);
   const auto replicas = type->stored->type.spec.replicationCount;
-  if (!registered || static_cast<std::int64_t>(registered->size()) >= replicas) return release();
+  if (!registered || static_cast<std::int64_t>(registered->size()) >= replicas) {
+    release(contender, now);
+    return false;
+  }
   placement::PlacementRequest request{*type->stored, id, working, nowMs};
-  if (auto infeasible = placement::checkHost(request, *host)) {
+  if (auto infeasible = placement::checkHost(request, hostIt->second)) {
     spdlog::info("not placing {} here: {}", layout.logicalService(id), infeasible->reason);
-    return release();
+    release(contender, now);
+    return false;
+  }
+  const auto ranked = placement::rankFeasibleHosts(request);
+  const auto rank = static_cast<std::size_t>(
+      std::find(ranked.begin(), ranked.end(), context_.options.hostId) - ranked.begin());
+  if (rank > 0 && !contender.yielded) {
+    // Another host became better since we queued (say, we placed elsewhere meanwhile): give it
+    // the time its rank gives it, once; after that, place anyway (it may be dead or stuck).
+    contender.yielded = true;
+    release(contender, now + kRankDelay * static_cast<std::int64_t>(rank));
+    return false;
   }
 
   const config::PhysicalServiceId physical{id, zk::newUuid()};
   auto stored = *type->stored;
   if (auto error = instances_.launch(physical, stored, kStartTimeout)) {
     spdlog::warn("could not start an instance of {}: {}", layout.logicalService(id), *error);
-    return release();
+    release(contender, now);
+    return false;
   }
   const bool ok = instances_.registerInstance(physical, contender.member->nodePath());
   const bool full = ok && static_cast<std::int64_t>(registered->size()) + 1 >= replicas;
-  release();
-  if (!ok) return;
-  // This pass may place more: let the working snapshot count what was just placed.
-  auto& logical = working.types.at(id.type).logical[id.sequence];
+  release(contender, now);
+  contender.yielded = false;
+  if (!ok) return false;
+  // Later rounds of this pass see what was just placed.
   PhysicalServiceView view;
   view.uuid = physical.uuid;
-  view.data = config::PhysicalServiceData{context_.options.hostId, 0, {}, nowMs,
-                                          stored.generation, config::PhysicalState::Starting};
-  logical.physical.emplace(physical.uuid, std::move(view));
+  view.data = config::PhysicalServiceData{
+      context_.options.hostId, 0, {}, nowMs, stored.generation, config::PhysicalState::Starting};
+  working.types.at(id.type).logical[id.sequence].physical.emplace(physical.uuid, std::move(view));
+  if (auto host = working.hosts.find(context_.options.hostId);
+      host != working.hosts.end() && host->second.data) {
+    ++host->second.data->running;
+  }
   if (full) {
     zk::Lock::destroy(*session, layout.createPhysicalServiceLock(id));
     context_.tree().invalidate(layout.createPhysicalServiceLocksDir());
   }
+  return true;
 }
 
 void Placer::leaveAll() {

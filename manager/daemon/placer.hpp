@@ -1,10 +1,11 @@
 #pragma once
 
-#include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "manager/daemon/context.hpp"
@@ -17,8 +18,10 @@ namespace sm::daemon {
 // Bigdata's "create physical service" task without its every-host churn: a manager queues for a
 // logical service's create-lock only when its host passes every constraint, and only at once when
 // it ranks best among the feasible hosts (others join after a delay that grows with their rank).
-// The holder checks again against the server, starts one instance, registers it fenced by its
-// place in the queue, and leaves; it removes the lock when the logical service is full.
+// It queues for one lock at a time, so that each choice sees its own previous placements. The
+// holder checks again against the server, yields once (for its rank's delay) if another host has
+// become better meanwhile, else starts one instance, registers it fenced by its place in the queue,
+// and leaves; it removes the lock when the logical service is full.
 class Placer {
  public:
   // How much later than the best host the host ranked n-th queues: n times this.
@@ -34,14 +37,28 @@ class Placer {
   void forgetAll();
 
  private:
+  // Set from the session's thread when our queue node becomes the first.
+  struct HeadOfQueue {
+    std::mutex mutex;
+    std::condition_variable reached;
+    bool first = false;
+    bool isFirst() {
+      std::lock_guard lock(mutex);
+      return first;
+    }
+  };
   struct Contender {
-    std::chrono::steady_clock::time_point firstSeen;
+    std::chrono::steady_clock::time_point firstSeen;  // its rank's delay counts from then
+    std::chrono::steady_clock::time_point notBefore;  // after a yield or a failed attempt
+    bool yielded = false;                             // gave way to a better host once already
     std::shared_ptr<zk::QueueMember> member;
-    std::shared_ptr<std::atomic<bool>> first = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<HeadOfQueue> head = std::make_shared<HeadOfQueue>();
   };
   void enqueue(const config::LogicalServiceId& id, Contender& contender, double score);
-  // Starts and registers one instance while holding the lock; updates `working` with it.
-  void place(const config::LogicalServiceId& id, Contender& contender, ClusterSnapshot& working,
+  void release(Contender& contender, std::chrono::steady_clock::time_point notBefore);
+  // While holding the lock: starts and registers one instance (updating `working` with it), or
+  // yields. Returns true when it placed one.
+  bool place(const config::LogicalServiceId& id, Contender& contender, ClusterSnapshot& working,
              std::int64_t nowMs);
 
   DaemonContext& context_;

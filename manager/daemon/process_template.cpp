@@ -16,8 +16,8 @@ supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
   p.argv = spec.command;
   p.env = spec.env;
   p.workingDir = spec.workingDir;
-  p.identity = {options.zk,         options.root, id.logical.type, layout.logicalService(id.logical),
-                id.uuid,            options.hostId};
+  p.identity = {options.zk, options.root,  id.logical.type, layout.logicalService(id.logical),
+                id.uuid,    options.hostId};
   p.ports = spec.ports;
   p.restart.policy = supervisor::RestartPolicy::Never;
   p.stop.signal = config::signalNumber(spec.stop.signal).value_or(SIGTERM);

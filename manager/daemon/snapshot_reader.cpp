@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace sm::daemon {
 
 namespace {
@@ -101,8 +100,8 @@ ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
     }
     snapshot.hosts.emplace(id, std::move(host));
   }
-  for (const auto& name : tree.children(layout.createPhysicalServiceLocksDir())
-                              .value_or(std::vector<std::string>{})) {
+  for (const auto& name :
+       tree.children(layout.createPhysicalServiceLocksDir()).value_or(std::vector<std::string>{})) {
     if (auto id = config::Layout::parseCreateLockName(name)) {
       snapshot.createLocks.emplace(*id, CreateLockView{*id, {}});
     }

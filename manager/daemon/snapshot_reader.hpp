@@ -14,8 +14,8 @@ namespace sm::daemon {
 // `report`, once per znode and message), never thrown. ZooKeeper errors are thrown.
 // Lock contenders are not read: placement decisions do not depend on who queues, and watching
 // them would wake every manager on every enqueue.
-ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
-                             const std::function<void(const std::string& path,
-                                                      const std::string& error)>& report);
+ClusterSnapshot readSnapshot(
+    zk::TreeCache& tree, const config::Layout& layout,
+    const std::function<void(const std::string& path, const std::string& error)>& report);
 
 }  // namespace sm::daemon

@@ -107,7 +107,10 @@ void Instance::launch() {
   }
   int out = stdout_->openPipe();
   int err = stderr_->openPipe();
-  SpawnRequest request{executable.path, spec_.argv, environment_, spec_.workingDir, out, err};
+  SpawnRequest request{executable.path, spec_.argv, environment_, spec_.workingDir, out, err, 0};
+  if (spec_.roleNotice.kind == RoleNoticeSpec::Kind::Signal) {
+    request.ignoredSignal = spec_.roleNotice.signal;
+  }
   std::string error;
   process_ = WatchedProcess::start(
       loop_, guard_, request, [this](ExitStatus status) { onExit(status); }, error);

@@ -36,6 +36,7 @@ struct ChildSetup : bp::extend::handler {
   int stderrFd;
   const char* workingDir;  // nullptr: inherit
   char** environment;      // NULL-terminated "NAME=value"
+  int ignoredSignal;       // 0: none
 
   // In the parent, before the fork. Our own envp rather than bp::environment, whose find() in
   // Boost 1.74 reads past the end of shorter entries (AddressSanitizer: heap-buffer-overflow).
@@ -65,6 +66,11 @@ struct ChildSetup : bp::extend::handler {
     struct sigaction defaults {};
     defaults.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &defaults, nullptr);
+    if (ignoredSignal > 0) {
+      struct sigaction ignore {};
+      ignore.sa_handler = SIG_IGN;
+      sigaction(ignoredSignal, &ignore, nullptr);
+    }
 
     if (dup2(stdinFd, STDIN_FILENO) < 0 || dup2(stdoutFd, STDOUT_FILENO) < 0 ||
         dup2(stderrFd, STDERR_FILENO) < 0)
@@ -113,6 +119,7 @@ SpawnResult spawnProcess(const SpawnRequest& request) {
   setup.stdoutFd = request.stdoutFd >= 0 ? request.stdoutFd : devNull.fd();
   setup.stderrFd = request.stderrFd >= 0 ? request.stderrFd : devNull.fd();
   setup.workingDir = request.workingDir.empty() ? nullptr : request.workingDir.c_str();
+  setup.ignoredSignal = request.ignoredSignal;
 
   std::vector<char*> environment;
   for (const auto& entry : request.environment)

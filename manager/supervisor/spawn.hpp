@@ -14,6 +14,9 @@ struct SpawnRequest {
   std::string workingDir;                // empty: inherit
   int stdoutFd = -1;                     // -1: /dev/null
   int stderrFd = -1;
+  // Starts ignored (0: none): a notice sent before the program installed its handler (or blocked
+  // it to wait for it) must not kill it; it reads its role file at start anyway.
+  int ignoredSignal = 0;
 };
 
 struct SpawnResult {

@@ -21,7 +21,7 @@ TimedCommand::TimedCommand(EventLoop& loop, OrphanGuard& guard,
   if (executable.path.empty()) {
     error = executable.error;
   } else {
-    SpawnRequest request{executable.path, argv, environment, workingDir, -1, -1};
+    SpawnRequest request{executable.path, argv, environment, workingDir, -1, -1, 0};
     process_ = WatchedProcess::start(
         loop_, guard, request,
         [this](ExitStatus status) {

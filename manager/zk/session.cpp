@@ -483,6 +483,9 @@ void Session::sync(const std::string& path) {
 
 std::vector<OpResult> Session::multi(const std::vector<Op>& ops) {
   if (ops.empty()) return {};
+  // The C client's zoo_multi frees its completion twice when the session is already lost (a
+  // double free, seen with 3.8.0): never hand it a lost session.
+  if (!usable()) throw ZkError(Code::SessionExpired, "multi", ops.front().path);
   const size_t n = ops.size();
   std::vector<zoo_op_t> cops(n);
   std::vector<zoo_op_result_t> results(n);

@@ -111,7 +111,10 @@ void LocalServer::writeFiles(const std::vector<PeerAddress>& peers) {
 void LocalServer::start() {
   if (process_.running()) return;
   std::string classPath = dir_.string();
-  for (const char* jar : kJars) classPath += ":" + (std::filesystem::path(kJavaDir) / jar).string();
+  for (const char* jar : kJars) {
+    classPath += ':';
+    classPath += (std::filesystem::path(kJavaDir) / jar).string();
+  }
   std::vector<std::string> argv = {
       "java",
       fmt::format("-Xmx{}m", options_.heapMb),

@@ -58,8 +58,13 @@ TEST(Documents, ElectionRoundTrip) {
 
 TEST(Documents, HostRoundTrip) {
   const HostData d{
-      {{"zone", "a"}, {"disk", "ssd"}}, {8, 32768, 1024}, 1.25, 7, "0.1.0", 1700000000789};
+      {{"zone", "a"}, {"disk", "ssd"}}, {8, 32768, 1024}, 1.25, 7, "0.1.0", 1700000000789, {}};
   EXPECT_EQ(roundTrip<HostData>(encodeHostData(d), decodeHostData), d);
+  // Cooldowns are optional: written only when there are some, read back when present.
+  EXPECT_EQ(encodeHostData(d).find("cooldowns"), std::string::npos);
+  HostData cooling = d;
+  cooling.cooldowns = {{"DataServer", 1700000060000, "crash loop: 5 exits in 60 s"}};
+  EXPECT_EQ(roundTrip<HostData>(encodeHostData(cooling), decodeHostData), cooling);
 }
 
 TEST(Documents, CreateLockRoundTrip) {

@@ -116,13 +116,13 @@ class CtlTest : public sm::test::ZooKeeperTest {
                                               1,
                                               PhysicalState::Running}),
                    sm::zk::CreateMode::Ephemeral);
-      owner.create(
-          layout().electionDir(id) + "/" + std::string(Layout::kLockChildPrefix) + uuids[i] + "-",
-          encodeElectionData({uuids[i], hostsOf[i]}), sm::zk::CreateMode::EphemeralSequential);
+      owner.create(layout().electionMemberPrefix({id, uuids[i]}),
+                   encodeElectionData({uuids[i], hostsOf[i]}),
+                   sm::zk::CreateMode::EphemeralSequential);
     }
     owner.create(
         layout().host("ds1"),
-        encodeHostData({{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 2, "0.1.0", now - 7'200'000}),
+        encodeHostData({{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 2, "0.1.0", now - 7'200'000, {}}),
         sm::zk::CreateMode::Ephemeral);
   }
 

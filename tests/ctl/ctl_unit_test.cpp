@@ -198,7 +198,7 @@ ClusterView sampleView() {
   HostView h1;
   h1.id = "ds1";
   h1.data =
-      sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 1, "0.1.0", kNow - 7'200'000};
+      sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 1, "0.1.0", kNow - 7'200'000, {}};
   HostView h2;
   h2.id = "ds2";
   h2.problem = "/r/hosts/ds2: not valid JSON";

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "config/lock_contender_data.hpp"
+#include "manager/zk/election.hpp"
 #include "tests/daemon/support/daemon_cluster.hpp"
 #include "tests/support/wait_for.hpp"
 
@@ -13,7 +15,68 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class DaemonFailover : public DaemonTest {};
+class DaemonFailover : public DaemonTest {
+ protected:
+  // SIGKILLs the master process; checks the takeover (higher epoch) and the recovery to 3.
+  void killMasterOnce() {
+    const auto before = snapshot();
+    const auto& logical = before.type("Demo")->logical.begin()->second;
+    const InstanceInfo victim = *logical.master();
+    const std::int64_t oldEpoch = logical.masterEntry()->sequence;
+    std::vector<InstanceInfo> others;
+    for (const auto& [uuid, i] : logical.instances) {
+      if (uuid != victim.uuid) others.push_back(i);
+    }
+    ASSERT_EQ(others.size(), 2u);
+
+    const auto killedAt = std::chrono::steady_clock::now();
+    ASSERT_EQ(::kill(static_cast<pid_t>(victim.pid), SIGKILL), 0);
+    std::string successor;
+    std::int64_t newEpoch = 0;
+    const bool tookOver = waitFor(
+        [&] {
+          for (const auto& i : others) {
+            auto role = readRole(i.host, i.uuid);
+            if (role && services::isMasterNow(*role) && role->epoch > oldEpoch) {
+              successor = i.uuid;
+              newEpoch = role->epoch;
+              return true;
+            }
+          }
+          return false;
+        },
+        milliseconds(5000), milliseconds(1));
+    const auto failover = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - killedAt);
+    ASSERT_TRUE(tookOver) << "no other instance became master with an epoch above " << oldEpoch
+                          << " within 5 s of the SIGKILL\n"
+                          << stateDump();
+    std::cout << "kill -> successor's role file says master: " << failover.count() << " us (epoch "
+              << oldEpoch << " -> " << newEpoch << ")\n";
+
+    ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+    const auto after = snapshot();
+    const auto& now = after.type("Demo")->logical.begin()->second;
+    bool fresh = false;
+    for (const auto& [uuid, i] : now.instances) {
+      EXPECT_FALSE(uuid == victim.uuid && i.pid == victim.pid)
+          << "the killed process is still registered";
+      if (!logical.instances.count(uuid) || i.pid != logical.instances.at(uuid).pid) fresh = true;
+    }
+    EXPECT_TRUE(fresh) << "no new instance registered:\n" << after.str();
+    EXPECT_EQ(now.masterEntry()->physical, successor) << after.str();
+    EXPECT_EQ(now.masterEntry()->sequence, newEpoch);
+  }
+
+  // The host holding the config monitor lock of `type` (first in its queue), "" if none.
+  std::string monitorHolder(const std::string& type) {
+    const std::string dir = layout().serviceConfigMonitorLock(type);
+    auto members = zk::Election::members(*session_, dir);
+    if (members.empty()) return "";
+    auto data = config::decodeLockContenderData(members.front().data, dir);
+    return data ? data.value().host : "";
+  }
+};
 
 // Acceptance 2: another instance's role file says master with a higher epoch, and replication is
 // back to 3 with a new registration.
@@ -27,54 +90,11 @@ TEST_F(DaemonFailover, MasterProcessKilledAnotherTakesOverAndReplicationRecovers
   ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
   auto sampler = startSampler();
 
-  const auto before = snapshot();
-  const auto& logical = before.type("Demo")->logical.begin()->second;
-  const InstanceInfo victim = *logical.master();
-  const std::int64_t oldEpoch = logical.masterEntry()->sequence;
-  std::vector<InstanceInfo> others;
-  for (const auto& [uuid, i] : logical.instances) {
-    if (uuid != victim.uuid) others.push_back(i);
+  for (int round = 1; round <= 3; ++round) {
+    SCOPED_TRACE(fmt::format("round {}", round));
+    killMasterOnce();
+    if (HasFatalFailure()) return;
   }
-  ASSERT_EQ(others.size(), 2u);
-
-  const auto killedAt = std::chrono::steady_clock::now();
-  ASSERT_EQ(::kill(static_cast<pid_t>(victim.pid), SIGKILL), 0);
-  std::string successor;
-  std::int64_t newEpoch = 0;
-  const bool tookOver = waitFor(
-      [&] {
-        for (const auto& i : others) {
-          auto role = readRole(i.host, i.uuid);
-          if (role && services::isMasterNow(*role) && role->epoch > oldEpoch) {
-            successor = i.uuid;
-            newEpoch = role->epoch;
-            return true;
-          }
-        }
-        return false;
-      },
-      milliseconds(5000), milliseconds(1));
-  const auto failover =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                            killedAt);
-  ASSERT_TRUE(tookOver) << "no other instance became master with an epoch above " << oldEpoch
-                        << " within 5 s of the SIGKILL\n"
-                        << stateDump();
-  std::cout << "kill -> successor's role file says master: " << failover.count() << " us (epoch "
-            << oldEpoch << " -> " << newEpoch << ")\n";
-
-  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
-  const auto after = snapshot();
-  const auto& now = after.type("Demo")->logical.begin()->second;
-  bool fresh = false;
-  for (const auto& [uuid, i] : now.instances) {
-    EXPECT_FALSE(uuid == victim.uuid && i.pid == victim.pid)
-        << "the killed process is still registered";
-    if (!logical.instances.count(uuid) || i.pid != logical.instances.at(uuid).pid) fresh = true;
-  }
-  EXPECT_TRUE(fresh) << "no new instance registered:\n" << after.str();
-  EXPECT_EQ(now.masterEntry()->physical, successor) << after.str();
-  EXPECT_EQ(now.masterEntry()->sequence, newEpoch);
   sampler->stop();
   expectOneMasterThroughout(*sampler);
 }
@@ -93,8 +113,14 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
 
   const auto before = snapshot();
   const auto& logical = before.type("Demo")->logical.begin()->second;
-  const std::string victimHost = logical.master()->host;  // the master's host: a failover too
+  // The config monitor holder: the survivors must take over the type's reconciliation to restore
+  // the replica and write the status.
+  std::string victimHost = monitorHolder("Demo");
+  if (victimHost.empty()) victimHost = logical.master()->host;
+  std::cout << "killing " << victimHost << " (config monitor holder"
+            << (victimHost == logical.master()->host ? ", and the master's host)" : ")") << "\n";
   const std::int64_t oldEpoch = logical.masterEntry()->sequence;
+  const bool masterOnVictim = victimHost == logical.master()->host;
   std::vector<long long> children;
   for (const auto& [uuid, i] : logical.instances) {
     if (i.host == victimHost) children.push_back(i.pid);
@@ -111,7 +137,8 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
         return true;
       },
       milliseconds(3000), milliseconds(2)))
-      << "children of the SIGKILLed daemon still run: " << fmt::format("{}", fmt::join(children, " "));
+      << "children of the SIGKILLed daemon still run: "
+      << fmt::format("{}", fmt::join(children, " "));
 
   std::string problem;
   const bool restored = waitFor(
@@ -130,8 +157,12 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
             return false;
           }
         }
-        if (l.masterEntry()->sequence <= oldEpoch) {
+        if (masterOnVictim && l.masterEntry()->sequence <= oldEpoch) {
           problem = "the master's epoch did not grow";
+          return false;
+        }
+        if (!masterOnVictim && l.masterEntry()->sequence != oldEpoch) {
+          problem = "the master changed although its host survived";
           return false;
         }
         if (!l.status || l.status->registered != 2 || l.status->wanted != 3 ||
@@ -145,18 +176,197 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
   const auto took =
       std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - killedAt);
   EXPECT_TRUE(restored) << problem << "\n" << stateDump();
-  std::cout << "daemon SIGKILL -> survivors restored with a new master: " << took.count()
+  std::cout << "daemon SIGKILL -> survivors restored 2 of 3 (status written): " << took.count()
             << " ms (session timeout 3000 ms)\n";
   if (restored) {
     const auto tree = snapshot();
     const auto& status = *tree.type("Demo")->logical.begin()->second.status;
     std::string hostReasons;
     for (const auto& h : status.hosts) hostReasons += " [" + h.host + ": " + h.reason + "]";
-    std::cout << "status: " << status.registered << " of " << status.wanted << ": "
-              << status.reason << hostReasons << "\n";
+    std::cout << "status: " << status.registered << " of " << status.wanted << ": " << status.reason
+              << hostReasons << "\n";
     EXPECT_FALSE(status.hosts.empty()) << "no reason per host";
   }
   sampler->stop();
+  expectOneMasterThroughout(*sampler);
+}
+
+// Invariant I1 with a frozen manager: the master's daemon is SIGSTOPped, so its child keeps running
+// and nobody rewrites its role file. Its lease must lapse before another instance becomes master
+// (the sampler sees at most one master at any time), another takes over once the session expires,
+// and after SIGCONT the cluster converges again.
+TEST_F(DaemonFailover, FrozenManagerLeaseLapsesBeforeAnotherBecomesMaster) {
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  DemoType demo;
+  demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  auto sampler = startSampler();
+
+  const auto before = snapshot();
+  const auto& logical = before.type("Demo")->logical.begin()->second;
+  const InstanceInfo frozen = *logical.master();
+  const std::int64_t oldEpoch = logical.masterEntry()->sequence;
+  std::vector<InstanceInfo> others;
+  for (const auto& [uuid, i] : logical.instances) {
+    if (uuid != frozen.uuid) others.push_back(i);
+  }
+  const auto frozenAt = std::chrono::steady_clock::now();
+  daemon(frozen.host).signal(SIGSTOP);
+
+  const bool lapsed = waitFor(
+      [&] {
+        auto role = readRole(frozen.host, frozen.uuid);
+        return role && !services::isMasterNow(*role);
+      },
+      milliseconds(10000), milliseconds(1));
+  const auto lapseMs =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - frozenAt);
+  EXPECT_TRUE(lapsed) << "the frozen manager's master still holds a valid lease after 10 s";
+  std::string successor;
+  const bool tookOver = waitFor(
+      [&] {
+        for (const auto& i : others) {
+          auto role = readRole(i.host, i.uuid);
+          if (role && services::isMasterNow(*role) && role->epoch > oldEpoch) {
+            successor = i.uuid;
+            return true;
+          }
+        }
+        return false;
+      },
+      milliseconds(15000), milliseconds(1));
+  const auto takeoverMs =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - frozenAt);
+  std::cout << "frozen " << frozen.host << ": its master's lease lapsed after " << lapseMs.count()
+            << " ms, another became master after " << takeoverMs.count()
+            << " ms (session timeout 3000 ms)\n";
+  EXPECT_TRUE(tookOver) << "nobody took over from the frozen manager's master\n" << stateDump();
+  if (lapsed && tookOver) {
+    EXPECT_LT(lapseMs, takeoverMs) << "the lease lapsed only after another became master";
+  }
+  if (pidAlive(static_cast<pid_t>(frozen.pid))) {
+    auto role = readRole(frozen.host, frozen.uuid);
+    EXPECT_TRUE(role && !services::isMasterNow(*role))
+        << "the frozen manager's child still acts as master after the takeover";
+  }
+
+  daemon(frozen.host).signal(SIGCONT);
+  std::string problem;
+  const bool back = waitFor(
+      [&] {
+        const auto tree = snapshot();
+        problem = convergenceProblem(tree, "Demo", 1, 3, true);
+        if (!problem.empty()) return false;
+        if (!tree.hosts.count(frozen.host)) {
+          problem = frozen.host + " has not registered again";
+          return false;
+        }
+        // The old child may be registered again (by a new session) or gone, not running unknown.
+        bool registered = false;
+        for (const auto& [key, i] : tree.allInstances()) registered |= i.pid == frozen.pid;
+        if (!registered && pidAlive(static_cast<pid_t>(frozen.pid))) {
+          problem = "the thawed manager's old child still runs unregistered";
+          return false;
+        }
+        return true;
+      },
+      milliseconds(20000), milliseconds(20));
+  EXPECT_TRUE(back) << "after SIGCONT: " << problem << "\n" << stateDump();
+  EXPECT_TRUE(daemon(frozen.host).running()) << "the thawed daemon exited";
+  sampler->stop();
+  std::cout << "sampler: " << sampler->report();
+  expectOneMasterThroughout(*sampler);
+}
+
+// Invariant I2 after a session expiry, without a master involved: a daemon that runs only a
+// secondary is frozen until ZooKeeper expires its session (its host node goes), then thawed; it
+// must notice the expiry, clean up, register again and the cluster converge, the daemon still
+// running.
+TEST_F(DaemonFailover, ExpiredSessionDaemonRejoinsAfterThaw) {
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  DemoType demo;
+  demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  auto sampler = startSampler();
+  const auto before = snapshot();
+  const auto& logical = before.type("Demo")->logical.begin()->second;
+  std::string victim;
+  for (const auto& [uuid, i] : logical.instances) {
+    if (uuid != logical.master()->uuid) victim = i.host;
+  }
+  ASSERT_FALSE(victim.empty());
+  daemon(victim).signal(SIGSTOP);
+  const bool expired =
+      waitFor([&] { return !hostLive(victim); }, milliseconds(15000), milliseconds(10));
+  daemon(victim).signal(SIGCONT);
+  ASSERT_TRUE(expired) << "hosts/" << victim << " still there 15 s after freezing its daemon";
+
+  std::string problem;
+  const bool back = waitFor(
+      [&] {
+        if (!daemon(victim).running()) {
+          problem = victim + " exited";
+          return true;  // no point waiting
+        }
+        const auto tree = snapshot();
+        if (!tree.hosts.count(victim)) {
+          problem = victim + " has not registered again";
+          return false;
+        }
+        problem = convergenceProblem(tree, "Demo", 1, 3, true);
+        return problem.empty();
+      },
+      milliseconds(20000), milliseconds(20));
+  EXPECT_TRUE(back && problem.empty())
+      << "after its session expired and it was thawed: " << problem << "\n"
+      << stateDump();
+  EXPECT_TRUE(daemon(victim).running())
+      << victim << " exited with " << daemon(victim).exitCode().value_or(-1) << "\n"
+      << daemon(victim).logTail(30);
+  EXPECT_EQ(logical.masterEntry()->sequence,
+            snapshot().type("Demo")->logical.begin()->second.masterEntry()->sequence)
+      << "the master changed although only a secondary's manager was frozen";
+  sampler->stop();
+  expectOneMasterThroughout(*sampler);
+}
+
+// Invariant I2 after a ZooKeeper server crash (restarted at once on the same port and data, so the
+// sessions survive): the daemons reconnect and the cluster stays or comes back converged, never
+// with two masters.
+TEST_F(DaemonFailover, ZooKeeperServerRestartKeepsTheClusterConverged) {
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  DemoType demo;
+  demo.services = 2;
+  demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(15000), true));
+  auto sampler = startSampler();
+  const auto restartedAt = std::chrono::steady_clock::now();
+  server().restart();
+  ASSERT_TRUE(session_->waitConnected(milliseconds(15000)));
+  EXPECT_TRUE(waitConverged("Demo", 2, 3, milliseconds(20000), true));
+  std::cout << "converged again "
+            << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
+                                                        restartedAt)
+                   .count()
+            << " ms after the server restart began\n";
+  // A write after the restart is picked up (the daemons' watches were set again).
+  const auto scaled = ctl({"scale", "Demo", "--services", "3"});
+  EXPECT_EQ(scaled.exitCode, 0) << scaled.out << scaled.err;
+  EXPECT_TRUE(waitConverged("Demo", 3, 3, milliseconds(20000), true));
+  for (const std::string host : {"h1", "h2", "h3"}) {
+    EXPECT_TRUE(daemon(host).running()) << host << " exited";
+  }
+  sampler->stop();
+  std::cout << "sampler: " << sampler->report();
   expectOneMasterThroughout(*sampler);
 }
 

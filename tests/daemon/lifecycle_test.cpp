@@ -16,7 +16,8 @@ using std::chrono::milliseconds;
 class DaemonLifecycle : public DaemonTest {
  protected:
   // Every process registered for `type` in `tree`.
-  static std::map<std::string, long long> pidsOf(const TreeSnapshot& tree, const std::string& type) {
+  static std::map<std::string, long long> pidsOf(const TreeSnapshot& tree,
+                                                 const std::string& type) {
     std::map<std::string, long long> pids;
     if (const auto* t = tree.type(type)) {
       for (const auto& [seq, logical] : t->logical) {
@@ -77,10 +78,24 @@ TEST_F(DaemonLifecycle, ScaleSpecChangeAndDeleteConvergeWithOneMaster) {
   for (const auto& step : steps) {
     const std::string name = fmt::format("scale {}", fmt::join(step.args, " "));
     SCOPED_TRACE(name);
-    const auto before = pidsOf(snapshot(), "Demo");
+    const auto tree = snapshot();
+    const auto before = pidsOf(tree, "Demo");
+    std::map<std::int64_t, std::string> masters;  // by logical sequence
+    for (const auto& [seq, logical] : tree.type("Demo")->logical) {
+      if (logical.masterEntry()) masters[seq] = logical.masterEntry()->name;
+    }
     scale(step.args);
     ASSERT_TRUE(waitConverged("Demo", step.services, step.replicas, milliseconds(20000)));
-    expectRemovedStopped(before, pidsOf(snapshot(), "Demo"), name);
+    const auto after = snapshot();
+    expectRemovedStopped(before, pidsOf(after, "Demo"), name);
+    // Surplus instances are secondaries: a logical service that stays keeps its master (I2).
+    for (const auto& [seq, logical] : after.type("Demo")->logical) {
+      if (masters.count(seq)) {
+        EXPECT_EQ(logical.masterEntry()->name, masters[seq])
+            << logical.key() << ": the master changed on " << name << "\n"
+            << after.str();
+      }
+    }
   }
 
   // Spec change (env): a rolling replace; every instance ends on the new generation, and the
@@ -163,6 +178,31 @@ TEST_F(DaemonLifecycle, ScaleSpecChangeAndDeleteConvergeWithOneMaster) {
   EXPECT_EQ(deleted.exitCode, 0) << deleted.out << deleted.err;
   EXPECT_TRUE(waitFor([&] { return snapshot().type("Demo") == nullptr; }, milliseconds(10000)));
   expectRemovedStopped(beforeDelete, {}, "delete");
+  // Nobody contends for the deleted type's locks any more (I3: no lock outlives what it stands
+  // for).
+  std::string leftover;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        leftover.clear();
+        const auto l = layout();
+        if (auto monitor = session_->children(l.serviceConfigMonitorLock("Demo"))) {
+          for (const auto& c : *monitor)
+            leftover += " " + l.serviceConfigMonitorLock("Demo") + "/" + c;
+        }
+        if (auto locks = session_->children(l.createPhysicalServiceLocksDir())) {
+          for (const auto& name : *locks) {
+            auto id = config::Layout::parseCreateLockName(name);
+            if (!id || id->type != "Demo") continue;
+            auto contenders = session_->children(l.createPhysicalServiceLock(*id));
+            for (const auto& c : contenders.value_or(std::vector<std::string>{})) {
+              leftover += " " + l.createPhysicalServiceLock(*id) + "/" + c;
+            }
+          }
+        }
+        return leftover.empty();
+      },
+      milliseconds(10000), milliseconds(20)))
+      << "lock contenders left for the deleted type:" << leftover;
 
   sampler->stop();
   expectOneMasterThroughout(*sampler);
@@ -178,11 +218,12 @@ TEST_F(DaemonLifecycle, RestartingEveryDaemonOneByOneKeepsAMaster) {
   DemoType demo;
   demo.services = 2;
   demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";
   apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(15000)));
+  ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(15000), true));
   auto sampler = startSampler();
-  ASSERT_TRUE(waitFor([&] { return sampler->logicalServicesWithMaster().size() == 2; },
-                      milliseconds(5000)))
+  ASSERT_TRUE(
+      waitFor([&] { return sampler->logicalServicesWithMaster().size() == 2; }, milliseconds(5000)))
       << sampler->report();
 
   for (const std::string host : {"h1", "h2", "h3"}) {
@@ -194,7 +235,7 @@ TEST_F(DaemonLifecycle, RestartingEveryDaemonOneByOneKeepsAMaster) {
     }
     DaemonProcess& d = daemon(host);
     const auto stopAt = std::chrono::steady_clock::now();
-    d.signal(SIGTERM);
+    d.signal(host == "h2" ? SIGINT : SIGTERM);  // both mean a graceful stop
     const auto code = d.waitExit(milliseconds(15000));
     ASSERT_TRUE(code.has_value()) << host << " still runs 15 s after SIGTERM\n" << d.logTail();
     EXPECT_EQ(*code, 0) << d.logTail();
@@ -209,7 +250,7 @@ TEST_F(DaemonLifecycle, RestartingEveryDaemonOneByOneKeepsAMaster) {
     }
     startDaemon(host);
     ASSERT_FALSE(HasFailure());
-    ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(20000)));
+    ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(20000), true));
   }
   sampler->stop();
   std::cout << "sampler: " << sampler->report();

@@ -1,6 +1,7 @@
 // servicesmgr daemons place instances: convergence with one master per logical service and role
 // files that agree with the tree, every constraint kind, dependsOn, describe, and a host id that is
 // already live.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "config/physical_service_data.hpp"
+#include "manager/zk/types.hpp"
 #include "tests/daemon/support/daemon_cluster.hpp"
 #include "tests/support/wait_for.hpp"
 
@@ -36,20 +38,21 @@ std::string trimLeft(const std::string& s) {
   return first == std::string::npos ? "" : s.substr(first);
 }
 
-// Acceptance 1 and 8: 2 logical services x 3 replicas on h1 h2 h3 within 10 s, each spread over
-// the three hosts, exactly one master each, role files agreeing with the tree; describe names every
-// instance's host and the master.
+// Acceptance 1 and 8: 2 logical services x 3 replicas with maxPerHost 1 on h1 h2 h3 within 10 s,
+// each spread over the three hosts, exactly one master each, role files agreeing with the tree;
+// describe names every instance's host and the master.
 TEST_F(DaemonPlacement, TwoLogicalServicesOfThreeConvergeWithOneMasterEach) {
   startDaemons();
   ASSERT_FALSE(HasFailure());
   DemoType demo;
   demo.services = 2;
   demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";  // per logical service, as the daemon counts it
   const auto start = std::chrono::steady_clock::now();
   apply(demo);
   ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(10000), /*distinctHosts=*/true));
-  const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
-                                                             start);
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
   std::cout << "converged 2 x 3 in " << took.count() << " ms\n";
 
   const auto tree = snapshot();
@@ -70,6 +73,34 @@ TEST_F(DaemonPlacement, TwoLogicalServicesOfThreeConvergeWithOneMasterEach) {
     EXPECT_EQ(masters, 1) << logical.key();
   }
 
+  // The status of a full logical service says so: 3 of 3, no reason.
+  EXPECT_TRUE(waitFor(
+      [&] {
+        const auto t = snapshot();
+        for (const auto& [seq, logical] : t.type("Demo")->logical) {
+          const auto& st = logical.status;
+          if (!st || st->registered != 3 || st->wanted != 3 || !st->reason.empty()) return false;
+        }
+        return true;
+      },
+      milliseconds(5000), milliseconds(20)))
+      << "status of a full logical service is not \"3 of 3\" without a reason\n"
+      << snapshot().str();
+
+  // Full logical services need no create lock: its holder deletes it once the service is full.
+  std::string createLocks;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        auto locks = session_->children(layout().createPhysicalServiceLocksDir());
+        createLocks.clear();
+        for (const auto& name : locks.value_or(std::vector<std::string>{})) {
+          createLocks += " " + name;
+        }
+        return createLocks.empty();
+      },
+      milliseconds(5000), milliseconds(20)))
+      << "create locks left although every logical service is full:" << createLocks;
+
   // describe: every instance's line names its host and its role; the logical line names the master.
   auto described = ctl({"describe", "Demo"});
   ASSERT_EQ(described.exitCode, 0) << described.out << described.err;
@@ -81,7 +112,8 @@ TEST_F(DaemonPlacement, TwoLogicalServicesOfThreeConvergeWithOneMasterEach) {
     const std::string header = lineWith(described.out, config::Layout::logicalServiceName(seq));
     EXPECT_NE(header.find(fmt::format("master {}/{}", master->host, master->pid)),
               std::string::npos)
-        << header << "\n" << described.out;
+        << header << "\n"
+        << described.out;
     EXPECT_NE(header.find(fmt::format("epoch {}", logical.masterEntry()->sequence)),
               std::string::npos)
         << header;
@@ -94,6 +126,96 @@ TEST_F(DaemonPlacement, TwoLogicalServicesOfThreeConvergeWithOneMasterEach) {
       EXPECT_TRUE(line.starts_with(role)) << "want " << role << "first: " << line;
     }
   }
+}
+
+// Types applied before any daemon runs are picked up when the daemons start.
+TEST_F(DaemonPlacement, TypesAppliedBeforeTheDaemonsStartConverge) {
+  DemoType demo;
+  demo.services = 2;
+  demo.replicas = 2;
+  apply(demo);
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  EXPECT_TRUE(waitConverged("Demo", 2, 2, milliseconds(15000)));
+}
+
+// Invariant I7: with no constraints, placement spreads load: per-host counts differ by at most 1,
+// and the replicas of one logical service go to different hosts.
+TEST_F(DaemonPlacement, WithoutConstraintsPlacementSpreadsEvenly) {
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  DemoType spread;
+  spread.name = "Spread";
+  spread.services = 3;
+  spread.replicas = 2;
+  apply(spread);
+  ASSERT_TRUE(waitConverged("Spread", 3, 2, milliseconds(15000)));
+  const auto tree = snapshot();
+  std::map<std::string, int> perHost = {{"h1", 0}, {"h2", 0}, {"h3", 0}};
+  for (const auto& [key, i] : tree.allInstances()) ++perHost[i.host];
+  int least = 1000, most = 0;
+  for (const auto& [host, count] : perHost) {
+    least = std::min(least, count);
+    most = std::max(most, count);
+  }
+  EXPECT_LE(most - least, 1) << tree.str();
+  for (const auto& [seq, logical] : tree.type("Spread")->logical) {
+    const auto hostsUsed = logical.hostsOfInstances();
+    EXPECT_EQ(std::set<std::string>(hostsUsed.begin(), hostsUsed.end()).size(), hostsUsed.size())
+        << logical.key() << " has two replicas on one host\n"
+        << tree.str();
+  }
+}
+
+// The role file contract (docs/supervisor.md): every instance's file carries the current master's
+// epoch and a masterPeer naming the master (physical uuid, host, ports), so that secondaries can
+// find it. Checked after a failover too, when the epoch is no longer 0.
+TEST_F(DaemonPlacement, RoleFilesCarryTheMastersEpochAndPeer) {
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  DemoType demo;
+  demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  const auto first = snapshot();
+  ASSERT_EQ(::kill(static_cast<pid_t>(first.type("Demo")->logical.begin()->second.master()->pid),
+                   SIGKILL),
+            0);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const auto tree = snapshot();
+        return convergenceProblem(tree, "Demo", 1, 3, true).empty() &&
+               tree.type("Demo")->logical.begin()->second.masterEntry()->sequence > 0;
+      },
+      milliseconds(15000), milliseconds(20)))
+      << stateDump();
+  std::string problem;
+  const bool agreed = waitFor(
+      [&] {
+        const auto tree = snapshot();
+        const auto& logical = tree.type("Demo")->logical.begin()->second;
+        const auto* master = logical.master();
+        if (master == nullptr) return false;
+        for (const auto& [uuid, i] : logical.instances) {
+          auto role = readRole(i.host, uuid);
+          if (!role) return false;
+          if (role->epoch != logical.masterEntry()->sequence) {
+            problem = fmt::format("{} on {} says epoch {}, the master's is {}", uuid, i.host,
+                                  role->epoch, logical.masterEntry()->sequence);
+            return false;
+          }
+          if (role->masterPeerJson.find(master->uuid) == std::string::npos ||
+              role->masterPeerJson.find("\"" + master->host + "\"") == std::string::npos) {
+            problem = fmt::format("{} on {}: masterPeer {} does not name the master {} on {}", uuid,
+                                  i.host, role->masterPeerJson, master->uuid, master->host);
+            return false;
+          }
+        }
+        return true;
+      },
+      milliseconds(5000), milliseconds(20));
+  EXPECT_TRUE(agreed) << problem << "\n" << stateDump();
 }
 
 // Acceptance 4: each constraint kind keeps instances off the hosts that fail it.
@@ -159,8 +281,8 @@ TEST_F(DaemonPlacement, EveryConstraintKindKeepsInstancesOffHostsThatFailIt) {
           for (const auto& [seq, logical] : type->logical) {
             for (const auto& [uuid, i] : logical.instances) {
               if (i.host == c.forbidden) {
-                violations.push_back(fmt::format("{} instance {} on {}", logical.key(), uuid,
-                                                 i.host));
+                violations.push_back(
+                    fmt::format("{} instance {} on {}", logical.key(), uuid, i.host));
               }
             }
           }
@@ -212,8 +334,13 @@ TEST_F(DaemonPlacement, DependsOnWaitsForAMasterOfTheDependency) {
   dependent.constraints = "    dependsOn: [Base]\n";
   apply(dependent);
 
+  // The status must come to say why (a first status may be written before the constraints are
+  // evaluated), and no instance of Dependent may run meanwhile.
   std::string reason;
   bool placed = false;
+  auto explains = [](const std::string& text) {
+    return text.find("Base") != std::string::npos || text.find("depend") != std::string::npos;
+  };
   const bool explained = waitFor(
       [&] {
         const auto tree = snapshot();
@@ -224,22 +351,55 @@ TEST_F(DaemonPlacement, DependsOnWaitsForAMasterOfTheDependency) {
           if (!logical.status || logical.status->reason.empty()) return false;
           reason = logical.status->reason;
           for (const auto& h : logical.status->hosts) reason += " | " + h.host + ": " + h.reason;
+          if (!explains(reason)) return false;
         }
         return true;
       },
       milliseconds(10000), milliseconds(20));
-  ASSERT_TRUE(explained) << "Dependent has no status with a reason:\n" << stateDump();
+  EXPECT_TRUE(explained) << "Dependent's status does not say it waits for Base; last: \"" << reason
+                         << "\"\n"
+                         << stateDump();
   EXPECT_FALSE(placed) << stateDump();
   EXPECT_EQ(snapshot().type("Dependent")->logical.begin()->second.instances.size(), 0u)
       << stateDump();
   std::cout << "Dependent before Base: " << reason << "\n";
-  EXPECT_TRUE(reason.find("Base") != std::string::npos ||
-              reason.find("depend") != std::string::npos)
-      << "the status does not say it waits for Base: " << reason;
 
+  // Base exists but can run nowhere, so it has no master: Dependent still waits, and says so.
   DemoType base;
   base.name = "Base";
   base.replicas = 2;
+  base.constraints = "    allowHosts: [\"nowhere\"]\n";
+  const auto appliedAt =
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  apply(base);
+  const bool stillExplained = waitFor(
+      [&] {
+        const auto tree = snapshot();
+        const auto* b = tree.type("Base");
+        const auto* d = tree.type("Dependent");
+        if (b == nullptr || b->logical.empty() || d == nullptr) return false;
+        const auto& baseLogical = b->logical.begin()->second;
+        if (!baseLogical.status || baseLogical.status->reason.empty()) return false;
+        for (const auto& [seq, logical] : d->logical) {
+          if (!logical.instances.empty()) placed = true;
+          if (!logical.status || logical.status->updated < appliedAt) return false;
+          reason = logical.status->reason;
+          for (const auto& h : logical.status->hosts) reason += " | " + h.host + ": " + h.reason;
+          if (!explains(reason)) return false;
+        }
+        return true;
+      },
+      milliseconds(10000), milliseconds(20));
+  EXPECT_TRUE(stillExplained)
+      << "with Base present but without a master, Dependent's status was not rewritten to say why; "
+         "last: \""
+      << reason << "\"\n"
+      << stateDump();
+  EXPECT_FALSE(placed) << "Dependent placed while Base has no master\n" << stateDump();
+  std::cout << "Dependent while Base has no master: " << reason << "\n";
+
+  base.constraints = "";
   apply(base);
   EXPECT_TRUE(waitConverged("Base", 1, 2, milliseconds(15000)));
   EXPECT_TRUE(waitConverged("Dependent", 1, 2, milliseconds(15000)));
@@ -263,8 +423,53 @@ TEST_F(DaemonPlacement, SecondDaemonWithALiveHostIdExitsOne) {
   EXPECT_EQ(stat->ephemeralOwner, owner);
 }
 
-// The harness itself: the sampler reports two live instances of one logical service whose role files
-// both say master, and ignores one whose process is gone.
+// Invariant I6: garbage written into the tree by another client (a type, a host) and a type whose
+// program does not exist are reported and skipped; the daemons keep running and the good type
+// converges.
+TEST_F(DaemonPlacement, GarbageAndBrokenTypesDoNotHurtTheOthers) {
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  DemoType broken;
+  broken.name = "Broken";
+  broken.replicas = 1;
+  std::string brokenYaml = broken.yaml();
+  const std::string demoPath = SM_DEMO_SERVICE;
+  brokenYaml.replace(brokenYaml.find(demoPath), demoPath.size(), "/nonexistent/sm-no-such-binary");
+  apply(brokenYaml);
+  session_->create(layout().serviceType("Garbage"), "{this is not json");
+  session_->create(layout().host("bogus"), "\x01\x02garbage", zk::CreateMode::Ephemeral);
+  DemoType demo;
+  demo.replicas = 3;
+  apply(demo);
+  EXPECT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000)));
+  std::string brokenStatus;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        const auto tree = snapshot();
+        const auto* type = tree.type("Broken");
+        if (type == nullptr || type->logical.empty()) return false;
+        const auto& status = type->logical.begin()->second.status;
+        if (!status) return false;
+        brokenStatus = status->reason;
+        for (const auto& f : status->failures) brokenStatus += " | " + f.host + ": " + f.message;
+        return !status->failures.empty();
+      },
+      milliseconds(15000), milliseconds(50)))
+      << "the missing program is not reported in Broken's status: \"" << brokenStatus << "\"\n"
+      << stateDump();
+  std::cout << "Broken status: " << brokenStatus << "\n";
+  for (const std::string host : {"h1", "h2", "h3"}) {
+    EXPECT_TRUE(daemon(host).running())
+        << host << " exited with " << daemon(host).exitCode().value_or(-1) << "\n"
+        << daemon(host).logTail(30);
+  }
+  for (const auto& [key, i] : snapshot().allInstances()) {
+    EXPECT_NE(i.host, "bogus") << key << " placed on the garbage host";
+  }
+}
+
+// The harness itself: the sampler reports two live instances of one logical service whose role
+// files both say master, and ignores one whose process is gone.
 class DaemonHarness : public DaemonTest {};
 
 TEST_F(DaemonHarness, SamplerSeesTwoMastersAndIgnoresDeadProcesses) {

@@ -29,6 +29,26 @@ RoleState masterFor(std::chrono::milliseconds lease, std::int64_t epoch) {
   return role;
 }
 
+TEST_F(RoleFile, ANoticeBeforeTheProgramHandlesItDoesNotKillIt) {
+  // sleep installs no handler: with the default disposition the notice would kill it.
+  auto spec = testSpec("early", dir, {"/bin/sleep", "1000"});
+  spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
+  spec.roleNotice.signal = SIGUSR1;
+  ASSERT_TRUE(supervisor.start(spec));
+  auto started = recorder.waitFor(Kind::Started, "early");
+  ASSERT_TRUE(started);
+  const std::string status = readFile("/proc/" + std::to_string(started->pid) + "/status");
+  EXPECT_NE(status.find("SigIgn:\t0000000000000200"), std::string::npos)
+      << "SIGUSR1 (and only it) starts ignored: " << status;
+  ASSERT_TRUE(supervisor.setRole("early", masterFor(60s, 1)));
+  ASSERT_TRUE(recorder.waitFor(Kind::RoleNoticeSent, "early"));
+  // An ignored signal is discarded when it is sent: the process is still there, not a zombie.
+  const std::string after = readFile("/proc/" + std::to_string(started->pid) + "/stat");
+  ASSERT_FALSE(after.empty());
+  EXPECT_NE(after[after.rfind(')') + 2], 'Z') << after;
+  EXPECT_EQ(supervisor.status("early")->state, InstanceState::Running);
+}
+
 // Asks the demo service for its role; empty until it answers.
 nlohmann::json demoRole(int port) {
   std::string answer = askLoopback(port, "ROLE\n");

@@ -21,16 +21,16 @@ namespace sm::daemon {
 // reported and skipped rather than mistaken for absent.
 
 struct ElectionMember {
-  std::string name;           // lock-<uuid>-<seq>
-  std::int64_t sequence = 0;  // the epoch of this member while it is first
+  std::string name;                          // lock-<uuid>-<seq>
+  std::int64_t sequence = 0;                 // the epoch of this member while it is first
   std::optional<config::ElectionData> data;  // nullopt: undecodable
 };
 
 struct PhysicalServiceView {
   std::string uuid;
   std::optional<config::PhysicalServiceData> data;  // nullopt: undecodable
-  std::string error;                                 // why data is nullopt
-  std::int64_t ephemeralOwner = 0;                   // session id of the manager that runs it
+  std::string error;                                // why data is nullopt
+  std::int64_t ephemeralOwner = 0;                  // session id of the manager that runs it
   std::int32_t version = 0;
 };
 
@@ -67,8 +67,8 @@ struct CreateLockView {
 };
 
 struct ClusterSnapshot {
-  std::map<std::string, ServiceTypeView> types;          // by type name
-  std::map<std::string, HostView> hosts;                 // by host id
+  std::map<std::string, ServiceTypeView> types;  // by type name
+  std::map<std::string, HostView> hosts;         // by host id
   std::map<config::LogicalServiceId, CreateLockView> createLocks;
 
   const ServiceTypeView* type(const std::string& name) const;

@@ -77,18 +77,35 @@ double Score::value() const {
          clamp(static_cast<double>(running), 9999.0) * 1e4 + loadPart;
 }
 
+namespace {
+// FNV-1a: the same on every manager and every build, unlike std::hash.
+std::uint64_t tiebreakHash(const config::LogicalServiceId& logical, const std::string& host) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&](std::string_view text) {
+    for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // a separator, so ("ab","c") differs from ("a","bc")
+  };
+  mix(logical.type);
+  mix(std::to_string(logical.sequence));
+  mix(host);
+  return h;
+}
+}  // namespace
+
 Score score(const PlacementRequest& request, const HostView& host) {
   Score s;
   s.logicalInstances = request.snapshot.instancesOnHost(request.logical, host.id);
   s.typeInstances = request.snapshot.instancesOnHost(request.type.type.name, host.id);
   if (host.data && !std::isnan(host.data->load)) {
     s.running = host.data->running;
-    s.load = host.data->load;
+    s.load = std::floor(host.data->load /
+                        static_cast<double>(std::max<std::int64_t>(1, host.data->capacity.cpus)));
   } else {
     // Unknown is ranked last; NaN would also break the strict weak order sorting relies on.
     s.running = std::numeric_limits<std::int64_t>::max();
     s.load = std::numeric_limits<double>::infinity();
   }
+  s.tiebreak = tiebreakHash(request.logical, host.id);
   s.host = host.id;
   return s;
 }

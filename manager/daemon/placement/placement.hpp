@@ -34,17 +34,23 @@ std::optional<Infeasible> checkHost(const PlacementRequest& request, const HostV
 std::vector<config::HostReason> infeasibleHosts(const PlacementRequest& request);
 
 // Ranking key, lower is better, compared member by member: replicas of the same logical service
-// are spread first (failover needs other hosts), then the type, then the host's whole load.
+// are spread first (failover needs other hosts), then the type, then the host's whole load. Hosts
+// alike in all of that are ordered by a hash of the logical service and the host, the same on every
+// manager, so that different logical services prefer different hosts and their placements run in
+// parallel instead of queueing behind one host.
 struct Score {
   std::int64_t logicalInstances = 0;  // of request.logical on the host
   std::int64_t typeInstances = 0;     // of request.type on the host
   std::int64_t running = 0;           // HostData::running
-  double load = 0;                    // HostData::load; +inf when unknown
-  std::string host;                   // last, so that the order is total and deterministic
+  // Whole CPUs' worth of load average (load / cpus, rounded down): small differences between
+  // hosts measured at different moments must not decide; +inf when unknown.
+  double load = 0;
+  std::uint64_t tiebreak = 0;  // hash of (type, logical service, host)
+  std::string host;            // last, so that the order is total and deterministic
 
   auto operator<=>(const Score&) const = default;
   // One number for the lock contender's data, lower better; orders like operator<=> except for
-  // ties on every component but the host id (and counts beyond the packed ranges).
+  // ties on every component but the tiebreak and host id (and counts beyond the packed ranges).
   double value() const;
 };
 

@@ -24,8 +24,8 @@ std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const st
     placement::PlacementRequest request{*type->stored, id, snapshot, nowMs};
     if (placement::checkHost(request, self->second)) continue;
     const auto ranked = placement::rankFeasibleHosts(request);
-    const auto rank = static_cast<std::size_t>(
-        std::find(ranked.begin(), ranked.end(), hostId) - ranked.begin());
+    const auto rank =
+        static_cast<std::size_t>(std::find(ranked.begin(), ranked.end(), hostId) - ranked.begin());
     result.push_back({id, rank, placement::score(request, self->second).value()});
   }
   return result;

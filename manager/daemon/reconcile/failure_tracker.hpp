@@ -21,7 +21,7 @@ class FailureTracker {
   struct Verdict {
     std::int64_t retryAtMs = 0;  // do not take this type before
     bool crashLoop = false;
-    std::string message;         // for the log and the cooldown
+    std::string message;  // for the log and the cooldown
   };
 
   Verdict recordExit(const std::string& type, const config::Restart& restart, std::int64_t nowMs,

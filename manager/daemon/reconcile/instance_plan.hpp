@@ -26,13 +26,13 @@ struct InstanceAction {
   };
   Kind kind = Kind::Stop;
   std::string uuid;
-  std::string reason;              // for the log line (Stop)
+  std::string reason;                // for the log line (Stop)
   config::PhysicalServiceData data;  // Update
 };
 
 // For the instances this host runs: which to stop (gone from the tree, surplus, outdated) and
-// which to update (ready, or a spec change that keeps the same process). Pure; every manager runs it
-// for its own instances, and all agree because they share the rules of logical_services.hpp.
+// which to update (ready, or a spec change that keeps the same process). Pure; every manager runs
+// it for its own instances, and all agree because they share the rules of logical_services.hpp.
 std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
                                           const std::vector<LocalInstanceView>& instances);
 

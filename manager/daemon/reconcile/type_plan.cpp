@@ -9,11 +9,16 @@ namespace sm::daemon {
 
 namespace {
 
-void destroyLocksOf(const std::string& typeName, const ClusterSnapshot& snapshot,
-                    TypePlan& plan) {
+constexpr std::string_view kPlacing = "placing";
+
+void destroyLocksOf(const std::string& typeName, const ClusterSnapshot& snapshot, TypePlan& plan) {
   for (const auto& [id, lock] : snapshot.createLocks) {
     if (id.type == typeName) plan.destroyLocks.push_back(id);
   }
+}
+
+std::string placingReason(std::int64_t missing) {
+  return fmt::format("{} replica{} missing: {}", missing, missing == 1 ? "" : "s", kPlacing);
 }
 
 std::string shortfallReason(std::int64_t missing, const std::vector<config::HostReason>& hosts,
@@ -23,7 +28,11 @@ std::string shortfallReason(std::int64_t missing, const std::vector<config::Host
     return fmt::format("{} replica{} missing: no feasible host ({} of {} hosts fail a constraint)",
                        missing, missing == 1 ? "" : "s", hosts.size(), hostCount);
   }
-  return fmt::format("{} replica{} missing: placing", missing, missing == 1 ? "" : "s");
+  return placingReason(missing);
+}
+
+bool isPlacing(const config::StatusData& status) {
+  return status.registered < status.wanted && status.reason.ends_with(kPlacing);
 }
 
 }  // namespace
@@ -38,7 +47,10 @@ config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceVie
     if (!host.data) continue;
     for (const auto& cooldown : host.data->cooldowns) {
       if (cooldown.type == type.name && cooldown.until > nowMs) {
-        status.failures.push_back({cooldown.until, hostId, cooldown.reason});
+        // A cooldown lasts one crash-loop window from the moment the loop was detected.
+        const auto detected =
+            cooldown.until - type.stored->type.spec.restart.crashLoop.windowSeconds * 1000;
+        status.failures.push_back({detected, hostId, cooldown.reason});
       }
     }
   }
@@ -51,10 +63,28 @@ config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceVie
   return status;
 }
 
+config::StatusData newLogicalServiceStatus(std::int64_t wanted, std::int64_t nowMs) {
+  config::StatusData status;
+  status.updated = nowMs;
+  status.wanted = wanted;
+  status.reason = placingReason(wanted);
+  return status;
+}
+
 bool sameStatus(const config::StatusData& a, const config::StatusData& b) {
   auto x = a;
   x.updated = b.updated;
   return x == b;
+}
+
+bool statusWorthWriting(const config::StatusData& desired,
+                        const std::optional<config::StatusData>& stored) {
+  if (!stored) return true;
+  if (sameStatus(desired, *stored)) return false;
+  // While replicas are being placed the count moves with every placement: that is progress, not
+  // news, and not worth a write each; the end of it (full, or stuck) is.
+  return !(isPlacing(desired) && isPlacing(*stored) && desired.wanted == stored->wanted &&
+           desired.failures == stored->failures);
 }
 
 TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& snapshot,
@@ -68,8 +98,8 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
   if (!type->stored) return plan;
   const auto& spec = type->stored->type.spec;
 
-  plan.createLogical =
-      std::max<std::int64_t>(0, spec.serviceCount - static_cast<std::int64_t>(type->logical.size()));
+  plan.createLogical = std::max<std::int64_t>(
+      0, spec.serviceCount - static_cast<std::int64_t>(type->logical.size()));
   for (const auto& [sequence, logical] : type->logical) {
     const bool hasLock = snapshot.createLocks.contains(logical.id);
     if (!isWanted(*type, sequence)) {
@@ -81,13 +111,14 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
     if (short_ && !hasLock) plan.createLocks.push_back(logical.id);
     if (!short_ && hasLock) plan.destroyLocks.push_back(logical.id);
     auto status = statusOf(*type, logical, snapshot, nowMs);
-    if (!logical.status || !sameStatus(status, *logical.status)) {
+    if (statusWorthWriting(status, logical.status)) {
       plan.statuses.emplace_back(logical.id, std::move(status));
     }
   }
   // Locks of logical services that no longer exist.
   for (const auto& [id, lock] : snapshot.createLocks) {
-    if (id.type == typeName && !type->logical.contains(id.sequence)) plan.destroyLocks.push_back(id);
+    if (id.type == typeName && !type->logical.contains(id.sequence))
+      plan.destroyLocks.push_back(id);
   }
   return plan;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,10 +15,10 @@ namespace sm::daemon {
 // computed from a snapshot alone, so running it twice on the same tree plans nothing the second
 // time.
 struct TypePlan {
-  std::int64_t createLogical = 0;                           // logical services to add
-  std::vector<config::LogicalServiceId> removeLogical;      // surplus ones whose instances stopped
-  std::vector<config::LogicalServiceId> createLocks;        // short of replicas, no lock node
-  std::vector<config::LogicalServiceId> destroyLocks;       // full, surplus, or type gone
+  std::int64_t createLogical = 0;                       // logical services to add
+  std::vector<config::LogicalServiceId> removeLogical;  // surplus ones whose instances stopped
+  std::vector<config::LogicalServiceId> createLocks;    // short of replicas, no lock node
+  std::vector<config::LogicalServiceId> destroyLocks;   // full, surplus, or type gone
   std::vector<std::pair<config::LogicalServiceId, config::StatusData>> statuses;  // changed ones
   bool empty() const {
     return createLogical == 0 && removeLogical.empty() && createLocks.empty() &&
@@ -34,7 +35,14 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
 config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceView& logical,
                             const ClusterSnapshot& snapshot, std::int64_t nowMs);
 
+// The status a logical service is created with: nothing registered yet, being placed.
+config::StatusData newLogicalServiceStatus(std::int64_t wanted, std::int64_t nowMs);
+
 // Status documents that differ only in their time stamp say the same thing: not rewritten.
 bool sameStatus(const config::StatusData& a, const config::StatusData& b);
+// Whether `desired` should replace what is stored: not for a mere time stamp, nor for the count of
+// a logical service whose replicas are being placed (that changes with every placement).
+bool statusWorthWriting(const config::StatusData& desired,
+                        const std::optional<config::StatusData>& stored);
 
 }  // namespace sm::daemon

@@ -101,7 +101,10 @@ void DaemonTest::TearDown() {
 
 void DaemonTest::stopEverything() {
   for (auto& d : daemons_) {
-    if (d->running()) d->signal(SIGTERM);
+    if (d->running()) {
+      d->signal(SIGCONT);  // a frozen daemon cannot act on SIGTERM
+      d->signal(SIGTERM);
+    }
   }
   for (auto& d : daemons_) {
     if (d->exitCode()) continue;
@@ -111,8 +114,8 @@ void DaemonTest::stopEverything() {
                     << ") did not exit within 15 s of SIGTERM at the end of the test: killed";
       d->kill();
     } else if (*code != 0) {
-      ADD_FAILURE() << "daemon " << d->hostId() << " (pid " << d->pid()
-                    << ") exited with " << *code << " after SIGTERM at the end of the test";
+      ADD_FAILURE() << "daemon " << d->hostId() << " (pid " << d->pid() << ") exited with " << *code
+                    << " after SIGTERM at the end of the test";
     }
   }
 }
@@ -185,8 +188,8 @@ DaemonProcess& DaemonTest::startDaemon(const DaemonOptions& options, bool waitRe
   if (!ready) {
     ADD_FAILURE() << "daemon " << options.hostId << " (pid " << d.pid() << ") is not ready ("
                   << hostPath << " missing) after 15 s; "
-                  << (d.running() ? "still running" : "exited with " +
-                                                           std::to_string(d.exitCode().value_or(-1)))
+                  << (d.running() ? "still running"
+                                  : "exited with " + std::to_string(d.exitCode().value_or(-1)))
                   << "\nits log:\n"
                   << d.logTail(40);
   }
@@ -289,12 +292,11 @@ std::string DaemonTest::convergenceProblem(const TreeSnapshot& tree, const std::
       if (uuid == masterEntry->physical) {
         if (effective != services::Role::Master) {
           return fmt::format("{}: master {} on {}: role file says {} (as written: {})", key, uuid,
-                             i.host, services::roleName(effective),
-                             services::roleName(role->role));
+                             i.host, services::roleName(effective), services::roleName(role->role));
         }
         if (role->epoch != masterEntry->sequence) {
-          return fmt::format("{}: master {} role file epoch {} != election sequence {}", key,
-                             uuid, role->epoch, masterEntry->sequence);
+          return fmt::format("{}: master {} role file epoch {} != election sequence {}", key, uuid,
+                             role->epoch, masterEntry->sequence);
         }
       } else if (effective != services::Role::Secondary) {
         return fmt::format("{}: secondary {} on {}: role file says {}", key, uuid, i.host,
@@ -346,9 +348,8 @@ std::unique_ptr<MasterSampler> DaemonTest::startSampler() {
 
 void DaemonTest::expectOneMasterThroughout(MasterSampler& sampler) {
   EXPECT_GT(sampler.samples(), 10u) << "the sampler hardly ran";
-  EXPECT_TRUE(sampler.violations().empty())
-      << "two masters of one logical service at once:\n"
-      << sampler.report();
+  EXPECT_TRUE(sampler.violations().empty()) << "two masters of one logical service at once:\n"
+                                            << sampler.report();
 }
 
 }  // namespace sm::test

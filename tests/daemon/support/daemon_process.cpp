@@ -36,12 +36,18 @@ std::string readWhole(const std::filesystem::path& path) {
 }  // namespace
 
 std::vector<std::string> daemonArguments(const DaemonOptions& o) {
-  std::vector<std::string> args = {"--zk",         o.zk,
-                                   "--root",       o.root,
-                                   "--host-id",    o.hostId,
-                                   "--work-dir",   o.workDir.string(),
-                                   "--session-timeout-ms", std::to_string(o.sessionTimeoutMs),
-                                   "--log-level",  o.logLevel};
+  std::vector<std::string> args = {"--zk",
+                                   o.zk,
+                                   "--root",
+                                   o.root,
+                                   "--host-id",
+                                   o.hostId,
+                                   "--work-dir",
+                                   o.workDir.string(),
+                                   "--session-timeout-ms",
+                                   std::to_string(o.sessionTimeoutMs),
+                                   "--log-level",
+                                   o.logLevel};
   if (!o.labels.empty()) {
     std::string labels;
     for (const auto& [key, value] : o.labels) {

@@ -1,7 +1,8 @@
 #pragma once
 // One `servicesmgr` daemon run as a child of the test, owned by its PID: started with
 // PR_SET_PDEATHSIG (it dies with the test even when the test is SIGKILLed), its stdout and stderr
-// in a log file in its own work dir, stopped with SIGTERM (SIGKILL after a grace period) and reaped.
+// in a log file in its own work dir, stopped with SIGTERM (SIGKILL after a grace period) and
+// reaped.
 #include <sys/types.h>
 
 #include <chrono>

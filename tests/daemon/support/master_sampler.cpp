@@ -167,7 +167,8 @@ std::chrono::milliseconds MasterSampler::longestGapWithoutMaster(std::string* wh
   for (const auto& [key, gap] : gaps_) {
     auto value = gap.longest;
     if (gap.open) {
-      value = std::max(value, std::chrono::duration_cast<std::chrono::milliseconds>(now - gap.since));
+      value =
+          std::max(value, std::chrono::duration_cast<std::chrono::milliseconds>(now - gap.since));
     }
     if (value > longest) {
       longest = value;

@@ -73,9 +73,9 @@ class MasterSampler {
   std::chrono::steady_clock::time_point lastRefresh_{};
 
   mutable std::mutex mutex_;
-  std::map<std::string, Known> known_;      // by uuid; never forgotten
-  std::set<std::string> presentLogical_;    // in the last tree read
-  std::map<std::string, Gap> gaps_;         // by logical key
+  std::map<std::string, Known> known_;                       // by uuid; never forgotten
+  std::set<std::string> presentLogical_;                     // in the last tree read
+  std::map<std::string, Gap> gaps_;                          // by logical key
   std::map<std::string, std::vector<std::string>> history_;  // by logical key: master uuids
   std::vector<Violation> violations_;
   std::string lastError_;

@@ -50,7 +50,8 @@ std::vector<std::pair<std::string, InstanceInfo>> TreeSnapshot::allInstances() c
   std::vector<std::pair<std::string, InstanceInfo>> all;
   for (const auto& [name, type] : types) {
     for (const auto& [seq, logical] : type.logical) {
-      for (const auto& [uuid, instance] : logical.instances) all.emplace_back(logical.key(), instance);
+      for (const auto& [uuid, instance] : logical.instances)
+        all.emplace_back(logical.key(), instance);
     }
   }
   return all;
@@ -61,14 +62,15 @@ std::string TreeSnapshot::str() const {
   for (const auto& [id, data] : hosts) out += " " + id;
   out += "\n";
   for (const auto& [name, type] : types) {
-    out += fmt::format("type {} generation {} (services {}, replicas {}){}\n", name,
-                       type.generation, type.serviceCount, type.replicationCount,
-                       type.decoded ? "" : " UNDECODABLE");
+    out +=
+        fmt::format("type {} generation {} (services {}, replicas {}){}\n", name, type.generation,
+                    type.serviceCount, type.replicationCount, type.decoded ? "" : " UNDECODABLE");
     for (const auto& [seq, logical] : type.logical) {
       out += fmt::format("  {}\n", config::Layout::logicalServiceName(seq));
       for (const auto& [uuid, i] : logical.instances) {
-        out += fmt::format("    instance {} host={} pid={} state={} generation={}{}\n", uuid, i.host,
-                           i.pid, i.state, i.generation, i.decoded ? "" : " error: " + i.error);
+        out +=
+            fmt::format("    instance {} host={} pid={} state={} generation={}{}\n", uuid, i.host,
+                        i.pid, i.state, i.generation, i.decoded ? "" : " error: " + i.error);
       }
       for (const auto& e : logical.election) {
         out += fmt::format("    election {} seq={} physical={} host={}\n", e.name, e.sequence,

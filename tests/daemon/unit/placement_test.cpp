@@ -87,7 +87,7 @@ TEST(Ranking, LeastLoadedWins) {
                         .host("busy", host(3.0, 5))
                         .host("idle", host(0.1, 0))
                         .host("warm", host(0.1, 2))
-                        .host("hot", host(0.9, 2))
+                        .host("hot", host(4.5, 2))  // a whole CPU per core busier than "warm"
                         .build();
   const PlacementRequest request{type, {"web", 0}, snap};
   EXPECT_EQ(rankFeasibleHosts(request), (std::vector<std::string>{"idle", "warm", "hot", "busy"}));
@@ -116,53 +116,86 @@ TEST(Ranking, SpreadsTheLogicalServiceBeforeTheTypeBeforeTheHostLoad) {
   EXPECT_LT(s3.value(), s1.value());
 }
 
-TEST(Ranking, HostIdBreaksTiesAndUnknownHostsScoreLast) {
+TEST(Ranking, LoadCountsInWholeCpusOnly) {
   const auto type = makeType("web");
-  const auto snap = SnapshotBuilder().host("b").host("a").unreadableHost("c").build();
+  const auto snap = SnapshotBuilder().host("a", host(0.2, 0)).host("b", host(0.9, 0)).build();
   const PlacementRequest request{type, {"web", 0}, snap};
-  EXPECT_EQ(rankFeasibleHosts(request), (std::vector<std::string>{"a", "b"}));
-  EXPECT_LT(score(request, snap.hosts.at("a")), score(request, snap.hosts.at("c")));
-  EXPECT_LT(score(request, snap.hosts.at("a")).value(), score(request, snap.hosts.at("c")).value());
+  // 0.2 and 0.9 are the same bucket (less than one CPU's worth): the load does not decide.
+  EXPECT_EQ(score(request, snap.hosts.at("a")).load, score(request, snap.hosts.at("b")).load);
+}
+
+TEST(Ranking, AHashBreaksTiesDifferentlyPerLogicalServiceAndUnknownHostsScoreLast) {
+  const auto type = makeType("web");
+  const auto snap = SnapshotBuilder().host("b").host("a").host("d").unreadableHost("c").build();
+  std::set<std::string> firsts;
+  for (std::int64_t seq = 0; seq < 12; ++seq) {
+    const PlacementRequest request{type, {"web", seq}, snap};
+    const auto ranked = rankFeasibleHosts(request);
+    ASSERT_EQ(ranked.size(), 3u);
+    EXPECT_EQ(ranked, rankFeasibleHosts(request));  // deterministic
+    firsts.insert(ranked.front());
+    EXPECT_LT(score(request, snap.hosts.at(ranked.back())), score(request, snap.hosts.at("c")));
+    EXPECT_LT(score(request, snap.hosts.at("a")).value(),
+              score(request, snap.hosts.at("c")).value());
+  }
+  // Equal hosts: different logical services prefer different hosts.
+  EXPECT_GE(firsts.size(), 2u);
 }
 
 TEST(ScoreValue, OrdersLikeTheTuple) {
-  const Score base{0, 0, 0, 0.0, "h"};
-  EXPECT_LT(base.value(), (Score{0, 0, 0, 0.5, "h"}).value());
-  EXPECT_LT((Score{0, 0, 0, 9000.0, "h"}).value(), (Score{0, 0, 1, 0.0, "h"}).value());
-  EXPECT_LT((Score{0, 0, 9000, 9000.0, "h"}).value(), (Score{0, 1, 0, 0.0, "h"}).value());
-  EXPECT_LT((Score{0, 9000, 9000, 9000.0, "h"}).value(), (Score{1, 0, 0, 0.0, "h"}).value());
+  const Score base{0, 0, 0, 0.0, 0, "h"};
+  EXPECT_LT(base.value(), (Score{0, 0, 0, 0.5, 0, "h"}).value());
+  EXPECT_LT((Score{0, 0, 0, 9000.0, 0, "h"}).value(), (Score{0, 0, 1, 0.0, 0, "h"}).value());
+  EXPECT_LT((Score{0, 0, 9000, 9000.0, 0, "h"}).value(), (Score{0, 1, 0, 0.0, 0, "h"}).value());
+  EXPECT_LT((Score{0, 9000, 9000, 9000.0, 0, "h"}).value(), (Score{1, 0, 0, 0.0, 0, "h"}).value());
 }
 
-// I7: with no constraints, placing replicas one at a time on the best host keeps per-host counts
-// within 1 of each other, and never puts two replicas of one logical service on one host.
-TEST(Ranking, GreedyPlacementSpreadsEvenly) {
-  const auto type = makeType("web");
-  constexpr int kLogical = 10;
-  constexpr int kReplicas = 3;
-  ClusterSnapshot snap =
-      SnapshotBuilder().host("h1").host("h2").host("h3").type(type, kLogical).build();
+// Per-host counts of the type: highest minus lowest.
+std::int64_t spread(const ClusterSnapshot& snap, const std::string& type) {
+  std::int64_t lo = INT64_MAX, hi = 0;
+  for (const auto& [id, h] : snap.hosts) {
+    lo = std::min(lo, snap.instancesOnHost(type, id));
+    hi = std::max(hi, snap.instancesOnHost(type, id));
+  }
+  return hi - lo;
+}
+
+// Places every replica of every logical service one at a time on the best host, replica by
+// replica, checking the spread after each round.
+void placeGreedily(ClusterSnapshot& snap, const config::StoredServiceType& type, int logical,
+                   int replicas) {
   int uuid = 0;
-  for (int replica = 0; replica < kReplicas; ++replica) {
-    for (std::int64_t seq = 0; seq < kLogical; ++seq) {
-      const PlacementRequest request{type, {"web", seq}, snap};
+  for (int replica = 0; replica < replicas; ++replica) {
+    for (std::int64_t seq = 0; seq < logical; ++seq) {
+      const PlacementRequest request{type, {type.type.name, seq}, snap};
       const auto ranked = rankFeasibleHosts(request);
-      ASSERT_EQ(ranked.size(), 3u);
+      ASSERT_EQ(ranked.size(), snap.hosts.size());
       const std::string& chosen = ranked.front();
       SnapshotBuilder::addInstance(snap, request.logical, "u" + std::to_string(uuid++), chosen);
       ++snap.hosts.at(chosen).data->running;
-      std::int64_t lo = INT64_MAX, hi = 0;
-      for (const auto& [id, h] : snap.hosts) {
-        lo = std::min(lo, snap.instancesOnHost("web", id));
-        hi = std::max(hi, snap.instancesOnHost("web", id));
-      }
-      ASSERT_LE(hi - lo, 1) << "after placing web/" << seq << " replica " << replica;
     }
+    ASSERT_LE(spread(snap, type.type.name), 1) << "after round " << replica;
   }
-  for (std::int64_t seq = 0; seq < kLogical; ++seq) {
+}
+
+// I7: with no constraints, per-host counts end within 1 of each other, and no host gets two
+// replicas of one logical service while another host has none.
+TEST(Ranking, GreedyPlacementSpreadsEvenly) {
+  const auto type = makeType("web");
+  ClusterSnapshot snap = SnapshotBuilder().host("h1").host("h2").host("h3").type(type, 10).build();
+  placeGreedily(snap, type, 10, 3);
+  for (std::int64_t seq = 0; seq < 10; ++seq) {
     for (const auto& [id, h] : snap.hosts) {
       EXPECT_EQ(snap.instancesOnHost(config::LogicalServiceId{"web", seq}, id), 1) << id;
     }
   }
+}
+
+TEST(Ranking, GreedyPlacementSpreadsEvenlyWithFewerReplicasThanHosts) {
+  const auto type = makeType("web");
+  ClusterSnapshot snap = SnapshotBuilder().host("h1").host("h2").host("h3").type(type, 3).build();
+  placeGreedily(snap, type, 3, 2);  // 6 instances: 2 per host
+  EXPECT_EQ(spread(snap, "web"), 0);
 }
 
 }  // namespace

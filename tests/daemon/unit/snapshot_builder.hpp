@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "manager/daemon/model/cluster_snapshot.hpp"
 
@@ -64,7 +65,62 @@ class SnapshotBuilder {
         PhysicalServiceView{uuid, std::nullopt, "bad json", 0, 0};
     return *this;
   }
+  // An election member alone (its physicalService znode may be missing), behind any existing ones.
+  SnapshotBuilder& electionMember(const config::LogicalServiceId& id, const std::string& uuid,
+                                  const std::string& host) {
+    addElectionMember(snapshot_, id, uuid, host);
+    return *this;
+  }
+  // An election member whose data cannot be decoded, behind any existing ones.
+  SnapshotBuilder& undecodableElectionMember(const config::LogicalServiceId& id,
+                                             const std::string& name) {
+    LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];
+    logical.id = id;
+    const std::int64_t seq = logical.election.empty() ? 0 : logical.election.back().sequence + 1;
+    logical.election.push_back(ElectionMember{name, seq, std::nullopt});
+    return *this;
+  }
+  // Setters for an instance added before.
+  SnapshotBuilder& state(const config::LogicalServiceId& id, const std::string& uuid,
+                         config::PhysicalState state) {
+    physical(snapshot_, id, uuid).data->state = state;
+    return *this;
+  }
+  SnapshotBuilder& generation(const config::LogicalServiceId& id, const std::string& uuid,
+                              std::int64_t generation) {
+    physical(snapshot_, id, uuid).data->generation = generation;
+    return *this;
+  }
+  // A createPhysicalService lock node for the logical service.
+  SnapshotBuilder& createLock(const config::LogicalServiceId& id,
+                              std::vector<std::string> contenders = {}) {
+    snapshot_.createLocks[id] = CreateLockView{id, std::move(contenders)};
+    return *this;
+  }
+  // The logical service's status node.
+  SnapshotBuilder& status(const config::LogicalServiceId& id, config::StatusData status,
+                          std::int32_t version = 0) {
+    LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];
+    logical.id = id;
+    logical.status = std::move(status);
+    logical.statusVersion = version;
+    return *this;
+  }
   ClusterSnapshot build() const { return snapshot_; }
+
+  static PhysicalServiceView& physical(ClusterSnapshot& snapshot,
+                                       const config::LogicalServiceId& id,
+                                       const std::string& uuid) {
+    return snapshot.types.at(id.type).logical.at(id.sequence).physical.at(uuid);
+  }
+  static void addElectionMember(ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
+                                const std::string& uuid, const std::string& host) {
+    LogicalServiceView& logical = snapshot.types[id.type].logical[id.sequence];
+    logical.id = id;
+    const std::int64_t seq = logical.election.empty() ? 0 : logical.election.back().sequence + 1;
+    logical.election.push_back(ElectionMember{"lock-" + uuid + "-" + std::to_string(seq), seq,
+                                              config::ElectionData{uuid, host}});
+  }
 
   // Also for tests that grow a snapshot step by step.
   static void addInstance(ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
@@ -75,11 +131,7 @@ class SnapshotBuilder {
     data.host = host;
     data.state = config::PhysicalState::Running;
     logical.physical[uuid] = PhysicalServiceView{uuid, data, "", 0, 0};
-    if (elect) {
-      const std::int64_t seq = logical.election.empty() ? 0 : logical.election.back().sequence + 1;
-      logical.election.push_back(ElectionMember{"lock-" + uuid + "-" + std::to_string(seq), seq,
-                                                config::ElectionData{uuid, host}});
-    }
+    if (elect) addElectionMember(snapshot, id, uuid, host);
   }
 
  private:

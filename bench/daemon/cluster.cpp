@@ -1,0 +1,480 @@
+#include "bench/daemon/cluster.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "manager/zkserver/four_letter_word.hpp"
+
+namespace sm::bench::daemon {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+int decodeStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+// Fields of /proc/<pid>/stat after the command name: state is [0], ppid [1], utime [11], stime
+// [12].
+std::vector<std::string> statFields(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string text;
+  std::getline(in, text);
+  std::vector<std::string> fields;
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return fields;
+  std::istringstream rest(text.substr(close + 1));
+  for (std::string f; rest >> f;) fields.push_back(f);
+  return fields;
+}
+
+std::vector<pid_t> allPids() {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = entry.path().filename().string();
+    if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
+      pids.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return pids;
+}
+
+}  // namespace
+
+Child::Child(const std::vector<std::string>& args, const std::filesystem::path& log) : log_(log) {
+  std::vector<std::string> strings = args;
+  std::vector<char*> argv;
+  for (auto& a : strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out < 0) throw std::runtime_error("cannot open " + log.string() + ": " + strerror(errno));
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ < 0) {
+    const int err = errno;
+    ::close(out);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(err));
+  }
+  if (pid_ == 0) {
+    // Only async-signal-safe calls from here to exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    ::execv(argv[0], argv.data());
+    static const char kFailed[] = "sm-bench-daemon: exec failed\n";
+    [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, kFailed, sizeof kFailed - 1);
+    ::_exit(127);
+  }
+  ::close(out);
+}
+
+Child::~Child() {
+  if (pid_ > 0 && !exitCode_) kill();
+}
+
+bool Child::reap(bool block) {
+  if (pid_ <= 0 || exitCode_) return true;
+  int status = 0;
+  pid_t rc;
+  do {
+    rc = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+  } while (rc < 0 && errno == EINTR);
+  if (rc == pid_) {
+    exitCode_ = decodeStatus(status);
+    return true;
+  }
+  if (rc < 0 && errno == ECHILD) {
+    exitCode_ = -1;
+    return true;
+  }
+  return false;
+}
+
+bool Child::running() {
+  return !reap(false);
+}
+
+std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!reap(false)) {
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(2ms);
+  }
+  return exitCode_;
+}
+
+int Child::terminate(std::chrono::milliseconds grace) {
+  if (reap(false)) return *exitCode_;
+  ::kill(pid_, SIGTERM);
+  if (auto code = wait(grace)) return *code;
+  return kill();
+}
+
+int Child::kill() {
+  if (reap(false)) return *exitCode_;
+  ::kill(pid_, SIGKILL);
+  reap(true);
+  return *exitCode_;
+}
+
+int runCommand(const std::vector<std::string>& argv, const std::filesystem::path& log,
+               std::chrono::milliseconds timeout) {
+  Child child(argv, log);
+  if (auto code = child.wait(timeout)) return *code;
+  child.kill();
+  return -1;
+}
+
+std::vector<pid_t> orphans(const std::set<pid_t>& known) {
+  std::vector<pid_t> found;
+  const auto self = std::to_string(::getpid());
+  for (pid_t pid : allPids()) {
+    if (known.count(pid)) continue;
+    auto fields = statFields(pid);
+    if (fields.size() > 1 && fields[1] == self) found.push_back(pid);
+  }
+  return found;
+}
+
+std::vector<pid_t> collectOrphans(const std::set<pid_t>& known, bool killLive) {
+  std::vector<pid_t> live;
+  for (pid_t pid : orphans(known)) {
+    auto fields = statFields(pid);
+    const bool zombie = !fields.empty() && fields[0] == "Z";
+    if (!zombie) {
+      live.push_back(pid);
+      if (!killLive) continue;
+      ::kill(pid, SIGKILL);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return live;
+}
+
+long rssKb(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+std::vector<pid_t> childrenOf(pid_t parent) {
+  std::vector<pid_t> found;
+  const auto p = std::to_string(parent);
+  for (pid_t pid : allPids()) {
+    auto fields = statFields(pid);
+    if (fields.size() > 1 && fields[1] == p && fields[0] != "Z") found.push_back(pid);
+  }
+  return found;
+}
+
+std::map<std::string, int> childCommands(pid_t pid) {
+  std::map<std::string, int> counts;
+  for (pid_t child : childrenOf(pid)) {
+    std::ifstream in(fmt::format("/proc/{}/comm", child));
+    std::string comm;
+    std::getline(in, comm);
+    if (!comm.empty()) ++counts[comm];
+  }
+  return counts;
+}
+
+long long cpuTicks(pid_t pid) {
+  auto fields = statFields(pid);
+  if (fields.size() < 13) return 0;
+  return std::stoll(fields[11]) + std::stoll(fields[12]);
+}
+
+std::string lastLines(const std::filesystem::path& file, size_t lines) {
+  std::ifstream in(file);
+  std::deque<std::string> tail;
+  for (std::string line; std::getline(in, line);) {
+    tail.push_back(line);
+    if (tail.size() > lines) tail.pop_front();
+  }
+  std::string out;
+  for (const auto& line : tail) out += "    " + line + "\n";
+  return out;
+}
+
+std::optional<zk::Node> Reader::get(const std::string& path) {
+  auto node = session_->get(path);
+  if (node) ++reads_;
+  return node;
+}
+
+std::optional<std::vector<std::string>> Reader::children(const std::string& path) {
+  auto names = session_->children(path);
+  if (names) ++reads_;
+  return names;
+}
+
+std::vector<Logical> readType(Reader& reader, const config::Layout& layout, const std::string& type,
+                              std::vector<std::string>* problems) {
+  std::vector<Logical> result;
+  auto logicalNames = reader.children(layout.serviceType(type));
+  if (!logicalNames) return result;
+  for (const auto& name : *logicalNames) {
+    auto sequence = config::Layout::parseLogicalServiceName(name);
+    if (!sequence) continue;
+    Logical logical;
+    logical.sequence = *sequence;
+    const config::LogicalServiceId id{type, *sequence};
+    if (auto physical = reader.children(layout.physicalServicesDir(id))) {
+      for (const auto& child : *physical) {
+        auto uuid = config::Layout::parsePhysicalServiceName(child);
+        if (!uuid) continue;
+        const config::PhysicalServiceId pid{id, *uuid};
+        auto node = reader.get(layout.physicalService(pid));
+        if (!node) continue;  // gone meanwhile
+        auto data = config::decodePhysicalServiceData(node->data, layout.physicalService(pid));
+        if (!data) {
+          if (problems) problems->push_back(data.errorText());
+          continue;
+        }
+        logical.instances[*uuid] =
+            Instance{*uuid, data.value().host, data.value().pid, data.value().state};
+      }
+    }
+    if (auto members = reader.children(layout.electionDir(id))) {
+      for (const auto& child : *members) {
+        if (auto parsed = config::Layout::parseLockChildName(child)) {
+          logical.election.push_back(Member{parsed->sequence, parsed->uuid});
+        }
+      }
+      std::sort(logical.election.begin(), logical.election.end(),
+                [](const Member& a, const Member& b) { return a.sequence < b.sequence; });
+    }
+    result.push_back(std::move(logical));
+  }
+  std::sort(result.begin(), result.end(),
+            [](const Logical& a, const Logical& b) { return a.sequence < b.sequence; });
+  return result;
+}
+
+Cluster::Cluster(DaemonSet set) : set_(std::move(set)) {
+  std::filesystem::create_directories(set_.dir);
+}
+
+Cluster::~Cluster() {
+  stop(std::chrono::milliseconds(20000));
+}
+
+void Cluster::start(const std::string& hostId) {
+  if (daemons_.count(hostId)) throw std::logic_error("daemon " + hostId + " already runs");
+  const int n = starts_++;
+  const auto workDir = set_.dir / fmt::format("{}-{}", hostId, n);
+  std::filesystem::create_directories(workDir);
+  const auto log = set_.dir / fmt::format("{}-{}.stderr.log", hostId, n);
+  workDirs_[hostId] = workDir;
+  daemons_[hostId] = std::make_unique<Child>(
+      std::vector<std::string>{SM_SERVICESMGR, "--zk", set_.zk, "--root", set_.root, "--host-id",
+                               hostId, "--work-dir", workDir.string(), "--session-timeout-ms",
+                               std::to_string(set_.sessionTimeoutMs), "--log-level", set_.logLevel},
+      log);
+}
+
+bool Cluster::waitReady(zk::Session& session, const std::vector<std::string>& hostIds,
+                        std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const auto l = layout();
+  for (const auto& id : hostIds) {
+    while (!session.exists(l.host(id))) {
+      if (!daemons_.at(id)->running() || Clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> Cluster::hostIds() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, child] : daemons_) ids.push_back(id);
+  return ids;
+}
+
+std::filesystem::path Cluster::roleFile(const std::string& hostId, const std::string& uuid) const {
+  return instancesDir(hostId) / (uuid + ".role.json");
+}
+
+std::optional<services::RoleInfo> Cluster::role(const std::string& hostId,
+                                                const std::string& uuid) const {
+  if (!workDirs_.count(hostId)) return std::nullopt;
+  return services::readRoleFile(roleFile(hostId, uuid).string());
+}
+
+std::set<pid_t> Cluster::pids() const {
+  std::set<pid_t> pids;
+  for (const auto& [id, child] : daemons_) pids.insert(child->pid());
+  return pids;
+}
+
+std::map<std::string, int> Cluster::stop(std::chrono::milliseconds grace) {
+  std::map<std::string, int> codes;
+  for (auto& [id, child] : daemons_) {
+    if (child->running()) ::kill(child->pid(), SIGTERM);
+  }
+  for (auto& [id, child] : daemons_) {
+    codes[id] = child->terminate(grace);
+    oldLogs_.push_back(child->log());
+  }
+  daemons_.clear();
+  return codes;
+}
+
+void Cluster::killed(const std::string& hostId) {
+  auto it = daemons_.find(hostId);
+  if (it == daemons_.end()) return;
+  it->second->kill();
+  oldLogs_.push_back(it->second->log());
+  daemons_.erase(it);
+}
+
+std::string Cluster::logs(size_t lines) const {
+  std::string out;
+  auto add = [&](const std::filesystem::path& log) {
+    out += fmt::format("  {}:\n{}", log.string(), lastLines(log, lines));
+  };
+  for (const auto& log : oldLogs_) add(log);
+  for (const auto& [id, child] : daemons_) add(child->log());
+  return out;
+}
+
+std::string convergenceProblem(const std::vector<Logical>& logical, int services, int replicas,
+                               const Cluster& cluster) {
+  if (static_cast<int>(logical.size()) != services) {
+    return fmt::format("{} logical services of {}", logical.size(), services);
+  }
+  for (const auto& l : logical) {
+    const auto key = config::Layout::logicalServiceName(l.sequence);
+    int running = 0;
+    for (const auto& [uuid, i] : l.instances) {
+      if (i.state == config::PhysicalState::Running) ++running;
+    }
+    if (running != replicas || static_cast<int>(l.instances.size()) != replicas) {
+      return fmt::format("{}: {} registered, {} running, of {}", key, l.instances.size(), running,
+                         replicas);
+    }
+    if (static_cast<int>(l.election.size()) != replicas) {
+      return fmt::format("{}: {} election members of {}", key, l.election.size(), replicas);
+    }
+    for (size_t k = 0; k < l.election.size(); ++k) {
+      const auto& member = l.election[k];
+      auto it = l.instances.find(member.physical);
+      if (it == l.instances.end()) {
+        return fmt::format("{}: election member {} is not registered", key, member.physical);
+      }
+      auto role = cluster.role(it->second.host, member.physical);
+      if (!role) {
+        return fmt::format("{}: no readable role file for {} on {}", key, member.physical,
+                           it->second.host);
+      }
+      const auto effective = services::effectiveRole(*role);
+      if (k == 0 && (effective != services::Role::Master || role->epoch != member.sequence)) {
+        return fmt::format("{}: master {} role file says {} epoch {} (sequence {})", key,
+                           member.physical, services::roleName(effective), role->epoch,
+                           member.sequence);
+      }
+      if (k > 0 && effective != services::Role::Secondary) {
+        return fmt::format("{}: member {} (#{}) role file says {}", key, member.physical, k,
+                           services::roleName(effective));
+      }
+    }
+  }
+  return {};
+}
+
+NamespaceCounters namespaceCounters(int port, const std::string& ns) {
+  auto text = zkserver::fourLetterWord(port, "mntr");
+  if (!text) throw std::runtime_error("mntr: no answer from the server");
+  NamespaceCounters counters;
+  const std::string readKey = fmt::format("zk_cnt_{}_read_per_namespace", ns);
+  const std::string writeKey = fmt::format("zk_cnt_{}_write_per_namespace", ns);
+  std::istringstream in(*text);
+  for (std::string line; std::getline(in, line);) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    const auto key = line.substr(0, tab);
+    if (key == readKey) counters.reads = std::stoll(line.substr(tab + 1));
+    if (key == writeKey) counters.writes = std::stoll(line.substr(tab + 1));
+  }
+  return counters;
+}
+
+std::map<std::string, WriteTrace> writeTrace(zk::Session& session, const std::string& root) {
+  static const std::regex kVariable(
+      "(logicalService|physicalService|lock-|event-|_logicalService)[0-9a-fA-F-]+");
+  std::map<std::string, WriteTrace> trace;
+  const auto layout = config::Layout(root);
+  const auto hosts = layout.hostsDir();
+  std::vector<std::string> pending{root};
+  while (!pending.empty()) {
+    const auto path = pending.back();
+    pending.pop_back();
+    zk::Stat stat;
+    auto names = session.children(path, {}, &stat);
+    if (!names) continue;
+    std::string pattern = std::regex_replace(path.substr(root.size()), kVariable, "$1*");
+    if (path.rfind(hosts + "/", 0) == 0) pattern = "/hosts/*";
+    if (pattern.empty()) pattern = "/";
+    auto& t = trace[pattern];
+    t.sets += stat.version;
+    t.childChanges += stat.cversion;
+    ++t.nodes;
+    for (const auto& name : *names) pending.push_back(path + "/" + name);
+  }
+  return trace;
+}
+
+std::string demoTypeYaml(const std::string& name, int services, int replicas, int maxPerHost,
+                         int stopTimeoutMs) {
+  std::string out = fmt::format(
+      "apiVersion: servicesmgr/v1\n"
+      "kind: ServiceType\n"
+      "metadata:\n"
+      "  name: {}\n"
+      "spec:\n"
+      "  serviceCount: {}\n"
+      "  replicationCount: {}\n"
+      "  command: [\"{}\"]\n"
+      "  env: {{DEMO_GREETING: \"hello\"}}\n",
+      name, services, replicas, SM_DEMO_SERVICE);
+  if (maxPerHost > 0) out += fmt::format("  constraints:\n    maxPerHost: {}\n", maxPerHost);
+  out += fmt::format(
+      "  restart: {{policy: always, backoffInitialMs: 100, backoffMaxMs: 1000,\n"
+      "            crashLoop: {{failures: 1000000, windowSeconds: 1}}}}\n"
+      "  stop: {{signal: SIGTERM, timeoutMs: {}}}\n"
+      "  roleChange: {{signal: SIGUSR1}}\n"
+      "  ports: [http]\n",
+      stopTimeoutMs);
+  return out;
+}
+
+}  // namespace sm::bench::daemon

@@ -1,0 +1,183 @@
+#pragma once
+// The pieces of sm-bench-daemon: `servicesmgr` daemons and `servicesctl` run as children of the
+// bench (PR_SET_PDEATHSIG, stopped and reaped by their own PID), the tree as an outside client
+// reads it (paths from config::Layout, data through the config decoders only), the daemons' role
+// files, and the server's per-namespace request counters.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/layout.hpp"
+#include "config/physical_service_data.hpp"
+#include "manager/zk/session.hpp"
+#include "services/role.hpp"
+
+namespace sm::bench::daemon {
+
+// A child process owned by its PID: stdout and stderr appended to `log`, stdin /dev/null, killed
+// with the bench (PR_SET_PDEATHSIG; fork from the main thread only), reaped by its PID only.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::filesystem::path& log);
+  ~Child();  // kill() if still running
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& log() const { return log_; }
+  bool running();  // reaps it if it has exited
+  // The exit code (128 + signal when killed), or nullopt if it still runs after the timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  // SIGTERM, SIGKILL after `grace`; returns the exit code.
+  int terminate(std::chrono::milliseconds grace);
+  int kill();  // SIGKILL and reap
+
+ private:
+  bool reap(bool block);
+  pid_t pid_ = -1;
+  std::filesystem::path log_;
+  std::optional<int> exitCode_;
+};
+
+// Runs a command to its end (output to `log`); returns the exit code (-1 after the timeout, when it
+// is killed).
+int runCommand(const std::vector<std::string>& argv, const std::filesystem::path& log,
+               std::chrono::milliseconds timeout);
+
+// Direct children of the bench that it did not start: managed processes re-parented to it (it is a
+// child subreaper) because their daemon died. `known` are the bench's own children.
+std::vector<pid_t> orphans(const std::set<pid_t>& known);
+// Reaps orphans that have exited; with `killLive`, SIGKILLs (by PID) and reaps the live ones too.
+// Returns the live ones found (before killing them).
+std::vector<pid_t> collectOrphans(const std::set<pid_t>& known, bool killLive);
+
+// /proc/<pid>/status VmRSS in kB (0 if gone); direct children of a pid; utime+stime in ticks.
+long rssKb(pid_t pid);
+std::vector<pid_t> childrenOf(pid_t pid);
+long long cpuTicks(pid_t pid);
+// The command names (/proc/<pid>/comm) of a process's live children, counted.
+std::map<std::string, int> childCommands(pid_t pid);
+std::string lastLines(const std::filesystem::path& file, size_t lines);
+
+// A session that counts the reads the server will count for its namespace: every successful
+// getData and getChildren (a missing node is not counted by the server either).
+class Reader {
+ public:
+  explicit Reader(std::shared_ptr<zk::Session> session) : session_(std::move(session)) {}
+  std::optional<zk::Node> get(const std::string& path);
+  std::optional<std::vector<std::string>> children(const std::string& path);
+  zk::Session& session() { return *session_; }
+  long long reads() const { return reads_; }
+
+ private:
+  std::shared_ptr<zk::Session> session_;
+  long long reads_ = 0;
+};
+
+struct Instance {
+  std::string uuid;
+  std::string host;
+  std::int64_t pid = 0;
+  config::PhysicalState state = config::PhysicalState::Starting;
+};
+
+struct Member {
+  std::int64_t sequence = 0;
+  std::string physical;  // the physical service's uuid, from the child's name
+};
+
+struct Logical {
+  std::int64_t sequence = 0;
+  std::map<std::string, Instance> instances;  // registered, by uuid
+  std::vector<Member> election;               // by sequence: the first is master
+};
+
+// The logical services of one type, as the tree shows them (undecodable data is an error string in
+// `problems`).
+std::vector<Logical> readType(Reader& reader, const config::Layout& layout, const std::string& type,
+                              std::vector<std::string>* problems);
+
+struct DaemonSet {
+  std::string zk;
+  std::string root;
+  std::filesystem::path dir;  // work dirs and logs go here
+  int sessionTimeoutMs = 2000;
+  std::string logLevel = "warn";
+};
+
+// servicesmgr daemons by host id. A restarted host gets a fresh work dir.
+class Cluster {
+ public:
+  explicit Cluster(DaemonSet set);
+  ~Cluster();  // stop(): graceful, then by force
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  const DaemonSet& set() const { return set_; }
+  config::Layout layout() const { return config::Layout(set_.root); }
+  void start(const std::string& hostId);
+  // Waits until hosts/<id> exists for each id; false after the timeout.
+  bool waitReady(zk::Session& session, const std::vector<std::string>& hostIds,
+                 std::chrono::milliseconds timeout);
+  Child& daemon(const std::string& hostId) { return *daemons_.at(hostId); }
+  std::vector<std::string> hostIds() const;
+  std::filesystem::path workDir(const std::string& hostId) const { return workDirs_.at(hostId); }
+  std::filesystem::path instancesDir(const std::string& hostId) const {
+    return workDir(hostId) / "instances";
+  }
+  std::filesystem::path roleFile(const std::string& hostId, const std::string& uuid) const;
+  std::optional<services::RoleInfo> role(const std::string& hostId, const std::string& uuid) const;
+  // The pids of the daemons (running or not yet reaped).
+  std::set<pid_t> pids() const;
+  // Graceful stop of every daemon (SIGTERM, SIGKILL after `grace`); returns the exit codes.
+  std::map<std::string, int> stop(std::chrono::milliseconds grace);
+  // A daemon SIGKILLed: forgotten (reaped), its host id free for start() again.
+  void killed(const std::string& hostId);
+  // Everything about the daemons' logs for an error message.
+  std::string logs(size_t lines = 25) const;
+
+ private:
+  DaemonSet set_;
+  std::map<std::string, std::unique_ptr<Child>> daemons_;
+  std::map<std::string, std::filesystem::path> workDirs_;
+  std::vector<std::filesystem::path> oldLogs_;
+  int starts_ = 0;
+};
+
+// Empty when the type has `services` logical services, each with `replicas` running registered
+// instances all in the election, and the role files agree with the tree (the first member's says
+// master with its sequence as epoch and a valid lease, the others secondary). Else what is wrong.
+std::string convergenceProblem(const std::vector<Logical>& logical, int services, int replicas,
+                               const Cluster& cluster);
+
+// The server's per-namespace counters (`mntr`: zk_cnt_<ns>_read_per_namespace and
+// zk_cnt_<ns>_write_per_namespace; absent until the first request means 0).
+struct NamespaceCounters {
+  long long reads = 0;
+  long long writes = 0;
+};
+NamespaceCounters namespaceCounters(int port, const std::string& ns);
+
+// Where the writes under a root went, from the znodes that are left: per path pattern (names with
+// sequence numbers, uuids and host ids replaced by '*'), the sum of data versions (setData calls)
+// and of child versions (children created plus deleted). Deleted nodes' own sets are not seen.
+struct WriteTrace {
+  long long sets = 0;
+  long long childChanges = 0;
+  long long nodes = 0;
+};
+std::map<std::string, WriteTrace> writeTrace(zk::Session& session, const std::string& root);
+
+// A service type of sm-demo-service in YAML.
+std::string demoTypeYaml(const std::string& name, int services, int replicas, int maxPerHost,
+                         int stopTimeoutMs);
+
+}  // namespace sm::bench::daemon

@@ -1,0 +1,62 @@
+#include "manager/daemon/master_lease.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "manager/zk/error.hpp"
+#include "services/role.hpp"
+
+namespace sm::daemon {
+
+namespace {
+// A node every server has, outside any federation's root: renewals show in no root's counters.
+constexpr const char* kRoundTripPath = "/zookeeper";
+}  // namespace
+
+MasterLease::MasterLease(DaemonContext& context) : context_(context) {}
+
+std::chrono::nanoseconds MasterLease::length(std::chrono::milliseconds sessionTimeout) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(sessionTimeout) * 3 / 4;
+}
+
+std::chrono::milliseconds MasterLease::sessionTimeout() const {
+  auto session = context_.session();
+  auto negotiated = session ? session->negotiatedTimeout() : std::chrono::milliseconds(0);
+  return negotiated.count() > 0 ? negotiated : context_.options.sessionTimeout;
+}
+
+std::uint64_t MasterLease::deadline() const {
+  std::lock_guard lock(mutex_);
+  return deadlineNs_;
+}
+
+std::uint64_t MasterLease::current() {
+  const auto fresh = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(sessionTimeout()).count() / 8);
+  {
+    std::lock_guard lock(mutex_);
+    if (lastSendNs_ != 0 && services::monotonicNowNs() - lastSendNs_ < fresh) return deadlineNs_;
+  }
+  const auto result = renew();
+  return result > services::monotonicNowNs() ? result : 0;
+}
+
+std::uint64_t MasterLease::renew() {
+  const auto sent = services::monotonicNowNs();
+  try {
+    auto session = context_.session();
+    if (!session || !session->connected()) return deadline();
+    session->exists(kRoundTripPath);
+  } catch (const zk::ZkError& e) {
+    spdlog::debug("lease round trip failed: {}", e.what());
+    return deadline();
+  }
+  const auto until = sent + static_cast<std::uint64_t>(length(sessionTimeout()).count());
+  std::lock_guard lock(mutex_);
+  if (sent > lastSendNs_) {
+    lastSendNs_ = sent;
+    deadlineNs_ = until;
+  }
+  return deadlineNs_;
+}
+
+}  // namespace sm::daemon
