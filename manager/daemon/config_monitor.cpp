@@ -105,7 +105,7 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
   const auto& layout = context_.layout;
   try {
     for (std::int64_t i = 0; i < plan.createLogical; ++i) {
-      createLogical(type, snapshot, fence, nowMs);
+      createLogical(type, fence, nowMs);
     }
     for (const auto& id : plan.removeLogical) removeLogical(id, snapshot, fence);
     for (const auto& id : plan.destroyLocks) destroyLock(id, fence);
@@ -143,12 +143,10 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
   context_.tree().invalidate(layout.createPhysicalServiceLocksDir());
 }
 
-void ConfigMonitor::createLogical(const std::string& type, const ClusterSnapshot& snapshot,
-                                  const std::string& fence, std::int64_t nowMs) {
+void ConfigMonitor::createLogical(const std::string& type, const std::string& fence,
+                                  std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
-  const auto* view = snapshot.type(type);
-  const auto replicas = view && view->stored ? view->stored->type.spec.replicationCount : 1;
   // The node is created with the name ZooKeeper's sequential create would give it (the parent's
   // child version), so that it can be made in one multi() with its children and its create-lock:
   // no manager ever sees half a logical service, even if this one dies in between.
@@ -158,14 +156,12 @@ void ConfigMonitor::createLogical(const std::string& type, const ClusterSnapshot
     auto stat = session->exists(typePath);
     if (!stat) return;
     const config::LogicalServiceId id{type, stat->cversion};
-    const auto status = newLogicalServiceStatus(replicas, nowMs);
     try {
       session->multi({zk::Op::check(fence, -1),
                       zk::Op::create(layout.logicalService(id),
                                      config::encodeLogicalServiceData({zk::newUuid(), nowMs})),
                       zk::Op::create(layout.physicalServicesDir(id), ""),
                       zk::Op::create(layout.electionDir(id), ""),
-                      zk::Op::create(layout.status(id), config::encodeStatusData(status)),
                       zk::Op::create(layout.createPhysicalServiceLock(id),
                                      config::encodeCreateLockData({layout.logicalService(id)}))});
       spdlog::info("created {}", layout.logicalService(id));

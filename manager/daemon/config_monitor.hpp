@@ -37,8 +37,7 @@ class ConfigMonitor {
   void contend(const std::string& type);
   void apply(const std::string& type, const TypePlan& plan, const ClusterSnapshot& snapshot,
              const std::string& fence, std::int64_t nowMs);
-  void createLogical(const std::string& type, const ClusterSnapshot& snapshot,
-                     const std::string& fence, std::int64_t nowMs);
+  void createLogical(const std::string& type, const std::string& fence, std::int64_t nowMs);
   void removeLogical(const config::LogicalServiceId& id, const ClusterSnapshot& snapshot,
                      const std::string& fence);
   void destroyLock(const config::LogicalServiceId& id, const std::string& fence);

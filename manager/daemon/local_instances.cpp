@@ -68,24 +68,24 @@ LocalInstances::~LocalInstances() {
 void LocalInstances::renewLeases() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_; });
+    const auto timeout = lease_.sessionTimeout();
+    changed_.wait_for(lock, timeout / 4, [&] { return stopping_; });
     if (stopping_) return;
     std::vector<std::shared_ptr<Instance>> all;
-    for (const auto& [uuid, instance] : instances_) all.push_back(instance);
-    lock.unlock();
-    bool anyMaster = false;
-    for (const auto& instance : all) {
-      std::lock_guard roleLock(instance->roleMutex);
-      anyMaster = anyMaster || (instance->master && !instance->withdrawn);
+    for (const auto& [uuid, instance] : instances_) {
+      if (instance->registered) all.push_back(instance);
     }
-    if (anyMaster) {
+    lock.unlock();
+    // Renewed while any instance runs, not only masters: a secondary that becomes master then
+    // finds a lease ready, and its failover costs no extra round trip.
+    if (!all.empty()) {
       const auto deadline = lease_.renew();
-      const bool valid = deadline > services::monotonicNowNs();
+      const auto now = services::monotonicNowNs();
       for (const auto& instance : all) {
         std::lock_guard roleLock(instance->roleMutex);
         if (!instance->master || instance->withdrawn) continue;
         supervisor::RoleState state = instance->told;
-        if (valid) {
+        if (deadline > now) {
           state.role = services::Role::Master;
           state.epoch = instance->epoch;
           state.leaseUntilMonoNs = deadline;
@@ -95,6 +95,8 @@ void LocalInstances::renewLeases() {
                        instance->id.uuid);
           state.role = services::Role::Unknown;
           state.leaseUntilMonoNs = 0;
+        } else {
+          continue;
         }
         tellLocked(*instance, state);
       }
@@ -288,7 +290,7 @@ std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceI
 }
 
 bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
-                                      const std::string& fence) {
+                                      const std::string& placeInQueue) {
   auto instance = find(id.uuid);
   if (!instance) return false;
   config::PhysicalServiceData data;
@@ -303,7 +305,7 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
   std::string electionNode;
   try {
     auto results = session->multi(
-        {zk::Op::check(fence, -1),
+        {zk::Op::remove(placeInQueue),
          zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
                         zk::CreateMode::Ephemeral),
          zk::Op::create(layout.electionMemberPrefix(id),

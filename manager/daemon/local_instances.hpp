@@ -41,9 +41,10 @@ class LocalInstances {
   std::optional<std::string> launch(const config::PhysicalServiceId& id,
                                     const config::StoredServiceType& type,
                                     std::chrono::milliseconds timeout);
-  // Creates its physicalService znode and election member in one multi(), which also checks that
-  // `fence` (our place in the create-lock) still exists. On failure the process is stopped.
-  bool registerInstance(const config::PhysicalServiceId& id, const std::string& fence);
+  // Creates its physicalService znode and election member in one multi() that also deletes
+  // `placeInQueue` (our node in the create-lock): the registration happens only if we still hold
+  // the lock, and releases it in the same write. On failure the process is stopped.
+  bool registerInstance(const config::PhysicalServiceId& id, const std::string& placeInQueue);
   // Withdraws the instance (a master is told first that it no longer is one, then its election
   // member goes, so the successor starts only after it stopped acting as master) and stops its
   // process.

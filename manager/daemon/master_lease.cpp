@@ -30,11 +30,11 @@ std::uint64_t MasterLease::deadline() const {
 }
 
 std::uint64_t MasterLease::current() {
-  const auto fresh = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(sessionTimeout()).count() / 8);
+  const auto quarter = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(sessionTimeout()).count() / 4);
   {
     std::lock_guard lock(mutex_);
-    if (lastSendNs_ != 0 && services::monotonicNowNs() - lastSendNs_ < fresh) return deadlineNs_;
+    if (deadlineNs_ > services::monotonicNowNs() + quarter) return deadlineNs_;
   }
   const auto result = renew();
   return result > services::monotonicNowNs() ? result : 0;

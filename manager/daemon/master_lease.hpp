@@ -22,8 +22,9 @@ class MasterLease {
   // Lease length for a session timeout: 3/4 of it.
   static std::chrono::nanoseconds length(std::chrono::milliseconds sessionTimeout);
 
-  // A deadline (CLOCK_MONOTONIC, ns) backed by a round trip sent less than an eighth of the
-  // timeout ago, making one if the last is older; 0 when ZooKeeper does not answer.
+  // A deadline (CLOCK_MONOTONIC, ns) with at least a quarter of the timeout left, making a round
+  // trip if the last one's is closer; 0 when ZooKeeper does not answer. Any past round trip's
+  // deadline is safe to use: it bounds the session's life, whoever asks.
   std::uint64_t current();
   // Makes a round trip now; returns the new deadline, or the old one (possibly past) on failure.
   std::uint64_t renew();

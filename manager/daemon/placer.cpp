@@ -25,7 +25,9 @@ Placer::~Placer() {
   forgetAll();
 }
 
-void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender, double score) {
+void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender,
+                     const Contention& contention) {
+  contender.queuedRank = contention.rank;
   auto head = contender.head;
   zk::QueueMember::Listener listener;
   listener.onPosition = [this, head](const zk::QueueMember::Position& position) {
@@ -41,8 +43,9 @@ void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender, d
   contender.member = zk::QueueMember::make(
       context_.session(), context_.layout.createPhysicalServiceLock(id),
       std::string(config::Layout::kLockChildPrefix),
-      config::encodeLockContenderData({context_.options.hostId, score}), listener);
+      config::encodeLockContenderData({context_.options.hostId, contention.score}), listener);
   contender.member->enter();
+  spdlog::debug("queued for {}", context_.layout.createPhysicalServiceLock(id));
 }
 
 std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
@@ -84,9 +87,7 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     for (const auto& [id, contention] : wanted) {
       auto [it, added] = contenders_.try_emplace(id);
       if (added) it->second.firstSeen = now;
-      const auto due =
-          std::max(it->second.firstSeen + kRankDelay * static_cast<std::int64_t>(contention.rank),
-                   it->second.notBefore);
+      const auto due = std::max(it->second.firstSeen + contention.delay, it->second.notBefore);
       if (due > now) {
         if (!next || due < *next) next = due;
         continue;
@@ -96,7 +97,7 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     if (!best) return next;
     auto& contender = contenders_.at(best->logical);
     try {
-      enqueue(best->logical, contender, best->score);
+      enqueue(best->logical, contender, *best);
     } catch (const zk::ZkError& e) {
       if (e.isConnectionLoss() || e.isSessionLost()) throw;
       contenders_.erase(best->logical);  // the lock went meanwhile
@@ -149,10 +150,12 @@ bool Placer::place(const config::LogicalServiceId& id, Contender& contender,
   const auto ranked = placement::rankFeasibleHosts(request);
   const auto rank = static_cast<std::size_t>(
       std::find(ranked.begin(), ranked.end(), context_.options.hostId) - ranked.begin());
-  if (rank > 0 && !contender.yielded) {
+  if (rank > contender.queuedRank && !contender.yielded) {
     // Another host became better since we queued (say, we placed elsewhere meanwhile): give it
     // the time its rank gives it, once; after that, place anyway (it may be dead or stuck).
     contender.yielded = true;
+    spdlog::debug("yielding {} to {} (this host ranks {})", layout.createPhysicalServiceLock(id),
+                  ranked.front(), rank);
     release(contender, now + kRankDelay * static_cast<std::int64_t>(rank));
     return false;
   }
@@ -175,10 +178,6 @@ bool Placer::place(const config::LogicalServiceId& id, Contender& contender,
   view.data = config::PhysicalServiceData{
       context_.options.hostId, 0, {}, nowMs, stored.generation, config::PhysicalState::Starting};
   working.types.at(id.type).logical[id.sequence].physical.emplace(physical.uuid, std::move(view));
-  if (auto host = working.hosts.find(context_.options.hostId);
-      host != working.hosts.end() && host->second.data) {
-    ++host->second.data->running;
-  }
   if (full) {
     zk::Lock::destroy(*session, layout.createPhysicalServiceLock(id));
     context_.tree().invalidate(layout.createPhysicalServiceLocksDir());

@@ -11,6 +11,7 @@
 #include "manager/daemon/context.hpp"
 #include "manager/daemon/local_instances.hpp"
 #include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/zk/queue_member.hpp"
 
 namespace sm::daemon {
@@ -24,9 +25,6 @@ namespace sm::daemon {
 // and leaves; it removes the lock when the logical service is full.
 class Placer {
  public:
-  // How much later than the best host the host ranked n-th queues: n times this.
-  static constexpr std::chrono::milliseconds kRankDelay{300};
-
   Placer(DaemonContext& context, LocalInstances& instances);
   ~Placer();
 
@@ -50,11 +48,13 @@ class Placer {
   struct Contender {
     std::chrono::steady_clock::time_point firstSeen;  // its rank's delay counts from then
     std::chrono::steady_clock::time_point notBefore;  // after a yield or a failed attempt
-    bool yielded = false;                             // gave way to a better host once already
+    std::size_t queuedRank = 0;  // this host's rank when it queued (it waited that long)
+    bool yielded = false;        // gave way to a better host once already
     std::shared_ptr<zk::QueueMember> member;
     std::shared_ptr<HeadOfQueue> head = std::make_shared<HeadOfQueue>();
   };
-  void enqueue(const config::LogicalServiceId& id, Contender& contender, double score);
+  void enqueue(const config::LogicalServiceId& id, Contender& contender,
+               const Contention& contention);
   void release(Contender& contender, std::chrono::steady_clock::time_point notBefore);
   // While holding the lock: starts and registers one instance (updating `working` with it), or
   // yields. Returns true when it placed one.

@@ -26,7 +26,11 @@ std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const st
     const auto ranked = placement::rankFeasibleHosts(request);
     const auto rank =
         static_cast<std::size_t>(std::find(ranked.begin(), ranked.end(), hostId) - ranked.begin());
-    result.push_back({id, rank, placement::score(request, self->second).value()});
+    const auto own = placement::score(request, self->second);
+    const auto fewest = placement::score(request, snapshot.hosts.at(ranked.front()));
+    const auto delay = kRankDelay * static_cast<std::int64_t>(rank) +
+                       kDoubleUpDelay * (own.logicalInstances - fewest.logicalInstances);
+    result.push_back({id, rank, own.value(), delay});
   }
   return result;
 }

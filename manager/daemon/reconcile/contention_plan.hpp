@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,7 +18,14 @@ struct Contention {
   config::LogicalServiceId logical;
   std::size_t rank = 0;
   double score = 0;  // published in the contender's node, for observers
+  // How long after first seeing the lock this host may queue: kRankDelay per rank, plus
+  // kDoubleUpDelay per replica of this logical service it has beyond the feasible host with the
+  // fewest — a second replica on one host waits until the others had ample time to take it.
+  std::chrono::milliseconds delay{0};
 };
+
+inline constexpr std::chrono::milliseconds kRankDelay{300};
+inline constexpr std::chrono::milliseconds kDoubleUpDelay{3000};
 
 std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const std::string& hostId,
                                        std::int64_t nowMs);

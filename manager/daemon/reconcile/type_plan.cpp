@@ -63,14 +63,6 @@ config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceVie
   return status;
 }
 
-config::StatusData newLogicalServiceStatus(std::int64_t wanted, std::int64_t nowMs) {
-  config::StatusData status;
-  status.updated = nowMs;
-  status.wanted = wanted;
-  status.reason = placingReason(wanted);
-  return status;
-}
-
 bool sameStatus(const config::StatusData& a, const config::StatusData& b) {
   auto x = a;
   x.updated = b.updated;
@@ -79,7 +71,8 @@ bool sameStatus(const config::StatusData& a, const config::StatusData& b) {
 
 bool statusWorthWriting(const config::StatusData& desired,
                         const std::optional<config::StatusData>& stored) {
-  if (!stored) return true;
+  // No node yet: nothing to say while the first replicas are placed without trouble.
+  if (!stored) return !isPlacing(desired) || !desired.failures.empty();
   if (sameStatus(desired, *stored)) return false;
   // While replicas are being placed the count moves with every placement: that is progress, not
   // news, and not worth a write each; the end of it (full, or stuck) is.

@@ -35,13 +35,11 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
 config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceView& logical,
                             const ClusterSnapshot& snapshot, std::int64_t nowMs);
 
-// The status a logical service is created with: nothing registered yet, being placed.
-config::StatusData newLogicalServiceStatus(std::int64_t wanted, std::int64_t nowMs);
-
 // Status documents that differ only in their time stamp say the same thing: not rewritten.
 bool sameStatus(const config::StatusData& a, const config::StatusData& b);
-// Whether `desired` should replace what is stored: not for a mere time stamp, nor for the count of
-// a logical service whose replicas are being placed (that changes with every placement).
+// Whether `desired` should replace what is stored (or be created): not for a mere time stamp, nor
+// for the count of a logical service whose replicas are being placed (that changes with every
+// placement, and a new logical service has no status node until there is an outcome to report).
 bool statusWorthWriting(const config::StatusData& desired,
                         const std::optional<config::StatusData>& stored);
 

@@ -107,6 +107,16 @@ TEST(PlanContention, SpreadsReplicasOfALogicalService) {
   const auto h2 = planContention(snap, "h2", kNow);
   ASSERT_EQ(h2.size(), 1u);
   EXPECT_EQ(h2[0].rank, 1u);
+  // The best host queues at once; a second replica on h2 waits much longer than a mere rank.
+  EXPECT_EQ(h1[0].delay, std::chrono::milliseconds(0));
+  EXPECT_EQ(h2[0].delay, kRankDelay + kDoubleUpDelay);
+}
+
+TEST(PlanContention, TheDelayGrowsWithTheRank) {
+  const auto snap = threeHosts().build();
+  EXPECT_EQ(planContention(snap, "h2", kNow).at(0).delay, std::chrono::milliseconds(0));
+  EXPECT_EQ(planContention(snap, "h3", kNow).at(0).delay, kRankDelay);
+  EXPECT_EQ(planContention(snap, "h1", kNow).at(0).delay, 2 * kRankDelay);
 }
 
 TEST(PlanContention, NothingForAFullLogicalService) {
