@@ -1,15 +1,12 @@
 #include "bench/daemon/cluster.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <deque>
 #include <fstream>
 #include <regex>
@@ -20,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "manager/zkserver/four_letter_word.hpp"
+#include "tests/daemon/support/demo_type.hpp"
 
 namespace sm::bench::daemon {
 
@@ -27,12 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-int decodeStatus(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
 
 // Fields of /proc/<pid>/stat after the command name: state is [0], ppid [1], utime [11], stime
 // [12].
@@ -62,83 +54,23 @@ std::vector<pid_t> allPids() {
 
 }  // namespace
 
-Child::Child(const std::vector<std::string>& args, const std::filesystem::path& log) : log_(log) {
-  std::vector<std::string> strings = args;
-  std::vector<char*> argv;
-  for (auto& a : strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out < 0) throw std::runtime_error("cannot open " + log.string() + ": " + strerror(errno));
-  const pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    const int err = errno;
-    ::close(out);
-    throw std::runtime_error(std::string("fork: ") + std::strerror(err));
-  }
-  if (pid_ == 0) {
-    // Only async-signal-safe calls from here to exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execv(argv[0], argv.data());
-    static const char kFailed[] = "sm-bench-daemon: exec failed\n";
-    [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, kFailed, sizeof kFailed - 1);
-    ::_exit(127);
-  }
-  ::close(out);
-}
+Child::Child(const std::vector<std::string>& args, const std::filesystem::path& log)
+    : log_(log),
+      process_(args, log,
+               zkserver::SpawnOptions{.ownProcessGroup = false,
+                                      .searchPath = false,
+                                      .execFailure = "sm-bench-daemon: exec failed\n"}),
+      pid_(process_.pid()) {}
 
 Child::~Child() {
-  if (pid_ > 0 && !exitCode_) kill();
-}
-
-bool Child::reap(bool block) {
-  if (pid_ <= 0 || exitCode_) return true;
-  int status = 0;
-  pid_t rc;
-  do {
-    rc = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
-  } while (rc < 0 && errno == EINTR);
-  if (rc == pid_) {
-    exitCode_ = decodeStatus(status);
-    return true;
-  }
-  if (rc < 0 && errno == ECHILD) {
-    exitCode_ = -1;
-    return true;
-  }
-  return false;
-}
-
-bool Child::running() {
-  return !reap(false);
-}
-
-std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!reap(false)) {
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(2ms);
-  }
-  return exitCode_;
+  process_.kill();
 }
 
 int Child::terminate(std::chrono::milliseconds grace) {
-  if (reap(false)) return *exitCode_;
-  ::kill(pid_, SIGTERM);
-  if (auto code = wait(grace)) return *code;
-  return kill();
-}
-
-int Child::kill() {
-  if (reap(false)) return *exitCode_;
-  ::kill(pid_, SIGKILL);
-  reap(true);
-  return *exitCode_;
+  if (!process_.running()) return process_.exitCode().value_or(-1);
+  process_.signal(SIGTERM);  // no SIGCONT: the bench does not freeze its children
+  if (auto code = process_.waitExit(grace)) return *code;
+  return process_.kill();
 }
 
 int runCommand(const std::vector<std::string>& argv, const std::filesystem::path& log,
@@ -455,26 +387,14 @@ std::map<std::string, WriteTrace> writeTrace(zk::Session& session, const std::st
 
 std::string demoTypeYaml(const std::string& name, int services, int replicas, int maxPerHost,
                          int stopTimeoutMs) {
-  std::string out = fmt::format(
-      "apiVersion: servicesmgr/v1\n"
-      "kind: ServiceType\n"
-      "metadata:\n"
-      "  name: {}\n"
-      "spec:\n"
-      "  serviceCount: {}\n"
-      "  replicationCount: {}\n"
-      "  command: [\"{}\"]\n"
-      "  env: {{DEMO_GREETING: \"hello\"}}\n",
-      name, services, replicas, SM_DEMO_SERVICE);
-  if (maxPerHost > 0) out += fmt::format("  constraints:\n    maxPerHost: {}\n", maxPerHost);
-  out += fmt::format(
-      "  restart: {{policy: always, backoffInitialMs: 100, backoffMaxMs: 1000,\n"
-      "            crashLoop: {{failures: 1000000, windowSeconds: 1}}}}\n"
-      "  stop: {{signal: SIGTERM, timeoutMs: {}}}\n"
-      "  roleChange: {{signal: SIGUSR1}}\n"
-      "  ports: [http]\n",
-      stopTimeoutMs);
-  return out;
+  test::DemoType type;
+  type.name = name;
+  type.services = services;
+  type.replicas = replicas;
+  if (maxPerHost > 0) type.constraints = fmt::format("    maxPerHost: {}\n", maxPerHost);
+  type.stopTimeoutMs = stopTimeoutMs;
+  type.crashLoop = "{failures: 1000000, windowSeconds: 1}";
+  return type.yaml();
 }
 
 }  // namespace sm::bench::daemon

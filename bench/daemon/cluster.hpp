@@ -18,6 +18,7 @@
 #include "config/layout.hpp"
 #include "config/physical_service_data.hpp"
 #include "manager/zk/session.hpp"
+#include "manager/zkserver/server_process.hpp"
 #include "services/role.hpp"
 
 namespace sm::bench::daemon {
@@ -33,18 +34,17 @@ class Child {
 
   pid_t pid() const { return pid_; }
   const std::filesystem::path& log() const { return log_; }
-  bool running();  // reaps it if it has exited
+  bool running() { return process_.running(); }  // reaps it if it has exited
   // The exit code (128 + signal when killed), or nullopt if it still runs after the timeout.
-  std::optional<int> wait(std::chrono::milliseconds timeout);
+  std::optional<int> wait(std::chrono::milliseconds timeout) { return process_.waitExit(timeout); }
   // SIGTERM, SIGKILL after `grace`; returns the exit code.
   int terminate(std::chrono::milliseconds grace);
-  int kill();  // SIGKILL and reap
+  int kill() { return process_.kill(); }  // SIGKILL and reap
 
  private:
-  bool reap(bool block);
-  pid_t pid_ = -1;
   std::filesystem::path log_;
-  std::optional<int> exitCode_;
+  zkserver::ServerProcess process_;
+  pid_t pid_ = -1;  // kept after the process is reaped
 };
 
 // Runs a command to its end (output to `log`); returns the exit code (-1 after the timeout, when it

@@ -13,7 +13,21 @@
 
 namespace sm::zkserver {
 
-ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::path outputFile) {
+namespace {
+
+int decodeStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::path outputFile)
+    : ServerProcess(std::move(argv), std::move(outputFile), SpawnOptions{}) {}
+
+ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::path outputFile,
+                             const SpawnOptions& options) {
   std::vector<char*> args;
   for (auto& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);
@@ -32,12 +46,20 @@ ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::pat
     // Only async-signal-safe calls from here to exec.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
-    ::setpgid(0, 0);
+    if (options.ownProcessGroup) ::setpgid(0, 0);
     ::dup2(out, STDOUT_FILENO);
     ::dup2(out, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execvp(args[0], args.data());
+    if (options.searchPath) {
+      ::execvp(args[0], args.data());
+    } else {
+      ::execv(args[0], args.data());
+    }
+    if (!options.execFailure.empty()) {
+      [[maybe_unused]] auto ignored =
+          ::write(STDERR_FILENO, options.execFailure.data(), options.execFailure.size());
+    }
     ::_exit(127);
   }
   ::close(out);
@@ -47,7 +69,8 @@ ServerProcess::~ServerProcess() {
   stop();
 }
 
-ServerProcess::ServerProcess(ServerProcess&& other) noexcept : pid_(other.pid_) {
+ServerProcess::ServerProcess(ServerProcess&& other) noexcept
+    : pid_(other.pid_), exitCode_(other.exitCode_) {
   other.pid_ = -1;
 }
 
@@ -55,6 +78,7 @@ ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
   if (this != &other) {
     stop();
     pid_ = other.pid_;
+    exitCode_ = other.exitCode_;
     other.pid_ = -1;
   }
   return *this;
@@ -67,7 +91,13 @@ bool ServerProcess::reap(bool block) {
   do {
     rc = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
   } while (rc < 0 && errno == EINTR);
-  if (rc == pid_ || (rc < 0 && errno == ECHILD)) {
+  if (rc == pid_) {
+    exitCode_ = decodeStatus(status);
+    pid_ = -1;
+    return true;
+  }
+  if (rc < 0 && errno == ECHILD) {
+    exitCode_ = -1;
     pid_ = -1;
     return true;
   }
@@ -78,22 +108,45 @@ bool ServerProcess::running() {
   return pid_ > 0 && !reap(false);
 }
 
-void ServerProcess::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGCONT);  // a frozen server cannot act on SIGTERM
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (reap(false)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+bool ServerProcess::waitReaped(std::chrono::milliseconds timeout, std::chrono::milliseconds poll) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!reap(false)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(poll);  // polling a child's exit
   }
-  kill();
+  return true;
 }
 
-void ServerProcess::kill() {
-  if (pid_ <= 0) return;
+std::optional<int> ServerProcess::waitExit(std::chrono::milliseconds timeout) {
+  if (!waitReaped(timeout, std::chrono::milliseconds(2))) return std::nullopt;
+  return exitCode_;
+}
+
+void ServerProcess::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+int ServerProcess::terminate(std::chrono::milliseconds grace, std::chrono::milliseconds poll) {
+  if (pid_ <= 0) return exitCode_.value_or(-1);
+  ::kill(pid_, SIGCONT);  // a frozen process cannot act on SIGTERM
+  ::kill(pid_, SIGTERM);
+  if (waitReaped(grace, poll)) return exitCode_.value_or(-1);
+  return kill();
+}
+
+int ServerProcess::terminate(std::chrono::milliseconds grace) {
+  return terminate(grace, std::chrono::milliseconds(2));
+}
+
+void ServerProcess::stop(std::chrono::milliseconds grace) {
+  terminate(grace, std::chrono::milliseconds(10));
+}
+
+int ServerProcess::kill() {
+  if (pid_ <= 0) return exitCode_.value_or(-1);
   ::kill(pid_, SIGKILL);
   reap(true);
+  return exitCode_.value_or(-1);
 }
 
 void ServerProcess::freeze() {

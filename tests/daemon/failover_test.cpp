@@ -81,13 +81,7 @@ class DaemonFailover : public DaemonTest {
 // Acceptance 2: another instance's role file says master with a higher epoch, and replication is
 // back to 3 with a new registration.
 TEST_F(DaemonFailover, MasterProcessKilledAnotherTakesOverAndReplicationRecovers) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
-  DemoType demo;
-  demo.replicas = 3;
-  demo.constraints = "    maxPerHost: 1\n";
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  ASSERT_TRUE(startSpreadDemo());
   auto sampler = startSampler();
 
   for (int round = 1; round <= 3; ++round) {
@@ -102,13 +96,7 @@ TEST_F(DaemonFailover, MasterProcessKilledAnotherTakesOverAndReplicationRecovers
 // Acceptance 3: a daemon SIGKILLed takes its children with it; once its session expires the others
 // restore what the constraints allow (maxPerHost 1 and 2 hosts: 2 of 3), and status says why.
 TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraintsAllow) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
-  DemoType demo;
-  demo.replicas = 3;
-  demo.constraints = "    maxPerHost: 1\n";
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  ASSERT_TRUE(startSpreadDemo());
   auto sampler = startSampler();
 
   const auto before = snapshot();
@@ -129,14 +117,7 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
 
   const auto killedAt = std::chrono::steady_clock::now();
   daemon(victimHost).kill();
-  EXPECT_TRUE(waitFor(
-      [&] {
-        for (auto pid : children) {
-          if (pidAlive(static_cast<pid_t>(pid))) return false;
-        }
-        return true;
-      },
-      milliseconds(3000), milliseconds(2)))
+  EXPECT_TRUE(waitFor([&] { return noneAlive(children); }, milliseconds(3000), milliseconds(2)))
       << "children of the SIGKILLed daemon still run: "
       << fmt::format("{}", fmt::join(children, " "));
 
@@ -196,13 +177,7 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
 // (the sampler sees at most one master at any time), another takes over once the session expires,
 // and after SIGCONT the cluster converges again.
 TEST_F(DaemonFailover, FrozenManagerLeaseLapsesBeforeAnotherBecomesMaster) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
-  DemoType demo;
-  demo.replicas = 3;
-  demo.constraints = "    maxPerHost: 1\n";
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  ASSERT_TRUE(startSpreadDemo());
   auto sampler = startSampler();
 
   const auto before = snapshot();
@@ -286,13 +261,7 @@ TEST_F(DaemonFailover, FrozenManagerLeaseLapsesBeforeAnotherBecomesMaster) {
 // must notice the expiry, clean up, register again and the cluster converge, the daemon still
 // running.
 TEST_F(DaemonFailover, ExpiredSessionDaemonRejoinsAfterThaw) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
-  DemoType demo;
-  demo.replicas = 3;
-  demo.constraints = "    maxPerHost: 1\n";
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  ASSERT_TRUE(startSpreadDemo());
   auto sampler = startSampler();
   const auto before = snapshot();
   const auto& logical = before.type("Demo")->logical.begin()->second;
@@ -340,14 +309,7 @@ TEST_F(DaemonFailover, ExpiredSessionDaemonRejoinsAfterThaw) {
 // sessions survive): the daemons reconnect and the cluster stays or comes back converged, never
 // with two masters.
 TEST_F(DaemonFailover, ZooKeeperServerRestartKeepsTheClusterConverged) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
-  DemoType demo;
-  demo.services = 2;
-  demo.replicas = 3;
-  demo.constraints = "    maxPerHost: 1\n";
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(15000), true));
+  ASSERT_TRUE(startSpreadDemo(2));
   auto sampler = startSampler();
   const auto restartedAt = std::chrono::steady_clock::now();
   server().restart();

@@ -72,13 +72,10 @@ TEST_F(DaemonIdle, ConvergedClusterMakesNoZooKeeperRequests) {
   std::random_device random;
   const std::string ns = fmt::format("idle{:08x}{:08x}", random(), random());
   useRoot("/" + ns);
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
   DemoType demo;
   demo.services = 2;
   demo.replicas = 3;
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(15000)));
+  ASSERT_TRUE(startDaemonsAndConverge(demo, milliseconds(15000)));
 
   // The daemons' sessions, from their host nodes (read before the window).
   std::set<std::string> sessions;

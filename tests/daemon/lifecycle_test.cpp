@@ -35,14 +35,7 @@ class DaemonLifecycle : public DaemonTest {
     for (const auto& [uuid, pid] : before) {
       if (!after.count(uuid)) removed.push_back(pid);
     }
-    EXPECT_TRUE(waitFor(
-        [&] {
-          for (auto pid : removed) {
-            if (pidAlive(static_cast<pid_t>(pid))) return false;
-          }
-          return true;
-        },
-        milliseconds(5000), milliseconds(5)))
+    EXPECT_TRUE(waitFor([&] { return noneAlive(removed); }, milliseconds(5000), milliseconds(5)))
         << step << ": instances gone from the tree still run: "
         << fmt::format("{}", fmt::join(removed, " "));
   }
@@ -57,13 +50,10 @@ class DaemonLifecycle : public DaemonTest {
 
 // Acceptance 5.
 TEST_F(DaemonLifecycle, ScaleSpecChangeAndDeleteConvergeWithOneMaster) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
   DemoType demo;
   demo.services = 1;
   demo.replicas = 2;
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 1, 2));
+  ASSERT_TRUE(startDaemonsAndConverge(demo));
   auto sampler = startSampler();
 
   struct Step {
@@ -213,14 +203,7 @@ TEST_F(DaemonLifecycle, ScaleSpecChangeAndDeleteConvergeWithOneMaster) {
 // Acceptance 6: every daemon restarted one by one (SIGTERM, exit 0, start again, converged): every
 // logical service keeps a master except during the handover itself, never two.
 TEST_F(DaemonLifecycle, RestartingEveryDaemonOneByOneKeepsAMaster) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
-  DemoType demo;
-  demo.services = 2;
-  demo.replicas = 3;
-  demo.constraints = "    maxPerHost: 1\n";
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(15000), true));
+  ASSERT_TRUE(startSpreadDemo(2));
   auto sampler = startSampler();
   ASSERT_TRUE(
       waitFor([&] { return sampler->logicalServicesWithMaster().size() == 2; }, milliseconds(5000)))

@@ -171,13 +171,7 @@ TEST_F(DaemonPlacement, WithoutConstraintsPlacementSpreadsEvenly) {
 // epoch and a masterPeer naming the master (physical uuid, host, ports), so that secondaries can
 // find it. Checked after a failover too, when the epoch is no longer 0.
 TEST_F(DaemonPlacement, RoleFilesCarryTheMastersEpochAndPeer) {
-  startDaemons();
-  ASSERT_FALSE(HasFailure());
-  DemoType demo;
-  demo.replicas = 3;
-  demo.constraints = "    maxPerHost: 1\n";
-  apply(demo);
-  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
+  ASSERT_TRUE(startSpreadDemo());
   const auto first = snapshot();
   ASSERT_EQ(::kill(static_cast<pid_t>(first.type("Demo")->logical.begin()->second.master()->pid),
                    SIGKILL),

@@ -38,28 +38,6 @@ std::vector<pid_t> strayChildren(const std::set<pid_t>& owned) {
 
 }  // namespace
 
-std::string DemoType::yaml() const {
-  std::string out = fmt::format(
-      "apiVersion: servicesmgr/v1\n"
-      "kind: ServiceType\n"
-      "metadata:\n"
-      "  name: {}\n"
-      "spec:\n"
-      "  serviceCount: {}\n"
-      "  replicationCount: {}\n"
-      "  command: [\"{}\"]\n"
-      "  env: {{DEMO_GREETING: \"{}\"}}\n",
-      name, services, replicas, SM_DEMO_SERVICE, greeting);
-  if (!constraints.empty()) out += "  constraints:\n" + constraints;
-  out += fmt::format(
-      "  restart: {{policy: always, backoffInitialMs: 100, backoffMaxMs: 1000}}\n"
-      "  stop: {{signal: SIGTERM, timeoutMs: {}}}\n"
-      "  roleChange: {{signal: SIGUSR1}}\n"
-      "  ports: [http]\n",
-      stopTimeoutMs);
-  return out;
-}
-
 void DaemonTest::SetUpTestSuite() {
   ZooKeeperTest::SetUpTestSuite();
   // Processes orphaned by a dying daemon come to us, so that a test can see and stop them.
@@ -72,6 +50,22 @@ void DaemonTest::SetUp() {
   testDir_ = std::filesystem::path(SM_DAEMON_RUN_DIR) / root().substr(1);
   std::filesystem::remove_all(testDir_);
   std::filesystem::create_directories(testDir_);
+}
+
+bool DaemonTest::startDaemonsAndConverge(const DemoType& type, milliseconds timeout,
+                                         bool distinctHosts) {
+  startDaemons();
+  if (HasFailure()) return false;  // startDaemons() said why
+  apply(type);
+  return waitConverged(type.name, type.services, type.replicas, timeout, distinctHosts);
+}
+
+bool DaemonTest::startSpreadDemo(int services) {
+  DemoType demo;
+  demo.services = services;
+  demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";
+  return startDaemonsAndConverge(demo, milliseconds(15000), /*distinctHosts=*/true);
 }
 
 void DaemonTest::useRoot(const std::string& zroot) {
@@ -126,14 +120,7 @@ void DaemonTest::checkOrphans() {
     if (d->running()) owned.insert(d->pid());
   }
   // A managed process of a dead daemon gets its PR_SET_PDEATHSIG asynchronously: give it time.
-  waitFor(
-      [&] {
-        for (pid_t pid : strayChildren(owned)) {
-          if (pidAlive(pid)) return false;
-        }
-        return true;
-      },
-      milliseconds(5000), milliseconds(10));
+  waitFor([&] { return noneAlive(strayChildren(owned)); }, milliseconds(5000), milliseconds(10));
   for (pid_t pid : strayChildren(owned)) {
     if (pidAlive(pid)) {
       ADD_FAILURE() << "process left running after its daemon ended (orphan): pid " << pid << ": "

@@ -13,23 +13,12 @@
 #include "services/role.hpp"
 #include "tests/ctl/ctl_runner.hpp"
 #include "tests/daemon/support/daemon_process.hpp"
+#include "tests/daemon/support/demo_type.hpp"
 #include "tests/daemon/support/master_sampler.hpp"
 #include "tests/daemon/support/tree_snapshot.hpp"
 #include "tests/support/zookeeper_fixture.hpp"
 
 namespace sm::test {
-
-// A service type of sm-demo-service in YAML; `constraints` and `extraSpec` are YAML lines indented
-// for their place ("    maxPerHost: 1\n" under constraints, "  foo: bar\n" under spec).
-struct DemoType {
-  std::string name = "Demo";
-  int services = 1;
-  int replicas = 3;
-  std::string constraints;  // lines of spec.constraints, 4 spaces indented
-  std::string greeting = "hello";
-  int stopTimeoutMs = 2000;
-  std::string yaml() const;
-};
 
 class DaemonTest : public ZooKeeperTest {
  public:
@@ -64,6 +53,14 @@ class DaemonTest : public ZooKeeperTest {
   // servicesctl apply -f <file with yaml>; fails the test unless it exits 0.
   void apply(const std::string& yaml);
   void apply(const DemoType& type) { apply(type.yaml()); }
+  // startDaemons() (h1, h2, h3), apply(type) and waitConverged() for its services and replicas.
+  // False when a daemon did not start or it did not converge (the test has failed then).
+  bool startDaemonsAndConverge(const DemoType& type,
+                               std::chrono::milliseconds timeout = std::chrono::milliseconds(20000),
+                               bool distinctHosts = false);
+  // startDaemonsAndConverge() for Demo with `services` logical services of 3 replicas and
+  // maxPerHost 1, each replica on its own host within 15 s.
+  bool startSpreadDemo(int services = 1);
 
   TreeSnapshot snapshot();
   std::filesystem::path roleFile(const std::string& hostId, const std::string& uuid) const;

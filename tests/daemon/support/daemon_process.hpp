@@ -5,12 +5,15 @@
 // reaped.
 #include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "manager/zkserver/server_process.hpp"
 
 namespace sm::test {
 
@@ -48,29 +51,37 @@ class DaemonProcess {
   std::string logTail(size_t lines = 60) const;
 
   // Still running (reaps it if it has exited).
-  bool running();
+  bool running() { return process_.running(); }
   // The exit code once reaped: the code, or 128 + signal.
-  std::optional<int> exitCode() const { return exitCode_; }
+  std::optional<int> exitCode() const { return process_.exitCode(); }
   // Waits for the exit; nullopt if it still runs after the timeout.
-  std::optional<int> waitExit(std::chrono::milliseconds timeout);
-  void signal(int sig) const;
+  std::optional<int> waitExit(std::chrono::milliseconds timeout) {
+    return process_.waitExit(timeout);
+  }
+  void signal(int sig) const { process_.signal(sig); }
   // SIGTERM, then SIGKILL if it has not exited within `grace`; returns the exit code (128 + 9 when
   // it had to be killed).
-  int terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(15000));
+  int terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(15000)) {
+    return process_.terminate(grace);
+  }
   // SIGKILL and reap.
-  int kill();
+  int kill() { return process_.kill(); }
 
  private:
-  bool reap(bool block);
-
   DaemonOptions options_;
   std::filesystem::path logFile_;
-  pid_t pid_ = -1;
-  std::optional<int> exitCode_;
+  zkserver::ServerProcess process_;
+  pid_t pid_ = -1;  // kept after the process is reaped
 };
 
 // A process is alive when /proc shows it and it is not a zombie.
 bool pidAlive(pid_t pid);
+// None of the processes is alive.
+template <typename Pid>
+bool noneAlive(const std::vector<Pid>& pids) {
+  return std::none_of(pids.begin(), pids.end(),
+                      [](Pid pid) { return pidAlive(static_cast<pid_t>(pid)); });
+}
 // argv of a process joined with spaces, "" if it is gone.
 std::string processCommandLine(pid_t pid);
 // Parent pid from /proc/<pid>/stat, -1 if it is gone.
