@@ -5,6 +5,7 @@
 #include "config/create_lock_data.hpp"
 #include "config/lock_contender_data.hpp"
 #include "config/logical_service_data.hpp"
+#include "manager/daemon/reconcile/logical_services.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/op.hpp"
 #include "manager/zk/path.hpp"
@@ -104,12 +105,21 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
   auto session = context_.session();
   const auto& layout = context_.layout;
   try {
-    for (std::int64_t i = 0; i < plan.createLogical; ++i) {
-      createLogical(type, fence, nowMs);
-    }
+    if (plan.createLogical > 0) createLogical(type, plan.createLogical, fence, nowMs);
     for (const auto& id : plan.removeLogical) removeLogical(id, snapshot, fence);
-    for (const auto& id : plan.destroyLocks) destroyLock(id, fence);
+    const auto replicas = [&](const config::LogicalServiceId& id) {
+      const auto* view = snapshot.type(id.type);
+      return view && view->stored ? view->stored->type.spec.replicationCount : 0;
+    };
+    for (const auto& id : plan.destroyLocks) {
+      // The snapshot is read path by path, not at one instant: ask the server before acting.
+      if (isWanted(*snapshot.type(id.type), id.sequence) && registeredNow(id) < replicas(id)) {
+        continue;
+      }
+      destroyLock(id, fence);
+    }
     for (const auto& id : plan.createLocks) {
+      if (registeredNow(id) >= replicas(id)) continue;
       try {
         session->multi({zk::Op::check(fence, -1),
                         zk::Op::create(layout.createPhysicalServiceLock(id),
@@ -143,32 +153,47 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
   context_.tree().invalidate(layout.createPhysicalServiceLocksDir());
 }
 
-void ConfigMonitor::createLogical(const std::string& type, const std::string& fence,
-                                  std::int64_t nowMs) {
+std::int64_t ConfigMonitor::registeredNow(const config::LogicalServiceId& id) {
+  auto session = context_.session();
+  const auto dir = context_.layout.physicalServicesDir(id);
+  session->sync(dir);
+  auto names = session->children(dir);
+  return names ? static_cast<std::int64_t>(names->size()) : 0;
+}
+
+void ConfigMonitor::createLogical(const std::string& type, std::int64_t count,
+                                  const std::string& fence, std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
-  // The node is created with the name ZooKeeper's sequential create would give it (the parent's
-  // child version), so that it can be made in one multi() with its children and its create-lock:
-  // no manager ever sees half a logical service, even if this one dies in between.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    const auto typePath = layout.serviceType(type);
+  // Each node is created with the name ZooKeeper's sequential create would give it (the parent's
+  // child version, which every child created moves on by one), so that it can be made in one
+  // multi() with its children and its create-lock: no manager ever sees half a logical service,
+  // even if this one dies in between. Batches keep a multi() well under the request size limit.
+  constexpr std::int64_t kBatch = 50;
+  const auto typePath = layout.serviceType(type);
+  for (int attempt = 0; attempt < 5 && count > 0;) {
     session->sync(typePath);
     auto stat = session->exists(typePath);
     if (!stat) return;
-    const config::LogicalServiceId id{type, stat->cversion};
+    const auto batch = std::min(count, kBatch);
+    std::vector<zk::Op> ops{zk::Op::check(fence, -1)};
+    for (std::int64_t i = 0; i < batch; ++i) {
+      const config::LogicalServiceId id{type, stat->cversion + i};
+      ops.push_back(zk::Op::create(layout.logicalService(id),
+                                   config::encodeLogicalServiceData({zk::newUuid(), nowMs})));
+      ops.push_back(zk::Op::create(layout.physicalServicesDir(id), ""));
+      ops.push_back(zk::Op::create(layout.electionDir(id), ""));
+      ops.push_back(zk::Op::create(layout.createPhysicalServiceLock(id),
+                                   config::encodeCreateLockData({layout.logicalService(id)})));
+    }
     try {
-      session->multi({zk::Op::check(fence, -1),
-                      zk::Op::create(layout.logicalService(id),
-                                     config::encodeLogicalServiceData({zk::newUuid(), nowMs})),
-                      zk::Op::create(layout.physicalServicesDir(id), ""),
-                      zk::Op::create(layout.electionDir(id), ""),
-                      zk::Op::create(layout.createPhysicalServiceLock(id),
-                                     config::encodeCreateLockData({layout.logicalService(id)}))});
-      spdlog::info("created {}", layout.logicalService(id));
-      return;
+      session->multi(ops);
+      spdlog::info("created {} logical service{} of {} from {}", batch, batch == 1 ? "" : "s", type,
+                   layout.logicalService({type, stat->cversion}));
+      count -= batch;
     } catch (const zk::MultiError& e) {
       if (fenceFailed(e) || e.code() != zk::Code::NodeExists) throw;
-      // A child was added meanwhile (its version moved on): read it again.
+      ++attempt;  // a child was added meanwhile (its version moved on): read it again
     }
   }
 }

@@ -37,7 +37,10 @@ class ConfigMonitor {
   void contend(const std::string& type);
   void apply(const std::string& type, const TypePlan& plan, const ClusterSnapshot& snapshot,
              const std::string& fence, std::int64_t nowMs);
-  void createLogical(const std::string& type, const std::string& fence, std::int64_t nowMs);
+  void createLogical(const std::string& type, std::int64_t count, const std::string& fence,
+                     std::int64_t nowMs);
+  // Registered instances of a logical service, as the server has them now.
+  std::int64_t registeredNow(const config::LogicalServiceId& id);
   void removeLogical(const config::LogicalServiceId& id, const ClusterSnapshot& snapshot,
                      const std::string& fence);
   void destroyLock(const config::LogicalServiceId& id, const std::string& fence);

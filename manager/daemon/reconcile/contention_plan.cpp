@@ -27,9 +27,19 @@ std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const st
     const auto rank =
         static_cast<std::size_t>(std::find(ranked.begin(), ranked.end(), hostId) - ranked.begin());
     const auto own = placement::score(request, self->second);
-    const auto fewest = placement::score(request, snapshot.hosts.at(ranked.front()));
+    std::int64_t fewestReplicas = own.logicalInstances;
+    std::int64_t fewestOfType = own.typeInstances;
+    for (const auto& host : ranked) {
+      const auto s = placement::score(request, snapshot.hosts.at(host));
+      fewestReplicas = std::min(fewestReplicas, s.logicalInstances);
+      // Turns are taken among real alternatives: hosts with no more replicas of this service.
+      if (s.logicalInstances <= own.logicalInstances) {
+        fewestOfType = std::min(fewestOfType, s.typeInstances);
+      }
+    }
     const auto delay = kRankDelay * static_cast<std::int64_t>(rank) +
-                       kDoubleUpDelay * (own.logicalInstances - fewest.logicalInstances);
+                       kTurnDelay * (own.typeInstances - fewestOfType) +
+                       kDoubleUpDelay * (own.logicalInstances - fewestReplicas);
     result.push_back({id, rank, own.value(), delay});
   }
   return result;

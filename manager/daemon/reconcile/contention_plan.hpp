@@ -18,13 +18,15 @@ struct Contention {
   config::LogicalServiceId logical;
   std::size_t rank = 0;
   double score = 0;  // published in the contender's node, for observers
-  // How long after first seeing the lock this host may queue: kRankDelay per rank, plus
-  // kDoubleUpDelay per replica of this logical service it has beyond the feasible host with the
-  // fewest — a second replica on one host waits until the others had ample time to take it.
+  // How long after first seeing the lock this host may queue: kRankDelay per rank, kTurnDelay per
+  // instance of the type it runs beyond the feasible host with the fewest (so that hosts take
+  // turns while a cluster converges), and kDoubleUpDelay per replica of this logical service it
+  // has beyond that host — a second replica on one host waits until the others had ample time.
   std::chrono::milliseconds delay{0};
 };
 
 inline constexpr std::chrono::milliseconds kRankDelay{300};
+inline constexpr std::chrono::milliseconds kTurnDelay{300};
 inline constexpr std::chrono::milliseconds kDoubleUpDelay{3000};
 
 std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const std::string& hostId,

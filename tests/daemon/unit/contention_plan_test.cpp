@@ -107,9 +107,10 @@ TEST(PlanContention, SpreadsReplicasOfALogicalService) {
   const auto h2 = planContention(snap, "h2", kNow);
   ASSERT_EQ(h2.size(), 1u);
   EXPECT_EQ(h2[0].rank, 1u);
-  // The best host queues at once; a second replica on h2 waits much longer than a mere rank.
+  // The best host queues at once; a second replica on h2 waits much longer than a mere rank:
+  // its rank, its one instance of the type more than h1, and its replica of this very service.
   EXPECT_EQ(h1[0].delay, std::chrono::milliseconds(0));
-  EXPECT_EQ(h2[0].delay, kRankDelay + kDoubleUpDelay);
+  EXPECT_EQ(h2[0].delay, kRankDelay + kTurnDelay + kDoubleUpDelay);
 }
 
 TEST(PlanContention, TheDelayGrowsWithTheRank) {
