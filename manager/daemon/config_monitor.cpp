@@ -29,14 +29,6 @@ ConfigMonitor::~ConfigMonitor() {
   forgetAll();
 }
 
-std::set<std::string> ConfigMonitor::held() const {
-  std::set<std::string> result;
-  for (const auto& [type, lock] : locks_) {
-    if (*lock.first) result.insert(type);
-  }
-  return result;
-}
-
 void ConfigMonitor::contend(const std::string& type) {
   auto session = context_.session();
   const auto dir = context_.layout.serviceConfigMonitorLock(type);

@@ -26,8 +26,6 @@ class ConfigMonitor {
   // Leaves every queue (graceful stop), or forgets them (session lost: they are gone already).
   void leaveAll();
   void forgetAll();
-  // Types whose lock this manager holds (for tests and logs).
-  std::set<std::string> held() const;
 
  private:
   struct TypeLock {

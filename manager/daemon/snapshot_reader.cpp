@@ -103,7 +103,7 @@ ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
   for (const auto& name :
        tree.children(layout.createPhysicalServiceLocksDir()).value_or(std::vector<std::string>{})) {
     if (auto id = config::Layout::parseCreateLockName(name)) {
-      snapshot.createLocks.emplace(*id, CreateLockView{*id, {}});
+      snapshot.createLocks.emplace(*id, CreateLockView{*id});
     }
   }
   return snapshot;

@@ -61,9 +61,9 @@ struct HostView {
   std::int64_t ephemeralOwner = 0;
 };
 
+// A createPhysicalService lock node (its contenders are not read: see snapshot_reader.hpp).
 struct CreateLockView {
   config::LogicalServiceId logical;
-  std::vector<std::string> contenders;  // child names, in queue order
 };
 
 struct ClusterSnapshot {

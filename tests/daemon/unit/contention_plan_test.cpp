@@ -11,18 +11,11 @@ namespace {
 using testutil::idleHost;
 using testutil::makeType;
 using testutil::SnapshotBuilder;
+using testutil::typeWith;
 
 constexpr std::int64_t kNow = 1'700'000'000'000;
 const config::LogicalServiceId kL0{"web", 0};
 const config::LogicalServiceId kL1{"web", 1};
-
-config::StoredServiceType typeWith(std::int64_t serviceCount, std::int64_t replicationCount,
-                                   config::Constraints constraints = {}) {
-  auto stored = makeType("web", std::move(constraints));
-  stored.type.spec.serviceCount = serviceCount;
-  stored.type.spec.replicationCount = replicationCount;
-  return stored;
-}
 
 config::HostData busy(std::int64_t running) {
   auto data = idleHost();

@@ -11,20 +11,13 @@ namespace {
 
 using testutil::makeType;
 using testutil::SnapshotBuilder;
+using testutil::typeAtGeneration;
+using testutil::typeWith;
 using Kind = InstanceAction::Kind;
 using Strings = std::vector<std::string>;
 
 const config::LogicalServiceId kL0{"web", 0};
 const config::LogicalServiceId kL1{"web", 1};
-
-config::StoredServiceType typeWith(std::int64_t serviceCount, std::int64_t replicationCount,
-                                   std::int64_t generation = 1) {
-  auto stored = makeType("web");
-  stored.type.spec.serviceCount = serviceCount;
-  stored.type.spec.replicationCount = replicationCount;
-  stored.generation = generation;
-  return stored;
-}
 
 // The spec of makeType, which the instances below were started from unless a test says otherwise.
 config::ServiceSpec currentSpec() {
@@ -213,7 +206,7 @@ class RollingReplace : public ::testing::Test {
   // Generation 2 changed the process; m (master) and s (secondary) run generation 1.
   SnapshotBuilder tree() {
     SnapshotBuilder builder;
-    builder.type(typeWith(1, 2, 2)).instance(kL0, "m", "h1").instance(kL0, "s", "h2");
+    builder.type(typeAtGeneration(1, 2, 2)).instance(kL0, "m", "h1").instance(kL0, "s", "h2");
     return builder;
   }
 };
@@ -254,7 +247,8 @@ TEST_F(RollingReplace, ASameProcessTemplateIsUpdatedNotStopped) {
 }
 
 TEST_F(RollingReplace, ReplicationOneReplacesTheMaster) {
-  const auto snap = SnapshotBuilder().type(typeWith(1, 1, 2)).instance(kL0, "m", "h1").build();
+  const auto snap =
+      SnapshotBuilder().type(typeAtGeneration(1, 1, 2)).instance(kL0, "m", "h1").build();
   EXPECT_EQ(stopped(planInstances(snap, {local(kL0, "m", otherProcessSpec())})), (Strings{"m"}));
 }
 
@@ -295,7 +289,8 @@ TEST(PlanInstances, NoUpdateWhileNotReady) {
 }
 
 TEST(PlanInstances, UpdateBumpsTheGenerationWhenTheTemplateIsTheSame) {
-  const auto snap = SnapshotBuilder().type(typeWith(1, 1, 3)).instance(kL0, "a", "h1").build();
+  const auto snap =
+      SnapshotBuilder().type(typeAtGeneration(1, 1, 3)).instance(kL0, "a", "h1").build();
   const auto actions = planInstances(snap, {local(kL0, "a")});
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].kind, Kind::Update);
@@ -306,12 +301,14 @@ TEST(PlanInstances, UpdateBumpsTheGenerationWhenTheTemplateIsTheSame) {
 
 TEST(PlanInstances, NoGenerationBumpWhenTheTemplateDiffers) {
   // Not next to replace (short of replicas): it waits, and keeps its old generation.
-  const auto snap = SnapshotBuilder().type(typeWith(1, 2, 3)).instance(kL0, "a", "h1").build();
+  const auto snap =
+      SnapshotBuilder().type(typeAtGeneration(1, 2, 3)).instance(kL0, "a", "h1").build();
   EXPECT_TRUE(planInstances(snap, {local(kL0, "a", otherProcessSpec())}).empty());
 }
 
 TEST(PlanInstances, NothingForAnUndecodableInstance) {
-  const auto snap = SnapshotBuilder().type(typeWith(1, 1, 2)).undecodableInstance(kL0, "a").build();
+  const auto snap =
+      SnapshotBuilder().type(typeAtGeneration(1, 1, 2)).undecodableInstance(kL0, "a").build();
   EXPECT_TRUE(planInstances(snap, {local(kL0, "a")}).empty());
 }
 
@@ -328,7 +325,7 @@ TEST(PlanInstances, NothingWhenEverythingIsCurrent) {
 
 TEST(PlanInstances, RunningTwiceOnTheResultingStatePlansNothing) {
   auto snap = SnapshotBuilder()
-                  .type(typeWith(1, 2, 4), 2)
+                  .type(typeAtGeneration(1, 2, 4), 2)
                   .instance(kL0, "m", "h1")
                   .instance(kL0, "s", "h2")
                   .state(kL0, "s", config::PhysicalState::Starting)

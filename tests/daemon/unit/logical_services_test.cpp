@@ -9,16 +9,9 @@ namespace {
 
 using testutil::makeType;
 using testutil::SnapshotBuilder;
+using testutil::typeAtGeneration;
+using testutil::typeWith;
 using Strings = std::vector<std::string>;
-
-config::StoredServiceType typeWith(std::int64_t serviceCount, std::int64_t replicationCount,
-                                   std::int64_t generation = 1) {
-  auto stored = makeType("web");
-  stored.type.spec.serviceCount = serviceCount;
-  stored.type.spec.replicationCount = replicationCount;
-  stored.generation = generation;
-  return stored;
-}
 
 // --- isWanted ---
 
@@ -119,7 +112,7 @@ class NextToReplace : public ::testing::Test {
   // Master m, secondaries s1 then s2; all running generation 1; the stored spec is generation 2.
   SnapshotBuilder three() {
     SnapshotBuilder builder;
-    builder.type(typeWith(1, 3, 2))
+    builder.type(typeAtGeneration(1, 3, 2))
         .instance(id, "m", "h1")
         .instance(id, "s1", "h2")
         .instance(id, "s2", "h3");
@@ -150,7 +143,7 @@ TEST_F(NextToReplace, NothingWhenEveryInstanceIsCurrent) {
 
 TEST_F(NextToReplace, UnelectedInstancesAreAtTheBackOfTheChain) {
   auto snap = SnapshotBuilder()
-                  .type(typeWith(1, 3, 2))
+                  .type(typeAtGeneration(1, 3, 2))
                   .instance(id, "u", "h3", /*elect=*/false)
                   .instance(id, "m", "h1")
                   .instance(id, "s", "h2")
@@ -160,7 +153,7 @@ TEST_F(NextToReplace, UnelectedInstancesAreAtTheBackOfTheChain) {
 
 TEST_F(NextToReplace, WaitsWhileShortOfReplicas) {
   const auto snap = SnapshotBuilder()
-                        .type(typeWith(1, 3, 2))
+                        .type(typeAtGeneration(1, 3, 2))
                         .instance(id, "m", "h1")
                         .instance(id, "s1", "h2")
                         .build();
@@ -189,13 +182,14 @@ TEST_F(NextToReplace, WaitsWhileAnInstanceIsUndecodable) {
 }
 
 TEST_F(NextToReplace, ReplicationOneReplacesTheMaster) {
-  const auto snap = SnapshotBuilder().type(typeWith(1, 1, 2)).instance(id, "m", "h1").build();
+  const auto snap =
+      SnapshotBuilder().type(typeAtGeneration(1, 1, 2)).instance(id, "m", "h1").build();
   EXPECT_EQ(next(snap), "m");
 }
 
 TEST_F(NextToReplace, ReplicationOneWaitsForTheMasterToRun) {
   const auto snap = SnapshotBuilder()
-                        .type(typeWith(1, 1, 2))
+                        .type(typeAtGeneration(1, 1, 2))
                         .instance(id, "m", "h1")
                         .state(id, "m", config::PhysicalState::Starting)
                         .build();

@@ -19,6 +19,24 @@ inline config::StoredServiceType makeType(std::string name, config::Constraints 
   return stored;
 }
 
+// A type "web" with these counts (and constraints).
+inline config::StoredServiceType typeWith(std::int64_t serviceCount, std::int64_t replicationCount,
+                                          config::Constraints constraints = {}) {
+  auto stored = makeType("web", std::move(constraints));
+  stored.type.spec.serviceCount = serviceCount;
+  stored.type.spec.replicationCount = replicationCount;
+  return stored;
+}
+
+// The same, at a later spec generation.
+inline config::StoredServiceType typeAtGeneration(std::int64_t serviceCount,
+                                                  std::int64_t replicationCount,
+                                                  std::int64_t generation) {
+  auto stored = typeWith(serviceCount, replicationCount);
+  stored.generation = generation;
+  return stored;
+}
+
 // A host with room for anything: plenty of memory, no load, nothing running.
 inline config::HostData idleHost() {
   config::HostData data;
@@ -92,9 +110,8 @@ class SnapshotBuilder {
     return *this;
   }
   // A createPhysicalService lock node for the logical service.
-  SnapshotBuilder& createLock(const config::LogicalServiceId& id,
-                              std::vector<std::string> contenders = {}) {
-    snapshot_.createLocks[id] = CreateLockView{id, std::move(contenders)};
+  SnapshotBuilder& createLock(const config::LogicalServiceId& id) {
+    snapshot_.createLocks[id] = CreateLockView{id};
     return *this;
   }
   // The logical service's status node.

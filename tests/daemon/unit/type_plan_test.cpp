@@ -12,17 +12,10 @@ namespace {
 using testutil::idleHost;
 using testutil::makeType;
 using testutil::SnapshotBuilder;
+using testutil::typeWith;
 using Ids = std::vector<config::LogicalServiceId>;
 
 constexpr std::int64_t kNow = 1'700'000'000'000;
-
-config::StoredServiceType typeWith(std::int64_t serviceCount, std::int64_t replicationCount,
-                                   config::Constraints constraints = {}) {
-  auto stored = makeType("web", std::move(constraints));
-  stored.type.spec.serviceCount = serviceCount;
-  stored.type.spec.replicationCount = replicationCount;
-  return stored;
-}
 
 Ids sorted(Ids ids) {
   std::sort(ids.begin(), ids.end());
@@ -60,7 +53,7 @@ void apply(const TypePlan& plan, const std::string& typeName, ClusterSnapshot& s
       ++logical.at(id.sequence).statusVersion;
     }
   }
-  for (const auto& id : plan.createLocks) snapshot.createLocks[id] = CreateLockView{id, {}};
+  for (const auto& id : plan.createLocks) snapshot.createLocks[id] = CreateLockView{id};
   for (const auto& id : plan.destroyLocks) snapshot.createLocks.erase(id);
 }
 
