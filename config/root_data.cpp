@@ -5,6 +5,11 @@
 
 namespace sm::config {
 
+std::string federationName(const Layout& layout) {
+  std::string name(Layout::childName(layout.root()));
+  return isValidServiceTypeName(name) ? name : "servicesmgr";
+}
+
 std::string encodeRootData(const RootData& data) {
   auto j = detail::newDocument();
   j["federation"] = data.federation;

@@ -63,7 +63,7 @@ std::optional<CurrentType> ApplyExecutor::read(const std::string& name) {
 ApplyPlan ApplyExecutor::plan(const std::vector<config::ServiceType>& desired, bool force) {
   session_.sync(layout_.root());
   ApplyPlan plan;
-  plan.rootData = config::encodeRootData({federationName(layout_)});
+  plan.rootData = config::encodeRootData({config::federationName(layout_)});
   auto keys = layout_.rootAncestors();
   for (auto& key : layout_.keyZnodes()) keys.push_back(std::move(key));
   for (auto& key : keys) {
@@ -89,22 +89,35 @@ void ApplyExecutor::commit(const ApplyPlan& plan) {
                     names));
   }
   if (!plan.writes()) return;
-  auto ops = planOps(plan, layout_);
-  std::size_t bytes = 0;
-  for (const auto& op : ops.ops) bytes += op.path.size() + op.data.size() + 32;
-  if (bytes > kMaxMultiBytes) {
-    throw operationFailed(
-        fmt::format("the file needs {} bytes in one ZooKeeper request, more than {}: "
-                    "split it into several files; nothing was written",
-                    bytes, kMaxMultiBytes));
-  }
-  try {
-    session_.multi(ops.ops);
-  } catch (const zk::MultiError& e) {
-    const bool concurrent = e.code() == zk::Code::BadVersion || e.code() == zk::Code::NodeExists ||
-                            e.code() == zk::Code::NoNode;
-    if (!concurrent || e.failedIndex() >= ops.entryOf.size()) throw;
-    throw operationFailed(conflictMessage(ops.entryOf[e.failedIndex()], e));
+  ApplyPlan attempt = plan;
+  for (int round = 1;; ++round) {
+    auto ops = planOps(attempt, layout_);
+    std::size_t bytes = 0;
+    for (const auto& op : ops.ops) bytes += op.path.size() + op.data.size() + 32;
+    if (bytes > kMaxMultiBytes) {
+      throw operationFailed(
+          fmt::format("the file needs {} bytes in one ZooKeeper request, more than {}: "
+                      "split it into several files; nothing was written",
+                      bytes, kMaxMultiBytes));
+    }
+    try {
+      session_.multi(ops.ops);
+      return;
+    } catch (const zk::MultiError& e) {
+      const bool concurrent = e.code() == zk::Code::BadVersion ||
+                              e.code() == zk::Code::NodeExists || e.code() == zk::Code::NoNode;
+      if (!concurrent || e.failedIndex() >= ops.entryOf.size()) throw;
+      const PlanEntry* entry = ops.entryOf[e.failedIndex()];
+      // A key znode (root, config, locks, ...) that another client, say a manager starting at
+      // the same moment, created since plan(): harmless. Try again without it; the types' own
+      // checks stay exactly as they were read.
+      if (!entry && e.code() == zk::Code::NodeExists && round < 3) {
+        std::erase_if(attempt.missingKeyZnodes,
+                      [&](const std::string& key) { return session_.exists(key).has_value(); });
+        continue;
+      }
+      throw operationFailed(conflictMessage(entry, e));
+    }
   }
 }
 

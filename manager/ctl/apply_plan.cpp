@@ -95,11 +95,6 @@ PlanEntry planEntry(const config::ServiceType& desired, const std::optional<Curr
   return entry;
 }
 
-std::string federationName(const config::Layout& layout) {
-  std::string name(config::Layout::childName(layout.root()));
-  return config::isValidServiceTypeName(name) ? name : "servicesmgr";
-}
-
 PlanOps planOps(const ApplyPlan& plan, const config::Layout& layout) {
   PlanOps out;
   for (const auto& path : plan.missingKeyZnodes) {

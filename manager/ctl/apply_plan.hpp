@@ -64,9 +64,6 @@ std::vector<FieldChange> diffDocuments(const nlohmann::ordered_json& before,
 PlanEntry planEntry(const config::ServiceType& desired, const std::optional<CurrentType>& current,
                     bool force);
 
-// The federation name stored in the root's data: the root's last component if it is a valid name.
-std::string federationName(const config::Layout& layout);
-
 // The operations of the one multi(): creates of missing key znodes, then per entry a create, a set
 // with the read version, or a check of the read version. `labels[i]` says what op i stands for.
 struct PlanOps {

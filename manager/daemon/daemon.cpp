@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "config/root_data.hpp"
 #include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/snapshot_reader.hpp"
@@ -83,7 +84,13 @@ bool Daemon::connect() {
         }
       });
       context_.setSession(s);
-      for (const auto& path : context_.layout.keyZnodes()) s->ensurePath(path);
+      // The root gets its document, as servicesctl would write it.
+      const auto& layout = context_.layout;
+      for (const auto& path : layout.keyZnodes()) {
+        s->ensurePath(path, path == layout.root()
+                                ? config::encodeRootData({config::federationName(layout)})
+                                : "");
+      }
       spdlog::info("connected to ZooKeeper {} (session 0x{:x}, timeout {} ms), root {}",
                    s->connectedHost(), s->id(), s->negotiatedTimeout().count(), options.root);
       return true;

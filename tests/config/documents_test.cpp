@@ -56,6 +56,11 @@ TEST(Documents, ElectionRoundTrip) {
   EXPECT_EQ(roundTrip<ElectionData>(encodeElectionData(d), decodeElectionData), d);
 }
 
+TEST(Documents, FederationNameFromRoot) {
+  EXPECT_EQ(federationName(Layout("/a/prod-1")), "prod-1");
+  EXPECT_EQ(federationName(Layout("/a/not valid")), "servicesmgr");
+}
+
 TEST(Documents, HostRoundTrip) {
   const HostData d{
       {{"zone", "a"}, {"disk", "ssd"}}, {8, 32768, 1024}, 1.25, 7, "0.1.0", 1700000000789, {}};

@@ -122,10 +122,6 @@ TEST(ApplyPlan, NothingToWriteWhenAllUnchanged) {
   EXPECT_FALSE(plan.writes());
 }
 
-TEST(ApplyPlan, FederationNameFromRoot) {
-  EXPECT_EQ(federationName(sm::config::Layout("/a/prod-1")), "prod-1");
-}
-
 TEST(Table, AlignsColumnsWithoutTrailingSpaces) {
   Table t({"NAME", "X", "LAST"});
   t.addRow({"long-name", "1", ""});
