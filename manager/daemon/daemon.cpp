@@ -147,6 +147,11 @@ int Daemon::run() {
       spdlog::warn("reconcile pass failed: {}; retrying in {} ms", e.what(), retry.count());
       until = std::chrono::steady_clock::now() + retry;
       retry = std::min(retry * 2, kRetryMax);
+    } catch (const std::exception& e) {
+      // Not ZooKeeper's (a full disk, a failed spawn): the daemon keeps serving and tries again.
+      spdlog::error("reconcile pass failed: {}; retrying in {} ms", e.what(), retry.count());
+      until = std::chrono::steady_clock::now() + retry;
+      retry = std::min(retry * 2, kRetryMax);
     }
   }
   shutdown();

@@ -56,52 +56,63 @@ LocalInstances::LocalInstances(DaemonContext& context)
 }
 
 LocalInstances::~LocalInstances() {
+  stopLeases();
+  supervisor_.reset();
+}
+
+void LocalInstances::stopLeases() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
-  leaseThread_.join();
-  supervisor_.reset();
+  if (leaseThread_.joinable()) leaseThread_.join();
 }
 
 void LocalInstances::renewLeases() {
   std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    const auto timeout = lease_.sessionTimeout();
-    changed_.wait_for(lock, timeout / 4, [&] { return stopping_; });
+  for (;;) {
+    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_; });
     if (stopping_) return;
     std::vector<std::shared_ptr<Instance>> all;
     for (const auto& [uuid, instance] : instances_) {
       if (instance->registered) all.push_back(instance);
     }
     lock.unlock();
-    // Renewed while any instance runs, not only masters: a secondary that becomes master then
-    // finds a lease ready, and its failover costs no extra round trip.
-    if (!all.empty()) {
-      const auto deadline = lease_.renew();
-      const auto now = services::monotonicNowNs();
-      for (const auto& instance : all) {
-        std::lock_guard roleLock(instance->roleMutex);
-        if (!instance->master || instance->withdrawn) continue;
-        supervisor::RoleState state = instance->told;
-        if (deadline > now) {
-          state.role = services::Role::Master;
-          state.epoch = instance->epoch;
-          state.leaseUntilMonoNs = deadline;
-          state.masterPeer = peerOf(*instance);
-        } else if (state.role == services::Role::Master) {
-          spdlog::warn("instance {}: master lease lapsed (no answer from ZooKeeper): role unknown",
-                       instance->id.uuid);
-          state.role = services::Role::Unknown;
-          state.leaseUntilMonoNs = 0;
-        } else {
-          continue;
-        }
-        tellLocked(*instance, state);
-      }
+    try {
+      renewLeasesOf(all);
+    } catch (const std::exception& e) {
+      // The thread must outlive a failed round (a lease then simply lapses): log and go on.
+      spdlog::error("renewing master leases failed: {}", e.what());
     }
     lock.lock();
+  }
+}
+
+void LocalInstances::renewLeasesOf(const std::vector<std::shared_ptr<Instance>>& all) {
+  // Renewed while any instance runs, not only masters: a secondary that becomes master then
+  // finds a lease ready, and its failover costs no extra round trip.
+  if (all.empty()) return;
+  const auto deadline = lease_.renew();
+  const auto now = services::monotonicNowNs();
+  for (const auto& instance : all) {
+    std::lock_guard roleLock(instance->roleMutex);
+    if (!instance->master || instance->withdrawn) continue;
+    supervisor::RoleState state = instance->told;
+    if (deadline > now) {
+      state.role = services::Role::Master;
+      state.epoch = instance->epoch;
+      state.leaseUntilMonoNs = deadline;
+      state.masterPeer = peerOf(*instance);
+    } else if (state.role == services::Role::Master) {
+      spdlog::warn("instance {}: master lease lapsed (no answer from ZooKeeper): role unknown",
+                   instance->id.uuid);
+      state.role = services::Role::Unknown;
+      state.leaseUntilMonoNs = 0;
+    } else {
+      continue;
+    }
+    tellLocked(*instance, state);
   }
 }
 
@@ -496,6 +507,8 @@ void LocalInstances::stopAll() {
   for (const auto& uuid : masters) stop(uuid, "the manager is stopping (master hands over)");
   for (const auto& uuid : others) stop(uuid, "the manager is stopping");
   supervisor_->stopAll();
+  // Before the session closes: the renewals use it.
+  stopLeases();
   std::lock_guard lock(mutex_);
   instances_.clear();
 }

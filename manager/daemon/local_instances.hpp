@@ -61,7 +61,8 @@ class LocalInstances {
   void collectEnded();
   FailureTracker& failures() { return failures_; }
 
-  // Graceful stop: masters hand over first, then the rest; returns when every process is gone.
+  // Graceful stop: masters hand over first, then the rest; returns when every process is gone,
+  // and renews no lease after that.
   void stopAll();
   // The session is gone and with it every registration: no instance may keep acting on a role
   // the tree no longer backs.
@@ -80,6 +81,8 @@ class LocalInstances {
   // Renews the lease of every master this host runs, every quarter of the session timeout, and
   // tells masters whose lease lapsed (ZooKeeper unreachable) that they are no longer masters.
   void renewLeases();
+  void renewLeasesOf(const std::vector<std::shared_ptr<Instance>>& instances);
+  void stopLeases();
   void withdraw(const std::shared_ptr<Instance>& instance);
   std::shared_ptr<Instance> find(const std::string& uuid);
   config::PhysicalServiceData dataOf(const Instance& instance);

@@ -261,7 +261,9 @@ bool Session::usable() const {
 }
 
 std::chrono::milliseconds Session::negotiatedTimeout() const {
-  return std::chrono::milliseconds(zoo_recv_timeout(handle()));
+  // A plain question: answered with 0 rather than an exception once the session is closed.
+  if (!zh_ || closing_) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(zoo_recv_timeout(zh_));
 }
 
 std::string Session::connectedHost() const {

@@ -63,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionState state() const { return state_.load(); }
   bool connected() const { return state() == SessionState::Connected; }
   bool usable() const;  // not expired, failed or closed: may still reconnect
-  std::chrono::milliseconds negotiatedTimeout() const;
+  std::chrono::milliseconds negotiatedTimeout() const;  // 0 once closed
   std::string connectedHost() const;  // "127.0.0.1:port", or "" while disconnected
   const SessionOptions& options() const { return options_; }
 
