@@ -179,7 +179,8 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   auto until = placer_->reconcile(snapshot, nowMs);
 
   const auto now = std::chrono::steady_clock::now();
-  const bool refreshMetrics = usesHostMetrics(snapshot) && now >= nextMetrics_;
+  const bool watchMetrics = usesHostMetrics(snapshot);
+  const bool refreshMetrics = watchMetrics && now >= nextMetrics_;
   if (refreshMetrics) nextMetrics_ = now + kMetricsInterval;
   const auto hostDue = hosts_->update(instances_->runningCount(),
                                       instances_->failures().cooldowns(nowMs), refreshMetrics);
@@ -191,7 +192,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   if (auto expiry = instances_->failures().nextExpiry(nowMs)) {
     later(now + std::chrono::milliseconds(*expiry - nowMs));
   }
-  if (usesHostMetrics(snapshot)) later(nextMetrics_);
+  if (watchMetrics) later(nextMetrics_);
   if (hostDue) later(*hostDue);
   return until;
 }
