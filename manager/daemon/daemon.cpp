@@ -64,7 +64,7 @@ void Daemon::report(const std::string& path, const std::string& error) {
   }
 }
 
-bool Daemon::connect() {
+bool Daemon::connect(const std::function<void()>& onRetry) {
   auto delay = kRetryMin;
   const auto& options = context_.options;
   while (!stopping_) {
@@ -97,6 +97,7 @@ bool Daemon::connect() {
     } catch (const zk::ZkError& e) {
       spdlog::warn("cannot reach ZooKeeper at {}: {}; retrying in {} ms", options.zk, e.what(),
                    delay.count());
+      if (onRetry) onRetry();
       std::unique_lock lock(mutex_);
       wakeup_.wait_for(lock, delay, [&] { return stopping_.load(); });
       delay = std::min(delay * 2, kRetryMax);
@@ -167,6 +168,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   tree.endPass();
 
   instances_->collectEnded();
+  instances_->stopOverdueSurvivors();
   monitor_->reconcile(snapshot, nowMs);
   for (const auto& action : planInstances(snapshot, instances_->views())) {
     if (action.kind == InstanceAction::Kind::Stop) {
@@ -193,17 +195,33 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
     later(now + std::chrono::milliseconds(*expiry - nowMs));
   }
   if (watchMetrics) later(nextMetrics_);
+  if (auto deadline = instances_->survivorDeadline()) later(*deadline);
   if (hostDue) later(*hostDue);
   return until;
 }
 
 void Daemon::onSessionLost() {
   sessionLost_ = false;
-  spdlog::error("ZooKeeper session lost: stopping every instance and starting over");
-  instances_->dropAll("the ZooKeeper session was lost");
+  const auto old = context_.session();
+  spdlog::error(
+      "ZooKeeper session 0x{:x} expired: opening a new one; instances still needed are registered "
+      "again, the rest stopped",
+      old ? old->id() : 0);
+  instances_->orphanAll();
   monitor_->forgetAll();
   placer_->forgetAll();
-  if (!connect()) return;
+  // Survivors wait unregistered at most one session timeout (the longest a registered process
+  // can outlive its manager's session unnoticed), counted until a new session exists too.
+  const auto bound = context_.options.sessionTimeout;
+  const auto lost = std::chrono::steady_clock::now();
+  if (!connect([&] {
+        if (std::chrono::steady_clock::now() - lost >= bound) {
+          instances_->stopSurvivors("ZooKeeper unreachable");
+        }
+      })) {
+    return;
+  }
+  instances_->setSurvivorDeadline(std::chrono::steady_clock::now() + bound);
   try {
     hosts_->registerHost();
   } catch (const HostIdTaken& e) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,7 +33,8 @@ class Daemon {
 
  private:
   void wake();
-  bool connect();
+  // Retries until connected or stopping; `onRetry` runs after each failed attempt.
+  bool connect(const std::function<void()>& onRetry = {});
   // One reconcile pass; returns when the next is due even if nothing wakes the loop.
   std::optional<std::chrono::steady_clock::time_point> pass();
   void onSessionLost();

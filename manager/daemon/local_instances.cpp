@@ -33,6 +33,7 @@ struct LocalInstances::Instance {
   bool steadyRecorded = false;
   bool withdrawPending = false;  // its znodes still have to go
   bool gone = false;             // the supervisor forgot it
+  bool survivor = false;         // running, unregistered since the session expired
   std::string endMessage;
   std::string electionNode;
   std::unique_ptr<zk::Election> election;
@@ -40,6 +41,7 @@ struct LocalInstances::Instance {
   // after the instance was withdrawn. Never held with mutex_.
   std::mutex roleMutex;
   bool withdrawn = false;         // under roleMutex (and the rest of this block)
+  int registration = 0;           // counts registrations; election callbacks carry theirs
   bool master = false;            // what the election said last
   std::int64_t epoch = 0;         // ours while master
   std::int64_t masterEpoch = -1;  // the master's, as a secondary last learned it
@@ -138,8 +140,10 @@ void LocalInstances::tellLocked(Instance& instance, supervisor::RoleState state)
   }
 }
 
-void LocalInstances::becameMaster(const std::shared_ptr<Instance>& instance, std::int64_t epoch) {
+void LocalInstances::becameMaster(const std::shared_ptr<Instance>& instance, int registration,
+                                  std::int64_t epoch) {
   std::lock_guard roleLock(instance->roleMutex);
+  if (instance->registration != registration) return;
   instance->master = true;
   instance->epoch = epoch;
   supervisor::RoleState state;
@@ -153,8 +157,9 @@ void LocalInstances::becameMaster(const std::shared_ptr<Instance>& instance, std
   tellLocked(*instance, state);
 }
 
-void LocalInstances::becameSecondary(const std::shared_ptr<Instance>& instance) {
+void LocalInstances::becameSecondary(const std::shared_ptr<Instance>& instance, int registration) {
   std::lock_guard roleLock(instance->roleMutex);
+  if (instance->registration != registration) return;
   instance->master = false;
   supervisor::RoleState state;
   state.role = services::Role::Secondary;
@@ -163,9 +168,10 @@ void LocalInstances::becameSecondary(const std::shared_ptr<Instance>& instance) 
   tellLocked(*instance, state);
 }
 
-void LocalInstances::lostCandidacy(const std::shared_ptr<Instance>& instance) {
+void LocalInstances::lostCandidacy(const std::shared_ptr<Instance>& instance, int registration) {
   {
     std::lock_guard roleLock(instance->roleMutex);
+    if (instance->registration != registration) return;
     instance->master = false;
     tellLocked(*instance, supervisor::RoleState{});
   }
@@ -307,7 +313,7 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
   config::PhysicalServiceData data;
   {
     std::lock_guard lock(mutex_);
-    if (instance->ended) return false;
+    if (instance->ended || instance->stopRequested) return false;
     data = dataOf(*instance);
   }
   const auto& layout = context_.layout;
@@ -345,10 +351,26 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
     return false;
   }
 
+  int registration;
+  bool survived;
+  {
+    std::lock_guard roleLock(instance->roleMutex);
+    registration = ++instance->registration;
+    instance->withdrawn = false;
+    std::lock_guard lock(mutex_);
+    survived = instance->survivor;
+    instance->survivor = false;
+  }
   zk::Election::Callbacks callbacks;
-  callbacks.onMaster = [this, instance](std::int64_t epoch) { becameMaster(instance, epoch); };
-  callbacks.onSecondary = [this, instance](const std::string&) { becameSecondary(instance); };
-  callbacks.onLost = [this, instance](zk::LossReason) { lostCandidacy(instance); };
+  callbacks.onMaster = [this, instance, registration](std::int64_t epoch) {
+    becameMaster(instance, registration, epoch);
+  };
+  callbacks.onSecondary = [this, instance, registration](const std::string&) {
+    becameSecondary(instance, registration);
+  };
+  callbacks.onLost = [this, instance, registration](zk::LossReason) {
+    lostCandidacy(instance, registration);
+  };
   auto election = std::make_unique<zk::Election>(session, layout.electionDir(id.logical), "",
                                                  std::move(callbacks));
   election->follow(electionNode);
@@ -356,7 +378,8 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
     std::lock_guard lock(mutex_);
     instance->election = std::move(election);
   }
-  spdlog::info("registered {} (pid {}, election {})", physicalPath, data.pid,
+  spdlog::info("registered {}{} (pid {}, election {})", physicalPath,
+               survived ? " again after the session expired" : "", data.pid,
                zk::nodeName(electionNode));
   return true;
 }
@@ -444,8 +467,8 @@ std::vector<LocalInstanceView> LocalInstances::views() {
   std::vector<LocalInstanceView> result;
   for (const auto& [uuid, instance] : instances_) {
     if (instance->ended || instance->stopRequested) continue;
-    result.push_back(
-        {instance->id, instance->type.type.spec, instance->registered, instance->ready});
+    result.push_back({instance->id, instance->type.type.spec, instance->registered, instance->ready,
+                      instance->survivor});
   }
   return result;
 }
@@ -513,14 +536,12 @@ void LocalInstances::stopAll() {
   instances_.clear();
 }
 
-void LocalInstances::dropAll(const std::string& reason) {
+void LocalInstances::orphanAll() {
   std::vector<std::shared_ptr<Instance>> all;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [uuid, instance] : instances_) {
-      instance->stopRequested = true;
-      all.push_back(instance);
-    }
+    survivorDeadline_.reset();
+    for (auto& [uuid, instance] : instances_) all.push_back(instance);
   }
   for (const auto& instance : all) {
     std::unique_ptr<zk::Election> election;
@@ -528,18 +549,64 @@ void LocalInstances::dropAll(const std::string& reason) {
       std::lock_guard roleLock(instance->roleMutex);
       tellLocked(*instance, supervisor::RoleState{});
       instance->withdrawn = true;
-    }
-    {
+      instance->master = false;
+      ++instance->registration;
       std::lock_guard lock(mutex_);
       election = std::move(instance->election);
+      instance->electionNode.clear();
+      instance->registered = false;
+      instance->withdrawPending = false;  // the server removed its znodes with the session
+      instance->survivor = !instance->ended && !instance->stopRequested;
     }
+    // Its node went with the old session; the recipe only forgets it.
     election.reset();
-    spdlog::warn("stopping instance {} of {}: {}", instance->id.uuid,
-                 context_.layout.logicalService(instance->id.logical), reason);
+    spdlog::warn("instance {} of {} lost its registration with the session: role unknown",
+                 instance->id.uuid, context_.layout.logicalService(instance->id.logical));
   }
-  supervisor_->stopAll();
+}
+
+void LocalInstances::setSurvivorDeadline(std::chrono::steady_clock::time_point deadline) {
   std::lock_guard lock(mutex_);
-  instances_.clear();
+  survivorDeadline_ = deadline;
+}
+
+void LocalInstances::stopSurvivors(const std::string& reason) {
+  std::vector<std::string> survivors;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [uuid, instance] : instances_) {
+      if (instance->survivor && !instance->stopRequested) survivors.push_back(uuid);
+    }
+  }
+  for (const auto& uuid : survivors) stop(uuid, "survivor of an expired session: " + reason);
+}
+
+void LocalInstances::stopOverdueSurvivors() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!survivorDeadline_ || std::chrono::steady_clock::now() < *survivorDeadline_) return;
+  }
+  stopSurvivors("not registered again in time");
+}
+
+std::optional<std::chrono::steady_clock::time_point> LocalInstances::survivorDeadline() {
+  std::lock_guard lock(mutex_);
+  for (const auto& [uuid, instance] : instances_) {
+    if (instance->survivor && !instance->stopRequested) return survivorDeadline_;
+  }
+  return std::nullopt;
+}
+
+std::optional<config::PhysicalServiceId> LocalInstances::survivorOf(
+    const config::LogicalServiceId& logical) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [uuid, instance] : instances_) {
+    if (instance->survivor && !instance->ended && !instance->stopRequested &&
+        instance->id.logical == logical) {
+      return instance->id;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace sm::daemon

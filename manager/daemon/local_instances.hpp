@@ -64,17 +64,29 @@ class LocalInstances {
   // Graceful stop: masters hand over first, then the rest; returns when every process is gone,
   // and renews no lease after that.
   void stopAll();
-  // The session is gone and with it every registration: no instance may keep acting on a role
-  // the tree no longer backs.
-  void dropAll(const std::string& reason);
+  // The session expired and took every registration with it. Each instance is told `unknown` at
+  // once (no role the tree no longer backs) and becomes a survivor: the placer registers it again,
+  // through the create-lock like a new instance, if its logical service still needs it; otherwise
+  // the plan stops it. stopSurvivors() ends those still waiting when their time is up (I3).
+  void orphanAll();
+  // Survivors not registered again by `deadline` are stopped then.
+  void setSurvivorDeadline(std::chrono::steady_clock::time_point deadline);
+  void stopSurvivors(const std::string& reason);
+  void stopOverdueSurvivors();
+  // When stopOverdueSurvivors() has work, if any survivor waits.
+  std::optional<std::chrono::steady_clock::time_point> survivorDeadline();
+  // A survivor of `logical`, if this host has one.
+  std::optional<config::PhysicalServiceId> survivorOf(const config::LogicalServiceId& logical);
 
  private:
   struct Instance;
   void onEvent(const supervisor::InstanceEvent& event);
-  // Election callbacks.
-  void becameMaster(const std::shared_ptr<Instance>& instance, std::int64_t epoch);
-  void becameSecondary(const std::shared_ptr<Instance>& instance);
-  void lostCandidacy(const std::shared_ptr<Instance>& instance);
+  // Election callbacks, for the registration they were made for: a callback of an election that a
+  // session expiry ended must not touch the instance's next registration.
+  void becameMaster(const std::shared_ptr<Instance>& instance, int registration,
+                    std::int64_t epoch);
+  void becameSecondary(const std::shared_ptr<Instance>& instance, int registration);
+  void lostCandidacy(const std::shared_ptr<Instance>& instance, int registration);
   // Writes the role file (and sends the notice on a change); under the instance's roleMutex.
   void tellLocked(Instance& instance, supervisor::RoleState state);
   nlohmann::json peerOf(const Instance& instance);
@@ -94,6 +106,7 @@ class LocalInstances {
   std::condition_variable changed_;
   std::map<std::string, std::shared_ptr<Instance>> instances_;
   bool stopping_ = false;
+  std::optional<std::chrono::steady_clock::time_point> survivorDeadline_;
   std::thread leaseThread_;
   // Last: its event thread may call onEvent until it is destroyed.
   std::unique_ptr<supervisor::Supervisor> supervisor_;

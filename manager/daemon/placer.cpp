@@ -55,7 +55,14 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
   auto plan = [&](const ClusterSnapshot& view) {
     std::map<config::LogicalServiceId, Contention> wanted;
     for (auto& c : planContention(view, context_.options.hostId, nowMs)) {
-      if (failures.mayStart(c.logical.type, nowMs)) wanted.emplace(c.logical, c);
+      // A survivor of an expired session is already running: it queues at once, and only its
+      // time to be registered again bounds how long it may wait.
+      if (instances_.survivorOf(c.logical)) {
+        c.delay = std::chrono::milliseconds(0);
+      } else if (!failures.mayStart(c.logical.type, nowMs)) {
+        continue;
+      }
+      wanted.emplace(c.logical, c);
     }
     return wanted;
   };
@@ -150,7 +157,8 @@ bool Placer::place(const config::LogicalServiceId& id, Contender& contender,
   const auto ranked = placement::rankFeasibleHosts(request);
   const auto rank = static_cast<std::size_t>(
       std::find(ranked.begin(), ranked.end(), context_.options.hostId) - ranked.begin());
-  if (rank > contender.queuedRank && !contender.yielded) {
+  const auto survivor = instances_.survivorOf(id);
+  if (rank > contender.queuedRank && !contender.yielded && !survivor) {
     // Another host became better since we queued (say, we placed elsewhere meanwhile): give it
     // the time its rank gives it, once; after that, place anyway (it may be dead or stuck).
     contender.yielded = true;
@@ -160,9 +168,12 @@ bool Placer::place(const config::LogicalServiceId& id, Contender& contender,
     return false;
   }
 
-  const config::PhysicalServiceId physical{id, zk::newUuid()};
+  const config::PhysicalServiceId physical =
+      survivor.value_or(config::PhysicalServiceId{id, zk::newUuid()});
   auto stored = *type->stored;
-  if (auto error = instances_.launch(physical, stored, kStartTimeout)) {
+  if (survivor) {
+    // Nothing to start: the process outlived its registration.
+  } else if (auto error = instances_.launch(physical, stored, kStartTimeout)) {
     spdlog::warn("could not start an instance of {}: {}", layout.logicalService(id), *error);
     release(contender, now);
     return false;

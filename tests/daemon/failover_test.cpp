@@ -256,18 +256,23 @@ TEST_F(DaemonFailover, FrozenManagerLeaseLapsesBeforeAnotherBecomesMaster) {
   expectOneMasterThroughout(*sampler);
 }
 
-// Invariant I2 after a session expiry, without a master involved: a daemon that runs only a
-// secondary is frozen until ZooKeeper expires its session (its host node goes), then thawed; it
-// must notice the expiry, clean up, register again and the cluster converge, the daemon still
-// running.
-TEST_F(DaemonFailover, ExpiredSessionDaemonRejoinsAfterThaw) {
+// Invariants I2 and I3 after a session expiry, without a master involved: a daemon that runs only
+// a secondary is frozen until ZooKeeper expires its session (its host node goes), then thawed. It
+// must notice the expiry, open a new session and register the same process again (maxPerHost 1
+// leaves its replica to no other host, so the logical service still needs it): no restart, no
+// duplicate, the cluster converged and the daemon still running.
+TEST_F(DaemonFailover, ExpiredSessionDaemonRegistersItsStillNeededInstanceAgain) {
   ASSERT_TRUE(startSpreadDemo());
   auto sampler = startSampler();
   const auto before = snapshot();
   const auto& logical = before.type("Demo")->logical.begin()->second;
   std::string victim;
+  std::int64_t victimPid = 0;
   for (const auto& [uuid, i] : logical.instances) {
-    if (uuid != logical.master()->uuid) victim = i.host;
+    if (uuid != logical.master()->uuid) {
+      victim = i.host;
+      victimPid = i.pid;
+    }
   }
   ASSERT_FALSE(victim.empty());
   daemon(victim).signal(SIGSTOP);
@@ -301,6 +306,49 @@ TEST_F(DaemonFailover, ExpiredSessionDaemonRejoinsAfterThaw) {
   EXPECT_EQ(logical.masterEntry()->sequence,
             snapshot().type("Demo")->logical.begin()->second.masterEntry()->sequence)
       << "the master changed although only a secondary's manager was frozen";
+  std::int64_t pidNow = 0;
+  for (const auto& [key, i] : snapshot().allInstances()) {
+    if (i.host == victim) pidNow = i.pid;
+  }
+  EXPECT_EQ(pidNow, victimPid) << "the process was not registered again (restarted instead)\n"
+                               << daemon(victim).logTail(30);
+  sampler->stop();
+  expectOneMasterThroughout(*sampler);
+}
+
+// The other branch of session expiry: while a frozen daemon's session is gone, another host takes
+// its replica (no maxPerHost), so once thawed its process is no longer needed. It must stop that
+// process rather than register a fourth replica, never with two masters.
+TEST_F(DaemonFailover, ExpiredSessionSurvivorIsStoppedWhenItWasReplaced) {
+  DemoType demo;
+  demo.replicas = 2;
+  ASSERT_TRUE(startDaemonsAndConverge(demo, milliseconds(15000)));
+  auto sampler = startSampler();
+  const auto before = snapshot();
+  const auto& logical = before.type("Demo")->logical.begin()->second;
+  const InstanceInfo frozen = *logical.master();
+  daemon(frozen.host).signal(SIGSTOP);
+  // Replaced: two registered instances again, neither the frozen one.
+  const bool replaced = waitFor(
+      [&] {
+        const auto tree = snapshot();
+        const auto* type = tree.type("Demo");
+        if (!type || type->logical.empty()) return false;
+        const auto& now = type->logical.begin()->second;
+        return now.instances.size() == 2 && !now.instances.count(frozen.uuid) && now.master();
+      },
+      milliseconds(20000), milliseconds(20));
+  daemon(frozen.host).signal(SIGCONT);
+  ASSERT_TRUE(replaced) << "the frozen daemon's replica was not replaced\n" << stateDump();
+
+  const bool stopped = waitFor([&] { return !pidAlive(static_cast<pid_t>(frozen.pid)); },
+                               milliseconds(15000), milliseconds(20));
+  EXPECT_TRUE(stopped) << "the replaced survivor still runs\n" << daemon(frozen.host).logTail(30);
+  EXPECT_TRUE(waitConverged("Demo", 1, 2, milliseconds(15000)));
+  EXPECT_TRUE(daemon(frozen.host).running()) << frozen.host << " exited";
+  EXPECT_NE(daemon(frozen.host).logTail(200).find("has its 2 replicas without it"),
+            std::string::npos)
+      << daemon(frozen.host).logTail(30);
   sampler->stop();
   expectOneMasterThroughout(*sampler);
 }

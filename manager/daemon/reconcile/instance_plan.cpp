@@ -45,12 +45,38 @@ std::string stopReason(const ClusterSnapshot& snapshot, const LocalInstanceView&
   return "";
 }
 
+// Why a survivor of an expired session must go rather than be registered again, or "".
+std::string survivorStopReason(const ClusterSnapshot& snapshot, const LocalInstanceView& instance) {
+  const auto* type = snapshot.type(instance.id.logical.type);
+  if (!type) return "its service type was deleted";
+  if (!type->stored) return "";
+  const auto& spec = type->stored->type.spec;
+  const auto logicalIt = type->logical.find(instance.id.logical.sequence);
+  if (logicalIt == type->logical.end()) return "its logical service was removed";
+  if (!isWanted(*type, logicalIt->first)) return "its logical service is scaled away";
+  if (!config::sameProcessTemplate(instance.spec, spec)) {
+    return fmt::format("it runs an older process template than generation {}",
+                       type->stored->generation);
+  }
+  const auto registered = static_cast<std::int64_t>(logicalIt->second.physical.size());
+  if (registered >= spec.replicationCount) {
+    return fmt::format("its logical service has its {} replicas without it", registered);
+  }
+  return "";
+}
+
 }  // namespace
 
 std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
                                           const std::vector<LocalInstanceView>& instances) {
   std::vector<InstanceAction> actions;
   for (const auto& instance : instances) {
+    if (instance.survivor) {
+      if (auto reason = survivorStopReason(snapshot, instance); !reason.empty()) {
+        actions.push_back(stop(instance, "survivor of an expired session: " + reason));
+      }
+      continue;
+    }
     if (!instance.registered) continue;
     if (auto reason = stopReason(snapshot, instance); !reason.empty()) {
       actions.push_back(stop(instance, std::move(reason)));

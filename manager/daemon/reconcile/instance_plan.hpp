@@ -17,6 +17,9 @@ struct LocalInstanceView {
   config::ServiceSpec spec;  // the spec its process was started from
   bool registered = false;   // its znodes exist as far as this manager knows
   bool ready = false;        // passed its health check (or has none)
+  // Running, but unregistered since its manager's session expired: kept only while its logical
+  // service still needs it, until the placer registers it again.
+  bool survivor = false;
 };
 
 struct InstanceAction {
@@ -30,7 +33,8 @@ struct InstanceAction {
   config::PhysicalServiceData data;  // Update
 };
 
-// For the instances this host runs: which to stop (gone from the tree, surplus, outdated) and
+// For the instances this host runs: which to stop (gone from the tree, surplus, outdated, a
+// survivor no longer needed) and
 // which to update (ready, or a spec change that keeps the same process). Pure; every manager runs
 // it for its own instances, and all agree because they share the rules of logical_services.hpp.
 std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,

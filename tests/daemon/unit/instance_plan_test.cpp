@@ -129,6 +129,60 @@ TEST(PlanInstances, NothingForAnUnregisteredInstance) {
   EXPECT_TRUE(planInstances(deleted, {local(kL0, "a", currentSpec(), true, false)}).empty());
 }
 
+// --- survivors of an expired session ---
+
+LocalInstanceView survivor(const config::LogicalServiceId& logical, const std::string& uuid,
+                           config::ServiceSpec spec = currentSpec()) {
+  auto view = local(logical, uuid, std::move(spec), true, false);
+  view.survivor = true;
+  return view;
+}
+
+std::string survivorReason(const ClusterSnapshot& snap, const LocalInstanceView& view) {
+  const auto actions = planInstances(snap, {view});
+  if (actions.empty()) return "";
+  EXPECT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::Stop);
+  return actions[0].reason;
+}
+
+TEST(PlanInstances, ASurvivorWhoseLogicalServiceIsShortIsKept) {
+  const auto snap = SnapshotBuilder().type(typeWith(1, 3)).instance(kL0, "b", "h2").build();
+  EXPECT_EQ(survivorReason(snap, survivor(kL0, "a")), "");
+}
+
+TEST(PlanInstances, ASurvivorIsStoppedWhenItsLogicalServiceIsFullWithoutIt) {
+  const auto snap = SnapshotBuilder()
+                        .type(typeWith(1, 2))
+                        .instance(kL0, "b", "h2")
+                        .instance(kL0, "c", "h3")
+                        .build();
+  EXPECT_EQ(survivorReason(snap, survivor(kL0, "a")),
+            "survivor of an expired session: its logical service has its 2 replicas without it");
+}
+
+TEST(PlanInstances, ASurvivorIsStoppedWhenItsTypeOrLogicalServiceWent) {
+  EXPECT_EQ(survivorReason(SnapshotBuilder().build(), survivor(kL0, "a")),
+            "survivor of an expired session: its service type was deleted");
+  const auto snap = SnapshotBuilder().type(typeWith(1, 2)).build();
+  EXPECT_EQ(survivorReason(snap, survivor({"web", 4}, "a")),
+            "survivor of an expired session: its logical service was removed");
+}
+
+TEST(PlanInstances, ASurvivorIsStoppedWhenScaledAwayOrOutdated) {
+  const auto snap = SnapshotBuilder().type(typeWith(1, 2), 2).build();
+  EXPECT_EQ(survivorReason(snap, survivor(kL1, "a")),
+            "survivor of an expired session: its logical service is scaled away");
+  EXPECT_NE(
+      survivorReason(snap, survivor(kL0, "a", otherProcessSpec())).find("older process template"),
+      std::string::npos);
+}
+
+TEST(PlanInstances, ASurvivorOfAnUnreadableTypeIsKept) {
+  const auto snap = SnapshotBuilder().unreadableType("web").build();
+  EXPECT_EQ(survivorReason(snap, survivor(kL0, "a")), "");
+}
+
 // --- surplus ---
 
 TEST(PlanInstances, StopsReplicasBeyondReplicationCountInFailoverOrder) {
