@@ -234,7 +234,9 @@ void Daemon::shutdown() {
   spdlog::info("stopping: handing over masters, stopping instances");
   instances_->stopAll();
   auto session = context_.session();
-  if (session && session->usable()) {
+  // Cut off from ZooKeeper, leaving politely could wait for a connection per node: the session's
+  // end removes them all the same.
+  if (session && session->connected()) {
     try {
       placer_->leaveAll();
       monitor_->leaveAll();

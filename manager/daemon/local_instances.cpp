@@ -420,7 +420,9 @@ void LocalInstances::withdraw(const std::shared_ptr<Instance>& instance) {
     if (!done) spdlog::warn("could not withdraw {} yet: {}", physicalPath, e.what());
   }
   if (election) {
-    // Our member is gone: do not let the recipe delete a node that might be someone else's.
+    // Its node is removed by path above (again on a retry) or goes with the session: the recipe
+    // must neither delete a node that might be someone else's nor wait for a connection.
+    election->abandon();
     election.reset();
   }
   std::lock_guard lock(mutex_);
@@ -559,6 +561,7 @@ void LocalInstances::orphanAll() {
       instance->survivor = !instance->ended && !instance->stopRequested;
     }
     // Its node went with the old session; the recipe only forgets it.
+    if (election) election->abandon();
     election.reset();
     spdlog::warn("instance {} of {} lost its registration with the session: role unknown",
                  instance->id.uuid, context_.layout.logicalService(instance->id.logical));

@@ -72,6 +72,16 @@ std::shared_ptr<QueueMember> Election::newMember() {
   return member_;
 }
 
+void Election::abandon() {
+  std::shared_ptr<QueueMember> member;
+  {
+    std::lock_guard lock(mutex_);
+    member = std::move(member_);
+    epoch_.reset();
+  }
+  if (member) member->abandon();
+}
+
 void Election::leave() {
   std::shared_ptr<QueueMember> member;
   {

@@ -43,6 +43,8 @@ class Election {
   void follow(const std::string& nodePath);
   // Withdraws (a master hands over to the next in line).
   void leave();
+  // Stops following our member without deleting it (see QueueMember::abandon).
+  void abandon();
   bool isMaster() const;
   std::optional<int64_t> epoch() const;  // set while master
   std::string nodePath() const;

@@ -197,6 +197,11 @@ void QueueMember::lose(LossReason reason) {
   if (listener_.onLost) listener_.onLost(reason);
 }
 
+void QueueMember::abandon() {
+  active_ = false;
+  session_->removeStateListener(stateListener_);
+}
+
 void QueueMember::leave() {
   active_ = false;
   session_->removeStateListener(stateListener_);

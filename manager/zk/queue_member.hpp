@@ -49,6 +49,10 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   void adopt(const std::string& nodePath);
   // Deletes our node; no callback follows.
   void leave();
+  // Stops following our node without deleting it: its owner removes it by path (say in a multi()
+  // with what it stands for), or it goes with the session. No callback follows, and it never waits
+  // for a connection.
+  void abandon();
 
   bool active() const { return active_; }
   std::string nodePath() const;

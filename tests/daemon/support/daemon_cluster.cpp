@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "tests/support/wait_for.hpp"
+#include "manager/zk/error.hpp"
 
 namespace sm::test {
 
@@ -155,8 +156,10 @@ std::vector<std::filesystem::path> DaemonTest::workDirs() const {
 DaemonProcess& DaemonTest::startDaemon(const DaemonOptions& options, bool waitReady) {
   // The session that registered the host before (a daemon that just stopped) must not count.
   std::optional<std::int64_t> previousOwner;
-  if (auto stat = session_->exists(config::Layout(options.root).host(options.hostId))) {
-    previousOwner = stat->ephemeralOwner;
+  if (waitReady) {
+    if (auto stat = session_->exists(config::Layout(options.root).host(options.hostId))) {
+      previousOwner = stat->ephemeralOwner;
+    }
   }
   daemons_.push_back(std::make_unique<DaemonProcess>(options));
   DaemonProcess& d = *daemons_.back();
@@ -207,7 +210,13 @@ DaemonProcess& DaemonTest::daemon(const std::string& hostId) {
 }
 
 bool DaemonTest::hostLive(const std::string& hostId) {
-  return session_->exists(layout().host(hostId)).has_value();
+  try {
+    return session_->exists(layout().host(hostId)).has_value();
+  } catch (const zk::ZkError& e) {
+    // Asked while the test's own session reconnects (a server restart): not known to be live.
+    if (!e.isConnectionLoss()) throw;
+    return false;
+  }
 }
 
 CtlResult DaemonTest::ctl(const std::vector<std::string>& args) {
