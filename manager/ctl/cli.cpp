@@ -29,6 +29,11 @@ int runCli(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--auth", global.auth, "digest credentials USER:PASSWORD")
       ->envname("SERVICESMGR_AUTH");
+  app.add_option("--read-access", global.readAccess,
+                 "with --auth, who may read the nodes it creates: world|credentials")
+      ->envname("SERVICESMGR_READ_ACCESS")
+      ->check(CLI::IsMember({"world", "credentials"}))
+      ->capture_default_str();
   app.add_option("--timeout-ms", global.timeoutMs, "how long to wait for ZooKeeper")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -26,6 +26,10 @@ Context connect(const GlobalOptions& global) {
     if (colon == std::string::npos) throw usageError("--auth: expected USER:PASSWORD");
     options.credentials.push_back({global.auth.substr(0, colon), global.auth.substr(colon + 1)});
   }
+  if (global.readAccess == "credentials") {
+    if (options.credentials.empty()) throw usageError("--read-access credentials needs --auth");
+    options.defaultAcl = zk::creatorAllAcl();
+  }
   try {
     return Context{global, std::move(layout), zk::Session::connect(options)};
   } catch (const std::exception& e) {

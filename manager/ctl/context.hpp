@@ -14,6 +14,7 @@ struct GlobalOptions {
   std::string zk = "127.0.0.1:2181";
   std::string root = "/servicesmgr";
   std::string auth;  // USER:PASSWORD for digest auth
+  std::string readAccess = "world";  // with auth, who may read what it creates: world|credentials
   int timeoutMs = 10000;
 };
 

@@ -74,6 +74,7 @@ bool Daemon::connect(const std::function<void()>& onRetry) {
       session.sessionTimeout = options.sessionTimeout;
       session.connectTimeout = options.sessionTimeout;
       session.credentials = options.credentials;
+      if (options.credentialsOnlyRead) session.defaultAcl = zk::creatorAllAcl();
       auto s = zk::Session::connect(session);
       s->addStateListener([this](zk::SessionState state) {
         if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {

@@ -70,6 +70,12 @@ ParsedOptions parseOptions(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   app.add_option("--auth", auth, "digest credentials USER:PASSWORD")->envname("SERVICESMGR_AUTH");
+  std::string readAccess = "world";
+  app.add_option("--read-access", readAccess,
+                 "with --auth, who may read the nodes it creates: world|credentials")
+      ->envname("SERVICESMGR_READ_ACCESS")
+      ->check(CLI::IsMember({"world", "credentials"}))
+      ->capture_default_str();
   app.add_option("--free-memory-mb", options.freeMemoryMB,
                  "report this much free memory instead of measuring it")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
@@ -91,6 +97,10 @@ ParsedOptions parseOptions(int argc, char** argv) {
       if (colon == std::string::npos)
         throw CLI::ValidationError("--auth", "expected USER:PASSWORD");
       options.credentials.push_back({auth.substr(0, colon), auth.substr(colon + 1)});
+    }
+    options.credentialsOnlyRead = readAccess == "credentials";
+    if (options.credentialsOnlyRead && options.credentials.empty()) {
+      throw CLI::ValidationError("--read-access", "credentials needs --auth");
     }
     if (options.workDir.empty()) options.workDir = "/tmp/servicesmgr-" + options.hostId;
     options.sessionTimeout = std::chrono::milliseconds(sessionTimeoutMs);

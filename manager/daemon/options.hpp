@@ -20,6 +20,9 @@ struct DaemonOptions {
   std::chrono::milliseconds sessionTimeout{6000};
   std::string logLevel = "info";
   std::vector<zk::DigestCredential> credentials;
+  // With credentials, nodes this daemon creates let only them write; everyone may read them unless
+  // this is set (--read-access credentials), then only the credentials may.
+  bool credentialsOnlyRead = false;
   // What the host reports instead of measuring (tests, or an operator reserving resources).
   std::optional<std::int64_t> freeMemoryMB;
   std::optional<double> loadAverage;
