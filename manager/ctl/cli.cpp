@@ -9,6 +9,7 @@
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/delete_command.hpp"
 #include "manager/ctl/describe_command.hpp"
+#include "manager/ctl/gc_command.hpp"
 #include "manager/ctl/get_command.hpp"
 #include "manager/ctl/scale_command.hpp"
 #include "manager/ctl/tree_command.hpp"
@@ -44,7 +45,7 @@ int runCli(int argc, char** argv) {
   const std::vector<Command> commands = {
       addApplyCommand(app, global), addGetCommand(app, global),    addDescribeCommand(app, global),
       addScaleCommand(app, global), addDeleteCommand(app, global), addTreeCommand(app, global),
-      addWatchCommand(app, global),
+      addWatchCommand(app, global), addGcCommand(app, global),
   };
 
   try {

@@ -20,12 +20,6 @@ constexpr std::size_t kMaxDeleteOps = 4000;
 // makes the multi fail (NotEmpty, NoNode) and we read again.
 constexpr int kAttempts = 5;
 
-void removeOpsPostOrder(const TreeNode& node, const std::string& path, std::vector<zk::Op>& ops) {
-  for (const auto& child : node.children)
-    removeOpsPostOrder(child, zk::childPath(path, child.name), ops);
-  ops.push_back(zk::Op::remove(path));
-}
-
 // Removes the type's znode and everything below it in one multi(), so that no manager ever sees a
 // type without its logical services or logical services without their type.
 void removeSubtree(zk::Session& session, const std::string& path, const std::string& type) {
@@ -33,8 +27,7 @@ void removeSubtree(zk::Session& session, const std::string& path, const std::str
     session.sync(path);
     auto tree = readTree(session, path);
     if (!tree) throw operationFailed(fmt::format("service type \"{}\" not found", type));
-    std::vector<zk::Op> ops;
-    removeOpsPostOrder(*tree, path, ops);
+    const auto ops = removeSubtreeOps(*tree, path);
     if (ops.size() > kMaxDeleteOps) {
       throw operationFailed(
           fmt::format("service type \"{}\" has {} znodes, more than one request may remove ({}); "

@@ -59,4 +59,19 @@ std::string renderTree(const TreeNode& top, const TreeStyle& style) {
   return out;
 }
 
+namespace {
+void appendRemoveOps(const TreeNode& node, const std::string& path, std::vector<zk::Op>& ops) {
+  for (const auto& child : node.children) {
+    appendRemoveOps(child, zk::childPath(path, child.name), ops);
+  }
+  ops.push_back(zk::Op::remove(path));
+}
+}  // namespace
+
+std::vector<zk::Op> removeSubtreeOps(const TreeNode& node, const std::string& path) {
+  std::vector<zk::Op> ops;
+  appendRemoveOps(node, path, ops);
+  return ops;
+}
+
 }  // namespace sm::ctl

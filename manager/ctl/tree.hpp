@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "manager/zk/op.hpp"
 #include "manager/zk/session.hpp"
 
 namespace sm::ctl {
@@ -20,6 +21,9 @@ std::optional<TreeNode> readTree(zk::Session& session, const std::string& path);
 struct TreeStyle {
   size_t maxDataChars = 160;  // longer data is cut, with a note of its size
 };
+
+// Deletes of `node` (at `path`) and everything below it, children before parents: one multi().
+std::vector<zk::Op> removeSubtreeOps(const TreeNode& node, const std::string& path);
 
 // Like bigdata's DumpZookeeper: one line a node, two spaces a level, ephemeral nodes marked, data
 // (if any) after the name.

@@ -370,7 +370,8 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
 }
 
 TEST_F(CtlTest, EveryCommandHasHelp) {
-  for (std::string command : {"apply", "get", "describe", "scale", "delete", "tree", "watch"}) {
+  for (std::string command :
+       {"apply", "get", "describe", "scale", "delete", "tree", "watch", "gc"}) {
     auto r = runCtl({command, "--help"});
     EXPECT_EQ(r.exitCode, 0) << command;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << command << r.out;
