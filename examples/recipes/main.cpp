@@ -16,6 +16,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "examples/recipes/barrier.hpp"
 #include "examples/recipes/group_membership.hpp"
@@ -235,6 +237,9 @@ int main(int argc, char** argv) {
   app.add_option("--root", options.root, "the recipes live under ROOT/recipes");
   app.add_option("--name", options.name, "this participant's name (default: p<pid>)");
   app.add_option("--session-timeout-ms", options.sessionTimeoutMs, "ZooKeeper session timeout");
+  std::string logLevel = "warn";
+  app.add_option("--log-level", logLevel, "the layer's own log lines (stderr): info shows each step")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.footer("Stop a participant with Ctrl-C (SIGINT) or SIGTERM: it gives up what it holds.");
 
   int holdMs = 0, forMs = 0, timeoutMs = 30000, count = 1;
@@ -274,6 +279,9 @@ int main(int argc, char** argv) {
   group->callback([&] { run = [&] { return runGroup(options, forMs); }; });
 
   CLI11_PARSE(app, argc, argv);
+  // The recipes' own lines go to stdout; the layer's log lines to stderr, quiet unless asked.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("sm-recipes-demo"));
+  spdlog::set_level(spdlog::level::from_str(logLevel));
   try {
     return run();
   } catch (const zk::ZkError& e) {
