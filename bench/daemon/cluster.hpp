@@ -40,6 +40,7 @@ class Child {
   // SIGTERM, SIGKILL after `grace`; returns the exit code.
   int terminate(std::chrono::milliseconds grace);
   int kill() { return process_.kill(); }  // SIGKILL and reap
+  void signal(int sig) const { process_.signal(sig); }
 
  private:
   std::filesystem::path log_;
