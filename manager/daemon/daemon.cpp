@@ -172,10 +172,16 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   instances_->stopOverdueSurvivors();
   monitor_->reconcile(snapshot, nowMs);
   for (const auto& action : planInstances(snapshot, instances_->views())) {
-    if (action.kind == InstanceAction::Kind::Stop) {
-      instances_->stop(action.uuid, action.reason);
-    } else {
-      instances_->update(action.uuid, action.data);
+    switch (action.kind) {
+      case InstanceAction::Kind::Stop:
+        instances_->stop(action.uuid, action.reason);
+        break;
+      case InstanceAction::Kind::Update:
+        instances_->update(action.uuid, action.data);
+        break;
+      case InstanceAction::Kind::Rewrite:
+        instances_->rewrite(action.uuid);
+        break;
     }
   }
   instances_->followMasters(snapshot);

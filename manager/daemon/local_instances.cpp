@@ -464,6 +464,19 @@ void LocalInstances::update(const std::string& uuid, const config::PhysicalServi
   }
 }
 
+void LocalInstances::rewrite(const std::string& uuid) {
+  auto instance = find(uuid);
+  if (!instance) return;
+  config::PhysicalServiceData data;
+  {
+    std::lock_guard lock(mutex_);
+    data = dataOf(*instance);
+  }
+  spdlog::warn("rewriting {}: its data could not be read",
+               context_.layout.physicalService(instance->id));
+  update(uuid, data);
+}
+
 std::vector<LocalInstanceView> LocalInstances::views() {
   std::lock_guard lock(mutex_);
   std::vector<LocalInstanceView> result;

@@ -50,6 +50,8 @@ class LocalInstances {
   // process.
   void stop(const std::string& uuid, const std::string& reason);
   void update(const std::string& uuid, const config::PhysicalServiceData& data);
+  // Writes its physicalService data from what this manager knows (over unreadable data).
+  void rewrite(const std::string& uuid);
 
   // Keeps each secondary told who its master is (epoch and peer), from the tree: the election
   // recipe reports only the predecessor a member watches.

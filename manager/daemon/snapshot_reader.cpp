@@ -53,7 +53,11 @@ void readLogical(zk::TreeCache& tree, const config::Layout& layout, LogicalServi
   if (auto node = tree.get(statusPath)) {
     logical.statusVersion = node->stat.version;
     auto decoded = config::decodeStatusData(node->data, statusPath);
-    if (decoded) logical.status = decoded.value();
+    if (decoded) {
+      logical.status = decoded.value();
+    } else {
+      report(statusPath, decoded.errorText() + " (the config monitor writes it again)");
+    }
   }
 }
 

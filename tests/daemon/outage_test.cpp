@@ -79,8 +79,7 @@ TEST_F(DaemonOutage, OutageLongerThanTheLeaseKeepsChildrenAndEndsWithoutFailover
   const auto& logical = before.type("Demo")->logical.begin()->second;
   const InstanceInfo master = *logical.master();
   const std::int64_t epoch = logical.masterEntry()->sequence;
-  std::map<std::string, InstanceInfo> instances(logical.instances.begin(),
-                                                logical.instances.end());
+  std::map<std::string, InstanceInfo> instances(logical.instances.begin(), logical.instances.end());
   auto sampler = startSampler();
 
   const auto downAt = std::chrono::steady_clock::now();

@@ -86,7 +86,11 @@ std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
     if (!type || !type->stored) continue;
     const auto& physical =
         type->logical.at(instance.id.logical.sequence).physical.at(instance.id.uuid);
-    if (!physical.data) continue;
+    if (!physical.data) {
+      actions.push_back(
+          {InstanceAction::Kind::Rewrite, instance.id.uuid, "its data cannot be read", {}});
+      continue;
+    }
     auto data = *physical.data;
     if (instance.ready) data.state = config::PhysicalState::Running;
     // Same process, newer spec (say a scale): the instance is current without a restart.

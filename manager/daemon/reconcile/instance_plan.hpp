@@ -24,8 +24,9 @@ struct LocalInstanceView {
 
 struct InstanceAction {
   enum class Kind {
-    Stop,    // withdraw it (a master hands over first), then stop its process
-    Update,  // rewrite its physicalService data to `data`
+    Stop,     // withdraw it (a master hands over first), then stop its process
+    Update,   // rewrite its physicalService data to `data`
+    Rewrite,  // its data cannot be read (someone else wrote it): write what this manager knows
   };
   Kind kind = Kind::Stop;
   std::string uuid;

@@ -88,7 +88,22 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
     destroyLocksOf(typeName, snapshot, plan);
     return plan;
   }
-  if (!type->stored) return plan;
+  if (!type->stored) {
+    // Nothing is created, removed or stopped for a spec nobody can read; its logical services say
+    // why, so that `servicesctl describe` shows it beside the running instances.
+    for (const auto& [sequence, logical] : type->logical) {
+      config::StatusData status;
+      status.updated = nowMs;
+      status.wanted = logical.status ? logical.status->wanted : 0;
+      status.registered = static_cast<std::int64_t>(logical.physical.size());
+      status.reason = "the type's spec cannot be read (" + type->error +
+                      "); nothing is changed until it is fixed";
+      if (statusWorthWriting(status, logical.status)) {
+        plan.statuses.emplace_back(logical.id, std::move(status));
+      }
+    }
+    return plan;
+  }
   const auto& spec = type->stored->type.spec;
 
   plan.createLogical = std::max<std::int64_t>(

@@ -360,10 +360,13 @@ TEST(PlanInstances, NoGenerationBumpWhenTheTemplateDiffers) {
   EXPECT_TRUE(planInstances(snap, {local(kL0, "a", otherProcessSpec())}).empty());
 }
 
-TEST(PlanInstances, NothingForAnUndecodableInstance) {
+TEST(PlanInstances, AnUndecodableInstanceOfOursIsWrittenAgain) {
   const auto snap =
       SnapshotBuilder().type(typeAtGeneration(1, 1, 2)).undecodableInstance(kL0, "a").build();
-  EXPECT_TRUE(planInstances(snap, {local(kL0, "a")}).empty());
+  const auto actions = planInstances(snap, {local(kL0, "a")});
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::Rewrite);
+  EXPECT_EQ(actions[0].uuid, "a");
 }
 
 TEST(PlanInstances, NothingWhenEverythingIsCurrent) {

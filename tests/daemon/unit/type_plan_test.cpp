@@ -174,10 +174,21 @@ TEST(PlanServiceType, ADeletedTypeWithoutLocksPlansNothing) {
   EXPECT_TRUE(planServiceType("db", snap, kNow).empty());
 }
 
-TEST(PlanServiceType, AnUnreadableTypeIsLeftAsItIs) {
+TEST(PlanServiceType, AnUnreadableTypeIsLeftAsItIsAndSaysWhy) {
   auto snap = SnapshotBuilder().host("h1").unreadableType("web").createLock({"web", 0}).build();
   snap.types.at("web").logical[7].id = {"web", 7};
-  EXPECT_TRUE(planServiceType("web", snap, kNow).empty());
+  const auto plan = planServiceType("web", snap, kNow);
+  EXPECT_EQ(plan.createLogical, 0);
+  EXPECT_TRUE(plan.removeLogical.empty());
+  EXPECT_TRUE(plan.createLocks.empty());
+  EXPECT_TRUE(plan.destroyLocks.empty());
+  ASSERT_EQ(plan.statuses.size(), 2u);
+  EXPECT_EQ(plan.statuses[0].second.reason,
+            "the type's spec cannot be read (bad json); nothing is changed until it is fixed");
+  // Said once: the same reason is not written again.
+  snap.types.at("web").logical[0].status = plan.statuses[0].second;
+  snap.types.at("web").logical[7].status = plan.statuses[1].second;
+  EXPECT_TRUE(planServiceType("web", snap, kNow + 5000).statuses.empty());
 }
 
 // --- status ---
