@@ -140,6 +140,7 @@ class Report:
         k = (self.kazoo or {}).get("results", {})
         watch = d.get("zkWatchBaselineMs", {})
         kclean = k.get("cleanReleaseMs", {})
+        kclose = k.get("sessionCloseMs", {})
         kkill = k.get("holderKilledMs", {})
 
         # Failover after SIGKILL of a master process.
@@ -160,11 +161,13 @@ class Report:
                      "says master ({} rounds)".format(pf["rounds"]),
                      ms(p50), ms(p99),
                      "{} of ZooKeeper's delete→watch p50 ({}); kazoo clean release p50 {} / p99 "
-                     "{} → ours is {} / {} of it; kazoo holder killed p50 {} → ours is {} faster"
+                     "{} → ours is {} / {} of it (kazoo holder closing its session: {} / {}); "
+                     "kazoo holder killed p50 {} → ours is {} faster"
                      .format(times(ratio(p50, watch.get("p50"))), ms(watch.get("p50")),
                              ms(kclean.get("p50")), ms(kclean.get("p99")),
                              times(ratio(p50, kclean.get("p50"))),
                              times(ratio(p99, kclean.get("p99"))),
+                             ms(kclose.get("p50")), ms(kclose.get("p99")),
                              ms(kkill.get("p50")), times(speedup)),
                      "p50 ≤ 5 ms, p99 ≤ 20 ms; ≥ 100× faster than kazoo's election when its "
                      "holder is killed; no slower than kazoo's clean handover",
@@ -192,15 +195,18 @@ class Report:
             self.row("failover after SIGKILL of a whole manager", "–", "–", "–",
                      "≤ session timeout + tickTime + 50 ms", None)
 
+        create = fig(self.zk, "create (persistent)")[0]
+        create = create / 1000 if create else None
         conv = d.get("convergence")
         if conv and conv.get("runs"):
             times_ms = [r["convergeMs"] for r in conv["runs"]]
             writes = [r["writesPerInstance"] for r in conv["runs"]]
             self.row("convergence: apply 100 × 3 on 3 managers → all registered with a master "
-                     "({} runs)".format(len(times_ms)),
+                     "({} run{})".format(len(times_ms), "" if len(times_ms) == 1 else "s"),
                      ms(median(times_ms)), ms(max(times_ms)) + " (max)",
-                     "{} of ZooKeeper's delete→watch p50 per placed instance".format(
-                         times(ratio(median(times_ms) / 300, watch.get("p50")))),
+                     "{} per placed instance = {} ZooKeeper's sync create p50 ({})".format(
+                         ms(median(times_ms) / 300), times(ratio(median(times_ms) / 300, create)),
+                         ms(create)),
                      "≤ 5 s", median(times_ms) <= 5000)
             self.row("convergence: ZooKeeper writes per placed instance",
                      num(median(writes)), num(max(writes)) + " (max)",
@@ -215,9 +221,14 @@ class Report:
             per = pl["perHostCount"]
             values = ", ".join("{} hosts {}".format(p["hosts"], num(p["requestsPerPlacement"]))
                                for p in per)
-            detail = "; ".join("{} hosts: {} writes + {} reads".format(
-                p["hosts"], num(p["writesPerPlacement"]), num(p["readsPerPlacement"]))
+            detail = "; ".join("{} hosts: {} writes + {} reads ({} reads per manager)".format(
+                p["hosts"], num(p["writesPerPlacement"]), num(p["readsPerPlacement"]),
+                num(p["readsPerPlacement"] / p["hosts"]))
                 for p in per)
+            writes = [p["writesPerPlacement"] for p in per]
+            if min(writes) > 0:
+                detail += "; writes alone spread {:.0f} %".format(
+                    (max(writes) / min(writes) - 1) * 100)
             complete = {p["hosts"] for p in per} >= {3, 30}
             self.row("placement cost as hosts grow (3 → 30 managers on one machine): ZooKeeper "
                      "requests per placement", values,
@@ -273,6 +284,7 @@ class Report:
         series = [
             ("ours: master process SIGKILL", d.get("processFailoverMs", {}).get("samples")),
             ("kazoo: clean release", k.get("cleanReleaseMs", {}).get("samples")),
+            ("kazoo: holder closes its session", k.get("sessionCloseMs", {}).get("samples")),
             ("ours: whole manager SIGKILL", d.get("daemonFailoverMs", {}).get("samples")),
             ("kazoo: holder SIGKILL", k.get("holderKilledMs", {}).get("samples")),
         ]
@@ -297,7 +309,7 @@ class Report:
                     " on the same ZooKeeper'",
                     "set logscale x", "set xlabel 'milliseconds (log scale)'",
                     "set ylabel 'fraction of rounds'", "set yrange [0:1.02]",
-                    "set grid", "set key left top",
+                    "set grid", "set key below",
                     "plot " + ", ".join(lines), ""])
                 if self.run_gnuplot(gnuplot, script):
                     self.plots.append(("failover_latency.png",
@@ -436,6 +448,10 @@ class Report:
             w("| kazoo {} Lock, two processes: holder's release() → waiter holds | {} | {} | "
               "kazoo.json |".format(self.kazoo.get("kazoo", ""), ms(k["cleanReleaseMs"]["p50"]),
                                     ms(k["cleanReleaseMs"]["p99"])))
+            if "sessionCloseMs" in k:
+                w("| kazoo Lock, two processes: holder closes its session (client.stop()) → "
+                  "waiter holds | {} | {} | kazoo.json |".format(ms(k["sessionCloseMs"]["p50"]),
+                                                                ms(k["sessionCloseMs"]["p99"])))
             w("| kazoo Lock: holder process SIGKILLed → waiter holds (session {} s, granted {} s) "
               "| {} | {} | kazoo.json |".format(
                   num(self.kazoo.get("sessionTimeoutS"), 1),

@@ -117,7 +117,6 @@ Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
       throw std::runtime_error(fmt::format("{} hosts: not converged 120 s after apply: {}\n{}",
                                            hostCount, problem, cluster.logs(10)));
     }
-    bd::collectOrphans({zk.pid()}, false);
     std::this_thread::sleep_for(200ms);
   }
   const auto after = settle(zk.port(), ns, 1000ms, 15s);

@@ -2,8 +2,9 @@
 """kazoo's Lock handover between two processes, the peer our failover figures are compared with.
 
 Debian's python3-kazoo (call /usr/bin/python3: another python3 on PATH may not see it) against a
-running ZooKeeper (--zk). Two figures, each as per-run p50/p99 and their medians over the runs:
+running ZooKeeper (--zk). Three figures, each as per-run p50/p99 and their medians over the runs:
   clean: the holder process calls lock.release() -> the waiting process's acquire() returns;
+  close: the holder process closes its session (client.stop()) -> the waiter's acquire() returns;
   kill:  the holder process is SIGKILLed -> the waiter's acquire() returns (the holder's session
          must expire first: --session-timeout-s, the same as our daemons' 2 s).
 Both sides take time.monotonic() (CLOCK_MONOTONIC, one clock for every process on the machine).
@@ -42,7 +43,8 @@ def connect(hosts, timeout_s):
 
 def run_holder(args):
     """Holder side: 'acquire' -> takes the lock and answers 'held'; 'release' -> answers the
-    monotonic time just before lock.release(); end of input -> exits."""
+    monotonic time just before lock.release(); 'close' -> the same before client.stop(), then
+    exits; end of input -> exits."""
     client = connect(args.zk, args.session_timeout_s)
     lock = client.Lock(args.path, "holder")
     print("ready %d" % os.getpid(), flush=True)
@@ -55,6 +57,12 @@ def run_holder(args):
             at = time.monotonic()
             lock.release()
             print("released %.9f" % at, flush=True)
+        elif command == "close":
+            at = time.monotonic()
+            client.stop()
+            print("released %.9f" % at, flush=True)
+            client.close()
+            return
     client.stop()
     client.close()
 
@@ -138,7 +146,9 @@ def clean_run(args, client, rounds):
     return samples[2:]
 
 
-def kill_run(args, client, rounds):
+def one_holder_per_round(args, client, rounds, end):
+    """A new holder process each round, ended by `end(holder)`, which returns the monotonic time
+    the ending started."""
     samples = []
     for _ in range(rounds):
         path = "%s/kill-%s" % (args.root, uuid.uuid4().hex)
@@ -149,17 +159,26 @@ def kill_run(args, client, rounds):
             lock = client.Lock(path, "waiter")
             waiting = acquire_in_background(lock)
             wait_for(lambda: len(client.get_children(path)) == 2, 10, "the waiter to queue")
-            killed_at = time.monotonic()
-            holder.kill()
+            ended_at = end(holder)
             waiting["thread"].join(60)
             if not waiting.get("ok"):
-                raise RuntimeError("the waiter did not get the lock after the holder was killed")
-            samples.append((waiting["at"] - killed_at) * 1000.0)
+                raise RuntimeError("the waiter did not get the lock after the holder ended")
+            samples.append((waiting["at"] - ended_at) * 1000.0)
             lock.release()
         finally:
             holder.close()
         client.delete(path, recursive=True)
     return samples
+
+
+def kill_holder(holder):
+    at = time.monotonic()
+    holder.kill()
+    return at
+
+
+def close_holder(holder):
+    return float(holder.tell("close", "released")[0])
 
 
 def figure(runs):
@@ -180,6 +199,7 @@ def main():
     parser.add_argument("--zk", required=True, help="connect string, e.g. 127.0.0.1:2181")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clean-rounds", type=int, default=50, help="per run")
+    parser.add_argument("--close-rounds", type=int, default=20, help="per run")
     parser.add_argument("--kill-rounds", type=int, default=4, help="per run")
     parser.add_argument("--session-timeout-s", type=float, default=2.0)
     parser.add_argument("--root", default="/sm-bench-kazoo-%d" % os.getpid())
@@ -194,20 +214,24 @@ def main():
     if args.quick:
         args.runs = min(args.runs, 2)
         args.clean_rounds = min(args.clean_rounds, 20)
+        args.close_rounds = min(args.close_rounds, 5)
         args.kill_rounds = min(args.kill_rounds, 2)
 
     import kazoo.version
     client = connect(args.zk, args.session_timeout_s)
     granted_s = client._session_timeout / 1000.0 if client._session_timeout else None
     client.ensure_path(args.root)
-    clean, kill = [], []
+    clean, close, kill = [], [], []
     try:
         for run in range(args.runs):
             clean.append(clean_run(args, client, args.clean_rounds))
-            kill.append(kill_run(args, client, args.kill_rounds))
-            print("run %d: clean release p50 %.2f ms p99 %.2f ms; holder SIGKILL p50 %.0f ms "
-                  "max %.0f ms" % (run, percentile(clean[-1], 50), percentile(clean[-1], 99),
-                                   percentile(kill[-1], 50), max(kill[-1])), flush=True)
+            close.append(one_holder_per_round(args, client, args.close_rounds, close_holder))
+            kill.append(one_holder_per_round(args, client, args.kill_rounds, kill_holder))
+            print("run %d: clean release p50 %.2f ms p99 %.2f ms; session close p50 %.2f ms "
+                  "p99 %.2f ms; holder SIGKILL p50 %.0f ms max %.0f ms" % (
+                      run, percentile(clean[-1], 50), percentile(clean[-1], 99),
+                      percentile(close[-1], 50), percentile(close[-1], 99),
+                      percentile(kill[-1], 50), max(kill[-1])), flush=True)
     finally:
         client.delete(args.root, recursive=True)
         client.stop()
@@ -222,6 +246,7 @@ def main():
         "grantedSessionTimeoutS": granted_s,
         "runs": args.runs,
         "cleanRoundsPerRun": args.clean_rounds,
+        "closeRoundsPerRun": args.close_rounds,
         "killRoundsPerRun": args.kill_rounds,
         "quick": args.quick,
         "loadAverage1m": loadavg,
@@ -229,6 +254,8 @@ def main():
         "results": {
             "cleanReleaseMs": dict(figure(clean), what="holder's lock.release() -> waiter's "
                                    "acquire() returns (two processes)"),
+            "sessionCloseMs": dict(figure(close), what="holder's client.stop() (closes its "
+                                   "session) -> waiter's acquire() returns"),
             "holderKilledMs": dict(figure(kill), what="holder process SIGKILL -> waiter's "
                                    "acquire() returns (session expiry)"),
         },
@@ -242,6 +269,8 @@ def main():
           (result["kazoo"], args.runs))
     print("  clean release:  p50 %.2f ms  p99 %.2f ms" % (r["cleanReleaseMs"]["p50"],
                                                           r["cleanReleaseMs"]["p99"]))
+    print("  session close:  p50 %.2f ms  p99 %.2f ms" % (r["sessionCloseMs"]["p50"],
+                                                          r["sessionCloseMs"]["p99"]))
     print("  holder SIGKILL: p50 %.0f ms  p99 %.0f ms" % (r["holderKilledMs"]["p50"],
                                                          r["holderKilledMs"]["p99"]))
     print("written to " + args.output)
