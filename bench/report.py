@@ -299,7 +299,9 @@ class Report:
                 with open(path, "w") as f:
                     for rank, value in enumerate(ordered):
                         f.write("%f %f\n" % (max(value, 0.01), (rank + 1) / len(ordered)))
-                lines.append("'%s' using 1:2 with steps lw 2 title '%s'" % (path, title))
+                dash = "dashtype 2" if title.startswith("kazoo") else "dashtype 1"
+                lines.append("'%s' using 1:2 with steps lw 2 %s title '%s'" % (path, dash,
+                                                                              title))
             if lines:
                 out = os.path.join(RESULTS, "failover_latency.png")
                 script = "\n".join([
@@ -309,7 +311,7 @@ class Report:
                     " on the same ZooKeeper'",
                     "set logscale x", "set xlabel 'milliseconds (log scale)'",
                     "set ylabel 'fraction of rounds'", "set yrange [0:1.02]",
-                    "set grid", "set key below",
+                    "set grid", "set key at graph 0.8, graph 0.6 right opaque box",
                     "plot " + ", ".join(lines), ""])
                 if self.run_gnuplot(gnuplot, script):
                     self.plots.append(("failover_latency.png",
@@ -481,7 +483,8 @@ class Report:
             errors = data.get("errors") or []
             w("| {}.json | {} | {} | {} | {} | {} |".format(
                 name, data.get("time", "?"), data.get("runs", "?"),
-                data.get("loadAverage1m", "?"), "yes" if data.get("quick") else "no",
+                data.get("loadAverage1m", "?"),
+                "yes" if data.get("quick", self.machine.get("quick")) else "no",
                 len(errors) if errors else "none"))
         w("")
         for name, data in (("daemon", self.daemon), ("placement", self.placement)):
