@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -182,12 +181,13 @@ def close_holder(holder):
 
 
 def figure(runs):
-    """Per-run p50/p99, their medians over the runs, and every sample."""
+    """Per-run p50/p99, their medians over the runs (nearest rank, like the C++ benches), and every
+    sample."""
     p50s = [percentile(r, 50) for r in runs if r]
     p99s = [percentile(r, 99) for r in runs if r]
     return {
-        "p50": statistics.median(p50s) if p50s else 0.0,
-        "p99": statistics.median(p99s) if p99s else 0.0,
+        "p50": percentile(p50s, 50),
+        "p99": percentile(p99s, 50),
         "runP50s": p50s,
         "runP99s": p99s,
         "samples": [s for r in runs for s in r],
@@ -219,7 +219,9 @@ def main():
 
     import kazoo.version
     client = connect(args.zk, args.session_timeout_s)
-    granted_s = client._session_timeout / 1000.0 if client._session_timeout else None
+    # What the server granted (kazoo keeps it in a private field; None if that ever changes).
+    granted_ms = getattr(client, "_session_timeout", None)
+    granted_s = granted_ms / 1000.0 if granted_ms else None
     client.ensure_path(args.root)
     clean, close, kill = [], [], []
     try:
