@@ -385,8 +385,14 @@ class Report:
         w("| run started | {} (load average {}) |".format(
             m.get("started", "?"), " ".join(m.get("loadAverageAtStart", []))))
         w("")
-        w("The machine is shared with other work: the load average each benchmark saw is listed "
-          "under [Runs](#runs). A busy machine shows first in the p99s.")
+        loads = [d.get("loadAverage1m") for d in (self.zk, self.daemon, self.kazoo,
+                                                   self.placement, self.lock, self.supervisor)
+                 if d and d.get("loadAverage1m") is not None]
+        seen = " (1-minute load average {:.1f} to {:.1f} on {} cores as the benchmarks " \
+               "ended)".format(min(loads), max(loads), m.get("cores", "?")) if loads else ""
+        w("The machine is shared with other work{}: the load each benchmark saw is listed under "
+          "[Runs](#runs). A busy machine shows first in the p99s and the convergence time; the "
+          "ratios to the baselines of the same run move less.".format(seen))
         w("")
         w("## Targets")
         w("")
