@@ -1,0 +1,279 @@
+// sm-bench-placement: what one placement costs ZooKeeper as the number of hosts grows. For each
+// host count (3, 10, 30 `servicesmgr` daemons on this one machine, a fresh root each time) the same
+// type is applied (20 logical services x 3 replicas, maxPerHost 1) and the server's per-namespace
+// counters (mntr) are read from the daemons being ready to the counters being still after
+// convergence. servicesctl apply's own requests and the bench's counted reads of the tree are
+// subtracted; what is left, divided by the 60 placed instances, is the cost per placement. The
+// target: flat within 20 % from 3 to 30 hosts.
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "bench/common/report.hpp"
+#include "bench/daemon/cluster.hpp"
+#include "manager/zkserver/local_zookeeper.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+namespace bd = sm::bench::daemon;
+
+constexpr int kServices = 20, kReplicas = 3, kInstances = kServices * kReplicas;
+const std::string kType = "Placement";
+
+struct Options {
+  bool quick = false;
+  std::vector<int> hostCounts{3, 10, 30};
+  int runs = 3;
+  int sessionTimeoutMs = 2000;
+  bool keep = false;
+  std::string output = "bench/results/placement.json";
+};
+
+double msBetween(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// Waits until the namespace counters have not moved for `quiet` (at most `cap`).
+bd::NamespaceCounters settle(int port, const std::string& ns, milliseconds quiet, milliseconds cap) {
+  const auto start = Clock::now();
+  auto last = bd::namespaceCounters(port, ns);
+  auto lastChange = Clock::now();
+  while (Clock::now() - start < cap) {
+    std::this_thread::sleep_for(50ms);
+    auto now = bd::namespaceCounters(port, ns);
+    if (now.reads != last.reads || now.writes != last.writes) {
+      last = now;
+      lastChange = Clock::now();
+    } else if (Clock::now() - lastChange >= quiet) {
+      break;
+    }
+  }
+  return last;
+}
+
+int apply(const std::string& hosts, const std::string& root, const fs::path& yaml,
+          const fs::path& log) {
+  return bd::runCommand(
+      {SM_SERVICESCTL, "--zk", hosts, "--root", root, "apply", "-f", yaml.string()}, log, 30s);
+}
+
+struct Run {
+  int hostCount = 0;
+  double convergeMs = 0;
+  long long writes = 0, reads = 0, benchReads = 0;
+  double writesPerPlacement = 0, readsPerPlacement = 0, requestsPerPlacement = 0;
+  long rssKbTotal = 0;
+  std::map<std::string, int> instancesPerHost;
+};
+
+Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
+                 const std::shared_ptr<sm::zk::Session>& session, const Options& o, const fs::path& tmp,
+                 const fs::path& yaml, bd::NamespaceCounters applyCost, int hostCount, int run) {
+  Run r;
+  r.hostCount = hostCount;
+  const std::string ns = fmt::format("smbp{}n{}r{}", ::getpid(), hostCount, run);
+  const std::string root = "/" + ns;
+  const auto dir = tmp / fmt::format("n{}r{}", hostCount, run);
+  bd::Cluster cluster(bd::DaemonSet{hosts, root, dir, o.sessionTimeoutMs});
+  std::vector<std::string> ids;
+  for (int h = 1; h <= hostCount; ++h) ids.push_back(fmt::format("h{}", h));
+  for (const auto& h : ids) cluster.start(h);
+  if (!cluster.waitReady(*session, ids, 60s)) {
+    throw std::runtime_error(fmt::format("{} daemons not ready within 60 s:\n{}", hostCount,
+                                         cluster.logs(10)));
+  }
+  const auto before = settle(zk.port(), ns, 500ms, 10s);
+  bd::Reader reader(session);
+  const auto start = Clock::now();
+  if (int rc = apply(hosts, root, yaml, dir / "apply.log"); rc != 0) {
+    throw std::runtime_error(fmt::format("servicesctl apply exited {}:\n{}", rc,
+                                         bd::lastLines(dir / "apply.log", 20)));
+  }
+  const auto deadline = start + 120s;
+  const auto layout = cluster.layout();
+  // The tree is read every 200 ms: the bench's own reads are counted and subtracted, and fewer
+  // of them disturb the daemons less.
+  while (true) {
+    auto state = bd::readType(reader, layout, kType, nullptr);
+    auto problem = bd::convergenceProblem(state, kServices, kReplicas, cluster);
+    if (problem.empty()) {
+      r.convergeMs = msBetween(start, Clock::now());
+      for (const auto& l : state) {
+        for (const auto& [uuid, i] : l.instances) ++r.instancesPerHost[i.host];
+      }
+      break;
+    }
+    if (Clock::now() > deadline) {
+      throw std::runtime_error(fmt::format("{} hosts: not converged 120 s after apply: {}\n{}",
+                                           hostCount, problem, cluster.logs(10)));
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  const auto after = settle(zk.port(), ns, 1000ms, 15s);
+  r.benchReads = reader.reads();
+  r.writes = after.writes - before.writes - applyCost.writes;
+  r.reads = after.reads - before.reads - applyCost.reads - r.benchReads;
+  r.writesPerPlacement = static_cast<double>(r.writes) / kInstances;
+  r.readsPerPlacement = static_cast<double>(r.reads) / kInstances;
+  r.requestsPerPlacement = static_cast<double>(r.writes + r.reads) / kInstances;
+  for (const auto& h : ids) r.rssKbTotal += bd::rssKb(cluster.daemon(h).pid());
+  cluster.stop(30s);
+  std::set<pid_t> known{zk.pid()};
+  bd::collectOrphans(known, true);
+  session->removeRecursive(root);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"ZooKeeper requests per placement with 3, 10 and 30 servicesmgr daemons"};
+  app.add_flag("--quick", o.quick, "one run per host count");
+  app.add_option("--hosts", o.hostCounts, "host counts to measure")->delimiter(',');
+  app.add_option("--runs", o.runs, "runs per host count; the figures are medians");
+  app.add_option("--session-timeout-ms", o.sessionTimeoutMs, "the daemons' session timeout");
+  app.add_flag("--keep", o.keep, "keep the temporary folder (logs, work dirs)");
+  app.add_option("--output", o.output, "where to write the figures (JSON)");
+  CLI11_PARSE(app, argc, argv);
+  if (o.quick) o.runs = 1;
+  // Managed processes whose daemon died come to the bench, which reaps them by PID.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  char tmpl[] = "/tmp/sm-bench-placement-XXXXXX";
+  if (!::mkdtemp(tmpl)) {
+    std::cerr << "sm-bench-placement: mkdtemp failed\n";
+    return 1;
+  }
+  const fs::path tmp = tmpl;
+  std::vector<Run> runs;
+  nlohmann::json errors = nlohmann::json::array();
+  bd::NamespaceCounters applyCost;
+  try {
+    sm::zkserver::LocalZooKeeper zk;
+    const auto hosts = zk.connectString();
+    sm::zk::SessionOptions sessionOptions;
+    sessionOptions.hosts = hosts;
+    auto session = sm::zk::Session::connect(sessionOptions);
+    const auto yaml = tmp / "placement.yaml";
+    std::ofstream(yaml) << bd::demoTypeYaml(kType, kServices, kReplicas, 1, 1000);
+
+    // servicesctl apply's own requests, on a root whose key znodes exist and no daemon runs.
+    const std::string calNs = fmt::format("smbp{}cal", ::getpid());
+    const sm::config::Layout calLayout("/" + calNs);
+    for (const auto& path : calLayout.keyZnodes()) session->ensurePath(path);
+    const auto c0 = settle(zk.port(), calNs, 200ms, 2s);
+    if (int rc = apply(hosts, calLayout.root(), yaml, tmp / "calibration.log"); rc != 0) {
+      throw std::runtime_error(fmt::format("calibration apply exited {}", rc));
+    }
+    const auto c1 = settle(zk.port(), calNs, 200ms, 2s);
+    applyCost = {c1.reads - c0.reads, c1.writes - c0.writes};
+    session->removeRecursive(calLayout.root());
+    fmt::print("servicesctl apply alone: {} writes, {} reads\n", applyCost.writes, applyCost.reads);
+
+    for (int run = 0; run < o.runs; ++run) {
+      for (int n : o.hostCounts) {
+        try {
+          runs.push_back(placementRun(hosts, zk, session, o, tmp, yaml, applyCost, n, run));
+          const auto& r = runs.back();
+          fmt::print(
+              "run {} with {:>2} hosts: converged in {:.0f} ms; per placement {:.2f} requests "
+              "({:.2f} writes, {:.2f} reads); daemons' RSS {} kB in all\n",
+              run, n, r.convergeMs, r.requestsPerPlacement, r.writesPerPlacement,
+              r.readsPerPlacement, r.rssKbTotal);
+        } catch (const std::exception& e) {
+          errors.push_back(fmt::format("run {} with {} hosts: {}", run, n, e.what()));
+          fmt::print("run {} with {} hosts FAILED: {}\n", run, n, e.what());
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    errors.push_back(e.what());
+    std::cerr << "sm-bench-placement: " << e.what() << "\n";
+  }
+  auto leftovers = bd::collectOrphans({}, true);
+  if (!leftovers.empty()) {
+    errors.push_back(fmt::format("{} processes were left at the end (killed by PID)",
+                                 leftovers.size()));
+  }
+
+  nlohmann::json perCount = nlohmann::json::array();
+  std::vector<double> medians;
+  for (int n : o.hostCounts) {
+    std::vector<double> requests, writes, reads, converge, rss;
+    nlohmann::json samples = nlohmann::json::array();
+    for (const auto& r : runs) {
+      if (r.hostCount != n) continue;
+      requests.push_back(r.requestsPerPlacement);
+      writes.push_back(r.writesPerPlacement);
+      reads.push_back(r.readsPerPlacement);
+      converge.push_back(r.convergeMs);
+      rss.push_back(static_cast<double>(r.rssKbTotal));
+      samples.push_back({{"requestsPerPlacement", r.requestsPerPlacement},
+                         {"writesPerPlacement", r.writesPerPlacement},
+                         {"readsPerPlacement", r.readsPerPlacement},
+                         {"writes", r.writes},
+                         {"reads", r.reads},
+                         {"benchReadsSubtracted", r.benchReads},
+                         {"convergeMs", r.convergeMs},
+                         {"daemonsRssKbTotal", r.rssKbTotal},
+                         {"instancesPerHost", r.instancesPerHost}});
+    }
+    if (requests.empty()) continue;
+    medians.push_back(sm::bench::median(requests));
+    perCount.push_back({{"hosts", n},
+                        {"requestsPerPlacement", sm::bench::median(requests)},
+                        {"writesPerPlacement", sm::bench::median(writes)},
+                        {"readsPerPlacement", sm::bench::median(reads)},
+                        {"convergeMs", sm::bench::median(converge)},
+                        {"daemonsRssKbTotal", sm::bench::median(rss)},
+                        {"runs", samples}});
+  }
+  double spread = 0;
+  if (!medians.empty()) {
+    const auto [lo, hi] = std::minmax_element(medians.begin(), medians.end());
+    spread = *lo > 0 ? *hi / *lo - 1 : 0;
+  }
+  nlohmann::json d;
+  d["server"] = "private standalone ZooKeeper 3.8 (Debian), tickTime 200 ms, forceSync=no";
+  d["workload"] = fmt::format("{} logical services x {} replicas (maxPerHost 1) = {} placements",
+                              kServices, kReplicas, kInstances);
+  d["quick"] = o.quick;
+  d["results"] = {{"perHostCount", perCount},
+                  {"applyAloneWrites", applyCost.writes},
+                  {"applyAloneReads", applyCost.reads},
+                  {"spread", spread},
+                  {"target", "requests per placement flat within 20 % (max/min - 1 <= 0.2)"},
+                  {"note",
+                   "mntr zk_cnt_<ns>_{write,read}_per_namespace from the daemons being ready to "
+                   "the counters being still for 1 s after convergence, minus servicesctl "
+                   "apply's own requests and the bench's counted reads, divided by the "
+                   "placements"}};
+  d["errors"] = errors;
+  sm::bench::Report report;
+  report.benchmark = "placement";
+  report.title = "ZooKeeper requests per placement as hosts grow";
+  report.runs = o.runs;
+  report.samplesPerRun = static_cast<int>(o.hostCounts.size());
+  report.details = d;
+  sm::bench::publish(report, o.output);
+  fmt::print("requests per placement: spread {:.0f} % across host counts (target <= 20 %)\n",
+             spread * 100);
+  if (errors.empty() && !o.keep) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+  } else {
+    fmt::print("logs and work dirs kept in {}\n", tmp.string());
+  }
+  return errors.empty() ? 0 : 1;
+}

@@ -1,0 +1,524 @@
+#!/usr/bin/python3
+"""Writes bench/RESULTS.md (and the plots) from the JSON in bench/results/, without measuring.
+
+  bench/report.py machine [--quick]  records the machine and the start of a run (machine.json)
+  bench/report.py                    RESULTS.md from the results; PNG plots if gnuplot is there
+scripts/bench runs both around the benchmarks; run the second alone to re-render.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+REPORT = os.path.join(HERE, "RESULTS.md")
+
+
+def percentile(values, p):
+    """Nearest rank, as bench/common/stats.hpp does it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(int(p / 100.0 * (len(ordered) - 1) + 0.5), len(ordered) - 1)]
+
+
+def median(values):
+    return percentile(values, 50)
+
+
+def command_output(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def record_machine(quick):
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                ram_kb = int(line.split()[1])
+    machine = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ramGiB": round(ram_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "os": command_output(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+        "zookeeper": command_output(["dpkg-query", "-W", "-f=${Version}", "zookeeper"]),
+        "kazoo": command_output(["dpkg-query", "-W", "-f=${Version}", "python3-kazoo"]),
+        "java": command_output(["sh", "-c", "java -version 2>&1 | head -1"]),
+        "compiler": command_output(["sh", "-c", "c++ --version | head -1"]),
+        "commit": command_output(["git", "-C", HERE, "rev-parse", "--short", "HEAD"]),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "loadAverageAtStart": open("/proc/loadavg").read().split()[:3],
+        "quick": quick,
+    }
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "machine.json"), "w") as out:
+        json.dump(machine, out, indent=2)
+        out.write("\n")
+
+
+def load(name):
+    path = os.path.join(RESULTS, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def fig(data, name):
+    """A figure of a C++ bench's 'figures' list by name: (p50, p99) in its unit."""
+    for f in (data or {}).get("figures", []):
+        if f["name"] == name:
+            return f["p50"], f["p99"]
+    return None, None
+
+
+def ms(value, digits=2):
+    if value is None:
+        return "–"
+    if value >= 100:
+        return "{:,.0f} ms".format(value)
+    return "{:.{}f} ms".format(value, digits)
+
+
+def num(value, digits=2):
+    return "–" if value is None else "{:.{}f}".format(value, digits)
+
+
+def times(value):
+    return "–" if value is None else ("{:,.0f}×".format(value) if value >= 10 else
+                                      "{:.2f}×".format(value))
+
+
+def verdict(ok):
+    if ok is None:
+        return "not measured"
+    return "**met**" if ok else "**not met**"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+class Report:
+    def __init__(self):
+        self.machine = load("machine") or {}
+        self.zk = load("zk_baseline")
+        self.daemon = load("daemon")
+        self.kazoo = load("kazoo")
+        self.placement = load("placement")
+        self.lock = load("lock_wakeups")
+        self.supervisor = load("supervisor_exit_latency")
+        self.plots = []
+        self.rows = []
+
+    def quick(self):
+        flags = [self.machine.get("quick")]
+        for d in (self.daemon, self.kazoo, self.placement):
+            if d:
+                flags.append(d.get("quick"))
+        return any(flags)
+
+    # ---- the target table
+    def targets(self):
+        d = (self.daemon or {}).get("results", {})
+        k = (self.kazoo or {}).get("results", {})
+        watch = d.get("zkWatchBaselineMs", {})
+        kclean = k.get("cleanReleaseMs", {})
+        kclose = k.get("sessionCloseMs", {})
+        kkill = k.get("holderKilledMs", {})
+
+        # Failover after SIGKILL of a master process.
+        pf = d.get("processFailoverMs")
+        if pf and pf.get("samples"):
+            p50, p99 = pf["p50"], pf["p99"]
+            speedup = ratio(kkill.get("p50"), p50)
+            checks = {
+                "p50 ≤ 5 ms": p50 <= 5,
+                "p99 ≤ 20 ms": p99 <= 20,
+                "≥ 100× faster than kazoo's holder-killed p50":
+                    speedup is not None and speedup >= 100,
+                "p50 and p99 no slower than kazoo's clean release":
+                    bool(kclean) and p50 <= kclean["p50"] and p99 <= kclean["p99"],
+                "no round timed out": pf.get("timeouts", 0) == 0,
+            }
+            self.row("failover after SIGKILL of a master process: kill → successor's role file "
+                     "says master ({} rounds)".format(pf["rounds"]),
+                     ms(p50), ms(p99),
+                     "{} of ZooKeeper's delete→watch p50 ({}); kazoo clean release p50 {} / p99 "
+                     "{} → ours is {} / {} of it (kazoo holder closing its session: {} / {}); "
+                     "kazoo holder killed p50 {} → ours is {} faster"
+                     .format(times(ratio(p50, watch.get("p50"))), ms(watch.get("p50")),
+                             ms(kclean.get("p50")), ms(kclean.get("p99")),
+                             times(ratio(p50, kclean.get("p50"))),
+                             times(ratio(p99, kclean.get("p99"))),
+                             ms(kclose.get("p50")), ms(kclose.get("p99")),
+                             ms(kkill.get("p50")), times(speedup)),
+                     "p50 ≤ 5 ms, p99 ≤ 20 ms; ≥ 100× faster than kazoo's election when its "
+                     "holder is killed; no slower than kazoo's clean handover",
+                     all(checks.values()), checks)
+        else:
+            self.row("failover after SIGKILL of a master process", "–", "–", "–",
+                     "p50 ≤ 5 ms, p99 ≤ 20 ms", None)
+
+        # Failover after SIGKILL of a whole manager.
+        df = d.get("daemonFailoverMs")
+        if df and df.get("samples"):
+            s = df["samples"]
+            p50, p99 = percentile(s, 50), percentile(s, 99)
+            target = df.get("targetMs", 2250)
+            self.row("failover after SIGKILL of a whole manager ({} rounds; session timeout "
+                     "2 s)".format(len(s)),
+                     ms(p50), ms(p99),
+                     "kazoo holder killed, same session timeout: p50 {} / p99 {} → ours is {} / "
+                     "{} of it".format(ms(kkill.get("p50")), ms(kkill.get("p99")),
+                                       times(ratio(p50, kkill.get("p50"))),
+                                       times(ratio(p99, kkill.get("p99")))),
+                     "p99 ≤ session timeout + tickTime + 50 ms = {:,.0f} ms".format(target),
+                     p99 <= target and df.get("timeouts", 0) == 0)
+        else:
+            self.row("failover after SIGKILL of a whole manager", "–", "–", "–",
+                     "≤ session timeout + tickTime + 50 ms", None)
+
+        create = fig(self.zk, "create (persistent)")[0]
+        create = create / 1000 if create else None
+        conv = d.get("convergence")
+        if conv and conv.get("runs"):
+            times_ms = [r["convergeMs"] for r in conv["runs"]]
+            writes = [r["writesPerInstance"] for r in conv["runs"]]
+            self.row("convergence: apply 100 × 3 on 3 managers → all registered with a master "
+                     "({} run{})".format(len(times_ms), "" if len(times_ms) == 1 else "s"),
+                     ms(median(times_ms)), ms(max(times_ms)) + " (max)",
+                     "{} per placed instance = {} ZooKeeper's sync create p50 ({})".format(
+                         ms(median(times_ms) / 300), times(ratio(median(times_ms) / 300, create)),
+                         ms(create)),
+                     "≤ 5 s", median(times_ms) <= 5000)
+            self.row("convergence: ZooKeeper writes per placed instance",
+                     num(median(writes)), num(max(writes)) + " (max)",
+                     "reads per placed instance: {}".format(num(conv.get("readsPerInstanceMedian"))),
+                     "≤ 8", median(writes) <= 8)
+        else:
+            self.row("convergence of 100 × 3", "–", "–", "–", "≤ 5 s; ≤ 8 writes per instance",
+                     None)
+
+        pl = (self.placement or {}).get("results", {})
+        if pl.get("perHostCount"):
+            per = pl["perHostCount"]
+            values = ", ".join("{} hosts {}".format(p["hosts"], num(p["requestsPerPlacement"]))
+                               for p in per)
+            detail = "; ".join("{} hosts: {} writes + {} reads ({} reads per manager)".format(
+                p["hosts"], num(p["writesPerPlacement"]), num(p["readsPerPlacement"]),
+                num(p["readsPerPlacement"] / p["hosts"]))
+                for p in per)
+            writes = [p["writesPerPlacement"] for p in per]
+            if min(writes) > 0:
+                detail += "; writes alone spread {:.0f} %".format(
+                    (max(writes) / min(writes) - 1) * 100)
+            complete = {p["hosts"] for p in per} >= {3, 30}
+            self.row("placement cost as hosts grow (3 → 30 managers on one machine): ZooKeeper "
+                     "requests per placement", values,
+                     "spread {:.0f} %".format(pl["spread"] * 100), detail,
+                     "flat within 20 %", (pl["spread"] <= 0.2) if complete else None)
+        else:
+            self.row("placement cost as hosts grow (3 → 30 managers)", "–", "–", "–",
+                     "flat within 20 %", None)
+
+        if conv and conv.get("runs"):
+            idle = [r["idleRequestsPerSecond"] for r in conv["runs"]]
+            cpu = d.get("idleCpuPercentMaxMedian")
+            self.row("idle: ZooKeeper requests per second under the root from a converged "
+                     "cluster of 3 managers",
+                     num(median(idle)), num(max(idle)) + " (max)",
+                     "daemon CPU while idle (max of 3): {} %".format(num(cpu)),
+                     "0", median(idle) == 0 and max(idle) == 0)
+            rss = [max(r["rssKb"]) for r in conv["runs"]]
+            children = [min(r["children"]) for r in conv["runs"]]
+            self.row("manager memory with 100 supervised children (max of 3 managers)",
+                     "{:,.0f} kB".format(median(rss)), "{:,.0f} kB (max)".format(max(rss)),
+                     "{} children each".format(min(children)),
+                     "≤ 16 MB RSS (16,384 kB)", max(rss) <= 16384)
+        else:
+            self.row("idle requests per second", "–", "–", "–", "0", None)
+            self.row("manager memory with 100 supervised children", "–", "–", "–", "≤ 16 MB",
+                     None)
+
+        lw = (self.lock or {}).get("results", {}).get("wakeupsPerRelease")
+        if lw:
+            self.row("wake-ups per lock release with {} waiters ({} releases)".format(
+                self.lock.get("waiters", 20), lw["releases"]),
+                num(median(lw["samples"]), 0), "min {:.0f}, max {:.0f}".format(lw["min"],
+                                                                             lw["max"]),
+                "release → next holder: p50 {} p99 {}".format(
+                    ms(self.lock["results"]["handoverUs"]["p50"] / 1000),
+                    ms(self.lock["results"]["handoverUs"]["p99"] / 1000)),
+                "exactly 1", lw["min"] == 1 and lw["max"] == 1)
+        else:
+            self.row("wake-ups per lock release with 20 waiters", "–", "–", "–", "exactly 1",
+                     None)
+
+    def row(self, figure, p50, p99, baseline, target, ok, checks=None):
+        self.rows.append((figure, p50, p99, baseline, target, ok, checks))
+
+    # ---- plots
+    def plot(self):
+        gnuplot = shutil.which("gnuplot")
+        if not gnuplot:
+            return "gnuplot is not installed (scripts/bench installs gnuplot-nox): no plots."
+        d = (self.daemon or {}).get("results", {})
+        k = (self.kazoo or {}).get("results", {})
+        series = [
+            ("ours: master process SIGKILL", d.get("processFailoverMs", {}).get("samples")),
+            ("kazoo: clean release", k.get("cleanReleaseMs", {}).get("samples")),
+            ("kazoo: holder closes its session", k.get("sessionCloseMs", {}).get("samples")),
+            ("ours: whole manager SIGKILL", d.get("daemonFailoverMs", {}).get("samples")),
+            ("kazoo: holder SIGKILL", k.get("holderKilledMs", {}).get("samples")),
+        ]
+        notes = []
+        with tempfile.TemporaryDirectory() as tmp:
+            lines = []
+            for i, (title, samples) in enumerate(series):
+                if not samples:
+                    continue
+                path = os.path.join(tmp, "s%d.dat" % i)
+                ordered = sorted(samples)
+                with open(path, "w") as f:
+                    for rank, value in enumerate(ordered):
+                        f.write("%f %f\n" % (max(value, 0.01), (rank + 1) / len(ordered)))
+                dash = "dashtype 2" if title.startswith("kazoo") else "dashtype 1"
+                lines.append("'%s' using 1:2 with steps lw 2 %s title '%s'" % (path, dash,
+                                                                              title))
+            if lines:
+                out = os.path.join(RESULTS, "failover_latency.png")
+                script = "\n".join([
+                    "set terminal pngcairo size 960,540 font ',10'",
+                    "set output '%s'" % out,
+                    "set title 'Failover and lock handover latency (CDF): servicesmgr vs kazoo"
+                    " on the same ZooKeeper'",
+                    "set logscale x", "set xlabel 'milliseconds (log scale)'",
+                    "set ylabel 'fraction of rounds'", "set yrange [0:1.02]",
+                    "set grid", "set key at graph 0.8, graph 0.6 right opaque box",
+                    "plot " + ", ".join(lines), ""])
+                if self.run_gnuplot(gnuplot, script):
+                    self.plots.append(("failover_latency.png",
+                                       "Failover / handover latency, cumulative distribution"))
+                else:
+                    notes.append("gnuplot failed on failover_latency.png")
+            per = (self.placement or {}).get("results", {}).get("perHostCount")
+            if per:
+                path = os.path.join(tmp, "placement.dat")
+                with open(path, "w") as f:
+                    for p in per:
+                        f.write("%d %f %f %f\n" % (p["hosts"], p["writesPerPlacement"],
+                                                   p["readsPerPlacement"],
+                                                   p["requestsPerPlacement"]))
+                out = os.path.join(RESULTS, "placement_cost.png")
+                script = "\n".join([
+                    "set terminal pngcairo size 800,450 font ',10'",
+                    "set output '%s'" % out,
+                    "set title 'ZooKeeper requests per placement as managers grow'",
+                    "set xlabel 'managers (hosts) on one machine'",
+                    "set ylabel 'requests per placed instance'",
+                    "set yrange [0:*]", "set grid", "set key left top",
+                    "set xtics (%s)" % ", ".join(str(p["hosts"]) for p in per),
+                    "plot '{0}' using 1:4 with linespoints lw 2 pt 7 title 'all requests', "
+                    "'{0}' using 1:2 with linespoints lw 2 pt 5 title 'writes', "
+                    "'{0}' using 1:3 with linespoints lw 2 pt 9 title 'reads'".format(path), ""])
+                if self.run_gnuplot(gnuplot, script):
+                    self.plots.append(("placement_cost.png",
+                                       "ZooKeeper requests per placement, 3 → 30 managers"))
+                else:
+                    notes.append("gnuplot failed on placement_cost.png")
+        return "; ".join(notes)
+
+    @staticmethod
+    def run_gnuplot(gnuplot, script):
+        done = subprocess.run([gnuplot], input=script, text=True, capture_output=True)
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr)
+        return done.returncode == 0
+
+    # ---- the document
+    def write(self, plot_note):
+        m = self.machine
+        out = []
+        w = out.append
+        w("# Benchmark results")
+        w("")
+        if self.quick():
+            w("> **Quick run (`scripts/bench --quick`)**: few rounds and one run per figure, for a "
+              "smoke test. The figures are indicative only; `scripts/bench` without `--quick` "
+              "takes the medians over several runs.")
+            w("")
+        w("Written by `bench/report.py` from `bench/results/*.json`; `scripts/bench` measures "
+          "everything again and rewrites this file (how each figure is measured: "
+          "[docs/benchmarks.md](../docs/benchmarks.md)). The targets are the table of "
+          "`/work/shared/spec/invariants.md`.")
+        w("")
+        w("## Machine")
+        w("")
+        w("| | |")
+        w("| --- | --- |")
+        w("| CPU | {} |".format(m.get("cpu", "?")))
+        w("| cores | {} |".format(m.get("cores", "?")))
+        w("| RAM | {} GiB |".format(m.get("ramGiB", "?")))
+        w("| OS, kernel | {}, Linux {} |".format(m.get("os", "?"), m.get("kernel", "?")))
+        w("| ZooKeeper | {} (Debian package), standalone on 127.0.0.1, tickTime 200 ms, "
+          "forceSync=no, `-Xmx64m` |".format(m.get("zookeeper", "?")))
+        w("| kazoo (the peer) | python3-kazoo {} (Debian) |".format(m.get("kazoo", "?")))
+        w("| Java, compiler | {}; {} |".format(m.get("java", "?"), m.get("compiler", "?")))
+        w("| commit | {} |".format(m.get("commit", "?")))
+        w("| run started | {} (load average {}) |".format(
+            m.get("started", "?"), " ".join(m.get("loadAverageAtStart", []))))
+        w("")
+        loads = [d.get("loadAverage1m") for d in (self.zk, self.daemon, self.kazoo,
+                                                   self.placement, self.lock, self.supervisor)
+                 if d and d.get("loadAverage1m") is not None]
+        seen = " (1-minute load average {:.1f} to {:.1f} on {} cores as the benchmarks " \
+               "ended)".format(min(loads), max(loads), m.get("cores", "?")) if loads else ""
+        w("The machine is shared with other work{}: the load each benchmark saw is listed under "
+          "[Runs](#runs). A busy machine shows first in the p99s and the convergence time; the "
+          "ratios to the baselines of the same run move less.".format(seen))
+        w("")
+        w("## Targets")
+        w("")
+        w("Median = median over the runs of each run's p50 (the daemon bench's failover figures "
+          "pool their rounds in one run). Baseline = measured in the same run on the same "
+          "server kind.")
+        w("")
+        w("| figure | median | p99 | baseline and ratio, same run | target | verdict |")
+        w("| --- | --- | --- | --- | --- | --- |")
+        for figure, p50, p99, baseline, target, ok, checks in self.rows:
+            w("| {} | {} | {} | {} | {} | {} |".format(figure, p50, p99, baseline, target,
+                                                       verdict(ok)))
+        w("")
+        met = sum(1 for r in self.rows if r[5])
+        missed = [r[0] for r in self.rows if r[5] is False]
+        absent = [r[0] for r in self.rows if r[5] is None]
+        w("**{} of {} targets met.**".format(met, len(self.rows)))
+        for figure, p50, p99, baseline, target, ok, checks in self.rows:
+            if checks:
+                w("")
+                w("Parts of “{}”:".format(figure.split(":")[0]))
+                for name, good in checks.items():
+                    w("- {}: {}".format(name, "met" if good else "not met"))
+        if missed:
+            w("")
+            w("Not met: " + "; ".join(missed) + ".")
+        if absent:
+            w("")
+            w("Not measured in this run: " + "; ".join(absent) + ".")
+        w("")
+        if self.plots or plot_note:
+            w("## Plots")
+            w("")
+            for name, title in self.plots:
+                w("![{0}](results/{1})".format(title, name))
+                w("")
+                w("*{}* — `bench/results/{}`".format(title, name))
+                w("")
+            if plot_note:
+                w(plot_note)
+                w("")
+        self.baselines(w)
+        self.runs(w)
+        with open(REPORT, "w") as f:
+            f.write("\n".join(out).rstrip() + "\n")
+
+    def baselines(self, w):
+        w("## Baselines and other figures")
+        w("")
+        w("| figure | p50 | p99 | source |")
+        w("| --- | --- | --- | --- |")
+        for f in (self.zk or {}).get("figures", []):
+            w("| raw ZooKeeper: {} | {} | {} | zk_baseline.json |".format(
+                f["name"], ms(f["p50"] / 1000), ms(f["p99"] / 1000)))
+        watch = (self.daemon or {}).get("results", {}).get("zkWatchBaselineMs")
+        if watch:
+            w("| raw ZooKeeper: delete → other session's watch, on the daemon bench's server | "
+              "{} | {} | daemon.json |".format(ms(watch["p50"]), ms(watch["p99"])))
+        k = (self.kazoo or {}).get("results", {})
+        if k:
+            w("| kazoo {} Lock, two processes: holder's release() → waiter holds | {} | {} | "
+              "kazoo.json |".format(self.kazoo.get("kazoo", ""), ms(k["cleanReleaseMs"]["p50"]),
+                                    ms(k["cleanReleaseMs"]["p99"])))
+            if "sessionCloseMs" in k:
+                w("| kazoo Lock, two processes: holder closes its session (client.stop()) → "
+                  "waiter holds | {} | {} | kazoo.json |".format(ms(k["sessionCloseMs"]["p50"]),
+                                                                ms(k["sessionCloseMs"]["p99"])))
+            w("| kazoo Lock: holder process SIGKILLed → waiter holds (session {} s, granted {} s) "
+              "| {} | {} | kazoo.json |".format(
+                  num(self.kazoo.get("sessionTimeoutS"), 1),
+                  num(self.kazoo.get("grantedSessionTimeoutS"), 1),
+                  ms(k["holderKilledMs"]["p50"]), ms(k["holderKilledMs"]["p99"])))
+        lh = (self.lock or {}).get("results", {}).get("handoverUs")
+        if lh:
+            w("| our zk::Lock, one process, 20 sessions: release() → next waiter holds | {} | {} "
+              "| lock_wakeups.json |".format(ms(lh["p50"] / 1000), ms(lh["p99"] / 1000)))
+        for f in (self.supervisor or {}).get("figures", []):
+            w("| supervisor: {} | {} | {} | supervisor_exit_latency.json |".format(
+                f["name"], ms(f["p50"] / 1000), ms(f["p99"] / 1000)))
+        w("")
+
+    def runs(self, w):
+        w("## Runs")
+        w("")
+        w("| results file | written | runs | load average (1 min) | quick | errors |")
+        w("| --- | --- | --- | --- | --- | --- |")
+        for name, data in (("zk_baseline", self.zk), ("daemon", self.daemon),
+                           ("kazoo", self.kazoo), ("placement", self.placement),
+                           ("lock_wakeups", self.lock),
+                           ("supervisor_exit_latency", self.supervisor)):
+            if not data:
+                w("| {}.json | missing | | | | |".format(name))
+                continue
+            errors = data.get("errors") or []
+            w("| {}.json | {} | {} | {} | {} | {} |".format(
+                name, data.get("time", "?"), data.get("runs", "?"),
+                data.get("loadAverage1m", "?"),
+                "yes" if data.get("quick", self.machine.get("quick")) else "no",
+                len(errors) if errors else "none"))
+        w("")
+        for name, data in (("daemon", self.daemon), ("placement", self.placement)):
+            for e in (data or {}).get("errors") or []:
+                w("- {}: {}".format(name, e.splitlines()[0]))
+        notes = (self.daemon or {}).get("notes") or []
+        for n in notes:
+            w("- daemon note: {}".format(n))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="?", default="report", choices=["report", "machine"])
+    parser.add_argument("--quick", action="store_true", help="with 'machine': a quick run")
+    parser.add_argument("--no-plots", action="store_true")
+    args = parser.parse_args()
+    if args.what == "machine":
+        record_machine(args.quick)
+        return 0
+    report = Report()
+    report.targets()
+    note = "" if args.no_plots else report.plot()
+    report.write(note)
+    print("written " + os.path.relpath(REPORT))
+    for figure, p50, p99, baseline, target, ok, checks in report.rows:
+        print("  {:<10} {}".format(verdict(ok).strip("*"), figure))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
