@@ -112,8 +112,9 @@ int Daemon::run() {
   std::error_code ec;
   std::filesystem::create_directories(instancesDir(options), ec);
   if (ec) {
-    spdlog::error("cannot create the work directory {}: {}", instancesDir(options), ec.message());
-    return 1;
+    // Not fatal: every start tries again, and its failure shows in the types' status.
+    spdlog::error("cannot create the work directory {}: {}; instances cannot start until it can",
+                  instancesDir(options), ec.message());
   }
   instances_ = std::make_unique<LocalInstances>(context_);
   hosts_ = std::make_unique<HostRegistry>(context_);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <filesystem>
 
 #include "config/election_data.hpp"
 #include "manager/daemon/process_template.hpp"
@@ -34,6 +35,7 @@ struct LocalInstances::Instance {
   bool withdrawPending = false;  // its znodes still have to go
   bool gone = false;             // the supervisor forgot it
   bool survivor = false;         // running, unregistered since the session expired
+  std::string roleFileError;     // its role file could not be written: it must go
   std::string endMessage;
   std::string electionNode;
   std::unique_ptr<zk::Election> election;
@@ -247,6 +249,9 @@ void LocalInstances::onEvent(const supervisor::InstanceEvent& event) {
       case Kind::RoleNoticeFailed:
         spdlog::warn("instance {}: role notice failed: {}", event.instanceId, event.message);
         break;
+      case Kind::RoleFileFailed:
+        if (instance->roleFileError.empty()) instance->roleFileError = event.message;
+        break;
       default:
         break;
     }
@@ -284,10 +289,19 @@ std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceI
     instances_[id.uuid] = instance;
   }
   std::string error;
-  if (!supervisor_->start(processSpecFor(type.type.spec, id, context_.layout, context_.options),
-                          &error)) {
+  std::error_code ec;
+  const auto dir = instancesDir(context_.options);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) error = fmt::format("cannot create {}: {}", dir, ec.message());
+  if (!ec && supervisor_->start(
+                 processSpecFor(type.type.spec, id, context_.layout, context_.options), &error)) {
+    error.clear();
+  }
+  if (!error.empty()) {
+    // Like an exit at start: backoff, then a cooldown that the type's status reports.
     std::lock_guard lock(mutex_);
     instances_.erase(id.uuid);
+    failures_.recordExit(id.logical.type, type.type.spec.restart, wallNowMs(), error);
     return error;
   }
   std::unique_lock lock(mutex_);
@@ -499,10 +513,23 @@ void LocalInstances::collectEnded() {
   const auto now = wallNowMs();
   std::vector<std::shared_ptr<Instance>> toForget;
   std::vector<std::shared_ptr<Instance>> toWithdraw;
+  std::vector<std::pair<std::string, std::string>> unusable;  // uuid, why
   {
     std::lock_guard lock(mutex_);
     for (auto it = instances_.begin(); it != instances_.end();) {
       auto& instance = it->second;
+      if (!instance->roleFileError.empty() && !instance->ended && !instance->stopRequested &&
+          !instance->exitRecorded) {
+        // It cannot learn its role, so it cannot be trusted with one: a failure of this host.
+        instance->exitRecorded = true;
+        const auto why = "its role file cannot be written: " + instance->roleFileError;
+        auto verdict = failures_.recordExit(instance->id.logical.type,
+                                            instance->type.type.spec.restart, now, why);
+        spdlog::warn("instance {} of {}: {}; this host takes {} again in {} ms", instance->id.uuid,
+                     context_.layout.logicalService(instance->id.logical), why,
+                     instance->id.logical.type, verdict.retryAtMs - now);
+        unusable.emplace_back(instance->id.uuid, why);
+      }
       if (instance->started && !instance->ended && !instance->steadyRecorded &&
           now - instance->startedMs >= kSteadyRunMs) {
         instance->steadyRecorded = true;
@@ -531,6 +558,7 @@ void LocalInstances::collectEnded() {
   }
   for (const auto& instance : toWithdraw) withdraw(instance);
   for (const auto& instance : toForget) supervisor_->stop(instance->id.uuid);
+  for (const auto& [uuid, why] : unusable) stop(uuid, why);
 }
 
 void LocalInstances::stopAll() {

@@ -298,7 +298,7 @@ void Instance::setRole(const RoleState& role) {
   role_ = role;
   std::string error = writeRoleFile(roleFile_, role_);
   if (!error.empty()) {
-    auto failed = event(InstanceEvent::Kind::RoleNoticeFailed);
+    auto failed = event(InstanceEvent::Kind::RoleFileFailed);
     failed.message = error;
     emit(std::move(failed));
     return;
@@ -327,6 +327,7 @@ void Instance::emit(InstanceEvent event) {
   // the supervisor (on this thread) sees a consistent instance.
   if (event.kind == InstanceEvent::Kind::StartFailed || event.kind == InstanceEvent::Kind::Failed ||
       event.kind == InstanceEvent::Kind::RoleNoticeFailed ||
+      event.kind == InstanceEvent::Kind::RoleFileFailed ||
       event.kind == InstanceEvent::Kind::Unhealthy) {
     spdlog::warn("instance {} {} pid={} {}", event.instanceId, eventName(event.kind), event.pid,
                  event.message);

@@ -45,6 +45,8 @@ const char* eventName(InstanceEvent::Kind kind) {
       return "role-notice-sent";
     case Kind::RoleNoticeFailed:
       return "role-notice-failed";
+    case Kind::RoleFileFailed:
+      return "role-file-failed";
   }
   return "?";
 }

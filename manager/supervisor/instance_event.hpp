@@ -37,6 +37,9 @@ struct InstanceEvent {
     Stopped,           // after stop(); the instance is gone from the supervisor
     RoleNoticeSent,    // role file written and the notice delivered (message says how)
     RoleNoticeFailed,  // message
+    // The role file could not be written (a full disk, ...): the process cannot learn its role,
+    // and no notice was sent. message
+    RoleFileFailed,
   };
 
   Kind kind;
