@@ -105,7 +105,8 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
     };
     for (const auto& id : plan.destroyLocks) {
       // The snapshot is read path by path, not at one instant: ask the server before acting.
-      if (isWanted(*snapshot.type(id.type), id.sequence) && registeredNow(id) < replicas(id)) {
+      const auto* view = snapshot.type(id.type);
+      if (view && isWanted(*view, id.sequence) && registeredNow(id) < replicas(id)) {
         continue;
       }
       destroyLock(id, fence);

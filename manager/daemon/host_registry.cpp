@@ -30,6 +30,7 @@ config::HostData HostRegistry::desired(std::int64_t running,
   data.running = running;
   data.version = kVersion;
   data.started = started_;
+  data.address = context_.options.address;
   data.cooldowns = std::move(cooldowns);
   return data;
 }

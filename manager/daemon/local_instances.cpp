@@ -6,6 +6,7 @@
 
 #include "config/election_data.hpp"
 #include "manager/daemon/process_template.hpp"
+#include "manager/daemon/reconcile/peer_list.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/op.hpp"
 #include "manager/zk/path.hpp"
@@ -48,6 +49,7 @@ struct LocalInstances::Instance {
   std::int64_t epoch = 0;         // ours while master
   std::int64_t masterEpoch = -1;  // the master's, as a secondary last learned it
   nlohmann::json masterPeer = nlohmann::json::object();
+  std::vector<std::string> peers;  // of its logical service, as the tree last said
   supervisor::RoleState told;
 };
 
@@ -132,6 +134,7 @@ nlohmann::json LocalInstances::peerOf(const Instance& instance) {
 
 void LocalInstances::tellLocked(Instance& instance, supervisor::RoleState state) {
   if (instance.withdrawn) return;
+  state.peers = instance.peers;
   const bool changed = state.role != instance.told.role || state.epoch != instance.told.epoch;
   instance.told = state;
   supervisor_->setRole(instance.id.uuid, state);
@@ -190,7 +193,14 @@ void LocalInstances::followMasters(const ClusterSnapshot& snapshot) {
   }
   for (const auto& instance : all) {
     const auto* logical = snapshot.logical(instance->id.logical);
-    if (!logical || logical->election.empty()) continue;
+    if (!logical) continue;
+    if (auto peers = peerEndpoints(snapshot, instance->id.logical); peers != instance->peers) {
+      // A new or lost peer: written and noticed with the role it has now.
+      std::lock_guard roleLock(instance->roleMutex);
+      instance->peers = std::move(peers);
+      tellLocked(*instance, instance->told);
+    }
+    if (logical->election.empty()) continue;
     const auto& first = logical->election.front();
     if (!first.data || first.data->physical == instance->id.uuid) continue;
     nlohmann::json peer = {{"uuid", first.data->physical}, {"host", first.data->host}};

@@ -53,8 +53,8 @@ class LocalInstances {
   // Writes its physicalService data from what this manager knows (over unreadable data).
   void rewrite(const std::string& uuid);
 
-  // Keeps each secondary told who its master is (epoch and peer), from the tree: the election
-  // recipe reports only the predecessor a member watches.
+  // Keeps each instance told its peers, and each secondary who its master is (epoch and peer),
+  // from the tree: the election recipe reports only the predecessor a member watches.
   void followMasters(const ClusterSnapshot& snapshot);
 
   std::vector<LocalInstanceView> views();

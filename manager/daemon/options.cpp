@@ -60,6 +60,10 @@ ParsedOptions parseOptions(int argc, char** argv) {
       ->envname("SERVICESMGR_ROOT")
       ->capture_default_str();
   app.add_option("--host-id", options.hostId, "this host's id (default: the hostname)");
+  app.add_option("--address", options.address,
+                 "where other hosts reach this host's services, in peers files (default: the "
+                 "hostname)")
+      ->envname("SERVICESMGR_ADDRESS");
   app.add_option("--labels", labels, "host labels k=v[,k=v...] for hostLabels constraints");
   app.add_option("--work-dir", options.workDir,
                  "instances' logs and role files (default: /tmp/servicesmgr-<host-id>)");
@@ -85,6 +89,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (options.hostId.empty()) options.hostId = hostname();
+    if (options.address.empty()) options.address = hostname();
     if (auto error = config::checkHostId(options.hostId)) {
       throw CLI::ValidationError("--host-id", *error);
     }

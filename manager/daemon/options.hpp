@@ -14,7 +14,8 @@ namespace sm::daemon {
 struct DaemonOptions {
   std::string zk = "127.0.0.1:2181";
   std::string root = "/servicesmgr";
-  std::string hostId;  // defaults to the hostname
+  std::string hostId;   // defaults to the hostname
+  std::string address;  // where peers reach this host's services; defaults to the hostname
   std::map<std::string, std::string> labels;
   std::string workDir;  // defaults to /tmp/servicesmgr-<hostId>
   std::chrono::milliseconds sessionTimeout{6000};

@@ -295,8 +295,11 @@ void Instance::enterFinalState(InstanceState state, InstanceEvent::Kind kind,
 
 void Instance::setRole(const RoleState& role) {
   bool changed = !role.sameRoleAs(role_);
+  const bool peersChanged = role.peers != role_.peers;
   role_ = role;
-  std::string error = writeRoleFile(roleFile_, role_);
+  // The peers first: a process woken by the notice finds both files current.
+  std::string error = peersChanged ? writePeersFile(peersFileFor(roleFile_), role_.peers) : "";
+  if (error.empty()) error = writeRoleFile(roleFile_, role_);
   if (!error.empty()) {
     auto failed = event(InstanceEvent::Kind::RoleFileFailed);
     failed.message = error;
@@ -308,7 +311,8 @@ void Instance::setRole(const RoleState& role) {
 }
 
 void Instance::writeRole() {
-  std::string error = writeRoleFile(roleFile_, role_);
+  std::string error = writePeersFile(peersFileFor(roleFile_), role_.peers);
+  if (error.empty()) error = writeRoleFile(roleFile_, role_);
   if (!error.empty())
     spdlog::error("instance {}: cannot write role file: {}", spec_.instanceId, error);
 }

@@ -13,6 +13,14 @@ std::string portVariableName(const std::string& portName) {
   return name;
 }
 
+std::string peersFileFor(const std::string& roleFile) {
+  constexpr std::string_view kRoleSuffix = ".role.json";
+  if (roleFile.ends_with(kRoleSuffix)) {
+    return roleFile.substr(0, roleFile.size() - kRoleSuffix.size()) + ".peers";
+  }
+  return roleFile + ".peers";
+}
+
 std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec,
                                                   const std::string& roleFile,
                                                   const std::map<std::string, int>& ports) {
@@ -33,6 +41,7 @@ std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec,
   variables["SM_PHYSICAL_ID"] = id.physicalId;
   variables["SM_HOST_ID"] = id.hostId;
   variables["SM_ROLE_FILE"] = roleFile;
+  variables["SM_PEERS_FILE"] = peersFileFor(roleFile);
   for (const auto& [name, port] : ports) variables[portVariableName(name)] = std::to_string(port);
 
   std::vector<std::string> environment;

@@ -16,13 +16,14 @@ std::string formatRoleLine(const RoleState& state) {
   line["epoch"] = state.epoch;
   line["leaseUntilMonoNs"] = state.leaseUntilMonoNs;
   line["masterPeer"] = state.masterPeer.is_object() ? state.masterPeer : nlohmann::json::object();
+  line["peers"] = state.peers;
   return line.dump() + "\n";
 }
 
-std::string writeRoleFile(const std::string& path, const RoleState& state) {
+namespace {
+std::string replaceFile(const std::string& path, const std::string& line) {
   // No fsync: readers are live processes on this host, and after a host crash no role is valid.
   std::string temp = path + ".tmp";
-  std::string line = formatRoleLine(state);
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fmt::format("open {}: {}", temp, std::strerror(errno));
   std::size_t written = 0;
@@ -44,6 +45,17 @@ std::string writeRoleFile(const std::string& path, const RoleState& state) {
     return error;
   }
   return {};
+}
+}  // namespace
+
+std::string writeRoleFile(const std::string& path, const RoleState& state) {
+  return replaceFile(path, formatRoleLine(state));
+}
+
+std::string writePeersFile(const std::string& path, const std::vector<std::string>& peers) {
+  std::string text;
+  for (const auto& peer : peers) text += peer + "\n";
+  return replaceFile(path, text);
 }
 
 }  // namespace sm::supervisor

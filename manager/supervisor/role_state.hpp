@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "services/role.hpp"
 
@@ -21,10 +22,14 @@ struct RoleState {
   std::int64_t epoch = 0;
   std::uint64_t leaseUntilMonoNs = 0;
   nlohmann::json masterPeer = nlohmann::json::object();
+  // "address:port" of every running instance of the logical service, itself included, sorted:
+  // the H2O-style flatfile (also written one per line to the peers file).
+  std::vector<std::string> peers;
 
   // Whether a process must be told: a new lease deadline alone is a renewal, not a change.
   bool sameRoleAs(const RoleState& other) const {
-    return role == other.role && epoch == other.epoch && masterPeer == other.masterPeer;
+    return role == other.role && epoch == other.epoch && masterPeer == other.masterPeer &&
+           peers == other.peers;
   }
 };
 
@@ -34,5 +39,7 @@ std::string formatRoleLine(const RoleState& state);
 // Writes <path>.tmp then renames it over <path>: readers see the old or the new line, never a mix.
 // Returns an empty string on success, else the error.
 std::string writeRoleFile(const std::string& path, const RoleState& state);
+// The peers, one per line, written the same way.
+std::string writePeersFile(const std::string& path, const std::vector<std::string>& peers);
 
 }  // namespace sm::supervisor
