@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <thread>
 
 #include "config/yaml_loader.hpp"
 #include "manager/ctl/apply_executor.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/readiness_wait.hpp"
+#include "manager/ctl/wait_command.hpp"
 
 namespace sm::ctl {
 
@@ -20,6 +23,8 @@ struct ApplyOptions {
   std::string file;
   bool dryRun = false;
   bool force = false;
+  bool wait = false;
+  std::string timeout = kDefaultWaitTimeout;
 };
 
 // Test hook: with SERVICESMGR_TEST_APPLY_PAUSE=P, apply creates P.reached after it read the tree
@@ -36,6 +41,29 @@ void pauseForTests() {
   }
 }
 
+// One line per type whose progress changed since the last read, until every type is ready.
+int waitConverged(Context& ctx, const std::vector<std::string>& types,
+                  std::chrono::milliseconds timeout, const std::string& timeoutText) {
+  std::map<std::string, std::string> shown;
+  const auto outcome = waitUntilReady(ctx, types, timeout, [&](const auto& readiness) {
+    for (const auto& type : readiness) {
+      auto line = progressLine(type);
+      if (shown[type.type] == line) continue;
+      std::cout << line << std::endl;
+      shown[type.type] = std::move(line);
+    }
+  });
+  if (outcome.ready) {
+    std::cout << "converged\n";
+    return kExitOk;
+  }
+  std::cerr << "servicesctl: apply --wait: not converged after " << timeoutText << ":\n";
+  for (const auto& type : outcome.types) {
+    for (const auto& line : missingLines(type)) std::cerr << "  " << line << "\n";
+  }
+  return kExitFailed;
+}
+
 int runApply(const GlobalOptions& global, const ApplyOptions& options) {
   // The whole file is validated before ZooKeeper is even asked: bad input never touches the tree.
   auto loaded = config::loadServiceTypesFile(options.file);
@@ -43,6 +71,7 @@ int runApply(const GlobalOptions& global, const ApplyOptions& options) {
     std::cerr << loaded.errorText();
     throw usageError("nothing was applied: the file has errors");
   }
+  const auto timeout = waitTimeout(options.timeout);
   auto ctx = connect(global);
   ApplyExecutor executor(*ctx.session, ctx.layout);
   auto plan = executor.plan(loaded.value(), options.force);
@@ -57,7 +86,10 @@ int runApply(const GlobalOptions& global, const ApplyOptions& options) {
   pauseForTests();
   executor.commit(plan);
   std::cout << renderPlan(plan, false);
-  return kExitOk;
+  if (!options.wait) return kExitOk;
+  std::vector<std::string> types;
+  for (const auto& type : loaded.value()) types.push_back(type.name);
+  return waitConverged(ctx, types, timeout, options.timeout);
 }
 
 }  // namespace
@@ -74,10 +106,17 @@ Command addApplyCommand(CLI::App& app, const GlobalOptions& global) {
       "--force", options->force,
       "replace config/<name> znodes whose data cannot be read (written by another client); "
       "without it apply refuses and writes nothing");
+  sub->add_flag("--wait", options->wait,
+                "then show instances coming up until every applied type has converged");
+  addWaitTimeoutOption(sub, options->timeout);
   sub->footer(
       "Every type of the file is written in one ZooKeeper multi() with version checks: all or "
       "nothing.\n"
-      "A type another client changed after apply read it fails the whole apply (exit 1).");
+      "A type another client changed after apply read it fails the whole apply (exit 1).\n"
+      "With --wait: one line per change (\"demo: 2/3 logical services ready, 7/9 instances "
+      "running\")\nuntil each type has serviceCount logical services with replicationCount "
+      "running instances\nand a master (exit 0), or --timeout passes (exit 1, naming what is "
+      "missing).");
   return {sub, [&global, options] { return runApply(global, *options); }};
 }
 

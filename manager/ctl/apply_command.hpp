@@ -3,7 +3,7 @@
 
 namespace sm::ctl {
 
-// apply -f FILE [--dry-run] [--force]
+// apply -f FILE [--dry-run] [--force] [--wait [--timeout DURATION]]
 Command addApplyCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace sm::ctl

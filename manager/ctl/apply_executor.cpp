@@ -90,7 +90,7 @@ void ApplyExecutor::commit(const ApplyPlan& plan) {
   }
   if (!plan.writes()) return;
   ApplyPlan attempt = plan;
-  for (int round = 1;; ++round) {
+  for (;;) {
     auto ops = planOps(attempt, layout_);
     std::size_t bytes = 0;
     for (const auto& op : ops.ops) bytes += op.path.size() + op.data.size() + 32;
@@ -110,11 +110,13 @@ void ApplyExecutor::commit(const ApplyPlan& plan) {
       const PlanEntry* entry = ops.entryOf[e.failedIndex()];
       // A key znode (root, config, locks, ...) that another client, say a manager starting at
       // the same moment, created since plan(): harmless. Try again without it; the types' own
-      // checks stay exactly as they were read.
-      if (!entry && e.code() == zk::Code::NodeExists && round < 3) {
+      // checks stay exactly as they were read. A manager creates them one by one, so this may
+      // take a round per key znode; every round drops at least one, so it ends.
+      if (!entry && e.code() == zk::Code::NodeExists) {
+        const auto before = attempt.missingKeyZnodes.size();
         std::erase_if(attempt.missingKeyZnodes,
                       [&](const std::string& key) { return session_.exists(key).has_value(); });
-        continue;
+        if (attempt.missingKeyZnodes.size() < before) continue;
       }
       throw operationFailed(conflictMessage(entry, e));
     }

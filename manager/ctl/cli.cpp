@@ -13,6 +13,7 @@
 #include "manager/ctl/get_command.hpp"
 #include "manager/ctl/scale_command.hpp"
 #include "manager/ctl/tree_command.hpp"
+#include "manager/ctl/wait_command.hpp"
 #include "manager/ctl/watch_command.hpp"
 #include "manager/zk/error.hpp"
 
@@ -45,7 +46,7 @@ int runCli(int argc, char** argv) {
   const std::vector<Command> commands = {
       addApplyCommand(app, global), addGetCommand(app, global),    addDescribeCommand(app, global),
       addScaleCommand(app, global), addDeleteCommand(app, global), addTreeCommand(app, global),
-      addWatchCommand(app, global), addGcCommand(app, global),
+      addWatchCommand(app, global), addGcCommand(app, global),   addWaitCommand(app, global),
   };
 
   try {

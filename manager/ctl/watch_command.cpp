@@ -3,22 +3,18 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 
 #include <fmt/format.h>
 
+#include "manager/ctl/armed_watches.hpp"
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/cluster_reader.hpp"
 #include "manager/ctl/table.hpp"
@@ -33,66 +29,6 @@ struct WatchOptions {
   std::optional<double> forSeconds;
   std::optional<std::size_t> count;
   bool timestamps = false;
-};
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {
-    if (fd_ < 0) throw operationFailed(fmt::format("watch: {}", std::strerror(errno)));
-  }
-  ~FileDescriptor() { ::close(fd_); }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// One armed watch per node and kind; a fired watch wakes the loop through an eventfd, which also
-// works from the session's dispatcher thread.
-class ArmedWatches : public WatchArming {
- public:
-  ArmedWatches() : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
-
-  zk::Watcher arm(const std::string& path, WatchKind kind) override {
-    {
-      std::lock_guard lock(mutex_);
-      if (!armed_.emplace(path, kind).second) return {};
-    }
-    return [this, path, kind](const zk::WatchEvent&) {
-      {
-        std::lock_guard lock(mutex_);
-        armed_.erase({path, kind});
-      }
-      wake();
-    };
-  }
-
-  void disarm(const std::string& path, WatchKind kind) override {
-    std::lock_guard lock(mutex_);
-    armed_.erase({path, kind});
-  }
-
-  void reset() {
-    std::lock_guard lock(mutex_);
-    armed_.clear();
-  }
-
-  void wake() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
-  }
-  void drain() {
-    std::uint64_t value = 0;
-    [[maybe_unused]] auto n = ::read(wake_.get(), &value, sizeof value);
-  }
-  int fd() const { return wake_.get(); }
-
- private:
-  FileDescriptor wake_;
-  std::mutex mutex_;
-  std::set<std::pair<std::string, WatchKind>> armed_;
 };
 
 // SIGINT and SIGTERM are taken through a signalfd so that the loop ends cleanly (the session is

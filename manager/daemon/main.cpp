@@ -8,7 +8,42 @@
 #include <thread>
 
 #include "manager/daemon/daemon.hpp"
+#include "manager/daemon/dev_mode.hpp"
 #include "manager/daemon/options.hpp"
+
+namespace {
+
+sigset_t stopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+// Runs the daemon until a stop signal (taken by one thread with sigwait, so the daemon's threads
+// never run a handler) or its own end.
+int runDaemon(const sm::daemon::DaemonOptions& options) {
+  sm::daemon::Daemon daemon(options);
+  std::atomic<bool> finished{false};
+  std::thread signals([&] {
+    const auto set = stopSignals();
+    int signal = 0;
+    sigwait(&set, &signal);
+    if (finished) return;
+    spdlog::info("received {}: stopping gracefully", strsignal(signal));
+    daemon.requestStop();
+  });
+  const int code = daemon.run();
+  // Unblock the signal thread if run() ended on its own.
+  finished = true;
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   auto parsed = sm::daemon::parseOptions(argc, argv);
@@ -20,29 +55,13 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(options.logLevel));
 
-  // Signals are taken by one thread with sigwait, so the daemon's threads never run a handler.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGINT);
-  sigaddset(&stopSignals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  // Blocked before any thread or child starts (threads inherit the mask); a signal that arrives
+  // while --dev starts its ZooKeeper waits for the daemon's signal thread.
+  const auto set = stopSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // A write to a closed pipe (a child's stdout reader) must not kill the manager.
   signal(SIGPIPE, SIG_IGN);
 
-  sm::daemon::Daemon daemon(options);
-  std::atomic<bool> finished{false};
-  std::thread signals([&] {
-    int signal = 0;
-    sigwait(&stopSignals, &signal);
-    if (finished) return;
-    spdlog::info("received {}: stopping gracefully", strsignal(signal));
-    daemon.requestStop();
-  });
-  const int code = daemon.run();
-  // Unblock the signal thread if run() ended on its own.
-  finished = true;
-  pthread_kill(signals.native_handle(), SIGTERM);
-  signals.join();
-  return code;
+  if (options.dev) return sm::daemon::runDevMode(options, runDaemon);
+  return runDaemon(options);
 }

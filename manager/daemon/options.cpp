@@ -56,9 +56,9 @@ ParsedOptions parseOptions(int argc, char** argv) {
   app.add_option("--zk", options.zk, "ZooKeeper connect string HOST:PORT[,HOST:PORT...]")
       ->envname("SERVICESMGR_ZK")
       ->capture_default_str();
-  app.add_option("--root", options.root, "the federation's root znode")
-      ->envname("SERVICESMGR_ROOT")
-      ->capture_default_str();
+  auto* root = app.add_option("--root", options.root, "the federation's root znode")
+                   ->envname("SERVICESMGR_ROOT")
+                   ->capture_default_str();
   app.add_option("--host-id", options.hostId, "this host's id (default: the hostname)");
   app.add_option("--address", options.address,
                  "where other hosts reach this host's services, in peers files (default: the "
@@ -86,8 +86,16 @@ ParsedOptions parseOptions(int argc, char** argv) {
   app.add_option("--load-average", options.loadAverage,
                  "report this load average instead of measuring it")
       ->check(CLI::Range(0.0, 1e6));
+  auto* dev = app.add_flag("--dev", options.dev,
+                           "development mode: start a private ZooKeeper (Debian package) and use "
+                           "a temp root and work dir; prints the connect string; --zk is ignored");
+  app.add_option("--dev-env-file", options.devEnvFile,
+                 "with --dev: also write the `export SERVICESMGR_ZK=... SERVICESMGR_ROOT=...` "
+                 "line to this file (removed on exit)")
+      ->needs(dev);
   try {
     app.parse(argc, argv);
+    options.rootGiven = root->count() > 0;
     if (options.hostId.empty()) options.hostId = hostname();
     if (options.address.empty()) options.address = hostname();
     if (auto error = config::checkHostId(options.hostId)) {
@@ -107,7 +115,10 @@ ParsedOptions parseOptions(int argc, char** argv) {
     if (options.credentialsOnlyRead && options.credentials.empty()) {
       throw CLI::ValidationError("--read-access", "credentials needs --auth");
     }
-    if (options.workDir.empty()) options.workDir = "/tmp/servicesmgr-" + options.hostId;
+    // --dev puts it in its own temp folder.
+    if (options.workDir.empty() && !options.dev) {
+      options.workDir = "/tmp/servicesmgr-" + options.hostId;
+    }
     options.sessionTimeout = std::chrono::milliseconds(sessionTimeoutMs);
   } catch (const CLI::ParseError& e) {
     return {std::nullopt, app.exit(e)};

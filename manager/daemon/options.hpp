@@ -17,7 +17,7 @@ struct DaemonOptions {
   std::string hostId;   // defaults to the hostname
   std::string address;  // where peers reach this host's services; defaults to the hostname
   std::map<std::string, std::string> labels;
-  std::string workDir;  // defaults to /tmp/servicesmgr-<hostId>
+  std::string workDir;  // defaults to /tmp/servicesmgr-<hostId> (with --dev, a temp folder)
   std::chrono::milliseconds sessionTimeout{6000};
   std::string logLevel = "info";
   std::vector<zk::DigestCredential> credentials;
@@ -27,6 +27,10 @@ struct DaemonOptions {
   // What the host reports instead of measuring (tests, or an operator reserving resources).
   std::optional<std::int64_t> freeMemoryMB;
   std::optional<double> loadAverage;
+  // --dev: run a private ZooKeeper and a temp root/work dir for this daemon (dev_mode.hpp).
+  bool dev = false;
+  std::string devEnvFile;  // where --dev writes the export line for servicesctl
+  bool rootGiven = false;  // --root (or SERVICESMGR_ROOT) was set, so --dev keeps it
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or the exit code

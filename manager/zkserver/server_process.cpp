@@ -47,6 +47,11 @@ ServerProcess::ServerProcess(std::vector<std::string> argv, std::filesystem::pat
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
     if (options.ownProcessGroup) ::setpgid(0, 0);
+    // The parent may block its stop signals (servicesmgr, sm-local-zookeeper take them with
+    // sigwait); the child must still die of a SIGTERM sent to its PID.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::dup2(out, STDOUT_FILENO);
     ::dup2(out, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);

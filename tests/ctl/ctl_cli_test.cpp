@@ -356,6 +356,12 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
       {{"scale", "Alpha", "--replicas", "many"}, "--replicas"},
       {{"tree", "relative"}, "tree \"relative\""},
       {{"watch", "--for", "-1"}, "--for"},
+      {{"wait"}, "type is required"},
+      {{"wait", "Alpha"}, "wait: say what to wait for: --ready"},
+      {{"wait", "a/b", "--ready"}, "service type name: may contain only letters"},
+      {{"wait", "Alpha", "--ready", "--timeout", "soon"},
+       "not a duration (e.g. 30s, 500ms, 2m): soon"},
+      {{"apply", "-f", "x.yaml", "--wait", "--timeout", "0s"}, "not a duration"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.message);
@@ -371,7 +377,7 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
 
 TEST_F(CtlTest, EveryCommandHasHelp) {
   for (std::string command :
-       {"apply", "get", "describe", "scale", "delete", "tree", "watch", "gc"}) {
+       {"apply", "get", "describe", "scale", "delete", "tree", "watch", "wait", "gc"}) {
     auto r = runCtl({command, "--help"});
     EXPECT_EQ(r.exitCode, 0) << command;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << command << r.out;

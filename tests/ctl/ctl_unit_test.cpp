@@ -1,5 +1,5 @@
 // The pure parts of servicesctl: apply plans and their diff, tables, get/describe renderers, the
-// watch diff. No ZooKeeper.
+// watch diff, readiness (wait --ready, apply --wait). No ZooKeeper.
 #include <gtest/gtest.h>
 
 #include "config/yaml_loader.hpp"
@@ -7,6 +7,7 @@
 #include "manager/ctl/describe_view.hpp"
 #include "manager/ctl/get_views.hpp"
 #include "manager/ctl/output_format.hpp"
+#include "manager/ctl/readiness.hpp"
 #include "manager/ctl/table.hpp"
 #include "manager/ctl/watch_diff.hpp"
 
@@ -307,6 +308,116 @@ TEST(WatchDiff, InitialStateThenChanges) {
                 "host ds2 down",
             }));
   EXPECT_TRUE(diffViews(after, after).empty()) << "no change, no line";
+}
+
+// sampleView() made ready: both instances of A/0 running, A/1 with a master and a secondary.
+ClusterView readyView() {
+  auto view = sampleView();
+  auto& a = view.types[0];
+  a.logical[0].instances[1].data->state = sm::config::PhysicalState::Running;
+  auto& l1 = a.logical[1];
+  l1.instances = a.logical[0].instances;
+  l1.instances[0].uuid = "bbbbbbbb-0000-0000-0000-000000000001";
+  l1.instances[0].data->host = "ds2";
+  l1.instances[0].electionSequence = 3;
+  l1.instances[1].uuid = "bbbbbbbb-0000-0000-0000-000000000002";
+  l1.instances[1].data->host = "ds1";
+  return view;
+}
+
+TEST(Readiness, SaysWhatIsMissingPerLogicalService) {
+  const auto r = assessType(sampleView(), "A");
+  EXPECT_TRUE(r.exists);
+  EXPECT_FALSE(r.ready());
+  EXPECT_EQ(progressLine(r), "A: 0/2 logical services ready, 1/4 instances running");
+  EXPECT_EQ(missingLines(r),
+            (std::vector<std::string>{
+                "A/logicalService0000000000: 1/2 instances running, 1 starting or stopping",
+                "A/logicalService0000000001: 0/2 instances running, no master"}));
+  EXPECT_EQ(endpointLines(r), std::vector<std::string>{
+                                  "A/logicalService0000000000 master ds1 pid 1234 epoch 7 "
+                                  "http=8080"});
+}
+
+TEST(Readiness, ReadyWhenEveryLogicalServiceHasItsReplicasAndAMaster) {
+  const auto r = assessType(readyView(), "A");
+  EXPECT_TRUE(r.ready()) << testing::PrintToString(missingLines(r));
+  EXPECT_EQ(progressLine(r), "A: 2/2 logical services ready, 4/4 instances running");
+  EXPECT_TRUE(missingLines(r).empty());
+  EXPECT_EQ(endpointLines(r),
+            (std::vector<std::string>{
+                "A/logicalService0000000000 master ds1 pid 1234 epoch 7 http=8080",
+                "A/logicalService0000000001 master ds2 pid 1234 epoch 3 http=8080"}));
+}
+
+TEST(Readiness, AnOlderGenerationOrAMasterNotRunningIsNotReady) {
+  auto stale = readyView();
+  stale.types[0].logical[1].instances[1].data->generation = 2;
+  auto r = assessType(stale, "A");
+  EXPECT_FALSE(r.ready());
+  EXPECT_EQ(missingLines(r), std::vector<std::string>{
+                                 "A/logicalService0000000001: 1/2 instances running, 1 "
+                                 "instance of an older generation"});
+
+  auto stopping = readyView();
+  stopping.types[0].logical[0].instances[0].data->state = sm::config::PhysicalState::Stopping;
+  r = assessType(stopping, "A");
+  EXPECT_FALSE(r.ready());
+  EXPECT_EQ(missingLines(r), std::vector<std::string>{
+                                 "A/logicalService0000000000: 1/2 instances running, 1 starting "
+                                 "or stopping, no master"});
+
+  auto surplus = readyView();
+  surplus.types[0].logical[0].instances.push_back(surplus.types[0].logical[0].instances[1]);
+  EXPECT_FALSE(assessType(surplus, "A").ready()) << "3 running where 2 are wanted";
+}
+
+TEST(Readiness, CountsLogicalServicesAgainstServiceCount) {
+  auto fewer = readyView();
+  fewer.types[0].logical.pop_back();
+  auto r = assessType(fewer, "A");
+  EXPECT_FALSE(r.ready());
+  EXPECT_EQ(progressLine(r), "A: 1/2 logical services ready, 2/4 instances running");
+  EXPECT_EQ(missingLines(r), std::vector<std::string>{"A: 1 of 2 logical services exist"});
+
+  auto more = readyView();
+  more.types[0].stored->type.spec.serviceCount = 1;
+  r = assessType(more, "A");
+  EXPECT_FALSE(r.ready());
+  EXPECT_EQ(missingLines(r), std::vector<std::string>{
+                                 "A: 2 logical services, 1 wanted: the surplus is still being "
+                                 "removed"});
+}
+
+TEST(Readiness, MissingOrUnreadableType) {
+  auto r = assessType(sampleView(), "Nope");
+  EXPECT_FALSE(r.exists);
+  EXPECT_FALSE(r.ready());
+  EXPECT_EQ(missingLines(r), std::vector<std::string>{"Nope: the service type does not exist"});
+  r = assessType(sampleView(), "Bad");
+  EXPECT_FALSE(r.ready());
+  EXPECT_EQ(missingLines(r), std::vector<std::string>{
+                                 "Bad: config cannot be read: /r/config/Bad: not valid JSON"});
+}
+
+TEST(Readiness, EndpointUsesTheHostsAddress) {
+  auto view = readyView();
+  view.hosts[0].data->address = "10.0.0.5";
+  EXPECT_EQ(endpointLines(assessType(view, "A")).front(),
+            "A/logicalService0000000000 master ds1 address 10.0.0.5 pid 1234 epoch 7 "
+            "http=10.0.0.5:8080");
+}
+
+TEST(Readiness, Durations) {
+  EXPECT_EQ(parseDurationMs("90"), 90'000);
+  EXPECT_EQ(parseDurationMs("90s"), 90'000);
+  EXPECT_EQ(parseDurationMs("1.5s"), 1'500);
+  EXPECT_EQ(parseDurationMs("500ms"), 500);
+  EXPECT_EQ(parseDurationMs("2m"), 120'000);
+  EXPECT_EQ(parseDurationMs("1h"), 3'600'000);
+  for (const char* bad : {"", "s", "-1s", "0", "10x", " 5s", "inf", "0.1ms"}) {
+    EXPECT_EQ(parseDurationMs(bad), std::nullopt) << bad;
+  }
 }
 
 }  // namespace
