@@ -10,7 +10,6 @@ namespace sm::ctl {
 
 namespace {
 
-
 const HostView* findHost(const ClusterView& view, const std::string& id) {
   for (const auto& host : view.hosts) {
     if (host.id == id) return &host;
@@ -92,8 +91,8 @@ TypeReadiness assessType(const ClusterView& view, const std::string& type) {
   out.wantedServices = spec.serviceCount;
   out.replicas = spec.replicationCount;
   for (const auto& logical : found->logical) {
-    out.logical.push_back(assessLogical(view, logical, spec.replicationCount,
-                                        found->stored->generation));
+    out.logical.push_back(
+        assessLogical(view, logical, spec.replicationCount, found->stored->generation));
   }
   return out;
 }
@@ -118,19 +117,21 @@ std::vector<std::string> missingLines(const TypeReadiness& r) {
   }
   const auto have = static_cast<std::int64_t>(r.logical.size());
   if (have < r.wantedServices) {
-    lines.push_back(fmt::format("{}: {} of {} logical services exist", r.type, have,
-                                r.wantedServices));
+    lines.push_back(
+        fmt::format("{}: {} of {} logical services exist", r.type, have, r.wantedServices));
   } else if (have > r.wantedServices) {
-    lines.push_back(fmt::format("{}: {} logical services, {} wanted: the surplus is still being "
-                                "removed",
-                                r.type, have, r.wantedServices));
+    lines.push_back(
+        fmt::format("{}: {} logical services, {} wanted: the surplus is still being "
+                    "removed",
+                    r.type, have, r.wantedServices));
   }
   for (const auto& l : r.logical) {
     if (l.ready()) continue;
-    std::string line = fmt::format("{}/{}: {}/{} instances running", r.type, l.name, l.running,
-                                   l.wanted);
+    std::string line =
+        fmt::format("{}/{}: {}/{} instances running", r.type, l.name, l.running, l.wanted);
     if (l.notRunning > 0) line += fmt::format(", {} starting or stopping", l.notRunning);
-    if (l.stale > 0) line += fmt::format(", {} of an older generation", plural(l.stale, "instance"));
+    if (l.stale > 0)
+      line += fmt::format(", {} of an older generation", plural(l.stale, "instance"));
     if (!l.master) line += ", no master";
     lines.push_back(std::move(line));
   }
