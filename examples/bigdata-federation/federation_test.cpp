@@ -46,9 +46,7 @@ class BigdataFederation : public DaemonTest {
   // The file names its program as "sm-demo-service", found on the PATH the daemons inherit.
   static void SetUpTestSuite() {
     DaemonTest::SetUpTestSuite();
-    const auto demoDir = std::filesystem::path(SM_DEMO_SERVICE).parent_path().string();
-    const char* path = ::getenv("PATH");
-    ::setenv("PATH", (demoDir + ":" + (path ? path : "/usr/bin:/bin")).c_str(), 1);
+    putDemoServiceOnPath();
   }
 
   // Every logical service of `type` has a master; with its election nodes' ctimes (server clock,

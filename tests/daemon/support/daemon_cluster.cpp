@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -43,6 +44,12 @@ void DaemonTest::SetUpTestSuite() {
   ZooKeeperTest::SetUpTestSuite();
   // Processes orphaned by a dying daemon come to us, so that a test can see and stop them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+void DaemonTest::putDemoServiceOnPath() {
+  const auto demoDir = std::filesystem::path(SM_DEMO_SERVICE).parent_path().string();
+  const char* path = ::getenv("PATH");
+  ::setenv("PATH", (demoDir + ":" + (path ? path : "/usr/bin:/bin")).c_str(), 1);
 }
 
 void DaemonTest::SetUp() {

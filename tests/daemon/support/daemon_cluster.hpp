@@ -23,6 +23,9 @@ namespace sm::test {
 class DaemonTest : public ZooKeeperTest {
  public:
   static void SetUpTestSuite();
+  // Puts sm-demo-service's folder first on this process's PATH, which the daemons inherit: for
+  // example files that name their program "sm-demo-service", as a user's would.
+  static void putDemoServiceOnPath();
 
  protected:
   void SetUp() override;
