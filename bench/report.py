@@ -124,6 +124,7 @@ class Report:
         self.placement = load("placement")
         self.lock = load("lock_wakeups")
         self.supervisor = load("supervisor_exit_latency")
+        self.lease = load("lease")
         self.plots = []
         self.rows = []
 
@@ -435,6 +436,7 @@ class Report:
                 w(plot_note)
                 w("")
         self.baselines(w)
+        self.lease_figures(w)
         self.runs(w)
         with open(REPORT, "w") as f:
             f.write("\n".join(out).rstrip() + "\n")
@@ -474,6 +476,25 @@ class Report:
                 f["name"], ms(f["p50"] / 1000), ms(f["p99"] / 1000)))
         w("")
 
+    def lease_figures(self, w):
+        if not self.lease:
+            return
+        w("## The master lease under a frozen manager (I1)")
+        w("")
+        w("`sm-bench-lease`: the master's daemon SIGSTOPped, times from the freeze; session "
+          "timeout {} ms, lease {} ms renewed every {} ms, tickTime {} ms, {} rounds. The "
+          "margin must stay above zero (the argument says at least a quarter of the timeout): "
+          "docs/daemon.md.".format(self.lease.get("sessionTimeoutMs"), self.lease.get("leaseMs"),
+                                   self.lease.get("renewEveryMs"), self.lease.get("tickTimeMs"),
+                                   self.lease.get("rounds")))
+        w("")
+        w("| figure | median | min | max |")
+        w("| --- | --- | --- | --- |")
+        for f in self.lease.get("figures", []):
+            w("| {} | {} | {} | {} |".format(f["name"], ms(f["median"], 0), ms(f["min"], 0),
+                                             ms(f["max"], 0)))
+        w("")
+
     def runs(self, w):
         w("## Runs")
         w("")
@@ -481,7 +502,7 @@ class Report:
         w("| --- | --- | --- | --- | --- | --- |")
         for name, data in (("zk_baseline", self.zk), ("daemon", self.daemon),
                            ("kazoo", self.kazoo), ("placement", self.placement),
-                           ("lock_wakeups", self.lock),
+                           ("lock_wakeups", self.lock), ("lease", self.lease),
                            ("supervisor_exit_latency", self.supervisor)):
             if not data:
                 w("| {}.json | missing | | | | |".format(name))

@@ -35,10 +35,10 @@ struct HostData {
   std::int64_t running = 0;  // managed processes on the host
   std::string version;       // servicesmgr version of the manager
   std::int64_t started = 0;  // milliseconds since the Unix epoch
+  std::vector<HostCooldown> cooldowns;  // optional in the document; written only when non-empty
   // Where the host's services are reached (peers' endpoints); optional in the document, "" = the
   // host id.
   std::string address;
-  std::vector<HostCooldown> cooldowns;  // optional in the document; written only when non-empty
   bool operator==(const HostData&) const = default;
 };
 

@@ -210,6 +210,12 @@ int main(int argc, char** argv) {
   out["leaseMs"] = o.sessionTimeoutMs * 3 / 4;
   out["renewEveryMs"] = o.sessionTimeoutMs / 4;
   out["rounds"] = rounds.size();
+  out["runs"] = 1;  // one cluster; its rounds are the samples
+  if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
+    double oneMinute = 0;
+    loadavg >> oneMinute;
+    out["loadAverage1m"] = oneMinute;
+  }
   if (!error.empty()) out["error"] = error;
   out["figures"] = {figure("freeze -> master's lease lapsed", lapse),
                     figure("freeze -> session expiry seen by a watcher", expiry),

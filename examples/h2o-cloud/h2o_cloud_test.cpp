@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -135,6 +137,43 @@ TEST_F(H2oCloud, WaitPrintsTheLeaderAndFlatfilesFollowAWorkerReplaced) {
   EXPECT_NE(again.out.find("master " + leader.host), std::string::npos)
       << "the leader changed although a follower died\n"
       << again.out;
+}
+
+// The seed's open case "a node dying mid-formation": a worker is SIGKILLed as soon as it registers,
+// before the cloud is complete; `wait --ready` (already waiting) still returns a complete cloud.
+TEST_F(H2oCloud, AWorkerDyingMidFormationIsReplacedAndWaitStillReturns) {
+  for (const std::string host : {"h1", "h2", "h3"}) {
+    auto options = daemonOptions(host);
+    options.extraArgs = {"--address", "127.0.0.1"};
+    startDaemon(options);
+  }
+  // The waiter starts first, like the H2O driver's -wait.
+  std::optional<CtlResult> waited;
+  std::thread waiter([&] { waited = waitReady(); });
+  const auto applied = ctl({"apply", "-f", CLOUD_YAML});
+  ASSERT_EQ(applied.exitCode, 0) << applied.out << applied.err;
+  std::int64_t killed = 0;
+  const bool early = waitFor(
+      [&] {
+        const auto tree = snapshot();
+        const auto* type = tree.type(kType);
+        if (!type || type->logical.empty()) return false;
+        const auto& cloud = type->logical.begin()->second;
+        if (cloud.instances.empty() || cloud.instances.size() >= 3) return false;
+        killed = cloud.instances.begin()->second.pid;
+        return ::kill(static_cast<pid_t>(killed), SIGKILL) == 0;
+      },
+      milliseconds(20000), milliseconds(1));
+  waiter.join();
+  if (!early) GTEST_SKIP() << "the cloud formed before a worker could be killed mid-formation";
+  ASSERT_TRUE(waited);
+  EXPECT_EQ(waited->exitCode, 0) << waited->out << waited->err;
+  for (const auto& [key, i] : snapshot().allInstances()) {
+    EXPECT_NE(i.pid, killed) << "the killed worker is still registered";
+  }
+  std::string problem;
+  waitFlatfilesAgree(&problem);
+  EXPECT_TRUE(problem.empty()) << problem << "\n" << stateDump();
 }
 
 }  // namespace

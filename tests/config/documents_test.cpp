@@ -62,8 +62,14 @@ TEST(Documents, FederationNameFromRoot) {
 }
 
 TEST(Documents, HostRoundTrip) {
-  const HostData d{
-      {{"zone", "a"}, {"disk", "ssd"}}, {8, 32768, 1024}, 1.25, 7, "0.1.0", 1700000000789, {}};
+  const HostData d{{{"zone", "a"}, {"disk", "ssd"}},
+                   {8, 32768, 1024},
+                   1.25,
+                   7,
+                   "0.1.0",
+                   1700000000789,
+                   {},
+                   "10.0.0.7"};
   EXPECT_EQ(roundTrip<HostData>(encodeHostData(d), decodeHostData), d);
   // Cooldowns are optional: written only when there are some, read back when present.
   EXPECT_EQ(encodeHostData(d).find("cooldowns"), std::string::npos);

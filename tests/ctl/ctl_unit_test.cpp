@@ -194,8 +194,8 @@ ClusterView sampleView() {
   view.types = {a, bad};
   HostView h1;
   h1.id = "ds1";
-  h1.data =
-      sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 1, "0.1.0", kNow - 7'200'000, {}};
+  h1.data = sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024},  0.5, 1,
+                                 "0.1.0",         kNow - 7'200'000, {},  ""};
   HostView h2;
   h2.id = "ds2";
   h2.problem = "/r/hosts/ds2: not valid JSON";
@@ -334,9 +334,9 @@ TEST(Readiness, SaysWhatIsMissingPerLogicalService) {
             (std::vector<std::string>{
                 "A/logicalService0000000000: 1/2 instances running, 1 starting or stopping",
                 "A/logicalService0000000001: 0/2 instances running, no master"}));
-  EXPECT_EQ(endpointLines(r), std::vector<std::string>{
-                                  "A/logicalService0000000000 master ds1 pid 1234 epoch 7 "
-                                  "http=8080"});
+  EXPECT_EQ(endpointLines(r),
+            std::vector<std::string>{"A/logicalService0000000000 master ds1 pid 1234 epoch 7 "
+                                     "http=8080"});
 }
 
 TEST(Readiness, ReadyWhenEveryLogicalServiceHasItsReplicasAndAMaster) {
@@ -355,9 +355,9 @@ TEST(Readiness, AnOlderGenerationOrAMasterNotRunningIsNotReady) {
   stale.types[0].logical[1].instances[1].data->generation = 2;
   auto r = assessType(stale, "A");
   EXPECT_FALSE(r.ready());
-  EXPECT_EQ(missingLines(r), std::vector<std::string>{
-                                 "A/logicalService0000000001: 1/2 instances running, 1 "
-                                 "instance of an older generation"});
+  EXPECT_EQ(missingLines(r),
+            std::vector<std::string>{"A/logicalService0000000001: 1/2 instances running, 1 "
+                                     "instance of an older generation"});
 
   auto stopping = readyView();
   stopping.types[0].logical[0].instances[0].data->state = sm::config::PhysicalState::Stopping;
@@ -384,9 +384,9 @@ TEST(Readiness, CountsLogicalServicesAgainstServiceCount) {
   more.types[0].stored->type.spec.serviceCount = 1;
   r = assessType(more, "A");
   EXPECT_FALSE(r.ready());
-  EXPECT_EQ(missingLines(r), std::vector<std::string>{
-                                 "A: 2 logical services, 1 wanted: the surplus is still being "
-                                 "removed"});
+  EXPECT_EQ(missingLines(r),
+            std::vector<std::string>{"A: 2 logical services, 1 wanted: the surplus is still being "
+                                     "removed"});
 }
 
 TEST(Readiness, MissingOrUnreadableType) {
@@ -396,8 +396,8 @@ TEST(Readiness, MissingOrUnreadableType) {
   EXPECT_EQ(missingLines(r), std::vector<std::string>{"Nope: the service type does not exist"});
   r = assessType(sampleView(), "Bad");
   EXPECT_FALSE(r.ready());
-  EXPECT_EQ(missingLines(r), std::vector<std::string>{
-                                 "Bad: config cannot be read: /r/config/Bad: not valid JSON"});
+  EXPECT_EQ(missingLines(r),
+            std::vector<std::string>{"Bad: config cannot be read: /r/config/Bad: not valid JSON"});
 }
 
 TEST(Readiness, EndpointUsesTheHostsAddress) {
