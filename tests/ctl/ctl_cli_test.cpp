@@ -120,10 +120,10 @@ class CtlTest : public sm::test::ZooKeeperTest {
                    encodeElectionData({uuids[i], hostsOf[i]}),
                    sm::zk::CreateMode::EphemeralSequential);
     }
-    owner.create(
-        layout().host("ds1"),
-        encodeHostData({{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 2, "0.1.0", now - 7'200'000, {}}),
-        sm::zk::CreateMode::Ephemeral);
+    owner.create(layout().host("ds1"),
+                 encodeHostData(
+                     {{{"zone", "a"}}, {2, 4096, 1024}, 0.5, 2, "0.1.0", now - 7'200'000, {}, ""}),
+                 sm::zk::CreateMode::Ephemeral);
   }
 
   void expectGolden(const std::string& name, const std::string& actual) {

@@ -46,9 +46,9 @@ class CtlWait : public DaemonTest {
   void expectMasterLine(const std::string& out, const LogicalInfo& logical) {
     const auto* master = logical.master();
     ASSERT_NE(master, nullptr) << stateDump();
-    const std::regex line(fmt::format(R"({} master {} pid {} epoch {} http=(\d+)\n)", logical.key(),
-                                      master->host, master->pid,
-                                      logical.masterEntry()->sequence));
+    const std::regex line(
+        fmt::format(R"({} master {}(?: address \S+)? pid {} epoch {} http=(?:[^\s:]+:)?(\d+)\n)",
+                    logical.key(), master->host, master->pid, logical.masterEntry()->sequence));
     std::smatch match;
     ASSERT_TRUE(std::regex_search(out, match, line)) << out << stateDump();
     EXPECT_GT(std::stoi(match[1]), 0);
@@ -81,12 +81,12 @@ TEST_F(CtlWait, ReadyPrintsEachMastersEndpointAndAnswersAgainAfterAFailover) {
   apply(demo);
   auto ready = ctl({"wait", "Demo", "--ready", "--timeout", "25s"});
   ASSERT_EQ(ready.exitCode, 0) << ready.out << ready.err << stateDump();
-  EXPECT_EQ(treeProblem(snapshot(), 2, 2), "")
-      << "wait said ready before the tree was converged:\n"
-      << ready.out;
+  EXPECT_EQ(treeProblem(snapshot(), 2, 2), "") << "wait said ready before the tree was converged:\n"
+                                               << ready.out;
   EXPECT_EQ(linesOf(ready.out).front(), "Demo: 2/2 logical services ready, 4/4 instances running");
   auto tree = snapshot();
-  for (const auto& [seq, logical] : tree.type("Demo")->logical) expectMasterLine(ready.out, logical);
+  for (const auto& [seq, logical] : tree.type("Demo")->logical)
+    expectMasterLine(ready.out, logical);
 
   // The master of the first logical service dies: once the tree has withdrawn it, wait answers
   // with its successor (and the replacement) instead.

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <fstream>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "tests/daemon/support/demo_type.hpp"
 #include "tests/daemon/support/master_sampler.hpp"
 #include "tests/daemon/support/tree_snapshot.hpp"
+#include "services/role.hpp"
 #include "tests/support/wait_for.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zkserver/local_zookeeper.hpp"

@@ -134,8 +134,8 @@ TEST_F(SupervisorLifecycle, WithoutInheritanceOnlyTheSpecsAndSmVariablesAreSet) 
     names.push_back(line.substr(0, line.find('=')));
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"ONLY_THIS", "SM_HOST_ID", "SM_LOGICAL_SERVICE",
-                                             "SM_PHYSICAL_ID", "SM_ROLE_FILE", "SM_SERVICE_TYPE",
-                                             "SM_ZK", "SM_ZROOT"}));
+                                             "SM_PEERS_FILE", "SM_PHYSICAL_ID", "SM_ROLE_FILE",
+                                             "SM_SERVICE_TYPE", "SM_ZK", "SM_ZROOT"}));
 }
 
 TEST(SupervisorChildSetup, ChildStartsCleanOfTheManagersSignalStateAndFds) {
