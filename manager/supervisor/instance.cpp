@@ -329,10 +329,15 @@ InstanceEvent Instance::event(InstanceEvent::Kind kind) const {
 void Instance::emit(InstanceEvent event) {
   // Every event is emitted after the state change it reports, so a handler that calls back into
   // the supervisor (on this thread) sees a consistent instance.
-  if (event.kind == InstanceEvent::Kind::StartFailed || event.kind == InstanceEvent::Kind::Failed ||
-      event.kind == InstanceEvent::Kind::RoleNoticeFailed ||
-      event.kind == InstanceEvent::Kind::RoleFileFailed ||
-      event.kind == InstanceEvent::Kind::Unhealthy) {
+  // Without restarts the owner decides what an exit means (the daemon logs it in its own words):
+  // the end of such an instance is news, not a warning.
+  const bool ownerDecides =
+      spec_.restart.policy == RestartPolicy::Never && event.kind == InstanceEvent::Kind::Failed;
+  if (!ownerDecides && (event.kind == InstanceEvent::Kind::StartFailed ||
+                        event.kind == InstanceEvent::Kind::Failed ||
+                        event.kind == InstanceEvent::Kind::RoleNoticeFailed ||
+                        event.kind == InstanceEvent::Kind::RoleFileFailed ||
+                        event.kind == InstanceEvent::Kind::Unhealthy)) {
     spdlog::warn("instance {} {} pid={} {}", event.instanceId, eventName(event.kind), event.pid,
                  event.message);
   } else {
