@@ -76,6 +76,9 @@ ParsedOptions parseOptions(int argc, char** argv) {
   app.add_option("--load-average", options.loadAverage,
                  "report this load average instead of measuring it")
       ->check(CLI::Range(0.0, 1e6));
+  app.add_flag("--test-break-lease", options.testBreakLease,
+               "test only: master leases never lapse (breaks I1 on purpose)")
+      ->group("");
   try {
     app.parse(argc, argv);
     if (options.hostId.empty()) options.hostId = hostname();

@@ -23,6 +23,9 @@ struct DaemonOptions {
   // What the host reports instead of measuring (tests, or an operator reserving resources).
   std::optional<std::int64_t> freeMemoryMB;
   std::optional<double> loadAverage;
+  // Test-only (hidden --test-break-lease): master leases never lapse, which breaks I1 on purpose so
+  // that the chaos suite can show it catches a double master.
+  bool testBreakLease = false;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or the exit code
