@@ -114,8 +114,7 @@ bool ChaosCluster::waitRegistered(const std::string& hostId, std::string& error)
       milliseconds(20000), milliseconds(10));
   if (!ok) {
     error = fmt::format("daemon {} (pid {}) did not register {} within 20 s ({}); its log:\n{}",
-                        hostId, d.pid(), path, d.running() ? "running" : "exited",
-                        d.logTail(30));
+                        hostId, d.pid(), path, d.running() ? "running" : "exited", d.logTail(30));
   }
   return ok;
 }
@@ -127,7 +126,8 @@ std::string ChaosCluster::typesYaml() const {
     type.name = spec.name;
     type.services = spec.services;
     type.replicas = spec.replicas;
-    if (spec.maxPerHost > 0) type.constraints = fmt::format("    maxPerHost: {}\n", spec.maxPerHost);
+    if (spec.maxPerHost > 0)
+      type.constraints = fmt::format("    maxPerHost: {}\n", spec.maxPerHost);
     // Faults kill processes often: a host must not cool down for crash loops the suite caused.
     type.crashLoop = "{failures: 1000, windowSeconds: 1}";
     type.stopTimeoutMs = 1000;

@@ -68,9 +68,10 @@ struct SeedResult {
 std::string replayCommand(const SeedRun& run, int rounds) {
   std::string kinds;
   for (auto kind : run.kinds) kinds += (kinds.empty() ? "" : ",") + faultName(kind);
-  return fmt::format("SM_CHAOS_SEEDS={} SM_CHAOS_ROUNDS={} SM_CHAOS_FAULTS={} {}{}", run.seed,
-                     rounds, kinds, SM_CHAOS_BINARY,
-                     run.breakLease ? " --gtest_filter='*BrokenLease*'" : " --gtest_filter='*RandomFaults*'");
+  return fmt::format(
+      "SM_CHAOS_SEEDS={} SM_CHAOS_ROUNDS={} SM_CHAOS_FAULTS={} {}{}", run.seed, rounds, kinds,
+      SM_CHAOS_BINARY,
+      run.breakLease ? " --gtest_filter='*BrokenLease*'" : " --gtest_filter='*RandomFaults*'");
 }
 
 class Chaos : public ::testing::Test {
@@ -151,10 +152,10 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
     }
     ++result.faults[faultName(kind)];
     const auto converged = waitConverged(run.converge, problem);
-    report(fmt::format("CHAOS seed={} round={} fault={} {}: {}", run.seed, round, faultName(kind),
-                       converged >= 0 ? fmt::format("converged in {} ms", converged)
-                                      : "NOT CONVERGED",
-                       outcome.detail));
+    report(
+        fmt::format("CHAOS seed={} round={} fault={} {}: {}", run.seed, round, faultName(kind),
+                    converged >= 0 ? fmt::format("converged in {} ms", converged) : "NOT CONVERGED",
+                    outcome.detail));
     auto violations = checker.violations();
     if (converged < 0) {
       violations.push_back({round, "no-convergence",
@@ -177,9 +178,14 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
                      run.seed, result.roundsDone, result.passed ? "pass" : "FAIL",
                      checker.roleSamples(), checker.treeSamples(), kinds));
   if (!result.passed) {
-    for (const auto& v : result.violations) {
+    constexpr size_t kShown = 20;
+    for (size_t i = 0; i < result.violations.size() && i < kShown; ++i) {
+      const auto& v = result.violations[i];
       report(fmt::format("CHAOS-FAILURE seed={} round={} kind={}: {}", run.seed, v.round, v.kind,
                          v.what));
+    }
+    if (result.violations.size() > kShown) {
+      report(fmt::format("... and {} more violations", result.violations.size() - kShown));
     }
     if (!result.harnessError.empty()) {
       report(fmt::format("CHAOS-HARNESS-ERROR seed={}: {}", run.seed, result.harnessError));
@@ -191,8 +197,8 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
       report(cluster->logTails(60));
       report(fmt::format("files kept in {}", options.dir.string()));
     }
-    report("replay with: " + replayCommand(run, result.failedRound > 0 ? result.failedRound
-                                                                       : result.roundsDone));
+    report("replay with: " +
+           replayCommand(run, result.failedRound > 0 ? result.failedRound : result.roundsDone));
   }
   const bool keep = !result.passed && run.expectKind.empty();
   cluster.reset();

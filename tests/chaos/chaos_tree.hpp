@@ -33,7 +33,7 @@ struct ElectionMember {
 };
 
 struct LogicalView {
-  std::string key;  // "<type>/logicalService<seq>"
+  std::string key;                                      // "<type>/logicalService<seq>"
   std::map<std::string, RegisteredInstance> instances;  // by uuid
   std::vector<ElectionMember> election;                 // failover order
 };

@@ -4,8 +4,10 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "services/role.hpp"
@@ -44,7 +46,8 @@ std::optional<pid_t> peerPid(const services::RoleInfo& role, const std::string& 
   if (!peer.is_object() || !peer.contains("pid") || !peer["pid"].is_number_integer()) {
     return std::nullopt;
   }
-  if (peer.contains("uuid") && peer["uuid"].is_string() && peer["uuid"] != uuid) return std::nullopt;
+  if (peer.contains("uuid") && peer["uuid"].is_string() && peer["uuid"] != uuid)
+    return std::nullopt;
   return static_cast<pid_t>(peer["pid"].get<long long>());
 }
 
@@ -79,8 +82,9 @@ std::vector<Violation> Checker::violations() const {
   return violations_;
 }
 
-void Checker::record(const std::string& kind, const std::string& what) {
+void Checker::record(const std::string& kind, const std::string& what, const std::string& once) {
   std::lock_guard lock(mutex_);
+  if (!once.empty() && !reported_.insert(kind + " " + once).second) return;
   violations_.push_back({round_.load(), kind, what});
 }
 
@@ -109,7 +113,10 @@ std::optional<Checker::Process> Checker::processOf(pid_t pid) const {
   p.pid = pid;
   p.ppid = parentPid(pid);
   p.uuid = env["SM_PHYSICAL_ID"];
-  p.logical = env["SM_SERVICE_TYPE"] + "/" + env["SM_LOGICAL_SERVICE"];
+  // SM_LOGICAL_SERVICE may be the znode's path: its last component is the logical service's name.
+  std::string logical = env["SM_LOGICAL_SERVICE"];
+  if (auto slash = logical.rfind('/'); slash != std::string::npos) logical.erase(0, slash + 1);
+  p.logical = env["SM_SERVICE_TYPE"] + "/" + logical;
   p.host = env["SM_HOST_ID"];
   return p;
 }
@@ -178,27 +185,33 @@ void Checker::sampleRoles() {
         const auto now = services::monotonicNowNs();
         std::string what = fmt::format("two masters in {}:", logical);
         for (const auto& m : masters) {
-          what += fmt::format(" [{} host={} pid={} epoch={} lease left {} ms]", m.uuid,
-                              m.process.host, m.process.pid, m.role.epoch,
-                              (static_cast<long long>(m.role.leaseUntilMonoNs) -
-                               static_cast<long long>(now)) / 1000000);
+          what += fmt::format(
+              " [{} host={} pid={} epoch={} lease left {} ms]", m.uuid, m.process.host,
+              m.process.pid, m.role.epoch,
+              (static_cast<long long>(m.role.leaseUntilMonoNs) - static_cast<long long>(now)) /
+                  1000000);
         }
-        record("two-masters", what + ";" + describeHosts(hosts));
+        std::vector<std::string> uuids;
+        for (const auto& m : masters) uuids.push_back(m.uuid);
+        std::sort(uuids.begin(), uuids.end());
+        record("two-masters", what + ";" + describeHosts(hosts),
+               logical + fmt::format(" {}", fmt::join(uuids, " ")));
       }
     }
     for (const auto& m : masters) {
-      std::lock_guard lock(mutex_);
-      auto& top = topEpoch_[logical];
-      if (m.role.epoch > top.first) {
-        top = {m.role.epoch, m.uuid};
-      } else if (m.role.epoch < top.first && m.uuid != top.second) {
-        const std::string what =
-            fmt::format("epoch went back in {}: {} (host {}) is master with epoch {} after {} "
-                        "had epoch {}",
-                        logical, m.uuid, m.process.host, m.role.epoch, top.second, top.first);
-        violations_.push_back({round_.load(), "epoch-regression", what});
-        top = {m.role.epoch, m.uuid};  // reported once
+      std::string what;
+      {
+        std::lock_guard lock(mutex_);
+        auto& top = topEpoch_[logical];
+        if (m.role.epoch > top.first) {
+          top = {m.role.epoch, m.uuid};
+        } else if (m.role.epoch < top.first && m.uuid != top.second) {
+          what = fmt::format(
+              "epoch went back in {}: {} (host {}) is master with epoch {} after {} had epoch {}",
+              logical, m.uuid, m.process.host, m.role.epoch, top.second, top.first);
+        }
       }
+      if (!what.empty()) record("epoch-regression", what, logical + " " + m.uuid);
     }
   }
   ++roleSamples_;
@@ -241,7 +254,10 @@ void Checker::sampleTree() {
       for (const auto& [uuid, i] : logical.instances) registered[uuid] = &i;
     }
   }
-  std::vector<std::pair<std::string, std::string>> found;  // kind, what
+  std::vector<std::tuple<std::string, std::string, std::string>> found;  // kind, what, once
+  auto add = [&](const std::string& kind, const std::string& what, const std::string& once = "") {
+    found.emplace_back(kind, what, once);
+  };
   std::set<std::string> seenProcesses, seenGhosts;
   {
     std::lock_guard lock(mutex_);
@@ -251,20 +267,18 @@ void Checker::sampleTree() {
       const bool daemonGone = host == nullptr || !host->daemonAlive || p.ppid != host->daemonPid;
       seenProcesses.insert(p.uuid);
       if (heldTooLong(orphans_, p.uuid, daemonGone, true, options_.orphanGrace, now)) {
-        found.emplace_back("orphan",
-                           fmt::format("process {} ({} of {} on {}) runs {} ms after its daemon "
-                                       "ended (parent {});{}",
-                                       p.pid, p.uuid, p.logical, p.host, orphans_[p.uuid].held.count(),
-                                       p.ppid, describeHosts(hosts)));
+        add("orphan", fmt::format("process {} ({} of {} on {}) runs {} ms after its daemon "
+                                  "ended (parent {});{}",
+                                  p.pid, p.uuid, p.logical, p.host, orphans_[p.uuid].held.count(),
+                                  p.ppid, describeHosts(hosts)));
       }
       const bool frozen = host != nullptr && host->daemonFrozen;
       if (heldTooLong(unregistered_, p.uuid, registered.count(p.uuid) == 0, !frozen,
                       options_.unregisteredGrace, now)) {
-        found.emplace_back("unregistered",
-                           fmt::format("process {} ({} of {} on {}) runs unregistered in the tree "
-                                       "for {} ms while its daemon runs;{}",
-                                       p.pid, p.uuid, p.logical, p.host,
-                                       unregistered_[p.uuid].held.count(), describeHosts(hosts)));
+        add("unregistered", fmt::format("process {} ({} of {} on {}) runs unregistered in the tree "
+                                        "for {} ms while its daemon runs;{}",
+                                        p.pid, p.uuid, p.logical, p.host,
+                                        unregistered_[p.uuid].held.count(), describeHosts(hosts)));
       }
     }
     auto ownedByLiveSession = [&](const std::string& hostId, std::int64_t owner) {
@@ -276,12 +290,11 @@ void Checker::sampleTree() {
       for (const auto& [seq, logical] : type.logical) {
         for (const auto& [uuid, i] : logical.instances) {
           if (!i.decoded) continue;
-          const bool ghost = !ownedByLiveSession(i.host, i.owner) ||
-                             !pidAlive(static_cast<pid_t>(i.pid));
+          const bool ghost =
+              !ownedByLiveSession(i.host, i.owner) || !pidAlive(static_cast<pid_t>(i.pid));
           seenGhosts.insert(i.path);
           if (heldTooLong(ghosts_, i.path, ghost, true, options_.ghostGrace, now)) {
-            found.emplace_back(
-                "ghost", fmt::format("{} (host {}, pid {} {}, owner 0x{:x}) outlived its session "
+            add("ghost", fmt::format("{} (host {}, pid {} {}, owner 0x{:x}) outlived its session "
                                      "or process for {} ms;{}",
                                      i.path, i.host, i.pid,
                                      pidAlive(static_cast<pid_t>(i.pid)) ? "alive" : "gone",
@@ -296,13 +309,12 @@ void Checker::sampleTree() {
                              !pidAlive(static_cast<pid_t>(instance->second.pid));
           seenGhosts.insert(e.path);
           if (heldTooLong(ghosts_, e.path, ghost, true, options_.ghostGrace, now)) {
-            found.emplace_back(
-                "ghost", fmt::format("{} (host {}, physical {} {}, owner 0x{:x}) outlived its "
-                                     "session or instance for {} ms;{}",
-                                     e.path, e.host, e.physical,
-                                     instance == logical.instances.end() ? "unregistered"
-                                                                         : "registered",
-                                     e.owner, ghosts_[e.path].held.count(), describeHosts(hosts)));
+            add("ghost",
+                fmt::format("{} (host {}, physical {} {}, owner 0x{:x}) outlived its "
+                            "session or instance for {} ms;{}",
+                            e.path, e.host, e.physical,
+                            instance == logical.instances.end() ? "unregistered" : "registered",
+                            e.owner, ghosts_[e.path].held.count(), describeHosts(hosts)));
           }
         }
       }
@@ -326,14 +338,14 @@ void Checker::sampleTree() {
       }
       for (const auto& [host, list] : perHost) {
         if (static_cast<int>(list.size()) <= spec.maxPerHost) continue;
-        std::string what = fmt::format("{}: {} live replicas on {} (maxPerHost {}):",
-                                       logical.key, list.size(), host, spec.maxPerHost);
+        std::string what = fmt::format("{}: {} live replicas on {} (maxPerHost {}):", logical.key,
+                                       list.size(), host, spec.maxPerHost);
         for (const auto& item : list) what += " [" + item + "]";
-        found.emplace_back("constraint", what);
+        add("constraint", what, logical.key + " " + host);
       }
     }
   }
-  for (const auto& [kind, what] : found) record(kind, what);
+  for (const auto& [kind, what, once] : found) record(kind, what, once);
   ++treeSamples_;
 }
 
@@ -440,10 +452,9 @@ std::string Checker::dump() {
                                services::roleName(r->role), r->epoch);
           }
         }
-        out += fmt::format("    instance {} host={} pid={} {} state={} owner=0x{:x} role: {}\n",
-                           uuid, i.host, i.pid,
-                           pidAlive(static_cast<pid_t>(i.pid)) ? "alive" : "gone", i.state,
-                           i.owner, role);
+        out += fmt::format(
+            "    instance {} host={} pid={} {} state={} owner=0x{:x} role: {}\n", uuid, i.host,
+            i.pid, pidAlive(static_cast<pid_t>(i.pid)) ? "alive" : "gone", i.state, i.owner, role);
       }
       for (const auto& e : logical.election) {
         out += fmt::format("    election seq={} physical={} host={} owner=0x{:x}\n", e.sequence,

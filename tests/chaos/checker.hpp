@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,8 +44,8 @@ struct HostState {
   std::string hostId;
   pid_t daemonPid = -1;
   bool daemonAlive = false;
-  bool daemonFrozen = false;               // SIGSTOPped by the suite
-  std::optional<std::int64_t> session;     // the daemon's live session (from its tap)
+  bool daemonFrozen = false;            // SIGSTOPped by the suite
+  std::optional<std::int64_t> session;  // the daemon's live session (from its tap)
   std::filesystem::path workDir;
 };
 
@@ -114,7 +115,8 @@ class Checker {
   bool heldTooLong(std::map<std::string, Since>& table, const std::string& key, bool holds,
                    bool counting, std::chrono::milliseconds grace,
                    std::chrono::steady_clock::time_point now);
-  void record(const std::string& kind, const std::string& what);
+  // Records a violation; one with a non-empty `once` key only the first time.
+  void record(const std::string& kind, const std::string& what, const std::string& once = "");
 
   std::shared_ptr<zk::Session> session_;
   CheckerOptions options_;
@@ -123,6 +125,7 @@ class Checker {
 
   mutable std::mutex mutex_;
   std::vector<Violation> violations_;
+  std::set<std::string> reported_;
   // uuid -> process of it (pid, logical service), learnt from /proc.
   std::map<std::string, Process> known_;
   std::map<std::string, std::pair<std::int64_t, std::string>> topEpoch_;  // logical -> epoch, uuid

@@ -25,20 +25,26 @@ void holdFault(milliseconds duration) {
 }  // namespace
 
 const std::vector<FaultKind>& allFaultKinds() {
-  static const std::vector<FaultKind> kinds = {
-      FaultKind::KillService,  FaultKind::KillDaemon,    FaultKind::FreezeDaemon,
-      FaultKind::StopServer,   FaultKind::ExpireSession, FaultKind::GarbageConfig};
+  static const std::vector<FaultKind> kinds = {FaultKind::KillService,   FaultKind::KillDaemon,
+                                               FaultKind::FreezeDaemon,  FaultKind::StopServer,
+                                               FaultKind::ExpireSession, FaultKind::GarbageConfig};
   return kinds;
 }
 
 std::string faultName(FaultKind kind) {
   switch (kind) {
-    case FaultKind::KillService: return "kill_service";
-    case FaultKind::KillDaemon: return "kill_daemon";
-    case FaultKind::FreezeDaemon: return "freeze_daemon";
-    case FaultKind::StopServer: return "stop_zk_server";
-    case FaultKind::ExpireSession: return "expire_session";
-    case FaultKind::GarbageConfig: return "garbage_config";
+    case FaultKind::KillService:
+      return "kill_service";
+    case FaultKind::KillDaemon:
+      return "kill_daemon";
+    case FaultKind::FreezeDaemon:
+      return "freeze_daemon";
+    case FaultKind::StopServer:
+      return "stop_zk_server";
+    case FaultKind::ExpireSession:
+      return "expire_session";
+    case FaultKind::GarbageConfig:
+      return "garbage_config";
   }
   return "?";
 }
@@ -95,12 +101,18 @@ std::string FaultInjector::pickHostWithMaster() {
 FaultOutcome FaultInjector::inject(FaultKind kind) {
   try {
     switch (kind) {
-      case FaultKind::KillService: return killService();
-      case FaultKind::KillDaemon: return killDaemon();
-      case FaultKind::FreezeDaemon: return freezeDaemon();
-      case FaultKind::StopServer: return stopServer();
-      case FaultKind::ExpireSession: return expireSession();
-      case FaultKind::GarbageConfig: return garbageConfig();
+      case FaultKind::KillService:
+        return killService();
+      case FaultKind::KillDaemon:
+        return killDaemon();
+      case FaultKind::FreezeDaemon:
+        return freezeDaemon();
+      case FaultKind::StopServer:
+        return stopServer();
+      case FaultKind::ExpireSession:
+        return expireSession();
+      case FaultKind::GarbageConfig:
+        return garbageConfig();
     }
   } catch (const std::exception& e) {
     return {false, "", std::string("the harness failed: ") + e.what()};
@@ -120,8 +132,7 @@ FaultOutcome FaultInjector::killService() {
   auto tree = readTreeView(cluster_.admin(), cluster_.layout());
   for (const auto& [name, type] : tree.types) {
     for (const auto& [seq, logical] : type.logical) {
-      const std::string master =
-          logical.election.empty() ? "" : logical.election.front().physical;
+      const std::string master = logical.election.empty() ? "" : logical.election.front().physical;
       for (const auto& [uuid, i] : logical.instances) {
         if (i.decoded && pidAlive(static_cast<pid_t>(i.pid))) {
           all.push_back({logical.key, i.host, uuid, i.pid, uuid == master});
@@ -156,9 +167,8 @@ FaultOutcome FaultInjector::killDaemon() {
   const pid_t pid = d.pid();
   d.kill();
   // The same host id is refused while the dead daemon's session still holds hosts/<id>.
-  if (session && !cluster_.waitHostSessionGone(host, session->id,
-                                               cluster_.sessionTimeout() * 3 +
-                                                   milliseconds(10000))) {
+  if (session && !cluster_.waitHostSessionGone(
+                     host, session->id, cluster_.sessionTimeout() * 3 + milliseconds(10000))) {
     return {false, "", fmt::format("hosts/{} of the killed daemon never went away", host)};
   }
   holdFault(pause);
@@ -175,8 +185,8 @@ FaultOutcome FaultInjector::freezeDaemon() {
   const std::string host = pickHostWithMaster();
   const bool pastTimeout = longFreezesOnly_ || below(3) != 0;
   const auto timeout = cluster_.sessionTimeout();
-  const auto shortHold = between(static_cast<int>(timeout.count() / 2),
-                                 static_cast<int>(timeout.count() * 9 / 10));
+  const auto shortHold =
+      between(static_cast<int>(timeout.count() / 2), static_cast<int>(timeout.count() * 9 / 10));
   const auto extra = between(0, 1000);
   auto& d = cluster_.daemon(host);
   const auto session = cluster_.tap(host).session();
@@ -185,19 +195,19 @@ FaultOutcome FaultInjector::freezeDaemon() {
   const auto frozenAt = std::chrono::steady_clock::now();
   bool expired = false;
   if (pastTimeout) {
-    expired = session && cluster_.waitHostSessionGone(host, session->id,
-                                                      timeout * 3 + milliseconds(10000));
+    expired = session &&
+              cluster_.waitHostSessionGone(host, session->id, timeout * 3 + milliseconds(10000));
     holdFault(extra);
   } else {
     holdFault(shortHold);
   }
-  const auto held = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
-                                                             frozenAt);
+  const auto held =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - frozenAt);
   d.signal(SIGCONT);
   cluster_.setFrozen(host, false);
   if (pastTimeout && !expired) {
-    return {false, "", fmt::format("daemon {} frozen {} ms: its session never expired", host,
-                                   held.count())};
+    return {false, "",
+            fmt::format("daemon {} frozen {} ms: its session never expired", host, held.count())};
   }
   return {true,
           fmt::format("SIGSTOP daemon {} (pid {}) for {} ms ({}), then SIGCONT", host, d.pid(),

@@ -113,7 +113,8 @@ void SessionTap::run() {
       const auto& c = fds[base + 2 * l];
       const auto& s = fds[base + 2 * l + 1];
       bool ok = true;
-      if (c.revents & (POLLIN | POLLHUP | POLLERR)) ok = pump(link.client, link.toServer, link, false);
+      if (c.revents & (POLLIN | POLLHUP | POLLERR))
+        ok = pump(link.client, link.toServer, link, false);
       if (ok && (s.revents & (POLLIN | POLLHUP | POLLERR))) {
         ok = pump(link.server, link.toClient, link, true);
       }
@@ -143,7 +144,8 @@ void SessionTap::accept(size_t index) {
     // must see as a refused connection too.
     const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     auto address = loopback(serverPorts_[index]);
-    if (server < 0 || ::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    if (server < 0 ||
+        ::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
       if (server >= 0) ::close(server);
       ::close(client);
       continue;

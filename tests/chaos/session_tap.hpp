@@ -2,8 +2,8 @@
 // A TCP relay on 127.0.0.1 in front of every server of an ensemble, for one daemon: the daemon's
 // connect string names the relay's ports, and the relay reads (without changing) each handshake
 // answer the servers send, so the suite knows the daemon's current session id and password. With
-// them it can expire the session from outside (attach and close, as Curator's KillSession does), and
-// the checker can tell a znode of the daemon's live session from one of a session it lost.
+// them it can expire the session from outside (attach and close, as Curator's KillSession does),
+// and the checker can tell a znode of the daemon's live session from one of a session it lost.
 #include <atomic>
 #include <cstdint>
 #include <mutex>
