@@ -164,6 +164,18 @@ DaemonProcess& ChaosCluster::daemon(const std::string& hostId) {
   throw std::logic_error("no daemon " + hostId);
 }
 
+std::vector<std::string> ChaosCluster::exitedDaemons() {
+  std::vector<std::string> exited;
+  for (const auto& id : options_.hostIds) {
+    auto& d = daemon(id);
+    if (!d.running()) {
+      exited.push_back(fmt::format("daemon {} (pid {}) exited with {}; its log ends:\n{}", id,
+                                   d.pid(), d.exitCode().value_or(-1), d.logTail(15)));
+    }
+  }
+  return exited;
+}
+
 std::vector<HostState> ChaosCluster::hostStates() {
   std::vector<HostState> states;
   std::lock_guard lock(mutex_);

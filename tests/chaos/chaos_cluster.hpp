@@ -56,6 +56,9 @@ class ChaosCluster {
 
   std::vector<HostState> hostStates();
   DaemonProcess& daemon(const std::string& hostId);
+  // Daemons that exited although the suite did not stop them (every fault heals before it ends):
+  // "h1 exited with 0", one per host.
+  std::vector<std::string> exitedDaemons();
   SessionTap& tap(const std::string& hostId) { return *taps_.at(hostId); }
   // Starts the daemon of a host again (after it was killed) and waits until it registered.
   bool restartDaemon(const std::string& hostId, std::string& error);

@@ -119,16 +119,22 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
   checkerOptions.hosts = [c = cluster.get()] { return c->hostStates(); };
   Checker checker(cluster->connect(), checkerOptions);
 
+  // A daemon that exits on its own fails the round at once (it would never converge).
+  std::vector<std::string> exited;
   auto waitConverged = [&](milliseconds bound, std::string& problem) {
     const auto start = Clock::now();
     const bool ok = waitFor(
         [&] {
           cluster->reapStrays();
+          exited = cluster->exitedDaemons();
+          if (!exited.empty()) return true;
           problem = checker.convergenceProblem();
           return problem.empty();
         },
         bound, milliseconds(100));
-    return ok ? std::chrono::duration_cast<milliseconds>(Clock::now() - start).count() : -1L;
+    return ok && exited.empty()
+               ? std::chrono::duration_cast<milliseconds>(Clock::now() - start).count()
+               : -1L;
   };
   std::string problem;
   const auto initial = waitConverged(milliseconds(60000), problem);
@@ -157,7 +163,8 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
                     converged >= 0 ? fmt::format("converged in {} ms", converged) : "NOT CONVERGED",
                     outcome.detail));
     auto violations = checker.violations();
-    if (converged < 0) {
+    for (const auto& what : exited) violations.push_back({round, "daemon-exited", what});
+    if (converged < 0 && exited.empty()) {
       violations.push_back({round, "no-convergence",
                             fmt::format("not converged {} ms after the fault ended: {}",
                                         run.converge.count(), problem)});
