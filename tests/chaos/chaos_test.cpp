@@ -62,6 +62,7 @@ struct SeedResult {
   int failedRound = 0;
   std::map<std::string, int> faults;  // injected, by kind
   std::vector<Violation> violations;
+  std::vector<Violation> notes;
   std::string harnessError;
 };
 
@@ -146,6 +147,7 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
   }
 
   FaultInjector injector(*cluster, run.seed, run.longFreezesOnly);
+  injector.onForcedClose = [&](const std::string& host) { checker.noteForcedClose(host); };
   for (int round = 1; result.harnessError.empty() && round <= run.rounds; ++round) {
     checker.setRound(round);
     const auto kind = injector.pick(run.kinds);
@@ -178,12 +180,18 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
   checker.stop();
   if (result.violations.empty()) result.violations = checker.violations();
   result.passed = result.harnessError.empty() && result.violations.empty();
+  result.notes = checker.notes();
+  for (const auto& n : result.notes) {
+    report(
+        fmt::format("CHAOS-NOTE seed={} round={} kind={}: {}", run.seed, n.round, n.kind, n.what));
+  }
 
   std::string kinds;
   for (const auto& [name, count] : result.faults) kinds += fmt::format(" {}={}", name, count);
-  report(fmt::format("CHAOS-RESULT seed={} rounds={} result={} role_samples={} tree_samples={}{}",
-                     run.seed, result.roundsDone, result.passed ? "pass" : "FAIL",
-                     checker.roleSamples(), checker.treeSamples(), kinds));
+  report(fmt::format(
+      "CHAOS-RESULT seed={} rounds={} result={} role_samples={} tree_samples={} notes={}{}",
+      run.seed, result.roundsDone, result.passed ? "pass" : "FAIL", checker.roleSamples(),
+      checker.treeSamples(), result.notes.size(), kinds));
   if (!result.passed) {
     constexpr size_t kShown = 20;
     for (size_t i = 0; i < result.violations.size() && i < kShown; ++i) {
@@ -218,7 +226,7 @@ TEST_F(Chaos, RandomFaults) {
   const int rounds = std::stoi(env("SM_CHAOS_ROUNDS", "6"));
   const auto kinds = parseFaultKinds(env("SM_CHAOS_FAULTS",
                                          "kill_service,kill_daemon,freeze_daemon,stop_zk_server,"
-                                         "expire_session,garbage_config"));
+                                         "expire_session,garbage_config,cut_off_daemon"));
   ASSERT_FALSE(seeds.empty());
   ASSERT_FALSE(kinds.empty());
   std::map<std::string, int> total;

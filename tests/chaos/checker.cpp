@@ -82,10 +82,27 @@ std::vector<Violation> Checker::violations() const {
   return violations_;
 }
 
-void Checker::record(const std::string& kind, const std::string& what, const std::string& once) {
+void Checker::record(const std::string& kind, const std::string& what, const std::string& once,
+                     bool asNote) {
   std::lock_guard lock(mutex_);
   if (!once.empty() && !reported_.insert(kind + " " + once).second) return;
-  violations_.push_back({round_.load(), kind, what});
+  (asNote ? notes_ : violations_).push_back({round_.load(), kind, what});
+}
+
+std::vector<Violation> Checker::notes() const {
+  std::lock_guard lock(mutex_);
+  return notes_;
+}
+
+bool Checker::recentlyForcedClosed(const std::string& hostId) const {
+  std::lock_guard lock(mutex_);
+  auto it = forcedClose_.find(hostId);
+  return it != forcedClose_.end() && Clock::now() - it->second < options_.forcedCloseAllowance;
+}
+
+void Checker::noteForcedClose(const std::string& hostId) {
+  std::lock_guard lock(mutex_);
+  forcedClose_[hostId] = Clock::now();
 }
 
 void Checker::run() {
@@ -194,8 +211,11 @@ void Checker::sampleRoles() {
         std::vector<std::string> uuids;
         for (const auto& m : masters) uuids.push_back(m.uuid);
         std::sort(uuids.begin(), uuids.end());
-        record("two-masters", what + ";" + describeHosts(hosts),
-               logical + fmt::format(" {}", fmt::join(uuids, " ")));
+        bool forced = false;
+        for (const auto& m : masters) forced |= recentlyForcedClosed(m.process.host);
+        record(forced ? "two-masters-forced-close" : "two-masters",
+               what + ";" + describeHosts(hosts),
+               logical + fmt::format(" {}", fmt::join(uuids, " ")), forced);
       }
     }
     for (const auto& m : masters) {
@@ -211,7 +231,11 @@ void Checker::sampleRoles() {
               logical, m.uuid, m.process.host, m.role.epoch, top.second, top.first);
         }
       }
-      if (!what.empty()) record("epoch-regression", what, logical + " " + m.uuid);
+      if (!what.empty()) {
+        const bool forced = recentlyForcedClosed(m.process.host);
+        record(forced ? "epoch-regression-forced-close" : "epoch-regression", what,
+               logical + " " + m.uuid, forced);
+      }
     }
   }
   ++roleSamples_;

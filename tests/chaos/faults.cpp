@@ -27,7 +27,8 @@ void holdFault(milliseconds duration) {
 const std::vector<FaultKind>& allFaultKinds() {
   static const std::vector<FaultKind> kinds = {FaultKind::KillService,   FaultKind::KillDaemon,
                                                FaultKind::FreezeDaemon,  FaultKind::StopServer,
-                                               FaultKind::ExpireSession, FaultKind::GarbageConfig};
+                                               FaultKind::ExpireSession, FaultKind::GarbageConfig,
+                                               FaultKind::CutOffDaemon};
   return kinds;
 }
 
@@ -45,6 +46,8 @@ std::string faultName(FaultKind kind) {
       return "expire_session";
     case FaultKind::GarbageConfig:
       return "garbage_config";
+    case FaultKind::CutOffDaemon:
+      return "cut_off_daemon";
   }
   return "?";
 }
@@ -113,6 +116,8 @@ FaultOutcome FaultInjector::inject(FaultKind kind) {
         return expireSession();
       case FaultKind::GarbageConfig:
         return garbageConfig();
+      case FaultKind::CutOffDaemon:
+        return cutOffDaemon();
     }
   } catch (const std::exception& e) {
     return {false, "", std::string("the harness failed: ") + e.what()};
@@ -255,6 +260,7 @@ FaultOutcome FaultInjector::expireSession() {
     options.hosts = cluster_.ensemble().connectString();
     options.attach = *session;
     options.connectTimeout = milliseconds(5000);
+    if (onForcedClose) onForcedClose(host);
     try {
       zk::Session::connect(options)->close();
     } catch (const zk::ZkError& e) {
@@ -289,6 +295,36 @@ FaultOutcome FaultInjector::garbageConfig() {
   if (!cluster_.applyTypes(error, /*force=*/true)) return {false, "", error};
   return {true,
           fmt::format("wrote {} into {} for {} ms, then apply --force", what, path, hold.count()),
+          ""};
+}
+
+}  // namespace sm::test::chaos
+
+namespace sm::test::chaos {
+
+FaultOutcome FaultInjector::cutOffDaemon() {
+  const std::string host = pickHostWithMaster();
+  const auto extra = between(0, 1000);
+  const auto session = cluster_.tap(host).session();
+  if (!session) return {false, "", "no session known for " + host};
+  cluster_.setFrozen(host, true);
+  cluster_.tap(host).cutOff(true);
+  const auto start = std::chrono::steady_clock::now();
+  const bool expired = cluster_.waitHostSessionGone(
+      host, session->id, cluster_.sessionTimeout() * 3 + milliseconds(10000));
+  holdFault(extra);
+  const auto held =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+  cluster_.tap(host).cutOff(false);
+  cluster_.setFrozen(host, false);
+  if (!expired) {
+    return {false, "",
+            fmt::format("daemon {} cut off {} ms: its session never expired", host, held.count())};
+  }
+  return {true,
+          fmt::format("cut daemon {} off ZooKeeper for {} ms (until its session 0x{:x} expired), "
+                      "then reconnected it",
+                      host, held.count(), session->id),
           ""};
 }
 

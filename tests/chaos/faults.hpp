@@ -4,6 +4,7 @@
 // returns; every random choice comes from the seeded generator, so that a seed replays the same
 // sequence of faults and victims.
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ enum class FaultKind {
   StopServer,     // stop one ZooKeeper server (the leader half the time), then start it again
   ExpireSession,  // end a daemon's session from outside (attach with its id and password, close)
   GarbageConfig,  // write garbage into config/<type>, then apply the good spec with --force
+  CutOffDaemon,   // cut a running daemon off every server until its session expires, then heal
 };
 
 const std::vector<FaultKind>& allFaultKinds();
@@ -38,6 +40,8 @@ class FaultInjector {
       : cluster_(cluster), random_(seed), longFreezesOnly_(longFreezesOnly) {}
 
   FaultKind pick(const std::vector<FaultKind>& kinds);
+  // Told (with the host id) just before a session is closed from outside.
+  std::function<void(const std::string&)> onForcedClose;
   // Injects the fault and heals it; returns when the fault is over.
   FaultOutcome inject(FaultKind kind);
 
@@ -56,6 +60,7 @@ class FaultInjector {
   FaultOutcome stopServer();
   FaultOutcome expireSession();
   FaultOutcome garbageConfig();
+  FaultOutcome cutOffDaemon();
 
   ChaosCluster& cluster_;
   std::mt19937_64 random_;

@@ -87,8 +87,23 @@ void SessionTap::forget() {
   session_.reset();
 }
 
+void SessionTap::cutOff(bool on) {
+  cutOff_ = on;
+  const char byte = 0;
+  [[maybe_unused]] auto ignored = ::write(wake_[1], &byte, 1);
+}
+
 void SessionTap::run() {
   while (!stop_) {
+    if (cutOff_) {
+      // Nothing moves: no accept, no read, no write (what the kernel buffers stays there).
+      pollfd wake{wake_[0], POLLIN, 0};
+      ::poll(&wake, 1, 200);
+      char drain[64];
+      while (::read(wake_[0], drain, sizeof drain) > 0) {
+      }
+      continue;
+    }
     std::vector<pollfd> fds;
     fds.push_back({wake_[0], POLLIN, 0});
     for (int fd : listeners_) fds.push_back({fd, POLLIN, 0});

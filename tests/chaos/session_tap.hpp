@@ -29,6 +29,10 @@ class SessionTap {
   std::optional<zk::SessionCredentials> session() const;
   // Forgets the session (after the daemon using the tap is gone), so that no znode counts as its.
   void forget();
+  // Cut off: while on, nothing is relayed either way and new connections hang, as if the network
+  // between the daemon and every server were down (the servers hear nothing and expire the
+  // session after its timeout; the daemon keeps running).
+  void cutOff(bool on);
 
  private:
   struct Link {
@@ -53,6 +57,7 @@ class SessionTap {
   mutable std::mutex mutex_;
   std::optional<zk::SessionCredentials> session_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> cutOff_{false};
   std::thread thread_;
 };
 
