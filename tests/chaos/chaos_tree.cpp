@@ -4,6 +4,7 @@
 #include "config/physical_service_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "manager/zk/election.hpp"
+#include "manager/zk/path.hpp"
 
 namespace sm::test::chaos {
 
@@ -53,7 +54,7 @@ TreeView readTreeView(zk::Session& session, const config::Layout& layout) {
       const std::string electionDir = layout.electionDir(id);
       for (auto& member : zk::Election::members(session, electionDir)) {
         ElectionMember entry;
-        entry.path = electionDir + "/" + member.name;
+        entry.path = zk::childPath(electionDir, member.name);
         entry.sequence = member.sequence;
         auto stat = session.exists(entry.path);
         if (!stat) continue;

@@ -101,7 +101,7 @@ TEST(ChaosChecker, ReportsEveryKindOfViolation) {
   registerInstance(u1, p1);
   registerInstance(u2, p2);
   registerInstance(u4, 999999999);  // a process that is gone: a ghost
-  foreign->create(layout.electionDir(logical) + "/lock-" + u1 + "-",
+  foreign->create(layout.electionMemberPrefix({logical, u1}),
                   config::encodeElectionData({u1, "h2"}), zk::CreateMode::EphemeralSequential);
 
   CheckerOptions options;
@@ -134,8 +134,8 @@ TEST(ChaosChecker, ReportsEveryKindOfViolation) {
   for (const auto& v : checker.violations()) {
     if (v.kind == "ghost") ghosts += v.what + "\n";
   }
-  EXPECT_NE(ghosts.find("physicalService" + u4), std::string::npos) << ghosts;
-  EXPECT_NE(ghosts.find("/election/lock-" + u1), std::string::npos) << ghosts;
+  EXPECT_NE(ghosts.find(layout.physicalService({logical, u4})), std::string::npos) << ghosts;
+  EXPECT_NE(ghosts.find(layout.electionMemberPrefix({logical, u1})), std::string::npos) << ghosts;
   EXPECT_FALSE(checker.convergenceProblem().empty());
 
   for (pid_t pid : {p1, p2, p3}) {
