@@ -10,6 +10,9 @@ namespace sm::daemon {
 namespace {
 // A node every server has, outside any federation's root: renewals show in no root's counters.
 constexpr const char* kRoundTripPath = "/zookeeper";
+// The deadline of a lease broken on purpose (--test-break-lease): far enough to outlive any test,
+// small enough that adding to it cannot overflow.
+constexpr std::uint64_t kNeverLapses = std::uint64_t{1} << 62;
 }  // namespace
 
 MasterLease::MasterLease(DaemonContext& context) : context_(context) {}
@@ -30,6 +33,7 @@ std::uint64_t MasterLease::deadline() const {
 }
 
 std::uint64_t MasterLease::current() {
+  if (context_.options.testBreakLease) return kNeverLapses;
   const auto quarter = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(sessionTimeout()).count() / 4);
   {
@@ -41,6 +45,7 @@ std::uint64_t MasterLease::current() {
 }
 
 std::uint64_t MasterLease::renew() {
+  if (context_.options.testBreakLease) return kNeverLapses;
   const auto sent = services::monotonicNowNs();
   try {
     auto session = context_.session();
