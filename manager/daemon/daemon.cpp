@@ -76,7 +76,10 @@ bool Daemon::connect(const std::function<void()>& onRetry) {
       session.credentials = options.credentials;
       if (options.credentialsOnlyRead) session.defaultAcl = zk::creatorAllAcl();
       auto s = zk::Session::connect(session);
-      s->addStateListener([this](zk::SessionState state) {
+      std::weak_ptr<zk::Session> weak = s;
+      s->addStateListener([this, weak](zk::SessionState state) {
+        // News of a session already replaced must not end its successor.
+        if (context_.session() != weak.lock()) return;
         if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {
           sessionLost_ = true;
           wake();
@@ -218,6 +221,8 @@ void Daemon::onSessionLost() {
   instances_->orphanAll();
   monitor_->forgetAll();
   placer_->forgetAll();
+  // Closed, so that nothing of it (ephemeral nodes, callbacks) outlives the decision to replace it.
+  if (old) old->close();
   // Survivors wait unregistered at most one session timeout (the longest a registered process
   // can outlive its manager's session unnoticed), counted until a new session exists too.
   const auto bound = context_.options.sessionTimeout;

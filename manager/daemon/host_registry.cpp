@@ -41,6 +41,15 @@ void HostRegistry::registerHost() {
   auto data = published_ ? *published_ : desired(0, {});
   for (;;) {
     if (auto stat = session->exists(path)) {
+      if (ownSessions_.contains(stat->ephemeralOwner) && stat->ephemeralOwner != session->id()) {
+        // Left by a session of ours that is being replaced: not another daemon.
+        try {
+          session->remove(path, stat->version);
+        } catch (const zk::ZkError& e) {
+          if (e.code() != zk::Code::NoNode && e.code() != zk::Code::BadVersion) throw;
+        }
+        continue;
+      }
       if (stat->ephemeralOwner != session->id()) {
         throw HostIdTaken(fmt::format(
             "host id \"{}\" is already live: {} belongs to session 0x{:x}; is another servicesmgr "
@@ -53,6 +62,7 @@ void HostRegistry::registerHost() {
     }
     try {
       session->create(path, config::encodeHostData(data), zk::CreateMode::Ephemeral);
+      ownSessions_.insert(session->id());
       version_ = 0;
       published_ = data;
       spdlog::info("registered host {} at {}", context_.options.hostId, path);

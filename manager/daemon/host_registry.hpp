@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ class HostRegistry {
   std::optional<config::HostData> published_;
   std::int32_t version_ = 0;
   std::chrono::steady_clock::time_point lastWrite_{};
+  // Sessions this daemon registered the host with: a node one of them left is not a rival's.
+  std::set<std::int64_t> ownSessions_;
 };
 
 }  // namespace sm::daemon
