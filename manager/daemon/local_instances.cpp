@@ -301,11 +301,12 @@ std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceI
   std::string error;
   std::error_code ec;
   const auto dir = instancesDir(context_.options);
-  std::filesystem::create_directories(dir, ec);
-  if (ec) error = fmt::format("cannot create {}: {}", dir, ec.message());
-  if (!ec && supervisor_->start(
-                 processSpecFor(type.type.spec, id, context_.layout, context_.options), &error)) {
-    error.clear();
+  if (std::filesystem::create_directories(dir, ec); ec) {
+    error = fmt::format("cannot create {}: {}", dir, ec.message());
+  } else if (!supervisor_->start(
+                 processSpecFor(type.type.spec, id, context_.layout, context_.options), &error) &&
+             error.empty()) {
+    error = "the supervisor could not start it";
   }
   if (!error.empty()) {
     // Like an exit at start: backoff, then a cooldown that the type's status reports.
