@@ -81,13 +81,19 @@ bool Daemon::connect(const std::function<void()>& onRetry) {
         // News of a session already replaced must not end its successor.
         if (context_.session() != weak.lock()) return;
         if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {
+          instances_->connectionLost();
           sessionLost_ = true;
           wake();
+        } else if (state == zk::SessionState::Connecting) {
+          instances_->connectionLost();
         } else if (state == zk::SessionState::Connected) {
+          instances_->connectionBack();
           wake();
         }
       });
       context_.setSession(s);
+      // Its first Connected came before the listener could see it.
+      instances_->connectionBack();
       // The root gets its document, as servicesctl would write it.
       const auto& layout = context_.layout;
       for (const auto& path : layout.keyZnodes()) {

@@ -78,8 +78,9 @@ void LocalInstances::stopLeases() {
 void LocalInstances::renewLeases() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_; });
+    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_ || renewNow_; });
     if (stopping_) return;
+    renewNow_ = false;
     std::vector<std::shared_ptr<Instance>> all;
     for (const auto& [uuid, instance] : instances_) {
       if (instance->registered) all.push_back(instance);
@@ -105,7 +106,7 @@ void LocalInstances::renewLeasesOf(const std::vector<std::shared_ptr<Instance>>&
     std::lock_guard roleLock(instance->roleMutex);
     if (!instance->master || instance->withdrawn) continue;
     supervisor::RoleState state = instance->told;
-    if (deadline > now) {
+    if (deadline > now && !cutOff_) {
       state.role = services::Role::Master;
       state.epoch = instance->epoch;
       state.leaseUntilMonoNs = deadline;
@@ -155,7 +156,7 @@ void LocalInstances::becameMaster(const std::shared_ptr<Instance>& instance, int
   state.epoch = epoch;
   state.masterPeer = peerOf(*instance);
   // Master only with a lease backed by a recent round trip; else the lease thread retries.
-  if (const auto deadline = lease_.current(); deadline != 0) {
+  if (const auto deadline = cutOff_ ? 0 : lease_.current(); deadline != 0) {
     state.role = services::Role::Master;
     state.leaseUntilMonoNs = deadline;
   }
@@ -618,6 +619,34 @@ void LocalInstances::orphanAll() {
     spdlog::warn("instance {} of {} lost its registration with the session: role unknown",
                  instance->id.uuid, context_.layout.logicalService(instance->id.logical));
   }
+}
+
+void LocalInstances::connectionLost() {
+  if (cutOff_.exchange(true)) return;
+  std::vector<std::shared_ptr<Instance>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [uuid, instance] : instances_) all.push_back(instance);
+  }
+  for (const auto& instance : all) {
+    std::lock_guard roleLock(instance->roleMutex);
+    if (!instance->master || instance->told.role != services::Role::Master) continue;
+    auto state = instance->told;
+    state.role = services::Role::Unknown;
+    state.leaseUntilMonoNs = 0;
+    spdlog::warn("instance {}: connection to ZooKeeper lost: role unknown until it is back",
+                 instance->id.uuid);
+    tellLocked(*instance, state);
+  }
+}
+
+void LocalInstances::connectionBack() {
+  if (!cutOff_.exchange(false)) return;
+  {
+    std::lock_guard lock(mutex_);
+    renewNow_ = true;
+  }
+  changed_.notify_all();
 }
 
 void LocalInstances::setSurvivorDeadline(std::chrono::steady_clock::time_point deadline) {

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -71,6 +72,11 @@ class LocalInstances {
   // through the create-lock like a new instance, if its logical service still needs it; otherwise
   // the plan stops it. stopSurvivors() ends those still waiting when their time is up (I3).
   void orphanAll();
+  // The connection to ZooKeeper dropped: masters are told `unknown` at once rather than when their
+  // lease lapses, because a session ended from outside (or expired while we were away) may already
+  // have a successor. connectionBack() renews at once, and they are masters again if still first.
+  void connectionLost();
+  void connectionBack();
   // Survivors not registered again by `deadline` are stopped then.
   void setSurvivorDeadline(std::chrono::steady_clock::time_point deadline);
   void stopSurvivors(const std::string& reason);
@@ -108,6 +114,8 @@ class LocalInstances {
   std::condition_variable changed_;
   std::map<std::string, std::shared_ptr<Instance>> instances_;
   bool stopping_ = false;
+  bool renewNow_ = false;            // under mutex_: the lease thread renews without waiting
+  std::atomic<bool> cutOff_{false};  // no connection: no instance may act as master
   std::optional<std::chrono::steady_clock::time_point> survivorDeadline_;
   std::thread leaseThread_;
   // Last: its event thread may call onEvent until it is destroyed.
