@@ -360,6 +360,25 @@ NamespaceCounters namespaceCounters(int port, const std::string& ns) {
   return counters;
 }
 
+NamespaceCounters settle(int port, const std::string& ns, std::chrono::milliseconds quiet,
+                         std::chrono::milliseconds cap, double* waitedMs) {
+  const auto start = Clock::now();
+  auto last = namespaceCounters(port, ns);
+  auto lastChange = Clock::now();
+  while (Clock::now() - start < cap) {
+    std::this_thread::sleep_for(50ms);
+    auto now = namespaceCounters(port, ns);
+    if (now.reads != last.reads || now.writes != last.writes) {
+      last = now;
+      lastChange = Clock::now();
+    } else if (Clock::now() - lastChange >= quiet) {
+      break;
+    }
+  }
+  if (waitedMs) *waitedMs = std::chrono::duration<double, std::milli>(lastChange - start).count();
+  return last;
+}
+
 std::map<std::string, WriteTrace> writeTrace(zk::Session& session, const std::string& root) {
   static const std::regex kVariable(
       "(logicalService|physicalService|lock-|event-|_logicalService)[0-9a-fA-F-]+");

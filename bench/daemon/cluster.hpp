@@ -166,6 +166,10 @@ struct NamespaceCounters {
   long long writes = 0;
 };
 NamespaceCounters namespaceCounters(int port, const std::string& ns);
+// The counters once they have not moved for `quiet` (waiting at most `cap`); `waitedMs`, if given,
+// gets how long they kept moving.
+NamespaceCounters settle(int port, const std::string& ns, std::chrono::milliseconds quiet,
+                         std::chrono::milliseconds cap, double* waitedMs = nullptr);
 
 // Where the writes under a root went, from the znodes that are left: per path pattern (names with
 // sequence numbers, uuids and host ids replaced by '*'), the sum of data versions (setData calls)

@@ -326,26 +326,6 @@ struct ConvergenceRun {
   std::map<std::string, bd::WriteTrace> trace;
 };
 
-// Waits until the namespace counters stop moving for `quiet` (at most `cap`).
-bd::NamespaceCounters settle(int port, const std::string& ns, milliseconds quiet, milliseconds cap,
-                             double* waitedMs) {
-  const auto start = Clock::now();
-  auto last = bd::namespaceCounters(port, ns);
-  auto lastChange = Clock::now();
-  while (Clock::now() - start < cap) {
-    std::this_thread::sleep_for(50ms);
-    auto now = bd::namespaceCounters(port, ns);
-    if (now.reads != last.reads || now.writes != last.writes) {
-      last = now;
-      lastChange = Clock::now();
-    } else if (Clock::now() - lastChange >= quiet) {
-      break;
-    }
-  }
-  if (waitedMs) *waitedMs = msBetween(start, lastChange);
-  return last;
-}
-
 struct ApplyCost {
   long long reads = 0, writes = 0;
 };
@@ -357,7 +337,7 @@ ApplyCost calibrateApply(Bench& b, const fs::path& yaml) {
   const sm::config::Layout layout("/" + ns);
   for (const auto& path : layout.keyZnodes()) b.session->ensurePath(path);
   const auto port = b.zk->port();
-  auto before = settle(port, ns, 200ms, 2s, nullptr);
+  auto before = bd::settle(port, ns, 200ms, 2s, nullptr);
   if (int rc = bd::runCommand(
           {SM_SERVICESCTL, "--zk", b.hosts, "--root", layout.root(), "apply", "-f", yaml.string()},
           b.tmp / "calibration-apply.log", 30s);
@@ -365,7 +345,7 @@ ApplyCost calibrateApply(Bench& b, const fs::path& yaml) {
     throw BenchError(fmt::format("calibration apply exited {}:\n{}", rc,
                                  bd::lastLines(b.tmp / "calibration-apply.log", 20)));
   }
-  auto after = settle(port, ns, 200ms, 2s, nullptr);
+  auto after = bd::settle(port, ns, 200ms, 2s, nullptr);
   b.session->removeRecursive(layout.root());
   return {after.reads - before.reads, after.writes - before.writes};
 }
@@ -388,7 +368,7 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   for (const auto& path : layout.keyZnodes()) {
     if (!b.session->exists(path)) ++r.missingKeyZnodes;
   }
-  auto before = settle(port, ns, 300ms, 5s, nullptr);
+  auto before = bd::settle(port, ns, 300ms, 5s, nullptr);
 
   // Role files are followed with inotify, so that the bench reads nothing from ZooKeeper until
   // they all show a role; then one counted read of the tree confirms.
@@ -460,7 +440,7 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   }
   ::close(fd);
 
-  auto after = settle(port, ns, 1000ms, 10s, &r.settleMs);
+  auto after = bd::settle(port, ns, 1000ms, 10s, &r.settleMs);
   if (after.writes == before.writes) {
     throw BenchError(fmt::format("mntr shows no zk_cnt_{}_write_per_namespace change", ns));
   }

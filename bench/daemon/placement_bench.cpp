@@ -43,24 +43,6 @@ double msBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// Waits until the namespace counters have not moved for `quiet` (at most `cap`).
-bd::NamespaceCounters settle(int port, const std::string& ns, milliseconds quiet, milliseconds cap) {
-  const auto start = Clock::now();
-  auto last = bd::namespaceCounters(port, ns);
-  auto lastChange = Clock::now();
-  while (Clock::now() - start < cap) {
-    std::this_thread::sleep_for(50ms);
-    auto now = bd::namespaceCounters(port, ns);
-    if (now.reads != last.reads || now.writes != last.writes) {
-      last = now;
-      lastChange = Clock::now();
-    } else if (Clock::now() - lastChange >= quiet) {
-      break;
-    }
-  }
-  return last;
-}
-
 int apply(const std::string& hosts, const std::string& root, const fs::path& yaml,
           const fs::path& log) {
   return bd::runCommand(
@@ -77,8 +59,9 @@ struct Run {
 };
 
 Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
-                 const std::shared_ptr<sm::zk::Session>& session, const Options& o, const fs::path& tmp,
-                 const fs::path& yaml, bd::NamespaceCounters applyCost, int hostCount, int run) {
+                 const std::shared_ptr<sm::zk::Session>& session, const Options& o,
+                 const fs::path& tmp, const fs::path& yaml, bd::NamespaceCounters applyCost,
+                 int hostCount, int run) {
   Run r;
   r.hostCount = hostCount;
   const std::string ns = fmt::format("smbp{}n{}r{}", ::getpid(), hostCount, run);
@@ -89,15 +72,15 @@ Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
   for (int h = 1; h <= hostCount; ++h) ids.push_back(fmt::format("h{}", h));
   for (const auto& h : ids) cluster.start(h);
   if (!cluster.waitReady(*session, ids, 60s)) {
-    throw std::runtime_error(fmt::format("{} daemons not ready within 60 s:\n{}", hostCount,
-                                         cluster.logs(10)));
+    throw std::runtime_error(
+        fmt::format("{} daemons not ready within 60 s:\n{}", hostCount, cluster.logs(10)));
   }
-  const auto before = settle(zk.port(), ns, 500ms, 10s);
+  const auto before = bd::settle(zk.port(), ns, 500ms, 10s);
   bd::Reader reader(session);
   const auto start = Clock::now();
   if (int rc = apply(hosts, root, yaml, dir / "apply.log"); rc != 0) {
-    throw std::runtime_error(fmt::format("servicesctl apply exited {}:\n{}", rc,
-                                         bd::lastLines(dir / "apply.log", 20)));
+    throw std::runtime_error(
+        fmt::format("servicesctl apply exited {}:\n{}", rc, bd::lastLines(dir / "apply.log", 20)));
   }
   const auto deadline = start + 120s;
   const auto layout = cluster.layout();
@@ -119,7 +102,7 @@ Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
     }
     std::this_thread::sleep_for(200ms);
   }
-  const auto after = settle(zk.port(), ns, 1000ms, 15s);
+  const auto after = bd::settle(zk.port(), ns, 1000ms, 15s);
   r.benchReads = reader.reads();
   r.writes = after.writes - before.writes - applyCost.writes;
   r.reads = after.reads - before.reads - applyCost.reads - r.benchReads;
@@ -172,11 +155,11 @@ int main(int argc, char** argv) {
     const std::string calNs = fmt::format("smbp{}cal", ::getpid());
     const sm::config::Layout calLayout("/" + calNs);
     for (const auto& path : calLayout.keyZnodes()) session->ensurePath(path);
-    const auto c0 = settle(zk.port(), calNs, 200ms, 2s);
+    const auto c0 = bd::settle(zk.port(), calNs, 200ms, 2s);
     if (int rc = apply(hosts, calLayout.root(), yaml, tmp / "calibration.log"); rc != 0) {
       throw std::runtime_error(fmt::format("calibration apply exited {}", rc));
     }
-    const auto c1 = settle(zk.port(), calNs, 200ms, 2s);
+    const auto c1 = bd::settle(zk.port(), calNs, 200ms, 2s);
     applyCost = {c1.reads - c0.reads, c1.writes - c0.writes};
     session->removeRecursive(calLayout.root());
     fmt::print("servicesctl apply alone: {} writes, {} reads\n", applyCost.writes, applyCost.reads);
@@ -203,8 +186,8 @@ int main(int argc, char** argv) {
   }
   auto leftovers = bd::collectOrphans({}, true);
   if (!leftovers.empty()) {
-    errors.push_back(fmt::format("{} processes were left at the end (killed by PID)",
-                                 leftovers.size()));
+    errors.push_back(
+        fmt::format("{} processes were left at the end (killed by PID)", leftovers.size()));
   }
 
   nlohmann::json perCount = nlohmann::json::array();
