@@ -19,13 +19,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::string readWhole(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 }  // namespace
 
 ChaosCluster::ChaosCluster(zkserver::LocalEnsemble& ensemble, ClusterOptions options)
@@ -226,15 +219,8 @@ bool ChaosCluster::waitHostSessionGone(const std::string& hostId, std::int64_t s
 
 std::vector<pid_t> ChaosCluster::strayChildren() {
   std::vector<pid_t> result;
-  const pid_t self = ::getpid();
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const auto name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (parentPid(pid) != self) continue;
-    const std::string stat = readWhole(it->path() / "stat");
+  for (pid_t pid : childrenOfThisProcess()) {
+    const std::string stat = readWholeFile(fmt::format("/proc/{}/stat", pid));
     // Only managed processes and a dead daemon's orphan guard: our daemons, servers and servicesctl
     // runs are reaped by their owners.
     if (stat.find("(sm-demo-service)") == std::string::npos &&

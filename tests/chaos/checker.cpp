@@ -22,13 +22,6 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view kRoleSuffix = ".role.json";
 
-std::string readWhole(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::vector<std::string> splitNul(const std::string& text) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -117,10 +110,10 @@ void Checker::run() {
 }
 
 std::optional<Checker::Process> Checker::processOf(pid_t pid) const {
-  const auto argv = splitNul(readWhole(fmt::format("/proc/{}/cmdline", pid)));
+  const auto argv = splitNul(readWholeFile(fmt::format("/proc/{}/cmdline", pid)));
   if (argv.empty() || argv[0] != options_.demoBinary) return std::nullopt;
   std::map<std::string, std::string> env;
-  for (const auto& item : splitNul(readWhole(fmt::format("/proc/{}/environ", pid)))) {
+  for (const auto& item : splitNul(readWholeFile(fmt::format("/proc/{}/environ", pid)))) {
     const auto eq = item.find('=');
     if (eq != std::string::npos) env[item.substr(0, eq)] = item.substr(eq + 1);
   }

@@ -25,15 +25,8 @@ using std::chrono::milliseconds;
 // child subreaper, the test inherits every process whose parent (a daemon) died.
 std::vector<pid_t> strayChildren(const std::set<pid_t>& owned) {
   std::vector<pid_t> result;
-  const pid_t self = ::getpid();
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const auto name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (owned.count(pid)) continue;
-    if (parentPid(pid) == self) result.push_back(pid);
+  for (pid_t pid : childrenOfThisProcess()) {
+    if (!owned.count(pid)) result.push_back(pid);
   }
   return result;
 }

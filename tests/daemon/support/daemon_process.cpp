@@ -10,16 +10,26 @@
 
 namespace sm::test {
 
-namespace {
-
-std::string readWhole(const std::filesystem::path& path) {
+std::string readWholeFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
 }
 
-}  // namespace
+std::vector<pid_t> childrenOfThisProcess() {
+  std::vector<pid_t> result;
+  const pid_t self = ::getpid();
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (parentPid(pid) == self) result.push_back(pid);
+  }
+  return result;
+}
 
 std::vector<std::string> daemonArguments(const DaemonOptions& o) {
   std::vector<std::string> args = {"--zk",
@@ -76,7 +86,7 @@ DaemonProcess::~DaemonProcess() {
 }
 
 std::string DaemonProcess::log() const {
-  return readWhole(logFile_);
+  return readWholeFile(logFile_);
 }
 
 std::string DaemonProcess::logTail(size_t lines) const {
@@ -100,7 +110,7 @@ std::string DaemonProcess::logTail(size_t lines) const {
 
 bool pidAlive(pid_t pid) {
   if (pid <= 0) return false;
-  const std::string stat = readWhole(fmt::format("/proc/{}/stat", pid));
+  const std::string stat = readWholeFile(fmt::format("/proc/{}/stat", pid));
   const size_t close = stat.rfind(')');
   if (close == std::string::npos || close + 2 >= stat.size()) return false;
   const char state = stat[close + 2];
@@ -108,7 +118,7 @@ bool pidAlive(pid_t pid) {
 }
 
 pid_t parentPid(pid_t pid) {
-  const std::string stat = readWhole(fmt::format("/proc/{}/stat", pid));
+  const std::string stat = readWholeFile(fmt::format("/proc/{}/stat", pid));
   const size_t close = stat.rfind(')');
   if (close == std::string::npos || close + 4 >= stat.size()) return -1;
   std::istringstream in(stat.substr(close + 4));
@@ -118,7 +128,7 @@ pid_t parentPid(pid_t pid) {
 }
 
 std::string processCommandLine(pid_t pid) {
-  std::string cmdline = readWhole(fmt::format("/proc/{}/cmdline", pid));
+  std::string cmdline = readWholeFile(fmt::format("/proc/{}/cmdline", pid));
   while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
   for (auto& c : cmdline) {
     if (c == '\0') c = ' ';

@@ -86,5 +86,10 @@ bool noneAlive(const std::vector<Pid>& pids) {
 std::string processCommandLine(pid_t pid);
 // Parent pid from /proc/<pid>/stat, -1 if it is gone.
 pid_t parentPid(pid_t pid);
+// The live direct children of this process, from /proc: as a child subreaper, a test inherits
+// every process whose parent (a daemon) died.
+std::vector<pid_t> childrenOfThisProcess();
+// A whole file ("" if it cannot be read): /proc entries, logs.
+std::string readWholeFile(const std::filesystem::path& path);
 
 }  // namespace sm::test
