@@ -35,6 +35,25 @@ class DaemonDisk : public DaemonTest {
     while (out.write(block.data(), static_cast<std::streamsize>(block.size())) && out.flush()) {
     }
   }
+  // Applies a one-replica Demo whose crash-loop cooldown (which reports the failure) ends soon, and
+  // waits until its status mentions `needle`; false (the test failed, saying why) if it never did.
+  bool applyDemoAndWaitForStatus(const std::string& needle, DaemonProcess& daemon) {
+    DemoType demo;
+    demo.replicas = 1;
+    demo.crashLoop = "{failures: 3, windowSeconds: 5}";
+    apply(demo);
+    std::string reason;
+    const bool said = waitFor(
+        [&] {
+          reason = statusReason("Demo");
+          return reason.find(needle) != std::string::npos;
+        },
+        milliseconds(15000), milliseconds(50));
+    EXPECT_TRUE(said) << "Demo's status does not mention \"" << needle << "\": \"" << reason
+                      << "\"\n"
+                      << daemon.logTail(20);
+    return said;
+  }
   std::string statusReason(const std::string& type) {
     const auto tree = snapshot();
     const auto* view = tree.type(type);
@@ -54,19 +73,7 @@ TEST_F(DaemonDisk, UnwritableWorkDirIsReportedAndRetried) {
   std::filesystem::create_directories(options.workDir);
   std::ofstream(options.workDir / "instances") << "in the way";
   auto& h1 = startDaemon(options);
-  DemoType demo;
-  demo.replicas = 1;
-  demo.crashLoop = "{failures: 3, windowSeconds: 5}";  // the cooldown that reports it ends soon
-  apply(demo);
-  std::string reason;
-  EXPECT_TRUE(waitFor(
-      [&] {
-        reason = statusReason("Demo");
-        return !reason.empty() && reason.find("h1") != std::string::npos;
-      },
-      milliseconds(15000), milliseconds(50)))
-      << "Demo's status does not report the failure: \"" << reason << "\"\n"
-      << h1.logTail(20);
+  applyDemoAndWaitForStatus("h1", h1);
   EXPECT_TRUE(h1.running()) << h1.logTail(20);
 
   std::filesystem::remove(options.workDir / "instances");
@@ -80,19 +87,7 @@ TEST_F(DaemonDisk, FullDiskIsReportedAndRetried) {
   if (!mountSmallDisk(disk, 512)) GTEST_SKIP() << "cannot mount a tmpfs here";
   auto& h1 = startDaemon(options);
   fill(disk / "filler");
-  DemoType demo;
-  demo.replicas = 1;
-  demo.crashLoop = "{failures: 3, windowSeconds: 5}";  // the cooldown that reports it ends soon
-  apply(demo);
-  std::string reason;
-  EXPECT_TRUE(waitFor(
-      [&] {
-        reason = statusReason("Demo");
-        return reason.find("space") != std::string::npos;
-      },
-      milliseconds(15000), milliseconds(50)))
-      << "Demo's status does not report the full disk: \"" << reason << "\"\n"
-      << h1.logTail(20);
+  applyDemoAndWaitForStatus("space", h1);
   EXPECT_TRUE(h1.running()) << h1.logTail(20);
 
   std::filesystem::remove(disk / "filler");
