@@ -72,24 +72,18 @@ std::shared_ptr<QueueMember> Election::newMember() {
   return member_;
 }
 
+std::shared_ptr<QueueMember> Election::takeMember() {
+  std::lock_guard lock(mutex_);
+  epoch_.reset();
+  return std::move(member_);
+}
+
 void Election::abandon() {
-  std::shared_ptr<QueueMember> member;
-  {
-    std::lock_guard lock(mutex_);
-    member = std::move(member_);
-    epoch_.reset();
-  }
-  if (member) member->abandon();
+  if (auto member = takeMember()) member->abandon();
 }
 
 void Election::leave() {
-  std::shared_ptr<QueueMember> member;
-  {
-    std::lock_guard lock(mutex_);
-    member = std::move(member_);
-    epoch_.reset();
-  }
-  if (member) member->leave();
+  if (auto member = takeMember()) member->leave();
 }
 
 bool Election::isMaster() const {

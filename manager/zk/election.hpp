@@ -55,6 +55,8 @@ class Election {
 
  private:
   std::shared_ptr<QueueMember> newMember();
+  // Our member, no longer ours to follow (and no longer master).
+  std::shared_ptr<QueueMember> takeMember();
 
   std::shared_ptr<Session> session_;
   std::string dir_;
