@@ -42,6 +42,8 @@ inline constexpr std::int64_t kMaxSafeInteger =
 inline constexpr IntRange kGenerationRange{1, kMaxSafeInteger};
 inline constexpr IntRange kTimestampMsRange{0, kMaxSafeInteger};
 inline constexpr IntRange kPidRange{1, 0x7fffffff};
+// A physical service restarting in place has no process for a moment: pid 0.
+inline constexpr IntRange kPidOrNoneRange{0, 0x7fffffff};
 inline constexpr IntRange kPortNumberRange{1, 65535};
 
 }  // namespace sm::config

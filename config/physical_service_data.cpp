@@ -14,12 +14,15 @@ std::string_view physicalStateName(PhysicalState state) {
       return "running";
     case PhysicalState::Stopping:
       return "stopping";
+    case PhysicalState::Restarting:
+      return "restarting";
   }
   return "starting";
 }
 
 std::optional<PhysicalState> parsePhysicalState(std::string_view name) {
-  for (auto s : {PhysicalState::Starting, PhysicalState::Running, PhysicalState::Stopping}) {
+  for (auto s : {PhysicalState::Starting, PhysicalState::Running, PhysicalState::Stopping,
+                 PhysicalState::Restarting}) {
     if (physicalStateName(s) == name) return s;
   }
   return std::nullopt;
@@ -45,12 +48,12 @@ Result<PhysicalServiceData> decodePhysicalServiceData(std::string_view data,
         for (auto key : {"host", "pid", "ports", "started", "generation", "state"})
           r.require(f, key);
         if (auto v = r.string(f, "host", checkHostId)) out.host = *v;
-        if (auto v = r.integer(f, "pid", kPidRange)) out.pid = *v;
+        if (auto v = r.integer(f, "pid", kPidOrNoneRange)) out.pid = *v;
         if (auto v = r.integerMap(f, "ports", checkPortName, kPortNumberRange)) out.ports = *v;
         if (auto v = r.integer(f, "started", kTimestampMsRange)) out.started = *v;
         if (auto v = r.integer(f, "generation", kGenerationRange)) out.generation = *v;
         auto state = r.string(f, "state", [](std::string_view s) -> std::optional<std::string> {
-          if (!parsePhysicalState(s)) return "must be one of starting, running, stopping";
+          if (!parsePhysicalState(s)) return "must be one of starting, running, stopping, restarting";
           return std::nullopt;
         });
         if (state) out.state = *parsePhysicalState(*state);

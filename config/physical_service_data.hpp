@@ -10,8 +10,11 @@
 
 namespace sm::config {
 
-enum class PhysicalState { Starting, Running, Stopping };
-std::string_view physicalStateName(PhysicalState state);  // "starting" | "running" | "stopping"
+// Restarting: its process ended and its manager restarts it in place (same uuid, ports and files)
+// after a backoff; pid is 0 until the new process runs, and it is in no election meanwhile.
+enum class PhysicalState { Starting, Running, Stopping, Restarting };
+// "starting" | "running" | "stopping" | "restarting"
+std::string_view physicalStateName(PhysicalState state);
 std::optional<PhysicalState> parsePhysicalState(std::string_view name);
 
 // Data of .../physicalServices/physicalService<uuid> (ephemeral, owned by the running manager):

@@ -41,7 +41,8 @@ TEST(Documents, LogicalServiceRoundTrip) {
 }
 
 TEST(Documents, PhysicalServiceRoundTripEveryState) {
-  for (auto state : {PhysicalState::Starting, PhysicalState::Running, PhysicalState::Stopping}) {
+  for (auto state : {PhysicalState::Starting, PhysicalState::Running, PhysicalState::Stopping,
+                     PhysicalState::Restarting}) {
     const PhysicalServiceData d{"h1",          4242, {{"http", 8080}, {"admin", 9090}},
                                 1700000000456, 3,    state};
     EXPECT_EQ(
@@ -126,16 +127,16 @@ TEST(Documents, ForeignDataIsReportedNeverThrown) {
             "/fed/x: created: must be an integer >= 0, got -5\n");
   EXPECT_EQ(
       decodePhysicalServiceData(
-          R"({"format":1,"host":"h1","pid":0,"ports":{"http":70000,"a-b":1},"started":1,"generation":1,)"
+          R"({"format":1,"host":"h1","pid":-1,"ports":{"http":70000,"a-b":1},"started":1,"generation":1,)"
           R"("state":"zombie"})",
           kZ)
           .errorText(),
-      "/fed/x: pid: must be an integer >= 1, got 0\n"
+      "/fed/x: pid: must be an integer >= 0, got -1\n"
       "/fed/x: ports.a-b: bad key: may contain only letters, digits and '_' (it becomes the "
       "variable "
       "SM_PORT_<NAME>)\n"
       "/fed/x: ports.http: must be an integer <= 65535, got 70000\n"
-      "/fed/x: state: must be one of starting, running, stopping, got \"zombie\"\n");
+      "/fed/x: state: must be one of starting, running, stopping, restarting, got \"zombie\"\n");
   EXPECT_EQ(decodePhysicalServiceData(R"({"format":1})", kZ).errors().size(), 6u);
   EXPECT_EQ(
       decodeHostData(R"({"format":1,"labels":{"zone":[1]},"capacity":[],"load":"high","running":1,)"
