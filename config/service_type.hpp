@@ -49,6 +49,11 @@ struct Health {
   std::int64_t intervalMs = 1000;
   std::int64_t timeoutMs = 500;
   std::int64_t failureThreshold = 3;  // consecutive failures before the instance is restarted
+  // With tcp: sent once connected, and the start of the answer expected within timeoutMs. A plain
+  // connect cannot tell a hung process from a live one: the kernel accepts connections for it
+  // until its listen backlog is full.
+  std::string tcpSend;
+  std::string tcpExpect;
   bool operator==(const Health&) const = default;
 };
 

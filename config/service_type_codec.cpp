@@ -36,6 +36,8 @@ OrderedJson healthToJson(const Health& h) {
   OrderedJson j = OrderedJson::object();
   if (!h.exec.empty()) j["exec"] = h.exec;
   if (!h.tcpPort.empty()) j["tcp"] = h.tcpPort;
+  if (!h.tcpSend.empty()) j["send"] = h.tcpSend;
+  if (!h.tcpExpect.empty()) j["expect"] = h.tcpExpect;
   j["intervalMs"] = h.intervalMs;
   j["timeoutMs"] = h.timeoutMs;
   j["failureThreshold"] = h.failureThreshold;

@@ -136,7 +136,8 @@ void readPorts(NodeReader& r, const MapFields& f, std::vector<std::string>& port
 void readHealth(NodeReader& r, const MapFields& parent, std::optional<Health>& health,
                 const std::vector<std::string>& ports, bool portsValid) {
   auto f = r.mappingField(parent, "health",
-                          {"exec", "tcp", "intervalMs", "timeoutMs", "failureThreshold"});
+                          {"exec", "tcp", "send", "expect", "intervalMs", "timeoutMs",
+                           "failureThreshold"});
   if (!f) return;
   Health h;
   const bool hasExec = f->find("exec") != nullptr;
@@ -157,6 +158,14 @@ void readHealth(NodeReader& r, const MapFields& parent, std::optional<Health>& h
     }
     h.tcpPort = *v;
   }
+  for (const auto* key : {"send", "expect"}) {
+    if (f->find(key) && !hasTcp) {
+      r.error(at(*f, key), f->pathOf(key), fmt::format("{} goes with tcp", key));
+      ok = false;
+    }
+  }
+  if (auto v = r.string(*f, "send")) h.tcpSend = *v;
+  if (auto v = r.string(*f, "expect")) h.tcpExpect = *v;
   if (auto v = r.integer(*f, "intervalMs", kDurationMsRange)) h.intervalMs = *v;
   if (auto v = r.integer(*f, "timeoutMs", kDurationMsRange)) h.timeoutMs = *v;
   if (auto v = r.integer(*f, "failureThreshold", kFailureThresholdRange)) h.failureThreshold = *v;

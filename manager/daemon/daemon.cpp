@@ -28,32 +28,13 @@ bool usesHostMetrics(const ClusterSnapshot& snapshot) {
 }
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options) : context_(std::move(options), [this] { wake(); }) {}
+Daemon::Daemon(DaemonOptions options)
+    : context_(std::move(options), [this] { inbox_.wake(); }) {}
 
 Daemon::~Daemon() = default;
 
-void Daemon::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    dirty_ = true;
-  }
-  wakeup_.notify_one();
-}
-
 void Daemon::requestStop() {
-  stopping_ = true;
-  wake();
-}
-
-void Daemon::waitForWork(std::optional<std::chrono::steady_clock::time_point> until) {
-  std::unique_lock lock(mutex_);
-  auto ready = [&] { return dirty_ || stopping_; };
-  if (until) {
-    wakeup_.wait_until(lock, *until, ready);
-  } else {
-    wakeup_.wait(lock, ready);
-  }
-  dirty_ = false;
+  inbox_.requestStop();
 }
 
 void Daemon::report(const std::string& path, const std::string& error) {
@@ -67,7 +48,7 @@ void Daemon::report(const std::string& path, const std::string& error) {
 bool Daemon::connect(const std::function<void()>& onRetry) {
   auto delay = kRetryMin;
   const auto& options = context_.options;
-  while (!stopping_) {
+  while (!inbox_.stopping()) {
     try {
       zk::SessionOptions session;
       session.hosts = options.zk;
@@ -78,17 +59,13 @@ bool Daemon::connect(const std::function<void()>& onRetry) {
       auto s = zk::Session::connect(session);
       std::weak_ptr<zk::Session> weak = s;
       s->addStateListener([this, weak](zk::SessionState state) {
-        // News of a session already replaced must not end its successor.
-        if (context_.session() != weak.lock()) return;
+        using Kind = ConnectionEvent::Kind;
         if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {
-          instances_->connectionLost();
-          sessionLost_ = true;
-          wake();
+          inbox_.post(ConnectionEvent{Kind::Expired, weak});
         } else if (state == zk::SessionState::Connecting) {
-          instances_->connectionLost();
+          inbox_.post(ConnectionEvent{Kind::Lost, weak});
         } else if (state == zk::SessionState::Connected) {
-          instances_->connectionBack();
-          wake();
+          inbox_.post(ConnectionEvent{Kind::Back, weak});
         }
       });
       context_.setSession(s);
@@ -108,8 +85,7 @@ bool Daemon::connect(const std::function<void()>& onRetry) {
       spdlog::warn("cannot reach ZooKeeper at {}: {}; retrying in {} ms", options.zk, e.what(),
                    delay.count());
       if (onRetry) onRetry();
-      std::unique_lock lock(mutex_);
-      wakeup_.wait_for(lock, delay, [&] { return stopping_.load(); });
+      inbox_.waitForStop(delay);
       delay = std::min(delay * 2, kRetryMax);
     }
   }
@@ -125,7 +101,7 @@ int Daemon::run() {
     spdlog::error("cannot create the work directory {}: {}; instances cannot start until it can",
                   instancesDir(options), ec.message());
   }
-  instances_ = std::make_unique<LocalInstances>(context_);
+  instances_ = std::make_unique<LocalInstances>(context_, inbox_);
   hosts_ = std::make_unique<HostRegistry>(context_);
   monitor_ = std::make_unique<ConfigMonitor>(context_);
   placer_ = std::make_unique<Placer>(context_, *instances_);
@@ -141,18 +117,25 @@ int Daemon::run() {
 
   auto retry = kRetryMin;
   std::optional<std::chrono::steady_clock::time_point> until;
-  while (!stopping_) {
-    waitForWork(until);
-    if (stopping_) break;
-    if (sessionLost_) onSessionLost();
-    if (stopping_) break;
+  while (!inbox_.stopping()) {
+    auto batch = inbox_.wait(until);
+    if (inbox_.stopping()) break;
+    bool passWanted = batch.passWanted;
     try {
+      // Events first: a process exit or a new master must not wait for a pass.
+      for (const auto& event : batch.events) passWanted = handle(event) || passWanted;
+      if (sessionLost_) {
+        onSessionLost();
+        passWanted = true;
+      }
+      if (inbox_.stopping()) break;
+      if (!passWanted) continue;
       until = pass();
       retry = kRetryMin;
     } catch (const zk::ZkError& e) {
       if (e.isSessionLost()) {
         sessionLost_ = true;
-        wake();
+        inbox_.wake();
         continue;
       }
       // A connection loss: the session may come back; look again shortly (a reconnect wakes us).
@@ -170,6 +153,37 @@ int Daemon::run() {
   return 0;
 }
 
+bool Daemon::handle(const LoopEvent& event) {
+  if (const auto* process = std::get_if<ProcessEvent>(&event)) {
+    instances_->handle(*process);
+    return true;
+  }
+  if (const auto* election = std::get_if<ElectionEvent>(&event)) {
+    instances_->handle(*election);
+    return true;
+  }
+  if (const auto* lease = std::get_if<LeaseEvent>(&event)) {
+    instances_->handle(*lease);
+    return false;  // role files only: nothing for a pass
+  }
+  const auto& connection = std::get<ConnectionEvent>(event);
+  // News of a session already replaced must not touch its successor.
+  if (context_.session() != connection.session.lock()) return false;
+  switch (connection.kind) {
+    case ConnectionEvent::Kind::Lost:
+      instances_->connectionLost();
+      return false;
+    case ConnectionEvent::Kind::Back:
+      instances_->connectionBack();
+      return true;
+    case ConnectionEvent::Kind::Expired:
+      instances_->connectionLost();
+      sessionLost_ = true;
+      return true;
+  }
+  return true;
+}
+
 std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   auto& tree = context_.tree();
   const auto nowMs = wallNowMs();
@@ -178,8 +192,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
       tree, context_.layout, [this](const auto& path, const auto& error) { report(path, error); });
   tree.endPass();
 
-  instances_->collectEnded();
-  instances_->stopOverdueSurvivors();
+  instances_->tick(nowMs);
   monitor_->reconcile(snapshot, nowMs);
   for (const auto& action : planInstances(snapshot, instances_->views())) {
     switch (action.kind) {
@@ -245,7 +258,7 @@ void Daemon::onSessionLost() {
     hosts_->registerHost();
   } catch (const HostIdTaken& e) {
     spdlog::error("{}", e.what());
-    stopping_ = true;
+    inbox_.requestStop();
   }
 }
 

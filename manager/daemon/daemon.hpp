@@ -1,11 +1,8 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,12 +11,16 @@
 #include "manager/daemon/context.hpp"
 #include "manager/daemon/host_registry.hpp"
 #include "manager/daemon/local_instances.hpp"
+#include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/placer.hpp"
 
 namespace sm::daemon {
 
-// One servicesmgr: a single reconcile loop that ZooKeeper watches, process events and timers only
-// wake. Each pass reads the tree (through the cache: free when nothing changed), decides in pure
+// One servicesmgr: a single reconcile loop, the only thread that owns the daemon's state. Other
+// threads post to its inbox: the supervisor (process events), the session's dispatcher (watches,
+// election changes, connection changes) and the lease thread. The loop first applies the events it
+// took (a process exit, a new master: ahead of everything else, since failover waits on them), then
+// runs a pass: it reads the tree (through the cache: free when nothing changed), decides in pure
 // functions (reconcile/), then writes: config monitor, local instances, placement, host node.
 class Daemon {
  public:
@@ -32,28 +33,24 @@ class Daemon {
   void requestStop();
 
  private:
-  void wake();
   // Retries until connected or stopping; `onRetry` runs after each failed attempt.
   bool connect(const std::function<void()>& onRetry = {});
+  // Applies one event; true when a pass should follow.
+  bool handle(const LoopEvent& event);
   // One reconcile pass; returns when the next is due even if nothing wakes the loop.
   std::optional<std::chrono::steady_clock::time_point> pass();
   void onSessionLost();
   void shutdown();
   void report(const std::string& path, const std::string& error);
-  // Waits for a wake-up, a stop, or `until`.
-  void waitForWork(std::optional<std::chrono::steady_clock::time_point> until);
 
+  LoopInbox inbox_;  // first: every other part posts to it
   DaemonContext context_;
   std::unique_ptr<LocalInstances> instances_;
   std::unique_ptr<HostRegistry> hosts_;
   std::unique_ptr<ConfigMonitor> monitor_;
   std::unique_ptr<Placer> placer_;
 
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool dirty_ = true;
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> sessionLost_{false};
+  bool sessionLost_ = false;
   std::set<std::pair<std::string, std::string>> reported_;
   std::chrono::steady_clock::time_point nextMetrics_{};
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
 #include <filesystem>
 
 #include "config/election_data.hpp"
@@ -16,35 +17,51 @@ namespace sm::daemon {
 namespace {
 // A run this long resets the host's backoff for the type.
 constexpr std::int64_t kSteadyRunMs = 10000;
+
+using Kind = LifecycleEvent::Kind;
+
+// What a supervisor event means to the lifecycle; nullopt for news that changes no phase.
+std::optional<LifecycleEvent> lifecycleEventOf(const supervisor::InstanceEvent& event) {
+  using S = supervisor::InstanceEvent::Kind;
+  switch (event.kind) {
+    case S::Started:
+      return LifecycleEvent{Kind::Started};
+    case S::Exited:
+      return LifecycleEvent{Kind::Exited};
+    case S::Unhealthy:
+      return LifecycleEvent{Kind::Unhealthy};
+    case S::RestartScheduled:
+      return LifecycleEvent{Kind::RestartScheduled};
+    case S::Failed:
+      return LifecycleEvent{Kind::GaveUp, true, event.crashLoop};
+    case S::Completed:
+      return LifecycleEvent{Kind::GaveUp, false, false};
+    case S::Stopped:
+      return LifecycleEvent{Kind::Stopped};
+    case S::RoleFileFailed:
+      return LifecycleEvent{Kind::RoleFileFailed};
+    default:
+      return std::nullopt;
+  }
+}
 }  // namespace
 
 struct LocalInstances::Instance {
   config::PhysicalServiceId id;
   config::StoredServiceType type;
-  std::int64_t startedMs = 0;
-  // Under LocalInstances::mutex_:
-  pid_t pid = 0;
+  Phase phase = Phase::Starting;
+  std::int64_t startedMs = 0;  // of its current process
+  pid_t pid = 0;               // 0 while no process runs
   std::map<std::string, int> ports;
-  bool started = false;
   bool ready = false;
-  bool registered = false;
-  bool stopRequested = false;
-  bool ended = false;      // the process is gone (or never started)
-  bool unplanned = false;  // ... without being asked to stop
-  bool exitRecorded = false;
+  bool registered = false;       // its physicalService znode exists, as far as we know
+  bool withdrawPending = false;  // its znodes still have to go (the connection was lost)
   bool steadyRecorded = false;
-  bool withdrawPending = false;  // its znodes still have to go
-  bool gone = false;             // the supervisor forgot it
-  bool survivor = false;         // running, unregistered since the session expired
-  std::string roleFileError;     // its role file could not be written: it must go
-  std::string endMessage;
+  std::string lastMessage;  // of its last exit or failure, for the log and the failure tracker
   std::string electionNode;
   std::unique_ptr<zk::Election> election;
-  // Serialises role-file writes with withdrawal, so that no election callback can write "master"
-  // after the instance was withdrawn. Never held with mutex_.
-  std::mutex roleMutex;
-  bool withdrawn = false;         // under roleMutex (and the rest of this block)
-  int registration = 0;           // counts registrations; election callbacks carry theirs
+  // Counts registrations: election events carry theirs, and news of an older one is ignored.
+  int registration = 0;
   bool master = false;            // what the election said last
   std::int64_t epoch = 0;         // ours while master
   std::int64_t masterEpoch = -1;  // the master's, as a secondary last learned it
@@ -53,78 +70,195 @@ struct LocalInstances::Instance {
   supervisor::RoleState told;
 };
 
-LocalInstances::LocalInstances(DaemonContext& context)
+LocalInstances::LocalInstances(DaemonContext& context, LoopInbox& inbox)
     : context_(context),
+      inbox_(inbox),
       lease_(context),
+      renewer_(lease_, inbox),
       supervisor_(std::make_unique<supervisor::Supervisor>(
-          [this](const supervisor::InstanceEvent& event) { onEvent(event); })) {
-  leaseThread_ = std::thread([this] { renewLeases(); });
-}
+          [&inbox](const supervisor::InstanceEvent& event) { inbox.post(ProcessEvent{event}); })) {}
 
 LocalInstances::~LocalInstances() {
-  stopLeases();
+  renewer_.stop();
   supervisor_.reset();
 }
 
-void LocalInstances::stopLeases() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  if (leaseThread_.joinable()) leaseThread_.join();
+LocalInstances::Instance* LocalInstances::find(const std::string& uuid) {
+  auto it = instances_.find(uuid);
+  return it == instances_.end() ? nullptr : it->second.get();
 }
 
-void LocalInstances::renewLeases() {
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_ || renewNow_; });
-    if (stopping_) return;
-    renewNow_ = false;
-    std::vector<std::shared_ptr<Instance>> all;
-    for (const auto& [uuid, instance] : instances_) {
-      if (instance->registered) all.push_back(instance);
+const LocalInstances::Instance* LocalInstances::find(const std::string& uuid) const {
+  auto it = instances_.find(uuid);
+  return it == instances_.end() ? nullptr : it->second.get();
+}
+
+// --- events ---
+
+void LocalInstances::handle(const ProcessEvent& processEvent) {
+  const auto& event = processEvent.event;
+  auto* instance = find(event.instanceId);
+  if (!instance) return;
+  using S = supervisor::InstanceEvent::Kind;
+  switch (event.kind) {
+    case S::Started:
+      instance->pid = event.pid;
+      instance->startedMs = wallNowMs();
+      instance->steadyRecorded = false;
+      if (auto status = supervisor_->status(instance->id.uuid)) instance->ports = status->ports;
+      break;
+    case S::Ready:
+      instance->ready = true;
+      break;
+    case S::Exited:
+      instance->pid = 0;
+      instance->ready = false;
+      instance->lastMessage = event.message;
+      break;
+    case S::Unhealthy:
+      instance->ready = false;
+      instance->lastMessage = "unhealthy: " + event.message;
+      break;
+    case S::StartFailed:
+    case S::Failed:
+    case S::RoleFileFailed:
+      instance->lastMessage = event.message;
+      break;
+    default:
+      break;
+  }
+  if (auto lifecycle = lifecycleEventOf(event)) apply(*instance, *lifecycle, instance->lastMessage);
+}
+
+void LocalInstances::handle(const ElectionEvent& event) {
+  auto* instance = find(event.uuid);
+  // News of an older registration, or of an instance that is no longer registered, is stale.
+  if (!instance || instance->registration != event.registration ||
+      instance->phase != Phase::Running) {
+    return;
+  }
+  switch (event.kind) {
+    case ElectionEvent::Kind::Master:
+      instance->master = true;
+      instance->epoch = event.epoch;
+      // Master only with a lease backed by a recent round trip; else the next renewal tells it.
+      tellMaster(*instance, cutOff_ ? 0 : lease_.current());
+      break;
+    case ElectionEvent::Kind::Secondary: {
+      instance->master = false;
+      supervisor::RoleState state;
+      state.role = services::Role::Secondary;
+      state.epoch = std::max<std::int64_t>(0, instance->masterEpoch);
+      state.masterPeer = instance->masterPeer;
+      tell(*instance, state);
+      break;
     }
-    lock.unlock();
-    try {
-      renewLeasesOf(all);
-    } catch (const std::exception& e) {
-      // The thread must outlive a failed round (a lease then simply lapses): log and go on.
-      spdlog::error("renewing master leases failed: {}", e.what());
-    }
-    lock.lock();
+    case ElectionEvent::Kind::Lost:
+      // Our member went (removed by someone, or the session): the plan decides the rest.
+      instance->master = false;
+      tell(*instance, supervisor::RoleState{});
+      inbox_.wake();
+      break;
   }
 }
 
-void LocalInstances::renewLeasesOf(const std::vector<std::shared_ptr<Instance>>& all) {
-  // Renewed while any instance runs, not only masters: a secondary that becomes master then
-  // finds a lease ready, and its failover costs no extra round trip.
-  if (all.empty()) return;
-  const auto deadline = lease_.renew();
+void LocalInstances::handle(const LeaseEvent& event) {
   const auto now = services::monotonicNowNs();
-  for (const auto& instance : all) {
-    std::lock_guard roleLock(instance->roleMutex);
-    if (!instance->master || instance->withdrawn) continue;
-    supervisor::RoleState state = instance->told;
-    if (deadline > now && !cutOff_) {
-      state.role = services::Role::Master;
-      state.epoch = instance->epoch;
-      state.leaseUntilMonoNs = deadline;
-      state.masterPeer = peerOf(*instance);
-    } else if (state.role == services::Role::Master) {
+  for (auto& [uuid, instance] : instances_) {
+    if (instance->phase != Phase::Running || !instance->master) continue;
+    if (event.deadlineNs > now && !cutOff_) {
+      tellMaster(*instance, event.deadlineNs);
+    } else if (instance->told.role == services::Role::Master) {
       spdlog::warn("instance {}: master lease lapsed (no answer from ZooKeeper): role unknown",
-                   instance->id.uuid);
+                   uuid);
+      auto state = instance->told;
       state.role = services::Role::Unknown;
       state.leaseUntilMonoNs = 0;
-    } else {
-      continue;
+      tell(*instance, state);
     }
-    tellLocked(*instance, state);
   }
 }
 
-nlohmann::json LocalInstances::peerOf(const Instance& instance) {
-  std::lock_guard lock(mutex_);
+void LocalInstances::connectionLost() {
+  if (cutOff_) return;
+  cutOff_ = true;
+  for (auto& [uuid, instance] : instances_) {
+    if (!instance->master || instance->told.role != services::Role::Master) continue;
+    auto state = instance->told;
+    state.role = services::Role::Unknown;
+    state.leaseUntilMonoNs = 0;
+    spdlog::warn("instance {}: connection to ZooKeeper lost: role unknown until it is back", uuid);
+    tell(*instance, state);
+  }
+}
+
+void LocalInstances::connectionBack() {
+  if (!cutOff_) return;
+  cutOff_ = false;
+  renewer_.renewNow();
+}
+
+// --- the state machine ---
+
+void LocalInstances::apply(Instance& instance, const LifecycleEvent& event,
+                           const std::string& why) {
+  const auto from = instance.phase;
+  const auto step = transition(from, event);
+  instance.phase = step.next;
+  if (from != step.next) {
+    spdlog::debug("instance {}: {} --{}--> {}", instance.id.uuid, phaseName(from),
+                  lifecycleEventName(event.kind), phaseName(step.next));
+  }
+  for (const auto effect : step.effects) perform(instance, effect, event, why);
+}
+
+void LocalInstances::perform(Instance& instance, Effect effect, const LifecycleEvent& event,
+                             const std::string& why) {
+  switch (effect) {
+    case Effect::TellUnknown:
+      instance.master = false;
+      if (instance.told.role != services::Role::Unknown) tell(instance, supervisor::RoleState{});
+      break;
+    case Effect::WithdrawElection:
+      withdrawElection(instance);
+      break;
+    case Effect::WithdrawAll:
+      withdrawAll(instance);
+      break;
+    case Effect::ForgetElection:
+      forgetElection(instance);
+      break;
+    case Effect::MarkRestarting:
+      markRestarting(instance);
+      break;
+    case Effect::Rejoin:
+      rejoin(instance);
+      break;
+    case Effect::RecordFailure:
+      recordFailure(instance, event, why);
+      break;
+    case Effect::StopProcess:
+      supervisor_->stop(instance.id.uuid);
+      break;
+  }
+}
+
+void LocalInstances::recordFailure(Instance& instance, const LifecycleEvent& event,
+                                   const std::string& why) {
+  const auto now = wallNowMs();
+  const auto& type = instance.id.logical.type;
+  const auto& restart = instance.type.type.spec.restart;
+  auto verdict = event.crashLoop ? failures_.recordCrashLoop(type, restart, now, why)
+                                 : failures_.recordExit(type, restart, now, why);
+  auto level = verdict.crashLoop ? spdlog::level::warn : spdlog::level::info;
+  spdlog::log(level, "instance {} of {} ended ({}); this host takes {} again in {} ms",
+              instance.id.uuid, context_.layout.logicalService(instance.id.logical),
+              verdict.message, type, verdict.retryAtMs - now);
+}
+
+// --- role files ---
+
+nlohmann::json LocalInstances::peerOf(const Instance& instance) const {
   nlohmann::json ports = nlohmann::json::object();
   for (const auto& [name, port] : instance.ports) ports[name] = port;
   return {{"uuid", instance.id.uuid},
@@ -133,8 +267,7 @@ nlohmann::json LocalInstances::peerOf(const Instance& instance) {
           {"ports", ports}};
 }
 
-void LocalInstances::tellLocked(Instance& instance, supervisor::RoleState state) {
-  if (instance.withdrawn) return;
+void LocalInstances::tell(Instance& instance, supervisor::RoleState state) {
   state.peers = instance.peers;
   const bool changed = state.role != instance.told.role || state.epoch != instance.told.epoch;
   instance.told = state;
@@ -146,208 +279,65 @@ void LocalInstances::tellLocked(Instance& instance, supervisor::RoleState state)
   }
 }
 
-void LocalInstances::becameMaster(const std::shared_ptr<Instance>& instance, int registration,
-                                  std::int64_t epoch) {
-  std::lock_guard roleLock(instance->roleMutex);
-  if (instance->registration != registration) return;
-  instance->master = true;
-  instance->epoch = epoch;
+void LocalInstances::tellMaster(Instance& instance, std::uint64_t leaseDeadlineNs) {
   supervisor::RoleState state;
-  state.epoch = epoch;
-  state.masterPeer = peerOf(*instance);
-  // Master only with a lease backed by a recent round trip; else the lease thread retries.
-  if (const auto deadline = cutOff_ ? 0 : lease_.current(); deadline != 0) {
+  state.epoch = instance.epoch;
+  state.masterPeer = peerOf(instance);
+  if (leaseDeadlineNs > services::monotonicNowNs()) {
     state.role = services::Role::Master;
-    state.leaseUntilMonoNs = deadline;
+    state.leaseUntilMonoNs = leaseDeadlineNs;
   }
-  tellLocked(*instance, state);
+  tell(instance, state);
 }
 
-void LocalInstances::becameSecondary(const std::shared_ptr<Instance>& instance, int registration) {
-  std::lock_guard roleLock(instance->roleMutex);
-  if (instance->registration != registration) return;
-  instance->master = false;
-  supervisor::RoleState state;
-  state.role = services::Role::Secondary;
-  state.epoch = std::max<std::int64_t>(0, instance->masterEpoch);
-  state.masterPeer = instance->masterPeer;
-  tellLocked(*instance, state);
-}
+// --- the tree ---
 
-void LocalInstances::lostCandidacy(const std::shared_ptr<Instance>& instance, int registration) {
-  {
-    std::lock_guard roleLock(instance->roleMutex);
-    if (instance->registration != registration) return;
-    instance->master = false;
-    tellLocked(*instance, supervisor::RoleState{});
-  }
-  context_.wake();
-}
-
-void LocalInstances::followMasters(const ClusterSnapshot& snapshot) {
-  std::vector<std::shared_ptr<Instance>> all;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [uuid, instance] : instances_) {
-      if (instance->registered) all.push_back(instance);
-    }
-  }
-  for (const auto& instance : all) {
-    const auto* logical = snapshot.logical(instance->id.logical);
-    if (!logical) continue;
-    if (auto peers = peerEndpoints(snapshot, instance->id.logical); peers != instance->peers) {
-      // A new or lost peer: written and noticed with the role it has now.
-      std::lock_guard roleLock(instance->roleMutex);
-      instance->peers = std::move(peers);
-      tellLocked(*instance, instance->told);
-    }
-    if (logical->election.empty()) continue;
-    const auto& first = logical->election.front();
-    if (!first.data || first.data->physical == instance->id.uuid) continue;
-    nlohmann::json peer = {{"uuid", first.data->physical}, {"host", first.data->host}};
-    if (auto physical = logical->physical.find(first.data->physical);
-        physical != logical->physical.end() && physical->second.data) {
-      peer["pid"] = physical->second.data->pid;
-      peer["ports"] = physical->second.data->ports;
-    }
-    std::lock_guard roleLock(instance->roleMutex);
-    // An older view of the tree must not take a secondary back to an older master.
-    if (first.sequence < instance->masterEpoch) continue;
-    instance->masterEpoch = first.sequence;
-    instance->masterPeer = peer;
-    if (instance->told.role != services::Role::Secondary || instance->master) continue;
-    auto state = instance->told;
-    state.epoch = first.sequence;
-    state.masterPeer = peer;
-    tellLocked(*instance, state);
-  }
-}
-
-std::shared_ptr<LocalInstances::Instance> LocalInstances::find(const std::string& uuid) {
-  std::lock_guard lock(mutex_);
-  auto it = instances_.find(uuid);
-  return it == instances_.end() ? nullptr : it->second;
-}
-
-void LocalInstances::onEvent(const supervisor::InstanceEvent& event) {
-  using Kind = supervisor::InstanceEvent::Kind;
-  auto instance = find(event.instanceId);
-  if (!instance) return;
-  bool withdrawNow = false;
-  {
-    std::lock_guard lock(mutex_);
-    switch (event.kind) {
-      case Kind::Started:
-        instance->pid = event.pid;
-        instance->started = true;
-        break;
-      case Kind::Ready:
-        instance->ready = true;
-        break;
-      case Kind::StartFailed:
-      case Kind::Exited:
-        if (instance->ended) break;
-        instance->ended = true;
-        instance->unplanned = !instance->stopRequested;
-        instance->endMessage =
-            event.kind == Kind::Exited ? "exited: " + event.exit.describe() : event.message;
-        withdrawNow = instance->registered && !instance->withdrawPending;
-        instance->withdrawPending = instance->withdrawPending || withdrawNow;
-        break;
-      case Kind::Stopped:
-        instance->gone = true;
-        break;
-      case Kind::RoleNoticeFailed:
-        spdlog::warn("instance {}: role notice failed: {}", event.instanceId, event.message);
-        break;
-      case Kind::RoleFileFailed:
-        if (instance->roleFileError.empty()) instance->roleFileError = event.message;
-        break;
-      default:
-        break;
-    }
-  }
-  changed_.notify_all();
-  if (withdrawNow) {
-    spdlog::info("instance {} of {} {}: withdrawing it", event.instanceId,
-                 context_.layout.logicalService(instance->id.logical), instance->endMessage);
-    // Not on the supervisor's thread, which must not block: on the session's, right away.
-    context_.session()->post([this, instance] { withdraw(instance); });
-  }
-  if (event.kind != Kind::Started && event.kind != Kind::RoleNoticeSent) context_.wake();
-}
-
-config::PhysicalServiceData LocalInstances::dataOf(const Instance& instance) {
+config::PhysicalServiceData LocalInstances::dataOf(const Instance& instance) const {
   config::PhysicalServiceData data;
   data.host = context_.options.hostId;
   data.pid = instance.pid;
   for (const auto& [name, port] : instance.ports) data.ports[name] = port;
   data.started = instance.startedMs;
   data.generation = instance.type.generation;
-  data.state = instance.ready ? config::PhysicalState::Running : config::PhysicalState::Starting;
+  data.state = instance.phase == Phase::Restarting || instance.pid == 0
+                   ? config::PhysicalState::Restarting
+               : instance.ready ? config::PhysicalState::Running
+                                : config::PhysicalState::Starting;
   return data;
 }
 
-std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceId& id,
-                                                  const config::StoredServiceType& type,
-                                                  std::chrono::milliseconds timeout) {
-  auto instance = std::make_shared<Instance>();
-  instance->id = id;
-  instance->type = type;
-  instance->startedMs = wallNowMs();
-  {
-    std::lock_guard lock(mutex_);
-    instances_[id.uuid] = instance;
-  }
-  std::string error;
-  std::error_code ec;
-  const auto dir = instancesDir(context_.options);
-  if (std::filesystem::create_directories(dir, ec); ec) {
-    error = fmt::format("cannot create {}: {}", dir, ec.message());
-  } else if (!supervisor_->start(
-                 processSpecFor(type.type.spec, id, context_.layout, context_.options), &error) &&
-             error.empty()) {
-    error = "the supervisor could not start it";
-  }
-  if (!error.empty()) {
-    // Like an exit at start: backoff, then a cooldown that the type's status reports.
-    std::lock_guard lock(mutex_);
-    instances_.erase(id.uuid);
-    failures_.recordExit(id.logical.type, type.type.spec.restart, wallNowMs(), error);
-    return error;
-  }
-  std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return instance->started || instance->ended; });
-  if (instance->ended) return instance->endMessage;
-  if (!instance->started) {
-    lock.unlock();
-    stop(id.uuid, "it did not start in time");
-    return fmt::format("did not start within {} ms", timeout.count());
-  }
-  lock.unlock();
-  if (auto status = supervisor_->status(id.uuid)) {
-    lock.lock();
-    instance->ports = status->ports;
-  }
-  return std::nullopt;
+void LocalInstances::follow(Instance& instance, const std::string& electionNode) {
+  const int registration = ++instance.registration;
+  instance.electionNode = electionNode;
+  const auto uuid = instance.id.uuid;
+  auto& inbox = inbox_;
+  auto post = [&inbox, uuid, registration](ElectionEvent::Kind kind, std::int64_t epoch) {
+    inbox.post(ElectionEvent{uuid, registration, kind, epoch});
+  };
+  zk::Election::Callbacks callbacks;
+  callbacks.onMaster = [post](std::int64_t epoch) { post(ElectionEvent::Kind::Master, epoch); };
+  callbacks.onSecondary = [post](const std::string&) { post(ElectionEvent::Kind::Secondary, 0); };
+  callbacks.onLost = [post](zk::LossReason) { post(ElectionEvent::Kind::Lost, 0); };
+  instance.election = std::make_unique<zk::Election>(
+      context_.session(), context_.layout.electionDir(instance.id.logical), "",
+      std::move(callbacks));
+  instance.election->follow(electionNode);
 }
 
 bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
                                       const std::string& placeInQueue) {
-  auto instance = find(id.uuid);
-  if (!instance) return false;
-  config::PhysicalServiceData data;
-  {
-    std::lock_guard lock(mutex_);
-    if (instance->ended || instance->stopRequested) return false;
-    data = dataOf(*instance);
+  auto* instance = find(id.uuid);
+  if (!instance || instance->pid == 0 ||
+      (instance->phase != Phase::Starting && instance->phase != Phase::Survivor)) {
+    return false;
   }
+  const bool survived = instance->phase == Phase::Survivor;
+  const auto data = dataOf(*instance);
   const auto& layout = context_.layout;
-  auto session = context_.session();
   const auto physicalPath = layout.physicalService(id);
   std::string electionNode;
   try {
-    auto results = session->multi(
+    auto results = context_.session()->multi(
         {zk::Op::remove(placeInQueue),
          zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
                         zk::CreateMode::Ephemeral),
@@ -360,126 +350,162 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
     stop(id.uuid, "its registration failed");
     return false;
   }
-  bool endedMeanwhile;
-  {
-    std::lock_guard lock(mutex_);
-    instance->registered = true;
-    instance->electionNode = electionNode;
-    // The process may have ended while the multi() was on its way: its exit event saw nothing to
-    // withdraw, so withdraw it here, or a dead process would stay registered.
-    endedMeanwhile = instance->ended;
-    instance->withdrawPending = instance->withdrawPending || endedMeanwhile;
-  }
+  instance->registered = true;
   context_.tree().invalidate(layout.physicalServicesDir(id.logical));
   context_.tree().invalidate(layout.electionDir(id.logical));
-  if (endedMeanwhile) {
-    withdraw(instance);
-    return false;
-  }
-
-  int registration;
-  bool survived;
-  {
-    std::lock_guard roleLock(instance->roleMutex);
-    registration = ++instance->registration;
-    instance->withdrawn = false;
-    std::lock_guard lock(mutex_);
-    survived = instance->survivor;
-    instance->survivor = false;
-  }
-  zk::Election::Callbacks callbacks;
-  callbacks.onMaster = [this, instance, registration](std::int64_t epoch) {
-    becameMaster(instance, registration, epoch);
-  };
-  callbacks.onSecondary = [this, instance, registration](const std::string&) {
-    becameSecondary(instance, registration);
-  };
-  callbacks.onLost = [this, instance, registration](zk::LossReason) {
-    lostCandidacy(instance, registration);
-  };
-  auto election = std::make_unique<zk::Election>(session, layout.electionDir(id.logical), "",
-                                                 std::move(callbacks));
-  election->follow(electionNode);
-  {
-    std::lock_guard lock(mutex_);
-    instance->election = std::move(election);
-  }
+  follow(*instance, electionNode);
+  apply(*instance, LifecycleEvent{Kind::Registered});
   spdlog::info("registered {}{} (pid {}, election {})", physicalPath,
                survived ? " again after the session expired" : "", data.pid,
                zk::nodeName(electionNode));
   return true;
 }
 
-void LocalInstances::withdraw(const std::shared_ptr<Instance>& instance) {
-  {
-    std::lock_guard roleLock(instance->roleMutex);
-    instance->withdrawn = true;
-  }
+void LocalInstances::rejoin(Instance& instance) {
+  if (instance.pid == 0 || !instance.electionNode.empty() || !instance.registered) return;
+  const auto& layout = context_.layout;
+  const auto& id = instance.id;
+  const auto physicalPath = layout.physicalService(id);
   std::string electionNode;
-  std::unique_ptr<zk::Election> election;
-  {
-    std::lock_guard lock(mutex_);
-    electionNode = instance->electionNode;
-    election = std::move(instance->election);
-  }
-  const auto physicalPath = context_.layout.physicalService(instance->id);
-  std::vector<zk::Op> ops{zk::Op::remove(physicalPath)};
-  if (!electionNode.empty()) ops.push_back(zk::Op::remove(electionNode));
-  auto session = context_.session();
-  bool done = false;
   try {
-    session->multi(ops);
-    done = true;
-  } catch (const zk::MultiError&) {
-    // One of them is gone already (removed by someone else): remove the rest one by one.
-    done = true;
-    for (const auto& op : ops) {
-      try {
-        session->remove(op.path);
-      } catch (const zk::ZkError& e) {
-        if (e.code() != zk::Code::NoNode) done = false;
+    // The same znode gets the new pid, and a new member queues at the end of the failover chain.
+    auto results = context_.session()->multi(
+        {zk::Op::set(physicalPath, config::encodePhysicalServiceData(dataOf(instance))),
+         zk::Op::create(layout.electionMemberPrefix(id),
+                        config::encodeElectionData({id.uuid, context_.options.hostId}),
+                        zk::CreateMode::EphemeralSequential)});
+    electionNode = results.at(1).createdPath;
+  } catch (const zk::MultiError& e) {
+    // Its znode is gone (removed by someone, or the session): not ours to serve any more.
+    instance.registered = false;
+    stop(id.uuid, fmt::format("it could not rejoin after its restart: {}", e.what()));
+    return;
+  } catch (const zk::ZkError& e) {
+    if (e.isSessionLost()) return;  // orphanAll() follows
+    // A connection loss: tick() tries again.
+    spdlog::warn("could not register {} again after its restart yet: {}", physicalPath, e.what());
+    return;
+  }
+  context_.tree().invalidate(physicalPath);
+  context_.tree().invalidate(layout.electionDir(id.logical));
+  follow(instance, electionNode);
+  apply(instance, LifecycleEvent{Kind::Registered});
+  spdlog::info("instance {} restarted in place (pid {}): election {}", id.uuid, instance.pid,
+               zk::nodeName(electionNode));
+}
+
+void LocalInstances::markRestarting(Instance& instance) {
+  if (!instance.registered) return;
+  const auto path = context_.layout.physicalService(instance.id);
+  try {
+    context_.session()->set(path, config::encodePhysicalServiceData(dataOf(instance)));
+    context_.tree().invalidate(path);
+  } catch (const zk::ZkError& e) {
+    // Gone, or no connection: the plan compares the tree with this instance on every pass.
+    if (e.code() == zk::Code::NoNode) instance.registered = false;
+  }
+}
+
+void LocalInstances::forgetElection(Instance& instance) {
+  ++instance.registration;
+  instance.master = false;
+  instance.electionNode.clear();
+  instance.registered = false;
+  instance.withdrawPending = false;  // the server removed its znodes with the session
+  // Its node went with the old session; the recipe only forgets it.
+  if (instance.election) instance.election->abandon();
+  instance.election.reset();
+}
+
+void LocalInstances::withdrawElection(Instance& instance) {
+  ++instance.registration;  // what its election says from now on is stale
+  instance.master = false;
+  const auto node = std::exchange(instance.electionNode, {});
+  if (!node.empty()) {
+    try {
+      // First: this delete is what the successor's watch waits for.
+      context_.session()->remove(node);
+    } catch (const zk::ZkError& e) {
+      if (e.code() != zk::Code::NoNode && !e.isSessionLost()) {
+        instance.electionNode = node;  // retried by tick()
+        spdlog::warn("could not leave election {} yet: {}", node, e.what());
       }
     }
-  } catch (const zk::ZkError& e) {
-    // A lost session takes the nodes with it; a connection loss is retried by the loop.
-    done = e.isSessionLost();
-    if (!done) spdlog::warn("could not withdraw {} yet: {}", physicalPath, e.what());
+    context_.tree().invalidate(context_.layout.electionDir(instance.id.logical));
   }
-  if (election) {
-    // Its node is removed by path above (again on a retry) or goes with the session: the recipe
-    // must neither delete a node that might be someone else's nor wait for a connection.
-    election->abandon();
-    election.reset();
+  // The recipe must neither delete a node that might be someone else's nor wait for a connection.
+  if (instance.election) instance.election->abandon();
+  instance.election.reset();
+  instance.withdrawPending = !instance.electionNode.empty() || instance.withdrawPending;
+}
+
+void LocalInstances::withdrawAll(Instance& instance) {
+  withdrawElection(instance);  // first: the successor waits for this delete
+  if (instance.registered) {
+    const auto path = context_.layout.physicalService(instance.id);
+    try {
+      context_.session()->remove(path);
+      instance.registered = false;
+    } catch (const zk::ZkError& e) {
+      // A lost session takes the node with it; a connection loss is retried by tick().
+      if (e.code() == zk::Code::NoNode || e.isSessionLost()) {
+        instance.registered = false;
+      } else {
+        spdlog::warn("could not withdraw {} yet: {}", path, e.what());
+      }
+    }
+    context_.tree().invalidate(context_.layout.physicalServicesDir(instance.id.logical));
   }
-  std::lock_guard lock(mutex_);
-  instance->withdrawPending = !done;
-  if (done) instance->registered = false;
+  instance.withdrawPending = instance.registered || !instance.electionNode.empty();
+}
+
+// --- the loop's decisions ---
+
+std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceId& id,
+                                                  const config::StoredServiceType& type) {
+  std::string error;
+  std::error_code ec;
+  const auto dir = instancesDir(context_.options);
+  if (std::filesystem::create_directories(dir, ec); ec) {
+    error = fmt::format("cannot create {}: {}", dir, ec.message());
+  } else {
+    auto instance = std::make_unique<Instance>();
+    instance->id = id;
+    instance->type = type;
+    instances_.emplace(id.uuid, std::move(instance));
+    // Its events wait in the inbox until the loop is back: nothing here waits for the process.
+    if (!supervisor_->start(
+            processSpecFor(type.type.spec, id, context_.layout, context_.options), &error)) {
+      if (error.empty()) error = "the supervisor could not start it";
+      instances_.erase(id.uuid);
+    }
+  }
+  if (!error.empty()) {
+    // Like an exit at start: backoff, then a cooldown that the type's status reports.
+    failures_.recordExit(id.logical.type, type.type.spec.restart, wallNowMs(), error);
+    return error;
+  }
+  return std::nullopt;
+}
+
+LocalInstances::LaunchState LocalInstances::launchState(const std::string& uuid) const {
+  const auto* instance = find(uuid);
+  if (!instance || (instance->phase != Phase::Starting && instance->phase != Phase::Survivor)) {
+    return LaunchState::Ended;
+  }
+  return instance->pid != 0 ? LaunchState::Running : LaunchState::Starting;
 }
 
 void LocalInstances::stop(const std::string& uuid, const std::string& reason) {
-  auto instance = find(uuid);
-  if (!instance) return;
-  bool registered;
-  {
-    std::lock_guard lock(mutex_);
-    if (instance->stopRequested) return;
-    instance->stopRequested = true;
-    registered = instance->registered;
-  }
-  {
-    // Told first: a master stops acting as one before its successor can be elected.
-    std::lock_guard roleLock(instance->roleMutex);
-    tellLocked(*instance, supervisor::RoleState{});
-    instance->withdrawn = true;
-  }
-  if (registered) withdraw(instance);
-  supervisor_->stop(uuid);
+  auto* instance = find(uuid);
+  if (!instance || instance->phase == Phase::Stopping || instance->phase == Phase::Gone) return;
   spdlog::info("stopping instance {} of {}: {}", uuid,
                context_.layout.logicalService(instance->id.logical), reason);
+  apply(*instance, LifecycleEvent{Kind::StopRequested}, reason);
 }
 
 void LocalInstances::update(const std::string& uuid, const config::PhysicalServiceData& data) {
-  auto instance = find(uuid);
+  auto* instance = find(uuid);
   if (!instance) return;
   const auto path = context_.layout.physicalService(instance->id);
   try {
@@ -491,201 +517,160 @@ void LocalInstances::update(const std::string& uuid, const config::PhysicalServi
 }
 
 void LocalInstances::rewrite(const std::string& uuid) {
-  auto instance = find(uuid);
+  const auto* instance = find(uuid);
   if (!instance) return;
-  config::PhysicalServiceData data;
-  {
-    std::lock_guard lock(mutex_);
-    data = dataOf(*instance);
-  }
   spdlog::warn("rewriting {}: its data could not be read",
                context_.layout.physicalService(instance->id));
-  update(uuid, data);
+  update(uuid, dataOf(*instance));
 }
 
-std::vector<LocalInstanceView> LocalInstances::views() {
-  std::lock_guard lock(mutex_);
+void LocalInstances::followMasters(const ClusterSnapshot& snapshot) {
+  for (auto& [uuid, instancePtr] : instances_) {
+    auto& instance = *instancePtr;
+    if (instance.phase != Phase::Running) continue;
+    const auto* logical = snapshot.logical(instance.id.logical);
+    if (!logical) continue;
+    if (auto peers = peerEndpoints(snapshot, instance.id.logical); peers != instance.peers) {
+      // A new or lost peer: written and noticed with the role it has now.
+      instance.peers = std::move(peers);
+      tell(instance, instance.told);
+    }
+    if (logical->election.empty()) continue;
+    const auto& first = logical->election.front();
+    if (!first.data || first.data->physical == instance.id.uuid) continue;
+    // An older view of the tree must not take a secondary back to an older master.
+    if (first.sequence < instance.masterEpoch) continue;
+    nlohmann::json peer = {{"uuid", first.data->physical}, {"host", first.data->host}};
+    if (auto physical = logical->physical.find(first.data->physical);
+        physical != logical->physical.end() && physical->second.data) {
+      peer["pid"] = physical->second.data->pid;
+      peer["ports"] = physical->second.data->ports;
+    }
+    instance.masterEpoch = first.sequence;
+    instance.masterPeer = peer;
+    if (instance.told.role != services::Role::Secondary || instance.master) continue;
+    if (instance.told.epoch == first.sequence && instance.told.masterPeer == peer) continue;
+    auto state = instance.told;
+    state.epoch = first.sequence;
+    state.masterPeer = peer;
+    tell(instance, state);
+  }
+}
+
+void LocalInstances::tick(std::int64_t nowMs) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool survivorsDue = survivorDeadline_ && now >= *survivorDeadline_;
+  bool anyRegistered = false;
+  for (auto it = instances_.begin(); it != instances_.end();) {
+    auto& instance = *it->second;
+    if (instance.pid != 0 && !instance.steadyRecorded && nowMs - instance.startedMs >= kSteadyRunMs) {
+      instance.steadyRecorded = true;
+      failures_.recordSteady(instance.id.logical.type);
+    }
+    if (instance.withdrawPending) {
+      if (instance.phase == Phase::Stopping || instance.phase == Phase::Gone) {
+        withdrawAll(instance);
+      } else {
+        instance.withdrawPending = false;  // only its election member was to go
+        withdrawElection(instance);
+      }
+    }
+    if (instance.phase == Phase::Restarting) rejoin(instance);
+    if (survivorsDue && instance.phase == Phase::Survivor) {
+      stop(instance.id.uuid, "survivor of an expired session: not registered again in time");
+    }
+    if (instance.phase == Phase::Gone && !instance.withdrawPending) {
+      it = instances_.erase(it);
+      continue;
+    }
+    anyRegistered = anyRegistered || instance.registered;
+    ++it;
+  }
+  renewer_.setActive(anyRegistered);
+}
+
+std::vector<LocalInstanceView> LocalInstances::views() const {
   std::vector<LocalInstanceView> result;
   for (const auto& [uuid, instance] : instances_) {
-    if (instance->ended || instance->stopRequested) continue;
-    result.push_back({instance->id, instance->type.type.spec, instance->registered, instance->ready,
-                      instance->survivor});
+    if (instance->phase == Phase::Stopping || instance->phase == Phase::Gone) continue;
+    LocalInstanceView view;
+    view.id = instance->id;
+    view.spec = instance->type.type.spec;
+    view.registered = instance->registered;
+    view.ready = instance->ready;
+    view.survivor = instance->phase == Phase::Survivor;
+    view.phase = instance->phase;
+    view.pid = instance->pid;
+    result.push_back(std::move(view));
   }
   return result;
 }
 
-std::int64_t LocalInstances::runningCount() {
-  std::lock_guard lock(mutex_);
+std::int64_t LocalInstances::runningCount() const {
   std::int64_t count = 0;
-  for (const auto& [uuid, instance] : instances_) count += instance->ended ? 0 : 1;
+  for (const auto& [uuid, instance] : instances_) {
+    count += instance->phase == Phase::Stopping || instance->phase == Phase::Gone ? 0 : 1;
+  }
   return count;
 }
 
-void LocalInstances::collectEnded() {
-  const auto now = wallNowMs();
-  std::vector<std::shared_ptr<Instance>> toForget;
-  std::vector<std::shared_ptr<Instance>> toWithdraw;
-  std::vector<std::pair<std::string, std::string>> unusable;  // uuid, why
-  {
-    std::lock_guard lock(mutex_);
-    for (auto it = instances_.begin(); it != instances_.end();) {
-      auto& instance = it->second;
-      if (!instance->roleFileError.empty() && !instance->ended && !instance->stopRequested &&
-          !instance->exitRecorded) {
-        // It cannot learn its role, so it cannot be trusted with one: a failure of this host.
-        instance->exitRecorded = true;
-        const auto why = "its role file cannot be written: " + instance->roleFileError;
-        auto verdict = failures_.recordExit(instance->id.logical.type,
-                                            instance->type.type.spec.restart, now, why);
-        spdlog::warn("instance {} of {}: {}; this host takes {} again in {} ms", instance->id.uuid,
-                     context_.layout.logicalService(instance->id.logical), why,
-                     instance->id.logical.type, verdict.retryAtMs - now);
-        unusable.emplace_back(instance->id.uuid, why);
-      }
-      if (instance->started && !instance->ended && !instance->steadyRecorded &&
-          now - instance->startedMs >= kSteadyRunMs) {
-        instance->steadyRecorded = true;
-        failures_.recordSteady(instance->id.logical.type);
-      }
-      if (instance->ended && instance->unplanned && !instance->exitRecorded) {
-        instance->exitRecorded = true;
-        auto verdict = failures_.recordExit(
-            instance->id.logical.type, instance->type.type.spec.restart, now, instance->endMessage);
-        auto log = verdict.crashLoop ? spdlog::level::warn : spdlog::level::info;
-        spdlog::log(log, "instance {} of {} ended ({}); this host takes {} again in {} ms",
-                    instance->id.uuid, context_.layout.logicalService(instance->id.logical),
-                    verdict.message, instance->id.logical.type, verdict.retryAtMs - now);
-      }
-      if (instance->withdrawPending && instance->ended) toWithdraw.push_back(instance);
-      if (instance->gone && !instance->withdrawPending) {
-        it = instances_.erase(it);
-        continue;
-      }
-      if (instance->ended && !instance->stopRequested) {
-        instance->stopRequested = true;
-        toForget.push_back(instance);
-      }
-      ++it;
-    }
-  }
-  for (const auto& instance : toWithdraw) withdraw(instance);
-  for (const auto& instance : toForget) supervisor_->stop(instance->id.uuid);
-  for (const auto& [uuid, why] : unusable) stop(uuid, why);
-}
-
 void LocalInstances::stopAll() {
-  std::vector<std::string> masters;
-  std::vector<std::string> others;
-  {
-    std::lock_guard lock(mutex_);
+  // Masters first: each hands over (unknown, withdrawn) before any secondary leaves the chain.
+  for (const bool masters : {true, false}) {
+    std::vector<std::string> uuids;
     for (const auto& [uuid, instance] : instances_) {
-      (instance->election && instance->election->isMaster() ? masters : others).push_back(uuid);
+      if (instance->master == masters) uuids.push_back(uuid);
+    }
+    for (const auto& uuid : uuids) {
+      stop(uuid, masters ? "the manager is stopping (master hands over)"
+                         : "the manager is stopping");
     }
   }
-  for (const auto& uuid : masters) stop(uuid, "the manager is stopping (master hands over)");
-  for (const auto& uuid : others) stop(uuid, "the manager is stopping");
   supervisor_->stopAll();
   // Before the session closes: the renewals use it.
-  stopLeases();
-  std::lock_guard lock(mutex_);
+  renewer_.stop();
   instances_.clear();
 }
 
 void LocalInstances::orphanAll() {
-  std::vector<std::shared_ptr<Instance>> all;
-  {
-    std::lock_guard lock(mutex_);
-    survivorDeadline_.reset();
-    for (auto& [uuid, instance] : instances_) all.push_back(instance);
-  }
-  for (const auto& instance : all) {
-    std::unique_ptr<zk::Election> election;
-    {
-      std::lock_guard roleLock(instance->roleMutex);
-      tellLocked(*instance, supervisor::RoleState{});
-      instance->withdrawn = true;
-      instance->master = false;
-      ++instance->registration;
-      std::lock_guard lock(mutex_);
-      election = std::move(instance->election);
-      instance->electionNode.clear();
-      instance->registered = false;
-      instance->withdrawPending = false;  // the server removed its znodes with the session
-      instance->survivor = !instance->ended && !instance->stopRequested;
+  survivorDeadline_.reset();
+  for (auto& [uuid, instance] : instances_) {
+    const auto before = instance->phase;
+    apply(*instance, LifecycleEvent{Kind::SessionExpired}, "the session expired");
+    if (before != Phase::Gone && before != Phase::Stopping) {
+      spdlog::warn("instance {} of {} lost its registration with the session: role unknown", uuid,
+                   context_.layout.logicalService(instance->id.logical));
     }
-    // Its node went with the old session; the recipe only forgets it.
-    if (election) election->abandon();
-    election.reset();
-    spdlog::warn("instance {} of {} lost its registration with the session: role unknown",
-                 instance->id.uuid, context_.layout.logicalService(instance->id.logical));
+    // Whatever its phase: the server removed its znodes with the session.
+    instance->registered = false;
+    instance->withdrawPending = false;
+    instance->electionNode.clear();
   }
-}
-
-void LocalInstances::connectionLost() {
-  if (cutOff_.exchange(true)) return;
-  std::vector<std::shared_ptr<Instance>> all;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [uuid, instance] : instances_) all.push_back(instance);
-  }
-  for (const auto& instance : all) {
-    std::lock_guard roleLock(instance->roleMutex);
-    if (!instance->master || instance->told.role != services::Role::Master) continue;
-    auto state = instance->told;
-    state.role = services::Role::Unknown;
-    state.leaseUntilMonoNs = 0;
-    spdlog::warn("instance {}: connection to ZooKeeper lost: role unknown until it is back",
-                 instance->id.uuid);
-    tellLocked(*instance, state);
-  }
-}
-
-void LocalInstances::connectionBack() {
-  if (!cutOff_.exchange(false)) return;
-  {
-    std::lock_guard lock(mutex_);
-    renewNow_ = true;
-  }
-  changed_.notify_all();
 }
 
 void LocalInstances::setSurvivorDeadline(std::chrono::steady_clock::time_point deadline) {
-  std::lock_guard lock(mutex_);
   survivorDeadline_ = deadline;
 }
 
 void LocalInstances::stopSurvivors(const std::string& reason) {
   std::vector<std::string> survivors;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [uuid, instance] : instances_) {
-      if (instance->survivor && !instance->stopRequested) survivors.push_back(uuid);
-    }
+  for (const auto& [uuid, instance] : instances_) {
+    if (instance->phase == Phase::Survivor) survivors.push_back(uuid);
   }
   for (const auto& uuid : survivors) stop(uuid, "survivor of an expired session: " + reason);
 }
 
-void LocalInstances::stopOverdueSurvivors() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!survivorDeadline_ || std::chrono::steady_clock::now() < *survivorDeadline_) return;
-  }
-  stopSurvivors("not registered again in time");
-}
-
-std::optional<std::chrono::steady_clock::time_point> LocalInstances::survivorDeadline() {
-  std::lock_guard lock(mutex_);
+std::optional<std::chrono::steady_clock::time_point> LocalInstances::survivorDeadline() const {
   for (const auto& [uuid, instance] : instances_) {
-    if (instance->survivor && !instance->stopRequested) return survivorDeadline_;
+    if (instance->phase == Phase::Survivor) return survivorDeadline_;
   }
   return std::nullopt;
 }
 
 std::optional<config::PhysicalServiceId> LocalInstances::survivorOf(
-    const config::LogicalServiceId& logical) {
-  std::lock_guard lock(mutex_);
+    const config::LogicalServiceId& logical) const {
   for (const auto& [uuid, instance] : instances_) {
-    if (instance->survivor && !instance->ended && !instance->stopRequested &&
+    if (instance->phase == Phase::Survivor && instance->pid != 0 &&
         instance->id.logical == logical) {
       return instance->id;
     }

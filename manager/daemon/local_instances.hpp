@@ -2,15 +2,11 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,37 +14,52 @@
 #include "config/physical_service_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "manager/daemon/context.hpp"
+#include "manager/daemon/lease_renewer.hpp"
+#include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/master_lease.hpp"
 #include "manager/daemon/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/failure_tracker.hpp"
+#include "manager/daemon/reconcile/instance_lifecycle.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/supervisor/supervisor.hpp"
 #include "manager/zk/election.hpp"
 
 namespace sm::daemon {
 
-// The instances this manager runs: each is a supervised process, its ephemeral physicalService
-// znode and its election member. The reconcile loop starts and stops them; two paths are faster
-// than a loop pass because failover speed depends on them: a process exit withdraws the instance
-// from the tree at once (from the supervisor's event, on the session's thread), and an election
-// change reaches the process's role file from the election callback itself.
+// The instances this manager runs: each a supervised process, its ephemeral physicalService znode
+// and its election member, with one lifecycle phase (reconcile/instance_lifecycle.hpp).
+//
+// Every method runs on the reconcile loop's thread, which alone owns this state: there is no lock.
+// The supervisor's thread, the session's dispatcher and the lease thread only post events to the
+// loop (loop_inbox.hpp), which hands them to handle(). The time-critical ones (a process exit,
+// becoming master) are applied as soon as the loop takes them, ahead of its next full pass.
 class LocalInstances {
  public:
-  explicit LocalInstances(DaemonContext& context);
+  LocalInstances(DaemonContext& context, LoopInbox& inbox);
   ~LocalInstances();
 
-  // Starts a process for a new physical service and waits until it runs. Returns the error when it
-  // could not start (missing binary, ...); the instance is then forgotten.
+  void handle(const ProcessEvent& event);
+  void handle(const ElectionEvent& event);
+  // A lease round trip ended: masters get the new deadline, or `unknown` when it lapsed.
+  void handle(const LeaseEvent& event);
+  // The connection to ZooKeeper dropped: masters are told `unknown` at once rather than when
+  // their lease lapses, because a session ended from outside (or expired while we were away) may
+  // already have a successor. connectionBack() renews at once; masters still first are again.
+  void connectionLost();
+  void connectionBack();
+
+  // Spawns a process for a new physical service without waiting for it. Returns the error when it
+  // could not be spawned (missing work dir, refused spec); the instance is then forgotten.
   std::optional<std::string> launch(const config::PhysicalServiceId& id,
-                                    const config::StoredServiceType& type,
-                                    std::chrono::milliseconds timeout);
+                                    const config::StoredServiceType& type);
+  enum class LaunchState { Starting, Running, Ended };
+  // How a launched (or surviving) instance the placer waits for is doing.
+  LaunchState launchState(const std::string& uuid) const;
   // Creates its physicalService znode and election member in one multi() that also deletes
   // `placeInQueue` (our node in the create-lock): the registration happens only if we still hold
-  // the lock, and releases it in the same write. On failure the process is stopped.
+  // the lock, and releases it in the same write. On failure the instance is stopped.
   bool registerInstance(const config::PhysicalServiceId& id, const std::string& placeInQueue);
-  // Withdraws the instance (a master is told first that it no longer is one, then its election
-  // member goes, so the successor starts only after it stopped acting as master) and stops its
-  // process.
+  // Demotes (role `unknown`, withdrawn), then stops its process.
   void stop(const std::string& uuid, const std::string& reason);
   void update(const std::string& uuid, const config::PhysicalServiceData& data);
   // Writes its physicalService data from what this manager knows (over unreadable data).
@@ -57,68 +68,58 @@ class LocalInstances {
   // Keeps each instance told its peers, and each secondary who its master is (epoch and peer),
   // from the tree: the election recipe reports only the predecessor a member watches.
   void followMasters(const ClusterSnapshot& snapshot);
+  // The time-driven part of a pass: steady runs, retried withdrawals and rejoins, survivors whose
+  // time is up, forgetting instances that are gone.
+  void tick(std::int64_t nowMs);
 
-  std::vector<LocalInstanceView> views();
-  std::int64_t runningCount();
-  // Forgets instances whose process has ended; records unplanned exits in the failure tracker.
-  void collectEnded();
+  std::vector<LocalInstanceView> views() const;
+  std::int64_t runningCount() const;
   FailureTracker& failures() { return failures_; }
 
   // Graceful stop: masters hand over first, then the rest; returns when every process is gone,
   // and renews no lease after that.
   void stopAll();
   // The session expired and took every registration with it. Each instance is told `unknown` at
-  // once (no role the tree no longer backs) and becomes a survivor: the placer registers it again,
-  // through the create-lock like a new instance, if its logical service still needs it; otherwise
-  // the plan stops it. stopSurvivors() ends those still waiting when their time is up (I3).
+  // once and, if it was running, becomes a survivor: the placer registers it again, through the
+  // create-lock like a new instance, if its logical service still needs it; otherwise the plan
+  // stops it. Survivors still waiting when their time is up are stopped (I3).
   void orphanAll();
-  // The connection to ZooKeeper dropped: masters are told `unknown` at once rather than when their
-  // lease lapses, because a session ended from outside (or expired while we were away) may already
-  // have a successor. connectionBack() renews at once, and they are masters again if still first.
-  void connectionLost();
-  void connectionBack();
-  // Survivors not registered again by `deadline` are stopped then.
   void setSurvivorDeadline(std::chrono::steady_clock::time_point deadline);
   void stopSurvivors(const std::string& reason);
-  void stopOverdueSurvivors();
-  // When stopOverdueSurvivors() has work, if any survivor waits.
-  std::optional<std::chrono::steady_clock::time_point> survivorDeadline();
+  // When tick() has survivors to stop, if any survivor waits.
+  std::optional<std::chrono::steady_clock::time_point> survivorDeadline() const;
   // A survivor of `logical`, if this host has one.
-  std::optional<config::PhysicalServiceId> survivorOf(const config::LogicalServiceId& logical);
+  std::optional<config::PhysicalServiceId> survivorOf(const config::LogicalServiceId& logical) const;
 
  private:
   struct Instance;
-  void onEvent(const supervisor::InstanceEvent& event);
-  // Election callbacks, for the registration they were made for: a callback of an election that a
-  // session expiry ended must not touch the instance's next registration.
-  void becameMaster(const std::shared_ptr<Instance>& instance, int registration,
-                    std::int64_t epoch);
-  void becameSecondary(const std::shared_ptr<Instance>& instance, int registration);
-  void lostCandidacy(const std::shared_ptr<Instance>& instance, int registration);
-  // Writes the role file (and sends the notice on a change); under the instance's roleMutex.
-  void tellLocked(Instance& instance, supervisor::RoleState state);
-  nlohmann::json peerOf(const Instance& instance);
-  // Renews the lease of every master this host runs, every quarter of the session timeout, and
-  // tells masters whose lease lapsed (ZooKeeper unreachable) that they are no longer masters.
-  void renewLeases();
-  void renewLeasesOf(const std::vector<std::shared_ptr<Instance>>& instances);
-  void stopLeases();
-  void withdraw(const std::shared_ptr<Instance>& instance);
-  std::shared_ptr<Instance> find(const std::string& uuid);
-  config::PhysicalServiceData dataOf(const Instance& instance);
+  // The one place a phase changes: the pure transition, then its effects in order.
+  void apply(Instance& instance, const LifecycleEvent& event, const std::string& why = "");
+  void perform(Instance& instance, Effect effect, const LifecycleEvent& event,
+               const std::string& why);
+  void tell(Instance& instance, supervisor::RoleState state);
+  void tellMaster(Instance& instance, std::uint64_t leaseDeadlineNs);
+  void withdrawElection(Instance& instance);
+  void withdrawAll(Instance& instance);
+  void forgetElection(Instance& instance);
+  void markRestarting(Instance& instance);
+  void rejoin(Instance& instance);
+  void follow(Instance& instance, const std::string& electionNode);
+  void recordFailure(Instance& instance, const LifecycleEvent& event, const std::string& why);
+  nlohmann::json peerOf(const Instance& instance) const;
+  config::PhysicalServiceData dataOf(const Instance& instance) const;
+  Instance* find(const std::string& uuid);
+  const Instance* find(const std::string& uuid) const;
 
   DaemonContext& context_;
+  LoopInbox& inbox_;
   MasterLease lease_;
   FailureTracker failures_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<std::string, std::shared_ptr<Instance>> instances_;
-  bool stopping_ = false;
-  bool renewNow_ = false;            // under mutex_: the lease thread renews without waiting
-  std::atomic<bool> cutOff_{false};  // no connection: no instance may act as master
+  std::map<std::string, std::unique_ptr<Instance>> instances_;
+  bool cutOff_ = false;  // no connection: no instance may act as master
   std::optional<std::chrono::steady_clock::time_point> survivorDeadline_;
-  std::thread leaseThread_;
-  // Last: its event thread may call onEvent until it is destroyed.
+  LeaseRenewer renewer_;
+  // Last: its event thread posts to the inbox until it is destroyed.
   std::unique_ptr<supervisor::Supervisor> supervisor_;
 };
 

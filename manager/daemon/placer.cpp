@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "config/lock_contender_data.hpp"
-#include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/contention_plan.hpp"
+#include "manager/daemon/reconcile/holder_decision.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/lock.hpp"
 #include "manager/zk/uuid.hpp"
@@ -14,8 +14,8 @@
 namespace sm::daemon {
 
 namespace {
+// A launched process that does not run by then is stopped, and the lock released.
 constexpr std::chrono::milliseconds kStartTimeout{5000};
-constexpr std::chrono::milliseconds kHeadWait{50};
 }  // namespace
 
 Placer::Placer(DaemonContext& context, LocalInstances& instances)
@@ -28,15 +28,11 @@ Placer::~Placer() {
 void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender,
                      const Contention& contention) {
   contender.queuedRank = contention.rank;
-  auto head = contender.head;
+  auto first = contender.first;
   zk::QueueMember::Listener listener;
-  listener.onPosition = [this, head](const zk::QueueMember::Position& position) {
+  listener.onPosition = [this, first](const zk::QueueMember::Position& position) {
     if (!position.first) return;
-    {
-      std::lock_guard lock(head->mutex);
-      head->first = true;
-    }
-    head->reached.notify_all();
+    *first = true;
     context_.wake();
   };
   listener.onLost = [this](zk::LossReason) { context_.wake(); };
@@ -69,27 +65,35 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
   auto wanted = plan(snapshot);
   // Queues no longer worth being in (full, infeasible now, lock gone).
   for (auto it = contenders_.begin(); it != contenders_.end();) {
-    auto& member = it->second.member;
-    if (!wanted.contains(it->first) || (member && !member->active())) {
-      if (member && member->active()) member->leave();
+    auto& contender = it->second;
+    const bool lost = contender.member && !contender.member->active();
+    if ((!wanted.contains(it->first) && !contender.launched) || lost) {
+      if (contender.launched) {
+        instances_.stop(contender.launched->uuid, "its create-lock went before it was registered");
+      }
+      if (contender.member && !lost) contender.member->leave();
       it = contenders_.erase(it);
     } else {
       ++it;
     }
   }
   ClusterSnapshot working = snapshot;
-  // Bounded: it takes two rounds (queue, then place) per instance.
-  const std::size_t rounds = 2 * wanted.size() + 2;
+  std::optional<std::chrono::steady_clock::time_point> next;
+  // Bounded: it takes a few rounds (queue, hold, register) per instance.
+  const std::size_t rounds = 3 * wanted.size() + 3;
   for (std::size_t round = 0; round < rounds; ++round) {
     auto queued = std::find_if(contenders_.begin(), contenders_.end(),
                                [](const auto& item) { return item.second.member != nullptr; });
     if (queued != contenders_.end()) {
-      if (!queued->second.head->isFirst()) return std::nullopt;  // a wake-up follows
-      if (place(queued->first, queued->second, working, nowMs)) wanted = plan(working);
+      auto& [id, contender] = *queued;
+      if (!*contender.first) return std::nullopt;  // its position, once first, wakes the loop
+      const auto step = contender.launched ? registerLaunched(id, contender, working, nowMs)
+                                           : hold(id, contender, working, nowMs);
+      if (step == Step::Waiting) return contender.launchDeadline;  // or its start wakes the loop
+      if (step == Step::Placed) wanted = plan(working);
       continue;
     }
     // Next: the best due contention (rank 0 at once; others after their rank's delay).
-    std::optional<std::chrono::steady_clock::time_point> next;
     const Contention* best = nullptr;
     for (const auto& [id, contention] : wanted) {
       auto [it, added] = contenders_.try_emplace(id);
@@ -110,90 +114,111 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
       contenders_.erase(best->logical);  // the lock went meanwhile
       continue;
     }
-    // Its place is evaluated on the session's thread, within a round trip or two when nobody else
-    // queues (the usual case): wait that long rather than a whole pass per placement.
-    std::unique_lock lock(contender.head->mutex);
-    if (!contender.head->reached.wait_for(lock, kHeadWait, [&] { return contender.head->first; })) {
-      return next;  // another host holds it: a wake-up follows
-    }
+    return next;  // its position wakes the loop
   }
-  return std::nullopt;
+  return next;
 }
 
 void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore) {
   if (contender.member) contender.member->leave();
   contender.member.reset();
-  contender.head = std::make_shared<HeadOfQueue>();
+  contender.first = std::make_shared<std::atomic<bool>>(false);
+  contender.launched.reset();
   contender.firstSeen = std::chrono::steady_clock::now();
   contender.notBefore = notBefore;
 }
 
-bool Placer::place(const config::LogicalServiceId& id, Contender& contender,
-                   ClusterSnapshot& working, std::int64_t nowMs) {
+Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contender,
+                          ClusterSnapshot& working, std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
   const auto now = std::chrono::steady_clock::now();
-  const auto* type = working.type(id.type);
-  const auto hostIt = working.hosts.find(context_.options.hostId);
-  if (!type || !type->stored || hostIt == working.hosts.end()) {
-    release(contender, now);
-    return false;
-  }
   // Check again, against the server and this pass's own placements, before starting anything.
   const auto physicalDir = layout.physicalServicesDir(id);
   session->sync(physicalDir);
-  auto registered = session->children(physicalDir);
-  const auto replicas = type->stored->type.spec.replicationCount;
-  if (!registered || static_cast<std::int64_t>(registered->size()) >= replicas) {
-    release(contender, now);
-    return false;
-  }
-  placement::PlacementRequest request{*type->stored, id, working, nowMs};
-  if (auto infeasible = placement::checkHost(request, hostIt->second)) {
-    spdlog::info("not placing {} here: {}", layout.logicalService(id), infeasible->reason);
-    release(contender, now);
-    return false;
-  }
-  const auto ranked = placement::rankFeasibleHosts(request);
-  const auto rank = static_cast<std::size_t>(
-      std::find(ranked.begin(), ranked.end(), context_.options.hostId) - ranked.begin());
+  const auto registered = session->children(physicalDir);
   const auto survivor = instances_.survivorOf(id);
-  if (rank > contender.queuedRank && !contender.yielded && !survivor) {
-    // Another host became better since we queued (say, we placed elsewhere meanwhile): give it
-    // the time its rank gives it, once; after that, place anyway (it may be dead or stuck).
-    contender.yielded = true;
-    spdlog::debug("yielding {} to {} (this host ranks {})", layout.createPhysicalServiceLock(id),
-                  ranked.front(), rank);
-    release(contender, now + kRankDelay * static_cast<std::int64_t>(rank));
-    return false;
+  const auto decision = decideAsHolder(
+      {working, id, context_.options.hostId, nowMs,
+       registered ? static_cast<std::int64_t>(registered->size()) : -1, contender.queuedRank,
+       contender.yielded, survivor.has_value()});
+  switch (decision.kind) {
+    case HolderDecision::Kind::Release:
+      spdlog::debug("not placing {} here: {}", layout.logicalService(id), decision.reason);
+      release(contender, now);
+      return Step::Done;
+    case HolderDecision::Kind::Yield:
+      // Say we placed elsewhere meanwhile: give the better host the time its rank gives it, once;
+      // after that, place anyway (it may be dead or stuck).
+      spdlog::debug("yielding {}: {}", layout.createPhysicalServiceLock(id), decision.reason);
+      contender.yielded = true;
+      release(contender, now + decision.delay);
+      return Step::Done;
+    case HolderDecision::Kind::Place:
+      break;
   }
-
-  const config::PhysicalServiceId physical =
-      survivor.value_or(config::PhysicalServiceId{id, zk::newUuid()});
-  auto stored = *type->stored;
   if (survivor) {
     // Nothing to start: the process outlived its registration.
-  } else if (auto error = instances_.launch(physical, stored, kStartTimeout)) {
+    const bool ok = instances_.registerInstance(*survivor, contender.member->nodePath());
+    if (ok) recordPlaced(id, *survivor, decision.lastReplica, working, nowMs);
+    release(contender, now);
+    contender.yielded = false;
+    return ok ? Step::Placed : Step::Done;
+  }
+  const auto* type = working.type(id.type);
+  const config::PhysicalServiceId physical{id, zk::newUuid()};
+  if (auto error = instances_.launch(physical, *type->stored)) {
     spdlog::warn("could not start an instance of {}: {}", layout.logicalService(id), *error);
     release(contender, now);
-    return false;
+    return Step::Done;
+  }
+  contender.launched = physical;
+  contender.launchDeadline = now + kStartTimeout;
+  contender.fills = decision.lastReplica;
+  return Step::Waiting;
+}
+
+Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Contender& contender,
+                                      ClusterSnapshot& working, std::int64_t nowMs) {
+  const auto physical = *contender.launched;
+  const auto now = std::chrono::steady_clock::now();
+  switch (instances_.launchState(physical.uuid)) {
+    case LocalInstances::LaunchState::Starting:
+      if (now < contender.launchDeadline) return Step::Waiting;
+      instances_.stop(physical.uuid, fmt::format("it did not start within {} ms",
+                                                 kStartTimeout.count()));
+      release(contender, now);
+      return Step::Done;
+    case LocalInstances::LaunchState::Ended:
+      release(contender, now);
+      return Step::Done;
+    case LocalInstances::LaunchState::Running:
+      break;
   }
   const bool ok = instances_.registerInstance(physical, contender.member->nodePath());
-  const bool full = ok && static_cast<std::int64_t>(registered->size()) + 1 >= replicas;
+  if (ok) recordPlaced(id, physical, contender.fills, working, nowMs);
   release(contender, now);
   contender.yielded = false;
-  if (!ok) return false;
+  return ok ? Step::Placed : Step::Done;
+}
+
+void Placer::recordPlaced(const config::LogicalServiceId& id,
+                          const config::PhysicalServiceId& physical, bool fills,
+                        ClusterSnapshot& working, std::int64_t nowMs) {
   // Later rounds of this pass see what was just placed.
   PhysicalServiceView view;
   view.uuid = physical.uuid;
-  view.data = config::PhysicalServiceData{
-      context_.options.hostId, 0, {}, nowMs, stored.generation, config::PhysicalState::Starting};
+  view.data = config::PhysicalServiceData{context_.options.hostId,
+                                          0,
+                                          {},
+                                          nowMs,
+                                          working.type(id.type)->stored->generation,
+                                          config::PhysicalState::Starting};
   working.types.at(id.type).logical[id.sequence].physical.emplace(physical.uuid, std::move(view));
-  if (full) {
-    zk::Lock::destroy(*session, layout.createPhysicalServiceLock(id));
-    context_.tree().invalidate(layout.createPhysicalServiceLocksDir());
+  if (fills) {
+    zk::Lock::destroy(*context_.session(), context_.layout.createPhysicalServiceLock(id));
+    context_.tree().invalidate(context_.layout.createPhysicalServiceLocksDir());
   }
-  return true;
 }
 
 void Placer::leaveAll() {

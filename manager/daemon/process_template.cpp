@@ -19,7 +19,24 @@ supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
   p.identity = {options.zk, options.root,  id.logical.type, layout.logicalService(id.logical),
                 id.uuid,    options.hostId};
   p.ports = spec.ports;
-  p.restart.policy = supervisor::RestartPolicy::Never;
+  // The supervisor restarts the process in place (same instance id, ports and files) as the policy
+  // says; the daemon withdraws it from the election meanwhile and gives the replica up only when
+  // the supervisor does (a crash loop, or an end the policy does not restart).
+  switch (spec.restart.policy) {
+    case config::RestartPolicy::Always:
+      p.restart.policy = supervisor::RestartPolicy::Always;
+      break;
+    case config::RestartPolicy::OnFailure:
+      p.restart.policy = supervisor::RestartPolicy::OnFailure;
+      break;
+    case config::RestartPolicy::Never:
+      p.restart.policy = supervisor::RestartPolicy::Never;
+      break;
+  }
+  p.restart.backoffInitialMs = static_cast<int>(spec.restart.backoffInitialMs);
+  p.restart.backoffMaxMs = static_cast<int>(spec.restart.backoffMaxMs);
+  p.restart.crashLoopFailures = static_cast<int>(spec.restart.crashLoop.failures);
+  p.restart.crashLoopWindowSeconds = static_cast<int>(spec.restart.crashLoop.windowSeconds);
   p.stop.signal = config::signalNumber(spec.stop.signal).value_or(SIGTERM);
   p.stop.timeoutMs = static_cast<int>(spec.stop.timeoutMs);
   if (!spec.roleChange.signal.empty()) {
@@ -37,6 +54,8 @@ supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
     } else {
       p.health.kind = supervisor::HealthSpec::Kind::Tcp;
       p.health.tcpPortName = h.tcpPort;
+      p.health.tcpSend = h.tcpSend;
+      p.health.tcpExpect = h.tcpExpect;
     }
     p.health.intervalMs = static_cast<int>(h.intervalMs);
     p.health.timeoutMs = static_cast<int>(h.timeoutMs);

@@ -37,7 +37,8 @@ void HealthMonitor::probe() {
   auto timeout = std::chrono::milliseconds(std::max(spec_.timeoutMs, 1));
   auto done = [this](bool ok, const std::string& detail) { onResult(ok, detail); };
   if (spec_.kind == HealthSpec::Kind::Tcp) {
-    tcpProbe_ = std::make_unique<TcpProbe>(loop_, tcpPort_, timeout, done);
+    tcpProbe_ = std::make_unique<TcpProbe>(
+        loop_, tcpPort_, TcpProbe::Exchange{spec_.tcpSend, spec_.tcpExpect}, timeout, done);
   } else {
     execProbe_ = std::make_unique<TimedCommand>(
         loop_, guard_, spec_.execArgv, environment_, workingDir_, timeout,

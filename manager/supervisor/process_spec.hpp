@@ -42,6 +42,8 @@ struct HealthSpec {
   std::vector<std::string> execArgv;  // healthy when it exits 0 within timeoutMs
   std::string tcpPortName;            // a name from ProcessSpec::ports ...
   int tcpPort = 0;                    // ... or a fixed port; probed on 127.0.0.1
+  std::string tcpSend;                // sent once connected ...
+  std::string tcpExpect;              // ... and the answer must start with this
   int initialDelayMs = 0;
   int intervalMs = 1000;
   int timeoutMs = 1000;

@@ -6,13 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace sm::supervisor {
 
-TcpProbe::TcpProbe(EventLoop& loop, int port, std::chrono::milliseconds timeout, Done done)
-    : loop_(loop), done_(std::move(done)) {
+TcpProbe::TcpProbe(EventLoop& loop, int port, Exchange exchange,
+                   std::chrono::milliseconds timeout, Done done)
+    : loop_(loop), port_(port), exchange_(std::move(exchange)), done_(std::move(done)) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   // Outcomes are reported from the loop, never from inside the constructor, so that the owner
   // has finished storing this object before `done` runs.
@@ -38,14 +40,45 @@ TcpProbe::TcpProbe(EventLoop& loop, int port, std::chrono::milliseconds timeout,
     socklen_t length = sizeof error;
     getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error == 0) {
-      finish(true, {});
+      onConnected();
     } else {
       finish(false, "connect 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(error));
     }
   });
   timer_ = loop_.addTimer(timeout, [this, port] {
-    finish(false, "connect 127.0.0.1:" + std::to_string(port) + ": timed out");
+    finish(false, connected_ ? "127.0.0.1:" + std::to_string(port) + ": no answer in time"
+                             : "connect 127.0.0.1:" + std::to_string(port) + ": timed out");
   });
+}
+
+void TcpProbe::onConnected() {
+  connected_ = true;
+  if (exchange_.send.empty() && exchange_.expect.empty()) return finish(true, {});
+  const auto where = "127.0.0.1:" + std::to_string(port_);
+  // A few bytes into a fresh socket's empty buffer: one write takes them all.
+  if (!exchange_.send.empty() &&
+      ::send(fd_, exchange_.send.data(), exchange_.send.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(exchange_.send.size())) {
+    return finish(false, where + ": send: " + std::strerror(errno));
+  }
+  if (exchange_.expect.empty()) return finish(true, {});
+  loop_.unwatchFd(watch_);
+  watch_ = loop_.watchFd(fd_, EPOLLIN, [this](std::uint32_t) { onReadable(); });
+}
+
+void TcpProbe::onReadable() {
+  const auto where = "127.0.0.1:" + std::to_string(port_);
+  char buffer[512];
+  const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n > 0) answer_.append(buffer, static_cast<std::size_t>(n));
+  if (answer_.size() >= exchange_.expect.size() || n <= 0) {
+    if (answer_.rfind(exchange_.expect, 0) == 0) return finish(true, {});
+    const auto got = answer_.substr(0, std::min<std::size_t>(answer_.size(), 40));
+    return finish(false, n < 0 ? where + ": recv: " + std::strerror(errno)
+                               : where + ": answered \"" + got + "\", expected it to start with \"" +
+                                     exchange_.expect + "\"");
+  }
 }
 
 TcpProbe::~TcpProbe() {

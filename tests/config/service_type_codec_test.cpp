@@ -35,7 +35,7 @@ ServiceType fullType() {
   s.stop = {"SIGINT", 2500};
   s.roleChange.signal = "SIGUSR2";
   s.ports = {"http", "admin"};
-  s.health = Health{{}, "admin", 1200, 300, 4};
+  s.health = Health{{}, "admin", 1200, 300, 4, "PING\r\n", "+PONG"};
   return t;
 }
 
@@ -55,7 +55,7 @@ TEST(ServiceTypeCodec, RoundTripsDefaultsAndTheOtherVariants) {
   t.spec.command = {"a"};
   EXPECT_EQ(roundTrip(t, 1), (StoredServiceType{t, 1}));
   t.spec.roleChange.exec = {"/hook", "--role"};
-  t.spec.health = Health{{"/bin/check", "-q"}, "", 1000, 500, 3};
+  t.spec.health = Health{{"/bin/check", "-q"}, "", 1000, 500, 3, "", ""};
   t.spec.restart.policy = RestartPolicy::Never;
   EXPECT_EQ(roundTrip(t, 9007199254740991), (StoredServiceType{t, 9007199254740991}));
 }
@@ -69,6 +69,8 @@ TEST(ServiceTypeCodec, EncodedFormIsDocumentedJson) {
   EXPECT_EQ(j["spec"]["restart"]["policy"], "on-failure");
   EXPECT_EQ(j["spec"]["constraints"]["hostLabels"]["zone"], "a");
   EXPECT_EQ(j["spec"]["health"]["tcp"], "admin");
+  EXPECT_EQ(j["spec"]["health"]["send"], "PING\r\n");
+  EXPECT_EQ(j["spec"]["health"]["expect"], "+PONG");
   EXPECT_FALSE(j["spec"]["health"].contains("exec"));
   ServiceType minimal{"A", {}};
   minimal.spec.command = {"a"};

@@ -1,5 +1,6 @@
 // Health checks: exec and TCP probes, readiness, and restarts of unhealthy processes.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -77,6 +78,37 @@ TEST_F(SupervisorHealth, TcpProbeOnANamedPort) {
   ASSERT_TRUE(recorder.waitFor(Kind::Started, "deaf", 2));
   EXPECT_EQ(recorder.count(Kind::Ready, "deaf"), 0);
   EXPECT_EQ(recorder.count(Kind::Unhealthy, "listening"), 0);
+}
+
+// A hung process (SIGSTOP) still has its connections accepted by the kernel until its listen
+// backlog is full: only a probe that asks it something notices at once.
+TEST_F(SupervisorHealth, ATcpProbeWithAnExchangeNoticesAHungProcess) {
+  auto asking = probedSpec("asking", dir, {demoServicePath()});
+  asking.ports = {"http"};
+  asking.health.kind = HealthSpec::Kind::Tcp;
+  asking.health.tcpPortName = "http";
+  asking.health.tcpSend = "ROLE\n";
+  asking.health.tcpExpect = "{";
+  asking.health.timeoutMs = 100;
+  // Same service, an answer it never gives: unhealthy with what it said.
+  auto picky = asking;
+  picky.instanceId = "picky";
+  picky.health.tcpExpect = "PONG";
+  ASSERT_TRUE(supervisor.start(asking));
+  ASSERT_TRUE(supervisor.start(picky));
+  auto started = recorder.waitFor(Kind::Started, "asking");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(recorder.waitFor(Kind::Ready, "asking"));
+  auto wrong = recorder.waitFor(Kind::Unhealthy, "picky");
+  ASSERT_TRUE(wrong);
+  EXPECT_NE(wrong->message.find("expected it to start with \"PONG\""), std::string::npos)
+      << wrong->message;
+
+  ASSERT_EQ(::kill(started->pid, SIGSTOP), 0);
+  auto hung = recorder.waitFor(Kind::Unhealthy, "asking");
+  ::kill(started->pid, SIGCONT);
+  ASSERT_TRUE(hung) << "a stopped process must fail a probe that asks it something";
+  EXPECT_NE(hung->message.find("no answer in time"), std::string::npos) << hung->message;
 }
 
 TEST_F(SupervisorHealth, AProbeThatHangsTimesOutAndUnderPolicyNeverTheInstanceFails) {

@@ -18,17 +18,38 @@ FailureTracker::Verdict FailureTracker::recordExit(const std::string& type,
   for (int i = 1; i < t.consecutive && backoff < restart.backoffMaxMs; ++i) backoff *= 2;
   backoff = std::min(backoff, restart.backoffMaxMs);
 
+  if (static_cast<std::int64_t>(t.exits.size()) >= restart.crashLoop.failures) {
+    return coolDown(t, type, restart, nowMs,
+                    fmt::format("crash loop: {} exits in {} s, last: {}", t.exits.size(),
+                                restart.crashLoop.windowSeconds, what),
+                    backoff);
+  }
   Verdict verdict;
   verdict.message = what;
-  if (static_cast<std::int64_t>(t.exits.size()) >= restart.crashLoop.failures) {
-    verdict.crashLoop = true;
-    verdict.message = fmt::format("crash loop: {} exits in {} s, last: {}", t.exits.size(),
-                                  restart.crashLoop.windowSeconds, what);
-    t.cooldown = config::HostCooldown{type, nowMs + windowMs, verdict.message};
-    t.exits.clear();
-    backoff = std::max(backoff, windowMs);
-  }
   t.retryAtMs = nowMs + backoff;
+  verdict.retryAtMs = t.retryAtMs;
+  return verdict;
+}
+
+FailureTracker::Verdict FailureTracker::recordCrashLoop(const std::string& type,
+                                                        const config::Restart& restart,
+                                                        std::int64_t nowMs, const std::string& what) {
+  auto& t = types_[type];
+  ++t.consecutive;
+  return coolDown(t, type, restart, nowMs, what, 0);
+}
+
+FailureTracker::Verdict FailureTracker::coolDown(PerType& t, const std::string& type,
+                                                 const config::Restart& restart,
+                                                 std::int64_t nowMs, std::string message,
+                                                 std::int64_t backoff) {
+  const std::int64_t windowMs = restart.crashLoop.windowSeconds * 1000;
+  Verdict verdict;
+  verdict.crashLoop = true;
+  verdict.message = std::move(message);
+  t.cooldown = config::HostCooldown{type, nowMs + windowMs, verdict.message};
+  t.exits.clear();
+  t.retryAtMs = nowMs + std::max(backoff, windowMs);
   verdict.retryAtMs = t.retryAtMs;
   return verdict;
 }

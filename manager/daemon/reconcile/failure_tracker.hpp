@@ -26,6 +26,10 @@ class FailureTracker {
 
   Verdict recordExit(const std::string& type, const config::Restart& restart, std::int64_t nowMs,
                      const std::string& what);
+  // The supervisor gave up restarting an instance in place (crash loop): the type cools down on
+  // this host at once, whatever the host's own count says.
+  Verdict recordCrashLoop(const std::string& type, const config::Restart& restart,
+                          std::int64_t nowMs, const std::string& what);
   // An instance that ran long enough (steady) resets the backoff.
   void recordSteady(const std::string& type);
   // This host may start the type now.
@@ -42,6 +46,8 @@ class FailureTracker {
     std::int64_t retryAtMs = 0;
     std::optional<config::HostCooldown> cooldown;
   };
+  Verdict coolDown(PerType& t, const std::string& type, const config::Restart& restart,
+                   std::int64_t nowMs, std::string message, std::int64_t backoff);
   std::map<std::string, PerType> types_;
 };
 

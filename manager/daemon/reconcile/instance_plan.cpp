@@ -92,7 +92,14 @@ std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
       continue;
     }
     auto data = *physical.data;
-    if (instance.ready) data.state = config::PhysicalState::Running;
+    // What the tree says follows this manager's phase of the instance.
+    if (instance.phase == Phase::Restarting) {
+      data.state = config::PhysicalState::Restarting;
+      data.pid = 0;
+    } else if (instance.phase == Phase::Running) {
+      if (instance.pid != 0) data.pid = instance.pid;
+      if (instance.ready) data.state = config::PhysicalState::Running;
+    }
     // Same process, newer spec (say a scale): the instance is current without a restart.
     if (config::sameProcessTemplate(instance.spec, type->stored->type.spec)) {
       data.generation = type->stored->generation;

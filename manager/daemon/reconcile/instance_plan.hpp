@@ -8,6 +8,7 @@
 #include "config/physical_service_data.hpp"
 #include "config/service_type.hpp"
 #include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/daemon/reconcile/instance_lifecycle.hpp"
 
 namespace sm::daemon {
 
@@ -20,12 +21,14 @@ struct LocalInstanceView {
   // Running, but unregistered since its manager's session expired: kept only while its logical
   // service still needs it, until the placer registers it again.
   bool survivor = false;
+  Phase phase = Phase::Running;
+  std::int64_t pid = 0;  // 0 while no process runs (restarting)
 };
 
 struct InstanceAction {
   enum class Kind {
     Stop,     // withdraw it (a master hands over first), then stop its process
-    Update,   // rewrite its physicalService data to `data`
+    Update,   // rewrite its physicalService data to `data` (state, pid, generation)
     Rewrite,  // its data cannot be read (someone else wrote it): write what this manager knows
   };
   Kind kind = Kind::Stop;

@@ -18,6 +18,8 @@ struct DemoType {
   std::string greeting = "hello";
   int stopTimeoutMs = 2000;
   std::string crashLoop;  // spec.restart.crashLoop as a YAML flow mapping, "" for the default
+  std::string restartPolicy = "always";
+  std::string health;  // spec.health as a YAML flow mapping, "" for none
 
   std::string yaml() const {
     std::string out = fmt::format(
@@ -32,7 +34,8 @@ struct DemoType {
         "  env: {{DEMO_GREETING: \"{}\"}}\n",
         name, services, replicas, SM_DEMO_SERVICE, greeting);
     if (!constraints.empty()) out += "  constraints:\n" + constraints;
-    out += "  restart: {policy: always, backoffInitialMs: 100, backoffMaxMs: 1000";
+    out += fmt::format("  restart: {{policy: {}, backoffInitialMs: 100, backoffMaxMs: 1000",
+                       restartPolicy);
     if (!crashLoop.empty()) out += ",\n            crashLoop: " + crashLoop;
     out += fmt::format(
         "}}\n"
@@ -40,6 +43,7 @@ struct DemoType {
         "  roleChange: {{signal: SIGUSR1}}\n"
         "  ports: [http]\n",
         stopTimeoutMs);
+    if (!health.empty()) out += "  health: " + health + "\n";
     return out;
   }
 };

@@ -138,6 +138,7 @@ TreeSnapshot readTree(zk::Session& session, const config::Layout& layout) {
             instance.decoded = true;
             instance.host = data.value().host;
             instance.pid = data.value().pid;
+            instance.ports = data.value().ports;
             instance.state = std::string(config::physicalStateName(data.value().state));
             instance.generation = data.value().generation;
           } else {

@@ -22,8 +22,9 @@ struct InstanceInfo {
   std::string error;
   std::string host;
   std::int64_t pid = 0;
-  std::string state;  // starting | running | stopping
+  std::string state;  // starting | running | stopping | restarting
   std::int64_t generation = 0;
+  std::map<std::string, std::int64_t> ports;
 };
 
 struct ElectionEntry {

@@ -144,5 +144,17 @@ TEST(FailureTracker, NextExpiryOfACooldownLongerThanTheBackoff) {
   EXPECT_EQ(tracker.nextExpiry(kT0 + 5'000), std::nullopt);
 }
 
+TEST(FailureTracker, ACrashLoopOfTheSupervisorCoolsTheTypeDownAtOnce) {
+  FailureTracker tracker;
+  const auto verdict =
+      tracker.recordCrashLoop("web", restart(1000, 30), kT0, "crash loop: 5 failures within 30 s");
+  EXPECT_TRUE(verdict.crashLoop);
+  EXPECT_EQ(verdict.retryAtMs, kT0 + 30000);
+  EXPECT_FALSE(tracker.mayStart("web", kT0 + 29999));
+  EXPECT_TRUE(tracker.mayStart("web", kT0 + 30000));
+  ASSERT_EQ(tracker.cooldowns(kT0).size(), 1u);
+  EXPECT_EQ(tracker.cooldowns(kT0)[0].reason, "crash loop: 5 failures within 30 s");
+}
+
 }  // namespace
 }  // namespace sm::daemon

@@ -1,0 +1,49 @@
+#include "manager/daemon/lease_renewer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace sm::daemon {
+
+LeaseRenewer::LeaseRenewer(MasterLease& lease, LoopInbox& inbox)
+    : lease_(lease), inbox_(inbox), thread_([this] { run(); }) {}
+
+LeaseRenewer::~LeaseRenewer() {
+  stop();
+}
+
+void LeaseRenewer::renewNow() {
+  {
+    std::lock_guard lock(mutex_);
+    now_ = true;
+  }
+  changed_.notify_all();
+}
+
+void LeaseRenewer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LeaseRenewer::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_ || now_; });
+    if (stopping_) return;
+    now_ = false;
+    if (!active_) continue;
+    lock.unlock();
+    try {
+      inbox_.post(LeaseEvent{lease_.renew()});
+    } catch (const std::exception& e) {
+      // The thread must outlive a failed round (a lease then simply lapses): log and go on.
+      spdlog::error("renewing the master lease failed: {}", e.what());
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace sm::daemon

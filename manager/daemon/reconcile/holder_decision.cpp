@@ -1,0 +1,36 @@
+#include "manager/daemon/reconcile/holder_decision.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "manager/daemon/placement/placement.hpp"
+#include "manager/daemon/reconcile/contention_plan.hpp"
+
+namespace sm::daemon {
+
+HolderDecision decideAsHolder(const HolderSituation& s) {
+  using Kind = HolderDecision::Kind;
+  const auto* type = s.snapshot.type(s.logical.type);
+  const auto host = s.snapshot.hosts.find(s.hostId);
+  if (!type || !type->stored || host == s.snapshot.hosts.end()) {
+    return {Kind::Release, "its type or this host's node is not readable", {}, false};
+  }
+  const auto replicas = type->stored->type.spec.replicationCount;
+  if (s.registeredNow < 0) return {Kind::Release, "its logical service is gone", {}, false};
+  if (s.registeredNow >= replicas) return {Kind::Release, "it is full", {}, false};
+  placement::PlacementRequest request{*type->stored, s.logical, s.snapshot, s.nowMs};
+  if (auto infeasible = placement::checkHost(request, host->second)) {
+    return {Kind::Release, infeasible->reason, {}, false};
+  }
+  const auto ranked = placement::rankFeasibleHosts(request);
+  const auto rank = static_cast<std::size_t>(
+      std::find(ranked.begin(), ranked.end(), s.hostId) - ranked.begin());
+  if (rank > s.queuedRank && !s.yieldedBefore && !s.survivor) {
+    return {Kind::Yield, fmt::format("{} ranks better now (this host ranks {})", ranked.front(), rank),
+            kRankDelay * static_cast<std::int64_t>(rank), false};
+  }
+  return {Kind::Place, "", {}, s.registeredNow + 1 >= replicas};
+}
+
+}  // namespace sm::daemon
