@@ -27,7 +27,9 @@ class Election {
     // Optional: the master's connection is lost, so it is not sure to be master any more and must
     // stop acting as one. onMaster follows once the reconnected session reads it first again
     // (or onLost, when the session expired meanwhile).
-    std::function<void()> onSuspended;
+    // (The initializer keeps positional {onMaster, onSecondary, onLost} initializations free of
+    // -Wmissing-field-initializers.)
+    std::function<void()> onSuspended = {};
   };
   struct Member {
     std::string name;

@@ -82,7 +82,7 @@ void QueueMember::start(const std::function<std::string()>& ownNode) {
 void QueueMember::onSessionState(SessionState state) {
   if (!active_) return;
   if (state == SessionState::Connected) {
-    if (!ownNodeWatched_) watchOwnNode();
+    watchOwnNode();
     evaluate();
   } else if (state == SessionState::Connecting || state == SessionState::ReadOnly) {
     // Not sure any more: the session may expire while we cannot hear of it.
@@ -151,9 +151,9 @@ QueueMember::State QueueMember::state() const {
 
 void QueueMember::watchOwnNode() {
   const std::string own = nodePath();
-  if (own.empty()) return;
+  if (own.empty() || ownNodeWatched_) return;
   try {
-    session_->get(own, [weak = weak_from_this()](const WatchEvent& event) {
+    auto present = session_->get(own, [weak = weak_from_this()](const WatchEvent& event) {
       auto self = weak.lock();
       if (!self || !self->active_) return;
       self->ownNodeWatched_ = false;
@@ -161,8 +161,8 @@ void QueueMember::watchOwnNode() {
       if (event.type == EventType::Deleted) return self->evaluate();
       self->watchOwnNode();
     });
-    // A missing node is left to the queue read, which reports it.
-    ownNodeWatched_ = true;
+    // A missing node (no watch was left) is reported by the queue read that follows.
+    ownNodeWatched_ = present.has_value();
   } catch (const ZkError& e) {
     // A connection loss arms it on reconnect; a lost session is final.
     if (e.isSessionLost()) lose(LossReason::SessionExpired);
@@ -175,16 +175,16 @@ void QueueMember::onPredecessorEvent(const WatchEvent& event) {
   std::optional<Position> promoted;
   {
     std::lock_guard lock(mutex_);
+    // A watch on a member we no longer follow (it left while we were cut off, and a read since
+    // found it gone) is not ours: the queue is read again below, to be safe.
     const bool ours = position_ && event.path == childPath(dir_, position_->predecessor);
-    if (!ours) {
-      // A watch on a member we no longer follow (it left while we were cut off): nothing to
-      // re-arm, but look again to be safe.
-    } else if (event.type == EventType::Deleted && position_->index == 1 && ownNodeWatched_) {
+    if (ours && event.type == EventType::Deleted && position_->index == 1 && ownNodeWatched_) {
       // The lowest member left: no lower node can appear (sequences only grow), so we are first
       // without reading the queue. A destroyed queue or a removal of our node would have been
-      // reported first by our own node's watch, as the server sends the events in order.
+      // reported first by our own node's watch: the server sends a client's events in order,
+      // and destroyQueue() removes the highest sequence first.
       promoted = Position{true, 0, ""};
-    } else {
+    } else if (ours) {
       position_.reset();  // the watch is spent: the next evaluation arms another
     }
   }

@@ -47,7 +47,9 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   struct Listener {
     std::function<void(const Position&)> onPosition;  // called when the position changes
     std::function<void(LossReason)> onLost;           // called once; the member is then inactive
-    std::function<void(State)> onState;               // optional: called when state() changes
+    // Optional: called when state() changes. (Initialized, so that positional {onPosition,
+    // onLost} initializations stay free of -Wmissing-field-initializers.)
+    std::function<void(State)> onState = {};
   };
 
   static std::shared_ptr<QueueMember> make(std::shared_ptr<Session> session, std::string dir,
