@@ -82,6 +82,21 @@ class QueueMemberTest : public sm::test::ZooKeeperTest {
     c->member->enter();
     return c;
   }
+  // A member that holds the place (the queue was empty).
+  std::unique_ptr<Contender> holder(std::chrono::milliseconds sessionTimeout = 4000ms) {
+    auto c = entered(sessionTimeout);
+    EXPECT_TRUE(waitFor([&] { return c->member->held(); }));
+    return c;
+  }
+  // A holder and two members queued behind it, each having read its place.
+  std::vector<std::unique_ptr<Contender>> threeInLine() {
+    std::vector<std::unique_ptr<Contender>> line;
+    line.push_back(holder());
+    line.push_back(entered());
+    line.push_back(entered());
+    EXPECT_TRUE(waitFor([&] { return line[1]->positions == 1 && line[2]->positions == 1; }));
+    return line;
+  }
   // Stops the shared server, runs `whileDown`, and starts it again (same port and data, so the
   // sessions survive when their timeout is long enough).
   void withServerDown(const std::function<void()>& whileDown) {
@@ -96,8 +111,7 @@ class QueueMemberTest : public sm::test::ZooKeeperTest {
 };
 
 TEST_F(QueueMemberTest, TheLowestIsHeldTheOthersQueued) {
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
+  auto a = holder();
   auto b = entered();
   ASSERT_TRUE(waitFor([&] { return b->positions == 1; }));
   EXPECT_EQ(b->member->state(), State::Queued);
@@ -114,11 +128,8 @@ TEST_F(QueueMemberTest, TheLowestIsHeldTheOthersQueued) {
 }
 
 TEST_F(QueueMemberTest, TheSecondIsHeldWithoutReadingTheQueueWhenTheLowestLeaves) {
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
-  auto b = entered();
-  auto c = entered();
-  ASSERT_TRUE(waitFor([&] { return b->positions == 1 && c->positions == 1; }));
+  auto line = threeInLine();
+  auto &a = line[0], &b = line[1], &c = line[2];
   const auto readsOfB = b->member->positionReads();
   const auto readsOfC = c->member->positionReads();
 
@@ -139,11 +150,8 @@ TEST_F(QueueMemberTest, TheSecondIsHeldWithoutReadingTheQueueWhenTheLowestLeaves
 }
 
 TEST_F(QueueMemberTest, AMiddleMemberLeavingIsReadAgain) {
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
-  auto b = entered();
-  auto c = entered();
-  ASSERT_TRUE(waitFor([&] { return c->positions == 1; }));
+  auto line = threeInLine();
+  auto &a = line[0], &b = line[1], &c = line[2];
   const auto readsOfC = c->member->positionReads();
 
   b->member->leave();
@@ -154,8 +162,7 @@ TEST_F(QueueMemberTest, AMiddleMemberLeavingIsReadAgain) {
 }
 
 TEST_F(QueueMemberTest, APredecessorGoneWhenWatchedLeavesNoWatchBehind) {
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
+  auto a = holder();
   auto b = entered();
   ASSERT_TRUE(waitFor([&] { return b->positions == 1; }));
 
@@ -183,8 +190,7 @@ TEST_F(QueueMemberTest, APredecessorGoneWhenWatchedLeavesNoWatchBehind) {
 }
 
 TEST_F(QueueMemberTest, AHeldPlaceIsSuspendedWhileDisconnectedAndHeldAgainAfterReconnect) {
-  auto a = entered(30s);
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
+  auto a = holder(30s);
   withServerDown([&] {
     ASSERT_TRUE(waitFor([&] { return a->member->state() == State::Suspended; }));
     EXPECT_FALSE(a->member->held());
@@ -196,8 +202,7 @@ TEST_F(QueueMemberTest, AHeldPlaceIsSuspendedWhileDisconnectedAndHeldAgainAfterR
 }
 
 TEST_F(QueueMemberTest, AnExpiredSessionLosesThePlaceForGood) {
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
+  auto a = holder();
   auto b = entered();
   ASSERT_TRUE(waitFor([&] { return b->positions == 1; }));
 
@@ -211,8 +216,7 @@ TEST_F(QueueMemberTest, AnExpiredSessionLosesThePlaceForGood) {
 }
 
 TEST_F(QueueMemberTest, LeavingWhileDisconnectedReturnsAtOnceAndDeletesOnReconnect) {
-  auto a = entered(30s);
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
+  auto a = holder(30s);
   const std::string node = a->member->nodePath();
   withServerDown([&] {
     ASSERT_TRUE(waitFor([&] { return a->session->state() == SessionState::Connecting; }));
@@ -229,8 +233,7 @@ TEST_F(QueueMemberTest, LeavingWhileDisconnectedReturnsAtOnceAndDeletesOnReconne
 }
 
 TEST_F(QueueMemberTest, TheFenceFailsAMultiOnceTheNodeIsGone) {
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
+  auto a = holder();
   const std::string guarded = path("guarded");
   session_->create(guarded, "0");
   a->session->multi({a->member->fence(), Op::set(guarded, "1")});
@@ -250,11 +253,8 @@ TEST_F(QueueMemberTest, TheFenceFailsAMultiOnceTheNodeIsGone) {
 }
 
 TEST_F(QueueMemberTest, DestroyingTheQueueTellsEveryMemberAndNoneTakesItForHeld) {
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
-  auto b = entered();
-  auto c = entered();
-  ASSERT_TRUE(waitFor([&] { return b->positions == 1 && c->positions == 1; }));
+  auto line = threeInLine();
+  auto &a = line[0], &b = line[1], &c = line[2];
 
   EXPECT_TRUE(destroyQueue(*session_, dir_));
   EXPECT_FALSE(session_->exists(dir_));
@@ -271,19 +271,18 @@ TEST_F(QueueMemberTest, AFencedDestroyNeedsTheCallersOwnLock) {
   // The caller holds a lock elsewhere and destroys this queue only while it does.
   const std::string lockDir = path("lock");
   session_->create(lockDir, "");
-  auto holder = contender(4000ms, lockDir);
-  holder->member->enter();
-  ASSERT_TRUE(waitFor([&] { return holder->member->held(); }));
-  auto a = entered();
-  ASSERT_TRUE(waitFor([&] { return a->member->held(); }));
+  auto caller = contender(4000ms, lockDir);
+  caller->member->enter();
+  ASSERT_TRUE(waitFor([&] { return caller->member->held(); }));
+  auto a = holder();
 
-  EXPECT_TRUE(destroyQueue(*holder->session, dir_, holder->member->fence()));
+  EXPECT_TRUE(destroyQueue(*caller->session, dir_, caller->member->fence()));
   EXPECT_FALSE(session_->exists(dir_));
 
   session_->create(dir_, "");
-  session_->remove(holder->member->nodePath());  // the caller lost its lock
+  session_->remove(caller->member->nodePath());  // the caller lost its lock
   try {
-    destroyQueue(*holder->session, dir_, holder->member->fence());
+    destroyQueue(*caller->session, dir_, caller->member->fence());
     FAIL() << "a fenced destroy without the lock must fail";
   } catch (const MultiError& e) {
     EXPECT_EQ(e.failedIndex(), 0u);
