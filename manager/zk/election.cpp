@@ -20,12 +20,13 @@ struct Election::Shared {
   std::recursive_mutex calling;
   bool closed = false;
 
-  // Our member, if `of` is still its generation; then the epoch is set to `newEpoch`.
-  std::shared_ptr<QueueMember> current(uint64_t of, std::optional<int64_t> newEpoch) {
+  // For a callback of generation `of`: false when that member is no longer ours; else we are not
+  // master (any more) and the callback goes on.
+  bool standDown(uint64_t of) {
     std::lock_guard lock(mutex);
-    if (of != generation || !member) return nullptr;
-    epoch = newEpoch;
-    return member;
+    if (of != generation || !member) return false;
+    epoch.reset();
+    return true;
   }
   template <class Callback>
   void call(const Callback& callback) {
@@ -86,7 +87,7 @@ std::shared_ptr<QueueMember> Election::newMember() {
         if (shared->callbacks.onMaster) shared->callbacks.onMaster(epoch);
       });
     } else if (state == QueueMember::State::Suspended) {
-      if (!shared->current(generation, std::nullopt)) return;
+      if (!shared->standDown(generation)) return;
       spdlog::warn("election {}: connection lost, not acting as master until sure", shared->dir);
       shared->call([&] {
         if (shared->callbacks.onSuspended) shared->callbacks.onSuspended();
@@ -95,14 +96,14 @@ std::shared_ptr<QueueMember> Election::newMember() {
   };
   listener.onPosition = [weak, generation](const QueueMember::Position& position) {
     auto shared = weak.lock();
-    if (!shared || position.first || !shared->current(generation, std::nullopt)) return;
+    if (!shared || position.first || !shared->standDown(generation)) return;
     shared->call([&] {
       if (shared->callbacks.onSecondary) shared->callbacks.onSecondary(position.predecessor);
     });
   };
   listener.onLost = [weak, generation](LossReason reason) {
     auto shared = weak.lock();
-    if (!shared || !shared->current(generation, std::nullopt)) return;
+    if (!shared || !shared->standDown(generation)) return;
     shared->call([&] {
       if (shared->callbacks.onLost) shared->callbacks.onLost(reason);
     });

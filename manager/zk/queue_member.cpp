@@ -262,6 +262,7 @@ void QueueMember::publish(const Position& next) {
 }
 
 void QueueMember::setState(State next) {
+  if (!active_ && next != State::Lost) return;  // left or abandoned meanwhile: nothing to report
   {
     std::lock_guard lock(mutex_);
     if (state_ == next || state_ == State::Lost) return;
