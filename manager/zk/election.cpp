@@ -7,22 +7,53 @@
 
 namespace sm::zk {
 
+struct Election::Shared {
+  std::string dir;
+  Callbacks callbacks;
+
+  std::mutex mutex;
+  std::shared_ptr<QueueMember> member;
+  uint64_t generation = 0;  // of member: callbacks of a member we no longer follow are dropped
+  std::optional<int64_t> epoch;
+
+  // Held while a user callback runs; once the destructor has set `closed` under it, none runs.
+  std::recursive_mutex calling;
+  bool closed = false;
+
+  // For a callback of generation `of`: false when that member is no longer ours; else we are not
+  // master (any more) and the callback goes on.
+  bool standDown(uint64_t of) {
+    std::lock_guard lock(mutex);
+    if (of != generation || !member) return false;
+    epoch.reset();
+    return true;
+  }
+  template <class Callback>
+  void call(const Callback& callback) {
+    std::lock_guard lock(calling);
+    if (!closed) callback();
+  }
+};
+
 Election::Election(std::shared_ptr<Session> session, std::string dir, std::string data,
                    Callbacks callbacks, std::string prefix)
     : session_(std::move(session)),
       dir_(std::move(dir)),
       data_(std::move(data)),
-      callbacks_(std::move(callbacks)),
-      prefix_(std::move(prefix)) {}
+      prefix_(std::move(prefix)),
+      shared_(std::make_shared<Shared>()) {
+  shared_->dir = dir_;
+  shared_->callbacks = std::move(callbacks);
+}
 
 Election::~Election() {
   try {
     leave();
-    // Our callbacks capture this object: let any that is running or queued finish first.
-    session_->drain();
   } catch (const std::exception& e) {
     spdlog::warn("leaving election {} failed: {}", dir_, e.what());
   }
+  std::lock_guard lock(shared_->calling);
+  shared_->closed = true;
 }
 
 void Election::join() {
@@ -34,48 +65,58 @@ void Election::follow(const std::string& nodePath) {
 }
 
 std::shared_ptr<QueueMember> Election::newMember() {
-  std::lock_guard lock(mutex_);
-  if (member_ && member_->active()) return nullptr;
-  epoch_.reset();
+  std::lock_guard lock(shared_->mutex);
+  if (shared_->member && shared_->member->active()) return nullptr;
+  shared_->epoch.reset();
+  const uint64_t generation = ++shared_->generation;
+  std::weak_ptr<Shared> weak = shared_;
   QueueMember::Listener listener;
-  listener.onPosition = [this](const QueueMember::Position& position) {
-    std::shared_ptr<QueueMember> self;
-    {
-      std::lock_guard lock(mutex_);
-      self = member_;
-    }
-    if (!self) return;
-    if (position.first) {
-      auto epoch = self->sequence();
+  listener.onState = [weak, generation](QueueMember::State state) {
+    auto shared = weak.lock();
+    if (!shared) return;
+    if (state == QueueMember::State::Held) {
+      int64_t epoch = -1;
       {
-        std::lock_guard lock(mutex_);
-        epoch_ = epoch;
+        std::lock_guard lock(shared->mutex);
+        if (generation != shared->generation || !shared->member) return;
+        epoch = shared->member->sequence();
+        shared->epoch = epoch;
       }
-      spdlog::info("election {}: {} is master, epoch {}", dir_, nodeName(self->nodePath()), epoch);
-      if (callbacks_.onMaster) callbacks_.onMaster(epoch);
-    } else {
-      {
-        std::lock_guard lock(mutex_);
-        epoch_.reset();
-      }
-      if (callbacks_.onSecondary) callbacks_.onSecondary(position.predecessor);
+      spdlog::info("election {}: master, epoch {}", shared->dir, epoch);
+      shared->call([&] {
+        if (shared->callbacks.onMaster) shared->callbacks.onMaster(epoch);
+      });
+    } else if (state == QueueMember::State::Suspended) {
+      if (!shared->standDown(generation)) return;
+      spdlog::warn("election {}: connection lost, not acting as master until sure", shared->dir);
+      shared->call([&] {
+        if (shared->callbacks.onSuspended) shared->callbacks.onSuspended();
+      });
     }
   };
-  listener.onLost = [this](LossReason reason) {
-    {
-      std::lock_guard lock(mutex_);
-      epoch_.reset();
-    }
-    if (callbacks_.onLost) callbacks_.onLost(reason);
+  listener.onPosition = [weak, generation](const QueueMember::Position& position) {
+    auto shared = weak.lock();
+    if (!shared || position.first || !shared->standDown(generation)) return;
+    shared->call([&] {
+      if (shared->callbacks.onSecondary) shared->callbacks.onSecondary(position.predecessor);
+    });
   };
-  member_ = QueueMember::make(session_, dir_, prefix_, data_, std::move(listener));
-  return member_;
+  listener.onLost = [weak, generation](LossReason reason) {
+    auto shared = weak.lock();
+    if (!shared || !shared->standDown(generation)) return;
+    shared->call([&] {
+      if (shared->callbacks.onLost) shared->callbacks.onLost(reason);
+    });
+  };
+  shared_->member = QueueMember::make(session_, dir_, prefix_, data_, std::move(listener));
+  return shared_->member;
 }
 
 std::shared_ptr<QueueMember> Election::takeMember() {
-  std::lock_guard lock(mutex_);
-  epoch_.reset();
-  return std::move(member_);
+  std::lock_guard lock(shared_->mutex);
+  shared_->epoch.reset();
+  ++shared_->generation;
+  return std::move(shared_->member);
 }
 
 void Election::abandon() {
@@ -87,18 +128,18 @@ void Election::leave() {
 }
 
 bool Election::isMaster() const {
-  std::lock_guard lock(mutex_);
-  return epoch_.has_value();
+  std::lock_guard lock(shared_->mutex);
+  return shared_->epoch.has_value();
 }
 
 std::optional<int64_t> Election::epoch() const {
-  std::lock_guard lock(mutex_);
-  return epoch_;
+  std::lock_guard lock(shared_->mutex);
+  return shared_->epoch;
 }
 
 std::string Election::nodePath() const {
-  std::lock_guard lock(mutex_);
-  return member_ ? member_->nodePath() : "";
+  std::lock_guard lock(shared_->mutex);
+  return shared_->member ? shared_->member->nodePath() : "";
 }
 
 std::vector<Election::Member> Election::members(Session& session, const std::string& dir,

@@ -24,6 +24,12 @@ class Election {
     // The candidacy is over (session expired, node removed, election destroyed); join() again
     // to stand once more. After leave() nothing is called.
     std::function<void(LossReason)> onLost;
+    // Optional: the master's connection is lost, so it is not sure to be master any more and must
+    // stop acting as one. onMaster follows once the reconnected session reads it first again
+    // (or onLost, when the session expired meanwhile).
+    // (The initializer keeps positional {onMaster, onSecondary, onLost} initializations free of
+    // -Wmissing-field-initializers.)
+    std::function<void()> onSuspended = {};
   };
   struct Member {
     std::string name;
@@ -41,10 +47,11 @@ class Election {
   void join();
   // Stands with a node created elsewhere (e.g. registered in one multi() with what it stands for).
   void follow(const std::string& nodePath);
-  // Withdraws (a master hands over to the next in line).
+  // Withdraws (a master hands over to the next in line); never waits for a connection.
   void leave();
   // Stops following our member without deleting it (see QueueMember::abandon).
   void abandon();
+  // Master, as read while connected: false while Suspended.
   bool isMaster() const;
   std::optional<int64_t> epoch() const;  // set while master
   std::string nodePath() const;
@@ -54,6 +61,9 @@ class Election {
                                      const std::string& prefix = "lock-");
 
  private:
+  // What the callbacks reach: it outlives this object, so the destructor need not wait for the
+  // dispatcher (which may be stuck on a lost connection).
+  struct Shared;
   std::shared_ptr<QueueMember> newMember();
   // Our member, no longer ours to follow (and no longer master).
   std::shared_ptr<QueueMember> takeMember();
@@ -61,11 +71,8 @@ class Election {
   std::shared_ptr<Session> session_;
   std::string dir_;
   std::string data_;
-  Callbacks callbacks_;
   std::string prefix_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<QueueMember> member_;
-  std::optional<int64_t> epoch_;
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace sm::zk

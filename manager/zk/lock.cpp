@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "manager/zk/path.hpp"
+#include "manager/zk/queue_destroy.hpp"
 #include "manager/zk/sequential_name.hpp"
 
 namespace sm::zk {
@@ -37,10 +38,10 @@ bool Lock::acquire(std::chrono::milliseconds timeout) {
     if (held_) return true;
     lost_.reset();
     QueueMember::Listener listener;
-    listener.onPosition = [this](const QueueMember::Position& position) {
+    listener.onState = [this](QueueMember::State state) {
       {
         std::lock_guard lock(mutex_);
-        held_ = position.first;
+        held_ = state == QueueMember::State::Held;  // not while Suspended
       }
       changed_.notify_all();
     };
@@ -120,22 +121,7 @@ std::shared_ptr<QueueMember> Lock::member() const {
 }
 
 bool Lock::destroy(Session& session, const std::string& dir) {
-  // Contenders may come and go while we look; the multi() fails then, and we look again.
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    auto names = session.children(dir);
-    if (!names) return false;
-    std::vector<Op> ops;
-    for (const auto& name : *names) ops.push_back(Op::remove(childPath(dir, name)));
-    ops.push_back(Op::remove(dir));
-    try {
-      session.multi(ops);
-      spdlog::debug("lock {} destroyed with {} contender(s)", dir, names->size());
-      return true;
-    } catch (const MultiError& e) {
-      if (e.code() != Code::NoNode && e.code() != Code::NotEmpty) throw;
-    }
-  }
-  throw ZkError(Code::NotEmpty, "destroy-lock", dir, "contenders keep changing");
+  return destroyQueue(session, dir);
 }
 
 }  // namespace sm::zk

@@ -38,7 +38,8 @@ class Lock {
   // Must not be called on the session's dispatcher thread, which delivers the wake-up.
   bool acquire(std::chrono::milliseconds timeout);
   void release();
-  // What this client last learned; see verifyHeld() before a decisive write.
+  // What this client last learned (false while the connection is lost: QueueMember::State
+  // Suspended); see verifyHeld() or fence() before a decisive write.
   bool held() const;
   // Asks the server: our node exists, belongs to this session, and is the lowest.
   bool verifyHeld();
@@ -48,8 +49,8 @@ class Lock {
   uint64_t wakeups() const;
   std::shared_ptr<QueueMember> member() const;
 
-  // Removes the lock directory with every contender in one multi(); a lock that is already gone
-  // is fine. Returns false when it did not exist.
+  // Removes the lock directory with every contender in one multi() (destroyQueue); a lock that is
+  // already gone is fine. Returns false when it did not exist.
   static bool destroy(Session& session, const std::string& dir);
 
  private:

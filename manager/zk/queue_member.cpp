@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "manager/zk/path.hpp"
+#include "manager/zk/remove_when_connected.hpp"
 #include "manager/zk/sequential_name.hpp"
 #include "manager/zk/uuid.hpp"
 
@@ -56,13 +57,7 @@ void QueueMember::start(const std::function<std::string()>& ownNode) {
   active_ = true;
   auto weak = weak_from_this();
   stateListener_ = session_->addStateListener([weak](SessionState state) {
-    auto self = weak.lock();
-    if (!self || !self->active_) return;
-    if (state == SessionState::Connected) {
-      self->evaluate();
-    } else if (state != SessionState::Connecting && state != SessionState::ReadOnly) {
-      self->lose(LossReason::SessionExpired);
-    }
+    if (auto self = weak.lock()) self->onSessionState(state);
   });
   std::string path;
   try {
@@ -77,8 +72,24 @@ void QueueMember::start(const std::function<std::string()>& ownNode) {
     nodePath_ = path;
   }
   session_->post([weak] {
-    if (auto self = weak.lock()) self->evaluate();
+    auto self = weak.lock();
+    if (!self || !self->active_) return;
+    self->watchOwnNode();
+    self->evaluate();
   });
+}
+
+void QueueMember::onSessionState(SessionState state) {
+  if (!active_) return;
+  if (state == SessionState::Connected) {
+    watchOwnNode();
+    evaluate();
+  } else if (state == SessionState::Connecting || state == SessionState::ReadOnly) {
+    // Not sure any more: the session may expire while we cannot hear of it.
+    if (this->state() == State::Held) setState(State::Suspended);
+  } else {
+    lose(LossReason::SessionExpired);
+  }
 }
 
 std::string QueueMember::createProtected() {
@@ -128,6 +139,59 @@ std::optional<std::string> QueueMember::findOwnNode() {
   return std::nullopt;
 }
 
+void QueueMember::beforeWatchingPredecessor(std::function<void(const std::string&)> hook) {
+  std::lock_guard lock(mutex_);
+  beforeWatchHook_ = std::move(hook);
+}
+
+QueueMember::State QueueMember::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void QueueMember::watchOwnNode() {
+  const std::string own = nodePath();
+  if (own.empty() || ownNodeWatched_) return;
+  try {
+    auto present = session_->get(own, [weak = weak_from_this()](const WatchEvent& event) {
+      auto self = weak.lock();
+      if (!self || !self->active_) return;
+      self->ownNodeWatched_ = false;
+      // Deleted: the queue read tells a destroyed directory from a removed node.
+      if (event.type == EventType::Deleted) return self->evaluate();
+      self->watchOwnNode();
+    });
+    // A missing node (no watch was left) is reported by the queue read that follows.
+    ownNodeWatched_ = present.has_value();
+  } catch (const ZkError& e) {
+    // A connection loss arms it on reconnect; a lost session is final.
+    if (e.isSessionLost()) lose(LossReason::SessionExpired);
+  }
+}
+
+void QueueMember::onPredecessorEvent(const WatchEvent& event) {
+  if (!active_) return;
+  ++wakeups_;
+  std::optional<Position> promoted;
+  {
+    std::lock_guard lock(mutex_);
+    // A watch on a member we no longer follow (it left while we were cut off, and a read since
+    // found it gone) is not ours: the queue is read again below, to be safe.
+    const bool ours = position_ && event.path == childPath(dir_, position_->predecessor);
+    if (ours && event.type == EventType::Deleted && position_->index == 1 && ownNodeWatched_) {
+      // The lowest member left: no lower node can appear (sequences only grow), so we are first
+      // without reading the queue. A destroyed queue or a removal of our node would have been
+      // reported first by our own node's watch: the server sends a client's events in order,
+      // and destroyQueue() removes the highest sequence first.
+      promoted = Position{true, 0, ""};
+    } else if (ours) {
+      position_.reset();  // the watch is spent: the next evaluation arms another
+    }
+  }
+  if (promoted) return publish(*promoted);
+  evaluate();
+}
+
 void QueueMember::evaluate() {
   const std::string own = nodePath();
   if (own.empty()) return;
@@ -136,6 +200,7 @@ void QueueMember::evaluate() {
   for (int round = 0; round < 1000 && active_; ++round) {
     std::optional<std::vector<std::string>> names;
     try {
+      ++positionReads_;
       names = session_->children(dir_);
     } catch (const ZkError& e) {
       // A connection loss re-evaluates on reconnect; a lost session is final.
@@ -153,77 +218,97 @@ void QueueMember::evaluate() {
     next.first = index == 0;
     if (!next.first) {
       next.predecessor = order[index - 1].name;
+      std::function<void(const std::string&)> hook;
       bool armed;
       {
         std::lock_guard lock(mutex_);
         armed = position_ && position_->predecessor == next.predecessor;
+        hook = beforeWatchHook_;
       }
-      std::optional<Stat> present;
-      try {
-        Watcher watcher;
-        if (!armed) {
-          watcher = [weak = weak_from_this()](const WatchEvent&) {
-            auto self = weak.lock();
-            if (!self || !self->active_) return;
-            ++self->wakeups_;
-            {
-              std::lock_guard lock(self->mutex_);
-              self->position_.reset();  // the watch is spent: the next evaluation re-arms one
-            }
-            self->evaluate();
-          };
+      // An armed watch fires when the predecessor goes: no need to look at it again.
+      if (!armed) {
+        const std::string predecessor = childPath(dir_, next.predecessor);
+        if (hook) hook(predecessor);
+        std::optional<Node> present;
+        try {
+          // getData, not exists: on a missing node exists() would leave a watch for its creation.
+          present = session_->get(predecessor, [weak = weak_from_this()](const WatchEvent& event) {
+            if (auto self = weak.lock()) self->onPredecessorEvent(event);
+          });
+        } catch (const ZkError& e) {
+          if (e.isSessionLost()) lose(LossReason::SessionExpired);
+          return;
         }
-        present = session_->exists(childPath(dir_, next.predecessor), std::move(watcher));
-      } catch (const ZkError& e) {
-        if (e.isSessionLost()) lose(LossReason::SessionExpired);
-        return;
+        if (!present) {
+          ++predecessorsGone_;
+          continue;  // it left between the two reads: look again
+        }
       }
-      if (!present) continue;  // it left between the two reads: look again
     }
-    {
-      std::lock_guard lock(mutex_);
-      if (position_ && *position_ == next) return;
-      position_ = next;
-    }
-    if (active_ && listener_.onPosition) listener_.onPosition(next);
-    return;
+    return publish(next);
   }
+}
+
+void QueueMember::publish(const Position& next) {
+  bool moved;
+  {
+    std::lock_guard lock(mutex_);
+    moved = !position_ || *position_ != next;
+    position_ = next;
+  }
+  if (moved && active_ && listener_.onPosition) listener_.onPosition(next);
+  // After a reconnect the position may be the same while the state is not (Suspended -> Held).
+  setState(next.first ? State::Held : State::Queued);
+}
+
+void QueueMember::setState(State next) {
+  if (!active_ && next != State::Lost) return;  // left or abandoned meanwhile: nothing to report
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == next || state_ == State::Lost) return;
+    state_ = next;
+  }
+  spdlog::debug("queue member {}: {}", nodePath(), toString(next));
+  if (listener_.onState) listener_.onState(next);
 }
 
 void QueueMember::lose(LossReason reason) {
   if (!active_.exchange(false)) return;
   session_->removeStateListener(stateListener_);
   spdlog::info("queue member {} lost its place: {}", nodePath(), toString(reason));
+  setState(State::Lost);
   if (listener_.onLost) listener_.onLost(reason);
 }
 
-void QueueMember::abandon() {
+void QueueMember::stop() {
   active_ = false;
   session_->removeStateListener(stateListener_);
+  std::lock_guard lock(mutex_);
+  state_ = State::Lost;
+}
+
+void QueueMember::abandon() {
+  stop();
 }
 
 void QueueMember::leave() {
-  active_ = false;
-  session_->removeStateListener(stateListener_);
+  stop();
   const std::string own = nodePath();
-  if (own.empty()) return;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (session_->usable()) {
-    try {
-      session_->remove(own);
-      return;
-    } catch (const ZkError& e) {
-      if (e.code() == Code::NoNode || e.isSessionLost()) return;
-      if (!e.isConnectionLoss()) throw;
-    }
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (remaining.count() <= 0 || !session_->waitConnected(remaining)) {
-      // Still cut off: the node goes with the session if we never reach a server again.
-      spdlog::warn("could not delete {} (no connection); it goes when the session ends", own);
-      return;
-    }
+  if (!own.empty()) removeWhenConnected(session_, own);
+}
+
+const char* toString(QueueMember::State state) {
+  switch (state) {
+    case QueueMember::State::Queued:
+      return "queued";
+    case QueueMember::State::Held:
+      return "held";
+    case QueueMember::State::Suspended:
+      return "suspended";
+    case QueueMember::State::Lost:
+      return "lost";
   }
+  return "?";
 }
 
 }  // namespace sm::zk

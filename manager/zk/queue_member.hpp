@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "manager/zk/op.hpp"
 #include "manager/zk/session.hpp"
 
 namespace sm::zk {
@@ -18,10 +19,15 @@ enum class LossReason {
 };
 const char* toString(LossReason reason);
 
-// One place in an ordered queue of ephemeral-sequential children of a directory: the common core
-// of Lock and Election. The member with the lowest sequence is first; every other member watches
-// only its predecessor, so a departure wakes exactly one waiter. Its position is re-read on every
-// wake-up and after every reconnect, never inferred from events alone.
+// One place in an ordered queue of ephemeral-sequential children of a directory: the fenced,
+// non-blocking lock recipe that Lock, Election and the daemon's locks are built on. The member with
+// the lowest sequence holds the place; every other member watches only its predecessor (a getData
+// watch, so a predecessor already gone leaves no watch behind), and a departure wakes exactly one
+// waiter. The position is re-read after every wake-up and every reconnect, with one exception: when
+// the lowest member leaves, the second becomes first without a read (sequence numbers only grow).
+//
+// Connection states follow Curator's policy: while the session is reconnecting a held place is
+// Suspended (the holder must not act as one), a reconnect re-reads it, and a lost session is final.
 class QueueMember : public std::enable_shared_from_this<QueueMember> {
   struct PrivateTag {};
 
@@ -32,9 +38,18 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
     std::string predecessor;  // the member we wait on; empty when first
     bool operator==(const Position&) const = default;
   };
+  enum class State {
+    Queued,     // in the queue, not first (or not yet evaluated)
+    Held,       // first, as read while connected
+    Suspended,  // was Held, and the connection is lost: not sure until reconnected
+    Lost,       // the place is gone for good (also after leave() or abandon())
+  };
   struct Listener {
     std::function<void(const Position&)> onPosition;  // called when the position changes
     std::function<void(LossReason)> onLost;           // called once; the member is then inactive
+    // Optional: called when state() changes. (Initialized, so that positional {onPosition,
+    // onLost} initializations stay free of -Wmissing-field-initializers.)
+    std::function<void(State)> onState = {};
   };
 
   static std::shared_ptr<QueueMember> make(std::shared_ptr<Session> session, std::string dir,
@@ -47,12 +62,20 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   void enter();
   // Follows a node that was created elsewhere (e.g. in a multi() beside other nodes) as ours.
   void adopt(const std::string& nodePath);
-  // Deletes our node; no callback follows.
+  // Deletes our node with one attempt and never waits for a connection: when the connection is
+  // lost, the node is deleted once the session reconnects (or goes with the session). No callback
+  // follows.
   void leave();
   // Stops following our node without deleting it: its owner removes it by path (say in a multi()
   // with what it stands for), or it goes with the session. No callback follows, and it never waits
   // for a connection.
   void abandon();
+
+  State state() const;
+  bool held() const { return state() == State::Held; }
+  // Put first in a holder's multi(): the multi fails when our node is gone, so a holder that lost
+  // its place cannot write.
+  Op fence() const { return Op::check(nodePath(), -1); }
 
   bool active() const { return active_; }
   std::string nodePath() const;
@@ -60,16 +83,30 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   std::shared_ptr<Session> session() const { return session_; }
   // Notifications from the predecessor's watch; the no-herd property is counted with it.
   uint64_t wakeups() const { return wakeups_; }
+  // Reads of the queue (getChildren): the fast path of the second member needs none.
+  uint64_t positionReads() const { return positionReads_; }
+  // Predecessors found gone when we came to watch them: the queue was read again, no watch left.
+  uint64_t predecessorsGoneWhenWatched() const { return predecessorsGone_; }
   // Creates that hit a connection loss, and how many of those found the node they had made.
   uint64_t createRetries() const { return createRetries_; }
   uint64_t adoptedAfterRetry() const { return adopted_; }
+
+  // For tests: runs on the dispatcher between reading the queue and watching the predecessor.
+  void beforeWatchingPredecessor(std::function<void(const std::string& path)> hook);
 
  private:
   void start(const std::function<std::string()>& ownNode);
   std::string createProtected();
   std::optional<std::string> findOwnNode();
+  void onSessionState(SessionState state);
+  void watchOwnNode();
+  void onPredecessorEvent(const WatchEvent& event);
   void evaluate();
+  void publish(const Position& next);
+  void setState(State next);
   void lose(LossReason reason);
+  // Inactive and Lost without a callback: leave() and abandon().
+  void stop();
 
   std::shared_ptr<Session> session_;
   std::string dir_;
@@ -80,12 +117,21 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
 
   mutable std::mutex mutex_;
   std::string nodePath_;
-  std::optional<Position> position_;
+  std::optional<Position> position_;  // set while the predecessor's watch is armed
+  State state_ = State::Queued;
+  std::function<void(const std::string&)> beforeWatchHook_;
   size_t stateListener_ = 0;
+  // Dispatcher thread only: the watch on our own node is armed. It tells a destroyed queue or a
+  // removed node apart from a plain departure of the lowest member, which the fast path relies on.
+  bool ownNodeWatched_ = false;
   std::atomic<bool> active_{false};
   std::atomic<uint64_t> wakeups_{0};
+  std::atomic<uint64_t> positionReads_{0};
+  std::atomic<uint64_t> predecessorsGone_{0};
   std::atomic<uint64_t> createRetries_{0};
   std::atomic<uint64_t> adopted_{0};
 };
+
+const char* toString(QueueMember::State state);
 
 }  // namespace sm::zk

@@ -30,6 +30,7 @@ struct Candidate {
   }
   std::atomic<int> lost{0};
   std::atomic<bool> lostForExpiry{false};
+  std::atomic<int> suspended{0};
 };
 
 class ElectionTest : public sm::test::ZooKeeperTest {
@@ -40,9 +41,10 @@ class ElectionTest : public sm::test::ZooKeeperTest {
     session_->create(dir_, "");
   }
 
-  std::unique_ptr<Candidate> candidate(const std::string& data) {
+  std::unique_ptr<Candidate> candidate(const std::string& data,
+                                       std::chrono::milliseconds sessionTimeout = 2000ms) {
     auto c = std::make_unique<Candidate>();
-    c->session = connect(2000ms);
+    c->session = connect(sessionTimeout);
     Election::Callbacks callbacks;
     auto* raw = c.get();
     callbacks.onMaster = [raw](int64_t epoch) {
@@ -57,6 +59,7 @@ class ElectionTest : public sm::test::ZooKeeperTest {
       raw->lostForExpiry = reason == LossReason::SessionExpired;
       ++raw->lost;
     };
+    callbacks.onSuspended = [raw] { ++raw->suspended; };
     c->election = std::make_unique<Election>(c->session, dir_, data, callbacks);
     c->election->join();
     return c;
@@ -150,6 +153,33 @@ TEST_F(ElectionTest, EpochsOnlyGrowAcrossManyHandovers) {
     current->election->leave();
     current = std::move(next);
   }
+}
+
+TEST_F(ElectionTest, AMasterCutOffIsSuspendedAndMasterAgainAfterReconnect) {
+  auto a = candidate("a", 30s);
+  ASSERT_TRUE(waitFor([&] { return a->masterCalls == 1; }));
+  auto b = candidate("b", 30s);
+  ASSERT_TRUE(waitFor([&] { return b->follows() == name(*a); }));
+
+  server().server().stop();
+  ASSERT_TRUE(waitFor([&] { return a->suspended == 1; }));
+  EXPECT_FALSE(a->election->isMaster()) << "not sure while cut off";
+  EXPECT_FALSE(a->election->epoch());
+  EXPECT_EQ(b->suspended, 0) << "only a held place is suspended";
+  // Destroying an election while cut off does not wait for the connection.
+  const std::string nodeOfB = b->election->nodePath();
+  const auto before = std::chrono::steady_clock::now();
+  b->election.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
+
+  server().server().start();
+  ASSERT_TRUE(server().server().waitServing(60s)) << server().server().lastError();
+  ASSERT_TRUE(waitFor([&] { return a->masterCalls == 2; }, 30s));
+  EXPECT_EQ(a->election->epoch(), a->masterEpoch.load()) << "the same place, the same epoch";
+  EXPECT_EQ(a->lost, 0);
+  ASSERT_TRUE(waitFor([&] { return !a->session->exists(nodeOfB); }))
+      << "the candidacy given up while cut off is withdrawn once reconnected";
+  ASSERT_TRUE(waitFor([&] { return session_->connected() || !session_->usable(); }, 30s));
 }
 
 }  // namespace

@@ -1,0 +1,21 @@
+#pragma once
+#include <optional>
+#include <string>
+
+#include "manager/zk/op.hpp"
+#include "manager/zk/session.hpp"
+
+namespace sm::zk {
+
+// Removes a queue's directory with every contender in one multi(), the highest sequence first: a
+// member then hears of its own node's removal before its predecessor's, and never takes a destroyed
+// queue for its own (see QueueMember's fast path). Contenders may come and go while we look; the
+// multi() fails then and we look again, a bounded number of times.
+//
+// With a fence (QueueMember::fence() of the caller's own lock) it is the multi's first operation:
+// when it fails the MultiError is thrown, so a caller that lost its lock destroys nothing. Returns
+// false when the directory was already gone.
+bool destroyQueue(Session& session, const std::string& dir,
+                  const std::optional<Op>& fence = std::nullopt);
+
+}  // namespace sm::zk
