@@ -77,7 +77,6 @@ DaemonOptions ChaosCluster::daemonOptions(const std::string& hostId) const {
   o.hostId = hostId;
   o.workDir = options_.dir / hostId;
   o.sessionTimeoutMs = options_.sessionTimeoutMs;
-  if (options_.breakLease) o.extraArgs.push_back("--test-break-lease");
   return o;
 }
 
