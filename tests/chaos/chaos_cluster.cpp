@@ -125,6 +125,9 @@ std::string ChaosCluster::typesYaml() const {
     type.stopTimeoutMs = 1000;
     if (!out.empty()) out += "---\n";
     out += type.yaml();
+    // hang_master stops a master's process: its daemon must see it fail (sm-demo-service listens
+    // on its `http` port) and fail it over.
+    out += "  health: {tcp: http, intervalMs: 200, timeoutMs: 200, failureThreshold: 3}\n";
   }
   return out;
 }

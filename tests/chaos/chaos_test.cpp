@@ -8,7 +8,7 @@
 // build servicesmgr-broken-lease.
 //
 // Environment: SM_CHAOS_SEEDS ("1 2 3"), SM_CHAOS_ROUNDS (per seed), SM_CHAOS_FAULTS (a comma list
-// of kinds, default all), SM_CHAOS_CONVERGE_MS (the bound after each fault).
+// of kinds, default all: faults.cpp), SM_CHAOS_CONVERGE_MS (the bound after each fault).
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -155,11 +155,17 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
     report(fmt::format("CHAOS seed={} round=0 converged in {} ms", run.seed, initial));
   }
 
+  std::vector<Violation> faultNotes;  // what a fault could not do as planned
   FaultInjector injector(*cluster, run.seed, run.longFreezesOnly);
   injector.onForcedClose = [&](const std::string& host) { checker.noteForcedClose(host); };
+  Violation current;  // the round and kind of the fault being injected, for its notes
+  injector.onNote = [&](const std::string& what) {
+    faultNotes.push_back({current.round, current.kind, what});
+  };
   for (int round = 1; result.harnessError.empty() && round <= run.rounds; ++round) {
     checker.setRound(round);
     const auto kind = injector.pick(run.kinds);
+    current = {round, faultName(kind), ""};
     const auto outcome = injector.inject(kind);
     result.roundsDone = round;
     if (!outcome.ok) {
@@ -190,6 +196,7 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
   if (result.violations.empty()) result.violations = checker.violations();
   result.passed = result.harnessError.empty() && result.violations.empty();
   result.notes = checker.notes();
+  result.notes.insert(result.notes.end(), faultNotes.begin(), faultNotes.end());
   for (const auto& n : result.notes) {
     report(
         fmt::format("CHAOS-NOTE seed={} round={} kind={}: {}", run.seed, n.round, n.kind, n.what));
@@ -234,9 +241,8 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
 TEST_F(Chaos, RandomFaults) {
   const auto seeds = seedsFrom(env("SM_CHAOS_SEEDS", "1"));
   const int rounds = std::stoi(env("SM_CHAOS_ROUNDS", "6"));
-  const auto kinds = parseFaultKinds(env("SM_CHAOS_FAULTS",
-                                         "kill_service,kill_daemon,freeze_daemon,stop_zk_server,"
-                                         "expire_session,garbage_config,cut_off_daemon"));
+  const std::string chosenKinds = env("SM_CHAOS_FAULTS", "");
+  const auto kinds = chosenKinds.empty() ? allFaultKinds() : parseFaultKinds(chosenKinds);
   ASSERT_FALSE(seeds.empty());
   ASSERT_FALSE(kinds.empty());
   std::map<std::string, int> total;
