@@ -10,8 +10,16 @@ namespace sm::daemon {
 namespace {
 // A node every server has, outside any federation's root: renewals show in no root's counters.
 constexpr const char* kRoundTripPath = "/zookeeper";
-// The deadline of a lease broken on purpose (--test-break-lease): far enough to outlive any test,
-// small enough that adding to it cannot overflow.
+// Only the test build servicesmgr-broken-lease (CMakeLists.txt) defines SM_TEST_BREAK_LEASE: its
+// master leases never lapse, which breaks I1 on purpose so that the chaos suite can show that it
+// catches a double master. The shipped servicesmgr has neither the branch nor a flag for it.
+#ifdef SM_TEST_BREAK_LEASE
+constexpr bool kLeasesNeverLapse = true;
+#else
+constexpr bool kLeasesNeverLapse = false;
+#endif
+// The deadline of a lease that never lapses: far enough to outlive any test, small enough that
+// adding to it cannot overflow.
 constexpr std::uint64_t kNeverLapses = std::uint64_t{1} << 62;
 }  // namespace
 
@@ -33,7 +41,7 @@ std::uint64_t MasterLease::deadline() const {
 }
 
 std::uint64_t MasterLease::current() {
-  if (context_.options.testBreakLease) return kNeverLapses;
+  if constexpr (kLeasesNeverLapse) return kNeverLapses;
   const auto quarter = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(sessionTimeout()).count() / 4);
   {
@@ -45,7 +53,7 @@ std::uint64_t MasterLease::current() {
 }
 
 std::uint64_t MasterLease::renew() {
-  if (context_.options.testBreakLease) return kNeverLapses;
+  if constexpr (kLeasesNeverLapse) return kNeverLapses;
   const auto sent = services::monotonicNowNs();
   try {
     auto session = context_.session();

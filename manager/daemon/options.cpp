@@ -93,9 +93,6 @@ ParsedOptions parseOptions(int argc, char** argv) {
                  "with --dev: also write the `export SERVICESMGR_ZK=... SERVICESMGR_ROOT=...` "
                  "line to this file (removed on exit)")
       ->needs(dev);
-  app.add_flag("--test-break-lease", options.testBreakLease,
-               "test only: master leases never lapse (breaks I1 on purpose)")
-      ->group("");
   try {
     app.parse(argc, argv);
     options.rootGiven = root->count() > 0;

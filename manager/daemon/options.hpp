@@ -31,9 +31,6 @@ struct DaemonOptions {
   bool dev = false;
   std::string devEnvFile;  // where --dev writes the export line for servicesctl
   bool rootGiven = false;  // --root (or SERVICESMGR_ROOT) was set, so --dev keeps it
-  // Test-only (hidden --test-break-lease): master leases never lapse, which breaks I1 on purpose so
-  // that the chaos suite can show it catches a double master.
-  bool testBreakLease = false;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or the exit code

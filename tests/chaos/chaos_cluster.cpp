@@ -77,7 +77,6 @@ DaemonOptions ChaosCluster::daemonOptions(const std::string& hostId) const {
   o.hostId = hostId;
   o.workDir = options_.dir / hostId;
   o.sessionTimeoutMs = options_.sessionTimeoutMs;
-  if (options_.breakLease) o.extraArgs.push_back("--test-break-lease");
   return o;
 }
 
@@ -126,6 +125,9 @@ std::string ChaosCluster::typesYaml() const {
     type.stopTimeoutMs = 1000;
     if (!out.empty()) out += "---\n";
     out += type.yaml();
+    // hang_master stops a master's process: its daemon must see it fail (sm-demo-service listens
+    // on its `http` port) and fail it over.
+    out += "  health: {tcp: http, intervalMs: 200, timeoutMs: 200, failureThreshold: 3}\n";
   }
   return out;
 }

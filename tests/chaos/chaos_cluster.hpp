@@ -30,7 +30,6 @@ struct ClusterOptions {
   std::vector<std::string> hostIds = {"h1", "h2", "h3"};
   std::vector<TypeSpec> types;
   int sessionTimeoutMs = 3000;
-  bool breakLease = false;  // daemons run with --test-break-lease
 };
 
 class ChaosCluster {

@@ -3,8 +3,12 @@
 // the cluster must converge (I2) within a bound. Any failure prints the seed, the round and the
 // command that replays it.
 //
+// Built twice (CMakeLists.txt): test_chaos runs the random faults against servicesmgr;
+// test_chaos_broken_lease (SM_CHAOS_BROKEN_LEASE) runs only the broken-lease check against the test
+// build servicesmgr-broken-lease.
+//
 // Environment: SM_CHAOS_SEEDS ("1 2 3"), SM_CHAOS_ROUNDS (per seed), SM_CHAOS_FAULTS (a comma list
-// of kinds, default all), SM_CHAOS_CONVERGE_MS (the bound after each fault).
+// of kinds, default all: faults.cpp), SM_CHAOS_CONVERGE_MS (the bound after each fault).
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -26,6 +30,12 @@ namespace {
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
+
+#ifdef SM_CHAOS_BROKEN_LEASE
+constexpr bool kBrokenLeaseBuild = true;  // the daemons are servicesmgr-broken-lease
+#else
+constexpr bool kBrokenLeaseBuild = false;
+#endif
 
 std::string env(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
@@ -50,7 +60,6 @@ struct SeedRun {
   int rounds = 0;
   std::vector<FaultKind> kinds;
   milliseconds converge{30000};
-  bool breakLease = false;
   bool longFreezesOnly = false;
   // Stop at the first violation of this kind and count it as the expected outcome.
   std::string expectKind;
@@ -72,7 +81,7 @@ std::string replayCommand(const SeedRun& run, int rounds) {
   return fmt::format(
       "SM_CHAOS_SEEDS={} SM_CHAOS_ROUNDS={} SM_CHAOS_FAULTS={} {}{}", run.seed, rounds, kinds,
       SM_CHAOS_BINARY,
-      run.breakLease ? " --gtest_filter='*BrokenLease*'" : " --gtest_filter='*RandomFaults*'");
+      kBrokenLeaseBuild ? " --gtest_filter='*BrokenLease*'" : " --gtest_filter='*RandomFaults*'");
 }
 
 class Chaos : public ::testing::Test {
@@ -98,10 +107,10 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
   EXPECT_TRUE(ensemble_->waitQuorum(milliseconds(60000)));
   ClusterOptions options;
   options.zroot = fmt::format("/chaos-{}-{}", run.seed, ::getpid());
-  options.dir = std::filesystem::path(SM_DAEMON_RUN_DIR) /
-                fmt::format("chaos-{}-{}{}", run.seed, ::getpid(), run.breakLease ? "-broken" : "");
+  options.dir =
+      std::filesystem::path(SM_DAEMON_RUN_DIR) /
+      fmt::format("chaos-{}-{}{}", run.seed, ::getpid(), kBrokenLeaseBuild ? "-broken" : "");
   options.types = chaosTypes();
-  options.breakLease = run.breakLease;
   std::filesystem::remove_all(options.dir);
   auto cluster = std::make_unique<ChaosCluster>(*ensemble_, options);
   auto report = [&](const std::string& line) { std::cout << line << std::endl; };
@@ -146,11 +155,17 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
     report(fmt::format("CHAOS seed={} round=0 converged in {} ms", run.seed, initial));
   }
 
+  std::vector<Violation> faultNotes;  // what a fault could not do as planned
   FaultInjector injector(*cluster, run.seed, run.longFreezesOnly);
   injector.onForcedClose = [&](const std::string& host) { checker.noteForcedClose(host); };
+  Violation current;  // the round and kind of the fault being injected, for its notes
+  injector.onNote = [&](const std::string& what) {
+    faultNotes.push_back({current.round, current.kind, what});
+  };
   for (int round = 1; result.harnessError.empty() && round <= run.rounds; ++round) {
     checker.setRound(round);
     const auto kind = injector.pick(run.kinds);
+    current = {round, faultName(kind), ""};
     const auto outcome = injector.inject(kind);
     result.roundsDone = round;
     if (!outcome.ok) {
@@ -181,6 +196,7 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
   if (result.violations.empty()) result.violations = checker.violations();
   result.passed = result.harnessError.empty() && result.violations.empty();
   result.notes = checker.notes();
+  result.notes.insert(result.notes.end(), faultNotes.begin(), faultNotes.end());
   for (const auto& n : result.notes) {
     report(
         fmt::format("CHAOS-NOTE seed={} round={} kind={}: {}", run.seed, n.round, n.kind, n.what));
@@ -221,12 +237,12 @@ SeedResult Chaos::runSeed(const SeedRun& run) {
   return result;
 }
 
+#ifndef SM_CHAOS_BROKEN_LEASE
 TEST_F(Chaos, RandomFaults) {
   const auto seeds = seedsFrom(env("SM_CHAOS_SEEDS", "1"));
   const int rounds = std::stoi(env("SM_CHAOS_ROUNDS", "6"));
-  const auto kinds = parseFaultKinds(env("SM_CHAOS_FAULTS",
-                                         "kill_service,kill_daemon,freeze_daemon,stop_zk_server,"
-                                         "expire_session,garbage_config,cut_off_daemon"));
+  const std::string chosenKinds = env("SM_CHAOS_FAULTS", "");
+  const auto kinds = chosenKinds.empty() ? allFaultKinds() : parseFaultKinds(chosenKinds);
   ASSERT_FALSE(seeds.empty());
   ASSERT_FALSE(kinds.empty());
   std::map<std::string, int> total;
@@ -254,15 +270,15 @@ TEST_F(Chaos, RandomFaults) {
             << std::endl;
 }
 
-// The suite must catch a broken daemon: with leases that never lapse (--test-break-lease), a
+#else
+// The suite must catch a broken daemon: with leases that never lapse (servicesmgr-broken-lease), a
 // daemon frozen past its session timeout keeps telling its masters "master" while the others
 // elect successors. The test passes only if the checker saw two masters at once.
 TEST_F(Chaos, FindsTheDoubleMasterOfABrokenLease) {
   SeedRun run;
-  run.seed = std::stoull(env("SM_CHAOS_SEEDS", "1"));
+  run.seed = seedsFrom(env("SM_CHAOS_SEEDS", "1")).at(0);  // the first seed given
   run.rounds = 3;
   run.kinds = {FaultKind::FreezeDaemon};
-  run.breakLease = true;
   run.longFreezesOnly = true;
   run.expectKind = "two-masters";
   const auto result = runSeed(run);
@@ -274,6 +290,7 @@ TEST_F(Chaos, FindsTheDoubleMasterOfABrokenLease) {
                            result.violations.front().round, result.violations.front().what)
             << std::endl;
 }
+#endif
 
 }  // namespace
 }  // namespace sm::test::chaos

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "config/physical_service_data.hpp"
 #include "services/role.hpp"
 #include "tests/daemon/support/daemon_process.hpp"
 
@@ -21,6 +22,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kRoleSuffix = ".role.json";
+constexpr std::string_view kInstancesDir = "instances";
+const std::string kRestarting(config::physicalStateName(config::PhysicalState::Restarting));
 
 std::vector<std::string> splitNul(const std::string& text) {
   std::vector<std::string> parts;
@@ -55,6 +58,10 @@ std::string describeHosts(const std::vector<HostState>& hosts) {
 }
 
 }  // namespace
+
+std::filesystem::path roleFileOf(const std::filesystem::path& workDir, const std::string& uuid) {
+  return workDir / kInstancesDir / (uuid + std::string(kRoleSuffix));
+}
 
 Checker::Checker(std::shared_ptr<zk::Session> session, CheckerOptions options)
     : session_(std::move(session)), options_(std::move(options)), layout_(options_.zroot) {
@@ -154,7 +161,7 @@ void Checker::sampleRoles() {
   const auto hosts = options_.hosts();
   for (const auto& host : hosts) {
     std::error_code ec;
-    std::filesystem::directory_iterator it(host.workDir / "instances", ec);
+    std::filesystem::directory_iterator it(host.workDir / kInstancesDir, ec);
     if (ec) continue;
     for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
       if (ec) break;
@@ -168,6 +175,9 @@ void Checker::sampleRoles() {
         std::lock_guard lock(mutex_);
         if (auto k = known_.find(uuid); k != known_.end()) process = k->second;
       }
+      // An instance restarted in place keeps its uuid but has a new process: a dead known one is
+      // looked up again at once rather than at the next tree read.
+      if (process && !pidAlive(process->pid)) process.reset();
       if (!process) {
         // A master's role file names its own process; its environment says which logical
         // service it belongs to.
@@ -307,13 +317,15 @@ void Checker::sampleTree() {
       for (const auto& [seq, logical] : type.logical) {
         for (const auto& [uuid, i] : logical.instances) {
           if (!i.decoded) continue;
-          const bool ghost =
-              !ownedByLiveSession(i.host, i.owner) || !pidAlive(static_cast<pid_t>(i.pid));
+          // Restarting in place (pid 0): no process on purpose, its daemon's session is enough.
+          const bool restarting = i.state == kRestarting;
+          const bool ghost = !ownedByLiveSession(i.host, i.owner) ||
+                             (!restarting && !pidAlive(static_cast<pid_t>(i.pid)));
           seenGhosts.insert(i.path);
           if (heldTooLong(ghosts_, i.path, ghost, true, options_.ghostGrace, now)) {
-            add("ghost", fmt::format("{} (host {}, pid {} {}, owner 0x{:x}) outlived its session "
-                                     "or process for {} ms;{}",
-                                     i.path, i.host, i.pid,
+            add("ghost", fmt::format("{} (host {}, {}, pid {} {}, owner 0x{:x}) outlived its "
+                                     "session or process for {} ms;{}",
+                                     i.path, i.host, i.state, i.pid,
                                      pidAlive(static_cast<pid_t>(i.pid)) ? "alive" : "gone",
                                      i.owner, ghosts_[i.path].held.count(), describeHosts(hosts)));
           }
@@ -394,7 +406,10 @@ std::string Checker::convergenceProblem() {
       for (const auto& [uuid, i] : logical.instances) {
         registered.insert(uuid);
         if (!i.decoded) return key + ": instance " + uuid + " does not decode";
-        if (i.state != "running") return key + ": instance " + uuid + " is " + i.state;
+        if (i.state != "running") {
+          return fmt::format("{}: instance {} on {} is {} (pid {})", key, uuid, i.host, i.state,
+                             i.pid);
+        }
         if (!pidAlive(static_cast<pid_t>(i.pid))) {
           return fmt::format("{}: instance {} pid {} is gone", key, uuid, i.pid);
         }
@@ -416,7 +431,7 @@ std::string Checker::convergenceProblem() {
         }
         auto dir = workDirs.find(instance->second.host);
         if (dir == workDirs.end()) return key + ": instance on unknown host " + e.host;
-        const auto file = dir->second / "instances" / (e.physical + ".role.json");
+        const auto file = roleFileOf(dir->second, e.physical);
         auto role = services::readRoleFile(file.string());
         if (!role) return key + ": no readable role file " + file.string();
         const auto effective = services::effectiveRole(*role);
@@ -462,8 +477,7 @@ std::string Checker::dump() {
       for (const auto& [uuid, i] : logical.instances) {
         std::string role = "(no role file)";
         if (workDirs.count(i.host)) {
-          if (auto r = services::readRoleFile(
-                  (workDirs[i.host] / "instances" / (uuid + ".role.json")).string())) {
+          if (auto r = services::readRoleFile(roleFileOf(workDirs[i.host], uuid).string())) {
             role = fmt::format("{} (written {}) epoch {}",
                                services::roleName(services::effectiveRole(*r)),
                                services::roleName(r->role), r->epoch);

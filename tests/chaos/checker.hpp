@@ -7,7 +7,9 @@
 // - I3: a managed process whose daemon is dead (orphan), one running unregistered in the tree for
 //   longer than the lease plus its stop time while its daemon runs, a physicalService or election
 //   node whose owner session is not its daemon's live session or whose process is gone (ghost),
-//   past a grace bound;
+//   past a grace bound; a physicalService node `restarting` (pid 0) has no process on purpose while
+//   its daemon restarts it in place, so only its owner session counts (staying `restarting` fails
+//   convergence);
 // - I7: more registered live replicas of a logical service on one host than maxPerHost.
 // Convergence (I2) is asked for by the suite after each fault: convergenceProblem().
 #include <sys/types.h>
@@ -48,6 +50,9 @@ struct HostState {
   std::optional<std::int64_t> session;  // the daemon's live session (from its tap)
   std::filesystem::path workDir;
 };
+
+// The role file the daemon of the host with this work dir writes for an instance.
+std::filesystem::path roleFileOf(const std::filesystem::path& workDir, const std::string& uuid);
 
 struct CheckerOptions {
   std::string zroot;

@@ -25,10 +25,10 @@ void holdFault(milliseconds duration) {
 }  // namespace
 
 const std::vector<FaultKind>& allFaultKinds() {
-  static const std::vector<FaultKind> kinds = {FaultKind::KillService,   FaultKind::KillDaemon,
-                                               FaultKind::FreezeDaemon,  FaultKind::StopServer,
-                                               FaultKind::ExpireSession, FaultKind::GarbageConfig,
-                                               FaultKind::CutOffDaemon};
+  static const std::vector<FaultKind> kinds = {
+      FaultKind::KillService,  FaultKind::KillDaemon,    FaultKind::FreezeDaemon,
+      FaultKind::StopServer,   FaultKind::ExpireSession, FaultKind::GarbageConfig,
+      FaultKind::CutOffDaemon, FaultKind::HangMaster,    FaultKind::KillRestarting};
   return kinds;
 }
 
@@ -48,6 +48,10 @@ std::string faultName(FaultKind kind) {
       return "garbage_config";
     case FaultKind::CutOffDaemon:
       return "cut_off_daemon";
+    case FaultKind::HangMaster:
+      return "hang_master";
+    case FaultKind::KillRestarting:
+      return "kill_restarting";
   }
   return "?";
 }
@@ -118,6 +122,10 @@ FaultOutcome FaultInjector::inject(FaultKind kind) {
         return garbageConfig();
       case FaultKind::CutOffDaemon:
         return cutOffDaemon();
+      case FaultKind::HangMaster:
+        return hangMaster();
+      case FaultKind::KillRestarting:
+        return killRestarting();
     }
   } catch (const std::exception& e) {
     return {false, "", std::string("the harness failed: ") + e.what()};
@@ -125,42 +133,44 @@ FaultOutcome FaultInjector::inject(FaultKind kind) {
   return {false, "", "unknown fault"};
 }
 
-FaultOutcome FaultInjector::killService() {
-  struct Candidate {
-    std::string key;
-    std::string host;
-    std::string uuid;
-    std::int64_t pid;
-    bool master;
-  };
-  std::vector<Candidate> all;
+std::vector<RunningInstance> FaultInjector::runningInstances() {
+  std::vector<RunningInstance> all;
   auto tree = readTreeView(cluster_.admin(), cluster_.layout());
   for (const auto& [name, type] : tree.types) {
     for (const auto& [seq, logical] : type.logical) {
       const std::string master = logical.election.empty() ? "" : logical.election.front().physical;
       for (const auto& [uuid, i] : logical.instances) {
-        if (i.decoded && pidAlive(static_cast<pid_t>(i.pid))) {
-          all.push_back({logical.key, i.host, uuid, i.pid, uuid == master});
+        if (i.decoded && i.pid > 0 && pidAlive(static_cast<pid_t>(i.pid))) {
+          all.push_back({{{name, seq}, uuid},
+                         logical.key,
+                         i.host,
+                         static_cast<pid_t>(i.pid),
+                         uuid == master});
         }
       }
     }
   }
   // Ordered by what a seed can reproduce (uuids and pids differ from run to run).
-  std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
+  std::sort(all.begin(), all.end(), [](const RunningInstance& a, const RunningInstance& b) {
     return std::tie(a.key, a.host) < std::tie(b.key, b.host);
   });
+  return all;
+}
+
+FaultOutcome FaultInjector::killService() {
+  const auto all = runningInstances();
   const bool wantMaster = below(2) == 0;
-  std::vector<Candidate> pool;
+  std::vector<RunningInstance> pool;
   for (const auto& c : all) {
     if (c.master == wantMaster) pool.push_back(c);
   }
   if (pool.empty()) pool = all;
   if (pool.empty()) return {false, "", "no running instance to kill"};
   const auto& victim = pool.at(below(pool.size()));
-  ::kill(static_cast<pid_t>(victim.pid), SIGKILL);
+  ::kill(victim.pid, SIGKILL);
   return {true,
           fmt::format("SIGKILL {} {} of {} on {} (pid {})", victim.master ? "master" : "secondary",
-                      victim.uuid, victim.key, victim.host, victim.pid),
+                      victim.id.uuid, victim.key, victim.host, victim.pid),
           ""};
 }
 

@@ -3,6 +3,8 @@
 // frozen one thawed, a stopped server started, garbage replaced by the good spec) before inject()
 // returns; every random choice comes from the seeded generator, so that a seed replays the same
 // sequence of faults and victims.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <random>
@@ -14,13 +16,15 @@
 namespace sm::test::chaos {
 
 enum class FaultKind {
-  KillService,    // SIGKILL one managed process
-  KillDaemon,     // SIGKILL a daemon, start it again once its session is gone
-  FreezeDaemon,   // SIGSTOP a daemon (mostly past the session timeout), then SIGCONT
-  StopServer,     // stop one ZooKeeper server (the leader half the time), then start it again
-  ExpireSession,  // end a daemon's session from outside (attach with its id and password, close)
-  GarbageConfig,  // write garbage into config/<type>, then apply the good spec with --force
-  CutOffDaemon,   // cut a running daemon off every server until its session expires, then heal
+  KillService,     // SIGKILL one managed process
+  KillDaemon,      // SIGKILL a daemon, start it again once its session is gone
+  FreezeDaemon,    // SIGSTOP a daemon (mostly past the session timeout), then SIGCONT
+  StopServer,      // stop one ZooKeeper server (the leader half the time), then start it again
+  ExpireSession,   // end a daemon's session from outside (attach with its id and password, close)
+  GarbageConfig,   // write garbage into config/<type>, then apply the good spec with --force
+  CutOffDaemon,    // cut a running daemon off every server until its session expires, then heal
+  HangMaster,      // SIGSTOP a master's process: its health check fails, its daemon fails it over
+  KillRestarting,  // SIGKILL a managed process, then its restarts in place as they appear
 };
 
 const std::vector<FaultKind>& allFaultKinds();
@@ -34,6 +38,15 @@ struct FaultOutcome {
   std::string error;
 };
 
+// A managed process the tree shows running, with where it is registered.
+struct RunningInstance {
+  config::PhysicalServiceId id;
+  std::string key;  // "<type>/logicalService<seq>"
+  std::string host;
+  pid_t pid = 0;
+  bool master = false;  // first in its election
+};
+
 class FaultInjector {
  public:
   FaultInjector(ChaosCluster& cluster, std::uint64_t seed, bool longFreezesOnly = false)
@@ -42,6 +55,8 @@ class FaultInjector {
   FaultKind pick(const std::vector<FaultKind>& kinds);
   // Told (with the host id) just before a session is closed from outside.
   std::function<void(const std::string&)> onForcedClose;
+  // Told what a fault could not do as planned, without that being a failure (a CHAOS-NOTE).
+  std::function<void(const std::string&)> onNote;
   // Injects the fault and heals it; returns when the fault is over.
   FaultOutcome inject(FaultKind kind);
 
@@ -53,6 +68,11 @@ class FaultInjector {
   std::string pickHost();
   // A host that runs a master, if any (a freeze there is what can make two masters).
   std::string pickHostWithMaster();
+  void note(const std::string& what) {
+    if (onNote) onNote(what);
+  }
+  // Every instance with a live process, in an order a seed reproduces (by logical service, host).
+  std::vector<RunningInstance> runningInstances();
 
   FaultOutcome killService();
   FaultOutcome killDaemon();
@@ -61,6 +81,8 @@ class FaultInjector {
   FaultOutcome expireSession();
   FaultOutcome garbageConfig();
   FaultOutcome cutOffDaemon();
+  FaultOutcome hangMaster();      // restart_faults.cpp
+  FaultOutcome killRestarting();  // restart_faults.cpp
 
   ChaosCluster& cluster_;
   std::mt19937_64 random_;
