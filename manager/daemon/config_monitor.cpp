@@ -2,13 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "config/create_lock_data.hpp"
 #include "config/lock_contender_data.hpp"
 #include "config/logical_service_data.hpp"
-#include "manager/daemon/reconcile/logical_services.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/op.hpp"
 #include "manager/zk/path.hpp"
+#include "manager/zk/queue_destroy.hpp"
 #include "manager/zk/uuid.hpp"
 
 namespace sm::daemon {
@@ -33,25 +35,19 @@ void ConfigMonitor::contend(const std::string& type) {
   auto session = context_.session();
   const auto dir = context_.layout.serviceConfigMonitorLock(type);
   session->ensurePath(dir);
-  TypeLock lock;
-  auto first = lock.first;
   zk::QueueMember::Listener listener;
-  listener.onPosition = [this, first, type](const zk::QueueMember::Position& position) {
-    if (position.first && !*first) {
+  listener.onLost = [this](zk::LossReason) { context_.wake(); };
+  listener.onState = [this, type](zk::QueueMember::State state) {
+    if (state == zk::QueueMember::State::Held) {
       spdlog::info("holding the config monitor lock of {}", type);
-      *first = true;
       context_.wake();
     }
   };
-  listener.onLost = [this, first](zk::LossReason) {
-    *first = false;
-    context_.wake();
-  };
-  lock.member = zk::QueueMember::make(
+  auto member = zk::QueueMember::make(
       session, dir, std::string(config::Layout::kLockChildPrefix),
       config::encodeLockContenderData({context_.options.hostId, std::nullopt}), listener);
-  lock.member->enter();
-  locks_[type] = std::move(lock);
+  member->enter();
+  locks_[type] = std::move(member);
 }
 
 void ConfigMonitor::reconcile(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
@@ -60,9 +56,9 @@ void ConfigMonitor::reconcile(const ClusterSnapshot& snapshot, std::int64_t nowM
   for (const auto& [id, lock] : snapshot.createLocks) types.insert(id.type);
 
   for (auto it = locks_.begin(); it != locks_.end();) {
-    const bool lost = !it->second.member->active();
+    const bool lost = !it->second->active();
     if (lost || !types.contains(it->first)) {
-      if (!lost) it->second.member->leave();
+      if (!lost) it->second->leave();
       if (!types.contains(it->first)) {
         // The type is gone for good: its lock directory goes too, once nobody queues in it.
         try {
@@ -84,39 +80,70 @@ void ConfigMonitor::reconcile(const ClusterSnapshot& snapshot, std::int64_t nowM
       spdlog::warn("cannot queue for the config monitor lock of {}: {}", type, e.what());
     }
   }
-  for (auto& [type, lock] : locks_) {
-    if (!*lock.first || !lock.member->active()) continue;
+  for (auto& [type, member] : locks_) {
+    if (!member->held()) continue;
     auto plan = planServiceType(type, snapshot, nowMs);
-    if (!plan.empty()) apply(type, plan, snapshot, lock.member->nodePath(), nowMs);
+    if (!plan.empty()) apply(type, plan, snapshot, member->fence(), nowMs);
   }
 }
 
-void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
-                          const ClusterSnapshot& snapshot, const std::string& fence,
+TypePlan ConfigMonitor::confirmLockChanges(const std::string& type, const TypePlan& plan,
+                                           const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+  if (plan.createLocks.empty() && plan.destroyLocks.empty()) return plan;
+  auto session = context_.session();
+  ClusterSnapshot confirmed = snapshot;
+  for (const auto* ids : {&plan.createLocks, &plan.destroyLocks}) {
+    for (const auto& id : *ids) {
+      auto* view = confirmed.types.count(id.type) ? &confirmed.types.at(id.type) : nullptr;
+      if (!view || !view->logical.count(id.sequence)) continue;
+      const auto dir = context_.layout.physicalServicesDir(id);
+      session->sync(dir);
+      auto& physical = view->logical.at(id.sequence).physical;
+      const auto names = session->children(dir);
+      std::map<std::string, PhysicalServiceView> now;
+      for (const auto& name : names.value_or(std::vector<std::string>{})) {
+        const auto uuid = config::Layout::parsePhysicalServiceName(name);
+        if (!uuid) continue;
+        auto it = physical.find(*uuid);
+        now[*uuid] = it != physical.end() ? it->second : PhysicalServiceView{*uuid, {}, {}, 0, 0};
+      }
+      physical = std::move(now);
+    }
+  }
+  auto again = planServiceType(type, confirmed, nowMs);
+  auto both = [](const std::vector<config::LogicalServiceId>& first,
+                 const std::vector<config::LogicalServiceId>& second) {
+    std::vector<config::LogicalServiceId> result;
+    for (const auto& id : first) {
+      if (std::find(second.begin(), second.end(), id) != second.end()) result.push_back(id);
+    }
+    return result;
+  };
+  TypePlan result = plan;
+  result.createLocks = both(plan.createLocks, again.createLocks);
+  result.destroyLocks = both(plan.destroyLocks, again.destroyLocks);
+  return result;
+}
+
+void ConfigMonitor::apply(const std::string& type, const TypePlan& planned,
+                          const ClusterSnapshot& snapshot, const zk::Op& fence,
                           std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
   try {
-    if (plan.createLogical > 0) createLogical(type, plan.createLogical, fence, nowMs);
-    for (const auto& id : plan.removeLogical) removeLogical(id, snapshot, fence);
-    const auto replicas = [&](const config::LogicalServiceId& id) {
-      const auto* view = snapshot.type(id.type);
-      return view && view->stored ? view->stored->type.spec.replicationCount : 0;
-    };
+    if (planned.createLogical > 0) createLogical(type, planned.createLogical, fence, nowMs);
+    for (const auto& id : planned.removeLogical) removeLogical(id, snapshot, fence);
+    const auto plan = confirmLockChanges(type, planned, snapshot, nowMs);
     for (const auto& id : plan.destroyLocks) {
-      // The snapshot is read path by path, not at one instant: ask the server before acting.
-      const auto* view = snapshot.type(id.type);
-      if (view && isWanted(*view, id.sequence) && registeredNow(id) < replicas(id)) {
-        continue;
+      if (zk::destroyQueue(*session, layout.createPhysicalServiceLock(id), fence)) {
+        spdlog::info("removed {}", layout.createPhysicalServiceLock(id));
       }
-      destroyLock(id, fence);
     }
     for (const auto& id : plan.createLocks) {
-      if (registeredNow(id) >= replicas(id)) continue;
       try {
-        session->multi({zk::Op::check(fence, -1),
-                        zk::Op::create(layout.createPhysicalServiceLock(id),
-                                       config::encodeCreateLockData({layout.logicalService(id)}))});
+        session->multi({fence, zk::Op::create(layout.createPhysicalServiceLock(id),
+                                              config::encodeCreateLockData(
+                                                  {layout.logicalService(id)}))});
         spdlog::info("created {}", layout.createPhysicalServiceLock(id));
       } catch (const zk::MultiError& e) {
         if (fenceFailed(e)) throw;  // NodeExists: someone was quicker, which is just as good
@@ -127,10 +154,9 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
       const auto path = layout.status(id);
       const auto data = config::encodeStatusData(status);
       try {
-        session->multi(
-            {zk::Op::check(fence, -1), logical && logical->statusVersion >= 0
-                                           ? zk::Op::set(path, data, logical->statusVersion)
-                                           : zk::Op::create(path, data)});
+        session->multi({fence, logical && logical->statusVersion >= 0
+                                   ? zk::Op::set(path, data, logical->statusVersion)
+                                   : zk::Op::create(path, data)});
         if (!status.reason.empty()) spdlog::info("{}: {}", path, status.reason);
       } catch (const zk::MultiError& e) {
         if (fenceFailed(e)) throw;  // else changed meanwhile: the next pass reads it again
@@ -139,23 +165,15 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& plan,
     }
   } catch (const zk::MultiError& e) {
     if (!fenceFailed(e)) throw;
-    spdlog::warn("lost the config monitor lock of {} ({}); writing nothing more", type, fence);
-    *locks_[type].first = false;
+    // Our place is gone: the recipe reports it lost, and the next pass queues again.
+    spdlog::warn("lost the config monitor lock of {} ({}); writing nothing more", type, fence.path);
   }
   context_.tree().invalidate(layout.serviceType(type));
   context_.tree().invalidate(layout.createPhysicalServiceLocksDir());
 }
 
-std::int64_t ConfigMonitor::registeredNow(const config::LogicalServiceId& id) {
-  auto session = context_.session();
-  const auto dir = context_.layout.physicalServicesDir(id);
-  session->sync(dir);
-  auto names = session->children(dir);
-  return names ? static_cast<std::int64_t>(names->size()) : 0;
-}
-
 void ConfigMonitor::createLogical(const std::string& type, std::int64_t count,
-                                  const std::string& fence, std::int64_t nowMs) {
+                                  const zk::Op& fence, std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
   // Each node is created with the name ZooKeeper's sequential create would give it (the parent's
@@ -169,7 +187,7 @@ void ConfigMonitor::createLogical(const std::string& type, std::int64_t count,
     auto stat = session->exists(typePath);
     if (!stat) return;
     const auto batch = std::min(count, kBatch);
-    std::vector<zk::Op> ops{zk::Op::check(fence, -1)};
+    std::vector<zk::Op> ops{fence};
     for (std::int64_t i = 0; i < batch; ++i) {
       const config::LogicalServiceId id{type, stat->cversion + i};
       ops.push_back(zk::Op::create(layout.logicalService(id),
@@ -192,11 +210,11 @@ void ConfigMonitor::createLogical(const std::string& type, std::int64_t count,
 }
 
 void ConfigMonitor::removeLogical(const config::LogicalServiceId& id,
-                                  const ClusterSnapshot& snapshot, const std::string& fence) {
+                                  const ClusterSnapshot& snapshot, const zk::Op& fence) {
   const auto& layout = context_.layout;
   const auto* logical = snapshot.logical(id);
   if (!logical) return;
-  std::vector<zk::Op> ops{zk::Op::check(fence, -1)};
+  std::vector<zk::Op> ops{fence};
   for (const auto& member : logical->election) {
     ops.push_back(zk::Op::remove(zk::childPath(layout.electionDir(id), member.name)));
   }
@@ -213,27 +231,8 @@ void ConfigMonitor::removeLogical(const config::LogicalServiceId& id,
   }
 }
 
-void ConfigMonitor::destroyLock(const config::LogicalServiceId& id, const std::string& fence) {
-  auto session = context_.session();
-  const auto path = context_.layout.createPhysicalServiceLock(id);
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto contenders = session->children(path);
-    if (!contenders) return;
-    std::vector<zk::Op> ops{zk::Op::check(fence, -1)};
-    for (const auto& name : *contenders) ops.push_back(zk::Op::remove(zk::childPath(path, name)));
-    ops.push_back(zk::Op::remove(path));
-    try {
-      session->multi(ops);
-      spdlog::info("removed {}", path);
-      return;
-    } catch (const zk::MultiError& e) {
-      if (fenceFailed(e)) throw;  // else a contender came or went: list again
-    }
-  }
-}
-
 void ConfigMonitor::leaveAll() {
-  for (auto& [type, lock] : locks_) lock.member->leave();
+  for (auto& [type, member] : locks_) member->leave();
   locks_.clear();
 }
 

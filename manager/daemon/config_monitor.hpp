@@ -15,8 +15,9 @@ namespace sm::daemon {
 
 // Bigdata's ServiceConfigZNodeMonitorTask: every manager queues for locks/serviceConfigMonitor/
 // <type> of every type; the holder alone makes that type's logical services, create-locks and
-// status match the spec. Each of its writes is a multi() that first checks its own lock node still
-// exists, so a holder whose session was lost (and whose lock passed on) cannot write.
+// status match the spec (reconcile/type_plan.hpp decides). Each of its writes is a multi() fenced
+// by its place in the queue, so a holder whose place was lost (and whose lock passed on) cannot
+// write; while the connection is down (suspended) it writes nothing at all.
 class ConfigMonitor {
  public:
   explicit ConfigMonitor(DaemonContext& context);
@@ -28,23 +29,21 @@ class ConfigMonitor {
   void forgetAll();
 
  private:
-  struct TypeLock {
-    std::shared_ptr<zk::QueueMember> member;
-    std::shared_ptr<std::atomic<bool>> first = std::make_shared<std::atomic<bool>>(false);
-  };
   void contend(const std::string& type);
   void apply(const std::string& type, const TypePlan& plan, const ClusterSnapshot& snapshot,
-             const std::string& fence, std::int64_t nowMs);
-  void createLogical(const std::string& type, std::int64_t count, const std::string& fence,
+             const zk::Op& fence, std::int64_t nowMs);
+  // The plan's lock changes, confirmed: the snapshot is read path by path, not at one instant, so
+  // the registrations they depend on are read again from the server (after a sync) and the same
+  // plan function decides again on that.
+  TypePlan confirmLockChanges(const std::string& type, const TypePlan& plan,
+                              const ClusterSnapshot& snapshot, std::int64_t nowMs);
+  void createLogical(const std::string& type, std::int64_t count, const zk::Op& fence,
                      std::int64_t nowMs);
-  // Registered instances of a logical service, as the server has them now.
-  std::int64_t registeredNow(const config::LogicalServiceId& id);
   void removeLogical(const config::LogicalServiceId& id, const ClusterSnapshot& snapshot,
-                     const std::string& fence);
-  void destroyLock(const config::LogicalServiceId& id, const std::string& fence);
+                     const zk::Op& fence);
 
   DaemonContext& context_;
-  std::map<std::string, TypeLock> locks_;
+  std::map<std::string, std::shared_ptr<zk::QueueMember>> locks_;  // by type
 };
 
 }  // namespace sm::daemon

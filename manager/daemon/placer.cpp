@@ -8,7 +8,7 @@
 #include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/daemon/reconcile/holder_decision.hpp"
 #include "manager/zk/error.hpp"
-#include "manager/zk/lock.hpp"
+#include "manager/zk/queue_destroy.hpp"
 #include "manager/zk/uuid.hpp"
 
 namespace sm::daemon {
@@ -28,14 +28,11 @@ Placer::~Placer() {
 void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender,
                      const Contention& contention) {
   contender.queuedRank = contention.rank;
-  auto first = contender.first;
   zk::QueueMember::Listener listener;
-  listener.onPosition = [this, first](const zk::QueueMember::Position& position) {
-    if (!position.first) return;
-    *first = true;
-    context_.wake();
-  };
   listener.onLost = [this](zk::LossReason) { context_.wake(); };
+  listener.onState = [this](zk::QueueMember::State state) {
+    if (state == zk::QueueMember::State::Held) context_.wake();
+  };
   contender.member = zk::QueueMember::make(
       context_.session(), context_.layout.createPhysicalServiceLock(id),
       std::string(config::Layout::kLockChildPrefix),
@@ -86,7 +83,8 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
                                [](const auto& item) { return item.second.member != nullptr; });
     if (queued != contenders_.end()) {
       auto& [id, contender] = *queued;
-      if (!*contender.first) return std::nullopt;  // its position, once first, wakes the loop
+      // Held once first and sure of it (not while the connection is down): that wakes the loop.
+      if (!contender.member->held()) return std::nullopt;
       const auto step = contender.launched ? registerLaunched(id, contender, working, nowMs)
                                            : hold(id, contender, working, nowMs);
       if (step == Step::Waiting) return contender.launchDeadline;  // or its start wakes the loop
@@ -122,7 +120,6 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
 void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore) {
   if (contender.member) contender.member->leave();
   contender.member.reset();
-  contender.first = std::make_shared<std::atomic<bool>>(false);
   contender.launched.reset();
   contender.firstSeen = std::chrono::steady_clock::now();
   contender.notBefore = notBefore;
@@ -216,7 +213,7 @@ void Placer::recordPlaced(const config::LogicalServiceId& id,
                                           config::PhysicalState::Starting};
   working.types.at(id.type).logical[id.sequence].physical.emplace(physical.uuid, std::move(view));
   if (fills) {
-    zk::Lock::destroy(*context_.session(), context_.layout.createPhysicalServiceLock(id));
+    zk::destroyQueue(*context_.session(), context_.layout.createPhysicalServiceLock(id));
     context_.tree().invalidate(context_.layout.createPhysicalServiceLocksDir());
   }
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -44,8 +43,6 @@ class Placer {
     std::size_t queuedRank = 0;  // this host's rank when it queued (it waited that long)
     bool yielded = false;        // gave way to a better host once already
     std::shared_ptr<zk::QueueMember> member;
-    // Set on the session's dispatcher when our node is first; read by the loop.
-    std::shared_ptr<std::atomic<bool>> first = std::make_shared<std::atomic<bool>>(false);
     // Started while holding the lock; registered once its process runs.
     std::optional<config::PhysicalServiceId> launched;
     std::chrono::steady_clock::time_point launchDeadline;

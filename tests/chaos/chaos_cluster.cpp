@@ -123,11 +123,14 @@ std::string ChaosCluster::typesYaml() const {
     // Faults kill processes often: a host must not cool down for crash loops the suite caused.
     type.crashLoop = "{failures: 1000, windowSeconds: 1}";
     type.stopTimeoutMs = 1000;
+    // hang_master stops a master's process: its daemon must see it fail and fail it over. The
+    // check asks sm-demo-service for its role: a plain connect would succeed until the stopped
+    // process's listen backlog is full.
+    type.health =
+        R"({tcp: http, send: "ROLE\n", expect: "{", intervalMs: 200, timeoutMs: 200, )"
+        R"(failureThreshold: 3})";
     if (!out.empty()) out += "---\n";
     out += type.yaml();
-    // hang_master stops a master's process: its daemon must see it fail (sm-demo-service listens
-    // on its `http` port) and fail it over.
-    out += "  health: {tcp: http, intervalMs: 200, timeoutMs: 200, failureThreshold: 3}\n";
   }
   return out;
 }
