@@ -370,7 +370,7 @@ class Report:
         w("Written by `bench/report.py` from `bench/results/*.json`; `scripts/bench` measures "
           "everything again and rewrites this file (how each figure is measured: "
           "[docs/benchmarks.md](../docs/benchmarks.md)). The targets are the table of "
-          "`/work/shared/spec/invariants.md`.")
+          "[docs/invariants.md](../docs/invariants.md).")
         w("")
         w("## Machine")
         w("")

@@ -1,7 +1,7 @@
 #pragma once
 
-// The ONLY code in the project that spells znode names and paths (see docs/tree.md and
-// /work/shared/spec/layout.md). Everything else asks a Layout.
+// The ONLY code in the project that spells znode names and paths (see docs/tree.md, the layout
+// contract). Everything else asks a Layout.
 
 #include <compare>
 #include <cstdint>

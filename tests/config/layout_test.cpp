@@ -1,4 +1,5 @@
-// The layout: every path of /work/shared/spec/layout.md, and the parsers back from names and paths.
+// The layout: every path docs/tree.md gives a Layout function, and the parsers back from names
+// and paths.
 
 #include <gtest/gtest.h>
 
