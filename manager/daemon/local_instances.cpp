@@ -114,6 +114,11 @@ void LocalInstances::handle(const ProcessEvent& processEvent) {
       instance->pid = 0;
       instance->ready = false;
       instance->lastMessage = event.message;
+      // The supervisor wrote `unknown` at the exit (a dead process is nobody's master): the
+      // withdrawal that follows need not wait for the same write again.
+      instance->master = false;
+      instance->told = supervisor::RoleState{};
+      instance->told.peers = instance->peers;
       break;
     case S::Unhealthy:
       instance->ready = false;
@@ -299,10 +304,10 @@ config::PhysicalServiceData LocalInstances::dataOf(const Instance& instance) con
   for (const auto& [name, port] : instance.ports) data.ports[name] = port;
   data.started = instance.startedMs;
   data.generation = instance.type.generation;
-  data.state = instance.phase == Phase::Restarting || instance.pid == 0
-                   ? config::PhysicalState::Restarting
-               : instance.ready ? config::PhysicalState::Running
-                                : config::PhysicalState::Starting;
+  // No process (between an exit and the restart): restarting; a new process: starting until ready.
+  data.state = instance.pid == 0 ? config::PhysicalState::Restarting
+               : instance.ready  ? config::PhysicalState::Running
+                                 : config::PhysicalState::Starting;
   return data;
 }
 
@@ -362,7 +367,12 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
 }
 
 void LocalInstances::rejoin(Instance& instance) {
-  if (instance.pid == 0 || !instance.electionNode.empty() || !instance.registered) return;
+  if (instance.pid == 0 || !instance.electionNode.empty()) return;
+  if (!instance.registered) {
+    // Its znode went while it restarted (removed by someone): nothing to rejoin with.
+    stop(instance.id.uuid, "its physicalService znode is gone");
+    return;
+  }
   const auto& layout = context_.layout;
   const auto& id = instance.id;
   const auto physicalPath = layout.physicalService(id);

@@ -12,9 +12,9 @@ namespace sm::daemon {
 // Where an instance's logs and role file live: <work-dir>/instances/<uuid>.{stdout.log,role.json}.
 std::string instancesDir(const DaemonOptions& options);
 
-// The supervisor's view of one instance of a service type. The supervisor never restarts it: an
-// exit ends the instance, its znodes go at once (the next in line becomes master) and placement
-// decides where the replacement runs, with this host's backoff (FailureTracker).
+// The supervisor's view of one instance of a service type. The supervisor restarts it in place as
+// restart.policy says (same instance id, ports and files); the daemon takes it out of the election
+// at the exit, and gives the replica up to placement only when the supervisor gives up.
 supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
                                        const config::PhysicalServiceId& id,
                                        const config::Layout& layout, const DaemonOptions& options);

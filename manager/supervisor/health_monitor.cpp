@@ -34,6 +34,7 @@ void HealthMonitor::schedule(int delayMs) {
 }
 
 void HealthMonitor::probe() {
+  probeStarted_ = std::chrono::steady_clock::now();
   auto timeout = std::chrono::milliseconds(std::max(spec_.timeoutMs, 1));
   auto done = [this](bool ok, const std::string& detail) { onResult(ok, detail); };
   if (spec_.kind == HealthSpec::Kind::Tcp) {
@@ -68,7 +69,12 @@ void HealthMonitor::onResult(bool ok, const std::string& detail) {
       return;  // the callback may have destroyed this monitor
     }
   }
-  schedule(spec_.intervalMs);
+  // Probes start every intervalMs, however long each took: a failing probe that waits out its
+  // timeout must not stretch the time until the threshold is reached.
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - probeStarted_)
+                        .count();
+  schedule(static_cast<int>(std::max<std::int64_t>(0, spec_.intervalMs - took)));
 }
 
 }  // namespace sm::supervisor

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,6 +45,7 @@ class HealthMonitor {
   std::string workingDir_;
   Callbacks callbacks_;
   EventLoop::TimerId timer_ = 0;
+  std::chrono::steady_clock::time_point probeStarted_{};
   std::unique_ptr<TcpProbe> tcpProbe_;
   std::unique_ptr<TimedCommand> execProbe_;
   int consecutiveFailures_ = 0;

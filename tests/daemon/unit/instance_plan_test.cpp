@@ -129,6 +129,45 @@ TEST(PlanInstances, NothingForAnUnregisteredInstance) {
   EXPECT_TRUE(planInstances(deleted, {local(kL0, "a", currentSpec(), true, false)}).empty());
 }
 
+// --- restarts in place ---
+
+TEST(PlanInstances, ARestartingInstanceIsShownRestartingWithoutAPid) {
+  // The tree still says running with the old pid (its write was lost, say): the plan corrects it.
+  const auto snap =
+      SnapshotBuilder().type(typeWith(1, 1)).instance(kL0, "a", "h1", /*elect=*/false).build();
+  auto view = local(kL0, "a", currentSpec(), false);
+  view.phase = Phase::Restarting;
+  const auto actions = planInstances(snap, {view});
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::Update);
+  EXPECT_EQ(actions[0].data.state, config::PhysicalState::Restarting);
+  EXPECT_EQ(actions[0].data.pid, 0);
+}
+
+TEST(PlanInstances, ARestartedInstanceShowsItsNewPid) {
+  const auto snap = SnapshotBuilder().type(typeWith(1, 1)).instance(kL0, "a", "h1").build();
+  auto view = local(kL0, "a");
+  view.pid = 4243;
+  const auto actions = planInstances(snap, {view});
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::Update);
+  EXPECT_EQ(actions[0].data.pid, 4243);
+  EXPECT_EQ(actions[0].data.state, config::PhysicalState::Running);
+}
+
+TEST(PlanInstances, ARestartingInstanceCountsAsAReplica) {
+  // Out of the election, but still one of the replicas: not surplus, not stopped.
+  const auto snap = SnapshotBuilder()
+                        .type(typeWith(1, 2))
+                        .instance(kL0, "m", "h2")
+                        .instance(kL0, "a", "h1", /*elect=*/false)
+                        .state(kL0, "a", config::PhysicalState::Restarting)
+                        .build();
+  auto view = local(kL0, "a", currentSpec(), false);
+  view.phase = Phase::Restarting;
+  EXPECT_TRUE(stopped(planInstances(snap, {view})).empty());
+}
+
 // --- survivors of an expired session ---
 
 LocalInstanceView survivor(const config::LogicalServiceId& logical, const std::string& uuid,

@@ -1,0 +1,119 @@
+// Placer with a LocalInstances, in process against a real ZooKeeper: the test is the reconcile loop
+// and runs placement passes (tick, followMasters, Placer::reconcile) on a fresh snapshot each time.
+#include <gtest/gtest.h>
+
+#include "config/physical_service_data.hpp"
+#include "tests/daemon/support/in_process_daemon.hpp"
+#include "tests/support/wait_for.hpp"
+
+namespace sm::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PlacerTest : public InProcessDaemonTest {
+ protected:
+  void SetUp() override {
+    InProcessDaemonTest::SetUp();
+    daemon_ = &startDaemon("h1");
+    daemon_->hostRegistry().registerHost();
+  }
+
+  // A type of one logical service and one replica, its create-lock in place.
+  void storeType(const config::ServiceType& type) {
+    writeType(*session_, layout(), type);
+    createLogical(*session_, layout(), logical_);
+  }
+
+  std::vector<std::string> registered() {
+    return childrenOf(*session_, layout().physicalServicesDir(logical_));
+  }
+  std::vector<std::string> queued() {
+    return childrenOf(*session_, layout().createPhysicalServiceLock(logical_));
+  }
+  bool lockExists() {
+    const auto lock = layout().createPhysicalServiceLock(logical_);
+    session_->sync(lock);
+    return session_->exists(lock).has_value();
+  }
+  bool placedAndLockGone() { return registered().size() == 1 && !lockExists(); }
+
+  InProcessDaemon* daemon_ = nullptr;
+  const config::LogicalServiceId logical_{"Demo", 0};
+};
+
+TEST_F(PlacerTest, PassesOnOneHostEndWithOneRegisteredInstanceAndTheCreateLockRemoved) {
+  storeType(demoType("Demo", 1, 1));
+  const auto pass = daemon_->placementPass();
+
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass))
+      << "registered: " << registered().size() << ", create-lock "
+      << (lockExists() ? "still there" : "gone") << " after " << daemon_->passes() << " passes";
+
+  const auto views = daemon_->instances().views();
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_TRUE(views[0].registered);
+  EXPECT_EQ(views[0].phase, daemon::Phase::Running);
+  const auto names = registered();
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(config::Layout::parsePhysicalServiceName(names[0]), views[0].id.uuid);
+  const auto path = layout().physicalService(views[0].id);
+  const auto data = config::decodePhysicalServiceData(session_->get(path)->data, path).value();
+  EXPECT_EQ(data.host, "h1");
+  EXPECT_EQ(data.pid, views[0].pid);
+  EXPECT_EQ(daemon_->startedPids().size(), 1u) << "one process started for one replica";
+  // Queue, hold and launch, register: each its own pass, woken by the event before it.
+  EXPECT_GE(daemon_->passes(), 3);
+  EXPECT_LT(daemon_->longestPass(), 1s) << "a placement pass waited";
+
+  // Full: more passes start nothing more.
+  daemon_->runPasses(3, pass);
+  EXPECT_EQ(daemon_->instances().views().size(), 1u);
+  EXPECT_EQ(registered().size(), 1u);
+  EXPECT_EQ(daemon_->startedPids().size(), 1u);
+}
+
+TEST_F(PlacerTest, ReconcileReturnsRightAfterTheLaunchWithoutWaitingForTheProcess) {
+  storeType(demoType("Demo", 1, 1));
+  const auto pass = daemon_->placementPass();
+
+  // Checked right after each pass, before the loop takes the next batch.
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return !daemon_->instances().views().empty(); }, 20s, pass));
+  const auto views = daemon_->instances().views();
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_EQ(views[0].pid, 0) << "the pass that launched it did not return before its start";
+  EXPECT_EQ(daemon_->instances().launchState(views[0].id.uuid),
+            daemon::LocalInstances::LaunchState::Starting);
+  EXPECT_TRUE(registered().empty());
+  EXPECT_EQ(queued().size(), 1u) << "it holds the create-lock while its instance starts";
+  EXPECT_LT(daemon_->longestPass(), 1s);
+
+  // The Started event wakes the loop; the next pass registers it.
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass));
+  EXPECT_LT(daemon_->longestPass(), 1s) << "a placement pass waited";
+}
+
+TEST_F(PlacerTest, InfeasibleHostNeverQueues) {
+  auto type = demoType("Demo", 1, 1);
+  type.spec.constraints.denyHosts = {"h1"};
+  storeType(type);
+  const auto pass = daemon_->placementPass();
+
+  for (int i = 0; i < 8; ++i) {
+    daemon_->runPasses(1, pass, 150ms);
+    ASSERT_TRUE(queued().empty()) << "queued for a lock it cannot place under, pass " << i;
+  }
+  EXPECT_TRUE(daemon_->instances().views().empty());
+  EXPECT_TRUE(daemon_->startedPids().empty());
+  EXPECT_TRUE(registered().empty());
+  EXPECT_TRUE(lockExists());
+
+  // The same host once the constraint allows it: the passes above could have placed.
+  type.spec.constraints.denyHosts.clear();
+  writeType(*session_, layout(), type);
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass));
+  EXPECT_LT(daemon_->longestPass(), 1s);
+}
+
+}  // namespace
+}  // namespace sm::test
