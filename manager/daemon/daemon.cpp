@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "config/root_data.hpp"
 #include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/snapshot_reader.hpp"
@@ -28,8 +27,7 @@ bool usesHostMetrics(const ClusterSnapshot& snapshot) {
 }
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options)
-    : context_(std::move(options), [this] { inbox_.wake(); }) {}
+Daemon::Daemon(DaemonOptions options) : context_(std::move(options), [this] { inbox_.wake(); }) {}
 
 Daemon::~Daemon() = default;
 
@@ -57,27 +55,7 @@ bool Daemon::connect(const std::function<void()>& onRetry) {
       session.credentials = options.credentials;
       if (options.credentialsOnlyRead) session.defaultAcl = zk::creatorAllAcl();
       auto s = zk::Session::connect(session);
-      std::weak_ptr<zk::Session> weak = s;
-      s->addStateListener([this, weak](zk::SessionState state) {
-        using Kind = ConnectionEvent::Kind;
-        if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {
-          inbox_.post(ConnectionEvent{Kind::Expired, weak});
-        } else if (state == zk::SessionState::Connecting) {
-          inbox_.post(ConnectionEvent{Kind::Lost, weak});
-        } else if (state == zk::SessionState::Connected) {
-          inbox_.post(ConnectionEvent{Kind::Back, weak});
-        }
-      });
-      context_.setSession(s);
-      // Its first Connected came before the listener could see it.
-      instances_->connectionBack();
-      // The root gets its document, as servicesctl would write it.
-      const auto& layout = context_.layout;
-      for (const auto& path : layout.keyZnodes()) {
-        s->ensurePath(path, path == layout.root()
-                                ? config::encodeRootData({config::federationName(layout)})
-                                : "");
-      }
+      parts_->install(s);
       spdlog::info("connected to ZooKeeper {} (session 0x{:x}, timeout {} ms), root {}",
                    s->connectedHost(), s->id(), s->negotiatedTimeout().count(), options.root);
       return true;
@@ -101,13 +79,10 @@ int Daemon::run() {
     spdlog::error("cannot create the work directory {}: {}; instances cannot start until it can",
                   instancesDir(options), ec.message());
   }
-  instances_ = std::make_unique<LocalInstances>(context_, inbox_);
-  hosts_ = std::make_unique<HostRegistry>(context_);
-  monitor_ = std::make_unique<ConfigMonitor>(context_);
-  placer_ = std::make_unique<Placer>(context_, *instances_);
+  parts_ = std::make_unique<DaemonParts>(context_, inbox_);
   if (!connect()) return 0;
   try {
-    hosts_->registerHost();
+    parts_->hosts.registerHost();
   } catch (const HostIdTaken& e) {
     spdlog::error("{}", e.what());
     context_.session()->close();
@@ -123,7 +98,8 @@ int Daemon::run() {
     bool passWanted = batch.passWanted;
     try {
       // Events first: a process exit or a new master must not wait for a pass.
-      for (const auto& event : batch.events) passWanted = handle(event) || passWanted;
+      for (const auto& event : batch.events)
+        passWanted = parts_->handle(event, sessionLost_) || passWanted;
       if (sessionLost_) {
         onSessionLost();
         passWanted = true;
@@ -153,37 +129,6 @@ int Daemon::run() {
   return 0;
 }
 
-bool Daemon::handle(const LoopEvent& event) {
-  if (const auto* process = std::get_if<ProcessEvent>(&event)) {
-    instances_->handle(*process);
-    return true;
-  }
-  if (const auto* election = std::get_if<ElectionEvent>(&event)) {
-    instances_->handle(*election);
-    return true;
-  }
-  if (const auto* lease = std::get_if<LeaseEvent>(&event)) {
-    instances_->handle(*lease);
-    return false;  // role files only: nothing for a pass
-  }
-  const auto& connection = std::get<ConnectionEvent>(event);
-  // News of a session already replaced must not touch its successor.
-  if (context_.session() != connection.session.lock()) return false;
-  switch (connection.kind) {
-    case ConnectionEvent::Kind::Lost:
-      instances_->connectionLost();
-      return false;
-    case ConnectionEvent::Kind::Back:
-      instances_->connectionBack();
-      return true;
-    case ConnectionEvent::Kind::Expired:
-      instances_->connectionLost();
-      sessionLost_ = true;
-      return true;
-  }
-  return true;
-}
-
 std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   auto& tree = context_.tree();
   const auto nowMs = wallNowMs();
@@ -192,40 +137,41 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
       tree, context_.layout, [this](const auto& path, const auto& error) { report(path, error); });
   tree.endPass();
 
-  instances_->tick(nowMs);
-  monitor_->reconcile(snapshot, nowMs);
-  for (const auto& action : planInstances(snapshot, instances_->views())) {
+  parts_->instances.tick(nowMs);
+  parts_->monitor.reconcile(snapshot, nowMs);
+  for (const auto& action : planInstances(snapshot, parts_->instances.views())) {
     switch (action.kind) {
       case InstanceAction::Kind::Stop:
-        instances_->stop(action.uuid, action.reason);
+        parts_->instances.stop(action.uuid, action.reason);
         break;
       case InstanceAction::Kind::Update:
-        instances_->update(action.uuid, action.data);
+        parts_->instances.update(action.uuid, action.data);
         break;
       case InstanceAction::Kind::Rewrite:
-        instances_->rewrite(action.uuid);
+        parts_->instances.rewrite(action.uuid);
         break;
     }
   }
-  instances_->followMasters(snapshot);
-  auto until = placer_->reconcile(snapshot, nowMs);
+  parts_->instances.followMasters(snapshot);
+  auto until = parts_->placer.reconcile(snapshot, nowMs);
 
   const auto now = std::chrono::steady_clock::now();
   const bool watchMetrics = usesHostMetrics(snapshot);
   const bool refreshMetrics = watchMetrics && now >= nextMetrics_;
   if (refreshMetrics) nextMetrics_ = now + kMetricsInterval;
-  const auto hostDue = hosts_->update(instances_->runningCount(),
-                                      instances_->failures().cooldowns(nowMs), refreshMetrics);
+  const auto hostDue =
+      parts_->hosts.update(parts_->instances.runningCount(),
+                           parts_->instances.failures().cooldowns(nowMs), refreshMetrics);
 
   // Timers: a delayed contention, a backoff or cooldown that ends, the next metrics check.
   auto later = [&](std::chrono::steady_clock::time_point t) {
     if (!until || t < *until) until = t;
   };
-  if (auto expiry = instances_->failures().nextExpiry(nowMs)) {
+  if (auto expiry = parts_->instances.failures().nextExpiry(nowMs)) {
     later(now + std::chrono::milliseconds(*expiry - nowMs));
   }
   if (watchMetrics) later(nextMetrics_);
-  if (auto deadline = instances_->survivorDeadline()) later(*deadline);
+  if (auto deadline = parts_->instances.survivorDeadline()) later(*deadline);
   if (hostDue) later(*hostDue);
   return until;
 }
@@ -237,9 +183,9 @@ void Daemon::onSessionLost() {
       "ZooKeeper session 0x{:x} expired: opening a new one; instances still needed are registered "
       "again, the rest stopped",
       old ? old->id() : 0);
-  instances_->orphanAll();
-  monitor_->forgetAll();
-  placer_->forgetAll();
+  parts_->instances.orphanAll();
+  parts_->monitor.forgetAll();
+  parts_->placer.forgetAll();
   // Closed, so that nothing of it (ephemeral nodes, callbacks) outlives the decision to replace it.
   if (old) old->close();
   // Survivors wait unregistered at most one session timeout (the longest a registered process
@@ -248,14 +194,14 @@ void Daemon::onSessionLost() {
   const auto lost = std::chrono::steady_clock::now();
   if (!connect([&] {
         if (std::chrono::steady_clock::now() - lost >= bound) {
-          instances_->stopSurvivors("ZooKeeper unreachable");
+          parts_->instances.stopSurvivors("ZooKeeper unreachable");
         }
       })) {
     return;
   }
-  instances_->setSurvivorDeadline(std::chrono::steady_clock::now() + bound);
+  parts_->instances.setSurvivorDeadline(std::chrono::steady_clock::now() + bound);
   try {
-    hosts_->registerHost();
+    parts_->hosts.registerHost();
   } catch (const HostIdTaken& e) {
     spdlog::error("{}", e.what());
     inbox_.requestStop();
@@ -264,27 +210,12 @@ void Daemon::onSessionLost() {
 
 void Daemon::shutdown() {
   spdlog::info("stopping: handing over masters, stopping instances");
-  instances_->stopAll();
-  auto session = context_.session();
-  // Cut off from ZooKeeper, leaving politely could wait for a connection per node: the session's
-  // end removes them all the same.
-  if (session && session->connected()) {
-    try {
-      placer_->leaveAll();
-      monitor_->leaveAll();
-      hosts_->unregister();
-    } catch (const zk::ZkError& e) {
-      spdlog::warn("leaving the tree: {} (the session's end removes the rest)", e.what());
-    }
-  }
-  if (session) {
+  parts_->leave();
+  if (auto session = context_.session()) {
     session->close();
     session->drain();
   }
-  placer_.reset();
-  monitor_.reset();
-  hosts_.reset();
-  instances_.reset();
+  parts_.reset();
   spdlog::info("stopped");
 }
 

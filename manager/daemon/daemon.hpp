@@ -7,12 +7,9 @@
 #include <set>
 #include <string>
 
-#include "manager/daemon/config_monitor.hpp"
 #include "manager/daemon/context.hpp"
-#include "manager/daemon/host_registry.hpp"
-#include "manager/daemon/local_instances.hpp"
+#include "manager/daemon/daemon_parts.hpp"
 #include "manager/daemon/loop_inbox.hpp"
-#include "manager/daemon/placer.hpp"
 
 namespace sm::daemon {
 
@@ -35,8 +32,6 @@ class Daemon {
  private:
   // Retries until connected or stopping; `onRetry` runs after each failed attempt.
   bool connect(const std::function<void()>& onRetry = {});
-  // Applies one event; true when a pass should follow.
-  bool handle(const LoopEvent& event);
   // One reconcile pass; returns when the next is due even if nothing wakes the loop.
   std::optional<std::chrono::steady_clock::time_point> pass();
   void onSessionLost();
@@ -45,10 +40,7 @@ class Daemon {
 
   LoopInbox inbox_;  // first: every other part posts to it
   DaemonContext context_;
-  std::unique_ptr<LocalInstances> instances_;
-  std::unique_ptr<HostRegistry> hosts_;
-  std::unique_ptr<ConfigMonitor> monitor_;
-  std::unique_ptr<Placer> placer_;
+  std::unique_ptr<DaemonParts> parts_;
 
   bool sessionLost_ = false;
   std::set<std::pair<std::string, std::string>> reported_;

@@ -1,5 +1,6 @@
 // restart.policy, honoured in place: the same instance (uuid, host, ports) comes back after its
-// process ends, at the end of the failover chain; and a hung master is demoted before it is stopped.
+// process ends, at the end of the failover chain; and a hung master is demoted before it is
+// stopped.
 #include <signal.h>
 
 #include <algorithm>
@@ -56,8 +57,9 @@ class DaemonRestart : public DaemonTest {
             problem = fmt::format("pid {} state {}", now.pid, now.state);
             return false;
           }
-          const auto position = std::find_if(logical.election.begin(), logical.election.end(),
-                                             [&](const auto& e) { return e.physical == before.uuid; });
+          const auto position =
+              std::find_if(logical.election.begin(), logical.election.end(),
+                           [&](const auto& e) { return e.physical == before.uuid; });
           if (position == logical.election.end() || position == logical.election.begin()) {
             problem = "not in the election behind a master";
             return false;
@@ -85,11 +87,12 @@ class DaemonRestart : public DaemonTest {
     return result;
   }
 
-  // SIGKILLs the master's process; returns the successor's uuid once its role file says master.
-  std::string killMasterAndAwaitSuccessor(const InstanceInfo& master, std::int64_t oldEpoch) {
-    EXPECT_EQ(::kill(static_cast<pid_t>(master.pid), SIGKILL), 0);
+  // Another instance than `master` whose role file says master with an epoch above `oldEpoch`,
+  // waited for; "" when none within `timeout`.
+  std::string awaitSuccessor(const InstanceInfo& master, std::int64_t oldEpoch,
+                             milliseconds timeout) {
     std::string successor;
-    const bool tookOver = waitFor(
+    waitFor(
         [&] {
           const auto tree = snapshot();
           for (const auto& [uuid, i] : onlyLogical(tree).instances) {
@@ -102,8 +105,7 @@ class DaemonRestart : public DaemonTest {
           }
           return false;
         },
-        milliseconds(5000), milliseconds(2));
-    EXPECT_TRUE(tookOver) << "no successor within 5 s\n" << stateDump();
+        timeout, milliseconds(2));
     return successor;
   }
 };
@@ -124,8 +126,10 @@ TEST_F(DaemonRestart, AlwaysHandsAKilledMasterOverAndBringsItBackAsASecondary) {
   const auto before = uuids();
   const auto tree = snapshot();
   const auto master = *onlyLogical(tree).master();
-  const auto successor = killMasterAndAwaitSuccessor(master, onlyLogical(tree).masterEntry()->sequence);
-  ASSERT_FALSE(successor.empty());
+  ASSERT_EQ(::kill(static_cast<pid_t>(master.pid), SIGKILL), 0);
+  const auto successor =
+      awaitSuccessor(master, onlyLogical(tree).masterEntry()->sequence, milliseconds(5000));
+  ASSERT_FALSE(successor.empty()) << "no successor within 5 s\n" << stateDump();
   expectRestartedInPlaceAsSecondary(master);
   ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(10000), true));
   EXPECT_EQ(onlyLogical(snapshot()).masterEntry()->physical, successor);
@@ -144,8 +148,8 @@ TEST_F(DaemonRestart, OnFailureRestartsAFailureInPlaceButReplacesACleanExit) {
   // sm-demo-service exits 0 on SIGTERM: a clean end, which on-failure does not restart.
   const auto ended = aSecondary();
   ASSERT_EQ(::kill(static_cast<pid_t>(ended.pid), SIGTERM), 0);
-  ASSERT_TRUE(waitFor([&] { return !uuids().contains(ended.uuid); }, milliseconds(10000),
-                      milliseconds(20)))
+  ASSERT_TRUE(
+      waitFor([&] { return !uuids().contains(ended.uuid); }, milliseconds(10000), milliseconds(20)))
       << "a clean exit under on-failure must end the instance\n"
       << stateDump();
   ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
@@ -156,8 +160,8 @@ TEST_F(DaemonRestart, NeverReplacesTheInstance) {
   ASSERT_TRUE(startDaemonsAndConverge(spread("never"), milliseconds(15000), true));
   const auto victim = aSecondary();
   ASSERT_EQ(::kill(static_cast<pid_t>(victim.pid), SIGKILL), 0);
-  ASSERT_TRUE(
-      waitFor([&] { return !uuids().contains(victim.uuid); }, milliseconds(10000), milliseconds(20)))
+  ASSERT_TRUE(waitFor([&] { return !uuids().contains(victim.uuid); }, milliseconds(10000),
+                      milliseconds(20)))
       << stateDump();
   ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(20000), true));
   EXPECT_FALSE(uuids().contains(victim.uuid));
@@ -170,9 +174,8 @@ TEST_F(DaemonRestart, NeverReplacesTheInstance) {
 // its listen backlog is full (about 3 s here), so a plain connect would not notice it in time.
 TEST_F(DaemonRestart, AHungMasterIsDemotedWithinASecondThenRestartedInPlace) {
   auto demo = spread("always");
-  demo.health =
-      R"({tcp: http, send: "ROLE\n", expect: "{", intervalMs: 200, timeoutMs: 100, )"
-      R"(failureThreshold: 3})";
+  demo.health = R"({tcp: http, send: "ROLE\n", expect: "{", intervalMs: 200, timeoutMs: 100, )"
+                R"(failureThreshold: 3})";
   demo.stopTimeoutMs = 500;
   ASSERT_TRUE(startDaemonsAndConverge(demo, milliseconds(15000), true));
   auto sampler = startSampler();
@@ -185,25 +188,12 @@ TEST_F(DaemonRestart, AHungMasterIsDemotedWithinASecondThenRestartedInPlace) {
     const auto oldEpoch = logical.masterEntry()->sequence;
     const auto stoppedAt = std::chrono::steady_clock::now();
     ASSERT_EQ(::kill(static_cast<pid_t>(master.pid), SIGSTOP), 0);
-    std::string successor;
-    const bool tookOver = waitFor(
-        [&] {
-          for (const auto& [uuid, i] : logical.instances) {
-            auto role = readRole(i.host, uuid);
-            if (uuid != master.uuid && role && services::isMasterNow(*role) &&
-                role->epoch > oldEpoch) {
-              successor = uuid;
-              return true;
-            }
-          }
-          return false;
-        },
-        milliseconds(10000), milliseconds(2));
-    const auto elapsed = std::chrono::duration_cast<milliseconds>(
-        std::chrono::steady_clock::now() - stoppedAt);
+    const auto successor = awaitSuccessor(master, oldEpoch, milliseconds(10000));
+    const auto elapsed =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - stoppedAt);
     // Whatever happened, the hung process must not outlive the test stopped.
     ::kill(static_cast<pid_t>(master.pid), SIGCONT);
-    ASSERT_TRUE(tookOver) << "no successor within 10 s of the SIGSTOP\n" << stateDump();
+    ASSERT_FALSE(successor.empty()) << "no successor within 10 s of the SIGSTOP\n" << stateDump();
     takeoverMs.push_back(elapsed.count());
     EXPECT_LT(elapsed, milliseconds(1000)) << "successor " << successor;
     expectRestartedInPlaceAsSecondary(master);

@@ -40,36 +40,13 @@ daemon::DaemonOptions daemonOptions(const InProcessDaemon::Options& o) {
 InProcessDaemon::InProcessDaemon(Options options)
     : context(daemonOptions(options), [this] { inbox.wake(); }) {
   std::filesystem::create_directories(options.workDir / "instances");
-  instances_ = std::make_unique<daemon::LocalInstances>(context, inbox);
-  hosts_ = std::make_unique<daemon::HostRegistry>(context);
-  monitor_ = std::make_unique<daemon::ConfigMonitor>(context);
-  placer_ = std::make_unique<daemon::Placer>(context, *instances_);
-
+  parts_ = std::make_unique<daemon::DaemonParts>(context, inbox);
   // As Daemon::connect does.
   zk::SessionOptions session;
   session.hosts = options.zk;
   session.sessionTimeout = options.sessionTimeout;
   session.connectTimeout = std::chrono::milliseconds(10000);
-  auto s = zk::Session::connect(session);
-  std::weak_ptr<zk::Session> weak = s;
-  s->addStateListener([this, weak](zk::SessionState state) {
-    using Kind = daemon::ConnectionEvent::Kind;
-    if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {
-      inbox.post(daemon::ConnectionEvent{Kind::Expired, weak});
-    } else if (state == zk::SessionState::Connecting) {
-      inbox.post(daemon::ConnectionEvent{Kind::Lost, weak});
-    } else if (state == zk::SessionState::Connected) {
-      inbox.post(daemon::ConnectionEvent{Kind::Back, weak});
-    }
-  });
-  context.setSession(s);
-  instances_->connectionBack();
-  const auto& layout = context.layout;
-  for (const auto& path : layout.keyZnodes()) {
-    s->ensurePath(path, path == layout.root()
-                            ? config::encodeRootData({config::federationName(layout)})
-                            : "");
-  }
+  parts_->install(zk::Session::connect(session));
 }
 
 InProcessDaemon::~InProcessDaemon() {
@@ -88,15 +65,15 @@ InProcessDaemon::Pass InProcessDaemon::placementPass() {
   return [this]() -> std::optional<Clock::time_point> {
     const auto nowMs = daemon::wallNowMs();
     auto snap = snapshot();
-    instances_->tick(nowMs);
-    instances_->followMasters(snap);
-    return placer_->reconcile(snap, nowMs);
+    parts_->instances.tick(nowMs);
+    parts_->instances.followMasters(snap);
+    return parts_->placer.reconcile(snap, nowMs);
   };
 }
 
 InProcessDaemon::Pass InProcessDaemon::monitorPass() {
   return [this]() -> std::optional<Clock::time_point> {
-    monitor_->reconcile(snapshot(), daemon::wallNowMs());
+    parts_->monitor.reconcile(snapshot(), daemon::wallNowMs());
     return std::nullopt;
   };
 }
@@ -106,32 +83,8 @@ bool InProcessDaemon::handle(const daemon::LoopEvent& event) {
     if (process->event.kind == supervisor::InstanceEvent::Kind::Started) {
       pids_.push_back(process->event.pid);
     }
-    instances_->handle(*process);
-    return true;
   }
-  if (const auto* election = std::get_if<daemon::ElectionEvent>(&event)) {
-    instances_->handle(*election);
-    return true;
-  }
-  if (const auto* lease = std::get_if<daemon::LeaseEvent>(&event)) {
-    instances_->handle(*lease);
-    return false;
-  }
-  const auto& connection = std::get<daemon::ConnectionEvent>(event);
-  if (context.session() != connection.session.lock()) return false;
-  switch (connection.kind) {
-    case daemon::ConnectionEvent::Kind::Lost:
-      instances_->connectionLost();
-      return false;
-    case daemon::ConnectionEvent::Kind::Back:
-      instances_->connectionBack();
-      return true;
-    case daemon::ConnectionEvent::Kind::Expired:
-      instances_->connectionLost();
-      sessionLost_ = true;
-      return true;
-  }
-  return true;
+  return parts_->handle(event, sessionLost_);
 }
 
 void InProcessDaemon::take(std::optional<Clock::time_point> until) {
@@ -205,33 +158,22 @@ std::vector<pid_t> InProcessDaemon::shutdown() {
   if (shutDown_) return {};
   shutDown_ = true;
   // As Daemon::shutdown does.
-  instances_->stopAll();
-  auto session = context.session();
-  if (session && session->connected()) {
-    try {
-      placer_->leaveAll();
-      monitor_->leaveAll();
-      hosts_->unregister();
-    } catch (const zk::ZkError&) {
-      // The session's end removes the rest.
-    }
-  }
-  if (session) {
+  parts_->leave();
+  if (auto session = context.session()) {
     session->close();
     session->drain();
   }
-  placer_.reset();
-  monitor_.reset();
-  hosts_.reset();
-  instances_.reset();
+  parts_.reset();
   std::vector<pid_t> alive;
-  waitFor([&] {
-    alive.clear();
-    for (pid_t pid : pids_) {
-      if (processAlive(pid)) alive.push_back(pid);
-    }
-    return alive.empty();
-  }, std::chrono::milliseconds(2000));
+  waitFor(
+      [&] {
+        alive.clear();
+        for (pid_t pid : pids_) {
+          if (processAlive(pid)) alive.push_back(pid);
+        }
+        return alive.empty();
+      },
+      std::chrono::milliseconds(2000));
   return alive;
 }
 
@@ -250,8 +192,8 @@ InProcessDaemon& InProcessDaemonTest::startDaemon(const std::string& hostId) {
   layout_ = config::Layout(zroot());
   const auto dir = workDir(hostId);
   std::filesystem::remove_all(dir);
-  daemons_.push_back(std::make_unique<InProcessDaemon>(
-      InProcessDaemon::Options{hosts(), zroot(), hostId, dir}));
+  daemons_.push_back(
+      std::make_unique<InProcessDaemon>(InProcessDaemon::Options{hosts(), zroot(), hostId, dir}));
   return *daemons_.back();
 }
 

@@ -19,6 +19,7 @@
 #include "config/service_type.hpp"
 #include "manager/daemon/config_monitor.hpp"
 #include "manager/daemon/context.hpp"
+#include "manager/daemon/daemon_parts.hpp"
 #include "manager/daemon/host_registry.hpp"
 #include "manager/daemon/local_instances.hpp"
 #include "manager/daemon/loop_inbox.hpp"
@@ -48,10 +49,10 @@ class InProcessDaemon {
   InProcessDaemon(const InProcessDaemon&) = delete;
   InProcessDaemon& operator=(const InProcessDaemon&) = delete;
 
-  daemon::LocalInstances& instances() { return *instances_; }
-  daemon::Placer& placer() { return *placer_; }
-  daemon::ConfigMonitor& monitor() { return *monitor_; }
-  daemon::HostRegistry& hostRegistry() { return *hosts_; }
+  daemon::LocalInstances& instances() { return parts_->instances; }
+  daemon::Placer& placer() { return parts_->placer; }
+  daemon::ConfigMonitor& monitor() { return parts_->monitor; }
+  daemon::HostRegistry& hostRegistry() { return parts_->hosts; }
   const config::Layout& layout() const { return context.layout; }
   std::shared_ptr<zk::Session> session() const { return context.session(); }
 
@@ -64,7 +65,8 @@ class InProcessDaemon {
   // Applies one event as Daemon::handle does; true when a pass should follow.
   bool handle(const daemon::LoopEvent& event);
   // Applies events one at a time, in the order they were posted, and stops right after the first
-  // one `stopAfter` matches (true); the events behind it stay pending. False when none came in time.
+  // one `stopAfter` matches (true); the events behind it stay pending. False when none came in
+  // time.
   bool handleThrough(const std::function<bool(const daemon::LoopEvent&)>& stopAfter,
                      std::chrono::milliseconds timeout);
   // The loop: takes batches, applies their events, runs `pass` whenever a batch wants one (a
@@ -95,10 +97,7 @@ class InProcessDaemon {
   void take(std::optional<std::chrono::steady_clock::time_point> until);
   std::optional<std::chrono::steady_clock::time_point> runPass(const Pass& pass);
 
-  std::unique_ptr<daemon::LocalInstances> instances_;
-  std::unique_ptr<daemon::HostRegistry> hosts_;
-  std::unique_ptr<daemon::ConfigMonitor> monitor_;
-  std::unique_ptr<daemon::Placer> placer_;
+  std::unique_ptr<daemon::DaemonParts> parts_;
   std::vector<daemon::LoopEvent> pending_;  // taken from the inbox, not yet applied
   bool passPending_ = false;
   bool sessionLost_ = false;
@@ -133,8 +132,7 @@ std::function<bool(const daemon::LoopEvent&)> connectionEvent(daemon::Connection
 
 // sm-demo-service as a type: `services` × `replicas`, restarted in place (policy always, 100 ms
 // backoff), one port "http", SIGTERM with a 2 s stop timeout.
-config::ServiceType demoType(const std::string& name, std::int64_t services,
-                             std::int64_t replicas);
+config::ServiceType demoType(const std::string& name, std::int64_t services, std::int64_t replicas);
 // Writes config/<name> (created, or replaced with the next generation).
 void writeType(zk::Session& session, const config::Layout& layout, const config::ServiceType& type);
 // A logical service as the config monitor makes it: its node, physicalServices/, election/ and its

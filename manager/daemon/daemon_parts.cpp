@@ -1,0 +1,91 @@
+#include "manager/daemon/daemon_parts.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "config/root_data.hpp"
+#include "manager/zk/error.hpp"
+
+namespace sm::daemon {
+
+DaemonParts::DaemonParts(DaemonContext& context, LoopInbox& inbox)
+    : context(context),
+      inbox(inbox),
+      instances(context, inbox),
+      hosts(context),
+      monitor(context),
+      placer(context, instances) {}
+
+DaemonParts::~DaemonParts() = default;
+
+void DaemonParts::install(std::shared_ptr<zk::Session> session) {
+  std::weak_ptr<zk::Session> weak = session;
+  auto& target = inbox;
+  session->addStateListener([&target, weak](zk::SessionState state) {
+    using Kind = ConnectionEvent::Kind;
+    if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed) {
+      target.post(ConnectionEvent{Kind::Expired, weak});
+    } else if (state == zk::SessionState::Connecting) {
+      target.post(ConnectionEvent{Kind::Lost, weak});
+    } else if (state == zk::SessionState::Connected) {
+      target.post(ConnectionEvent{Kind::Back, weak});
+    }
+  });
+  context.setSession(session);
+  // Its first Connected came before the listener could see it.
+  instances.connectionBack();
+  const auto& layout = context.layout;
+  for (const auto& path : layout.keyZnodes()) {
+    session->ensurePath(path, path == layout.root()
+                                  ? config::encodeRootData({config::federationName(layout)})
+                                  : "");
+  }
+}
+
+bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {
+  if (const auto* process = std::get_if<ProcessEvent>(&event)) {
+    instances.handle(*process);
+    return true;
+  }
+  if (const auto* election = std::get_if<ElectionEvent>(&event)) {
+    instances.handle(*election);
+    return true;
+  }
+  if (const auto* lease = std::get_if<LeaseEvent>(&event)) {
+    instances.handle(*lease);
+    return false;  // role files only: nothing for a pass
+  }
+  const auto& connection = std::get<ConnectionEvent>(event);
+  // News of a session already replaced must not touch its successor.
+  if (context.session() != connection.session.lock()) return false;
+  switch (connection.kind) {
+    case ConnectionEvent::Kind::Lost:
+      instances.connectionLost();
+      return false;
+    case ConnectionEvent::Kind::Back:
+      instances.connectionBack();
+      return true;
+    case ConnectionEvent::Kind::Expired:
+      instances.connectionLost();
+      sessionLost = true;
+      return true;
+  }
+  return true;
+}
+
+void DaemonParts::leave() {
+  instances.stopAll();
+  auto session = context.session();
+  // Cut off from ZooKeeper, leaving politely could wait for a connection per node: the session's
+  // end removes them all the same.
+  if (session && session->connected()) {
+    try {
+      placer.leaveAll();
+      monitor.leaveAll();
+      hosts.unregister();
+    } catch (const zk::ZkError& e) {
+      spdlog::warn("leaving the tree: {} (the session's end removes the rest)", e.what());
+    }
+  }
+}
+
+}  // namespace sm::daemon

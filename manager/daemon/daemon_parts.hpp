@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+
+#include "manager/daemon/config_monitor.hpp"
+#include "manager/daemon/context.hpp"
+#include "manager/daemon/host_registry.hpp"
+#include "manager/daemon/local_instances.hpp"
+#include "manager/daemon/loop_inbox.hpp"
+#include "manager/daemon/placer.hpp"
+#include "manager/zk/session.hpp"
+
+namespace sm::daemon {
+
+// The daemon's parts and what the loop does with them, apart from the loop itself (Daemon), so that
+// in-process tests can be the loop with the same code.
+class DaemonParts {
+ public:
+  DaemonParts(DaemonContext& context, LoopInbox& inbox);
+  ~DaemonParts();
+
+  // Installs a newly connected session: its state changes are posted to the inbox, the parts learn
+  // it is connected, and the key znodes exist (the root with its document, as servicesctl writes
+  // it).
+  void install(std::shared_ptr<zk::Session> session);
+  // Applies one event taken from the inbox; true when a pass should follow. An expired session
+  // sets `sessionLost` (the loop opens a new one).
+  bool handle(const LoopEvent& event, bool& sessionLost);
+  // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
+  // host node are left (cut off, the session's end removes them all the same).
+  void leave();
+
+  DaemonContext& context;
+  LoopInbox& inbox;
+  LocalInstances instances;
+  HostRegistry hosts;
+  ConfigMonitor monitor;
+  Placer placer;
+};
+
+}  // namespace sm::daemon
