@@ -98,8 +98,7 @@ int Daemon::run() {
     bool passWanted = batch.passWanted;
     try {
       // Events first: a process exit or a new master must not wait for a pass.
-      for (const auto& event : batch.events)
-        passWanted = parts_->handle(event, sessionLost_) || passWanted;
+      for (const auto& event : batch.events) passWanted = handle(event) || passWanted;
       if (sessionLost_) {
         onSessionLost();
         passWanted = true;
@@ -127,6 +126,21 @@ int Daemon::run() {
   }
   shutdown();
   return 0;
+}
+
+bool Daemon::handle(const LoopEvent& event) {
+  try {
+    return parts_->handle(event, sessionLost_);
+  } catch (const std::exception& e) {
+    // One event's failure must not lose the events behind it (a lost Stopped would leave its
+    // instance stopping for ever); the pass that follows looks at the tree again.
+    if (const auto* zk = dynamic_cast<const zk::ZkError*>(&e); zk && zk->isSessionLost()) {
+      sessionLost_ = true;
+    } else {
+      spdlog::error("handling an event failed: {}", e.what());
+    }
+    return true;
+  }
 }
 
 std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {

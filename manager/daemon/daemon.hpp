@@ -32,6 +32,8 @@ class Daemon {
  private:
   // Retries until connected or stopping; `onRetry` runs after each failed attempt.
   bool connect(const std::function<void()>& onRetry = {});
+  // Applies one event taken from the inbox; true when a pass should follow.
+  bool handle(const LoopEvent& event);
   // One reconcile pass; returns when the next is due even if nothing wakes the loop.
   std::optional<std::chrono::steady_clock::time_point> pass();
   void onSessionLost();

@@ -276,7 +276,9 @@ void LocalInstances::tell(Instance& instance, supervisor::RoleState state) {
   state.peers = instance.peers;
   const bool changed = state.role != instance.told.role || state.epoch != instance.told.epoch;
   instance.told = state;
-  supervisor_->setRole(instance.id.uuid, state);
+  // Fenced by the pid this role is meant for: a master role decided before an exit this loop has
+  // not handled yet is refused, so it cannot reach the run that replaces the one that ended.
+  supervisor_->setRole(instance.id.uuid, state, instance.pid);
   if (changed) {
     spdlog::info("instance {} of {} is {} (epoch {})", instance.id.uuid,
                  context_.layout.logicalService(instance.id.logical),

@@ -293,7 +293,12 @@ void Instance::enterFinalState(InstanceState state, InstanceEvent::Kind kind,
   emit(std::move(final));
 }
 
-void Instance::setRole(const RoleState& role) {
+bool Instance::setRole(const RoleState& role, pid_t forPid) {
+  if (role.role == services::Role::Master && (!process_ || process_->pid() != forPid)) {
+    spdlog::info("instance {}: not writing master (meant for pid {}, running pid {})",
+                 spec_.instanceId, forPid, process_ ? process_->pid() : 0);
+    return false;
+  }
   bool changed = !role.sameRoleAs(role_);
   const bool peersChanged = role.peers != role_.peers;
   role_ = role;
@@ -304,10 +309,11 @@ void Instance::setRole(const RoleState& role) {
     auto failed = event(InstanceEvent::Kind::RoleFileFailed);
     failed.message = error;
     emit(std::move(failed));
-    return;
+    return false;
   }
   if (changed && process_ && state_ == InstanceState::Running && notifier_)
     notifier_->notify(*process_, role_.role);
+  return true;
 }
 
 void Instance::writeRole() {

@@ -38,7 +38,8 @@ class Instance {
   void start();
   // Stop signal to the group, SIGKILL after stop.timeoutMs; emits Stopped when the group is gone.
   void stop();
-  void setRole(const RoleState& role);
+  // False (nothing written) for a master role whose `forPid` is not the running process.
+  bool setRole(const RoleState& role, pid_t forPid);
   InstanceStatus status() const;
   InstanceState state() const { return state_; }
 

@@ -89,12 +89,11 @@ void Supervisor::stopAll() {
   if (posted) done.wait();
 }
 
-bool Supervisor::setRole(const std::string& instanceId, const RoleState& role) {
+bool Supervisor::setRole(const std::string& instanceId, const RoleState& role, pid_t forPid) {
   return loop_.call([&] {
     auto it = instances_.find(instanceId);
     if (it == instances_.end()) return false;
-    it->second->setRole(role);
-    return true;
+    return it->second->setRole(role, forPid);
   });
 }
 

@@ -45,7 +45,10 @@ class Supervisor {
   void stopAll();
   // Writes the role file and, when role, epoch or masterPeer changed and the process is running,
   // sends the configured notice. A new lease deadline alone just rewrites the file (a renewal).
-  bool setRole(const std::string& instanceId, const RoleState& role);
+  // A master role is written only for the run it was meant for: `forPid` must be the running
+  // process (else the call returns false and writes nothing), so that a master role decided for a
+  // run that has just ended can never reach the run that replaces it.
+  bool setRole(const std::string& instanceId, const RoleState& role, pid_t forPid = 0);
 
   std::optional<InstanceStatus> status(const std::string& instanceId);
   std::vector<InstanceStatus> list();

@@ -19,6 +19,12 @@ using Kind = InstanceEvent::Kind;
 
 class RoleFile : public SupervisedTest {};
 
+// A master role is written only for the run it is meant for: the one running now.
+pid_t runningPid(Supervisor& supervisor, const std::string& id) {
+  auto status = supervisor.status(id);
+  return status ? status->pid : 0;
+}
+
 RoleState masterFor(std::chrono::milliseconds lease, std::int64_t epoch) {
   RoleState role;
   role.role = Role::Master;
@@ -40,7 +46,7 @@ TEST_F(RoleFile, ANoticeBeforeTheProgramHandlesItDoesNotKillIt) {
   const std::string status = readFile("/proc/" + std::to_string(started->pid) + "/status");
   EXPECT_NE(status.find("SigIgn:\t0000000000000200"), std::string::npos)
       << "SIGUSR1 (and only it) starts ignored: " << status;
-  ASSERT_TRUE(supervisor.setRole("early", masterFor(60s, 1)));
+  ASSERT_TRUE(supervisor.setRole("early", masterFor(60s, 1), runningPid(supervisor, "early")));
   ASSERT_TRUE(recorder.waitFor(Kind::RoleNoticeSent, "early"));
   // An ignored signal is discarded when it is sent: the process is still there, not a zombie.
   const std::string after = readFile("/proc/" + std::to_string(started->pid) + "/stat");
@@ -63,7 +69,7 @@ TEST_F(RoleFile, IsOneAtomicJsonLineThatTheServicesLibraryReads) {
   EXPECT_EQ(initial->role, services::Role::Unknown);
 
   auto role = masterFor(10s, 7);
-  ASSERT_TRUE(supervisor.setRole("holder", role));
+  ASSERT_TRUE(supervisor.setRole("holder", role, runningPid(supervisor, "holder")));
   std::string text = readFile(path);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "exactly one line";
@@ -94,7 +100,7 @@ TEST_F(RoleFile, IsOneAtomicJsonLineThatTheServicesLibraryReads) {
 
 TEST_F(RoleFile, AnExpiredMasterLeaseIsNotMastership) {
   ASSERT_TRUE(supervisor.start(testSpec("lapsed", dir, {"/bin/sleep", "1000"})));
-  ASSERT_TRUE(supervisor.setRole("lapsed", masterFor(-1ms, 3)));
+  ASSERT_TRUE(supervisor.setRole("lapsed", masterFor(-1ms, 3), runningPid(supervisor, "lapsed")));
   auto read = services::readRoleFile(supervisor.status("lapsed")->roleFile);
   ASSERT_TRUE(read);
   EXPECT_EQ(read->role, services::Role::Master) << "the file says master...";
@@ -102,11 +108,40 @@ TEST_F(RoleFile, AnExpiredMasterLeaseIsNotMastership) {
   EXPECT_EQ(services::effectiveRole(*read), services::Role::Unknown);
 }
 
+// A master role decided for a run that has ended (say, a lease renewal on its way while the process
+// died) must never reach the run that replaces it: the new process would act as master while
+// another instance already is.
+TEST_F(RoleFile, AMasterRoleMeantForAnEndedRunNeverReachesTheNextOne) {
+  auto spec = testSpec("rerun", dir, {"/bin/sleep", "1000"});
+  spec.restart.policy = RestartPolicy::Always;
+  spec.restart.backoffInitialMs = 10;
+  ASSERT_TRUE(supervisor.start(spec));
+  auto first = recorder.waitFor(Kind::Started, "rerun");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(supervisor.setRole("rerun", masterFor(60s, 1), first->pid));
+  kill(first->pid, SIGKILL);
+  ASSERT_TRUE(recorder.waitFor(Kind::Exited, "rerun"));
+  EXPECT_FALSE(supervisor.setRole("rerun", masterFor(60s, 1), first->pid))
+      << "no process runs: nobody to be master";
+  auto second = recorder.waitFor(Kind::Started, "rerun", 2);
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(supervisor.setRole("rerun", masterFor(60s, 1), first->pid))
+      << "meant for the run that ended";
+  auto read = services::readRoleFile(dir.file("rerun.role.json"));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->role, services::Role::Unknown);
+  EXPECT_TRUE(supervisor.setRole("rerun", masterFor(60s, 2), second->pid));
+  read = services::readRoleFile(dir.file("rerun.role.json"));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->role, services::Role::Master);
+  EXPECT_EQ(read->epoch, 2);
+}
+
 TEST_F(RoleFile, AProcessExitResetsTheRoleToUnknown) {
   ASSERT_TRUE(supervisor.start(testSpec("fallen", dir, {"/bin/sleep", "1000"})));
   auto started = recorder.waitFor(Kind::Started, "fallen");
   ASSERT_TRUE(started);
-  ASSERT_TRUE(supervisor.setRole("fallen", masterFor(60s, 4)));
+  ASSERT_TRUE(supervisor.setRole("fallen", masterFor(60s, 4), runningPid(supervisor, "fallen")));
   kill(started->pid, SIGKILL);
   ASSERT_TRUE(recorder.waitFor(Kind::Exited, "fallen"));
   auto read = services::readRoleFile(dir.file("fallen.role.json"));
@@ -173,7 +208,7 @@ TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheNoticeSignal) {
   int port = startAndWaitForPort(spec);
   EXPECT_EQ(demoRole(port)["role"], "unknown");
 
-  ASSERT_TRUE(supervisor.setRole("signalled", masterFor(60s, 1)));
+  ASSERT_TRUE(supervisor.setRole("signalled", masterFor(60s, 1), runningPid(supervisor, "signalled")));
   auto notice = recorder.waitFor(Kind::RoleNoticeSent, "signalled");
   ASSERT_TRUE(notice);
   EXPECT_NE(notice->message.find("USR1"), std::string::npos) << notice->message;
@@ -202,7 +237,7 @@ TEST_F(DemoServiceRole, LearnsOfARoleChangeThroughTheExecHook) {
   spec.roleNotice.execArgv = {demoServicePath(), "--notify"};
   int port = startAndWaitForPort(spec);
 
-  ASSERT_TRUE(supervisor.setRole("hooked", masterFor(60s, 5)));
+  ASSERT_TRUE(supervisor.setRole("hooked", masterFor(60s, 5), runningPid(supervisor, "hooked")));
   auto notice = recorder.waitFor(Kind::RoleNoticeSent, "hooked");
   ASSERT_TRUE(notice);
   EXPECT_NE(notice->message.find("master"), std::string::npos) << notice->message;
@@ -217,11 +252,11 @@ TEST_F(DemoServiceRole, ALeaseRenewalRewritesTheFileWithoutANotice) {
   auto spec = demoSpec("renewed");
   spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
   startAndWaitForPort(spec);
-  ASSERT_TRUE(supervisor.setRole("renewed", masterFor(10s, 1)));
+  ASSERT_TRUE(supervisor.setRole("renewed", masterFor(10s, 1), runningPid(supervisor, "renewed")));
   ASSERT_EQ(recorder.count(Kind::RoleNoticeSent, "renewed"), 1)
       << "a signal notice is sent within setRole";
   auto renewal = masterFor(20s, 1);
-  ASSERT_TRUE(supervisor.setRole("renewed", renewal));
+  ASSERT_TRUE(supervisor.setRole("renewed", renewal, runningPid(supervisor, "renewed")));
   EXPECT_EQ(recorder.count(Kind::RoleNoticeSent, "renewed"), 1);
   EXPECT_EQ(services::readRoleFile(dir.file("renewed.role.json"))->leaseUntilMonoNs,
             renewal.leaseUntilMonoNs);
@@ -231,7 +266,7 @@ TEST_F(DemoServiceRole, StopsActingAsMasterWhenTheLeaseRunsOut) {
   auto spec = demoSpec("lease");
   spec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
   int port = startAndWaitForPort(spec);
-  ASSERT_TRUE(supervisor.setRole("lease", masterFor(1500ms, 9)));
+  ASSERT_TRUE(supervisor.setRole("lease", masterFor(1500ms, 9), runningPid(supervisor, "lease")));
   ASSERT_TRUE(serves(port, "master", "signal"));
   // No renewal comes: the service drops mastership by itself, on its own monotonic clock.
   ASSERT_TRUE(serves(port, "unknown", "lease-expired"));
@@ -247,7 +282,7 @@ TEST_F(DemoServiceRole, AHookThatHangsIsKilledAtItsTimeout) {
   spec.roleNotice.execArgv = {hook};
   spec.roleNotice.execTimeoutMs = 200;
   ASSERT_TRUE(supervisor.start(spec));
-  ASSERT_TRUE(supervisor.setRole("slowhook", masterFor(60s, 1)));
+  ASSERT_TRUE(supervisor.setRole("slowhook", masterFor(60s, 1), runningPid(supervisor, "slowhook")));
   auto failed = recorder.waitFor(Kind::RoleNoticeFailed, "slowhook");
   ASSERT_TRUE(failed);
   EXPECT_NE(failed->message.find("timed out"), std::string::npos) << failed->message;
