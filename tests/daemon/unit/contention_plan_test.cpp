@@ -8,7 +8,7 @@
 namespace sm::daemon {
 namespace {
 
-using testutil::idleHost;
+using testutil::busy;
 using testutil::makeType;
 using testutil::SnapshotBuilder;
 using testutil::typeWith;
@@ -16,12 +16,6 @@ using testutil::typeWith;
 constexpr std::int64_t kNow = 1'700'000'000'000;
 const config::LogicalServiceId kL0{"web", 0};
 const config::LogicalServiceId kL1{"web", 1};
-
-config::HostData busy(std::int64_t running) {
-  auto data = idleHost();
-  data.running = running;
-  return data;
-}
 
 // Three feasible hosts; h2 is the least loaded, then h3, then h1.
 SnapshotBuilder threeHosts(config::Constraints constraints = {}) {

@@ -8,19 +8,13 @@
 namespace sm::daemon {
 namespace {
 
-using testutil::idleHost;
+using testutil::busy;
 using testutil::SnapshotBuilder;
 using testutil::typeWith;
 using Kind = HolderDecision::Kind;
 
 constexpr std::int64_t kNow = 1'700'000'000'000;
 const config::LogicalServiceId kL0{"web", 0};
-
-config::HostData busy(std::int64_t running) {
-  auto data = idleHost();
-  data.running = running;
-  return data;
-}
 
 // h1 is busier than h2: h2 ranks 0, h1 ranks 1.
 ClusterSnapshot twoHosts(config::Constraints constraints = {}) {

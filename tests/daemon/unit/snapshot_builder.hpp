@@ -44,6 +44,13 @@ inline config::HostData idleHost() {
   return data;
 }
 
+// An otherwise idle host that runs `running` processes (ranking prefers fewer).
+inline config::HostData busy(std::int64_t running) {
+  auto data = idleHost();
+  data.running = running;
+  return data;
+}
+
 class SnapshotBuilder {
  public:
   SnapshotBuilder& host(const std::string& id, config::HostData data = idleHost()) {
