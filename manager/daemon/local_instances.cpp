@@ -610,7 +610,6 @@ std::vector<LocalInstanceView> LocalInstances::views() const {
     view.spec = instance->type.type.spec;
     view.registered = instance->registered;
     view.ready = instance->ready;
-    view.survivor = instance->phase == Phase::Survivor;
     view.phase = instance->phase;
     view.pid = instance->pid;
     result.push_back(std::move(view));

@@ -264,7 +264,7 @@ TEST_F(LocalInstancesTest, OrphanAllTurnsARunningInstanceIntoASurvivorWithRoleUn
       << "the placer may register it again at once";
   const auto views = instances().views();
   ASSERT_EQ(views.size(), 1u);
-  EXPECT_TRUE(views[0].survivor);
+  EXPECT_EQ(views[0].phase, daemon::Phase::Survivor);
   EXPECT_FALSE(views[0].registered);
   EXPECT_FALSE(physicalData(id)) << "its znode went with the session";
 }

@@ -71,7 +71,7 @@ std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
                                           const std::vector<LocalInstanceView>& instances) {
   std::vector<InstanceAction> actions;
   for (const auto& instance : instances) {
-    if (instance.survivor) {
+    if (instance.phase == Phase::Survivor) {
       if (auto reason = survivorStopReason(snapshot, instance); !reason.empty()) {
         actions.push_back(stop(instance, "survivor of an expired session: " + reason));
       }

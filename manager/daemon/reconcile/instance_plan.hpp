@@ -18,9 +18,8 @@ struct LocalInstanceView {
   config::ServiceSpec spec;  // the spec its process was started from
   bool registered = false;   // its znodes exist as far as this manager knows
   bool ready = false;        // passed its health check (or has none)
-  // Running, but unregistered since its manager's session expired: kept only while its logical
-  // service still needs it, until the placer registers it again.
-  bool survivor = false;
+  // Survivor: running, but unregistered since its manager's session expired; kept only while its
+  // logical service still needs it, until the placer registers it again.
   Phase phase = Phase::Running;
   std::int64_t pid = 0;  // 0 while no process runs (restarting)
 };

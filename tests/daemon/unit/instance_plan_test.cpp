@@ -173,7 +173,7 @@ TEST(PlanInstances, ARestartingInstanceCountsAsAReplica) {
 LocalInstanceView survivor(const config::LogicalServiceId& logical, const std::string& uuid,
                            config::ServiceSpec spec = currentSpec()) {
   auto view = local(logical, uuid, std::move(spec), true, false);
-  view.survivor = true;
+  view.phase = Phase::Survivor;
   return view;
 }
 
