@@ -156,7 +156,7 @@ std::optional<double> timeUntilMaster(const fs::path& instancesDir, const fs::pa
                                       milliseconds timeout, std::int64_t* newEpoch) {
   const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) throw std::runtime_error("inotify_init1 failed");
-  if (inotify_add_watch(fd, instancesDir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE) < 0) {
+  if (inotify_add_watch(fd, instancesDir.c_str(), IN_MOVED_TO) < 0) {
     ::close(fd);
     throw std::runtime_error("inotify_add_watch " + instancesDir.string() + " failed");
   }

@@ -17,8 +17,12 @@ namespace sm::daemon {
 // current one at the moment they use it (from any thread).
 class DaemonContext {
  public:
-  DaemonContext(DaemonOptions options, std::function<void()> wake)
-      : options(std::move(options)), layout(this->options.root), wake(std::move(wake)) {}
+  DaemonContext(DaemonOptions options, std::function<void()> wake,
+                std::function<void()> wakeSoon)
+      : options(std::move(options)),
+        layout(this->options.root),
+        wake(std::move(wake)),
+        wakeSoon(std::move(wakeSoon)) {}
 
   std::shared_ptr<zk::Session> session() const {
     std::lock_guard lock(mutex_);
@@ -27,7 +31,7 @@ class DaemonContext {
   zk::TreeCache& tree() const { return *tree_; }
   // Installs a new session with a fresh cache (the old watches died with the old session).
   void setSession(std::shared_ptr<zk::Session> session) {
-    auto tree = std::make_unique<zk::TreeCache>(session, wake);
+    auto tree = std::make_unique<zk::TreeCache>(session, wakeSoon);
     std::lock_guard lock(mutex_);
     session_ = std::move(session);
     tree_ = std::move(tree);
@@ -35,7 +39,8 @@ class DaemonContext {
 
   const DaemonOptions options;
   const config::Layout layout;
-  const std::function<void()> wake;  // asks the reconcile loop for another pass
+  const std::function<void()> wake;      // asks the reconcile loop for a pass now
+  const std::function<void()> wakeSoon;  // a watch fired: a pass once the changes settled
 
  private:
   mutable std::mutex mutex_;

@@ -27,7 +27,8 @@ bool usesHostMetrics(const ClusterSnapshot& snapshot) {
 }
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options) : context_(std::move(options), [this] { inbox_.wake(); }) {}
+Daemon::Daemon(DaemonOptions options)
+    : context_(std::move(options), [this] { inbox_.wake(); }, [this] { inbox_.wakeSoon(); }) {}
 
 Daemon::~Daemon() = default;
 

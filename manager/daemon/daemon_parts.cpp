@@ -44,11 +44,20 @@ void DaemonParts::install(std::shared_ptr<zk::Session> session) {
 bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {
   if (const auto* process = std::get_if<ProcessEvent>(&event)) {
     instances.handle(*process);
-    return true;
+    // A started or ready process is registered or marked running by the next pass, and placements
+    // wait for that. The rest (an exit, a restart) was acted on here; the pass that follows only
+    // catches up, and waits until the watches of the same change have fired.
+    using Kind = supervisor::InstanceEvent::Kind;
+    const auto kind = process->event.kind;
+    if (kind == Kind::Started || kind == Kind::Ready) return true;
+    inbox.wakeSoon();
+    return false;
   }
   if (const auto* election = std::get_if<ElectionEvent>(&event)) {
+    // The role was told here; the pass only tells secondaries the new master's address.
     instances.handle(*election);
-    return true;
+    inbox.wakeSoon();
+    return false;
   }
   if (const auto* lease = std::get_if<LeaseEvent>(&event)) {
     instances.handle(*lease);

@@ -23,8 +23,9 @@ class DaemonParts {
   // it is connected, and the key znodes exist (the root with its document, as servicesctl writes
   // it).
   void install(std::shared_ptr<zk::Session> session);
-  // Applies one event taken from the inbox; true when a pass should follow. An expired session
-  // sets `sessionLost` (the loop opens a new one).
+  // Applies one event taken from the inbox; true when a pass should follow at once (a pass that
+  // can wait is asked for with the inbox's wakeSoon). An expired session sets `sessionLost` (the
+  // loop opens a new one).
   bool handle(const LoopEvent& event, bool& sessionLost);
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).

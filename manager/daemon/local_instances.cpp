@@ -549,6 +549,9 @@ void LocalInstances::followMasters(const ClusterSnapshot& snapshot) {
     }
     if (logical->election.empty()) continue;
     const auto& first = logical->election.front();
+    // Our candidate may stand right behind it now (the one between has gone): then the master's
+    // end makes ours master at its watch, without a read on the failover's path.
+    if (instance.election) instance.election->noteMaster(first.name);
     if (!first.data || first.data->physical == instance.id.uuid) continue;
     // An older view of the tree must not take a secondary back to an older master.
     if (first.sequence < instance.masterEpoch) continue;

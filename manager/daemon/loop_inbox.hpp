@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -48,12 +47,29 @@ struct LeaseEvent {
 
 using LoopEvent = std::variant<ProcessEvent, ElectionEvent, ConnectionEvent, LeaseEvent>;
 
-// The loop's mailbox. Its mutex guards the queue only, never daemon state.
+// How long a pass waits after the first tree change that asks for it. A failover fires watches
+// in every manager at once (the election, the physical node, the host's record): read in one pass
+// a little later, they neither wake each manager several times nor take the CPU from the events
+// that carry the failover itself, which never wait.
+inline constexpr std::chrono::milliseconds kPassSettle{10};
+
+// The loop's mailbox. Its mutex guards the queue only, never daemon state. The loop sleeps in
+// poll() on an eventfd, which posts, wake-ups and a stop signal, and on a timerfd, which wakeSoon()
+// arms: arming a timer wakes nobody, so the watches a failover fires cost a manager's loop no
+// wake-up until they settled.
 class LoopInbox {
  public:
+  explicit LoopInbox(std::chrono::milliseconds passSettle = kPassSettle);
+  ~LoopInbox();
+  LoopInbox(const LoopInbox&) = delete;
+  LoopInbox& operator=(const LoopInbox&) = delete;
+
   void post(LoopEvent event);
-  // The tree changed (a watch fired) or a part wants another pass.
+  // A part wants another pass now (a lock it waited for is held, a retry is due).
   void wake();
+  // A watch fired, or an event was handled whose follow-up can wait: a pass is due `passSettle`
+  // after the first such request not yet served.
+  void wakeSoon();
   void requestStop();
   bool stopping() const;
 
@@ -61,17 +77,26 @@ class LoopInbox {
     std::vector<LoopEvent> events;  // in the order they were posted
     bool passWanted = false;
   };
-  // Waits until an event, a wake-up, a stop or `until`; returns everything pending.
+  // Waits until an event, a wake-up, a settled change, a stop or `until`; returns every pending
+  // event, and whether a pass is due (a change not yet settled stays pending).
   Batch wait(std::optional<std::chrono::steady_clock::time_point> until);
   // Waits at most `timeout` for a stop (a retry's pause that a stop cuts short).
   void waitForStop(std::chrono::milliseconds timeout);
 
  private:
+  void signal();
+  // Sleeps until the eventfd is signalled, the timer fires or `until`; clears both.
+  void sleep(std::optional<std::chrono::steady_clock::time_point> until);
+  void armTimer(std::optional<std::chrono::steady_clock::time_point> at);
+
   mutable std::mutex mutex_;
-  std::condition_variable changed_;
   std::deque<LoopEvent> events_;
+  const std::chrono::milliseconds passSettle_;
   bool passWanted_ = true;
+  std::optional<std::chrono::steady_clock::time_point> soonPassAt_;
   bool stopping_ = false;
+  int signalFd_ = -1;
+  int timerFd_ = -1;
 };
 
 }  // namespace sm::daemon

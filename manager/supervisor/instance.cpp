@@ -177,13 +177,15 @@ void Instance::onExit(ExitStatus status) {
   ready_ = false;
   // A dead process is nobody's master; the next run starts as unknown until told otherwise.
   role_ = RoleState{};
-  writeRole();
 
   auto exited = event(InstanceEvent::Kind::Exited);
   exited.pid = pid;
   exited.exit = status;
   exited.message = killingUnhealthy_ ? "killed as unhealthy" : status.describe();
   emit(std::move(exited));
+  // After the news: the owner's withdrawal, which its successor waits for, need not wait for
+  // these writes; the next run starts after them (on this thread), so it reads `unknown`.
+  writeRole();
 
   if (state_ == InstanceState::Stopping) {
     finishStop();

@@ -21,6 +21,24 @@ std::string formatRoleLine(const RoleState& state) {
 }
 
 namespace {
+// Puts `temp` in the place of `path` in one step, so that one open() sees one complete version.
+// An exchange rather than a rename over the old file: ext4 answers that rename by writing the new
+// file's blocks out at once (its guard for editors that skip fsync), about 150 µs on a master's
+// way to its role, which an exchange does not cost. The old version, now under `temp`, goes.
+// The first write (nothing to exchange with) and filesystems that cannot exchange rename.
+std::string putInPlace(const std::string& temp, const std::string& path) {
+  if (renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    unlink(temp.c_str());
+    return {};
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::string error = fmt::format("rename {} -> {}: {}", temp, path, std::strerror(errno));
+    unlink(temp.c_str());
+    return error;
+  }
+  return {};
+}
+
 std::string replaceFile(const std::string& path, const std::string& line) {
   // No fsync: readers are live processes on this host, and after a host crash no role is valid.
   std::string temp = path + ".tmp";
@@ -39,12 +57,7 @@ std::string replaceFile(const std::string& path, const std::string& line) {
     written += static_cast<std::size_t>(n);
   }
   close(fd);
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::string error = fmt::format("rename {} -> {}: {}", temp, path, std::strerror(errno));
-    unlink(temp.c_str());
-    return error;
-  }
-  return {};
+  return putInPlace(temp, path);
 }
 }  // namespace
 

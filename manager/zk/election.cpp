@@ -82,10 +82,10 @@ std::shared_ptr<QueueMember> Election::newMember() {
         epoch = shared->member->sequence();
         shared->epoch = epoch;
       }
-      spdlog::info("election {}: master, epoch {}", shared->dir, epoch);
       shared->call([&] {
         if (shared->callbacks.onMaster) shared->callbacks.onMaster(epoch);
       });
+      spdlog::info("election {}: master, epoch {}", shared->dir, epoch);  // after: it waits for none
     } else if (state == QueueMember::State::Suspended) {
       if (!shared->standDown(generation)) return;
       spdlog::warn("election {}: connection lost, not acting as master until sure", shared->dir);
@@ -125,6 +125,15 @@ void Election::abandon() {
 
 void Election::leave() {
   if (auto member = takeMember()) member->leave();
+}
+
+void Election::noteMaster(const std::string& name) {
+  std::shared_ptr<QueueMember> member;
+  {
+    std::lock_guard lock(shared_->mutex);
+    member = shared_->member;
+  }
+  if (member) member->noteFirst(name);
 }
 
 bool Election::isMaster() const {

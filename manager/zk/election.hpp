@@ -55,6 +55,9 @@ class Election {
   bool isMaster() const;
   std::optional<int64_t> epoch() const;  // set while master
   std::string nodePath() const;
+  // A read of the members found `name` first (see QueueMember::noteFirst): when it leaves, a
+  // candidate right behind it is master without reading the members again.
+  void noteMaster(const std::string& name);
 
   // The members in failover order, as an outside observer reads them (the first is master).
   static std::vector<Member> members(Session& session, const std::string& dir,

@@ -149,6 +149,11 @@ QueueMember::State QueueMember::state() const {
   return state_;
 }
 
+void QueueMember::noteFirst(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  if (position_ && !position_->first && position_->predecessor == name) position_->index = 1;
+}
+
 void QueueMember::watchOwnNode() {
   const std::string own = nodePath();
   if (own.empty() || ownNodeWatched_) return;

@@ -78,6 +78,10 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   Op fence() const { return Op::check(nodePath(), -1); }
 
   bool active() const { return active_; }
+  // Someone read the queue (a cache of it will do: any real read, however old) and found `name`
+  // first. When that is our predecessor, its departure makes us first without another read:
+  // nodes join behind us only, and none can join below a first one.
+  void noteFirst(const std::string& name);
   std::string nodePath() const;
   int64_t sequence() const;
   std::shared_ptr<Session> session() const { return session_; }

@@ -152,6 +152,35 @@ TEST_F(QueueMemberTest, TheSecondIsHeldWithoutReadingTheQueueWhenTheLowestLeaves
   EXPECT_EQ(c->member->positionReads(), readsOfC + 1);
 }
 
+TEST_F(QueueMemberTest, AThirdToldItsPredecessorIsFirstTakesTheFastPathToo) {
+  auto line = threeInLine();
+  auto &a = line[0], &b = line[1], &c = line[2];
+  a->member->leave();
+  ASSERT_TRUE(waitFor([&] { return b->member->held(); }));
+  const auto readsOfC = c->member->positionReads();
+
+  // Somebody else's read (the daemon's cache of the tree) found b first: c's index is 1 now.
+  c->member->noteFirst(std::string(nodeName(a->member->nodePath())));  // a has gone: not c's predecessor
+  c->member->noteFirst(std::string(nodeName(b->member->nodePath())));
+  b->member->leave();
+  ASSERT_TRUE(waitFor([&] { return c->member->held(); }));
+  EXPECT_EQ(c->member->positionReads(), readsOfC) << "told, c needs no read";
+  EXPECT_EQ(c->member->wakeups(), 1u);
+}
+
+TEST_F(QueueMemberTest, ANoteOfAnotherFirstLeavesTheMemberReadingTheQueue) {
+  auto line = threeInLine();
+  auto &a = line[0], &b = line[1], &c = line[2];
+  const auto readsOfC = c->member->positionReads();
+  // a is first, but c waits on b: b's going does not make c first.
+  c->member->noteFirst(std::string(nodeName(a->member->nodePath())));
+  b->member->leave();
+  ASSERT_TRUE(waitFor([&] { return c->positions == 2; }));
+  EXPECT_EQ(c->member->positionReads(), readsOfC + 1);
+  EXPECT_EQ(c->member->state(), State::Queued);
+  EXPECT_TRUE(a->member->held());
+}
+
 TEST_F(QueueMemberTest, AMiddleMemberLeavingIsReadAgain) {
   auto line = threeInLine();
   auto &a = line[0], &b = line[1], &c = line[2];

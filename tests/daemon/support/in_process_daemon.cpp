@@ -38,7 +38,7 @@ daemon::DaemonOptions daemonOptions(const InProcessDaemon::Options& o) {
 }  // namespace
 
 InProcessDaemon::InProcessDaemon(Options options)
-    : context(daemonOptions(options), [this] { inbox.wake(); }) {
+    : context(daemonOptions(options), [this] { inbox.wake(); }, [this] { inbox.wakeSoon(); }) {
   std::filesystem::create_directories(options.workDir / "instances");
   parts_ = std::make_unique<daemon::DaemonParts>(context, inbox);
   // As Daemon::connect does.
