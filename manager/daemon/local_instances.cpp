@@ -233,9 +233,6 @@ void LocalInstances::perform(Instance& instance, Effect effect, const LifecycleE
     case Effect::ForgetElection:
       forgetElection(instance);
       break;
-    case Effect::MarkRestarting:
-      markRestarting(instance);
-      break;
     case Effect::Rejoin:
       rejoin(instance);
       break;
@@ -404,18 +401,6 @@ void LocalInstances::rejoin(Instance& instance) {
   apply(instance, LifecycleEvent{Kind::Registered});
   spdlog::info("instance {} restarted in place (pid {}): election {}", id.uuid, instance.pid,
                zk::nodeName(electionNode));
-}
-
-void LocalInstances::markRestarting(Instance& instance) {
-  if (!instance.registered) return;
-  const auto path = context_.layout.physicalService(instance.id);
-  try {
-    context_.session()->set(path, config::encodePhysicalServiceData(dataOf(instance)));
-    context_.tree().invalidate(path);
-  } catch (const zk::ZkError& e) {
-    // Gone, or no connection: the plan compares the tree with this instance on every pass.
-    if (e.code() == zk::Code::NoNode) instance.registered = false;
-  }
 }
 
 void LocalInstances::forgetElection(Instance& instance) {

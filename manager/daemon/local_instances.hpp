@@ -102,7 +102,6 @@ class LocalInstances {
   void withdrawElection(Instance& instance);
   void withdrawAll(Instance& instance);
   void forgetElection(Instance& instance);
-  void markRestarting(Instance& instance);
   void rejoin(Instance& instance);
   void follow(Instance& instance, const std::string& electionNode);
   void recordFailure(Instance& instance, const LifecycleEvent& event, const std::string& why);

@@ -59,8 +59,6 @@ const char* effectName(Effect effect) {
       return "withdraw-all";
     case Effect::ForgetElection:
       return "forget-election";
-    case Effect::MarkRestarting:
-      return "mark-restarting";
     case Effect::Rejoin:
       return "rejoin";
     case Effect::RecordFailure:
@@ -127,7 +125,9 @@ Transition fromRunning(const LifecycleEvent& event) {
       // The time-critical path: the successor is master one delete→watch after the exit.
       return {Phase::Restarting, {E::TellUnknown, E::WithdrawElection}};
     case K::RestartScheduled:
-      return {Phase::Restarting, {E::TellUnknown, E::WithdrawElection, E::MarkRestarting}};
+      // Its znode says "restarting" (pid 0) from the next pass on (planInstances follows the
+      // phase), which waits for the failover's watches to settle.
+      return {Phase::Restarting, {E::TellUnknown, E::WithdrawElection}};
     case K::SessionExpired:
       return {Phase::Survivor, {E::TellUnknown, E::ForgetElection}};
     default:
@@ -141,7 +141,7 @@ Transition fromDemotingOrRestarting(Phase phase, const LifecycleEvent& event) {
     case K::Exited:
       return {Phase::Restarting, {}};
     case K::RestartScheduled:
-      return {Phase::Restarting, {E::MarkRestarting}};
+      return {Phase::Restarting, {}};
     case K::Started:
       return {phase, phase == Phase::Restarting ? std::vector<Effect>{E::Rejoin}
                                                 : std::vector<Effect>{}};

@@ -47,7 +47,6 @@ enum class Effect {
   WithdrawElection,  // remove its election member: the successor takes over now
   WithdrawAll,       // remove its physicalService znode and election member
   ForgetElection,    // its election member went with the session: only forget it locally
-  MarkRestarting,    // its znode says "restarting", pid 0
   Rejoin,            // the new process: its znode gets the pid, a new election member queues last
   RecordFailure,     // this host's failure tracker counts it (a crash loop cools the type down)
   StopProcess,       // the supervisor stops it (and forgets it afterwards)
