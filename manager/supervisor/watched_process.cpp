@@ -42,8 +42,12 @@ bool WatchedProcess::signalProcess(int signal) const {
 }
 
 ExitStatus WatchedProcess::reap() {
-  kill(-pid_, SIGKILL);  // the leader may be alive (destructor) or a zombie (normal exit)
   guard_.untrack(pid_);
+  return collect();
+}
+
+ExitStatus WatchedProcess::collect() {
+  kill(-pid_, SIGKILL);  // the leader may be alive (destructor) or a zombie (normal exit)
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
@@ -54,10 +58,15 @@ ExitStatus WatchedProcess::reap() {
 }
 
 void WatchedProcess::onPidfdReadable() {
-  ExitStatus status = reap();
+  ExitStatus status = collect();
   // The handler may destroy this object: nothing of `this` is touched after it.
   auto handler = std::move(onExit_);
+  auto& guard = guard_;
+  const pid_t group = pid_;
   if (handler) handler(status);
+  // After the exit's news, which a successor waits for: telling the guard wakes another process.
+  // The group is dead already (killed above, its leader reaped).
+  guard.untrack(group);
 }
 
 }  // namespace sm::supervisor

@@ -39,6 +39,8 @@ class WatchedProcess {
  private:
   WatchedProcess(EventLoop& loop, OrphanGuard& guard, pid_t pid, int pidfd, ExitHandler onExit);
   ExitStatus reap();
+  // reap() but for telling the guard, which the caller does.
+  ExitStatus collect();
   void onPidfdReadable();
 
   EventLoop& loop_;
