@@ -144,6 +144,8 @@ void LocalInstances::handle(const ElectionEvent& event) {
   }
   switch (event.kind) {
     case ElectionEvent::Kind::Master:
+      // Told early (from the client's thread) and again from the dispatcher: once is enough.
+      if (instance->master && instance->epoch == event.epoch) return;
       instance->master = true;
       instance->epoch = event.epoch;
       // Master only with a lease backed by a recent round trip; else the next renewal tells it.
@@ -320,6 +322,7 @@ void LocalInstances::follow(Instance& instance, const std::string& electionNode)
   };
   zk::Election::Callbacks callbacks;
   callbacks.onMaster = [post](std::int64_t epoch) { post(ElectionEvent::Kind::Master, epoch); };
+  callbacks.masterEarly = true;  // it only posts: the loop hears of its master one hop sooner
   callbacks.onSecondary = [post](const std::string&) { post(ElectionEvent::Kind::Secondary, 0); };
   callbacks.onLost = [post](zk::LossReason) { post(ElectionEvent::Kind::Lost, 0); };
   instance.election = std::make_unique<zk::Election>(

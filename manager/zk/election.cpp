@@ -85,7 +85,8 @@ std::shared_ptr<QueueMember> Election::newMember() {
       shared->call([&] {
         if (shared->callbacks.onMaster) shared->callbacks.onMaster(epoch);
       });
-      spdlog::info("election {}: master, epoch {}", shared->dir, epoch);  // after: it waits for none
+      // Logged after the news, which the failover waits for.
+      spdlog::info("election {}: master, epoch {}", shared->dir, epoch);
     } else if (state == QueueMember::State::Suspended) {
       if (!shared->standDown(generation)) return;
       spdlog::warn("election {}: connection lost, not acting as master until sure", shared->dir);
@@ -94,6 +95,22 @@ std::shared_ptr<QueueMember> Election::newMember() {
       });
     }
   };
+  if (shared_->callbacks.masterEarly) {
+    listener.onFirstEarly = [weak, generation] {
+      auto shared = weak.lock();
+      if (!shared) return;
+      int64_t epoch = -1;
+      {
+        std::lock_guard lock(shared->mutex);
+        if (generation != shared->generation || !shared->member) return;
+        epoch = shared->member->sequence();
+        shared->epoch = epoch;
+      }
+      shared->call([&] {
+        if (shared->callbacks.onMaster) shared->callbacks.onMaster(epoch);
+      });
+    };
+  }
   listener.onPosition = [weak, generation](const QueueMember::Position& position) {
     auto shared = weak.lock();
     if (!shared || position.first || !shared->standDown(generation)) return;

@@ -30,6 +30,11 @@ class Election {
     // (The initializer keeps positional {onMaster, onSecondary, onLost} initializations free of
     // -Wmissing-field-initializers.)
     std::function<void()> onSuspended = {};
+    // Optional: onMaster may run on the client's own thread, one hop before the dispatcher, when a
+    // watch alone makes us master (see QueueMember::Listener::onFirstEarly). No callback may then
+    // block or call ZooKeeper (that thread waits for one that runs), and onMaster may come twice
+    // for the same epoch.
+    bool masterEarly = false;
   };
   struct Member {
     std::string name;

@@ -154,24 +154,53 @@ void QueueMember::noteFirst(const std::string& name) {
   if (position_ && !position_->first && position_->predecessor == name) position_->index = 1;
 }
 
+bool QueueMember::ownNodeWatched() const {
+  const auto armedAt = ownNodeArmedAt_.load();
+  return armedAt >= 0 && static_cast<uint64_t>(armedAt) == ownNodeEvents_.load();
+}
+
 void QueueMember::watchOwnNode() {
   const std::string own = nodePath();
-  if (own.empty() || ownNodeWatched_) return;
+  if (own.empty() || ownNodeWatched()) return;
+  const auto eventsBefore = ownNodeEvents_.load();
   try {
-    auto present = session_->get(own, [weak = weak_from_this()](const WatchEvent& event) {
-      auto self = weak.lock();
-      if (!self || !self->active_) return;
-      self->ownNodeWatched_ = false;
-      // Deleted: the queue read tells a destroyed directory from a removed node.
-      if (event.type == EventType::Deleted) return self->evaluate();
-      self->watchOwnNode();
-    });
+    // Counted early: a fast path taken on the client's thread must see it fired.
+    auto present = session_->get(
+        own,
+        EarlyWatcher{[weak = weak_from_this()](const WatchEvent&) {
+          if (auto self = weak.lock()) ++self->ownNodeEvents_;
+        }},
+        [weak = weak_from_this()](const WatchEvent& event) {
+          auto self = weak.lock();
+          if (!self || !self->active_) return;
+          // Deleted: the queue read tells a destroyed directory from a removed node.
+          if (event.type == EventType::Deleted) return self->evaluate();
+          self->watchOwnNode();
+        });
     // A missing node (no watch was left) is reported by the queue read that follows.
-    ownNodeWatched_ = present.has_value();
+    ownNodeArmedAt_ = present ? static_cast<int64_t>(eventsBefore) : -1;
   } catch (const ZkError& e) {
     // A connection loss arms it on reconnect; a lost session is final.
     if (e.isSessionLost()) lose(LossReason::SessionExpired);
   }
+}
+
+bool QueueMember::promotes(const WatchEvent& event) const {
+  // The lowest member left: no lower node can appear (sequences only grow), so we are first
+  // without reading the queue. A destroyed queue or a removal of our node would have been reported
+  // first by our own node's watch: the server sends a client's events in order, and destroyQueue()
+  // removes the highest sequence first.
+  return position_ && event.path == childPath(dir_, position_->predecessor) &&
+         event.type == EventType::Deleted && position_->index == 1 && ownNodeWatched();
+}
+
+void QueueMember::onPredecessorEventEarly(const WatchEvent& event) {
+  if (!active_ || !listener_.onFirstEarly) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (!promotes(event)) return;
+  }
+  listener_.onFirstEarly();
 }
 
 void QueueMember::onPredecessorEvent(const WatchEvent& event) {
@@ -180,18 +209,13 @@ void QueueMember::onPredecessorEvent(const WatchEvent& event) {
   std::optional<Position> promoted;
   {
     std::lock_guard lock(mutex_);
-    // A watch on a member we no longer follow (it left while we were cut off, and a read since
-    // found it gone) is not ours: the queue is read again below, to be safe.
-    const bool ours = position_ && event.path == childPath(dir_, position_->predecessor);
-    if (ours && event.type == EventType::Deleted && position_->index == 1 && ownNodeWatched_) {
-      // The lowest member left: no lower node can appear (sequences only grow), so we are first
-      // without reading the queue. A destroyed queue or a removal of our node would have been
-      // reported first by our own node's watch: the server sends a client's events in order,
-      // and destroyQueue() removes the highest sequence first.
+    if (promotes(event)) {
       promoted = Position{true, 0, ""};
-    } else if (ours) {
+    } else if (position_ && event.path == childPath(dir_, position_->predecessor)) {
       position_.reset();  // the watch is spent: the next evaluation arms another
     }
+    // Else a watch on a member we no longer follow (it left while we were cut off, and a read
+    // since found it gone): the queue is read again below, to be safe.
   }
   if (promoted) return publish(*promoted);
   evaluate();
@@ -237,9 +261,13 @@ void QueueMember::evaluate() {
         std::optional<Node> present;
         try {
           // getData, not exists: on a missing node exists() would leave a watch for its creation.
-          present = session_->get(predecessor, [weak = weak_from_this()](const WatchEvent& event) {
-            if (auto self = weak.lock()) self->onPredecessorEvent(event);
-          });
+          EarlyWatcher early{[weak = weak_from_this()](const WatchEvent& event) {
+            if (auto self = weak.lock()) self->onPredecessorEventEarly(event);
+          }};
+          present = session_->get(predecessor, std::move(early),
+                                  [weak = weak_from_this()](const WatchEvent& event) {
+                                    if (auto self = weak.lock()) self->onPredecessorEvent(event);
+                                  });
         } catch (const ZkError& e) {
           if (e.isSessionLost()) lose(LossReason::SessionExpired);
           return;

@@ -50,6 +50,10 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
     // Optional: called when state() changes. (Initialized, so that positional {onPosition,
     // onLost} initializations stay free of -Wmissing-field-initializers.)
     std::function<void(State)> onState = {};
+    // Optional: called on the client's own thread the moment a watch makes us first without a
+    // read (the second in line, whose predecessor was the lowest, saw it go), one thread hop before
+    // onState(Held) follows on the dispatcher. It must neither block nor call ZooKeeper.
+    std::function<void()> onFirstEarly = {};
   };
 
   static std::shared_ptr<QueueMember> make(std::shared_ptr<Session> session, std::string dir,
@@ -105,6 +109,8 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   void onSessionState(SessionState state);
   void watchOwnNode();
   void onPredecessorEvent(const WatchEvent& event);
+  void onPredecessorEventEarly(const WatchEvent& event);
+  bool promotes(const WatchEvent& event) const;  // under mutex_
   void evaluate();
   void publish(const Position& next);
   void setState(State next);
@@ -125,9 +131,13 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   State state_ = State::Queued;
   std::function<void(const std::string&)> beforeWatchHook_;
   size_t stateListener_ = 0;
-  // Dispatcher thread only: the watch on our own node is armed. It tells a destroyed queue or a
+  // Whether the watch on our own node is armed and has not fired. It tells a destroyed queue or a
   // removed node apart from a plain departure of the lowest member, which the fast path relies on.
-  bool ownNodeWatched_ = false;
+  // Its events are counted on the client's thread as they arrive, in the server's order, so that
+  // a fast path taken there or on the dispatcher never counts on a watch that already fired.
+  bool ownNodeWatched() const;
+  std::atomic<uint64_t> ownNodeEvents_{0};
+  std::atomic<int64_t> ownNodeArmedAt_{-1};  // ownNodeEvents_ when the armed watch was set
   std::atomic<bool> active_{false};
   std::atomic<uint64_t> wakeups_{0};
   std::atomic<uint64_t> positionReads_{0};

@@ -372,11 +372,11 @@ void Session::deliverSessionEvent(int cState) {
   setState(next);
 }
 
-uint64_t Session::registerWatch(Watcher watcher) {
-  if (!watcher) return 0;
+uint64_t Session::registerWatch(Watcher watcher, Watcher early) {
+  if (!watcher && !early) return 0;
   std::lock_guard lock(mutex_);
   auto id = nextWatchId_++;
-  watches_.emplace(id, std::move(watcher));
+  watches_.emplace(id, Watch{std::move(watcher), std::move(early)});
   return id;
 }
 
@@ -390,16 +390,18 @@ void Session::deliverPathWatch(uint64_t watchId, int cType, int cState, const ch
   // The C client also tells every path watcher of each connection change; the session listeners
   // report those, and a path watch stays armed across reconnects, so only real events count.
   if (cType == ZOO_SESSION_EVENT) return;
-  Watcher watcher;
+  Watch watch;
   {
     std::lock_guard lock(mutex_);
     auto it = watches_.find(watchId);
     if (it == watches_.end()) return;
-    watcher = std::move(it->second);
+    watch = std::move(it->second);
     watches_.erase(it);
   }
   WatchEvent event{fromCType(cType), fromCState(cState), path ? path : ""};
-  dispatcher_.post([weak = weak_from_this(), watcher = std::move(watcher), event] {
+  if (watch.early) watch.early(event);
+  if (!watch.watcher) return;
+  dispatcher_.post([weak = weak_from_this(), watcher = std::move(watch.watcher), event] {
     if (weak.lock()) watcher(event);
   });
 }
@@ -420,7 +422,14 @@ std::string Session::create(const std::string& path, const std::string& data, Cr
 }
 
 std::optional<Node> Session::get(const std::string& path, Watcher watcher) {
-  auto watchId = registerWatch(std::move(watcher));
+  return read(path, registerWatch(std::move(watcher)));
+}
+
+std::optional<Node> Session::get(const std::string& path, EarlyWatcher early, Watcher later) {
+  return read(path, registerWatch(std::move(later), std::move(early.watcher)));
+}
+
+std::optional<Node> Session::read(const std::string& path, uint64_t watchId) {
   Completion done;
   // The asynchronous call hands over the whole value, whatever its size; the synchronous one
   // would need a buffer sized in advance.
@@ -434,7 +443,14 @@ std::optional<Node> Session::get(const std::string& path, Watcher watcher) {
 }
 
 std::optional<Stat> Session::exists(const std::string& path, Watcher watcher) {
-  auto watchId = registerWatch(std::move(watcher));
+  return probe(path, registerWatch(std::move(watcher)));
+}
+
+std::optional<Stat> Session::exists(const std::string& path, EarlyWatcher early) {
+  return probe(path, registerWatch({}, std::move(early.watcher)));
+}
+
+std::optional<Stat> Session::probe(const std::string& path, uint64_t watchId) {
   ::Stat stat{};
   int rc = zoo_wexists(handle(), path.c_str(), watchId ? &pathWatcher : nullptr,
                        reinterpret_cast<void*>(watchId), &stat);
@@ -448,7 +464,16 @@ std::optional<Stat> Session::exists(const std::string& path, Watcher watcher) {
 
 std::optional<std::vector<std::string>> Session::children(const std::string& path, Watcher watcher,
                                                           Stat* stat) {
-  auto watchId = registerWatch(std::move(watcher));
+  return list(path, registerWatch(std::move(watcher)), stat);
+}
+
+std::optional<std::vector<std::string>> Session::children(const std::string& path,
+                                                          EarlyWatcher early) {
+  return list(path, registerWatch({}, std::move(early.watcher)), nullptr);
+}
+
+std::optional<std::vector<std::string>> Session::list(const std::string& path, uint64_t watchId,
+                                                      Stat* stat) {
   struct String_vector names {};
   ::Stat cstat{};
   int rc = zoo_wget_children2(handle(), path.c_str(), watchId ? &pathWatcher : nullptr,

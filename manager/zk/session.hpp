@@ -83,10 +83,14 @@ class Session : public std::enable_shared_from_this<Session> {
                      CreateMode mode = CreateMode::Persistent,
                      const std::optional<AclList>& acl = std::nullopt);
   std::optional<Node> get(const std::string& path, Watcher watcher = {});
+  // With an early watcher (see EarlyWatcher), and `later` on the dispatcher after it, if given.
+  std::optional<Node> get(const std::string& path, EarlyWatcher early, Watcher later = {});
   std::optional<Stat> exists(const std::string& path, Watcher watcher = {});
+  std::optional<Stat> exists(const std::string& path, EarlyWatcher early);
   // Children names (not paths), in server order; nullopt when the node does not exist.
   std::optional<std::vector<std::string>> children(const std::string& path, Watcher watcher = {},
                                                    Stat* stat = nullptr);
+  std::optional<std::vector<std::string>> children(const std::string& path, EarlyWatcher early);
   Stat set(const std::string& path, const std::string& data, int version = -1);
   void remove(const std::string& path, int version = -1);
   // Brings the connected server up to date with the leader before the next read.
@@ -109,7 +113,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void open();
   void addCredentials();
   const AclList& aclFor(const std::optional<AclList>& acl) const;
-  uint64_t registerWatch(Watcher watcher);
+  uint64_t registerWatch(Watcher watcher, Watcher early = {});
+  std::optional<Node> read(const std::string& path, uint64_t watchId);
+  std::optional<Stat> probe(const std::string& path, uint64_t watchId);
+  std::optional<std::vector<std::string>> list(const std::string& path, uint64_t watchId,
+                                               Stat* stat);
   void dropWatch(uint64_t watchId);
   void setState(SessionState next);
   _zhandle* handle() const;
@@ -123,7 +131,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> everConnected_{false};
   std::map<size_t, StateListener> listeners_;
   size_t nextListenerId_ = 1;
-  std::map<uint64_t, Watcher> watches_;
+  struct Watch {
+    Watcher watcher;  // on the dispatcher; may be empty
+    Watcher early;    // on the client's thread, first; may be empty
+  };
+  std::map<uint64_t, Watch> watches_;
   uint64_t nextWatchId_ = 1;
   AclList defaultAcl_;
   Dispatcher dispatcher_;

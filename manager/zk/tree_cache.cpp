@@ -31,11 +31,13 @@ struct TreeCache::State {
   std::uint64_t serverReads = 0;
   Wake wake;
 
-  // The watcher for one aspect of one path: it marks that aspect stale, then wakes the loop.
+  // The watcher for one aspect of one path: it marks that aspect stale, then wakes the loop. It
+  // runs on the client's own thread: a burst of changes (a failover fires watches in every
+  // manager at once) then wakes no dispatcher, and no thread that a failover's events need.
   template <typename T>
-  static Watcher watcher(const std::weak_ptr<State>& weak, std::string path,
-                         Cached<T> Entry::*aspect) {
-    return [weak, path = std::move(path), aspect](const WatchEvent&) {
+  static EarlyWatcher watcher(const std::weak_ptr<State>& weak, std::string path,
+                              Cached<T> Entry::*aspect) {
+    return EarlyWatcher{[weak, path = std::move(path), aspect](const WatchEvent&) {
       auto self = weak.lock();
       if (!self) return;
       {
@@ -48,7 +50,7 @@ struct TreeCache::State {
         }
       }
       if (self->wake) self->wake();
-    };
+    }};
   }
 
   // Returns the cached value, or reads it with `read(watcherOrEmpty)` and caches it when no watch

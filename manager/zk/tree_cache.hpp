@@ -15,7 +15,8 @@ namespace sm::zk {
 // watch has not fired, the cached answer is returned without asking the server, so a loop that
 // re-reads the whole tree on every wake-up costs nothing when nothing changed (quiet when idle).
 // A watch that fires marks its path stale and calls `wake`: the cache never applies events itself,
-// the next read asks the server again (level-triggered, like ChildrenCache).
+// the next read asks the server again (level-triggered, like ChildrenCache). `wake` runs on the
+// ZooKeeper client's own thread (see EarlyWatcher): it must neither block nor call ZooKeeper.
 class TreeCache {
  public:
   using Wake = std::function<void()>;

@@ -46,6 +46,13 @@ struct WatchEvent {
 // One-shot, like every ZooKeeper watch; delivered on the session's dispatcher thread, never on the
 // C client's own threads, so a watcher may call the session synchronously.
 using Watcher = std::function<void(const WatchEvent&)>;
+// A watcher run on the C client's own thread as its event arrives (in the order the server sent
+// this session's events), ahead of any dispatcher work. It must neither block nor call ZooKeeper:
+// it is for noting an event (a cache marking a path stale) or acting on what a recipe already
+// knows, without waking another thread.
+struct EarlyWatcher {
+  Watcher watcher;
+};
 
 namespace perm {
 inline constexpr int Read = 1 << 0;

@@ -22,6 +22,7 @@ struct Candidate {
   std::unique_ptr<Election> election;
   std::atomic<int64_t> masterEpoch{-1};
   std::atomic<int> masterCalls{0};
+  std::atomic<int> masterCallsOnDispatcher{0};
   std::mutex mutex;
   std::string following;  // the predecessor, while secondary
   std::string follows() {
@@ -42,7 +43,8 @@ class ElectionTest : public sm::test::ZooKeeperTest {
   }
 
   std::unique_ptr<Candidate> candidate(const std::string& data,
-                                       std::chrono::milliseconds sessionTimeout = 2000ms) {
+                                       std::chrono::milliseconds sessionTimeout = 2000ms,
+                                       bool masterEarly = false) {
     auto c = std::make_unique<Candidate>();
     c->session = connect(sessionTimeout);
     Election::Callbacks callbacks;
@@ -50,7 +52,9 @@ class ElectionTest : public sm::test::ZooKeeperTest {
     callbacks.onMaster = [raw](int64_t epoch) {
       raw->masterEpoch = epoch;
       ++raw->masterCalls;
+      if (raw->session->onDispatcherThread()) ++raw->masterCallsOnDispatcher;
     };
+    callbacks.masterEarly = masterEarly;
     callbacks.onSecondary = [raw](const std::string& predecessor) {
       std::lock_guard lock(raw->mutex);
       raw->following = predecessor;
@@ -107,6 +111,20 @@ TEST_F(ElectionTest, LeavingHandsOverToTheNextWithAHigherEpoch) {
   b->election->leave();
   ASSERT_TRUE(waitFor([&] { return c->masterCalls == 1; }));
   EXPECT_GT(c->masterEpoch.load(), b->masterEpoch.load());
+}
+
+TEST_F(ElectionTest, AnEarlyMasterIsToldOnTheClientsThreadFirstWithTheSameEpoch) {
+  auto a = candidate("a");
+  ASSERT_TRUE(waitFor([&] { return a->masterCalls == 1; }));
+  auto b = candidate("b", 2000ms, true);
+  ASSERT_TRUE(waitFor([&] { return b->follows() == name(*a); }));
+
+  a->election->leave();
+  // Once early (the client's thread), once from the dispatcher, both with the same epoch.
+  ASSERT_TRUE(waitFor([&] { return b->masterCalls == 2; }));
+  EXPECT_EQ(b->masterCallsOnDispatcher, 1);
+  EXPECT_EQ(b->masterEpoch.load(), *b->election->epoch());
+  EXPECT_TRUE(b->election->isMaster());
 }
 
 TEST_F(ElectionTest, AMiddleMemberLeavingDoesNotChangeTheMaster) {

@@ -28,6 +28,10 @@ struct Contender {
   std::vector<State> states;
   std::vector<LossReason> losses;
   std::atomic<int> positions{0};
+  // onFirstEarly: how often, and whether it ever came on the dispatcher or after Held.
+  std::atomic<int> firstEarly{0};
+  std::atomic<bool> earlyOnDispatcher{false};
+  std::atomic<bool> earlyAfterHeld{false};
 
   ~Contender() {
     // The listener points here: no callback may run once we are gone.
@@ -75,6 +79,11 @@ class QueueMemberTest : public sm::test::ZooKeeperTest {
     listener.onLost = [raw](LossReason reason) {
       std::lock_guard lock(raw->mutex);
       raw->losses.push_back(reason);
+    };
+    listener.onFirstEarly = [raw] {
+      ++raw->firstEarly;
+      if (raw->session->onDispatcherThread()) raw->earlyOnDispatcher = true;
+      if (raw->everReported(State::Held)) raw->earlyAfterHeld = true;
     };
     c->member =
         QueueMember::make(c->session, dir.empty() ? dir_ : dir, "lock-", "", std::move(listener));
@@ -144,6 +153,10 @@ TEST_F(QueueMemberTest, TheSecondIsHeldWithoutReadingTheQueueWhenTheLowestLeaves
   c->session->drain();
   EXPECT_EQ(c->member->wakeups(), 0u) << "no herd";
   EXPECT_EQ(c->member->positionReads(), readsOfC);
+  EXPECT_EQ(b->firstEarly, 1) << "told on the client's thread, ahead of onState(Held)";
+  EXPECT_FALSE(b->earlyOnDispatcher);
+  EXPECT_FALSE(b->earlyAfterHeld);
+  EXPECT_EQ(c->firstEarly, 0);
 
   // The third last read itself at index 2 (it was not woken when the first left), so it reads
   // the queue once when the second leaves.
@@ -179,6 +192,7 @@ TEST_F(QueueMemberTest, ANoteOfAnotherFirstLeavesTheMemberReadingTheQueue) {
   EXPECT_EQ(c->member->positionReads(), readsOfC + 1);
   EXPECT_EQ(c->member->state(), State::Queued);
   EXPECT_TRUE(a->member->held());
+  EXPECT_EQ(c->firstEarly, 0) << "the slow path tells nothing early";
 }
 
 TEST_F(QueueMemberTest, AMiddleMemberLeavingIsReadAgain) {
@@ -296,6 +310,7 @@ TEST_F(QueueMemberTest, DestroyingTheQueueTellsEveryMemberAndNoneTakesItForHeld)
     EXPECT_EQ(m->member->state(), State::Lost);
   }
   EXPECT_FALSE(b->everReported(State::Held)) << "the second must not take the destroy for a leave";
+  EXPECT_EQ(b->firstEarly, 0) << "nor early, on the client's thread";
   EXPECT_FALSE(destroyQueue(*session_, dir_)) << "a queue already gone";
 }
 

@@ -394,4 +394,45 @@ TEST_F(SessionTest, TheCClientLogsThroughSpdlogNotToStderr) {
   EXPECT_EQ(raw.find("ZOO_INFO"), std::string::npos) << "nothing raw on stderr: " << raw;
 }
 
+TEST_F(SessionTest, AnEarlyWatcherRunsOnTheClientsThreadBeforeTheDispatchersOne) {
+  session_->create(path("w"), "one");
+  std::mutex mutex;
+  std::vector<std::string> order;
+  std::atomic<bool> earlyOnDispatcher{false};
+  session_->get(
+      path("w"),
+      EarlyWatcher{[&](const WatchEvent& event) {
+        if (session_->onDispatcherThread()) earlyOnDispatcher = true;
+        std::lock_guard lock(mutex);
+        order.push_back("early " + event.path);
+      }},
+      [&](const WatchEvent&) {
+        std::lock_guard lock(mutex);
+        order.push_back("later");
+      });
+  // Only early: nothing is posted to the dispatcher.
+  session_->children(root(), EarlyWatcher{[&](const WatchEvent&) {
+                       std::lock_guard lock(mutex);
+                       order.push_back("children");
+                     }});
+  connect()->set(path("w"), "two");
+  ASSERT_TRUE(waitFor([&] {
+    std::lock_guard lock(mutex);
+    return order.size() == 2;
+  }));
+  session_->drain();
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(order, (std::vector<std::string>{"early " + path("w"), "later"}));
+  }
+  EXPECT_FALSE(earlyOnDispatcher);
+  connect()->remove(path("w"));
+  ASSERT_TRUE(waitFor([&] {
+    std::lock_guard lock(mutex);
+    return order.size() == 3;
+  }));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(order.back(), "children");
+}
+
 }  // namespace
