@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "manager/daemon/process_template.hpp"
-#include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/snapshot_reader.hpp"
 #include "manager/zk/error.hpp"
 
@@ -154,19 +153,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
 
   parts_->instances.tick(nowMs);
   parts_->monitor.reconcile(snapshot, nowMs);
-  for (const auto& action : planInstances(snapshot, parts_->instances.views())) {
-    switch (action.kind) {
-      case InstanceAction::Kind::Stop:
-        parts_->instances.stop(action.uuid, action.reason);
-        break;
-      case InstanceAction::Kind::Update:
-        parts_->instances.update(action.uuid, action.data);
-        break;
-      case InstanceAction::Kind::Rewrite:
-        parts_->instances.rewrite(action.uuid);
-        break;
-    }
-  }
+  parts_->reconcileInstances(snapshot);
   parts_->instances.followMasters(snapshot);
   auto until = parts_->placer.reconcile(snapshot, nowMs);
 

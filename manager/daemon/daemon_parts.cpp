@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/root_data.hpp"
+#include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/zk/error.hpp"
 
 namespace sm::daemon {
@@ -79,6 +80,22 @@ bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {
       return true;
   }
   return true;
+}
+
+void DaemonParts::reconcileInstances(const ClusterSnapshot& snapshot) {
+  for (const auto& action : planInstances(snapshot, instances.views())) {
+    switch (action.kind) {
+      case InstanceAction::Kind::Stop:
+        instances.stop(action.uuid, action.reason);
+        break;
+      case InstanceAction::Kind::Update:
+        instances.update(action.uuid, action.data);
+        break;
+      case InstanceAction::Kind::Rewrite:
+        instances.rewrite(action.uuid);
+        break;
+    }
+  }
 }
 
 void DaemonParts::leave() {

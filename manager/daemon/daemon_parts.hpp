@@ -27,6 +27,8 @@ class DaemonParts {
   // can wait is asked for with the inbox's wakeSoon). An expired session sets `sessionLost` (the
   // loop opens a new one).
   bool handle(const LoopEvent& event, bool& sessionLost);
+  // Stops, updates or rewrites this host's instances as planInstances decides from `snapshot`.
+  void reconcileInstances(const ClusterSnapshot& snapshot);
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();

@@ -195,6 +195,9 @@ TEST_F(LocalInstancesTest, KilledProcessLeavesTheElectionAtOnceAndRejoinsWithANe
   EXPECT_NE(role(id.uuid), services::Role::Master);
 
   ASSERT_TRUE(daemon_->handleThrough(processEvent(Kind::RestartScheduled, id.uuid), 10s));
+  // The znode says so from the next pass on (planInstances follows the phase): no write on the
+  // failover's path.
+  daemon_->instancesPass()();
   const auto restarting = physicalData(id);
   ASSERT_TRUE(restarting) << "the znode stays while it restarts in place";
   EXPECT_EQ(restarting->state, config::PhysicalState::Restarting);

@@ -78,6 +78,13 @@ InProcessDaemon::Pass InProcessDaemon::monitorPass() {
   };
 }
 
+InProcessDaemon::Pass InProcessDaemon::instancesPass() {
+  return [this]() -> std::optional<Clock::time_point> {
+    parts_->reconcileInstances(snapshot());
+    return std::nullopt;
+  };
+}
+
 bool InProcessDaemon::handle(const daemon::LoopEvent& event) {
   if (const auto* process = std::get_if<daemon::ProcessEvent>(&event)) {
     if (process->event.kind == supervisor::InstanceEvent::Kind::Started) {

@@ -61,6 +61,8 @@ class InProcessDaemon {
   // Daemon::pass's parts, each alone: tick + placement, and the config monitor.
   Pass placementPass();
   Pass monitorPass();
+  // planInstances applied to this host's instances (stop, update, rewrite).
+  Pass instancesPass();
 
   // Applies one event as Daemon::handle does; true when a pass should follow.
   bool handle(const daemon::LoopEvent& event);
