@@ -40,6 +40,7 @@ struct TreeCache::State {
     return EarlyWatcher{[weak, path = std::move(path), aspect](const WatchEvent&) {
       auto self = weak.lock();
       if (!self) return;
+      Wake wake;
       {
         std::lock_guard lock(self->mutex);
         auto it = self->entries.find(path);
@@ -48,8 +49,9 @@ struct TreeCache::State {
           cached.armed = false;
           ++cached.fired;
         }
+        wake = self->wake;  // under the lock: the cache's destructor clears it from another thread
       }
-      if (self->wake) self->wake();
+      if (wake) wake();
     }};
   }
 
