@@ -28,6 +28,21 @@ struct Election::Shared {
     epoch.reset();
     return true;
   }
+  // Our member of generation `of` is first: its sequence becomes the epoch and onMaster is told.
+  // Nullopt when that member is no longer ours.
+  std::optional<int64_t> becomeMaster(uint64_t of) {
+    int64_t value = -1;
+    {
+      std::lock_guard lock(mutex);
+      if (of != generation || !member) return std::nullopt;
+      value = member->sequence();
+      epoch = value;
+    }
+    call([&] {
+      if (callbacks.onMaster) callbacks.onMaster(value);
+    });
+    return value;
+  }
   template <class Callback>
   void call(const Callback& callback) {
     std::lock_guard lock(calling);
@@ -75,18 +90,9 @@ std::shared_ptr<QueueMember> Election::newMember() {
     auto shared = weak.lock();
     if (!shared) return;
     if (state == QueueMember::State::Held) {
-      int64_t epoch = -1;
-      {
-        std::lock_guard lock(shared->mutex);
-        if (generation != shared->generation || !shared->member) return;
-        epoch = shared->member->sequence();
-        shared->epoch = epoch;
-      }
-      shared->call([&] {
-        if (shared->callbacks.onMaster) shared->callbacks.onMaster(epoch);
-      });
+      const auto epoch = shared->becomeMaster(generation);
       // Logged after the news, which the failover waits for.
-      spdlog::info("election {}: master, epoch {}", shared->dir, epoch);
+      if (epoch) spdlog::info("election {}: master, epoch {}", shared->dir, *epoch);
     } else if (state == QueueMember::State::Suspended) {
       if (!shared->standDown(generation)) return;
       spdlog::warn("election {}: connection lost, not acting as master until sure", shared->dir);
@@ -97,18 +103,7 @@ std::shared_ptr<QueueMember> Election::newMember() {
   };
   if (shared_->callbacks.masterEarly) {
     listener.onFirstEarly = [weak, generation] {
-      auto shared = weak.lock();
-      if (!shared) return;
-      int64_t epoch = -1;
-      {
-        std::lock_guard lock(shared->mutex);
-        if (generation != shared->generation || !shared->member) return;
-        epoch = shared->member->sequence();
-        shared->epoch = epoch;
-      }
-      shared->call([&] {
-        if (shared->callbacks.onMaster) shared->callbacks.onMaster(epoch);
-      });
+      if (auto shared = weak.lock()) shared->becomeMaster(generation);
     };
   }
   listener.onPosition = [weak, generation](const QueueMember::Position& position) {
