@@ -140,12 +140,8 @@ void Election::leave() {
 }
 
 void Election::noteMaster(const std::string& name) {
-  std::shared_ptr<QueueMember> member;
-  {
-    std::lock_guard lock(shared_->mutex);
-    member = shared_->member;
-  }
-  if (member) member->noteFirst(name);
+  std::lock_guard lock(shared_->mutex);  // as nodePath(): the member's own lock nests inside
+  if (shared_->member) shared_->member->noteFirst(name);
 }
 
 bool Election::isMaster() const {
