@@ -6,6 +6,7 @@
 
 #include "manager/ctl/table.hpp"
 #include "manager/zk/path.hpp"
+#include "manager/zk/sequential_name.hpp"
 
 namespace sm::ctl {
 
@@ -61,9 +62,14 @@ std::string renderTree(const TreeNode& top, const TreeStyle& style) {
 
 namespace {
 void appendRemoveOps(const TreeNode& node, const std::string& path, std::vector<zk::Op>& ops) {
-  for (const auto& child : node.children) {
-    appendRemoveOps(child, zk::childPath(path, child.name), ops);
-  }
+  // Siblings in removal order: an election removed lowest first would make its second candidate
+  // master for a moment while the first still believed it was.
+  std::vector<const TreeNode*> children;
+  for (const auto& child : node.children) children.push_back(&child);
+  std::stable_sort(children.begin(), children.end(), [](const TreeNode* a, const TreeNode* b) {
+    return zk::removedBefore(a->name, b->name);
+  });
+  for (const auto* child : children) appendRemoveOps(*child, zk::childPath(path, child->name), ops);
   ops.push_back(zk::Op::remove(path));
 }
 }  // namespace

@@ -215,10 +215,12 @@ void ConfigMonitor::removeLogical(const config::LogicalServiceId& id,
   const auto* logical = snapshot.logical(id);
   if (!logical) return;
   std::vector<zk::Op> ops{fence};
-  for (const auto& member : logical->election) {
-    ops.push_back(zk::Op::remove(zk::childPath(layout.electionDir(id), member.name)));
+  std::vector<std::string> members;
+  for (const auto& member : logical->election) members.push_back(member.name);
+  // The election goes as destroyQueue() would remove it: no candidate takes it for a failover.
+  for (auto& op : zk::queueRemovalOps(layout.electionDir(id), std::move(members))) {
+    ops.push_back(std::move(op));
   }
-  ops.push_back(zk::Op::remove(layout.electionDir(id)));
   ops.push_back(zk::Op::remove(layout.physicalServicesDir(id)));
   if (logical->statusVersion >= 0) ops.push_back(zk::Op::remove(layout.status(id)));
   ops.push_back(zk::Op::remove(layout.logicalService(id)));

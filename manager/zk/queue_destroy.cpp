@@ -1,7 +1,5 @@
 #include "manager/zk/queue_destroy.hpp"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
 
 #include "manager/zk/path.hpp"
@@ -9,17 +7,21 @@
 
 namespace sm::zk {
 
+std::vector<Op> queueRemovalOps(const std::string& dir, std::vector<std::string> names) {
+  sortForRemoval(names);
+  std::vector<Op> ops;
+  for (const auto& name : names) ops.push_back(Op::remove(childPath(dir, name)));
+  ops.push_back(Op::remove(dir));
+  return ops;
+}
+
 bool destroyQueue(Session& session, const std::string& dir, const std::optional<Op>& fence) {
   for (int attempt = 0; attempt < 20; ++attempt) {
     auto names = session.children(dir);
     if (!names) return false;
-    std::sort(names->begin(), names->end(), [](const std::string& a, const std::string& b) {
-      return sequenceOf(a).value_or(-1) > sequenceOf(b).value_or(-1);
-    });
     std::vector<Op> ops;
     if (fence) ops.push_back(*fence);
-    for (const auto& name : *names) ops.push_back(Op::remove(childPath(dir, name)));
-    ops.push_back(Op::remove(dir));
+    for (auto& op : queueRemovalOps(dir, std::move(*names))) ops.push_back(std::move(op));
     try {
       session.multi(ops);
       spdlog::debug("queue {} destroyed with {} contender(s)", dir, names->size());

@@ -1,6 +1,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "manager/zk/op.hpp"
 #include "manager/zk/session.hpp"
@@ -17,5 +18,10 @@ namespace sm::zk {
 // false when the directory was already gone.
 bool destroyQueue(Session& session, const std::string& dir,
                   const std::optional<Op>& fence = std::nullopt);
+
+// The operations that remove a queue's members (`names`, as children of `dir`) and then the
+// directory, in the order destroyQueue() uses (sortForRemoval): for a caller that removes a queue
+// in a multi() of its own, beside what the queue stands for.
+std::vector<Op> queueRemovalOps(const std::string& dir, std::vector<std::string> names);
 
 }  // namespace sm::zk

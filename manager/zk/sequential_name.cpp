@@ -37,4 +37,12 @@ std::vector<QueueEntry> queueOrder(const std::vector<std::string>& children,
   return entries;
 }
 
+bool removedBefore(std::string_view a, std::string_view b) {
+  return sequenceOf(a).value_or(-1) > sequenceOf(b).value_or(-1);
+}
+
+void sortForRemoval(std::vector<std::string>& siblings) {
+  std::stable_sort(siblings.begin(), siblings.end(), removedBefore);
+}
+
 }  // namespace sm::zk

@@ -23,4 +23,12 @@ struct QueueEntry {
 std::vector<QueueEntry> queueOrder(const std::vector<std::string>& children,
                                    std::string_view prefix);
 
+// The order in which siblings are removed together (in one multi()): the highest sequence first,
+// names without a sequence after them in their given order. A queue member then hears of its own
+// node's removal before its predecessor's, so that the second in line never takes a removed queue
+// for the departure of the first (QueueMember's fast path would make it first without a read,
+// while the first has not yet heard that it is not).
+bool removedBefore(std::string_view a, std::string_view b);
+void sortForRemoval(std::vector<std::string>& siblings);  // std::stable_sort by removedBefore
+
 }  // namespace sm::zk

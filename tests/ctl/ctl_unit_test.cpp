@@ -9,6 +9,7 @@
 #include "manager/ctl/output_format.hpp"
 #include "manager/ctl/readiness.hpp"
 #include "manager/ctl/table.hpp"
+#include "manager/ctl/tree.hpp"
 #include "manager/ctl/watch_diff.hpp"
 
 namespace {
@@ -121,6 +122,25 @@ TEST(ApplyPlan, NothingToWriteWhenAllUnchanged) {
   ApplyPlan plan;
   plan.entries.push_back(planEntry(typeNamed("Same"), storedAs(typeNamed("Same"), 3, 5), false));
   EXPECT_FALSE(plan.writes());
+}
+
+TEST(Tree, RemovesChildrenBeforeParentsAndAnElectionHighestSequenceFirst) {
+  // Read sorted by name, the election's master (sequence 4) comes first; removed first, its
+  // successor would be master for a moment while it still believed it was.
+  TreeNode election{"election", "", false,
+                    {{"lock-1111-0000000004", "", true, {}},
+                     {"lock-9999-0000000005", "", true, {}},
+                     {"lock-5555-0000000006", "", true, {}}}};
+  TreeNode logical{"logicalService0000000000", "", false, {election, {"status", "", false, {}}}};
+  std::vector<std::string> removed;
+  for (const auto& op : removeSubtreeOps(logical, "/T/L")) {
+    EXPECT_EQ(op.kind, sm::zk::Op::Kind::Remove);
+    removed.push_back(op.path);
+  }
+  EXPECT_EQ(removed, (std::vector<std::string>{
+                         "/T/L/election/lock-5555-0000000006", "/T/L/election/lock-9999-0000000005",
+                         "/T/L/election/lock-1111-0000000004", "/T/L/election", "/T/L/status",
+                         "/T/L"}));
 }
 
 TEST(Table, AlignsColumnsWithoutTrailingSpaces) {

@@ -314,6 +314,19 @@ TEST_F(QueueMemberTest, DestroyingTheQueueTellsEveryMemberAndNoneTakesItForHeld)
   EXPECT_FALSE(destroyQueue(*session_, dir_)) << "a queue already gone";
 }
 
+TEST(QueueRemovalOps, RemoveTheHighestSequenceFirstWhateverTheNamesThenTheDirectory) {
+  // By name the uuids would put the master (sequence 1) first; by sequence it goes last.
+  const auto ops = queueRemovalOps(
+      "/q", {"lock-aaaa-0000000001", "lock-bbbb-0000000003", "lock-cccc-0000000002"});
+  std::vector<std::string> paths;
+  for (const auto& op : ops) {
+    EXPECT_EQ(op.kind, Op::Kind::Remove);
+    paths.push_back(op.path);
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"/q/lock-bbbb-0000000003", "/q/lock-cccc-0000000002",
+                                             "/q/lock-aaaa-0000000001", "/q"}));
+}
+
 TEST_F(QueueMemberTest, AFencedDestroyNeedsTheCallersOwnLock) {
   // The caller holds a lock elsewhere and destroys this queue only while it does.
   const std::string lockDir = path("lock");
