@@ -23,6 +23,7 @@ constexpr std::string_view kServiceConfigMonitor = "serviceConfigMonitor";
 constexpr std::string_view kCreatePhysicalService = "createPhysicalService";
 constexpr std::string_view kHosts = "hosts";
 constexpr std::string_view kEvents = "events";
+constexpr std::string_view kServices = "services";
 constexpr std::string_view kEventPrefix = "event-";
 constexpr char kCreateLockSeparator = '_';
 
@@ -197,6 +198,16 @@ std::string Layout::eventPrefix() const {
   return join(eventsDir(), kEventPrefix);
 }
 
+std::string Layout::servicesDir() const {
+  return join(root_, kServices);
+}
+std::string Layout::persistentServicesDir(std::string_view type) const {
+  return join(servicesDir(), checkedType(type));
+}
+std::string Layout::persistentService(std::string_view type, std::string_view uuid) const {
+  return join(persistentServicesDir(type), checked("uuid", uuid, checkUuid));
+}
+
 std::vector<std::string> Layout::keyZnodes() const {
   return {root_,
           configDir(),
@@ -204,7 +215,8 @@ std::vector<std::string> Layout::keyZnodes() const {
           serviceConfigMonitorLocksDir(),
           createPhysicalServiceLocksDir(),
           hostsDir(),
-          eventsDir()};
+          eventsDir(),
+          servicesDir()};
 }
 
 std::vector<std::string> Layout::rootAncestors() const {
@@ -238,6 +250,11 @@ std::optional<std::string> Layout::parsePhysicalServiceName(std::string_view chi
   const auto uuid = childName.substr(kPhysicalService.size());
   if (!isValidUuid(uuid)) return std::nullopt;
   return std::string(uuid);
+}
+
+std::optional<std::string> Layout::parsePersistentServiceName(std::string_view childName) {
+  if (!isValidUuid(childName)) return std::nullopt;
+  return std::string(childName);
 }
 
 std::optional<LogicalServiceId> Layout::parseCreateLockName(std::string_view childName) {

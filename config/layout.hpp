@@ -77,9 +77,15 @@ class Layout {
   std::string host(std::string_view hostId) const;  // /zroot/hosts/<hostId>
   std::string eventsDir() const;                    // /zroot/events
   std::string eventPrefix() const;  // /zroot/events/event-: create PERSISTENT_SEQUENTIAL with it
+  // Persistent services (seed 004's services/ container): one PERSISTENT znode per identity of a
+  // persistent type, named by its uuid, that outlives processes, managers and the type itself.
+  std::string servicesDir() const;                                // /zroot/services
+  std::string persistentServicesDir(std::string_view type) const;  // /zroot/services/<type>
+  std::string persistentService(std::string_view type,
+                                std::string_view uuid) const;  // /zroot/services/<type>/<uuid>
 
   // Persistent nodes that must exist before anything else, parents first: root, config, locks,
-  // locks/serviceConfigMonitor, locks/createPhysicalService, hosts, events.
+  // locks/serviceConfigMonitor, locks/createPhysicalService, hosts, events, services.
   std::vector<std::string> keyZnodes() const;
   // Ancestors of the root, outermost first ("/a" for root "/a/b"); empty for a one-level root.
   std::vector<std::string> rootAncestors() const;
@@ -93,6 +99,8 @@ class Layout {
   // Parsers of child names: nullopt for anything that is not exactly such a name.
   static std::optional<std::int64_t> parseLogicalServiceName(std::string_view childName);
   static std::optional<std::string> parsePhysicalServiceName(
+      std::string_view childName);  // -> uuid
+  static std::optional<std::string> parsePersistentServiceName(
       std::string_view childName);  // -> uuid
   // "<type>_logicalService<digits>"; read from the right because type names may contain '_'.
   static std::optional<LogicalServiceId> parseCreateLockName(std::string_view childName);

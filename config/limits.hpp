@@ -35,6 +35,7 @@ inline constexpr IntRange kDurationMsRange{1, 24LL * 3600 * 1000};  // backoffs,
 inline constexpr IntRange kCrashLoopFailuresRange{1, 1000000};
 inline constexpr IntRange kWindowSecondsRange{1, 7LL * 24 * 3600};
 inline constexpr IntRange kFailureThresholdRange{1, 1000};
+inline constexpr IntRange kHostLossGraceSecondsRange{0, 365LL * 24 * 3600};
 inline constexpr double kMaxLoadAverageLimit = 1e6;
 
 inline constexpr std::int64_t kMaxSafeInteger =

@@ -80,6 +80,12 @@ struct ServiceSpec {
   RoleChange roleChange;
   std::vector<std::string> ports;  // names; the manager exports SM_PORT_<UPPER>
   std::optional<Health> health;    // unset = no health check
+  // Persistent instances keep their identity (uuid) and data directory across restarts and stay
+  // on the host that holds their data (docs/configuration.md, "Persistent services").
+  bool persistent = false;
+  // How long a persistent instance's host may be gone before the replica is re-created elsewhere
+  // as a new identity. Only for persistent types.
+  std::int64_t hostLossGraceSeconds = 300;
   bool operator==(const ServiceSpec&) const = default;
 };
 

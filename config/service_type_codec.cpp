@@ -65,6 +65,10 @@ OrderedJson serviceSpecToJson(const ServiceSpec& s) {
   if (!s.roleChange.exec.empty()) j["roleChange"] = {{"exec", s.roleChange.exec}};
   j["ports"] = s.ports;
   if (s.health) j["health"] = healthToJson(*s.health);
+  if (s.persistent) {
+    j["persistent"] = true;
+    j["hostLossGraceSeconds"] = s.hostLossGraceSeconds;
+  }
   return j;
 }
 

@@ -228,7 +228,8 @@ void Cluster::start(const std::string& hostId) {
   workDirs_[hostId] = workDir;
   daemons_[hostId] = std::make_unique<Child>(
       std::vector<std::string>{SM_SERVICESMGR, "--zk", set_.zk, "--root", set_.root, "--host-id",
-                               hostId, "--work-dir", workDir.string(), "--session-timeout-ms",
+                               hostId, "--work-dir", workDir.string(), "--data-dir",
+                               (workDir / "data").string(), "--session-timeout-ms",
                                std::to_string(set_.sessionTimeoutMs), "--log-level", set_.logLevel},
       log);
 }

@@ -321,6 +321,17 @@ std::optional<std::int64_t> NodeReader::integer(const MapFields& f, std::string_
   return n ? integerAt(*n, f.pathOf(key), range) : std::nullopt;
 }
 
+std::optional<bool> NodeReader::boolean(const MapFields& f, std::string_view key) {
+  const YAML::Node* n = field(f, key);
+  if (!n) return std::nullopt;
+  if (!n->IsScalar() || scalarKind(*n) != ScalarKind::Bool) {
+    error(*n, f.pathOf(key), fmt::format("must be true or false, got {}", describeValue(*n)));
+    return std::nullopt;
+  }
+  const auto& s = n->Scalar();
+  return s == "true" || s == "True" || s == "TRUE";
+}
+
 std::optional<double> NodeReader::number(const MapFields& f, std::string_view key, double min,
                                          double max, bool minExclusive) {
   const YAML::Node* n = field(f, key);

@@ -110,6 +110,8 @@ class NodeReader {
 
   // Typed fields: nullopt when absent or invalid (and invalid is reported).
   std::optional<std::int64_t> integer(const MapFields& f, std::string_view key, IntRange range);
+  // true or false, unquoted: "yes" and "true" in quotes are refused (as in Kubernetes).
+  std::optional<bool> boolean(const MapFields& f, std::string_view key);
   // A finite number in [min, max], or in (min, max] when minExclusive.
   std::optional<double> number(const MapFields& f, std::string_view key, double min, double max,
                                bool minExclusive = false);

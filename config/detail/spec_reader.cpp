@@ -172,6 +172,20 @@ void readHealth(NodeReader& r, const MapFields& parent, std::optional<Health>& h
   if (ok) health = h;
 }
 
+void readPersistence(NodeReader& r, const MapFields& f, ServiceSpec& spec) {
+  const auto persistent = r.boolean(f, "persistent");
+  if (persistent) spec.persistent = *persistent;
+  const auto grace = r.integer(f, "hostLossGraceSeconds", kHostLossGraceSecondsRange);
+  if (!grace) return;
+  // (A persistent field that is not a boolean has been reported already.)
+  if (!spec.persistent && (persistent || !f.find("persistent"))) {
+    r.error(at(f, "hostLossGraceSeconds"), f.pathOf("hostLossGraceSeconds"),
+            "only a persistent type has a host-loss grace: set persistent: true, or remove it");
+  } else if (spec.persistent) {
+    spec.hostLossGraceSeconds = *grace;
+  }
+}
+
 }  // namespace
 
 std::optional<ServiceSpec> readServiceSpec(NodeReader& r, const YAML::Node& node,
@@ -179,7 +193,8 @@ std::optional<ServiceSpec> readServiceSpec(NodeReader& r, const YAML::Node& node
   const std::size_t before = r.sink().size();
   auto f = r.mapping(node, path,
                      {"serviceCount", "replicationCount", "command", "env", "workingDir",
-                      "constraints", "restart", "stop", "roleChange", "ports", "health"});
+                      "constraints", "restart", "stop", "roleChange", "ports", "health",
+                      "persistent", "hostLossGraceSeconds"});
   if (!f) return std::nullopt;
   ServiceSpec spec;
   if (auto v = r.integer(*f, "serviceCount", kServiceCountRange)) spec.serviceCount = *v;
@@ -197,6 +212,7 @@ std::optional<ServiceSpec> readServiceSpec(NodeReader& r, const YAML::Node& node
   const std::size_t beforePorts = r.sink().size();
   readPorts(r, *f, spec.ports);
   readHealth(r, *f, spec.health, spec.ports, r.sink().size() == beforePorts);
+  readPersistence(r, *f, spec);
   if (r.sink().size() != before) return std::nullopt;
   return spec;
 }

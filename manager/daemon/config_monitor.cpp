@@ -149,6 +149,7 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& planned,
         if (fenceFailed(e)) throw;  // NodeExists: someone was quicker, which is just as good
       }
     }
+    for (const auto& change : plan.identities) applyIdentityChange(type, change, fence);
     for (const auto& [id, status] : plan.statuses) {
       const auto* logical = snapshot.logical(id);
       const auto path = layout.status(id);
@@ -170,6 +171,23 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& planned,
   }
   context_.tree().invalidate(layout.serviceType(type));
   context_.tree().invalidate(layout.createPhysicalServiceLocksDir());
+}
+
+void ConfigMonitor::applyIdentityChange(const std::string& type, const IdentityChange& change,
+                                        const zk::Op& fence) {
+  const auto path = context_.layout.persistentService(type, change.uuid);
+  const auto op =
+      change.kind == IdentityChange::Kind::Set
+          ? zk::Op::set(path, config::encodePersistentServiceData(change.data), change.version)
+          : zk::Op::remove(path, change.version);
+  try {
+    context_.session()->multi({fence, op});
+    spdlog::info("{}: {}", path, change.reason);
+  } catch (const zk::MultiError& e) {
+    if (fenceFailed(e)) throw;
+    // Changed meanwhile (its host took it back, say): the next pass reads it again.
+  }
+  context_.tree().invalidate(path);
 }
 
 void ConfigMonitor::createLogical(const std::string& type, std::int64_t count,
@@ -223,6 +241,11 @@ void ConfigMonitor::removeLogical(const config::LogicalServiceId& id,
   }
   ops.push_back(zk::Op::remove(layout.physicalServicesDir(id)));
   if (logical->statusVersion >= 0) ops.push_back(zk::Op::remove(layout.status(id)));
+  // Its persistent identities go with it (their data stays on their hosts until purged).
+  for (const auto* identity : snapshot.identitiesOf(id)) {
+    ops.push_back(
+        zk::Op::remove(layout.persistentService(id.type, identity->uuid), identity->version));
+  }
   ops.push_back(zk::Op::remove(layout.logicalService(id)));
   try {
     context_.session()->multi(ops);

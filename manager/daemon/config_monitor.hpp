@@ -41,6 +41,9 @@ class ConfigMonitor {
                      std::int64_t nowMs);
   void removeLogical(const config::LogicalServiceId& id, const ClusterSnapshot& snapshot,
                      const zk::Op& fence);
+  // Fenced by our lock and by the version the identity was read at.
+  void applyIdentityChange(const std::string& type, const IdentityChange& change,
+                           const zk::Op& fence);
 
   DaemonContext& context_;
   std::map<std::string, std::shared_ptr<zk::QueueMember>> locks_;  // by type

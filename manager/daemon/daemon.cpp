@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "manager/daemon/process_template.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 #include "manager/daemon/snapshot_reader.hpp"
 #include "manager/zk/error.hpp"
 
@@ -154,6 +155,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   parts_->instances.tick(nowMs);
   parts_->monitor.reconcile(snapshot, nowMs);
   parts_->reconcileInstances(snapshot);
+  parts_->resumeIdentities(snapshot, nowMs);
   parts_->instances.followMasters(snapshot);
   auto until = parts_->placer.reconcile(snapshot, nowMs);
 
@@ -174,6 +176,10 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   }
   if (watchMetrics) later(nextMetrics_);
   if (auto deadline = parts_->instances.survivorDeadline()) later(*deadline);
+  // A lost persistent identity is abandoned when its grace ends (by the type's monitor holder).
+  if (auto graceEnd = nextGraceEnd(snapshot, nowMs)) {
+    later(now + std::chrono::milliseconds(*graceEnd - nowMs));
+  }
   if (hostDue) later(*hostDue);
   return until;
 }

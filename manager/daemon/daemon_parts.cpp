@@ -4,6 +4,7 @@
 
 #include "config/root_data.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 #include "manager/zk/error.hpp"
 
 namespace sm::daemon {
@@ -96,6 +97,18 @@ void DaemonParts::reconcileInstances(const ClusterSnapshot& snapshot) {
         break;
     }
   }
+}
+
+void DaemonParts::resumeIdentities(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+  for (const auto& resume : planResumes(snapshot, context.options.hostId, instances.uuids())) {
+    // A crash loop cools the host down for the type: the identity waits here, as it must.
+    if (!instances.failures().mayStart(resume.id.logical.type, nowMs)) continue;
+    const auto* type = snapshot.type(resume.id.logical.type);
+    if (auto error = instances.resume(resume.id, *type->stored, resume.identity)) {
+      spdlog::warn("could not start persistent instance {} again: {}", resume.id.uuid, *error);
+    }
+  }
+  instances.registerIdentities(snapshot);
 }
 
 void DaemonParts::leave() {

@@ -29,6 +29,9 @@ class DaemonParts {
   bool handle(const LoopEvent& event, bool& sessionLost);
   // Stops, updates or rewrites this host's instances as planInstances decides from `snapshot`.
   void reconcileInstances(const ClusterSnapshot& snapshot);
+  // Starts this host's persistent identities that run nowhere (after a manager restart, a crash
+  // loop's cooldown, a host back within its grace) and registers them once they run.
+  void resumeIdentities(const ClusterSnapshot& snapshot, std::int64_t nowMs);
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();

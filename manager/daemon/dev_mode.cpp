@@ -75,6 +75,7 @@ int runDevMode(DaemonOptions options, const std::function<int(const DaemonOption
   options.zk = zookeeper->connectString();
   if (!options.rootGiven) options.root = randomRoot();
   if (options.workDir.empty()) options.workDir = (tempDir / options.hostId).string();
+  if (options.dataDir.empty()) options.dataDir = (tempDir / options.hostId / "data").string();
 
   int code = 1;
   try {

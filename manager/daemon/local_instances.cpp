@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "config/election_data.hpp"
+#include "config/persistent_service_data.hpp"
 #include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/peer_list.hpp"
 #include "manager/zk/error.hpp"
@@ -68,6 +69,9 @@ struct LocalInstances::Instance {
   nlohmann::json masterPeer = nlohmann::json::object();
   std::vector<std::string> peers;  // of its logical service, as the tree last said
   supervisor::RoleState told;
+  // Started again under its persistent identity (resume()): registerIdentities() registers it,
+  // not the placer.
+  bool resumed = false;
 };
 
 LocalInstances::LocalInstances(DaemonContext& context, LoopInbox& inbox)
@@ -312,6 +316,20 @@ config::PhysicalServiceData LocalInstances::dataOf(const Instance& instance) con
   return data;
 }
 
+config::PersistentServiceData LocalInstances::identityOf(const Instance& instance,
+                                                        config::PersistentServiceData base) const {
+  base.logical = instance.id.logical.sequence;
+  base.host = context_.options.hostId;
+  base.dataDir = persistentDataDir(context_.options, instance.id);
+  base.ports.clear();
+  for (const auto& [name, port] : instance.ports) base.ports[name] = port;
+  base.generation = instance.type.generation;
+  base.lastStarted = instance.startedMs;
+  base.lostSince = 0;
+  base.state = config::PersistentState::Running;
+  return base;
+}
+
 void LocalInstances::follow(Instance& instance, const std::string& electionNode) {
   const int registration = ++instance.registration;
   instance.electionNode = electionNode;
@@ -342,16 +360,27 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
   const auto data = dataOf(*instance);
   const auto& layout = context_.layout;
   const auto physicalPath = layout.physicalService(id);
+  const bool persistent = instance->type.type.spec.persistent;
   std::string electionNode;
   try {
-    auto results = context_.session()->multi(
-        {zk::Op::remove(placeInQueue),
-         zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
-                        zk::CreateMode::Ephemeral),
-         zk::Op::create(layout.electionMemberPrefix(id),
-                        config::encodeElectionData({id.uuid, context_.options.hostId}),
-                        zk::CreateMode::EphemeralSequential)});
-    electionNode = results.at(2).createdPath;
+    std::vector<zk::Op> ops{zk::Op::remove(placeInQueue)};
+    if (persistent) {
+      // A new identity: its record is made with its first registration, or not at all.
+      context_.session()->ensurePath(layout.persistentServicesDir(id.logical.type));
+      config::PersistentServiceData identity;
+      identity.created = wallNowMs();
+      ops.push_back(zk::Op::create(layout.persistentService(id.logical.type, id.uuid),
+                                   config::encodePersistentServiceData(
+                                       identityOf(*instance, identity))));
+    }
+    ops.push_back(zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
+                                 zk::CreateMode::Ephemeral));
+    ops.push_back(zk::Op::create(layout.electionMemberPrefix(id),
+                                 config::encodeElectionData({id.uuid, context_.options.hostId}),
+                                 zk::CreateMode::EphemeralSequential));
+    auto results = context_.session()->multi(ops);
+    electionNode = results.back().createdPath;
+    if (persistent) context_.tree().invalidate(layout.persistentServicesDir(id.logical.type));
   } catch (const zk::ZkError& e) {
     spdlog::warn("could not register {}: {}", physicalPath, e.what());
     stop(id.uuid, "its registration failed");
@@ -463,12 +492,105 @@ void LocalInstances::withdrawAll(Instance& instance) {
 
 std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceId& id,
                                                   const config::StoredServiceType& type) {
+  return spawn(id, type);
+}
+
+std::optional<std::string> LocalInstances::resume(const config::PhysicalServiceId& id,
+                                                  const config::StoredServiceType& type,
+                                                  const PersistentServiceView& identity) {
+  spdlog::info("starting persistent instance {} of {} again ({} here, data in {})", id.uuid,
+               context_.layout.logicalService(id.logical),
+               config::persistentStateName(identity.data->state), identity.data->dataDir);
+  auto error = spawn(id, type);
+  if (!error) find(id.uuid)->resumed = true;
+  return error;
+}
+
+std::set<std::string> LocalInstances::uuids() const {
+  std::set<std::string> result;
+  for (const auto& [uuid, instance] : instances_) result.insert(uuid);
+  return result;
+}
+
+void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
+  const auto& layout = context_.layout;
+  for (auto& [uuid, instancePtr] : instances_) {
+    auto& instance = *instancePtr;
+    const bool due = (instance.resumed && instance.phase == Phase::Starting) ||
+                     (instance.phase == Phase::Survivor && instance.type.type.spec.persistent);
+    if (!due || instance.pid == 0) continue;
+    const auto& id = instance.id;
+    const PersistentServiceView* identity = nullptr;
+    for (const auto* candidate : snapshot.identitiesOf(id.logical)) {
+      if (candidate->uuid == uuid) identity = candidate;
+    }
+    if (!identity || identity->data->host != context_.options.hostId ||
+        identity->data->state == config::PersistentState::Abandoned) {
+      // Abandoned (its host was gone too long) or forgotten meanwhile: another replica has its
+      // place.
+      stop(uuid, "its persistent identity is no longer this host's to run");
+      continue;
+    }
+    const auto identityPath = layout.persistentService(id.logical.type, uuid);
+    const auto physicalPath = layout.physicalService(id);
+    const bool survived = instance.phase == Phase::Survivor;
+    std::string electionNode;
+    try {
+      // Fenced on the version read: an identity abandoned or taken meanwhile is not registered.
+      auto results = context_.session()->multi(
+          {zk::Op::set(identityPath,
+                       config::encodePersistentServiceData(identityOf(instance, *identity->data)),
+                       identity->version),
+           zk::Op::create(physicalPath, config::encodePhysicalServiceData(dataOf(instance)),
+                          zk::CreateMode::Ephemeral),
+           zk::Op::create(layout.electionMemberPrefix(id),
+                          config::encodeElectionData({uuid, context_.options.hostId}),
+                          zk::CreateMode::EphemeralSequential)});
+      electionNode = results.at(2).createdPath;
+    } catch (const zk::MultiError& e) {
+      context_.tree().invalidate(identityPath);
+      context_.tree().invalidate(layout.physicalServicesDir(id.logical));
+      if (e.failedIndex() == 0 && e.code() == zk::Code::BadVersion) {
+        // Our view was older than the record: the next pass reads it again and decides.
+        spdlog::info("persistent instance {}: its record changed meanwhile; reading it again",
+                     uuid);
+        inbox_.wakeSoon();
+        continue;
+      }
+      stop(uuid, fmt::format("its registration under its persistent identity failed: {}",
+                             e.what()));
+      continue;
+    } catch (const zk::ZkError& e) {
+      if (e.isSessionLost()) throw;
+      spdlog::warn("could not register persistent instance {} yet: {}", uuid, e.what());
+      return;  // a connection loss: the next pass tries again
+    }
+    instance.resumed = false;
+    instance.registered = true;
+    context_.tree().invalidate(identityPath);
+    context_.tree().invalidate(layout.physicalServicesDir(id.logical));
+    context_.tree().invalidate(layout.electionDir(id.logical));
+    follow(instance, electionNode);
+    apply(instance, LifecycleEvent{Kind::Registered});
+    spdlog::info("registered {} under its persistent identity{} (pid {}, election {})",
+                 physicalPath, survived ? " again after the session expired" : "", instance.pid,
+                 zk::nodeName(electionNode));
+  }
+}
+
+std::optional<std::string> LocalInstances::spawn(const config::PhysicalServiceId& id,
+                                                 const config::StoredServiceType& type) {
   std::string error;
-  std::error_code ec;
-  const auto dir = instancesDir(context_.options);
-  if (std::filesystem::create_directories(dir, ec); ec) {
-    error = fmt::format("cannot create {}: {}", dir, ec.message());
-  } else {
+  auto makeDirectory = [&error](const std::string& dir, std::string_view what) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) error = fmt::format("cannot create {}{}: {}", what, dir, ec.message());
+    return !ec;
+  };
+  // A persistent instance's data directory is made at its first start and kept ever after.
+  if (makeDirectory(instancesDir(context_.options), "") &&
+      (!type.type.spec.persistent ||
+       makeDirectory(persistentDataDir(context_.options, id), "the data directory "))) {
     auto instance = std::make_unique<Instance>();
     instance->id = id;
     instance->type = type;
@@ -616,7 +738,29 @@ std::int64_t LocalInstances::runningCount() const {
   return count;
 }
 
+void LocalInstances::markStopped(Instance& instance) {
+  if (!instance.type.type.spec.persistent || !instance.registered) return;
+  const auto path = context_.layout.persistentService(instance.id.logical.type, instance.id.uuid);
+  try {
+    auto node = context_.session()->get(path);
+    if (!node) return;
+    auto data = config::decodePersistentServiceData(node->data, path);
+    if (!data || data.value().host != context_.options.hostId) return;
+    auto stopped = data.value();
+    stopped.state = config::PersistentState::Stopped;
+    stopped.lastStopped = wallNowMs();
+    context_.session()->set(path, config::encodePersistentServiceData(stopped), node->stat.version);
+  } catch (const zk::ZkError& e) {
+    // It stays "running": this host starts it again all the same.
+    spdlog::warn("could not mark {} stopped: {}", path, e.what());
+  }
+}
+
 void LocalInstances::stopAll() {
+  // Persistent identities say they were stopped on purpose, while the session can still write.
+  if (!cutOff_) {
+    for (auto& [uuid, instance] : instances_) markStopped(*instance);
+  }
   // Masters first: each hands over (unknown, withdrawn) before any secondary leaves the chain.
   for (const bool masters : {true, false}) {
     std::vector<std::string> uuids;

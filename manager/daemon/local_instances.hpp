@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,17 @@ class LocalInstances {
   // could not be spawned (missing work dir, refused spec); the instance is then forgotten.
   std::optional<std::string> launch(const config::PhysicalServiceId& id,
                                     const config::StoredServiceType& type);
+  // Starts a persistent identity again on this host (its data is here): same uuid, same data
+  // directory. Registered by registerIdentities() once its process runs, fenced on the identity's
+  // version, without the create-lock: the identity already holds its replica's place.
+  std::optional<std::string> resume(const config::PhysicalServiceId& id,
+                                    const config::StoredServiceType& type,
+                                    const PersistentServiceView& identity);
+  // Registers resumed identities whose process runs, and survivors of persistent types (an expired
+  // session took their registration; their identity still holds the place).
+  void registerIdentities(const ClusterSnapshot& snapshot);
+  // Every instance this manager has, in any phase.
+  std::set<std::string> uuids() const;
   enum class LaunchState { Starting, Running, Ended };
   // How a launched (or surviving) instance the placer waits for is doing.
   LaunchState launchState(const std::string& uuid) const;
@@ -107,6 +119,13 @@ class LocalInstances {
   void recordFailure(Instance& instance, const LifecycleEvent& event, const std::string& why);
   nlohmann::json peerOf(const Instance& instance) const;
   config::PhysicalServiceData dataOf(const Instance& instance) const;
+  // Its services/<type>/<uuid> record as of now (a persistent instance that runs here).
+  config::PersistentServiceData identityOf(const Instance& instance,
+                                           config::PersistentServiceData base) const;
+  std::optional<std::string> spawn(const config::PhysicalServiceId& id,
+                                   const config::StoredServiceType& type);
+  // Graceful stop: its identity says stopped (it starts again with this manager).
+  void markStopped(Instance& instance);
   Instance* find(const std::string& uuid);
   const Instance* find(const std::string& uuid) const;
 

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <climits>
+#include <cstdlib>
 
 #include "config/layout.hpp"
 #include "config/names.hpp"
@@ -16,6 +17,18 @@ std::string hostname() {
   char name[HOST_NAME_MAX + 1] = {};
   if (gethostname(name, sizeof name) != 0) return "localhost";
   return name;
+}
+
+// Durable, never /tmp: persistent data must outlive a reboot.
+std::string defaultDataDir() {
+  if (geteuid() == 0) return "/var/lib/servicesmgr";
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && state[0] == '/') {
+    return std::string(state) + "/servicesmgr";
+  }
+  if (const char* home = std::getenv("HOME"); home && home[0] == '/') {
+    return std::string(home) + "/.local/state/servicesmgr";
+  }
+  return "/var/lib/servicesmgr";
 }
 
 // "k=v,k2=v2" -> labels, each key and value checked like the YAML's hostLabels.
@@ -67,6 +80,9 @@ ParsedOptions parseOptions(int argc, char** argv) {
   app.add_option("--labels", labels, "host labels k=v[,k=v...] for hostLabels constraints");
   app.add_option("--work-dir", options.workDir,
                  "instances' logs and role files (default: /tmp/servicesmgr-<host-id>)");
+  app.add_option("--data-dir", options.dataDir,
+                 "persistent instances' data, kept across restarts and reboots (default: "
+                 "/var/lib/servicesmgr as root, else ~/.local/state/servicesmgr)");
   app.add_option("--session-timeout-ms", sessionTimeoutMs, "ZooKeeper session timeout")
       ->check(CLI::Range(1000, 600000))
       ->capture_default_str();
@@ -118,6 +134,10 @@ ParsedOptions parseOptions(int argc, char** argv) {
     // --dev puts it in its own temp folder.
     if (options.workDir.empty() && !options.dev) {
       options.workDir = "/tmp/servicesmgr-" + options.hostId;
+    }
+    if (options.dataDir.empty() && !options.dev) options.dataDir = defaultDataDir();
+    if (!options.dataDir.empty() && options.dataDir.front() != '/') {
+      throw CLI::ValidationError("--data-dir", "must be an absolute path");
     }
     options.sessionTimeout = std::chrono::milliseconds(sessionTimeoutMs);
   } catch (const CLI::ParseError& e) {

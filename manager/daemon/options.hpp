@@ -18,6 +18,10 @@ struct DaemonOptions {
   std::string address;  // where peers reach this host's services; defaults to the hostname
   std::map<std::string, std::string> labels;
   std::string workDir;  // defaults to /tmp/servicesmgr-<hostId> (with --dev, a temp folder)
+  // Persistent instances' data (<dataDir>/<type>/<uuid>): it must survive reboots, so never /tmp
+  // by default: /var/lib/servicesmgr for root, else $XDG_STATE_HOME (~/.local/state)/servicesmgr;
+  // with --dev, the temp folder.
+  std::string dataDir;
   std::chrono::milliseconds sessionTimeout{6000};
   std::string logLevel = "info";
   std::vector<zk::DigestCredential> credentials;

@@ -7,6 +7,7 @@
 #include "config/lock_contender_data.hpp"
 #include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/daemon/reconcile/holder_decision.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/queue_destroy.hpp"
 #include "manager/zk/uuid.hpp"
@@ -134,11 +135,18 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
   const auto physicalDir = layout.physicalServicesDir(id);
   session->sync(physicalDir);
   const auto registered = session->children(physicalDir);
+  std::int64_t occupied = -1;
+  if (registered) {
+    std::set<std::string> uuids;
+    for (const auto& name : *registered) {
+      if (auto uuid = config::Layout::parsePhysicalServiceName(name)) uuids.insert(*uuid);
+    }
+    occupied = occupiedReplicas(working, id, uuids);
+  }
   const auto survivor = instances_.survivorOf(id);
-  const auto decision = decideAsHolder(
-      {working, id, context_.options.hostId, nowMs,
-       registered ? static_cast<std::int64_t>(registered->size()) : -1, contender.queuedRank,
-       contender.yielded, survivor.has_value()});
+  const auto decision =
+      decideAsHolder({working, id, context_.options.hostId, nowMs, occupied, contender.queuedRank,
+                      contender.yielded, survivor.has_value()});
   switch (decision.kind) {
     case HolderDecision::Kind::Release:
       spdlog::debug("not placing {} here: {}", layout.logicalService(id), decision.reason);

@@ -8,6 +8,10 @@ std::string instancesDir(const DaemonOptions& options) {
   return options.workDir + "/instances";
 }
 
+std::string persistentDataDir(const DaemonOptions& options, const config::PhysicalServiceId& id) {
+  return options.dataDir + "/" + id.logical.type + "/" + id.uuid;
+}
+
 supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
                                        const config::PhysicalServiceId& id,
                                        const config::Layout& layout, const DaemonOptions& options) {
@@ -16,8 +20,13 @@ supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
   p.argv = spec.command;
   p.env = spec.env;
   p.workingDir = spec.workingDir;
-  p.identity = {options.zk, options.root,  id.logical.type, layout.logicalService(id.logical),
-                id.uuid,    options.hostId};
+  p.identity = {options.zk,
+                options.root,
+                id.logical.type,
+                layout.logicalService(id.logical),
+                id.uuid,
+                options.hostId,
+                spec.persistent ? persistentDataDir(options, id) : ""};
   p.ports = spec.ports;
   // The supervisor restarts the process in place (same instance id, ports and files) as the policy
   // says; the daemon withdraws it from the election meanwhile and gives the replica up only when

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "config/names.hpp"
+
 namespace sm::daemon {
 
 namespace {
@@ -103,6 +105,27 @@ ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
       report(path, decoded.errorText());
     }
     snapshot.hosts.emplace(id, std::move(host));
+  }
+  for (const auto& type : tree.children(layout.servicesDir()).value_or(std::vector<std::string>{})) {
+    if (config::checkServiceTypeName(type)) continue;  // not a type's directory: nothing of ours
+    auto& identities = snapshot.persistent[type];
+    const auto dir = layout.persistentServicesDir(type);
+    for (const auto& name : tree.children(dir).value_or(std::vector<std::string>{})) {
+      const auto uuid = config::Layout::parsePersistentServiceName(name);
+      if (!uuid) continue;
+      const auto path = layout.persistentService(type, *uuid);
+      auto node = tree.get(path);
+      if (!node) continue;
+      PersistentServiceView view{type, *uuid, std::nullopt, "", node->stat.version};
+      auto decoded = config::decodePersistentServiceData(node->data, path);
+      if (decoded) {
+        view.data = decoded.value();
+      } else {
+        view.error = decoded.errorText();
+        report(path, view.error + " (this identity is left alone until an operator forgets it)");
+      }
+      identities.emplace(*uuid, std::move(view));
+    }
   }
   for (const auto& name :
        tree.children(layout.createPhysicalServiceLocksDir()).value_or(std::vector<std::string>{})) {

@@ -40,6 +40,7 @@ std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec,
   variables["SM_LOGICAL_SERVICE"] = id.logicalService;
   variables["SM_PHYSICAL_ID"] = id.physicalId;
   variables["SM_HOST_ID"] = id.hostId;
+  if (!id.dataDir.empty()) variables["SM_DATA_DIR"] = id.dataDir;
   variables["SM_ROLE_FILE"] = roleFile;
   variables["SM_PEERS_FILE"] = peersFileFor(roleFile);
   for (const auto& [name, port] : ports) variables[portVariableName(name)] = std::to_string(port);

@@ -64,6 +64,7 @@ struct InstanceIdentity {
   std::string logicalService;
   std::string physicalId;
   std::string hostId;
+  std::string dataDir;  // SM_DATA_DIR, for a persistent instance; empty: not set
 };
 
 struct ProcessSpec {

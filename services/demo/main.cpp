@@ -4,6 +4,8 @@
 //                                   off
 //   sm-demo-service --notify ROLE   exec-hook mode: tell the running service to re-read its role
 //   file
+// A persistent instance (SM_DATA_DIR set) appends "<SM_PHYSICAL_ID> <pid>" to $SM_DATA_DIR/starts
+// at each start: its data, which survives restarts, moves and reboots of its manager.
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +37,23 @@ int requiredPort() {
   return value;
 }
 
+// Returns false when the data directory is given but cannot be written.
+bool recordStart() {
+  const char* dataDir = std::getenv("SM_DATA_DIR");
+  if (dataDir == nullptr || *dataDir == '\0') return true;
+  const std::string path = std::string(dataDir) + "/starts";
+  std::FILE* file = std::fopen(path.c_str(), "a");
+  if (file == nullptr) {
+    std::fprintf(stderr, "sm-demo-service: cannot write %s: %s\n", path.c_str(),
+                 std::strerror(errno));
+    return false;
+  }
+  const char* id = std::getenv("SM_PHYSICAL_ID");
+  std::fprintf(file, "%s %d\n", id ? id : "-", getpid());
+  const bool ok = std::fflush(file) == 0 && fsync(fileno(file)) == 0;
+  return std::fclose(file) == 0 && ok;
+}
+
 int run(int pollMs) {
   const char* roleFile = std::getenv("SM_ROLE_FILE");
   if (roleFile == nullptr || *roleFile == '\0') {
@@ -52,6 +72,7 @@ int run(int pollMs) {
     std::fprintf(stderr, "sm-demo-service: cannot listen on %s\n", error.c_str());
     return 1;
   }
+  if (!recordStart()) return 1;
   RoleTracker tracker(roleFile);
   tracker.refresh("start");
   std::printf("sm-demo-service pid=%d listening on 127.0.0.1:%s\n", getpid(),

@@ -10,6 +10,7 @@
 #include "config/host_data.hpp"
 #include "config/lock_contender_data.hpp"
 #include "config/logical_service_data.hpp"
+#include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/root_data.hpp"
 #include "config/status_data.hpp"
@@ -50,6 +51,31 @@ TEST(Documents, PhysicalServiceRoundTripEveryState) {
   }
   EXPECT_EQ(parsePhysicalState("running"), PhysicalState::Running);
   EXPECT_FALSE(parsePhysicalState("dead"));
+}
+
+TEST(Documents, PersistentServiceRoundTripEveryState) {
+  for (auto state : {PersistentState::Running, PersistentState::Stopped, PersistentState::Lost,
+                     PersistentState::Abandoned}) {
+    const PersistentServiceData d{3,     "h1", "/var/lib/servicesmgr/db/" + std::string(kUuid),
+                                  {{"http", 8080}}, 2, 1700000000000, 1700000000100,
+                                  1700000000200, 1700000000300, state};
+    EXPECT_EQ(roundTrip<PersistentServiceData>(encodePersistentServiceData(d),
+                                               decodePersistentServiceData),
+              d);
+  }
+  EXPECT_FALSE(parsePersistentState("dead"));
+}
+
+TEST(Documents, GarbageInAPersistentServiceNodeIsReportedFieldByField) {
+  EXPECT_EQ(decodePersistentServiceData(
+                R"({"format":1,"logical":-1,"host":"h1","dataDir":"relative","generation":1,)"
+                R"("created":0,"state":"gone"})",
+                kZ)
+                .errorText(),
+            "/fed/x: logical: must be an integer >= 0, got -1\n"
+            "/fed/x: dataDir: must be an absolute path, got \"relative\"\n"
+            "/fed/x: state: must be one of running, stopped, lost, abandoned, got \"gone\"\n");
+  EXPECT_FALSE(decodePersistentServiceData("not json", kZ));
 }
 
 TEST(Documents, ElectionRoundTrip) {

@@ -37,6 +37,14 @@ TEST(Layout, BuildsEveryPathOfTheContract) {
   EXPECT_EQ(l.host("h1"), "/fed/hosts/h1");
   EXPECT_EQ(l.eventsDir(), "/fed/events");
   EXPECT_EQ(l.eventPrefix(), "/fed/events/event-");
+  EXPECT_EQ(l.servicesDir(), "/fed/services");
+  EXPECT_EQ(l.persistentServicesDir("DataServer"), "/fed/services/DataServer");
+  EXPECT_EQ(l.persistentService("DataServer", "3f2504e0-4f89-41d3-9a0c-0305e82c3301"),
+            "/fed/services/DataServer/3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+  EXPECT_THROW(l.persistentService("DataServer", "../x"), std::invalid_argument);
+  EXPECT_EQ(Layout::parsePersistentServiceName("3f2504e0-4f89-41d3-9a0c-0305e82c3301"),
+            "3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+  EXPECT_FALSE(Layout::parsePersistentServiceName("physicalService3f2504e0"));
   EXPECT_EQ(Layout::kLockChildPrefix, "lock-");
 }
 
@@ -45,7 +53,8 @@ TEST(Layout, KeyZnodesInCreationOrder) {
   EXPECT_EQ(l.keyZnodes(),
             (std::vector<std::string>{
                 "/a/b", "/a/b/config", "/a/b/locks", "/a/b/locks/serviceConfigMonitor",
-                "/a/b/locks/createPhysicalService", "/a/b/hosts", "/a/b/events"}));
+                "/a/b/locks/createPhysicalService", "/a/b/hosts", "/a/b/events",
+                "/a/b/services"}));
   EXPECT_EQ(l.rootAncestors(), (std::vector<std::string>{"/a"}));
   EXPECT_TRUE(Layout("/x").rootAncestors().empty());
   EXPECT_EQ(Layout("/x/y/z").rootAncestors(), (std::vector<std::string>{"/x", "/x/y"}));

@@ -202,7 +202,8 @@ TEST(ServiceTypeCodec, ForeignDataGivesAnErrorNamingTheZnode) {
                         R"("replicationCount":"3","stop":{"signal":"SIGNOPE"},"extra":true}})"),
             "/fed/config/DataServer: spec.extra: unknown field; expected one of: serviceCount, "
             "replicationCount, "
-            "command, env, workingDir, constraints, restart, stop, roleChange, ports, health\n"
+            "command, env, workingDir, constraints, restart, stop, roleChange, ports, health, "
+            "persistent, hostLossGraceSeconds\n"
             "/fed/config/DataServer: spec.replicationCount: must be an integer >= 1, got \"3\"\n"
             "/fed/config/DataServer: spec.stop.signal: unknown signal (use a name such as SIGTERM "
             "or TERM), got "

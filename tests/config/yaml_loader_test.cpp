@@ -113,6 +113,15 @@ spec:
   EXPECT_EQ(s.health->failureThreshold, 2);
 }
 
+TEST(YamlLoader, PersistentTypeWithItsGrace) {
+  auto t = loadOne(kHeader + "  command: [/bin/db]\n  persistent: true\n");
+  EXPECT_TRUE(t.spec.persistent);
+  EXPECT_EQ(t.spec.hostLossGraceSeconds, 300) << "the default";
+  t = loadOne(kHeader + "  command: [/bin/db]\n  persistent: true\n  hostLossGraceSeconds: 5\n");
+  EXPECT_EQ(t.spec.hostLossGraceSeconds, 5);
+  EXPECT_FALSE(loadOne(kHeader + "  command: [/bin/db]\n  persistent: false\n").spec.persistent);
+}
+
 TEST(YamlLoader, MultiDocumentFileKeepsOrderAndSkipsEmptyDocuments) {
   auto result = loadServiceTypesText(
       "---\n" + kHeader + "  command: [a]\n---\n---\n" +
@@ -177,7 +186,8 @@ std::vector<BadCase> badCases() {
        {"data.yaml:7:3: spec.replicas: unknown field; did you mean \"replicationCount\"?",
         "data.yaml:8:3: spec.foo: unknown field; expected one of: serviceCount, replicationCount, "
         "command, env, "
-        "workingDir, constraints, restart, stop, roleChange, ports, health"}},
+        "workingDir, constraints, restart, stop, roleChange, ports, health, persistent, "
+        "hostLossGraceSeconds"}},
       {"UnknownTopLevelAndMetadataField",
        "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata: {name: A, labels: {}}\nspec: "
        "{command: [a]}\n"
@@ -356,6 +366,16 @@ std::vector<BadCase> badCases() {
       {"HugeFile",
        std::string(1024 * 1024 + 1, '#'),
        {"data.yaml: file is too large: more than 1048576 bytes (limit 1048576 bytes)"}},
+      {"GraceOnATypeThatIsNotPersistent",
+       h + "  command: [a]\n  hostLossGraceSeconds: 60\n",
+       {"data.yaml:7:25: spec.hostLossGraceSeconds: only a persistent type has a host-loss grace: "
+        "set persistent: true, or remove it"}},
+      {"NegativeGrace",
+       h + "  command: [a]\n  persistent: true\n  hostLossGraceSeconds: -1\n",
+       {"data.yaml:8:25: spec.hostLossGraceSeconds: must be an integer >= 0, got -1"}},
+      {"PersistentAsAString",
+       h + "  command: [a]\n  persistent: \"yes\"\n  hostLossGraceSeconds: 60\n",
+       {"data.yaml:7:15: spec.persistent: must be true or false, got \"yes\""}},
       {"DeepNesting",
        h + "  command: [a]\n  env: " + std::string(5000, '[') + "\n",
        {}},  // the exact text is yaml-cpp's; checked below to be one positioned YAML error

@@ -64,4 +64,15 @@ bool ClusterSnapshot::hasMaster(const std::string& typeName) const {
   return true;
 }
 
+std::vector<const PersistentServiceView*> ClusterSnapshot::identitiesOf(
+    const config::LogicalServiceId& id) const {
+  std::vector<const PersistentServiceView*> result;
+  const auto type = persistent.find(id.type);
+  if (type == persistent.end()) return result;
+  for (const auto& [uuid, view] : type->second) {
+    if (view.data && view.data->logical == id.sequence) result.push_back(&view);
+  }
+  return result;
+}
+
 }  // namespace sm::daemon

@@ -9,6 +9,7 @@
 #include "config/election_data.hpp"
 #include "config/host_data.hpp"
 #include "config/layout.hpp"
+#include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "config/status_data.hpp"
@@ -61,6 +62,16 @@ struct HostView {
   std::int64_t ephemeralOwner = 0;
 };
 
+// services/<type>/<uuid>: one identity of a persistent type. It outlives its type: a type deleted
+// without --purge and applied again finds its identities.
+struct PersistentServiceView {
+  std::string type;
+  std::string uuid;
+  std::optional<config::PersistentServiceData> data;  // nullopt: undecodable (see error)
+  std::string error;
+  std::int32_t version = 0;  // registrations and state changes are fenced on it
+};
+
 // A createPhysicalService lock node (its contenders are not read: see snapshot_reader.hpp).
 struct CreateLockView {
   config::LogicalServiceId logical;
@@ -70,6 +81,8 @@ struct ClusterSnapshot {
   std::map<std::string, ServiceTypeView> types;  // by type name
   std::map<std::string, HostView> hosts;         // by host id
   std::map<config::LogicalServiceId, CreateLockView> createLocks;
+  // By type name, then uuid.
+  std::map<std::string, std::map<std::string, PersistentServiceView>> persistent;
 
   const ServiceTypeView* type(const std::string& name) const;
   const LogicalServiceView* logical(const config::LogicalServiceId& id) const;
@@ -79,6 +92,8 @@ struct ClusterSnapshot {
   std::int64_t instancesOnHost(const config::LogicalServiceId& id, const std::string& host) const;
   // Every logical service of the type has a master (and the type has at least one).
   bool hasMaster(const std::string& type) const;
+  // The identities of a persistent type's logical service (any state), by uuid.
+  std::vector<const PersistentServiceView*> identitiesOf(const config::LogicalServiceId& id) const;
 };
 
 }  // namespace sm::daemon

@@ -4,6 +4,7 @@
 
 #include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
 
@@ -17,8 +18,7 @@ std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const st
     if (!type || !type->stored || !isWanted(*type, id.sequence)) continue;
     const auto* logical = snapshot.logical(id);
     if (!logical) continue;
-    if (static_cast<std::int64_t>(logical->physical.size()) >=
-        type->stored->type.spec.replicationCount) {
+    if (occupiedReplicas(snapshot, *logical) >= type->stored->type.spec.replicationCount) {
       continue;
     }
     placement::PlacementRequest request{*type->stored, id, snapshot, nowMs};

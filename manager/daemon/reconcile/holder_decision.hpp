@@ -27,7 +27,9 @@ struct HolderSituation {
   config::LogicalServiceId logical;
   std::string hostId;
   std::int64_t nowMs = 0;
-  std::int64_t registeredNow = 0;  // physical services on the server after a sync(); -1: none
+  // Replicas that hold a place now: the physical services on the server after a sync(), with a
+  // persistent type's live identities (persistent_plan.hpp); -1: the logical service is gone.
+  std::int64_t registeredNow = 0;
   std::size_t queuedRank = 0;      // this host's rank when it queued (it waited that long)
   bool yieldedBefore = false;      // gave way once already for this lock
   bool survivor = false;           // this host runs a survivor of the logical service

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "manager/daemon/reconcile/logical_services.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
 
@@ -34,7 +35,26 @@ std::string stopReason(const ClusterSnapshot& snapshot, const LocalInstanceView&
     if (position > 0 || order.size() == 1) return "its logical service is scaled away";
     return "";
   }
-  if (position >= spec.replicationCount) {
+  if (spec.persistent) {
+    // A persistent replica keeps its place by age, not by its place in the chain: the same rule
+    // decides which identities start again (persistent_plan.hpp).
+    // (An identity not in this snapshot is left alone: the cache may not show it yet.)
+    const auto live = liveIdentities(snapshot, logical.id);
+    const auto own = std::find_if(live.begin(), live.end(), [&](const auto* identity) {
+      return identity->uuid == instance.id.uuid;
+    });
+    const auto rank = static_cast<std::int64_t>(own - live.begin());
+    if (own != live.end() && rank >= spec.replicationCount) {
+      return fmt::format("replicationCount is {} and it is persistent replica number {}",
+                         spec.replicationCount, rank + 1);
+    }
+    for (const auto* identity : snapshot.identitiesOf(logical.id)) {
+      if (identity->uuid == instance.id.uuid &&
+          identity->data->state == config::PersistentState::Abandoned) {
+        return "its persistent identity was abandoned while its host was gone";
+      }
+    }
+  } else if (position >= spec.replicationCount) {
     return fmt::format("replicationCount is {} and it is number {} in the failover chain",
                        spec.replicationCount, position + 1);
   }
@@ -59,7 +79,8 @@ std::string survivorStopReason(const ClusterSnapshot& snapshot, const LocalInsta
                        type->stored->generation);
   }
   const auto registered = static_cast<std::int64_t>(logicalIt->second.physical.size());
-  if (registered >= spec.replicationCount) {
+  // A persistent survivor registers again under its identity (no create-lock); stopReason rules.
+  if (!spec.persistent && registered >= spec.replicationCount) {
     return fmt::format("its logical service has its {} replicas without it", registered);
   }
   return "";

@@ -4,6 +4,7 @@
 
 #include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
 
@@ -31,6 +32,27 @@ std::string shortfallReason(std::int64_t missing, const std::vector<config::Host
   return placingReason(missing);
 }
 
+// "1 persistent replica waits for its host: 3f2a... on h3 (lost, abandoned after its 300 s grace)".
+std::string waitingIdentitiesReason(const ClusterSnapshot& snapshot, const ServiceTypeView& type,
+                                    const LogicalServiceView& logical) {
+  std::vector<std::string> waiting;
+  for (const auto* identity : liveIdentities(snapshot, logical.id)) {
+    if (logical.physical.contains(identity->uuid)) continue;
+    const auto& data = *identity->data;
+    std::string state(config::persistentStateName(data.state));
+    // (No countdown: the status is rewritten only when what it says changes.)
+    if (data.state == config::PersistentState::Lost) {
+      state += fmt::format(", abandoned after its {} s grace",
+                           type.stored->type.spec.hostLossGraceSeconds);
+    }
+    waiting.push_back(fmt::format("{} on {} ({})", identity->uuid, data.host, state));
+  }
+  return fmt::format("{} persistent replica{} wait{} for {} host{}: {}", waiting.size(),
+                     waiting.size() == 1 ? "" : "s", waiting.size() == 1 ? "s" : "",
+                     waiting.size() == 1 ? "its" : "their", waiting.size() == 1 ? "" : "s",
+                     fmt::join(waiting, "; "));
+}
+
 bool isPlacing(const config::StatusData& status) {
   return status.registered < status.wanted && status.reason.ends_with(kPlacing);
 }
@@ -54,7 +76,11 @@ config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceVie
       }
     }
   }
-  if (status.registered < status.wanted) {
+  if (status.registered < status.wanted &&
+      occupiedReplicas(snapshot, logical) >= status.wanted) {
+    // Persistent replicas that will start again where their data is: nothing to place.
+    status.reason = waitingIdentitiesReason(snapshot, type, logical);
+  } else if (status.registered < status.wanted) {
     placement::PlacementRequest request{*type.stored, logical.id, snapshot, nowMs};
     status.hosts = placement::infeasibleHosts(request);
     status.reason =
@@ -105,6 +131,7 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
     return plan;
   }
   const auto& spec = type->stored->type.spec;
+  plan.identities = planIdentities(snapshot, typeName, nowMs);
 
   plan.createLogical = std::max<std::int64_t>(
       0, spec.serviceCount - static_cast<std::int64_t>(type->logical.size()));
@@ -115,7 +142,7 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
       if (logical.physical.empty()) plan.removeLogical.push_back(logical.id);
       continue;
     }
-    const bool short_ = static_cast<std::int64_t>(logical.physical.size()) < spec.replicationCount;
+    const bool short_ = occupiedReplicas(snapshot, logical) < spec.replicationCount;
     if (short_ && !hasLock) plan.createLocks.push_back(logical.id);
     if (!short_ && hasLock) plan.destroyLocks.push_back(logical.id);
     auto status = statusOf(*type, logical, snapshot, nowMs);

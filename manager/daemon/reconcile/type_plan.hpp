@@ -8,6 +8,7 @@
 
 #include "config/status_data.hpp"
 #include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
 
@@ -20,9 +21,10 @@ struct TypePlan {
   std::vector<config::LogicalServiceId> createLocks;    // short of replicas, no lock node
   std::vector<config::LogicalServiceId> destroyLocks;   // full, surplus, or type gone
   std::vector<std::pair<config::LogicalServiceId, config::StatusData>> statuses;  // changed ones
+  std::vector<IdentityChange> identities;  // a persistent type's: lost, abandoned, surplus
   bool empty() const {
     return createLogical == 0 && removeLogical.empty() && createLocks.empty() &&
-           destroyLocks.empty() && statuses.empty();
+           destroyLocks.empty() && statuses.empty() && identities.empty();
   }
 };
 

@@ -40,6 +40,9 @@ std::vector<std::string> daemonArguments(const DaemonOptions& o) {
                                    o.hostId,
                                    "--work-dir",
                                    o.workDir.string(),
+                                   // Inside the test's own folder, kept across the host's restarts.
+                                   "--data-dir",
+                                   (o.workDir / "data").string(),
                                    "--session-timeout-ms",
                                    std::to_string(o.sessionTimeoutMs),
                                    "--log-level",

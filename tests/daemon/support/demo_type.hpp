@@ -20,6 +20,8 @@ struct DemoType {
   std::string crashLoop;  // spec.restart.crashLoop as a YAML flow mapping, "" for the default
   std::string restartPolicy = "always";
   std::string health;  // spec.health as a YAML flow mapping, "" for none
+  bool persistent = false;
+  int hostLossGraceSeconds = 300;  // with persistent
 
   std::string yaml() const {
     std::string out = fmt::format(
@@ -44,6 +46,9 @@ struct DemoType {
         "  ports: [http]\n",
         stopTimeoutMs);
     if (!health.empty()) out += "  health: " + health + "\n";
+    if (persistent) {
+      out += fmt::format("  persistent: true\n  hostLossGraceSeconds: {}\n", hostLossGraceSeconds);
+    }
     return out;
   }
 };

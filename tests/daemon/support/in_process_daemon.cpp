@@ -31,6 +31,7 @@ daemon::DaemonOptions daemonOptions(const InProcessDaemon::Options& o) {
   options.hostId = o.hostId;
   options.address = "127.0.0.1";
   options.workDir = o.workDir.string();
+  options.dataDir = (o.workDir / "data").string();
   options.sessionTimeout = o.sessionTimeout;
   return options;
 }

@@ -28,6 +28,18 @@ inline config::StoredServiceType typeWith(std::int64_t serviceCount, std::int64_
   return stored;
 }
 
+// A persistent type "db" with these counts and host-loss grace.
+inline config::StoredServiceType persistentType(std::int64_t serviceCount,
+                                                std::int64_t replicationCount,
+                                                std::int64_t graceSeconds = 300) {
+  auto stored = makeType("db");
+  stored.type.spec.serviceCount = serviceCount;
+  stored.type.spec.replicationCount = replicationCount;
+  stored.type.spec.persistent = true;
+  stored.type.spec.hostLossGraceSeconds = graceSeconds;
+  return stored;
+}
+
 // The same, at a later spec generation.
 inline config::StoredServiceType typeAtGeneration(std::int64_t serviceCount,
                                                   std::int64_t replicationCount,
@@ -128,6 +140,21 @@ class SnapshotBuilder {
     logical.id = id;
     logical.status = std::move(status);
     logical.statusVersion = version;
+    return *this;
+  }
+  // A persistent identity services/<type>/<uuid> of the logical service, on `host`.
+  SnapshotBuilder& identity(const config::LogicalServiceId& id, const std::string& uuid,
+                            const std::string& host,
+                            config::PersistentState state = config::PersistentState::Running,
+                            std::int64_t created = 0, std::int64_t lostSince = 0) {
+    config::PersistentServiceData data;
+    data.logical = id.sequence;
+    data.host = host;
+    data.dataDir = "/data/" + id.type + "/" + uuid;
+    data.created = created;
+    data.lostSince = lostSince;
+    data.state = state;
+    snapshot_.persistent[id.type][uuid] = PersistentServiceView{id.type, uuid, data, "", 3};
     return *this;
   }
   ClusterSnapshot build() const { return snapshot_; }

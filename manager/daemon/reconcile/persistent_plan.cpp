@@ -1,0 +1,136 @@
+#include "manager/daemon/reconcile/persistent_plan.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "manager/daemon/reconcile/logical_services.hpp"
+
+namespace sm::daemon {
+
+namespace {
+
+using config::PersistentState;
+
+std::set<std::string> registeredUuids(const LogicalServiceView& logical) {
+  std::set<std::string> result;
+  for (const auto& [uuid, physical] : logical.physical) result.insert(uuid);
+  return result;
+}
+
+}  // namespace
+
+const ServiceTypeView* persistentType(const ClusterSnapshot& snapshot, const std::string& type) {
+  const auto* view = snapshot.type(type);
+  return view && view->stored && view->stored->type.spec.persistent ? view : nullptr;
+}
+
+std::vector<const PersistentServiceView*> liveIdentities(const ClusterSnapshot& snapshot,
+                                                         const config::LogicalServiceId& id) {
+  auto result = snapshot.identitiesOf(id);
+  std::erase_if(result, [](const PersistentServiceView* identity) {
+    return identity->data->state == PersistentState::Abandoned;
+  });
+  std::sort(result.begin(), result.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->data->created, a->uuid) < std::tie(b->data->created, b->uuid);
+  });
+  return result;
+}
+
+std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
+                              const std::set<std::string>& registered) {
+  auto holders = registered;
+  if (persistentType(snapshot, id.type)) {
+    for (const auto* identity : liveIdentities(snapshot, id)) holders.insert(identity->uuid);
+  }
+  return static_cast<std::int64_t>(holders.size());
+}
+
+std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const LogicalServiceView& logical) {
+  return occupiedReplicas(snapshot, logical.id, registeredUuids(logical));
+}
+
+std::vector<Resume> planResumes(const ClusterSnapshot& snapshot, const std::string& hostId,
+                                const std::set<std::string>& localUuids) {
+  std::vector<Resume> result;
+  for (const auto& [typeName, identities] : snapshot.persistent) {
+    const auto* type = persistentType(snapshot, typeName);
+    if (!type) continue;
+    const auto replicas = type->stored->type.spec.replicationCount;
+    for (const auto& [sequence, logical] : type->logical) {
+      if (!isWanted(*type, sequence)) continue;
+      const auto live = liveIdentities(snapshot, logical.id);
+      for (std::size_t rank = 0; rank < live.size(); ++rank) {
+        const auto& identity = *live[rank];
+        if (static_cast<std::int64_t>(rank) >= replicas) break;  // surplus: never started again
+        if (identity.data->host != hostId || logical.physical.contains(identity.uuid) ||
+            localUuids.contains(identity.uuid)) {
+          continue;
+        }
+        result.push_back({{logical.id, identity.uuid}, identity});
+      }
+    }
+  }
+  return result;
+}
+
+std::vector<IdentityChange> planIdentities(const ClusterSnapshot& snapshot,
+                                           const std::string& typeName, std::int64_t nowMs) {
+  std::vector<IdentityChange> changes;
+  const auto* type = persistentType(snapshot, typeName);
+  const auto identities = snapshot.persistent.find(typeName);
+  if (!type || identities == snapshot.persistent.end()) return changes;
+  const auto graceMs = type->stored->type.spec.hostLossGraceSeconds * 1000;
+  const auto replicas = type->stored->type.spec.replicationCount;
+  for (const auto& [uuid, identity] : identities->second) {
+    if (!identity.data) continue;  // reported; an operator forgets it
+    auto data = *identity.data;
+    const bool hostGone = !snapshot.hosts.contains(data.host);
+    if (hostGone && (data.state == PersistentState::Running ||
+                     data.state == PersistentState::Stopped)) {
+      data.state = PersistentState::Lost;
+      data.lostSince = nowMs;
+      changes.push_back({IdentityChange::Kind::Set, uuid, identity.version, data,
+                         fmt::format("its host {} is gone: lost, abandoned after {} s unless it "
+                                     "comes back",
+                                     data.host, graceMs / 1000)});
+    } else if (hostGone && data.state == PersistentState::Lost &&
+               nowMs - data.lostSince >= graceMs) {
+      data.state = PersistentState::Abandoned;
+      changes.push_back({IdentityChange::Kind::Set, uuid, identity.version, data,
+                         fmt::format("its host {} has been gone for {} s: abandoned, a new "
+                                     "identity takes its place",
+                                     data.host, (nowMs - data.lostSince) / 1000)});
+    }
+  }
+  // Surplus identities (replicationCount lowered) go once nothing runs them.
+  for (const auto& [sequence, logical] : type->logical) {
+    const auto live = liveIdentities(snapshot, logical.id);
+    for (auto rank = static_cast<std::size_t>(std::max<std::int64_t>(0, replicas));
+         rank < live.size(); ++rank) {
+      if (logical.physical.contains(live[rank]->uuid)) continue;  // stopped first by its manager
+      changes.push_back({IdentityChange::Kind::Remove, live[rank]->uuid, live[rank]->version, {},
+                         fmt::format("replicationCount is {}: surplus identity removed (its data "
+                                     "stays on {})",
+                                     replicas, live[rank]->data->host)});
+    }
+  }
+  return changes;
+}
+
+std::optional<std::int64_t> nextGraceEnd(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+  std::optional<std::int64_t> next;
+  for (const auto& [typeName, identities] : snapshot.persistent) {
+    const auto* type = persistentType(snapshot, typeName);
+    if (!type) continue;
+    const auto graceMs = type->stored->type.spec.hostLossGraceSeconds * 1000;
+    for (const auto& [uuid, identity] : identities) {
+      if (!identity.data || identity.data->state != PersistentState::Lost) continue;
+      const auto end = identity.data->lostSince + graceMs;
+      if (end > nowMs && (!next || end < *next)) next = end;
+    }
+  }
+  return next;
+}
+
+}  // namespace sm::daemon
