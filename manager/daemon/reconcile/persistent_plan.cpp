@@ -18,6 +18,16 @@ std::set<std::string> registeredUuids(const LogicalServiceView& logical) {
   return result;
 }
 
+// Since when an identity's host has been away, for its grace: lost since lostSince, or stopped
+// with its manager (a graceful stop) since lastStopped; nullopt while its host is there.
+std::optional<std::int64_t> awaySince(const ClusterSnapshot& snapshot,
+                                      const config::PersistentServiceData& data) {
+  if (snapshot.hosts.contains(data.host)) return std::nullopt;
+  if (data.state == PersistentState::Lost) return data.lostSince;
+  if (data.state == PersistentState::Stopped) return data.lastStopped;
+  return std::nullopt;
+}
+
 }  // namespace
 
 const ServiceTypeView* persistentType(const ClusterSnapshot& snapshot, const std::string& type) {
@@ -85,22 +95,21 @@ std::vector<IdentityChange> planIdentities(const ClusterSnapshot& snapshot,
   for (const auto& [uuid, identity] : identities->second) {
     if (!identity.data) continue;  // reported; an operator forgets it
     auto data = *identity.data;
-    const bool hostGone = !snapshot.hosts.contains(data.host);
-    if (hostGone && (data.state == PersistentState::Running ||
-                     data.state == PersistentState::Stopped)) {
+    if (data.state == PersistentState::Running && !snapshot.hosts.contains(data.host)) {
+      // (A stopped one keeps saying so: its manager stopped it on purpose, and its grace counts
+      // from then.)
       data.state = PersistentState::Lost;
       data.lostSince = nowMs;
       changes.push_back({IdentityChange::Kind::Set, uuid, identity.version, data,
                          fmt::format("its host {} is gone: lost, abandoned after {} s unless it "
                                      "comes back",
                                      data.host, graceMs / 1000)});
-    } else if (hostGone && data.state == PersistentState::Lost &&
-               nowMs - data.lostSince >= graceMs) {
+    } else if (auto since = awaySince(snapshot, data); since && nowMs - *since >= graceMs) {
       data.state = PersistentState::Abandoned;
       changes.push_back({IdentityChange::Kind::Set, uuid, identity.version, data,
-                         fmt::format("its host {} has been gone for {} s: abandoned, a new "
+                         fmt::format("its host {} has been away for {} s: abandoned, a new "
                                      "identity takes its place",
-                                     data.host, (nowMs - data.lostSince) / 1000)});
+                                     data.host, (nowMs - *since) / 1000)});
     }
   }
   // Surplus identities (replicationCount lowered) go once nothing runs them.
@@ -125,9 +134,10 @@ std::optional<std::int64_t> nextGraceEnd(const ClusterSnapshot& snapshot, std::i
     if (!type) continue;
     const auto graceMs = type->stored->type.spec.hostLossGraceSeconds * 1000;
     for (const auto& [uuid, identity] : identities) {
-      if (!identity.data || identity.data->state != PersistentState::Lost) continue;
-      const auto end = identity.data->lostSince + graceMs;
-      if (end > nowMs && (!next || end < *next)) next = end;
+      const auto since = identity.data ? awaySince(snapshot, *identity.data) : std::nullopt;
+      if (since && *since + graceMs > nowMs && (!next || *since + graceMs < *next)) {
+        next = *since + graceMs;
+      }
     }
   }
   return next;

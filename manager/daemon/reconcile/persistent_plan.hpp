@@ -53,13 +53,14 @@ struct IdentityChange {
   config::PersistentServiceData data;  // Set
   std::string reason;                  // for the log
 };
-// Host gone (no hosts/<id>): running or stopped -> lost; lost longer than hostLossGraceSeconds ->
-// abandoned (the replica's place is free, and a new identity is placed elsewhere); surplus
-// identities not running -> removed (their data stays on their host).
+// Host gone (no hosts/<id>): running -> lost; lost, or stopped (with its manager, on purpose),
+// longer than hostLossGraceSeconds -> abandoned (the replica's place is free, and a new identity
+// is placed elsewhere); surplus identities not running -> removed (their data stays on their
+// host).
 std::vector<IdentityChange> planIdentities(const ClusterSnapshot& snapshot,
                                            const std::string& type, std::int64_t nowMs);
 
-// When the next lost identity's grace ends after `nowMs` (the loop wakes then), if any does.
+// When the next grace of an identity whose host is away ends after `nowMs` (the loop wakes then).
 std::optional<std::int64_t> nextGraceEnd(const ClusterSnapshot& snapshot, std::int64_t nowMs);
 
 }  // namespace sm::daemon

@@ -87,17 +87,15 @@ TEST(PlanIdentities, AGoneHostsIdentityIsLostThenAbandonedAfterTheGrace) {
                       .host("h1")
                       .type(testutil::persistentType(1, 3, 60))
                       .identity(kDb0, "running", "gone")
-                      .identity(kDb0, "stopped", "gone", PersistentState::Stopped, 1)
                       .identity(kDb0, "here", "h1", PersistentState::Running, 2)
                       .build();
   auto changes = planIdentities(snapshot, "db", kNow);
-  ASSERT_EQ(changes.size(), 2u);
-  for (const auto& change : changes) {
-    EXPECT_EQ(change.kind, IdentityChange::Kind::Set);
-    EXPECT_EQ(change.data.state, PersistentState::Lost);
-    EXPECT_EQ(change.data.lostSince, kNow);
-    EXPECT_EQ(change.version, 3) << "fenced on the version it was read at";
-  }
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].uuid, "running");
+  EXPECT_EQ(changes[0].kind, IdentityChange::Kind::Set);
+  EXPECT_EQ(changes[0].data.state, PersistentState::Lost);
+  EXPECT_EQ(changes[0].data.lostSince, kNow);
+  EXPECT_EQ(changes[0].version, 3) << "fenced on the version it was read at";
 
   snapshot = SnapshotBuilder()
                  .host("h1")
@@ -108,6 +106,18 @@ TEST(PlanIdentities, AGoneHostsIdentityIsLostThenAbandonedAfterTheGrace) {
   changes = planIdentities(snapshot, "db", kNow);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].uuid, "old");
+  EXPECT_EQ(changes[0].data.state, PersistentState::Abandoned);
+}
+
+TEST(PlanIdentities, AStoppedOneStaysStoppedAndItsGraceCountsFromItsStop) {
+  auto builder = SnapshotBuilder().type(testutil::persistentType(1, 2, 60));
+  builder.identity(kDb0, "a", "away", PersistentState::Stopped, 0);
+  auto snapshot = builder.build();
+  snapshot.persistent["db"]["a"].data->lastStopped = kNow - 30'000;
+  EXPECT_TRUE(planIdentities(snapshot, "db", kNow).empty()) << "its manager stopped it on purpose";
+  EXPECT_EQ(nextGraceEnd(snapshot, kNow), kNow + 30'000);
+  const auto changes = planIdentities(snapshot, "db", kNow + 30'000);
+  ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].data.state, PersistentState::Abandoned);
 }
 
