@@ -83,10 +83,8 @@ void ApplyExecutor::commit(const ApplyPlan& plan) {
       if (e.action == PlanAction::Refuse)
         names += (names.empty() ? "\"" : ", \"") + e.desired.name + "\"";
     }
-    throw operationFailed(
-        fmt::format("refused: the stored data of service type {} cannot be read (see above); "
-                    "nothing was written; apply --force replaces it",
-                    names));
+    throw operationFailed(fmt::format("refused: service type {} (see above); nothing was written",
+                                      names));
   }
   if (!plan.writes()) return;
   ApplyPlan attempt = plan;

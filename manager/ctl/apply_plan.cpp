@@ -83,8 +83,22 @@ PlanEntry planEntry(const config::ServiceType& desired, const std::optional<Curr
     entry.generation = std::max<std::int64_t>(1, current->garbageGeneration.value_or(0) + 1);
     return entry;
   }
-  const auto decision = config::decideGeneration(current->stored, desired);
   entry.previousGeneration = current->stored->generation;
+  if (current->stored->type.spec.persistent != desired.spec.persistent) {
+    // Identities and their data would be dropped (or adopted) without a word: not even --force.
+    entry.action = PlanAction::Refuse;
+    entry.generation = current->stored->generation;
+    entry.refusal = fmt::format(
+        "spec.persistent cannot change from {} to {} in place; delete the type first (servicesctl "
+        "delete {}{}), then apply it again",
+        current->stored->type.spec.persistent, desired.spec.persistent, desired.name,
+        current->stored->type.spec.persistent
+            ? ": its identities are kept for a persistent type applied again, or dropped with "
+              "--purge"
+            : "");
+    return entry;
+  }
+  const auto decision = config::decideGeneration(current->stored, desired);
   entry.generation = decision.generation;
   entry.action =
       decision.change == config::SpecChange::Unchanged ? PlanAction::Unchanged : PlanAction::Update;
@@ -154,6 +168,10 @@ std::string renderPlan(const ApplyPlan& plan, bool dryRun) {
         out += prefixLines(e.problem, "  ");
         break;
       case PlanAction::Refuse:
+        if (!e.refusal.empty()) {
+          out += fmt::format("{}: refused: {}\n", name, e.refusal);
+          break;
+        }
         out +=
             fmt::format("{}: refused: its stored data cannot be read; --force replaces it\n", name);
         out += prefixLines(e.problem, "  ");

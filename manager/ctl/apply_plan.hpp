@@ -26,7 +26,8 @@ enum class PlanAction {
   Update,     // the spec differs: set with the read version, generation + 1
   Unchanged,  // identical: only a version check, so that a concurrent change still fails the apply
   Replace,    // config/<name> holds garbage and --force was given: set with the read version
-  Refuse,     // config/<name> holds garbage and no --force: nothing of the file is written
+  Refuse,     // garbage without --force, or a change that would lose data (`refusal` says which):
+              // nothing of the file is written
 };
 
 struct FieldChange {
@@ -43,6 +44,7 @@ struct PlanEntry {
   int version = -1;
   std::vector<FieldChange> changes;  // Update only
   std::string problem;               // Replace and Refuse: what the garbage is
+  std::string refusal;               // Refuse of a readable type: why, and what to do instead
 };
 
 struct ApplyPlan {

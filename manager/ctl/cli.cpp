@@ -9,6 +9,7 @@
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/delete_command.hpp"
 #include "manager/ctl/describe_command.hpp"
+#include "manager/ctl/forget_command.hpp"
 #include "manager/ctl/gc_command.hpp"
 #include "manager/ctl/get_command.hpp"
 #include "manager/ctl/scale_command.hpp"
@@ -47,6 +48,7 @@ int runCli(int argc, char** argv) {
       addApplyCommand(app, global), addGetCommand(app, global),    addDescribeCommand(app, global),
       addScaleCommand(app, global), addDeleteCommand(app, global), addTreeCommand(app, global),
       addWatchCommand(app, global), addGcCommand(app, global),   addWaitCommand(app, global),
+      addForgetCommand(app, global),
   };
 
   try {

@@ -49,6 +49,7 @@ class Reader {
     }
     if (options_.hosts) view.hosts = readHosts();
     if (options_.maxEvents > 0) view.events = readEvents();
+    if (options_.identities) view.identities = readIdentities();
     return view;
   }
 
@@ -213,6 +214,33 @@ class Reader {
       hosts.push_back(std::move(host));
     }
     return hosts;
+  }
+
+  std::vector<IdentityView> readIdentities() {
+    std::vector<IdentityView> identities;
+    auto types = children(layout_.servicesDir());
+    if (!types) return identities;
+    std::sort(types->begin(), types->end());
+    for (const auto& type : *types) {
+      if (!config::isValidServiceTypeName(type) || (options_.type && type != *options_.type)) {
+        continue;
+      }
+      auto names = children(layout_.persistentServicesDir(type));
+      if (!names) continue;
+      std::sort(names->begin(), names->end());
+      for (const auto& name : *names) {
+        const auto uuid = config::Layout::parsePersistentServiceName(name);
+        if (!uuid) continue;
+        const auto path = layout_.persistentService(type, *uuid);
+        auto node = get(path);
+        if (!node) continue;
+        IdentityView identity{type, *uuid, std::nullopt, ""};
+        decodeInto(config::decodePersistentServiceData(node->data, path), identity.data,
+                   identity.problem);
+        identities.push_back(std::move(identity));
+      }
+    }
+    return identities;
   }
 
   std::vector<EventView> readEvents() {

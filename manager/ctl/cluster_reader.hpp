@@ -26,6 +26,7 @@ struct ReadOptions {
   std::optional<std::string> type;  // only this service type (hosts and events are read anyway)
   bool hosts = true;
   std::size_t maxEvents = 0;  // the most recent events to read; 0 reads none
+  bool identities = false;    // services/<type>/* (only `type`'s when it is set)
   WatchArming* watches = nullptr;
 };
 

@@ -11,6 +11,7 @@
 #include "config/election_data.hpp"
 #include "config/layout.hpp"
 #include "config/logical_service_data.hpp"
+#include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "config/status_data.hpp"
@@ -64,6 +65,13 @@ struct HostView {  // hosts/<hostId>
   std::string problem;
 };
 
+struct IdentityView {  // services/<type>/<uuid>: a persistent instance's identity
+  std::string type;
+  std::string uuid;
+  std::optional<config::PersistentServiceData> data;
+  std::string problem;
+};
+
 struct EventView {  // events/event-<seq>: the format is not fixed yet, so the data is kept as is
   std::int64_t sequence = 0;
   std::string data;
@@ -74,6 +82,8 @@ struct ClusterView {
   std::vector<TypeView> types;    // by name
   std::vector<HostView> hosts;    // by id
   std::vector<EventView> events;  // oldest first, the most recent `maxEvents`
+  // Persistent identities (ReadOptions::identities), by type then uuid; they outlive their type.
+  std::vector<IdentityView> identities;
 
   const TypeView* findType(const std::string& name) const;
 };

@@ -21,13 +21,20 @@ constexpr std::size_t kMaxDeleteOps = 4000;
 constexpr int kAttempts = 5;
 
 // Removes the type's znode and everything below it in one multi(), so that no manager ever sees a
-// type without its logical services or logical services without their type.
-void removeSubtree(zk::Session& session, const std::string& path, const std::string& type) {
+// type without its logical services or logical services without their type; with `identities`
+// (--purge), its persistent identities too, in the same multi().
+void removeSubtree(zk::Session& session, const std::string& path, const std::string& type,
+                   const std::optional<std::string>& identities) {
   for (int attempt = 1;; ++attempt) {
     session.sync(path);
     auto tree = readTree(session, path);
     if (!tree) throw operationFailed(fmt::format("service type \"{}\" not found", type));
-    const auto ops = removeSubtreeOps(*tree, path);
+    auto ops = removeSubtreeOps(*tree, path);
+    if (identities) {
+      if (auto records = readTree(session, *identities)) {
+        for (auto& op : removeSubtreeOps(*records, *identities)) ops.push_back(std::move(op));
+      }
+    }
     if (ops.size() > kMaxDeleteOps) {
       throw operationFailed(
           fmt::format("service type \"{}\" has {} znodes, more than one request may remove ({}); "
@@ -44,18 +51,33 @@ void removeSubtree(zk::Session& session, const std::string& path, const std::str
   }
 }
 
-int runDelete(const GlobalOptions& global, const std::string& type) {
+int runDelete(const GlobalOptions& global, const std::string& type, bool purge) {
   requireTypeName(type);
   auto ctx = connect(global);
-  auto view = readExistingType(*ctx.session, ctx.layout, type);
+  ReadOptions read;
+  read.type = type;
+  read.hosts = false;
+  read.identities = true;
+  auto view = readCluster(*ctx.session, ctx.layout, read);
   const auto* found = view.findType(type);
+  if (!found) throw operationFailed(fmt::format("service type \"{}\" not found", type));
   const auto instances = found->instanceCount();
-  removeSubtree(*ctx.session, ctx.layout.serviceType(type), type);
+  removeSubtree(*ctx.session, ctx.layout.serviceType(type), type,
+                purge ? std::optional(ctx.layout.persistentServicesDir(type)) : std::nullopt);
   std::cout << fmt::format("{}: deleted ({} logical services", type, found->logical.size());
   if (instances > 0) {
     std::cout << fmt::format(", {} registered instances: their managers stop them", instances);
   }
   std::cout << ")\n";
+  if (!view.identities.empty() && purge) {
+    std::cout << fmt::format("{} persistent identities forgotten (their data stays on their hosts)\n",
+                             view.identities.size());
+  } else if (!view.identities.empty()) {
+    std::cout << fmt::format(
+        "{} persistent identities kept: applied again, {} starts them where their data is (delete "
+        "--purge forgets them)\n",
+        view.identities.size(), type);
+  }
   return kExitOk;
 }
 
@@ -63,15 +85,22 @@ int runDelete(const GlobalOptions& global, const std::string& type) {
 
 Command addDeleteCommand(CLI::App& app, const GlobalOptions& global) {
   auto type = std::make_shared<std::string>();
+  auto purge = std::make_shared<bool>(false);
   auto* sub =
       app.add_subcommand("delete", "delete a service type and everything the tree holds under it");
   sub->add_option("type", *type, "the service type")->required();
+  sub->add_flag("--purge", *purge,
+                "also forget its persistent identities (services/<type>); their data directories "
+                "stay on their hosts");
   sub->footer(
       "The type's znode and its whole subtree (logical services, registrations, elections, status) "
       "go in one\n"
       "multi(). Running instances are not killed by servicesctl: their managers see the type gone "
-      "and stop them.");
-  return {sub, [&global, type] { return runDelete(global, *type); }};
+      "and stop them.\n"
+      "A persistent type's identities (services/<type>) are kept unless --purge: applied again, "
+      "the type\n"
+      "starts them again where their data is.");
+  return {sub, [&global, type, purge] { return runDelete(global, *type, *purge); }};
 }
 
 }  // namespace sm::ctl

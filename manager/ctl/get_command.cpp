@@ -26,6 +26,7 @@ int runGet(const GlobalOptions& global, const GetOptions& options) {
   auto ctx = connect(global);
   ReadOptions read;
   read.hosts = kind == GetKind::Hosts;
+  read.identities = kind == GetKind::Instances;
   if (kind != GetKind::Hosts && !options.name.empty()) read.type = options.name;
   auto view = readCluster(*ctx.session, ctx.layout, read);
   if (kind == GetKind::Hosts && !options.name.empty()) {
@@ -33,7 +34,8 @@ int runGet(const GlobalOptions& global, const GetOptions& options) {
     if (view.hosts.empty())
       throw operationFailed(fmt::format("host \"{}\" not found", options.name));
   }
-  if (read.type && view.types.empty()) {
+  // (Identities outlive their type: `get instances T` lists them after T was deleted.)
+  if (read.type && view.types.empty() && kind != GetKind::Instances) {
     throw operationFailed(fmt::format("service type \"{}\" not found", options.name));
   }
   std::cout << renderGet(view, kind, parseOutputFormat(options.output), nowMs());
@@ -45,8 +47,9 @@ int runGet(const GlobalOptions& global, const GetOptions& options) {
 Command addGetCommand(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<GetOptions>();
   auto* sub = app.add_subcommand(
-      "get", "list service types, logical services, physical instances or hosts");
-  sub->add_option("kind", options->kind, "types | logical | physical | hosts")
+      "get",
+      "list service types, logical services, physical instances, hosts or persistent instances");
+  sub->add_option("kind", options->kind, "types | logical | physical | hosts | instances")
       ->required()
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(kGetKinds), std::end(kGetKinds))));
   sub->add_option("name", options->name, "only this service type (for hosts: this host)");

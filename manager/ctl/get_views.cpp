@@ -193,12 +193,58 @@ std::string hostsTable(const ClusterView& view, std::int64_t nowMs) {
   return table.render() + problemLines(problems);
 }
 
+Json identityJson(const IdentityView& i) {
+  Json j;
+  j["type"] = i.type;
+  j["uuid"] = i.uuid;
+  if (!i.data) {
+    j["error"] = i.problem;
+    return j;
+  }
+  const auto& d = *i.data;
+  j["logicalService"] = config::Layout::logicalServiceName(d.logical);
+  j["host"] = d.host;
+  j["state"] = std::string(config::persistentStateName(d.state));
+  j["dataDir"] = d.dataDir;
+  j["generation"] = d.generation;
+  j["ports"] = d.ports;
+  j["created"] = d.created;
+  j["lastStarted"] = d.lastStarted;
+  j["lastStopped"] = d.lastStopped;
+  j["lostSince"] = d.state == config::PersistentState::Lost ? Json(d.lostSince) : Json(nullptr);
+  return j;
+}
+
+// LAST-SEEN: "now" while it runs; else how long ago it stopped (or was lost).
+std::string identitiesTable(const ClusterView& view, std::int64_t nowMs) {
+  Table table({"TYPE", "LOGICAL", "UUID", "HOST", "STATE", "LAST-SEEN", "DATA-DIR"});
+  std::vector<std::string> problems;
+  for (const auto& i : view.identities) {
+    if (!i.data) {
+      table.addRow({i.type, "?", i.uuid, "?", "?", "?", "<invalid data, see below>"});
+      problems.push_back(i.problem);
+      continue;
+    }
+    const auto& d = *i.data;
+    std::string seen = "now";
+    if (d.state == config::PersistentState::Lost) {
+      seen = formatAge(nowMs - d.lostSince) + " ago";
+    } else if (d.state != config::PersistentState::Running) {
+      seen = d.lastStopped > 0 ? formatAge(nowMs - d.lastStopped) + " ago" : "-";
+    }
+    table.addRow({i.type, config::Layout::logicalServiceName(d.logical), i.uuid, d.host,
+                  std::string(config::persistentStateName(d.state)), seen, d.dataDir});
+  }
+  return table.render() + problemLines(problems);
+}
+
 }  // namespace
 
 GetKind parseGetKind(const std::string& name) {
   if (name == "logical") return GetKind::Logical;
   if (name == "physical") return GetKind::Physical;
   if (name == "hosts") return GetKind::Hosts;
+  if (name == "instances") return GetKind::Instances;
   return GetKind::Types;
 }
 
@@ -227,6 +273,9 @@ nlohmann::ordered_json getDocument(const ClusterView& view, GetKind kind) {
     case GetKind::Hosts:
       for (const auto& h : view.hosts) list.push_back(hostJson(h));
       break;
+    case GetKind::Instances:
+      for (const auto& i : view.identities) list.push_back(identityJson(i));
+      break;
   }
   return list;
 }
@@ -241,6 +290,8 @@ std::string renderGetTable(const ClusterView& view, GetKind kind, std::int64_t n
       return physicalTable(view, nowMs);
     case GetKind::Hosts:
       return hostsTable(view, nowMs);
+    case GetKind::Instances:
+      return identitiesTable(view, nowMs);
   }
   return {};
 }

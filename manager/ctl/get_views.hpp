@@ -11,8 +11,9 @@
 
 namespace sm::ctl {
 
-enum class GetKind { Types, Logical, Physical, Hosts };
-inline const char* const kGetKinds[] = {"types", "logical", "physical", "hosts"};
+// Instances: the identities of persistent types (services/<type>/<uuid>).
+enum class GetKind { Types, Logical, Physical, Hosts, Instances };
+inline const char* const kGetKinds[] = {"types", "logical", "physical", "hosts", "instances"};
 GetKind parseGetKind(const std::string& name);
 
 // The documents of -o json|yaml: a list of objects, one per row of the table.

@@ -9,6 +9,7 @@
 #include "config/host_data.hpp"
 #include "config/layout.hpp"
 #include "config/logical_service_data.hpp"
+#include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/status_data.hpp"
 #include "config/yaml_loader.hpp"
@@ -145,7 +146,7 @@ TEST_F(CtlTest, ApplyCreatesKeyZnodesAndTypesThenIsANoOp) {
                            fedRoot_ + "/locks, " + fedRoot_ + "/locks/serviceConfigMonitor, " +
                            fedRoot_ + "/locks/createPhysicalService, " + fedRoot_ + "/hosts, " +
                            fedRoot_ +
-                           "/events\n"
+                           "/events, " + fedRoot_ + "/services\n"
                            "Alpha: created, generation 1\nBeta: created, generation 1\n");
   for (const auto& key : layout().keyZnodes()) EXPECT_TRUE(session_->exists(key)) << key;
   EXPECT_EQ(session_->get(fedRoot_)->data, R"({"format":1,"federation":"fed"})");
@@ -377,7 +378,7 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
 
 TEST_F(CtlTest, EveryCommandHasHelp) {
   for (std::string command :
-       {"apply", "get", "describe", "scale", "delete", "tree", "watch", "wait", "gc"}) {
+       {"apply", "get", "describe", "scale", "delete", "tree", "watch", "wait", "gc", "forget"}) {
     auto r = runCtl({command, "--help"});
     EXPECT_EQ(r.exitCode, 0) << command;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << command << r.out;
@@ -565,6 +566,96 @@ TEST_F(CtlTest, DeleteRemovesTheTypeAndItsSubtreeAtOnce) {
   auto again = ctl({"delete", "Alpha"});
   EXPECT_EQ(again.exitCode, 1);
   EXPECT_NE(again.err.find("service type \"Alpha\" not found"), std::string::npos);
+}
+
+// Identities of a persistent type, as its managers would have written them.
+void writeIdentity(sm::zk::Session& session, const sm::config::Layout& layout,
+                   const std::string& type, const std::string& uuid, const std::string& host,
+                   sm::config::PersistentState state) {
+  session.ensurePath(layout.persistentServicesDir(type));
+  sm::config::PersistentServiceData data;
+  data.host = host;
+  data.dataDir = "/var/lib/servicesmgr/" + type + "/" + uuid;
+  data.created = 1700000000000;
+  data.lastStopped = 1700000000000;
+  data.state = state;
+  session.create(layout.persistentService(type, uuid), sm::config::encodePersistentServiceData(data));
+}
+
+const std::string kIdA = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+const std::string kIdB = "3f2504e0-4f89-41d3-9a0c-0305e82c3302";
+
+TEST_F(CtlTest, PersistentIdentitiesAreListedKeptByDeleteAndDroppedByPurgeOrForget) {
+  const auto db = typeDoc("Db", 2, "  persistent: true\n");
+  ASSERT_EQ(ctl({"apply", "-f", file("db.yaml", db)}).exitCode, 0);
+  writeIdentity(*session_, layout(), "Db", kIdA, "h1", sm::config::PersistentState::Running);
+  writeIdentity(*session_, layout(), "Db", kIdB, "h2", sm::config::PersistentState::Abandoned);
+
+  auto table = ctl({"get", "instances", "Db"});
+  ASSERT_EQ(table.exitCode, 0) << table.err;
+  EXPECT_NE(table.out.find("UUID"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(kIdA), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("abandoned"), std::string::npos) << table.out;
+  auto json = ctl({"get", "instances", "-o", "json"});
+  ASSERT_EQ(json.exitCode, 0) << json.err;
+  const auto list = nlohmann::json::parse(json.out);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["uuid"], kIdA);
+  EXPECT_EQ(list[0]["host"], "h1");
+  EXPECT_EQ(list[0]["state"], "running");
+  EXPECT_EQ(list[0]["dataDir"], "/var/lib/servicesmgr/Db/" + kIdA);
+
+  // Turning persistence off would drop the identities without a word: refused, even with --force.
+  const auto plain = file("plain.yaml", typeDoc("Db", 2));
+  for (const auto& args : {std::vector<std::string>{"apply", "-f", plain},
+                           std::vector<std::string>{"apply", "--force", "-f", plain}}) {
+    auto refused = ctl(args);
+    EXPECT_EQ(refused.exitCode, 1);
+    EXPECT_NE(refused.err.find("spec.persistent cannot change from true to false"),
+              std::string::npos)
+        << refused.err;
+  }
+  EXPECT_NE(session_->get(layout().serviceType("Db"))->data.find("\"persistent\":true"),
+            std::string::npos)
+      << "nothing was written";
+
+  // Deleted: the identities stay, for the type applied again.
+  auto deleted = ctl({"delete", "Db"});
+  ASSERT_EQ(deleted.exitCode, 0) << deleted.err;
+  EXPECT_NE(deleted.out.find("2 persistent identities kept"), std::string::npos) << deleted.out;
+  EXPECT_TRUE(session_->exists(layout().persistentService("Db", kIdA)));
+  EXPECT_EQ(ctl({"get", "instances", "Db"}).exitCode, 0) << "listed after the type is gone";
+
+  // Forgotten one by one, or all with delete --purge.
+  auto forgot = ctl({"forget", "Db", kIdB});
+  ASSERT_EQ(forgot.exitCode, 0) << forgot.err;
+  EXPECT_EQ(forgot.out, kIdB + ": forgotten; its data stays on h2 in /var/lib/servicesmgr/Db/" +
+                            kIdB + "\n");
+  EXPECT_FALSE(session_->exists(layout().persistentService("Db", kIdB)));
+  auto missing = ctl({"forget", "Db", kIdB});
+  EXPECT_EQ(missing.exitCode, 1);
+  EXPECT_EQ(ctl({"forget", "Db", "not-a-uuid"}).exitCode, 2);
+  ASSERT_EQ(ctl({"apply", "-f", file("db.yaml", db)}).exitCode, 0);
+  auto purged = ctl({"delete", "--purge", "Db"});
+  ASSERT_EQ(purged.exitCode, 0) << purged.err;
+  EXPECT_NE(purged.out.find("1 persistent identities forgotten"), std::string::npos) << purged.out;
+  EXPECT_FALSE(session_->exists(layout().persistentServicesDir("Db")));
+}
+
+TEST_F(CtlTest, ForgetRefusesAnIdentityThatRuns) {
+  ASSERT_EQ(ctl({"apply", "-f", file("db.yaml", typeDoc("Db", 1, "  persistent: true\n"))})
+                .exitCode,
+            0);
+  writeIdentity(*session_, layout(), "Db", kIdA, "h1", sm::config::PersistentState::Running);
+  // Its manager created the logical service and registered it.
+  const sm::config::LogicalServiceId logical{"Db", 0};
+  session_->create(layout().logicalService(logical), "");
+  session_->create(layout().physicalServicesDir(logical), "");
+  session_->create(layout().physicalService({logical, kIdA}), "");
+  auto r = ctl({"forget", "Db", kIdA});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("runs on h1"), std::string::npos) << r.err;
+  EXPECT_TRUE(session_->exists(layout().persistentService("Db", kIdA)));
 }
 
 TEST_F(CtlTest, TreeMarksEphemeralNodesAndShowsData) {
