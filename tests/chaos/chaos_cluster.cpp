@@ -120,6 +120,7 @@ std::string ChaosCluster::typesYaml() const {
     type.replicas = spec.replicas;
     if (spec.maxPerHost > 0)
       type.constraints = fmt::format("    maxPerHost: {}\n", spec.maxPerHost);
+    type.persistent = spec.persistent;
     // Faults kill processes often: a host must not cool down for crash loops the suite caused.
     type.crashLoop = "{failures: 1000, windowSeconds: 1}";
     type.stopTimeoutMs = 1000;

@@ -51,8 +51,9 @@ std::vector<std::uint64_t> seedsFrom(const std::string& text) {
 }
 
 std::vector<TypeSpec> chaosTypes() {
-  // Alpha needs every host (3 replicas, one per host); Beta can live anywhere.
-  return {{"Alpha", 2, 3, 1}, {"Beta", 2, 2, 0}};
+  // Alpha needs every host (3 replicas, one per host); Beta can live anywhere, and is persistent:
+  // its identities come back where their data is (the checker holds them to one process each).
+  return {{"Alpha", 2, 3, 1, false}, {"Beta", 2, 2, 0, true}};
 }
 
 struct SeedRun {

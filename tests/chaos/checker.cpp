@@ -286,6 +286,18 @@ void Checker::sampleTree() {
     found.emplace_back(kind, what, once);
   };
   std::set<std::string> seenProcesses, seenGhosts;
+  std::map<std::string, std::vector<const Process*>> byIdentity;
+  for (const auto& p : processes) byIdentity[p.uuid].push_back(&p);
+  for (const auto& [uuid, running] : byIdentity) {
+    if (running.size() < 2) continue;
+    std::string what = fmt::format("{} live processes of identity {}:", running.size(), uuid);
+    std::string once = uuid;
+    for (const auto* p : running) {
+      what += fmt::format(" [pid {} on {} (parent {})]", p->pid, p->host, p->ppid);
+      once += fmt::format(" {}", p->pid);
+    }
+    add("two-processes", what, once);
+  }
   {
     std::lock_guard lock(mutex_);
     for (const auto& p : processes) {

@@ -10,7 +10,9 @@
 //   past a grace bound; a physicalService node `restarting` (pid 0) has no process on purpose while
 //   its daemon restarts it in place, so only its owner session counts (staying `restarting` fails
 //   convergence);
-// - I7: more registered live replicas of a logical service on one host than maxPerHost.
+// - I7: more registered live replicas of a logical service on one host than maxPerHost;
+// - two live processes of one identity (uuid) at once: a persistent instance started again while
+//   its previous process still ran, anywhere.
 // Convergence (I2) is asked for by the suite after each fault: convergenceProblem().
 #include <sys/types.h>
 
@@ -39,6 +41,7 @@ struct TypeSpec {
   int services = 1;
   int replicas = 1;
   int maxPerHost = 0;  // 0: no limit
+  bool persistent = false;
 };
 
 // What the cluster says about one host at the moment of the question.
@@ -72,7 +75,8 @@ struct CheckerOptions {
 
 struct Violation {
   int round = 0;
-  std::string kind;  // two-masters, epoch-regression, orphan, unregistered, ghost, constraint
+  // two-masters, epoch-regression, orphan, unregistered, ghost, constraint, two-processes
+  std::string kind;
   std::string what;
 };
 

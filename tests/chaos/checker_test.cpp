@@ -90,6 +90,8 @@ TEST(ChaosChecker, ReportsEveryKindOfViolation) {
   const pid_t p2 = startDemo(zroot, "h2", u2, role2);
   // u3: runs on "h1", whose daemon is dead, and is registered nowhere.
   const pid_t p3 = startDemo(zroot, "h1", u3, dir / "h1" / "instances" / (u3 + ".role.json"));
+  // A second process of u1's identity, on "h1": two live processes of one identity.
+  const pid_t p7 = startDemo(zroot, "h1", u1, dir / "h1" / "instances" / (u1 + ".role.json"));
   writeMasterRole(role1, u1, p1, 1);
   writeMasterRole(role2, u2, p2, 2);
   auto registerInstance = [&](zk::Session& owner, const std::string& uuid, std::int64_t pid,
@@ -114,7 +116,7 @@ TEST(ChaosChecker, ReportsEveryKindOfViolation) {
   CheckerOptions options;
   options.zroot = zroot;
   options.demoBinary = SM_DEMO_SERVICE;
-  options.types = {{"Alpha", 1, 3, 1}};
+  options.types = {{"Alpha", 1, 3, 1, false}};
   options.orphanGrace = milliseconds(300);
   options.unregisteredGrace = milliseconds(300);
   options.ghostGrace = milliseconds(300);
@@ -125,8 +127,8 @@ TEST(ChaosChecker, ReportsEveryKindOfViolation) {
     return std::vector<HostState>{h1, h2};
   };
   Checker checker(admin, options);
-  const std::set<std::string> expected = {"two-masters", "constraint", "orphan", "unregistered",
-                                          "ghost"};
+  const std::set<std::string> expected = {"two-masters", "constraint",    "orphan",
+                                          "unregistered", "ghost",         "two-processes"};
   std::set<std::string> seen;
   std::string ghosts;
   // u5 and u6 are judged in the same tree reads: once u6 is a ghost, u5 would have been one too.
@@ -150,7 +152,7 @@ TEST(ChaosChecker, ReportsEveryKindOfViolation) {
   EXPECT_NE(ghosts.find(layout.electionMemberPrefix({logical, u1})), std::string::npos) << ghosts;
   EXPECT_FALSE(checker.convergenceProblem().empty());
 
-  for (pid_t pid : {p1, p2, p3}) {
+  for (pid_t pid : {p1, p2, p3, p7}) {
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
