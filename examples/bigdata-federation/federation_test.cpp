@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "config/physical_service_data.hpp"
 #include "manager/zk/path.hpp"
@@ -148,6 +149,20 @@ TEST_F(BigdataFederation, AppliedFileConvergesInDependencyOrder) {
     ASSERT_EQ(hosts.size(), 2u) << logical.key();
     EXPECT_NE(hosts[0], hosts[1]) << logical.key();
     EXPECT_EQ(logical.election.size(), 2u) << logical.key();
+  }
+
+  // DataServer is persistent: four identities, each running where its data directory is, and
+  // each data directory holds what its process wrote there at its start.
+  auto instances = ctl({"get", "instances", "DataServer", "-o", "json"});
+  ASSERT_EQ(instances.exitCode, 0) << instances.err;
+  const auto identities = nlohmann::json::parse(instances.out);
+  ASSERT_EQ(identities.size(), 4u) << instances.out;
+  for (const auto& identity : identities) {
+    EXPECT_EQ(identity["state"], "running") << identity.dump();
+    const std::filesystem::path dataDir = identity["dataDir"].get<std::string>();
+    EXPECT_EQ(dataDir, workDir(identity["host"].get<std::string>()) / "data" / "DataServer" /
+                           identity["uuid"].get<std::string>());
+    EXPECT_TRUE(std::filesystem::exists(dataDir / "starts")) << dataDir;
   }
 
   // What the README shows: get types says every type has its masters; describe names dependsOn.

@@ -281,6 +281,7 @@ ClusterView readExistingType(zk::Session& session, const config::Layout& layout,
   read.type = type;
   read.hosts = false;
   read.maxEvents = maxEvents;
+  read.identities = true;
   auto view = readCluster(session, layout, read);
   if (!view.findType(type))
     throw operationFailed(fmt::format("service type \"{}\" not found", type));

@@ -19,7 +19,7 @@ int runDescribe(const GlobalOptions& global, const std::string& type) {
   auto ctx = connect(global);
   auto view = readExistingType(*ctx.session, ctx.layout, type, kDescribeEvents);
   const auto* found = view.findType(type);
-  std::cout << renderDescribe(*found, view.events, nowMs());
+  std::cout << renderDescribe(*found, view.events, nowMs(), view.identities);
   return kExitOk;
 }
 

@@ -92,7 +92,7 @@ void describeEvents(const TypeView& t, const std::vector<EventView>& events, std
 }  // namespace
 
 std::string renderDescribe(const TypeView& t, const std::vector<EventView>& events,
-                           std::int64_t nowMs) {
+                           std::int64_t nowMs, const std::vector<IdentityView>& identities) {
   std::string out = fmt::format("Name:         {}\n", t.name);
   if (t.stored) {
     out += fmt::format("Generation:   {}\n", t.stored->generation);
@@ -103,6 +103,11 @@ std::string renderDescribe(const TypeView& t, const std::vector<EventView>& even
   const std::string want = t.stored ? std::to_string(t.stored->type.spec.serviceCount) : "?";
   out += fmt::format("Logical services: {} of {}\n", t.logical.size(), want);
   for (const auto& l : t.logical) describeLogical(t, l, nowMs, out);
+  if (!identities.empty()) {
+    out += "Persistent instances:\n" + prefixLines(identitiesTable(identities, nowMs), "  ");
+  } else if (t.stored && t.stored->type.spec.persistent) {
+    out += "Persistent instances: none yet\n";
+  }
   describeEvents(t, events, out);
   return out;
 }

@@ -215,29 +215,6 @@ Json identityJson(const IdentityView& i) {
   return j;
 }
 
-// LAST-SEEN: "now" while it runs; else how long ago it stopped (or was lost).
-std::string identitiesTable(const ClusterView& view, std::int64_t nowMs) {
-  Table table({"TYPE", "LOGICAL", "UUID", "HOST", "STATE", "LAST-SEEN", "DATA-DIR"});
-  std::vector<std::string> problems;
-  for (const auto& i : view.identities) {
-    if (!i.data) {
-      table.addRow({i.type, "?", i.uuid, "?", "?", "?", "<invalid data, see below>"});
-      problems.push_back(i.problem);
-      continue;
-    }
-    const auto& d = *i.data;
-    std::string seen = "now";
-    if (d.state == config::PersistentState::Lost) {
-      seen = formatAge(nowMs - d.lostSince) + " ago";
-    } else if (d.state != config::PersistentState::Running) {
-      seen = d.lastStopped > 0 ? formatAge(nowMs - d.lastStopped) + " ago" : "-";
-    }
-    table.addRow({i.type, config::Layout::logicalServiceName(d.logical), i.uuid, d.host,
-                  std::string(config::persistentStateName(d.state)), seen, d.dataDir});
-  }
-  return table.render() + problemLines(problems);
-}
-
 }  // namespace
 
 GetKind parseGetKind(const std::string& name) {
@@ -291,9 +268,32 @@ std::string renderGetTable(const ClusterView& view, GetKind kind, std::int64_t n
     case GetKind::Hosts:
       return hostsTable(view, nowMs);
     case GetKind::Instances:
-      return identitiesTable(view, nowMs);
+      return identitiesTable(view.identities, nowMs);
   }
   return {};
+}
+
+// LAST-SEEN: "now" while it runs; else how long ago it stopped (or was lost).
+std::string identitiesTable(const std::vector<IdentityView>& identities, std::int64_t nowMs) {
+  Table table({"TYPE", "LOGICAL", "UUID", "HOST", "STATE", "LAST-SEEN", "DATA-DIR"});
+  std::vector<std::string> problems;
+  for (const auto& i : identities) {
+    if (!i.data) {
+      table.addRow({i.type, "?", i.uuid, "?", "?", "?", "<invalid data, see below>"});
+      problems.push_back(i.problem);
+      continue;
+    }
+    const auto& d = *i.data;
+    std::string seen = "now";
+    if (d.state == config::PersistentState::Lost) {
+      seen = formatAge(nowMs - d.lostSince) + " ago";
+    } else if (d.state != config::PersistentState::Running) {
+      seen = d.lastStopped > 0 ? formatAge(nowMs - d.lastStopped) + " ago" : "-";
+    }
+    table.addRow({i.type, config::Layout::logicalServiceName(d.logical), i.uuid, d.host,
+                  std::string(config::persistentStateName(d.state)), seen, d.dataDir});
+  }
+  return table.render() + problemLines(problems);
 }
 
 std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format,

@@ -27,4 +27,7 @@ std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format
 // "host/pid" of an instance, "?" when its data could not be read.
 std::string instanceLabel(const InstanceView& instance);
 
+// The table of `get instances`: persistent identities, with problems under it.
+std::string identitiesTable(const std::vector<IdentityView>& identities, std::int64_t nowMs);
+
 }  // namespace sm::ctl

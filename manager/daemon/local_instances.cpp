@@ -816,8 +816,10 @@ std::optional<std::chrono::steady_clock::time_point> LocalInstances::survivorDea
 std::optional<config::PhysicalServiceId> LocalInstances::survivorOf(
     const config::LogicalServiceId& logical) const {
   for (const auto& [uuid, instance] : instances_) {
+    // A persistent survivor is registered again under its identity (registerIdentities), never
+    // through the create-lock.
     if (instance->phase == Phase::Survivor && instance->pid != 0 &&
-        instance->id.logical == logical) {
+        instance->id.logical == logical && !instance->type.type.spec.persistent) {
       return instance->id;
     }
   }

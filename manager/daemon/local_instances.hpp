@@ -100,7 +100,8 @@ class LocalInstances {
   void stopSurvivors(const std::string& reason);
   // When tick() has survivors to stop, if any survivor waits.
   std::optional<std::chrono::steady_clock::time_point> survivorDeadline() const;
-  // A survivor of `logical`, if this host has one.
+  // A survivor of `logical` that the placer registers again, if this host has one (not of a
+  // persistent type: registerIdentities() registers those).
   std::optional<config::PhysicalServiceId> survivorOf(const config::LogicalServiceId& logical) const;
 
  private:

@@ -267,6 +267,30 @@ TEST(GetViews, JsonKeepsTheBadTypeWithItsError) {
   EXPECT_TRUE(physical[1]["epoch"].is_null());
 }
 
+TEST(DescribeView, ShowsAPersistentTypesIdentitiesWithTheirStateAndData) {
+  auto view = sampleView();
+  sm::config::PersistentServiceData lost;
+  lost.logical = 1;
+  lost.host = "ds2";
+  lost.dataDir = "/var/lib/servicesmgr/A/aaaaaaaa-0000-0000-0000-000000000009";
+  lost.state = sm::config::PersistentState::Lost;
+  lost.lostSince = kNow - 20'000;
+  const std::vector<IdentityView> identities = {
+      {"A", "aaaaaaaa-0000-0000-0000-000000000009", lost, ""},
+      {"A", "aaaaaaaa-0000-0000-0000-00000000000a", std::nullopt, "/x: state: bad"}};
+  const auto text = renderDescribe(view.types[0], {}, kNow, identities);
+  EXPECT_NE(text.find("Persistent instances:\n  TYPE   LOGICAL                    UUID"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  A      logicalService0000000001   aaaaaaaa-0000-0000-0000-000000000009   "
+                      "ds2    lost    20s ago     /var/lib/servicesmgr/A/"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  error: /x: state: bad"), std::string::npos) << text;
+  EXPECT_EQ(renderDescribe(view.types[0], {}, kNow).find("Persistent"), std::string::npos)
+      << "nothing about identities for a type that is not persistent";
+}
+
 TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
   auto view = sampleView();
   std::vector<EventView> events = {

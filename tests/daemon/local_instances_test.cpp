@@ -3,11 +3,13 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "config/lock_contender_data.hpp"
+#include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "manager/zk/uuid.hpp"
 #include "tests/daemon/support/in_process_daemon.hpp"
@@ -270,6 +272,90 @@ TEST_F(LocalInstancesTest, OrphanAllTurnsARunningInstanceIntoASurvivorWithRoleUn
   EXPECT_EQ(views[0].phase, daemon::Phase::Survivor);
   EXPECT_FALSE(views[0].registered);
   EXPECT_FALSE(physicalData(id)) << "its znode went with the session";
+}
+
+// A persistent type's instances: registered with their identity, started again under it.
+class PersistentLocalInstancesTest : public LocalInstancesTest {
+ protected:
+  void SetUp() override {
+    LocalInstancesTest::SetUp();
+    auto type = demoType("Demo", 1, 1);
+    type.spec.persistent = true;
+    writeType(*session_, layout(), type);
+  }
+
+  std::optional<std::pair<config::PersistentServiceData, std::int32_t>> identity(
+      const std::string& uuid) {
+    const auto path = layout().persistentService("Demo", uuid);
+    session_->sync(path);
+    auto node = session_->get(path);
+    if (!node) return std::nullopt;
+    return std::make_pair(config::decodePersistentServiceData(node->data, path).value(),
+                          node->stat.version);
+  }
+
+  std::size_t startsRecorded(const std::string& uuid) {
+    std::ifstream in(workDir_ / "data" / "Demo" / uuid / "starts");
+    std::size_t lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    return lines;
+  }
+
+  // Stops it and applies events until its process is gone.
+  void stopAndWait(const std::string& uuid) {
+    instances().stop(uuid, "the test stops it");
+    ASSERT_TRUE(daemon_->handleThrough(processEvent(Kind::Stopped, uuid), 10s));
+  }
+};
+
+TEST_F(PersistentLocalInstancesTest, ItsFirstRegistrationCreatesItsIdentityWithItsDataDirectory) {
+  const auto id = launchRunning();
+  ASSERT_TRUE(instances().registerInstance(id, queueNode()));
+  const auto record = identity(id.uuid);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->first.host, "h1");
+  EXPECT_EQ(record->first.logical, 0);
+  EXPECT_EQ(record->first.state, config::PersistentState::Running);
+  EXPECT_EQ(record->first.dataDir, (workDir_ / "data" / "Demo" / id.uuid).string());
+  EXPECT_GT(record->first.created, 0);
+  EXPECT_TRUE(waitFor([&] { return startsRecorded(id.uuid) == 1; }, 5s, 10ms))
+      << "the process writes into SM_DATA_DIR";
+}
+
+TEST_F(PersistentLocalInstancesTest, AnIdentityThatRunsNowhereStartsAgainUnderItsRecordsVersion) {
+  const auto id = launchRunning();
+  ASSERT_TRUE(instances().registerInstance(id, queueNode()));
+  const auto before = identity(id.uuid);
+  ASSERT_TRUE(before);
+  stopAndWait(id.uuid);
+  ASSERT_FALSE(physicalData(id)) << "stopped: unregistered";
+
+  // The pass starts it again, without the create-lock, and registers it once its process runs.
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return physicalData(id).has_value(); }, 10s,
+                                 daemon_->identitiesPass()));
+  const auto after = identity(id.uuid);
+  ASSERT_TRUE(after);
+  EXPECT_GT(after->second, before->second) << "set with the version it read";
+  EXPECT_EQ(after->first.created, before->first.created);
+  EXPECT_GE(after->first.lastStarted, before->first.lastStarted);
+  EXPECT_EQ(electionMembers().size(), 1u);
+  EXPECT_TRUE(waitFor([&] { return startsRecorded(id.uuid) == 2; }, 5s, 10ms));
+}
+
+TEST_F(PersistentLocalInstancesTest, AnAbandonedIdentityIsNeverStartedAgain) {
+  const auto id = launchRunning();
+  ASSERT_TRUE(instances().registerInstance(id, queueNode()));
+  stopAndWait(id.uuid);
+  auto record = identity(id.uuid);
+  ASSERT_TRUE(record);
+  record->first.state = config::PersistentState::Abandoned;
+  session_->set(layout().persistentService("Demo", id.uuid),
+                config::encodePersistentServiceData(record->first), record->second);
+
+  daemon_->runPasses(5, daemon_->identitiesPass(), 100ms);
+  EXPECT_FALSE(physicalData(id));
+  EXPECT_EQ(startsRecorded(id.uuid), 1u);
+  EXPECT_EQ(identity(id.uuid)->first.state, config::PersistentState::Abandoned);
 }
 
 }  // namespace

@@ -86,6 +86,15 @@ InProcessDaemon::Pass InProcessDaemon::instancesPass() {
   };
 }
 
+InProcessDaemon::Pass InProcessDaemon::identitiesPass() {
+  return [this]() -> std::optional<Clock::time_point> {
+    const auto nowMs = daemon::wallNowMs();
+    parts_->instances.tick(nowMs);
+    parts_->resumeIdentities(snapshot(), nowMs);
+    return std::nullopt;
+  };
+}
+
 bool InProcessDaemon::handle(const daemon::LoopEvent& event) {
   if (const auto* process = std::get_if<daemon::ProcessEvent>(&event)) {
     if (process->event.kind == supervisor::InstanceEvent::Kind::Started) {

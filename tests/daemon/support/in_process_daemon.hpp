@@ -63,6 +63,8 @@ class InProcessDaemon {
   Pass monitorPass();
   // planInstances applied to this host's instances (stop, update, rewrite).
   Pass instancesPass();
+  // tick, then this host's persistent identities started again and registered under them.
+  Pass identitiesPass();
 
   // Applies one event as Daemon::handle does; true when a pass should follow.
   bool handle(const daemon::LoopEvent& event);
