@@ -8,7 +8,8 @@ namespace sm::config {
 
 namespace {
 constexpr PersistentState kStates[] = {PersistentState::Running, PersistentState::Stopped,
-                                       PersistentState::Lost, PersistentState::Abandoned};
+                                       PersistentState::Lost, PersistentState::Abandoned,
+                                       PersistentState::Purging};
 constexpr IntRange kLogicalSequenceRange{0, 9'999'999'999};
 }  // namespace
 
@@ -22,6 +23,8 @@ std::string_view persistentStateName(PersistentState state) {
       return "lost";
     case PersistentState::Abandoned:
       return "abandoned";
+    case PersistentState::Purging:
+      return "purging";
   }
   return "running";
 }
@@ -73,7 +76,9 @@ Result<PersistentServiceData> decodePersistentServiceData(std::string_view data,
         if (auto v = r.integer(f, "lastStopped", kTimestampMsRange)) out.lastStopped = *v;
         if (auto v = r.integer(f, "lostSince", kTimestampMsRange)) out.lostSince = *v;
         auto state = r.string(f, "state", [](std::string_view s) -> std::optional<std::string> {
-          if (!parsePersistentState(s)) return "must be one of running, stopped, lost, abandoned";
+          if (!parsePersistentState(s)) {
+            return "must be one of running, stopped, lost, abandoned, purging";
+          }
           return std::nullopt;
         });
         if (state) out.state = *parsePersistentState(*state);

@@ -14,9 +14,11 @@ namespace sm::config {
 // Stopped: its manager stopped it on purpose (a graceful shutdown); it starts again with it.
 // Lost: its host is gone (no hosts/<id>) since lostSince; it resumes there if the host comes back
 // within the type's hostLossGraceSeconds. Abandoned: the grace ended and the replica was made anew
-// elsewhere; kept and reported, never started again unless an operator says so.
-enum class PersistentState { Running, Stopped, Lost, Abandoned };
-// "running" | "stopped" | "lost" | "abandoned"
+// elsewhere; kept and reported, never started again unless an operator says so. Purging: an
+// operator forgot it and asked its host to remove its data (servicesctl forget --purge-data); its
+// host's manager removes the data directory, then the record.
+enum class PersistentState { Running, Stopped, Lost, Abandoned, Purging };
+// "running" | "stopped" | "lost" | "abandoned" | "purging"
 std::string_view persistentStateName(PersistentState state);
 std::optional<PersistentState> parsePersistentState(std::string_view name);
 

@@ -17,6 +17,7 @@ namespace {
 struct ForgetOptions {
   std::string type;
   std::string uuid;
+  bool purgeData = false;
 };
 
 int runForget(const GlobalOptions& global, const ForgetOptions& options) {
@@ -44,15 +45,38 @@ int runForget(const GlobalOptions& global, const ForgetOptions& options) {
           data.value().host, options.type));
     }
   }
+  if (options.purgeData && !data) {
+    throw operationFailed(fmt::format("{}: its record cannot be read, so its host is not known; "
+                                      "forget it without --purge-data; nothing was changed\n{}",
+                                      options.uuid, data.errorText()));
+  }
   try {
-    ctx.session->remove(path, node->stat.version);
+    if (options.purgeData) {
+      // Its host's manager removes the directory, then the record.
+      auto purging = data.value();
+      purging.state = config::PersistentState::Purging;
+      ctx.session->set(path, config::encodePersistentServiceData(purging), node->stat.version);
+    } else {
+      ctx.session->remove(path, node->stat.version);
+    }
   } catch (const zk::ZkError& e) {
     if (e.code() != zk::Code::BadVersion) throw;
     throw operationFailed(fmt::format("{} changed while we looked (its host may be taking it "
                                       "back); nothing was changed, try again",
                                       path));
   }
-  if (data) {
+  if (options.purgeData) {
+    const auto& host = data.value().host;
+    if (ctx.session->exists(layout.host(host))) {
+      std::cout << fmt::format("{}: forgotten; {} removes {}, then its record\n", options.uuid,
+                               host, data.value().dataDir);
+    } else {
+      std::cout << fmt::format(
+          "{}: forgotten; its host {} is gone: it removes {} when it is back (listed as purging "
+          "until then)\n",
+          options.uuid, host, data.value().dataDir);
+    }
+  } else if (data) {
     std::cout << fmt::format("{}: forgotten; its data stays on {} in {}\n", options.uuid,
                              data.value().host, data.value().dataDir);
   } else {
@@ -71,9 +95,13 @@ Command addForgetCommand(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("type", options->type, "the service type")->required();
   sub->add_option("uuid", options->uuid, "the identity (servicesctl get instances TYPE)")
       ->required();
+  sub->add_flag("--purge-data", options->purgeData,
+                "also have its host's daemon remove its data directory (when that host is gone: "
+                "once it is back)");
   sub->footer(
-      "Only an identity that runs nowhere can be forgotten. Its data directory stays on its "
-      "host; a\n"
+      "Only an identity that runs nowhere can be forgotten. Its data directory stays on its host "
+      "unless\n"
+      "--purge-data; a\n"
       "persistent type short of replicas then places a new identity with an empty data "
       "directory.");
   return {sub, [&global, options] { return runForget(global, *options); }};

@@ -156,6 +156,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   parts_->monitor.reconcile(snapshot, nowMs);
   parts_->reconcileInstances(snapshot);
   parts_->resumeIdentities(snapshot, nowMs);
+  parts_->purgeIdentities(snapshot);
   parts_->instances.followMasters(snapshot);
   auto until = parts_->placer.reconcile(snapshot, nowMs);
 

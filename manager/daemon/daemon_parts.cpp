@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "config/root_data.hpp"
+#include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 #include "manager/zk/error.hpp"
@@ -109,6 +112,38 @@ void DaemonParts::resumeIdentities(const ClusterSnapshot& snapshot, std::int64_t
     }
   }
   instances.registerIdentities(snapshot);
+}
+
+void DaemonParts::purgeIdentities(const ClusterSnapshot& snapshot) {
+  auto session = context.session();
+  for (const auto& identity : planPurges(snapshot, context.options.hostId, instances.uuids())) {
+    const config::PhysicalServiceId id{{identity.type, identity.data->logical}, identity.uuid};
+    const auto dataDir = persistentDataDir(context.options, id);
+    const auto path = context.layout.persistentService(identity.type, identity.uuid);
+    // Only the directory this daemon made for it: a record names any path, and whoever wrote it
+    // must not get a directory of their choice removed.
+    if (identity.data->dataDir == dataDir) {
+      std::error_code ec;
+      std::filesystem::remove_all(dataDir, ec);
+      if (ec) {
+        spdlog::error("cannot remove {} of forgotten identity {}: {}; trying again", dataDir,
+                      identity.uuid, ec.message());
+        continue;
+      }
+      spdlog::info("removed {}, the data of forgotten identity {}", dataDir, identity.uuid);
+    } else {
+      spdlog::warn("forgotten identity {}: its data directory {} is not this daemon's ({}); left "
+                   "in place",
+                   identity.uuid, identity.data->dataDir, dataDir);
+    }
+    try {
+      session->remove(path, identity.version);
+    } catch (const zk::ZkError& e) {
+      // Changed or gone meanwhile: the next pass reads it again.
+      if (e.code() != zk::Code::BadVersion && e.code() != zk::Code::NoNode) throw;
+    }
+    context.tree().invalidate(path);
+  }
 }
 
 void DaemonParts::leave() {

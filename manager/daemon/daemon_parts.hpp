@@ -32,6 +32,9 @@ class DaemonParts {
   // Starts this host's persistent identities that run nowhere (after a manager restart, a crash
   // loop's cooldown, a host back within its grace) and registers them once they run.
   void resumeIdentities(const ClusterSnapshot& snapshot, std::int64_t nowMs);
+  // Removes the data directories of this host's identities an operator forgot with --purge-data,
+  // then their records.
+  void purgeIdentities(const ClusterSnapshot& snapshot);
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();

@@ -55,7 +55,7 @@ TEST(Documents, PhysicalServiceRoundTripEveryState) {
 
 TEST(Documents, PersistentServiceRoundTripEveryState) {
   for (auto state : {PersistentState::Running, PersistentState::Stopped, PersistentState::Lost,
-                     PersistentState::Abandoned}) {
+                     PersistentState::Abandoned, PersistentState::Purging}) {
     const PersistentServiceData d{3,     "h1", "/var/lib/servicesmgr/db/" + std::string(kUuid),
                                   {{"http", 8080}}, 2, 1700000000000, 1700000000100,
                                   1700000000200, 1700000000300, state};
@@ -74,7 +74,8 @@ TEST(Documents, GarbageInAPersistentServiceNodeIsReportedFieldByField) {
                 .errorText(),
             "/fed/x: logical: must be an integer >= 0, got -1\n"
             "/fed/x: dataDir: must be an absolute path, got \"relative\"\n"
-            "/fed/x: state: must be one of running, stopped, lost, abandoned, got \"gone\"\n");
+            "/fed/x: state: must be one of running, stopped, lost, abandoned, purging, got "
+            "\"gone\"\n");
   EXPECT_FALSE(decodePersistentServiceData("not json", kZ));
 }
 

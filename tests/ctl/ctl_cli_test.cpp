@@ -642,6 +642,26 @@ TEST_F(CtlTest, PersistentIdentitiesAreListedKeptByDeleteAndDroppedByPurgeOrForg
   EXPECT_FALSE(session_->exists(layout().persistentServicesDir("Db")));
 }
 
+TEST_F(CtlTest, ForgetWithPurgeDataLeavesTheRecordToItsHostToPurge) {
+  writeIdentity(*session_, layout(), "Db", kIdA, "h9", sm::config::PersistentState::Abandoned);
+  auto r = ctl({"forget", "--purge-data", "Db", kIdA});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, kIdA + ": forgotten; its host h9 is gone: it removes /var/lib/servicesmgr/Db/" +
+                       kIdA + " when it is back (listed as purging until then)\n");
+  const auto path = layout().persistentService("Db", kIdA);
+  EXPECT_EQ(sm::config::decodePersistentServiceData(session_->get(path)->data, path).value().state,
+            sm::config::PersistentState::Purging);
+  auto listed = ctl({"get", "instances", "Db"});
+  EXPECT_NE(listed.out.find("purging"), std::string::npos) << listed.out;
+
+  // A record that cannot be read names no host to ask: refused, nothing changed.
+  session_->set(path, "garbage");
+  auto refused = ctl({"forget", "--purge-data", "Db", kIdA});
+  EXPECT_EQ(refused.exitCode, 1);
+  EXPECT_NE(refused.err.find("forget it without --purge-data"), std::string::npos) << refused.err;
+  EXPECT_EQ(session_->get(path)->data, "garbage");
+}
+
 TEST_F(CtlTest, ForgetRefusesAnIdentityThatRuns) {
   ASSERT_EQ(ctl({"apply", "-f", file("db.yaml", typeDoc("Db", 1, "  persistent: true\n"))})
                 .exitCode,

@@ -358,5 +358,33 @@ TEST_F(PersistentLocalInstancesTest, AnAbandonedIdentityIsNeverStartedAgain) {
   EXPECT_EQ(identity(id.uuid)->first.state, config::PersistentState::Abandoned);
 }
 
+TEST_F(PersistentLocalInstancesTest, ForgottenWithPurgeDataItsDataDirectoryGoesThenItsRecord) {
+  const auto id = launchRunning();
+  ASSERT_TRUE(instances().registerInstance(id, queueNode()));
+  stopAndWait(id.uuid);
+  const auto dataDir = workDir_ / "data" / "Demo" / id.uuid;
+  ASSERT_TRUE(std::filesystem::exists(dataDir / "starts"));
+  // A second identity whose record names a directory this daemon did not make for it.
+  const auto foreignDir = workDir_ / "not-its-data";
+  std::filesystem::create_directories(foreignDir);
+  auto foreign = identity(id.uuid)->first;
+  foreign.dataDir = foreignDir.string();
+  foreign.state = config::PersistentState::Purging;
+  const auto other = zk::newUuid();
+  session_->create(layout().persistentService("Demo", other),
+                   config::encodePersistentServiceData(foreign));
+
+  auto record = identity(id.uuid);
+  record->first.state = config::PersistentState::Purging;  // as servicesctl forget --purge-data
+  session_->set(layout().persistentService("Demo", id.uuid),
+                config::encodePersistentServiceData(record->first), record->second);
+
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return !identity(id.uuid) && !identity(other); }, 10s,
+                                 daemon_->identitiesPass()));
+  EXPECT_FALSE(std::filesystem::exists(dataDir));
+  EXPECT_TRUE(std::filesystem::exists(foreignDir)) << "only the directory it made for an identity";
+  EXPECT_FALSE(physicalData(id)) << "a purged identity is not started again";
+}
+
 }  // namespace
 }  // namespace sm::test

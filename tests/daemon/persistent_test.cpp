@@ -191,5 +191,33 @@ TEST_F(DaemonPersistent, AHostBackWithinItsGraceResumesTheSameIdentity) {
   EXPECT_EQ(identities().size(), 1u);
 }
 
+TEST_F(DaemonPersistent, GarbageInAnIdentityIsReportedAndNothingIsStoppedOrWrittenForIt) {
+  startDaemons({"h1", "h2"});
+  apply(persistentDemo(1, 300));
+  ASSERT_TRUE(waitConverged("Demo", 1, 1));
+  const auto tree = snapshot();
+  const auto instance = tree.type("Demo")->logical.begin()->second.instances.begin()->second;
+  const auto path = layout().persistentService("Demo", instance.uuid);
+  session_->set(path, R"({"format":1,"logical":"zero","state":"gone"})");
+
+  EXPECT_TRUE(waitFor(
+      [&] {
+        for (const std::string host : {"h1", "h2"}) {
+          if (daemon(host).log().find("skipping " + path) != std::string::npos) return true;
+        }
+        return false;
+      },
+      milliseconds(10000), milliseconds(50)))
+      << "no daemon reported " << path;
+  const auto listed = ctl({"get", "instances", "Demo"});
+  EXPECT_EQ(listed.exitCode, 0);
+  EXPECT_NE(listed.out.find("error: " + path), std::string::npos) << listed.out;
+  // Its process runs on, registered; no new identity is made for its place, nothing rewrites it.
+  ASSERT_TRUE(waitConverged("Demo", 1, 1));
+  EXPECT_EQ(instanceOn(instance.host)->pid, instance.pid);
+  EXPECT_EQ(session_->children(layout().persistentServicesDir("Demo"))->size(), 1u);
+  EXPECT_EQ(session_->get(path)->data, R"({"format":1,"logical":"zero","state":"gone"})");
+}
+
 }  // namespace
 }  // namespace sm::test

@@ -39,7 +39,8 @@ std::vector<const PersistentServiceView*> liveIdentities(const ClusterSnapshot& 
                                                          const config::LogicalServiceId& id) {
   auto result = snapshot.identitiesOf(id);
   std::erase_if(result, [](const PersistentServiceView* identity) {
-    return identity->data->state == PersistentState::Abandoned;
+    return identity->data->state == PersistentState::Abandoned ||
+           identity->data->state == PersistentState::Purging;
   });
   std::sort(result.begin(), result.end(), [](const auto* a, const auto* b) {
     return std::tie(a->data->created, a->uuid) < std::tie(b->data->created, b->uuid);
@@ -78,6 +79,21 @@ std::vector<Resume> planResumes(const ClusterSnapshot& snapshot, const std::stri
           continue;
         }
         result.push_back({{logical.id, identity.uuid}, identity});
+      }
+    }
+  }
+  return result;
+}
+
+std::vector<PersistentServiceView> planPurges(const ClusterSnapshot& snapshot,
+                                             const std::string& hostId,
+                                             const std::set<std::string>& localUuids) {
+  std::vector<PersistentServiceView> result;
+  for (const auto& [typeName, identities] : snapshot.persistent) {
+    for (const auto& [uuid, identity] : identities) {
+      if (identity.data && identity.data->state == PersistentState::Purging &&
+          identity.data->host == hostId && !localUuids.contains(uuid)) {
+        result.push_back(identity);
       }
     }
   }

@@ -19,8 +19,8 @@ namespace sm::daemon {
 // A persistent type readable in the snapshot, or nullptr.
 const ServiceTypeView* persistentType(const ClusterSnapshot& snapshot, const std::string& type);
 
-// The identities of a logical service that hold a replica's place (every state but abandoned,
-// data readable), oldest first (created, then uuid). The first replicationCount keep their place;
+// The identities of a logical service that hold a replica's place (every state but abandoned and
+// purging, data readable), oldest first (created, then uuid). The first replicationCount keep their place;
 // the rest are surplus (replicationCount was lowered).
 std::vector<const PersistentServiceView*> liveIdentities(const ClusterSnapshot& snapshot,
                                                          const config::LogicalServiceId& id);
@@ -42,6 +42,12 @@ struct Resume {
 };
 std::vector<Resume> planResumes(const ClusterSnapshot& snapshot, const std::string& hostId,
                                 const std::set<std::string>& localUuids);
+
+// The identities this host is asked to purge (servicesctl forget --purge-data) that run nowhere
+// here: their data directory goes, then their record. Also of a type that is gone.
+std::vector<PersistentServiceView> planPurges(const ClusterSnapshot& snapshot,
+                                             const std::string& hostId,
+                                             const std::set<std::string>& localUuids);
 
 // A change the holder of the type's config monitor lock makes to one identity, fenced on the
 // version it was read at.

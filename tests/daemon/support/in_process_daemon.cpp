@@ -90,7 +90,9 @@ InProcessDaemon::Pass InProcessDaemon::identitiesPass() {
   return [this]() -> std::optional<Clock::time_point> {
     const auto nowMs = daemon::wallNowMs();
     parts_->instances.tick(nowMs);
-    parts_->resumeIdentities(snapshot(), nowMs);
+    const auto view = snapshot();
+    parts_->resumeIdentities(view, nowMs);
+    parts_->purgeIdentities(view);
     return std::nullopt;
   };
 }

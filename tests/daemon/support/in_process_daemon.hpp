@@ -63,7 +63,8 @@ class InProcessDaemon {
   Pass monitorPass();
   // planInstances applied to this host's instances (stop, update, rewrite).
   Pass instancesPass();
-  // tick, then this host's persistent identities started again and registered under them.
+  // tick, then this host's persistent identities started again and registered under them, and
+  // those forgotten with --purge-data purged.
   Pass identitiesPass();
 
   // Applies one event as Daemon::handle does; true when a pass should follow.
