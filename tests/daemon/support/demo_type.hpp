@@ -20,6 +20,8 @@ struct DemoType {
   std::string crashLoop;  // spec.restart.crashLoop as a YAML flow mapping, "" for the default
   std::string restartPolicy = "always";
   std::string health;  // spec.health as a YAML flow mapping, "" for none
+  // Arguments after the program, as YAML flow items ("\"--listen\", \"0.0.0.0\"").
+  std::string commandArgs;
 
   std::string yaml() const {
     std::string out = fmt::format(
@@ -30,9 +32,10 @@ struct DemoType {
         "spec:\n"
         "  serviceCount: {}\n"
         "  replicationCount: {}\n"
-        "  command: [\"{}\"]\n"
+        "  command: [\"{}\"{}]\n"
         "  env: {{DEMO_GREETING: \"{}\"}}\n",
-        name, services, replicas, SM_DEMO_SERVICE, greeting);
+        name, services, replicas, SM_DEMO_SERVICE, commandArgs.empty() ? "" : ", " + commandArgs,
+        greeting);
     if (!constraints.empty()) out += "  constraints:\n" + constraints;
     out += fmt::format("  restart: {{policy: {}, backoffInitialMs: 100, backoffMaxMs: 1000",
                        restartPolicy);
