@@ -145,8 +145,8 @@ int sm_role_master_endpoint(const sm_role_info* info, const char* port_name, cha
   if (info == nullptr || port_name == nullptr || out == nullptr || capacity == 0) return -1;
   out[0] = '\0';
   // master_peer_json is what the file said: parse it again rather than keep a map in a C struct.
-  std::string line = std::string("{\"role\":\"unknown\",\"masterPeer\":") +
-                     info->master_peer_json + "}";
+  std::string line =
+      std::string("{\"role\":\"unknown\",\"masterPeer\":") + info->master_peer_json + "}";
   auto role = sm::services::parseRole(line);
   if (!role) return -1;
   const auto endpoint = sm::services::masterEndpoint(*role, port_name);

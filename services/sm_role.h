@@ -3,7 +3,7 @@
  * The manager writes $SM_ROLE_FILE atomically as one JSON line:
  *   {"role":"master|secondary|unknown","epoch":N,"leaseUntilMonoNs":T,"masterPeer":{...}}
  * masterPeer names the current master: its uuid, host id, pid, ports, the address of its host and
- * its "endpoints" (port name -> "address:port"), which a replica connects to. 
+ * its "endpoints" (port name -> "address:port"), which a replica connects to.
  * Mastership is a lease: a master may act as master only while CLOCK_MONOTONIC (same host, same
  * clock as the manager) is before leaseUntilMonoNs. Use sm_role_effective() or
  * sm_role_is_master_now(), never the raw `role` field, to decide whether to act as master. */
@@ -27,7 +27,7 @@ typedef struct sm_role_info {
   int64_t epoch;                /* fencing token: strictly increases per logical service */
   uint64_t lease_until_mono_ns; /* CLOCK_MONOTONIC deadline of a master's lease */
   char master_peer_json[SM_ROLE_MASTER_PEER_MAX]; /* masterPeer as JSON text; "{}" if absent */
-  char master_address[SM_ROLE_ADDRESS_MAX]; /* the master's host address; "" if not known */
+  char master_address[SM_ROLE_ADDRESS_MAX];       /* the master's host address; "" if not known */
 } sm_role_info;
 
 #define SM_ROLE_OK 0

@@ -266,12 +266,12 @@ nlohmann::json LocalInstances::peerOf(const Instance& instance) const {
   const std::map<std::string, std::int64_t> ports(instance.ports.begin(), instance.ports.end());
   // The address this host publishes in hosts/<id>: secondaries are told the same one.
   const auto& address = context_.options.address;
-  return {{"uuid", instance.id.uuid},
-          {"host", context_.options.hostId},
-          {"address", address},
-          {"pid", instance.pid},
-          {"ports", ports},
-          {"endpoints", endpointsAt(address, ports)}};
+  nlohmann::json peer = {{"uuid", instance.id.uuid}, {"host", context_.options.hostId}};
+  peer["address"] = address;
+  peer["pid"] = instance.pid;
+  peer["ports"] = ports;
+  peer["endpoints"] = endpointsAt(address, ports);
+  return peer;
 }
 
 void LocalInstances::tell(Instance& instance, supervisor::RoleState state) {

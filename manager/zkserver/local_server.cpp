@@ -115,12 +115,7 @@ void LocalServer::start() {
     classPath += ':';
     classPath += (std::filesystem::path(kJavaDir) / jar).string();
   }
-  std::vector<std::string> argv;
-  if (!self_.netns.empty()) {
-    // `ip netns exec` execs the command in place: the pid we own is the server's.
-    argv = {"ip", "netns", "exec", self_.netns};
-  }
-  argv.insert(argv.end(), {
+  std::vector<std::string> argv = {
       "java",
       fmt::format("-Xmx{}m", options_.heapMb),
       "-XX:+UseSerialGC",
@@ -129,7 +124,11 @@ void LocalServer::start() {
       classPath,
       kMainClass,
       (dir_ / "zoo.cfg").string(),
-  });
+  };
+  if (!self_.netns.empty()) {
+    // `ip netns exec` execs the command in place: the pid we own is the server's.
+    argv.insert(argv.begin(), {"ip", "netns", "exec", self_.netns});
+  }
   process_ = ServerProcess(argv, dir_ / "server.out");
   lastError_.clear();
 }

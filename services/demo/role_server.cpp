@@ -92,7 +92,8 @@ void RoleServer::serve(int client, RoleTracker& tracker) {
   } else if (request == "MASTER") {
     std::string error;
     const std::string endpoint = tracker.masterHttpEndpoint();
-    const std::string answer = endpoint.empty() ? std::string() : askEndpoint(endpoint, "ROLE", error);
+    const std::string answer =
+        endpoint.empty() ? std::string() : askEndpoint(endpoint, "ROLE", error);
     if (endpoint.empty()) {
       sendAll(client, "ERR the role file names no master endpoint\n");
     } else if (answer.rfind('{', 0) != 0) {

@@ -56,8 +56,8 @@ class HostsPartition : public HostsTest {
           if (outcome.successor.count() < 0) {
             for (const auto& id : {"h1", "h2", "h3"}) {
               if (id == master.host) continue;
-              for (const auto& entry : std::filesystem::directory_iterator(testDir_ / id /
-                                                                           "instances")) {
+              for (const auto& entry :
+                   std::filesystem::directory_iterator(testDir_ / id / "instances")) {
                 const auto name = entry.path().filename().string();
                 if (!name.ends_with(".role.json")) continue;
                 auto role = services::readRoleFile(entry.path().string());
@@ -77,10 +77,10 @@ class HostsPartition : public HostsTest {
   }
 
   void report(const std::string& what, const Outcome& outcome) {
-    std::cout << fmt::format("[measured] {}: lease lapsed {} ms after the cut, successor master "
-                             "after {} ms (T = {} ms)\n",
-                             what, outcome.leaseLapsed.count(), outcome.successor.count(),
-                             kSessionTimeoutMs);
+    std::cout << fmt::format(
+        "[measured] {}: lease lapsed {} ms after the cut, successor master "
+        "after {} ms (T = {} ms)\n",
+        what, outcome.leaseLapsed.count(), outcome.successor.count(), kSessionTimeoutMs);
     RecordProperty("leaseLapsedMs", static_cast<int>(outcome.leaseLapsed.count()));
     RecordProperty("successorMs", static_cast<int>(outcome.successor.count()));
   }
@@ -88,9 +88,8 @@ class HostsPartition : public HostsTest {
   void expectOneMasterThroughout(MasterSampler& sampler) {
     sampler.stop();
     EXPECT_GT(sampler.samples(), 10u) << "the sampler hardly ran";
-    EXPECT_TRUE(sampler.violations().empty())
-        << "two masters with live leases at once:\n"
-        << sampler.report();
+    EXPECT_TRUE(sampler.violations().empty()) << "two masters with live leases at once:\n"
+                                              << sampler.report();
   }
 };
 
@@ -196,8 +195,8 @@ TEST_F(HostsPartition, TheZooKeeperServerOfTheMastersDaemonIsolated) {
         }
         const auto tree = snapshot();
         const auto* type = tree.type("Demo");
-        const auto* now = type && !type->logical.empty() ? type->logical.begin()->second.master()
-                                                         : nullptr;
+        const auto* now =
+            type && !type->logical.empty() ? type->logical.begin()->second.master() : nullptr;
         replaced = now != nullptr && now->uuid != master.uuid;
         return moved || replaced;
       },

@@ -80,7 +80,8 @@ std::string HostNetwork::unavailableReason() {
   const auto probe = std::string(kPrefix) + "probe-" + std::to_string(::getpid());
   auto made = runCommand({"ip", "netns", "add", probe});
   runCommand({"ip", "netns", "del", probe});
-  if (made.exitCode != 0) return "this kernel or container refuses network namespaces: " + made.output;
+  if (made.exitCode != 0)
+    return "this kernel or container refuses network namespaces: " + made.output;
   return "";
 }
 
@@ -144,8 +145,8 @@ const NetHost& HostNetwork::addHost(const std::string& name, int octet) {
   hosts_[name] = host;  // before anything is made: the destructor removes what was
   const auto& ns = host.netns;
   runChecked({"ip", "netns", "add", ns});
-  runChecked({"ip", "link", "add", host.bridgePort, "type", "veth", "peer", "name",
-              kHostInterface, "netns", ns});
+  runChecked({"ip", "link", "add", host.bridgePort, "type", "veth", "peer", "name", kHostInterface,
+              "netns", ns});
   setRootDeviceSysctl(host.bridgePort, "route_localnet", "1");
   runChecked({"ip", "link", "set", host.bridgePort, "master", kBridge, "up"});
   runChecked({"ip", "-n", ns, "link", "set", "lo", "up"});
@@ -174,8 +175,8 @@ void HostNetwork::cut(const NetHost& host) {
 
 void HostNetwork::setNeighbour(const NetHost& in, const NetHost& of, bool blackhole) {
   if (blackhole) {
-    runChecked({"ip", "-n", in.netns, "neigh", "replace", of.address, "lladdr", kNowhereMac,
-                "dev", kHostInterface, "nud", "permanent"});
+    runChecked({"ip", "-n", in.netns, "neigh", "replace", of.address, "lladdr", kNowhereMac, "dev",
+                kHostInterface, "nud", "permanent"});
   } else {
     runCommand({"ip", "-n", in.netns, "neigh", "del", of.address, "dev", kHostInterface});
   }

@@ -1,9 +1,9 @@
 #pragma once
 // Hosts with their own network stack on one machine, for partition tests: each host is a network
 // namespace with one address, reached through a veth whose other end is a port of one bridge in
-// our namespace (which holds 127.100.0.1, so the test itself reaches every host). Only loopback-range
-// addresses are used: the bridge and every host interface get route_localnet, which is what lets
-// 127.0.0.0/8 travel over a link at all.
+// our namespace (which holds 127.100.0.1, so the test itself reaches every host). Only
+// loopback-range addresses are used: the bridge and every host interface get route_localnet, which
+// is what lets 127.0.0.0/8 travel over a link at all.
 //
 //   root namespace: bridge smh-br 127.100.0.1/24 (fixed MAC), ports smh-<host>
 //   namespace smh-<host>: lo up, veth0 127.100.0.<octet>/24
@@ -16,9 +16,9 @@
 //   heal(host)          undoes both for that host
 // Everything is named with the prefix smh- and removed by the destructor; a run that died without
 // it (SIGKILL) leaves names that the next HostNetwork sweeps before it builds anything. Only one
-// HostNetwork exists on the machine at a time (a lock file; the addresses are fixed), and nothing of
-// the root namespace other than the links it creates is changed (route_localnet is set per device
-// there, never for `all`).
+// HostNetwork exists on the machine at a time (a lock file; the addresses are fixed), and nothing
+// of the root namespace other than the links it creates is changed (route_localnet is set per
+// device there, never for `all`).
 #include <sys/types.h>
 
 #include <map>

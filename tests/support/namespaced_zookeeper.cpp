@@ -31,16 +31,16 @@ NamespacedZooKeeper::NamespacedZooKeeper(HostNetwork& network, std::size_t serve
     : options_(std::move(options)) {
   std::vector<zkserver::PeerAddress> peers;
   for (std::size_t i = 0; i < servers; ++i) {
-    const auto& host = network.addHost("zk" + std::to_string(i + 1),
-                                       kFirstOctet + static_cast<int>(i));
+    const auto& host =
+        network.addHost("zk" + std::to_string(i + 1), kFirstOctet + static_cast<int>(i));
     hosts_.push_back(&host);
     peers.push_back(zkserver::PeerAddress{static_cast<int>(i + 1), kClientPort, kQuorumPort,
                                           kElectionPort, host.address, host.netns});
   }
   for (std::size_t i = 0; i < servers; ++i) {
     servers_.push_back(std::make_unique<zkserver::LocalServer>(
-        makeDir(options_, i), peers[i],
-        servers == 1 ? std::vector<zkserver::PeerAddress>{} : peers, options_));
+        makeDir(options_, i), peers[i], servers == 1 ? std::vector<zkserver::PeerAddress>{} : peers,
+        options_));
   }
   for (auto& server : servers_) server->start();
   if (!waitQuorum(std::chrono::seconds(60))) {

@@ -226,8 +226,8 @@ std::string HostsTest::convergenceProblem(const TreeSnapshot& tree, const std::s
     auto role = readRole(i.host, uuid);
     if (!role) return "no readable role file for " + uuid;
     const auto effective = services::effectiveRole(*role);
-    const auto want = uuid == masterEntry->physical ? services::Role::Master
-                                                     : services::Role::Secondary;
+    const auto want =
+        uuid == masterEntry->physical ? services::Role::Master : services::Role::Secondary;
     if (effective != want || role->epoch != masterEntry->sequence) {
       return fmt::format("{} on {}: role {} epoch {}, want {} epoch {}", uuid, i.host,
                          services::roleName(effective), role->epoch, services::roleName(want),

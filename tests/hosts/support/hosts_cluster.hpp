@@ -30,7 +30,8 @@ class HostsTest : public ::testing::Test {
  public:
   static void SetUpTestSuite();
 
-  // Session timeout of the daemons: the partition bounds of docs/failure-semantics.md scale with it.
+  // Session timeout of the daemons: the partition bounds of docs/failure-semantics.md scale with
+  // it.
   static constexpr int kSessionTimeoutMs = 3000;
 
  protected:

@@ -61,7 +61,8 @@ int listenIn(const NetHost& host, int port) {
 
 std::string connectFrom(const NetHost* from, const std::string& address, int port,
                         std::chrono::milliseconds timeout) {
-  int fd = socketIn(from, [] { return ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); });
+  int fd = socketIn(
+      from, [] { return ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); });
   if (fd < 0) return "no socket";
   auto in = addressOf(address, port);
   std::string outcome = "connected";
