@@ -4,6 +4,7 @@
 // never two processes that believe they are master with a live lease. Measured: when the cut
 // master's lease lapses and when its successor is master, against docs/failure-semantics.md.
 #include <algorithm>
+#include <future>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -85,6 +86,43 @@ class HostsPartition : public HostsTest {
     RecordProperty("successorMs", static_cast<int>(outcome.successor.count()));
   }
 
+  // The index of the ZooKeeper server the daemon of `host` is connected to (`cons` lists a
+  // server's clients by address); fails the test if none has it within 10 s.
+  std::optional<std::size_t> serverOfDaemon(const NetHost& host) {
+    std::optional<std::size_t> found;
+    EXPECT_TRUE(waitFor(
+        [&] {
+          for (std::size_t i = 0; i < zk_->size(); ++i) {
+            auto cons = zkserver::fourLetterWord(zk_->host(i).address,
+                                                 NamespacedZooKeeper::kClientPort, "cons");
+            if (cons && cons->find("/" + host.address + ":") != std::string::npos) found = i;
+          }
+          return found.has_value();
+        },
+        milliseconds(10000), milliseconds(50)))
+        << "no server lists " << host.address << " as a client";
+    return found;
+  }
+
+  // The test's reads and a new sampler go to every server but `excluded`, which it is about to
+  // cut: they must not wait on it.
+  std::unique_ptr<MasterSampler> readFromAllBut(std::size_t excluded) {
+    std::string others;
+    for (std::size_t i = 0; i < zk_->size(); ++i) {
+      if (i == excluded) continue;
+      others += (others.empty() ? "" : ",") + zk_->host(i).address + ":" +
+                std::to_string(NamespacedZooKeeper::kClientPort);
+    }
+    zk::SessionOptions options;
+    options.hosts = others;
+    options.sessionTimeout = milliseconds(20000);
+    options.connectTimeout = milliseconds(20000);
+    session_ = zk::Session::connect(options);
+    return std::make_unique<MasterSampler>(
+        zk::Session::connect(options), layout(),
+        std::vector<std::filesystem::path>{testDir_ / "h1", testDir_ / "h2", testDir_ / "h3"});
+  }
+
   void expectOneMasterThroughout(MasterSampler& sampler) {
     sampler.stop();
     EXPECT_GT(sampler.samples(), 10u) << "the sampler hardly ran";
@@ -146,35 +184,9 @@ TEST_F(HostsPartition, TheZooKeeperServerOfTheMastersDaemonIsolated) {
   const auto master = convergedMaster(3);
   ASSERT_FALSE(HasFailure());
   const auto& masterHost = network_->host(master.host);
-  // `cons` lists a server's clients by address: which server has the master's daemon.
-  std::optional<std::size_t> serverOfMaster;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        for (std::size_t i = 0; i < zk_->size(); ++i) {
-          auto cons = zkserver::fourLetterWord(zk_->host(i).address,
-                                               NamespacedZooKeeper::kClientPort, "cons");
-          if (cons && cons->find("/" + masterHost.address + ":") != std::string::npos) {
-            serverOfMaster = i;
-          }
-        }
-        return serverOfMaster.has_value();
-      },
-      milliseconds(10000), milliseconds(50)));
-  // The test's own reads go to the other two servers, which keep the quorum.
-  std::string others;
-  for (std::size_t i = 0; i < zk_->size(); ++i) {
-    if (i == *serverOfMaster) continue;
-    others += (others.empty() ? "" : ",") + zk_->host(i).address + ":" +
-              std::to_string(NamespacedZooKeeper::kClientPort);
-  }
-  zk::SessionOptions options;
-  options.hosts = others;
-  options.sessionTimeout = milliseconds(20000);
-  options.connectTimeout = milliseconds(20000);
-  session_ = zk::Session::connect(options);
-  auto sampler = std::make_unique<MasterSampler>(
-      zk::Session::connect(options), layout(),
-      std::vector<std::filesystem::path>{testDir_ / "h1", testDir_ / "h2", testDir_ / "h3"});
+  const auto serverOfMaster = serverOfDaemon(masterHost);
+  ASSERT_TRUE(serverOfMaster);
+  auto sampler = readFromAllBut(*serverOfMaster);
 
   const auto ownerBefore = session_->exists(layout().host(master.host)).value().ephemeralOwner;
   const auto cut = Clock::now();
@@ -222,6 +234,53 @@ TEST_F(HostsPartition, TheZooKeeperServerOfTheMastersDaemonIsolated) {
   RecordProperty("sameMaster", now->uuid == master.uuid ? 1 : 0);
 
   network_->heal(zk_->host(*serverOfMaster));
+  EXPECT_TRUE(zk_->waitQuorum(milliseconds(30000)));
+  EXPECT_TRUE(waitConverged("Demo", 3, milliseconds(30000)));
+  expectOneMasterThroughout(*sampler);
+}
+
+// The other Jepsen case: the master's daemon and the ZooKeeper server it uses are on the minority
+// side of a partition ({that server, the master's host} | {the other servers, the other hosts}),
+// still talking to each other. The server stops serving once it has lost the quorum; the majority
+// expires the daemon's session and elects a successor. The old master must have stopped before.
+TEST_F(HostsPartition, TheMastersDaemonAndItsZooKeeperServerOnTheMinoritySide) {
+  const auto master = convergedMaster(3);
+  ASSERT_FALSE(HasFailure());
+  const auto& masterHost = network_->host(master.host);
+  const auto serverOfMaster = serverOfDaemon(masterHost);
+  ASSERT_TRUE(serverOfMaster);
+  auto sampler = readFromAllBut(*serverOfMaster);
+
+  std::vector<const NetHost*> minority = {&masterHost, &zk_->host(*serverOfMaster)};
+  std::vector<const NetHost*> majority;
+  for (const auto& id : {"h1", "h2", "h3"}) {
+    if (id != master.host) majority.push_back(&network_->host(id));
+  }
+  for (std::size_t i = 0; i < zk_->size(); ++i) {
+    if (i != *serverOfMaster) majority.push_back(&zk_->host(i));
+  }
+  const bool leaderCut = zk_->leader() == serverOfMaster;
+  const auto cut = Clock::now();
+  for (const auto* a : minority) {
+    for (const auto* b : majority) network_->cutBetween(*a, *b);
+  }
+  // When the cut server led, the majority elects a leader first, and the new leader starts every
+  // session's timer afresh: the bound counts from that election.
+  auto quorumBack = std::async(std::launch::async, [&] {
+    const bool back = zk_->waitQuorum(milliseconds(30000), serverOfMaster);
+    return back ? std::chrono::duration_cast<milliseconds>(Clock::now() - cut) : milliseconds(-1);
+  });
+  const auto outcome = watchFailover(master, cut);
+  const auto elected = quorumBack.get();
+  ASSERT_GE(elected.count(), 0) << "the majority did not serve within 30 s";
+  report(fmt::format("master's daemon and its ZooKeeper server ({}) on the minority side, the "
+                     "majority serving after {} ms",
+                     leaderCut ? "the leader" : "a follower", elected.count()),
+         outcome);
+  EXPECT_LT(outcome.leaseLapsed, outcome.successor);
+  EXPECT_LE(outcome.successor, (leaderCut ? elected : milliseconds(0)) + kSuccessorBound);
+
+  for (const auto* a : minority) network_->heal(*a);
   EXPECT_TRUE(zk_->waitQuorum(milliseconds(30000)));
   EXPECT_TRUE(waitConverged("Demo", 3, milliseconds(30000)));
   expectOneMasterThroughout(*sampler);
