@@ -16,7 +16,6 @@ namespace sm::test {
 
 namespace {
 
-constexpr const char* kLockFile = "/run/servicesmgr-host-network.lock";
 constexpr const char* kHostInterface = "veth0";
 // Locally administered, fixed: a bridge otherwise takes the lowest MAC of its ports, which changes
 // as hosts come and go and leaves stale neighbour entries behind.

@@ -41,6 +41,8 @@ class HostNetwork {
   static constexpr const char* kPrefix = "smh-";
   static constexpr const char* kBridge = "smh-br";
   static constexpr const char* kBridgeAddress = "127.100.0.1";
+  // flock()ed by a live HostNetwork: one per machine.
+  static constexpr const char* kLockFile = "/run/servicesmgr-host-network.lock";
 
   // Why namespaces cannot be made here ("" when they can): not root, no `ip`, a kernel that
   // refuses. Tests skip with this message.
