@@ -14,6 +14,8 @@
 //                       nobody has: the bridge floods their frames, every NIC drops them, and
 //                       both still reach everyone else
 //   heal(host)          undoes both for that host
+// Both need only iproute2, no firewall: CI machines (containers) may have neither nftables nor
+// iptables, nor tc's netem qdisc or classifiers (this one has none of them).
 // Everything is named with the prefix smh- and removed by the destructor; a run that died without
 // it (SIGKILL) leaves names that the next HostNetwork sweeps before it builds anything. Only one
 // HostNetwork exists on the machine at a time (a lock file; the addresses are fixed), and nothing
