@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,11 @@ struct RoleInfo {
   std::int64_t epoch = 0;
   std::uint64_t leaseUntilMonoNs = 0;
   std::string masterPeerJson = "{}";
+  // From masterPeer, for a replica that connects to its master: the address of the master's host
+  // (its hosts/<id> "address", the host id when it published none) and every named port there,
+  // port name -> "address:port". Empty when the file names no master.
+  std::string masterAddress;
+  std::map<std::string, std::string> masterEndpoints;
 };
 
 std::optional<RoleInfo> parseRole(std::string_view text, std::string* error = nullptr);
@@ -25,6 +31,8 @@ std::optional<RoleInfo> readRoleFile(const std::string& path, std::string* error
 std::uint64_t monotonicNowNs();
 // The role to act on: a master whose lease has passed (CLOCK_MONOTONIC) is Unknown, not Master.
 Role effectiveRole(const RoleInfo& info, std::uint64_t nowMonoNs = monotonicNowNs());
+// The master's endpoint for a port name ("http" -> "10.0.0.5:41234"), empty when it has none.
+std::string masterEndpoint(const RoleInfo& info, const std::string& portName);
 bool isMasterNow(const RoleInfo& info, std::uint64_t nowMonoNs = monotonicNowNs());
 const char* roleName(Role role);
 

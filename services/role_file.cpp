@@ -52,6 +52,11 @@ Role effectiveRole(const RoleInfo& info, std::uint64_t nowMonoNs) {
   return info.role;
 }
 
+std::string masterEndpoint(const RoleInfo& info, const std::string& portName) {
+  auto it = info.masterEndpoints.find(portName);
+  return it == info.masterEndpoints.end() ? std::string() : it->second;
+}
+
 bool isMasterNow(const RoleInfo& info, std::uint64_t nowMonoNs) {
   return effectiveRole(info, nowMonoNs) == Role::Master;
 }
@@ -110,6 +115,9 @@ int fill(const std::optional<RoleInfo>& parsed, sm_role_info* out) {
   const std::string& peer =
       parsed->masterPeerJson.size() < SM_ROLE_MASTER_PEER_MAX ? parsed->masterPeerJson : "{}";
   std::memcpy(out->master_peer_json, peer.c_str(), peer.size() + 1);
+  const std::string& address =
+      parsed->masterAddress.size() < SM_ROLE_ADDRESS_MAX ? parsed->masterAddress : std::string();
+  std::memcpy(out->master_address, address.c_str(), address.size() + 1);
   return SM_ROLE_OK;
 }
 
@@ -130,6 +138,21 @@ int sm_role_read(const char* path, sm_role_info* out) {
       sm::services::readRoleFile(path == nullptr ? std::string() : std::string(path), &error);
   if (!parsed && errno != 0) return SM_ROLE_ERR_IO;
   return fill(parsed, out);
+}
+
+int sm_role_master_endpoint(const sm_role_info* info, const char* port_name, char* out,
+                            size_t capacity) {
+  if (info == nullptr || port_name == nullptr || out == nullptr || capacity == 0) return -1;
+  out[0] = '\0';
+  // master_peer_json is what the file said: parse it again rather than keep a map in a C struct.
+  std::string line =
+      std::string("{\"role\":\"unknown\",\"masterPeer\":") + info->master_peer_json + "}";
+  auto role = sm::services::parseRole(line);
+  if (!role) return -1;
+  const auto endpoint = sm::services::masterEndpoint(*role, port_name);
+  if (endpoint.empty() || endpoint.size() >= capacity) return -1;
+  std::memcpy(out, endpoint.c_str(), endpoint.size() + 1);
+  return 0;
 }
 
 uint64_t sm_monotonic_now_ns(void) {

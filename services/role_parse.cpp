@@ -188,6 +188,54 @@ Role roleFromName(const std::string& name) {
   return Role::Unknown;  // "unknown", or a name from a newer format: never master
 }
 
+// A string-valued field of an object, or any other value skipped.
+bool stringOrSkip(Scanner& scanner, std::string& out) {
+  std::string_view raw;
+  if (scanner.peekIs('"')) return scanner.string(out);
+  return scanner.value(raw);
+}
+
+// The endpoints object: port name -> "address:port"; values that are not strings are skipped.
+bool readEndpoints(Scanner& scanner, std::map<std::string, std::string>& endpoints) {
+  if (!scanner.expect('{')) return false;
+  if (scanner.peekIs('}')) return scanner.expect('}');
+  do {
+    std::string name;
+    std::string endpoint;
+    if (!scanner.string(name) || !scanner.expect(':') || !stringOrSkip(scanner, endpoint))
+      return false;
+    if (!endpoint.empty()) endpoints[name] = endpoint;
+  } while (scanner.peekIs(',') && scanner.expect(','));
+  return scanner.expect('}');
+}
+
+// masterPeer's "address" and "endpoints" (the rest stays in masterPeerJson). The object was
+// already scanned as valid JSON; a field of an unexpected type leaves both empty.
+void readMasterPeer(std::string_view json, RoleInfo& info) {
+  Scanner scanner(json);
+  std::string address;
+  std::map<std::string, std::string> endpoints;
+  bool ok = scanner.expect('{');
+  if (ok && !scanner.peekIs('}')) {
+    do {
+      std::string key;
+      std::string_view raw;
+      ok = scanner.string(key) && scanner.expect(':');
+      if (!ok) break;
+      if (key == "address") {
+        ok = stringOrSkip(scanner, address);
+      } else if (key == "endpoints" && scanner.peekIs('{')) {
+        ok = readEndpoints(scanner, endpoints);
+      } else {
+        ok = scanner.value(raw);
+      }
+    } while (ok && scanner.peekIs(',') && scanner.expect(','));
+  }
+  if (!ok) return;
+  info.masterAddress = std::move(address);
+  info.masterEndpoints = std::move(endpoints);
+}
+
 bool readField(Scanner& scanner, const std::string& key, RoleInfo& info, bool& sawRole) {
   bool negative = false;
   std::uint64_t magnitude = 0;
@@ -209,6 +257,7 @@ bool readField(Scanner& scanner, const std::string& key, RoleInfo& info, bool& s
   } else if (key == "masterPeer") {
     if (!scanner.peekIs('{') || !scanner.value(raw)) return false;
     info.masterPeerJson = std::string(raw);
+    readMasterPeer(raw, info);
   } else {
     return scanner.value(raw);
   }

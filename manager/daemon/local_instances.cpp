@@ -267,12 +267,15 @@ void LocalInstances::recordFailure(Instance& instance, const LifecycleEvent& eve
 // --- role files ---
 
 nlohmann::json LocalInstances::peerOf(const Instance& instance) const {
-  nlohmann::json ports = nlohmann::json::object();
-  for (const auto& [name, port] : instance.ports) ports[name] = port;
-  return {{"uuid", instance.id.uuid},
-          {"host", context_.options.hostId},
-          {"pid", instance.pid},
-          {"ports", ports}};
+  const std::map<std::string, std::int64_t> ports(instance.ports.begin(), instance.ports.end());
+  // The address this host publishes in hosts/<id>: secondaries are told the same one.
+  const auto& address = context_.options.address;
+  nlohmann::json peer = {{"uuid", instance.id.uuid}, {"host", context_.options.hostId}};
+  peer["address"] = address;
+  peer["pid"] = instance.pid;
+  peer["ports"] = ports;
+  peer["endpoints"] = endpointsAt(address, ports);
+  return peer;
 }
 
 void LocalInstances::tell(Instance& instance, supervisor::RoleState state) {
@@ -665,11 +668,14 @@ void LocalInstances::followMasters(const ClusterSnapshot& snapshot) {
     if (!first.data || first.data->physical == instance.id.uuid) continue;
     // An older view of the tree must not take a secondary back to an older master.
     if (first.sequence < instance.masterEpoch) continue;
-    nlohmann::json peer = {{"uuid", first.data->physical}, {"host", first.data->host}};
+    const auto address = hostAddress(snapshot, first.data->host);
+    nlohmann::json peer = {
+        {"uuid", first.data->physical}, {"host", first.data->host}, {"address", address}};
     if (auto physical = logical->physical.find(first.data->physical);
         physical != logical->physical.end() && physical->second.data) {
       peer["pid"] = physical->second.data->pid;
       peer["ports"] = physical->second.data->ports;
+      peer["endpoints"] = endpointsAt(address, physical->second.data->ports);
     }
     instance.masterEpoch = first.sequence;
     instance.masterPeer = peer;

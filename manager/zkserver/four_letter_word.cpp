@@ -1,6 +1,7 @@
 #include "manager/zkserver/four_letter_word.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -43,16 +44,32 @@ bool waitFor(int fd, short events, std::chrono::steady_clock::time_point deadlin
 
 std::optional<std::string> fourLetterWord(int port, const std::string& word,
                                           std::chrono::milliseconds timeout) {
+  return fourLetterWord("127.0.0.1", port, word, timeout);
+}
+
+std::optional<std::string> fourLetterWord(const std::string& host, int port,
+                                          const std::string& word,
+                                          std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   Socket socket;
   if (socket.fd() < 0) return std::nullopt;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) return std::nullopt;
+  // Non-blocking, so that a server whose packets are dropped costs the timeout, not the kernel's
+  // SYN retries (minutes).
+  const int flags = ::fcntl(socket.fd(), F_GETFL);
+  ::fcntl(socket.fd(), F_SETFL, flags | O_NONBLOCK);
   if (::connect(socket.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    return std::nullopt;
+    if (errno != EINPROGRESS || !waitFor(socket.fd(), POLLOUT, deadline)) return std::nullopt;
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
+      return std::nullopt;
+    }
   }
+  ::fcntl(socket.fd(), F_SETFL, flags);
   if (::send(socket.fd(), word.data(), word.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(word.size())) {
     return std::nullopt;
@@ -72,7 +89,11 @@ std::optional<std::string> fourLetterWord(int port, const std::string& word,
 }
 
 std::optional<std::string> serverMode(int port) {
-  auto answer = fourLetterWord(port, "srvr", std::chrono::milliseconds(1000));
+  return serverMode("127.0.0.1", port);
+}
+
+std::optional<std::string> serverMode(const std::string& host, int port) {
+  auto answer = fourLetterWord(host, port, "srvr", std::chrono::milliseconds(1000));
   if (!answer) return std::nullopt;
   std::istringstream lines(*answer);
   std::string line;

@@ -88,7 +88,7 @@ void LocalServer::writeFiles(const std::vector<PeerAddress>& peers) {
       << "syncLimit=5\n"
       << "dataDir=" << (dir_ / "data").string() << "\n"
       << "clientPort=" << self_.clientPort << "\n"
-      << "clientPortAddress=127.0.0.1\n"
+      << "clientPortAddress=" << self_.host << "\n"
       << "admin.enableServer=false\n"
       << "4lw.commands.whitelist=ruok,srvr,mntr,stat,cons,conf,wchs,dump,crst,srst\n"
       << "minSessionTimeout=" << minSession << "\n"
@@ -96,8 +96,8 @@ void LocalServer::writeFiles(const std::vector<PeerAddress>& peers) {
       << "forceSync=" << (options_.forceSync ? "yes" : "no") << "\n"
       << "maxClientCnxns=0\n";
   for (const auto& peer : peers) {
-    cfg << "server." << peer.id << "=127.0.0.1:" << peer.quorumPort << ":" << peer.electionPort
-        << "\n";
+    cfg << "server." << peer.id << "=" << peer.host << ":" << peer.quorumPort << ":"
+        << peer.electionPort << "\n";
   }
   if (!peers.empty()) std::ofstream(dir_ / "data" / "myid") << self_.id << "\n";
   std::ofstream log4j(dir_ / "log4j.properties");
@@ -125,6 +125,10 @@ void LocalServer::start() {
       kMainClass,
       (dir_ / "zoo.cfg").string(),
   };
+  if (!self_.netns.empty()) {
+    // `ip netns exec` execs the command in place: the pid we own is the server's.
+    argv.insert(argv.begin(), {"ip", "netns", "exec", self_.netns});
+  }
   process_ = ServerProcess(argv, dir_ / "server.out");
   lastError_.clear();
 }
@@ -160,7 +164,7 @@ void LocalServer::thaw() {
 }
 
 std::optional<std::string> LocalServer::mode() const {
-  return serverMode(self_.clientPort);
+  return serverMode(self_.host, self_.clientPort);
 }
 
 std::string LocalServer::logTail(size_t lines) const {

@@ -30,6 +30,11 @@ struct PeerAddress {
   int clientPort;
   int quorumPort;
   int electionPort;
+  // Where the server listens (client, quorum and election ports), an IPv4 address.
+  std::string host = "127.0.0.1";
+  // The network namespace (`ip netns` name) the server runs in; empty for ours. Tests of
+  // partitions run each server of an ensemble on its own namespaced host.
+  std::string netns = {};
 };
 
 // One server of the Debian `zookeeper` package run as our child: its own zoo.cfg, data and logs in

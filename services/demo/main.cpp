@@ -1,7 +1,9 @@
 // sm-demo-service: a managed process that follows its role file and serves its role.
-//   sm-demo-service [--poll-ms N]   run (needs SM_ROLE_FILE and SM_PORT_HTTP); SIGUSR1, SIGUSR2 and
+//   sm-demo-service [--poll-ms N] [--listen ADDRESS]
+//                                   run (needs SM_ROLE_FILE and SM_PORT_HTTP); SIGUSR1, SIGUSR2 and
 //                                   SIGHUP mean "your role changed"; --poll-ms 0 turns re-reading
-//                                   off
+//                                   off; --listen binds ADDRESS instead of 127.0.0.1 (0.0.0.0 in a
+//                                   host's own network namespace, where peers reach it)
 //   sm-demo-service --notify ROLE   exec-hook mode: tell the running service to re-read its role
 //   file
 // A persistent instance (SM_DATA_DIR set) appends "<SM_PHYSICAL_ID> <pid>" to $SM_DATA_DIR/starts
@@ -54,7 +56,7 @@ bool recordStart() {
   return std::fclose(file) == 0 && ok;
 }
 
-int run(int pollMs) {
+int run(int pollMs, const std::string& listenAddress) {
   const char* roleFile = std::getenv("SM_ROLE_FILE");
   if (roleFile == nullptr || *roleFile == '\0') {
     std::fprintf(stderr, "sm-demo-service: SM_ROLE_FILE is not set\n");
@@ -67,7 +69,7 @@ int run(int pollMs) {
   int signalFd = signalfd(-1, &signals, SFD_CLOEXEC);
 
   std::string error;
-  int listener = RoleServer::listenOn(requiredPort(), error);
+  int listener = RoleServer::listenOn(listenAddress, requiredPort(), error);
   if (listener < 0 || signalFd < 0) {
     std::fprintf(stderr, "sm-demo-service: cannot listen on %s\n", error.c_str());
     return 1;
@@ -75,7 +77,7 @@ int run(int pollMs) {
   if (!recordStart()) return 1;
   RoleTracker tracker(roleFile);
   tracker.refresh("start");
-  std::printf("sm-demo-service pid=%d listening on 127.0.0.1:%s\n", getpid(),
+  std::printf("sm-demo-service pid=%d listening on %s:%s\n", getpid(), listenAddress.c_str(),
               std::getenv("SM_PORT_HTTP"));
   std::fflush(stdout);
 
@@ -117,16 +119,20 @@ int run(int pollMs) {
 
 int main(int argc, char** argv) {
   int pollMs = 200;
+  std::string listenAddress = "127.0.0.1";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--notify" && i + 1 < argc)
       return sm::services::demo::notifyRunningService(requiredPort(), argv[i + 1]);
     if (arg == "--poll-ms" && i + 1 < argc) {
       pollMs = std::atoi(argv[++i]);
+    } else if (arg == "--listen" && i + 1 < argc) {
+      listenAddress = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: sm-demo-service [--poll-ms N] | --notify ROLE\n");
+      std::fprintf(stderr,
+                   "usage: sm-demo-service [--poll-ms N] [--listen ADDRESS] | --notify ROLE\n");
       return 2;
     }
   }
-  return run(pollMs);
+  return run(pollMs, listenAddress);
 }

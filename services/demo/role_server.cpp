@@ -1,6 +1,7 @@
 #include "services/demo/role_server.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -53,7 +54,7 @@ std::string readLine(int fd) {
 
 }  // namespace
 
-int RoleServer::listenOn(int port, std::string& error) {
+int RoleServer::listenOn(const std::string& bindAddress, int port, std::string& error) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     error = std::string("socket: ") + std::strerror(errno);
@@ -62,8 +63,13 @@ int RoleServer::listenOn(int port, std::string& error) {
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in address = loopback(port);
+  if (inet_pton(AF_INET, bindAddress.c_str(), &address.sin_addr) != 1) {
+    error = bindAddress + ": not an IPv4 address";
+    close(fd);
+    return -1;
+  }
   if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd, 16) != 0) {
-    error = "127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+    error = bindAddress + ":" + std::to_string(port) + ": " + std::strerror(errno);
     close(fd);
     return -1;
   }
@@ -83,10 +89,58 @@ void RoleServer::serve(int client, RoleTracker& tracker) {
     std::string via = request.size() > 7 ? request.substr(7, request.find(' ', 7) - 7) : "reload";
     tracker.refresh(via);
     sendAll(client, tracker.describeJson() + "\n");
+  } else if (request == "MASTER") {
+    std::string error;
+    const std::string endpoint = tracker.masterHttpEndpoint();
+    const std::string answer =
+        endpoint.empty() ? std::string() : askEndpoint(endpoint, "ROLE", error);
+    if (endpoint.empty()) {
+      sendAll(client, "ERR the role file names no master endpoint\n");
+    } else if (answer.rfind('{', 0) != 0) {
+      sendAll(client, "ERR master at " + endpoint + ": " + (error.empty() ? answer : error) + "\n");
+    } else {
+      sendAll(client, "{\"endpoint\":\"" + endpoint + "\",\"master\":" + answer + "}\n");
+    }
   } else {
-    sendAll(client, "ERR unknown request; use GET, ROLE or RELOAD <via>\n");
+    sendAll(client, "ERR unknown request; use GET, ROLE, RELOAD <via> or MASTER\n");
   }
   close(client);
+}
+
+std::string askEndpoint(const std::string& endpoint, const std::string& request,
+                        std::string& error) {
+  const auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos) {
+    error = endpoint + ": not address:port";
+    return {};
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string host = endpoint.substr(0, colon);
+  const std::string port = endpoint.substr(colon + 1);
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    error = endpoint + ": " + gai_strerror(rc);
+    return {};
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  std::string answer;
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+  } else {
+    setTimeouts(fd);
+    if (connect(fd, found->ai_addr, found->ai_addrlen) != 0) {
+      error = "connect " + endpoint + ": " + std::strerror(errno);
+    } else {
+      sendAll(fd, request + "\n");
+      answer = readLine(fd);
+      if (answer.empty()) error = endpoint + ": no answer";
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return answer;
 }
 
 int notifyRunningService(int port, const std::string& role) {

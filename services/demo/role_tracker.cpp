@@ -56,13 +56,21 @@ std::uint64_t RoleTracker::leaseRemainingNs() const {
 void RoleTracker::noteIfChanged(const std::string& via) {
   Role now = fileRead_ ? effectiveRole(file_) : Role::Unknown;
   if (now == believed_ && file_.epoch == believedEpoch_) return;
-  std::printf("role change: %s -> %s epoch=%lld via=%s\n", roleName(believed_), roleName(now),
-              static_cast<long long>(file_.epoch), via.c_str());
+  // A secondary also says where its master is: what it would replicate from.
+  const std::string master = masterEndpoint(file_, "http");
+  std::printf("role change: %s -> %s epoch=%lld via=%s%s%s\n", roleName(believed_), roleName(now),
+              static_cast<long long>(file_.epoch), via.c_str(),
+              now == Role::Secondary && !master.empty() ? " master=" : "",
+              now == Role::Secondary ? master.c_str() : "");
   std::fflush(stdout);
   believed_ = now;
   believedEpoch_ = file_.epoch;
   ++changes_;
   lastChangeVia_ = via;
+}
+
+std::string RoleTracker::masterHttpEndpoint() const {
+  return masterEndpoint(file_, "http");
 }
 
 std::string RoleTracker::describeJson() const {
@@ -74,6 +82,8 @@ std::string RoleTracker::describeJson() const {
   json += ",\"leaseUntilMonoNs\":" + std::to_string(file_.leaseUntilMonoNs);
   json += ",\"leaseValid\":" + std::string(isMasterNow(file_) ? "true" : "false");
   json += ",\"masterPeer\":" + file_.masterPeerJson;
+  json += ",\"masterAddress\":" + jsonString(file_.masterAddress);
+  json += ",\"masterEndpoint\":" + jsonString(masterEndpoint(file_, "http"));
   json += ",\"physicalId\":" + jsonString(physicalId ? physicalId : "");
   json += ",\"pid\":" + std::to_string(getpid());
   json += ",\"changes\":" + std::to_string(changes_);

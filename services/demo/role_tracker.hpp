@@ -21,6 +21,8 @@ class RoleTracker {
   // The nanoseconds until the current master lease ends, or 0 when none is running.
   std::uint64_t leaseRemainingNs() const;
   std::string describeJson() const;
+  // The master's "http" endpoint from the role file ("address:port"), empty when unknown.
+  std::string masterHttpEndpoint() const;
 
  private:
   void noteIfChanged(const std::string& via);

@@ -168,8 +168,9 @@ TEST_F(DaemonPlacement, WithoutConstraintsPlacementSpreadsEvenly) {
 }
 
 // The role file contract (docs/supervisor.md): every instance's file carries the current master's
-// epoch and a masterPeer naming the master (physical uuid, host, ports), so that secondaries can
-// find it. Checked after a failover too, when the epoch is no longer 0.
+// epoch and a masterPeer naming the master (physical uuid, host, ports, its host's address and the
+// endpoints there), so that secondaries can find it. Checked after a failover too, when the epoch
+// is no longer 0.
 TEST_F(DaemonPlacement, RoleFilesCarryTheMastersEpochAndPeer) {
   ASSERT_TRUE(startSpreadDemo());
   const auto first = snapshot();
@@ -203,6 +204,20 @@ TEST_F(DaemonPlacement, RoleFilesCarryTheMastersEpochAndPeer) {
               role->masterPeerJson.find("\"" + master->host + "\"") == std::string::npos) {
             problem = fmt::format("{} on {}: masterPeer {} does not name the master {} on {}", uuid,
                                   i.host, role->masterPeerJson, master->uuid, master->host);
+            return false;
+          }
+          // Where to connect: the address the master's host publishes, and its port there.
+          const auto host = tree.hosts.find(master->host);
+          const config::HostData* hostData =
+              host != tree.hosts.end() && host->second ? &*host->second : nullptr;
+          const auto endpoint =
+              hostData ? fmt::format("{}:{}", hostData->address, master->ports.at("http")) : "";
+          if (!hostData || role->masterAddress != hostData->address ||
+              services::masterEndpoint(*role, "http") != endpoint) {
+            problem = fmt::format(
+                "{} on {}: masterPeer {} does not give the address and endpoint "
+                "{} of the master's host",
+                uuid, i.host, role->masterPeerJson, endpoint);
             return false;
           }
         }

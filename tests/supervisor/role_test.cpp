@@ -175,6 +175,38 @@ TEST(RoleParse, AcceptsValidLinesAndRefusesGarbage) {
   EXPECT_EQ(sm_role_read("/nonexistent/role.json", &info), SM_ROLE_ERR_IO);
 }
 
+// masterPeer's address and endpoints, through both APIs: what a replica connects to.
+TEST(RoleParse, ReadsTheMastersAddressAndEndpoints) {
+  const std::string line =
+      R"({"role":"secondary","epoch":4,"leaseUntilMonoNs":0,"masterPeer":{"uuid":"u","host":"h2",)"
+      R"("address":"10.0.0.6","pid":7,"ports":{"http":41234,"admin":9},)"
+      R"("endpoints":{"http":"10.0.0.6:41234","admin":"10.0.0.6:9","odd":5}}})";
+  auto parsed = services::parseRole(line);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->masterAddress, "10.0.0.6");
+  EXPECT_EQ(services::masterEndpoint(*parsed, "http"), "10.0.0.6:41234");
+  EXPECT_EQ(services::masterEndpoint(*parsed, "admin"), "10.0.0.6:9");
+  EXPECT_EQ(services::masterEndpoint(*parsed, "odd"), "") << "a non-string endpoint is skipped";
+  EXPECT_EQ(services::masterEndpoint(*parsed, "none"), "");
+
+  sm_role_info info{};
+  ASSERT_EQ(sm_role_parse(line.data(), line.size(), &info), SM_ROLE_OK);
+  EXPECT_STREQ(info.master_address, "10.0.0.6");
+  char endpoint[64];
+  ASSERT_EQ(sm_role_master_endpoint(&info, "http", endpoint, sizeof endpoint), 0);
+  EXPECT_STREQ(endpoint, "10.0.0.6:41234");
+  EXPECT_EQ(sm_role_master_endpoint(&info, "none", endpoint, sizeof endpoint), -1);
+  EXPECT_STREQ(endpoint, "");
+  char tiny[8];
+  EXPECT_EQ(sm_role_master_endpoint(&info, "http", tiny, sizeof tiny), -1) << "does not fit";
+
+  // A file without a master (a fresh process) has neither.
+  auto fresh = services::parseRole(R"({"role":"unknown","masterPeer":{}})");
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->masterAddress, "");
+  EXPECT_TRUE(fresh->masterEndpoints.empty());
+}
+
 class DemoServiceRole : public SupervisedTest {
  protected:
   // The demo service with polling off (--poll-ms 0): it can learn of a change only by the notice.
@@ -273,6 +305,53 @@ TEST_F(DemoServiceRole, StopsActingAsMasterWhenTheLeaseRunsOut) {
   auto json = demoRole(port);
   EXPECT_EQ(json["fileRole"], "master");
   EXPECT_EQ(json["leaseValid"], false);
+}
+
+// A secondary reaches its master at the role file's masterPeer endpoint, as a replica would: the
+// demo service's MASTER request connects there and relays the master's own answer.
+TEST_F(DemoServiceRole, ASecondaryReachesItsMasterAtTheRoleFilesEndpoint) {
+  auto masterSpec = demoSpec("leader");
+  masterSpec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
+  auto secondarySpec = demoSpec("follower");
+  secondarySpec.roleNotice.kind = RoleNoticeSpec::Kind::Signal;
+  const int masterPort = startAndWaitForPort(masterSpec);
+  const int secondaryPort = startAndWaitForPort(secondarySpec);
+  auto master = masterFor(60s, 3);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(masterPort);
+  master.masterPeer = {{"uuid", "leader"},
+                       {"host", "host-a"},
+                       {"address", "127.0.0.1"},
+                       {"ports", {{"http", masterPort}}},
+                       {"endpoints", {{"http", endpoint}}}};
+  ASSERT_TRUE(supervisor.setRole("leader", master, runningPid(supervisor, "leader")));
+  RoleState secondary;
+  secondary.role = Role::Secondary;
+  secondary.epoch = 3;
+  secondary.masterPeer = master.masterPeer;
+  ASSERT_TRUE(supervisor.setRole("follower", secondary));
+  ASSERT_TRUE(serves(masterPort, "master", "signal"));
+  ASSERT_TRUE(serves(secondaryPort, "secondary", "signal"));
+  EXPECT_EQ(demoRole(secondaryPort)["masterEndpoint"], endpoint);
+
+  auto answer = nlohmann::json::parse(askLoopback(secondaryPort, "MASTER\n"), nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << askLoopback(secondaryPort, "MASTER\n");
+  EXPECT_EQ(answer["endpoint"], endpoint);
+  EXPECT_EQ(answer["master"]["role"], "master");
+  EXPECT_EQ(answer["master"]["pid"], runningPid(supervisor, "leader")) << answer.dump();
+  EXPECT_EQ(answer["master"]["epoch"], 3);
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return readFile(dir.file("follower.stdout.log"))
+                   .find("-> secondary epoch=3 via=signal master=" + endpoint) != std::string::npos;
+      },
+      5s))
+      << readFile(dir.file("follower.stdout.log"));
+
+  // The master itself has no master to ask.
+  master.masterPeer = nlohmann::json::object();
+  ASSERT_TRUE(supervisor.setRole("leader", master, runningPid(supervisor, "leader")));
+  ASSERT_TRUE(waitFor([&] { return demoRole(masterPort)["masterEndpoint"] == ""; }, 5s));
+  EXPECT_EQ(askLoopback(masterPort, "MASTER\n").rfind("ERR", 0), 0u);
 }
 
 TEST_F(DemoServiceRole, AHookThatHangsIsKilledAtItsTimeout) {

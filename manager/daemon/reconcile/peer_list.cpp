@@ -13,11 +13,7 @@ std::vector<std::string> peerEndpoints(const ClusterSnapshot& snapshot,
   const auto& ports = type->stored->type.spec.ports;
   for (const auto& [uuid, physical] : logical->physical) {
     if (!physical.data || physical.data->state != config::PhysicalState::Running) continue;
-    std::string address = physical.data->host;
-    if (auto host = snapshot.hosts.find(physical.data->host);
-        host != snapshot.hosts.end() && host->second.data && !host->second.data->address.empty()) {
-      address = host->second.data->address;
-    }
+    std::string address = hostAddress(snapshot, physical.data->host);
     if (!ports.empty()) {
       auto port = physical.data->ports.find(ports.front());
       if (port == physical.data->ports.end()) continue;  // not reachable the way peers expect
@@ -27,6 +23,21 @@ std::vector<std::string> peerEndpoints(const ClusterSnapshot& snapshot,
   }
   std::sort(peers.begin(), peers.end());
   return peers;
+}
+
+std::string hostAddress(const ClusterSnapshot& snapshot, const std::string& hostId) {
+  if (auto host = snapshot.hosts.find(hostId);
+      host != snapshot.hosts.end() && host->second.data && !host->second.data->address.empty()) {
+    return host->second.data->address;
+  }
+  return hostId;
+}
+
+std::map<std::string, std::string> endpointsAt(const std::string& address,
+                                               const std::map<std::string, std::int64_t>& ports) {
+  std::map<std::string, std::string> endpoints;
+  for (const auto& [name, port] : ports) endpoints[name] = address + ":" + std::to_string(port);
+  return endpoints;
 }
 
 }  // namespace sm::daemon

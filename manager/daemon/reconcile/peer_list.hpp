@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,5 +15,14 @@ namespace sm::daemon {
 // ports), sorted. Empty when the type or logical service cannot be read.
 std::vector<std::string> peerEndpoints(const ClusterSnapshot& snapshot,
                                        const config::LogicalServiceId& id);
+
+// Where the services of `hostId` are reached: the "address" of its hosts/<id>, the host id when
+// the host does not say (or is not in the snapshot).
+std::string hostAddress(const ClusterSnapshot& snapshot, const std::string& hostId);
+
+// Every named port at `address`: port name -> "address:port" (a role file's masterPeer
+// "endpoints"), so that a replica connects to its master without a lookup of its own.
+std::map<std::string, std::string> endpointsAt(const std::string& address,
+                                               const std::map<std::string, std::int64_t>& ports);
 
 }  // namespace sm::daemon

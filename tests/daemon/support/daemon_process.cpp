@@ -73,13 +73,16 @@ DaemonProcess::DaemonProcess(DaemonOptions options) : options_(std::move(options
   std::filesystem::create_directories(options_.workDir);
   logFile_ = options_.workDir / fmt::format("servicesmgr-{}.log", starts++);
 
-  std::vector<std::string> argStrings{SM_SERVICESMGR};
+  std::vector<std::string> argStrings;
+  // `ip netns exec` execs servicesmgr in place: the pid we own is still the daemon's.
+  if (!options_.netns.empty()) argStrings = {"ip", "netns", "exec", options_.netns};
+  argStrings.push_back(SM_SERVICESMGR);
   auto rest = daemonArguments(options_);
   argStrings.insert(argStrings.end(), rest.begin(), rest.end());
   process_ = zkserver::ServerProcess(
       std::move(argStrings), logFile_,
       zkserver::SpawnOptions{.ownProcessGroup = false,
-                             .searchPath = false,
+                             .searchPath = !options_.netns.empty(),
                              .execFailure = "test harness: exec of servicesmgr failed\n"});
   pid_ = process_.pid();
 }

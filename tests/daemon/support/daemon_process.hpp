@@ -28,6 +28,8 @@ struct DaemonOptions {
   std::optional<double> loadAverage;      // --load-average
   std::string logLevel = "info";
   std::vector<std::string> extraArgs;
+  // The network namespace to run it in (`ip netns exec`), empty for the test's own.
+  std::string netns;
 };
 
 // The command line the options give (without the program).

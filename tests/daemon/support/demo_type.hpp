@@ -22,6 +22,8 @@ struct DemoType {
   std::string health;  // spec.health as a YAML flow mapping, "" for none
   bool persistent = false;
   int hostLossGraceSeconds = 300;  // with persistent
+  // Arguments after the program, as YAML flow items ("\"--listen\", \"0.0.0.0\"").
+  std::string commandArgs;
 
   std::string yaml() const {
     std::string out = fmt::format(
@@ -32,9 +34,10 @@ struct DemoType {
         "spec:\n"
         "  serviceCount: {}\n"
         "  replicationCount: {}\n"
-        "  command: [\"{}\"]\n"
+        "  command: [\"{}\"{}]\n"
         "  env: {{DEMO_GREETING: \"{}\"}}\n",
-        name, services, replicas, SM_DEMO_SERVICE, greeting);
+        name, services, replicas, SM_DEMO_SERVICE, commandArgs.empty() ? "" : ", " + commandArgs,
+        greeting);
     if (!constraints.empty()) out += "  constraints:\n" + constraints;
     out += fmt::format("  restart: {{policy: {}, backoffInitialMs: 100, backoffMaxMs: 1000",
                        restartPolicy);

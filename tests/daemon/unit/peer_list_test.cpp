@@ -56,5 +56,21 @@ TEST(PeerEndpoints, NothingForAnUnknownOrUnreadableLogicalService) {
   EXPECT_TRUE(peerEndpoints(SnapshotBuilder().unreadableType("web").build(), kL0).empty());
 }
 
+// A role file's masterPeer carries the master host's address: the one the host published, or its
+// id when it published none or is not (yet) in the tree.
+TEST(HostAddress, PublishedAddressElseTheHostId) {
+  const auto snap = twoWorkers();
+  EXPECT_EQ(hostAddress(snap, "h1"), "10.0.0.1");
+  EXPECT_EQ(hostAddress(snap, "h2"), "h2");
+  EXPECT_EQ(hostAddress(snap, "gone"), "gone");
+}
+
+TEST(EndpointsAt, EveryNamedPortAtTheAddress) {
+  using Endpoints = std::map<std::string, std::string>;
+  EXPECT_EQ(endpointsAt("10.0.0.1", {{"api", 4001}, {"http", 80}}),
+            (Endpoints{{"api", "10.0.0.1:4001"}, {"http", "10.0.0.1:80"}}));
+  EXPECT_TRUE(endpointsAt("10.0.0.1", {}).empty());
+}
+
 }  // namespace
 }  // namespace sm::daemon
