@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/daemon/support/state_dump.hpp"
 #include "tests/support/wait_for.hpp"
 #include "manager/zk/error.hpp"
 
@@ -321,21 +322,10 @@ bool DaemonTest::waitConverged(const std::string& type, int services, int replic
 }
 
 std::string DaemonTest::stateDump() {
-  TreeSnapshot tree;
-  try {
-    tree = snapshot();
-  } catch (const std::exception& e) {
-    return std::string("cannot read the tree: ") + e.what();
-  }
-  std::string out = "tree:\n" + tree.str() + "role files:\n";
-  for (const auto& [key, i] : tree.allInstances()) {
-    const auto text = readFile(roleFile(i.host, i.uuid));
-    out += fmt::format("  {} {} on {} (pid {} {}): {}", key, i.uuid, i.host, i.pid,
-                       pidAlive(static_cast<pid_t>(i.pid)) ? "alive" : "gone",
-                       text.empty() ? "(none)\n" : text);
-    if (!text.empty() && text.back() != '\n') out += "\n";
-  }
-  return out;
+  return test::stateDump([this] { return snapshot(); },
+                         [this](const std::string& host, const std::string& uuid) {
+                           return roleFile(host, uuid);
+                         });
 }
 
 std::unique_ptr<MasterSampler> DaemonTest::startSampler() {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/daemon/support/state_dump.hpp"
 #include "tests/support/wait_for.hpp"
 
 namespace sm::test {
@@ -258,17 +259,10 @@ bool HostsTest::waitConverged(const std::string& type, int replicas, millisecond
 }
 
 std::string HostsTest::stateDump() {
-  TreeSnapshot tree;
-  try {
-    tree = snapshot();
-  } catch (const std::exception& e) {
-    return std::string("cannot read the tree: ") + e.what();
-  }
-  std::string out = "tree:\n" + tree.str() + "role files:\n";
-  for (const auto& [key, i] : tree.allInstances()) {
-    out += fmt::format("  {} on {}: {}\n", i.uuid, i.host, readFile(roleFile(i.host, i.uuid)));
-  }
-  return out;
+  return test::stateDump([this] { return snapshot(); },
+                         [this](const std::string& host, const std::string& uuid) {
+                           return roleFile(host, uuid);
+                         });
 }
 
 std::unique_ptr<MasterSampler> HostsTest::startSampler() {
