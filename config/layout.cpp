@@ -24,6 +24,7 @@ constexpr std::string_view kCreatePhysicalService = "createPhysicalService";
 constexpr std::string_view kHosts = "hosts";
 constexpr std::string_view kEvents = "events";
 constexpr std::string_view kServices = "services";
+constexpr std::string_view kCordons = "cordons";
 constexpr std::string_view kEventPrefix = "event-";
 constexpr char kCreateLockSeparator = '_';
 
@@ -206,6 +207,13 @@ std::string Layout::persistentServicesDir(std::string_view type) const {
 }
 std::string Layout::persistentService(std::string_view type, std::string_view uuid) const {
   return join(persistentServicesDir(type), checked("uuid", uuid, checkUuid));
+}
+
+std::string Layout::cordonsDir() const {
+  return join(root_, kCordons);
+}
+std::string Layout::cordon(std::string_view hostId) const {
+  return join(cordonsDir(), checked("host id", hostId, checkHostId));
 }
 
 std::vector<std::string> Layout::keyZnodes() const {

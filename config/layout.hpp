@@ -80,6 +80,10 @@ class Layout {
   // Persistent services (seed 004's services/ container): one PERSISTENT znode per identity of a
   // persistent type, named by its uuid, that outlives processes, managers and the type itself.
   std::string servicesDir() const;                                // /zroot/services
+  // Hosts an operator cordoned (servicesctl cordon): persistent, unlike hosts/<id>, so that the mark
+  // outlives the host's session. Made with the first cordon.
+  std::string cordonsDir() const;                     // /zroot/cordons
+  std::string cordon(std::string_view hostId) const;  // /zroot/cordons/<hostId>
   std::string persistentServicesDir(std::string_view type) const;  // /zroot/services/<type>
   std::string persistentService(std::string_view type,
                                 std::string_view uuid) const;  // /zroot/services/<type>/<uuid>

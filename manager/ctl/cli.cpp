@@ -8,6 +8,7 @@
 #include "manager/ctl/apply_command.hpp"
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/delete_command.hpp"
+#include "manager/ctl/cordon_command.hpp"
 #include "manager/ctl/describe_command.hpp"
 #include "manager/ctl/forget_command.hpp"
 #include "manager/ctl/gc_command.hpp"
@@ -48,7 +49,7 @@ int runCli(int argc, char** argv) {
       addApplyCommand(app, global), addGetCommand(app, global),    addDescribeCommand(app, global),
       addScaleCommand(app, global), addDeleteCommand(app, global), addTreeCommand(app, global),
       addWatchCommand(app, global), addGcCommand(app, global),   addWaitCommand(app, global),
-      addForgetCommand(app, global),
+      addForgetCommand(app, global), addCordonCommand(app, global), addUncordonCommand(app, global),
   };
 
   try {

@@ -211,6 +211,11 @@ class Reader {
       HostView host;
       host.id = id;
       decodeInto(config::decodeHostData(node->data, path), host.data, host.problem);
+      if (auto cordon = get(layout_.cordon(id))) {
+        host.cordoned = true;
+        auto data = config::decodeCordonData(cordon->data, layout_.cordon(id));
+        if (data) host.cordon = data.value();
+      }
       hosts.push_back(std::move(host));
     }
     return hosts;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/cordon_data.hpp"
 #include "config/host_data.hpp"
 #include "config/election_data.hpp"
 #include "config/layout.hpp"
@@ -63,6 +64,9 @@ struct HostView {  // hosts/<hostId>
   std::string id;
   std::optional<config::HostData> data;
   std::string problem;
+  // cordons/<hostId> exists: no new placements (its data: when and why, if readable).
+  bool cordoned = false;
+  std::optional<config::CordonData> cordon;
 };
 
 struct IdentityView {  // services/<type>/<uuid>: a persistent instance's identity

@@ -89,6 +89,8 @@ Json logicalJson(const TypeView& t, const LogicalView& l) {
 Json hostJson(const HostView& h) {
   Json j;
   j["host"] = h.id;
+  j["cordoned"] = h.cordoned;
+  if (h.cordon) j["cordon"] = {{"since", h.cordon->since}, {"reason", h.cordon->reason}};
   if (!h.data) {
     j["error"] = h.problem;
     return j;
@@ -173,18 +175,21 @@ std::string physicalTable(const ClusterView& view, std::int64_t nowMs) {
 }
 
 std::string hostsTable(const ClusterView& view, std::int64_t nowMs) {
-  Table table(
-      {"HOST", "RUNNING", "LOAD", "CPUS", "MEMORY-MB", "FREE-MB", "VERSION", "UPTIME", "LABELS"});
+  Table table({"HOST", "CORDONED", "RUNNING", "LOAD", "CPUS", "MEMORY-MB", "FREE-MB", "VERSION",
+               "UPTIME", "LABELS"});
   std::vector<std::string> problems;
   for (const auto& h : view.hosts) {
+    const std::string cordoned = h.cordoned ? "yes" : "-";
     if (!h.data) {
-      table.addRow({h.id, "?", "?", "?", "?", "?", "?", "?", "<invalid data, see below>"});
+      table.addRow(
+          {h.id, cordoned, "?", "?", "?", "?", "?", "?", "?", "<invalid data, see below>"});
       problems.push_back(h.problem);
       continue;
     }
     std::vector<std::string> labels;
     for (const auto& [k, v] : h.data->labels) labels.push_back(k + "=" + v);
-    table.addRow({h.id, std::to_string(h.data->running), fmt::format("{:.2f}", h.data->load),
+    table.addRow({h.id, cordoned, std::to_string(h.data->running),
+                  fmt::format("{:.2f}", h.data->load),
                   std::to_string(h.data->capacity.cpus), std::to_string(h.data->capacity.memoryMB),
                   std::to_string(h.data->capacity.freeMemoryMB),
                   h.data->version.empty() ? "-" : h.data->version,

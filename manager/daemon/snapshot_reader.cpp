@@ -127,6 +127,21 @@ ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
       identities.emplace(*uuid, std::move(view));
     }
   }
+  for (const auto& id : tree.children(layout.cordonsDir()).value_or(std::vector<std::string>{})) {
+    if (config::checkHostId(id)) continue;
+    const auto path = layout.cordon(id);
+    auto node = tree.get(path);
+    if (!node) continue;
+    CordonView cordon;
+    auto decoded = config::decodeCordonData(node->data, path);
+    if (decoded) {
+      cordon.data = decoded.value();
+    } else {
+      cordon.error = decoded.errorText();
+      report(path, cordon.error + " (the host counts as cordoned)");
+    }
+    snapshot.cordons.emplace(id, std::move(cordon));
+  }
   for (const auto& name :
        tree.children(layout.createPhysicalServiceLocksDir()).value_or(std::vector<std::string>{})) {
     if (auto id = config::Layout::parseCreateLockName(name)) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/cordon_data.hpp"
 #include "config/create_lock_data.hpp"
 #include "config/election_data.hpp"
 #include "config/host_data.hpp"
@@ -77,6 +78,13 @@ TEST(Documents, GarbageInAPersistentServiceNodeIsReportedFieldByField) {
             "/fed/x: state: must be one of running, stopped, lost, abandoned, purging, got "
             "\"gone\"\n");
   EXPECT_FALSE(decodePersistentServiceData("not json", kZ));
+}
+
+TEST(Documents, CordonRoundTripAndGarbage) {
+  const CordonData d{1700000000000, "disk swap"};
+  EXPECT_EQ(roundTrip<CordonData>(encodeCordonData(d), decodeCordonData), d);
+  EXPECT_EQ(decodeCordonData(R"({"format":1,"since":-5})", kZ).errorText(),
+            "/fed/x: since: must be an integer >= 0, got -5\n");
 }
 
 TEST(Documents, ElectionRoundTrip) {

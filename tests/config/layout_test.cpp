@@ -37,6 +37,9 @@ TEST(Layout, BuildsEveryPathOfTheContract) {
   EXPECT_EQ(l.host("h1"), "/fed/hosts/h1");
   EXPECT_EQ(l.eventsDir(), "/fed/events");
   EXPECT_EQ(l.eventPrefix(), "/fed/events/event-");
+  EXPECT_EQ(l.cordonsDir(), "/fed/cordons");
+  EXPECT_EQ(l.cordon("ds1"), "/fed/cordons/ds1");
+  EXPECT_THROW(l.cordon("../x"), std::invalid_argument);
   EXPECT_EQ(l.servicesDir(), "/fed/services");
   EXPECT_EQ(l.persistentServicesDir("DataServer"), "/fed/services/DataServer");
   EXPECT_EQ(l.persistentService("DataServer", "3f2504e0-4f89-41d3-9a0c-0305e82c3301"),

@@ -378,7 +378,8 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
 
 TEST_F(CtlTest, EveryCommandHasHelp) {
   for (std::string command :
-       {"apply", "get", "describe", "scale", "delete", "tree", "watch", "wait", "gc", "forget"}) {
+       {"apply", "get", "describe", "scale", "delete", "tree", "watch", "wait", "gc", "forget",
+        "cordon", "uncordon"}) {
     auto r = runCtl({command, "--help"});
     EXPECT_EQ(r.exitCode, 0) << command;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << command << r.out;
@@ -660,6 +661,38 @@ TEST_F(CtlTest, ForgetWithPurgeDataLeavesTheRecordToItsHostToPurge) {
   EXPECT_EQ(refused.exitCode, 1);
   EXPECT_NE(refused.err.find("forget it without --purge-data"), std::string::npos) << refused.err;
   EXPECT_EQ(session_->get(path)->data, "garbage");
+}
+
+TEST_F(CtlTest, CordonMarksARegisteredHostUntilUncordon) {
+  ASSERT_EQ(ctl({"apply", "-f", file("a.yaml", kTwoTypes)}).exitCode, 0);
+  auto manager = connect();
+  sm::config::HostData data;
+  data.capacity = {2, 4096, 1024};
+  manager->create(layout().host("h1"), sm::config::encodeHostData(data), sm::zk::CreateMode::Ephemeral);
+
+  auto unknown = ctl({"cordon", "h9"});
+  EXPECT_EQ(unknown.exitCode, 1);
+  EXPECT_NE(unknown.err.find("host \"h9\" is not registered"), std::string::npos) << unknown.err;
+  EXPECT_FALSE(session_->exists(layout().cordon("h9")));
+  EXPECT_EQ(ctl({"cordon", "bad/host"}).exitCode, 2);
+
+  auto cordoned = ctl({"cordon", "h1", "--reason", "disk swap"});
+  ASSERT_EQ(cordoned.exitCode, 0) << cordoned.err;
+  EXPECT_EQ(cordoned.out, "h1: cordoned (no new placements; what runs there keeps running)\n");
+  EXPECT_EQ(ctl({"cordon", "h1"}).out, "h1: already cordoned\n");
+  auto hosts = ctl({"get", "hosts", "-o", "json"});
+  const auto list = nlohmann::json::parse(hosts.out);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["cordoned"], true);
+  EXPECT_EQ(list[0]["cordon"]["reason"], "disk swap");
+
+  // The mark outlives the host's session.
+  manager->close();
+  ASSERT_TRUE(waitFor([&] { return !session_->exists(layout().host("h1")); }, 10s, 10ms));
+  EXPECT_TRUE(session_->exists(layout().cordon("h1")));
+  EXPECT_EQ(ctl({"uncordon", "h1"}).out, "h1: uncordoned\n");
+  EXPECT_EQ(ctl({"uncordon", "h1"}).out, "h1: not cordoned\n");
+  EXPECT_FALSE(session_->exists(layout().cordon("h1")));
 }
 
 TEST_F(CtlTest, ForgetRefusesAnIdentityThatRuns) {

@@ -219,6 +219,7 @@ ClusterView sampleView() {
   HostView h2;
   h2.id = "ds2";
   h2.problem = "/r/hosts/ds2: not valid JSON";
+  h2.cordoned = true;  // cordons/ds2 exists, whatever hosts/ds2 says
   view.hosts = {h1, h2};
   return view;
 }
@@ -248,10 +249,12 @@ TEST(GetViews, LogicalPhysicalAndHostTables) {
             " starting   secondary"
             "   -       3            65s\n");
   EXPECT_EQ(renderGetTable(sampleView(), GetKind::Hosts, kNow),
-            "HOST   RUNNING   LOAD   CPUS   MEMORY-MB   FREE-MB   VERSION   UPTIME   LABELS\n"
-            "ds1    1         0.50   2      4096        1024      0.1.0     120m     zone=a\n"
-            "ds2    ?         ?      ?      ?           ?         ?         ?        <invalid "
-            "data, see below>\n"
+            "HOST   CORDONED   RUNNING   LOAD   CPUS   MEMORY-MB   FREE-MB   VERSION   UPTIME   "
+            "LABELS\n"
+            "ds1    -          1         0.50   2      4096        1024      0.1.0     120m     "
+            "zone=a\n"
+            "ds2    yes        ?         ?      ?      ?           ?         ?         ?        "
+            "<invalid data, see below>\n"
             "error: /r/hosts/ds2: not valid JSON\n");
 }
 

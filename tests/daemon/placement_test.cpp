@@ -332,6 +332,60 @@ TEST_F(DaemonPlacement, EveryConstraintKindKeepsInstancesOffHostsThatFailIt) {
   }
 }
 
+// servicesctl cordon: a cordoned host gets no new instance, and the type's status says so; what
+// runs there keeps running; uncordoned, it takes the replica.
+TEST_F(DaemonPlacement, ACordonedHostTakesNoNewInstanceUntilUncordoned) {
+  DemoType demo;
+  demo.replicas = 2;
+  demo.constraints = "    maxPerHost: 1\n";
+  startDaemons({"h1", "h2"});
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 1, 2));
+  startDaemon("h3");
+  const auto before = snapshot().type("Demo")->logical.begin()->second.instances;
+  for (const std::string host : {"h1", "h3"}) {
+    const auto r = ctl({"cordon", host, "--reason", "maintenance"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+  }
+  demo.replicas = 3;
+  apply(demo);
+  std::string problem;
+  const bool said = waitFor(
+      [&] {
+        const auto tree = snapshot();
+        const auto& logical = tree.type("Demo")->logical.begin()->second;
+        for (const auto& [uuid, i] : logical.instances) {
+          if (i.host == "h3") {
+            problem = "an instance was placed on the cordoned h3";
+            return true;
+          }
+        }
+        if (!logical.status) return false;
+        for (const auto& host : logical.status->hosts) {
+          if (host.host == "h3" && host.reason == "cordoned: maintenance") {
+            problem.clear();
+            return logical.status->registered == 2;
+          }
+        }
+        return false;
+      },
+      milliseconds(15000), milliseconds(20));
+  ASSERT_TRUE(said && problem.empty()) << (problem.empty() ? "no status names the cordon" : problem)
+                                       << "\n"
+                                       << stateDump();
+  // What ran on the cordoned h1 still runs.
+  for (const auto& [uuid, instance] : before) {
+    if (instance.host != "h1") continue;
+    const auto now = snapshot().type("Demo")->logical.begin()->second.instances;
+    ASSERT_TRUE(now.contains(uuid)) << stateDump();
+    EXPECT_EQ(now.at(uuid).pid, instance.pid);
+  }
+
+  ASSERT_EQ(ctl({"uncordon", "h3"}).exitCode, 0);
+  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(20000), /*distinctHosts=*/true));
+  EXPECT_EQ(ctl({"uncordon", "h1"}).exitCode, 0);
+}
+
 // Acceptance 4 (dependsOn): a type that depends on another is not placed until the other has a
 // master, and its status says why; then it comes up.
 TEST_F(DaemonPlacement, DependsOnWaitsForAMasterOfTheDependency) {

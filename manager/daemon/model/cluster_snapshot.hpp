@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/cordon_data.hpp"
 #include "config/election_data.hpp"
 #include "config/host_data.hpp"
 #include "config/layout.hpp"
@@ -72,6 +73,13 @@ struct PersistentServiceView {
   std::int32_t version = 0;  // registrations and state changes are fenced on it
 };
 
+// cordons/<hostId>: the host takes no new placements. Its data may be unreadable: the mark counts
+// all the same.
+struct CordonView {
+  std::optional<config::CordonData> data;
+  std::string error;
+};
+
 // A createPhysicalService lock node (its contenders are not read: see snapshot_reader.hpp).
 struct CreateLockView {
   config::LogicalServiceId logical;
@@ -83,6 +91,7 @@ struct ClusterSnapshot {
   std::map<config::LogicalServiceId, CreateLockView> createLocks;
   // By type name, then uuid.
   std::map<std::string, std::map<std::string, PersistentServiceView>> persistent;
+  std::map<std::string, CordonView> cordons;  // by host id
 
   const ServiceTypeView* type(const std::string& name) const;
   const LogicalServiceView* logical(const config::LogicalServiceId& id) const;

@@ -7,6 +7,7 @@
 
 #include "manager/daemon/placement/allow_hosts_constraint.hpp"
 #include "manager/daemon/placement/cooldown_constraint.hpp"
+#include "manager/daemon/placement/cordon_constraint.hpp"
 #include "manager/daemon/placement/deny_hosts_constraint.hpp"
 #include "manager/daemon/placement/depends_on_constraint.hpp"
 #include "manager/daemon/placement/host_data_constraint.hpp"
@@ -21,7 +22,8 @@ std::vector<std::unique_ptr<Constraint>> constraintChain(const config::ServiceSp
   const config::Constraints& c = spec.constraints;
   std::vector<std::unique_ptr<Constraint>> chain;
   chain.push_back(std::make_unique<HostDataConstraint>());
-  // Cooldowns live in host data, not in the spec, so the check is always present.
+  // Cooldowns live in host data and cordons in the tree, not in the spec: always checked.
+  chain.push_back(std::make_unique<CordonConstraint>());
   chain.push_back(std::make_unique<CooldownConstraint>());
   if (!c.allowHosts.empty()) chain.push_back(std::make_unique<AllowHostsConstraint>(c.allowHosts));
   if (!c.denyHosts.empty()) chain.push_back(std::make_unique<DenyHostsConstraint>(c.denyHosts));

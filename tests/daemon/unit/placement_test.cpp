@@ -31,8 +31,8 @@ config::HostData host(double load, std::int64_t running, std::int64_t freeMB = 8
   return data;
 }
 
-TEST(ConstraintChain, DefaultSpecChecksOnlyHostDataAndCooldown) {
-  EXPECT_EQ(chainNames({}), (std::vector<std::string>{"hostData", "cooldown"}));
+TEST(ConstraintChain, DefaultSpecChecksOnlyHostDataCordonAndCooldown) {
+  EXPECT_EQ(chainNames({}), (std::vector<std::string>{"hostData", "cordon", "cooldown"}));
 }
 
 TEST(ConstraintChain, EverySetConstraintInTheFixedOrder) {
@@ -45,8 +45,9 @@ TEST(ConstraintChain, EverySetConstraintInTheFixedOrder) {
   c.denyHosts = {"h9"};
   c.allowHosts = {"h*"};
   EXPECT_EQ(chainNames(c), (std::vector<std::string>{
-                               "hostData", "cooldown", "allowHosts", "denyHosts", "hostLabels",
-                               "maxPerHost", "minFreeMemoryMB", "maxLoadAverage", "dependsOn"}));
+                               "hostData", "cordon", "cooldown", "allowHosts", "denyHosts",
+                               "hostLabels", "maxPerHost", "minFreeMemoryMB", "maxLoadAverage",
+                               "dependsOn"}));
 }
 
 TEST(CheckHost, ReportsTheFirstFailingConstraint) {

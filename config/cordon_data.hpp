@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "config/result.hpp"
+
+namespace sm::config {
+
+// Data of cordons/<hostId> (PERSISTENT, so that it outlives the host's session and its daemon's
+// restarts): the host gets no new placements while it exists; what runs there keeps running.
+// {"format":1,"since":<ms since the epoch>,"reason":"..."}.
+struct CordonData {
+  std::int64_t since = 0;
+  std::string reason;  // the operator's, may be empty
+  bool operator==(const CordonData&) const = default;
+};
+
+std::string encodeCordonData(const CordonData& data);
+Result<CordonData> decodeCordonData(std::string_view data, std::string_view znodePath);
+
+}  // namespace sm::config
