@@ -130,15 +130,21 @@ std::string unknownFieldMessage(std::string_view key,
                                 std::initializer_list<std::string_view> known) {
   if (known.size() == 0) return "unknown field";
   std::string_view best;
-  std::size_t bestDistance = 3;  // suggest only close misspellings
+  // Suggest only close misspellings: up to 2 edits, or a third of a longer key ("replicaCount"
+  // for "replicationCount").
+  std::size_t bestDistance = std::max<std::size_t>(3, key.size() / 3 + 1);
+  std::size_t bestCommon = 0;
   for (auto k : known) {
     // A close misspelling, or a truncation such as "replicas" for "replicationCount".
     const auto mismatch = std::mismatch(key.begin(), key.end(), k.begin(), k.end()).first;
     const auto common = static_cast<std::size_t>(mismatch - key.begin());
     const bool truncated = common >= 4 && common + 1 >= key.size();
     const auto d = truncated ? 1 : editDistance(key, k);
-    if (d < bestDistance) {
+    // Between equally close ones, the one that starts the same ("replicaCount": replicationCount,
+    // not serviceCount).
+    if (d < bestDistance || (!best.empty() && d == bestDistance && common > bestCommon)) {
       bestDistance = d;
+      bestCommon = common;
       best = k;
     }
   }

@@ -24,6 +24,9 @@ namespace sm::ctl {
 int runCli(int argc, char** argv) {
   CLI::App app{"servicesctl: declare service types and watch what servicesmgr makes of them"};
   app.require_subcommand(1);
+  // Global options after the command too (`servicesctl apply -f x --zk h:2181`), as kubectl takes
+  // them: the subcommands made below inherit it and pass what they do not know up.
+  app.fallthrough();
   GlobalOptions global;
   app.add_option("--zk", global.zk, "ZooKeeper connect string HOST:PORT[,...]")
       ->envname("SERVICESMGR_ZK")

@@ -6,8 +6,13 @@
 
 #include "config/names.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/zk/server_probe.hpp"
 
 namespace sm::ctl {
+
+namespace {
+constexpr std::chrono::milliseconds kRefusalProbe{2000};
+}  // namespace
 
 config::Layout layoutFor(const GlobalOptions& global) {
   if (auto problem = config::checkZroot(global.root)) {
@@ -29,6 +34,13 @@ Context connect(const GlobalOptions& global) {
   if (global.readAccess == "credentials") {
     if (options.credentials.empty()) throw usageError("--read-access credentials needs --auth");
     options.defaultAcl = zk::creatorAllAcl();
+  }
+  // Every server refusing (nothing listens there): say so at once rather than after the whole
+  // connect timeout of retries.
+  if (!zk::anyServerAccepts(global.zk, std::min(options.connectTimeout, kRefusalProbe))) {
+    throw operationFailed(fmt::format(
+        "cannot reach ZooKeeper at {}: every server refused the connection (is it running?)",
+        global.zk));
   }
   try {
     return Context{global, std::move(layout), zk::Session::connect(options)};

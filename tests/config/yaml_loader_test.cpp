@@ -188,6 +188,9 @@ std::vector<BadCase> badCases() {
         "command, env, "
         "workingDir, constraints, restart, stop, roleChange, ports, health, persistent, "
         "hostLossGraceSeconds"}},
+      {"NearMissOfALongField",
+       h + "  command: [a]\n  replicaCount: 3\n",
+       {"data.yaml:7:3: spec.replicaCount: unknown field; did you mean \"replicationCount\"?"}},
       {"UnknownTopLevelAndMetadataField",
        "apiVersion: servicesmgr/v1\nkind: ServiceType\nmetadata: {name: A, labels: {}}\nspec: "
        "{command: [a]}\n"

@@ -393,6 +393,12 @@ TEST_F(CtlTest, ZooKeeperDownExitsOneNamingTheAddress) {
   auto r = runCtl({"--zk", "127.0.0.1:1", "--timeout-ms", "300", "get", "types"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find("cannot reach ZooKeeper at 127.0.0.1:1"), std::string::npos) << r.err;
+  // Refused everywhere: said at once (no session was tried, so no client log lines either).
+  auto refused = runCtl({"--zk", "127.0.0.1:1,127.0.0.1:2", "get", "types"});
+  EXPECT_EQ(refused.exitCode, 1);
+  EXPECT_EQ(refused.err,
+            "servicesctl: cannot reach ZooKeeper at 127.0.0.1:1,127.0.0.1:2: every server refused "
+            "the connection (is it running?)\n");
   auto apply =
       runCtl({"--zk", "127.0.0.1:1", "--timeout-ms", "300", "apply", "-f", "-"}, typeDoc("A", 1));
   EXPECT_EQ(apply.exitCode, 1);
@@ -693,6 +699,15 @@ TEST_F(CtlTest, CordonMarksARegisteredHostUntilUncordon) {
   EXPECT_EQ(ctl({"uncordon", "h1"}).out, "h1: uncordoned\n");
   EXPECT_EQ(ctl({"uncordon", "h1"}).out, "h1: not cordoned\n");
   EXPECT_FALSE(session_->exists(layout().cordon("h1")));
+}
+
+TEST_F(CtlTest, GlobalOptionsAreTakenAfterTheCommandToo) {
+  auto r = runCtl({"apply", "-f", file("a.yaml", kTwoTypes), "--zk", hosts(), "--root", fedRoot_});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(session_->exists(layout().serviceType("Alpha")));
+  auto get = runCtl({"get", "types", "--root", fedRoot_, "--zk", hosts(), "-o", "json"});
+  ASSERT_EQ(get.exitCode, 0) << get.err;
+  EXPECT_EQ(nlohmann::json::parse(get.out).size(), 2u);
 }
 
 TEST_F(CtlTest, ForgetRefusesAnIdentityThatRuns) {
