@@ -528,9 +528,9 @@ void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
       if (candidate->uuid == uuid) identity = candidate;
     }
     if (!identity || identity->data->host != context_.options.hostId ||
-        identity->data->state == config::PersistentState::Abandoned) {
-      // Abandoned (its host was gone too long) or forgotten meanwhile: another replica has its
-      // place.
+        identity->data->state == config::PersistentState::Abandoned ||
+        identity->data->state == config::PersistentState::Purging) {
+      // Abandoned (its host was gone too long) or forgotten meanwhile: not this host's to run.
       stop(uuid, "its persistent identity is no longer this host's to run");
       continue;
     }
