@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -21,16 +22,28 @@ using std::chrono::milliseconds;
 
 }  // namespace
 
-ChaosCluster::ChaosCluster(zkserver::LocalEnsemble& ensemble, ClusterOptions options)
+ChaosCluster::ChaosCluster(ChaosEnsemble& ensemble, ClusterOptions options)
     : ensemble_(ensemble), options_(std::move(options)) {
   std::filesystem::create_directories(options_.dir);
   admin_ = connect();
-  std::vector<int> ports;
-  for (size_t i = 0; i < ensemble_.size(); ++i) ports.push_back(ensemble_.server(i).clientPort());
-  for (const auto& id : options_.hostIds) taps_[id] = std::make_unique<SessionTap>(ports);
+  std::vector<TapEndpoint> servers;
+  for (size_t i = 0; i < ensemble_.size(); ++i) servers.push_back(ensemble_.serverEndpoint(i));
+  for (const auto& id : options_.hostIds) {
+    taps_[id] = std::make_unique<SessionTap>(servers, ensemble_.tapAddress());
+  }
 }
 
 ChaosCluster::~ChaosCluster() {
+  // A fault that failed half way may have left a cut: a daemon that cannot reach ZooKeeper would
+  // spend its stop timeout on it, and the next seed must start on a whole network.
+  if (auto* network = ensemble_.network()) {
+    try {
+      for (const auto& id : options_.hostIds) network->heal(*ensemble_.daemonHost(id));
+      for (size_t i = 0; i < ensemble_.size(); ++i) network->heal(*ensemble_.serverHost(i));
+    } catch (const std::exception& e) {
+      std::cerr << "chaos cluster: cannot heal the network: " << e.what() << std::endl;
+    }
+  }
   std::vector<DaemonProcess*> live;
   {
     std::lock_guard lock(mutex_);
@@ -77,6 +90,11 @@ DaemonOptions ChaosCluster::daemonOptions(const std::string& hostId) const {
   o.hostId = hostId;
   o.workDir = options_.dir / hostId;
   o.sessionTimeoutMs = options_.sessionTimeoutMs;
+  if (const auto* host = ensemble_.daemonHost(hostId)) {
+    // A host of its own: the daemon runs in its namespace and publishes its host's address.
+    o.netns = host->netns;
+    o.extraArgs = {"--address", host->address};
+  }
   return o;
 }
 

@@ -16,7 +16,7 @@
 
 #include "config/layout.hpp"
 #include "manager/zk/session.hpp"
-#include "manager/zkserver/local_zookeeper.hpp"
+#include "tests/chaos/chaos_ensemble.hpp"
 #include "tests/chaos/checker.hpp"
 #include "tests/chaos/session_tap.hpp"
 #include "tests/ctl/ctl_runner.hpp"
@@ -34,12 +34,12 @@ struct ClusterOptions {
 
 class ChaosCluster {
  public:
-  ChaosCluster(zkserver::LocalEnsemble& ensemble, ClusterOptions options);
-  ~ChaosCluster();  // stops every daemon (SIGCONT, SIGTERM, SIGKILL after a grace) by PID
+  ChaosCluster(ChaosEnsemble& ensemble, ClusterOptions options);
+  ~ChaosCluster();  // heals every cut, stops every daemon (SIGCONT, SIGTERM, SIGKILL after a grace) by PID
   ChaosCluster(const ChaosCluster&) = delete;
   ChaosCluster& operator=(const ChaosCluster&) = delete;
 
-  zkserver::LocalEnsemble& ensemble() { return ensemble_; }
+  ChaosEnsemble& ensemble() { return ensemble_; }
   const ClusterOptions& options() const { return options_; }
   config::Layout layout() const { return config::Layout(options_.zroot); }
   std::chrono::milliseconds sessionTimeout() const {
@@ -79,7 +79,7 @@ class ChaosCluster {
   DaemonOptions daemonOptions(const std::string& hostId) const;
   bool waitRegistered(const std::string& hostId, std::string& error);
 
-  zkserver::LocalEnsemble& ensemble_;
+  ChaosEnsemble& ensemble_;
   ClusterOptions options_;
   std::shared_ptr<zk::Session> admin_;
   std::map<std::string, std::unique_ptr<SessionTap>> taps_;

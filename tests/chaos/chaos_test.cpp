@@ -8,7 +8,9 @@
 // build servicesmgr-broken-lease.
 //
 // Environment: SM_CHAOS_SEEDS ("1 2 3"), SM_CHAOS_ROUNDS (per seed), SM_CHAOS_FAULTS (a comma list
-// of kinds, default all: faults.cpp), SM_CHAOS_CONVERGE_MS (the bound after each fault).
+// of kinds, default all: faults.cpp), SM_CHAOS_CONVERGE_MS (the bound after each fault),
+// SM_CHAOS_HOSTS ("netns": every daemon and server on its own namespaced host, which adds the
+// kinds that cut links; needs root; default: all on 127.0.0.1).
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -56,6 +58,15 @@ std::vector<TypeSpec> chaosTypes() {
   return {{"Alpha", 2, 3, 1, false}, {"Beta", 2, 2, 0, true}};
 }
 
+// Whether the run asked for namespaced hosts (SM_CHAOS_HOSTS=netns).
+bool namespacedHosts() {
+  const auto hosts = env("SM_CHAOS_HOSTS", "");
+  if (!hosts.empty() && hosts != "netns") {
+    throw std::invalid_argument("SM_CHAOS_HOSTS=" + hosts + ": only \"netns\" is known");
+  }
+  return hosts == "netns";
+}
+
 struct SeedRun {
   std::uint64_t seed = 0;
   int rounds = 0;
@@ -80,8 +91,8 @@ std::string replayCommand(const SeedRun& run, int rounds) {
   std::string kinds;
   for (auto kind : run.kinds) kinds += (kinds.empty() ? "" : ",") + faultName(kind);
   return fmt::format(
-      "SM_CHAOS_SEEDS={} SM_CHAOS_ROUNDS={} SM_CHAOS_FAULTS={} {}{}", run.seed, rounds, kinds,
-      SM_CHAOS_BINARY,
+      "{}SM_CHAOS_SEEDS={} SM_CHAOS_ROUNDS={} SM_CHAOS_FAULTS={} {}{}",
+      namespacedHosts() ? "SM_CHAOS_HOSTS=netns " : "", run.seed, rounds, kinds, SM_CHAOS_BINARY,
       kBrokenLeaseBuild ? " --gtest_filter='*BrokenLease*'" : " --gtest_filter='*RandomFaults*'");
 }
 
@@ -91,17 +102,39 @@ class Chaos : public ::testing::Test {
     // Processes orphaned by a killed daemon come to us: the checker sees them, the cluster reaps
     // and stops them by PID.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-    zkserver::LocalZooKeeperOptions options;
-    ensemble_ = std::make_unique<zkserver::LocalEnsemble>(3, options);
+    bool namespaced = false;
+    try {
+      namespaced = namespacedHosts();
+    } catch (const std::exception& e) {
+      ensembleError_ = e.what();
+      return;
+    }
+    if (!namespaced) {
+      ensemble_ = makeLoopbackEnsemble();
+      return;
+    }
+    try {
+      ensemble_ = makeNamespacedEnsemble(ClusterOptions{}.hostIds);
+    } catch (const std::exception& e) {
+      // The tests fail with it: namespaced hosts were asked for, a loopback run would not be one.
+      ensembleError_ = std::string("SM_CHAOS_HOSTS=netns: ") + e.what();
+    }
   }
+  // Stops the servers; on namespaced hosts also removes every namespace, link and bridge.
   static void TearDownTestSuite() { ensemble_.reset(); }
+
+  void SetUp() override {
+    ASSERT_TRUE(ensemble_) << ensembleError_;
+  }
 
   SeedResult runSeed(const SeedRun& run);
 
-  static std::unique_ptr<zkserver::LocalEnsemble> ensemble_;
+  static std::unique_ptr<ChaosEnsemble> ensemble_;
+  static std::string ensembleError_;
 };
 
-std::unique_ptr<zkserver::LocalEnsemble> Chaos::ensemble_;
+std::unique_ptr<ChaosEnsemble> Chaos::ensemble_;
+std::string Chaos::ensembleError_;
 
 SeedResult Chaos::runSeed(const SeedRun& run) {
   SeedResult result;
@@ -243,9 +276,16 @@ TEST_F(Chaos, RandomFaults) {
   const auto seeds = seedsFrom(env("SM_CHAOS_SEEDS", "1"));
   const int rounds = std::stoi(env("SM_CHAOS_ROUNDS", "6"));
   const std::string chosenKinds = env("SM_CHAOS_FAULTS", "");
-  const auto kinds = chosenKinds.empty() ? allFaultKinds() : parseFaultKinds(chosenKinds);
+  const bool namespaced = namespacedHosts();
+  const auto kinds = !chosenKinds.empty() ? parseFaultKinds(chosenKinds)
+                     : namespaced         ? namespacedFaultKinds()
+                                          : allFaultKinds();
   ASSERT_FALSE(seeds.empty());
   ASSERT_FALSE(kinds.empty());
+  for (auto kind : kinds) {
+    ASSERT_TRUE(namespaced || !needsNamespacedHosts(kind))
+        << faultName(kind) << " cuts links between hosts: run with SM_CHAOS_HOSTS=netns";
+  }
   std::map<std::string, int> total;
   int passed = 0;
   for (auto seed : seeds) {

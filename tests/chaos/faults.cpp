@@ -32,6 +32,20 @@ const std::vector<FaultKind>& allFaultKinds() {
   return kinds;
 }
 
+const std::vector<FaultKind>& namespacedFaultKinds() {
+  static const std::vector<FaultKind> kinds = [] {
+    auto all = allFaultKinds();
+    all.push_back(FaultKind::PartitionHost);
+    all.push_back(FaultKind::IsolateZkServer);
+    return all;
+  }();
+  return kinds;
+}
+
+bool needsNamespacedHosts(FaultKind kind) {
+  return kind == FaultKind::PartitionHost || kind == FaultKind::IsolateZkServer;
+}
+
 std::string faultName(FaultKind kind) {
   switch (kind) {
     case FaultKind::KillService:
@@ -52,6 +66,10 @@ std::string faultName(FaultKind kind) {
       return "hang_master";
     case FaultKind::KillRestarting:
       return "kill_restarting";
+    case FaultKind::PartitionHost:
+      return "partition_host";
+    case FaultKind::IsolateZkServer:
+      return "isolate_zk_server";
   }
   return "?";
 }
@@ -65,7 +83,7 @@ std::vector<FaultKind> parseFaultKinds(const std::string& text) {
     const std::string name = text.substr(start, end - start);
     if (!name.empty()) {
       bool found = false;
-      for (auto kind : allFaultKinds()) {
+      for (auto kind : namespacedFaultKinds()) {
         if (faultName(kind) == name) {
           kinds.push_back(kind);
           found = true;
@@ -126,6 +144,10 @@ FaultOutcome FaultInjector::inject(FaultKind kind) {
         return hangMaster();
       case FaultKind::KillRestarting:
         return killRestarting();
+      case FaultKind::PartitionHost:
+        return partitionHost();
+      case FaultKind::IsolateZkServer:
+        return isolateZkServer();
     }
   } catch (const std::exception& e) {
     return {false, "", std::string("the harness failed: ") + e.what()};
@@ -246,9 +268,9 @@ FaultOutcome FaultInjector::stopServer() {
   }
   const bool wasLeader = leader && *leader == index;
   const auto hold = between(500, 3000);
-  ensemble.server(index).stop();
+  ensemble.stopServer(index);
   holdFault(hold);
-  ensemble.restart(index);
+  ensemble.startServer(index);
   if (!ensemble.waitQuorum(milliseconds(30000))) {
     return {false, "", "the ensemble has no quorum 30 s after restarting a server"};
   }

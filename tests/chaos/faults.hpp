@@ -25,9 +25,17 @@ enum class FaultKind {
   CutOffDaemon,    // cut a running daemon off every server until its session expires, then heal
   HangMaster,      // SIGSTOP a master's process: its health check fails, its daemon fails it over
   KillRestarting,  // SIGKILL a managed process, then its restarts in place as they appear
+  // Only on namespaced hosts (chaos_ensemble.hpp):
+  PartitionHost,    // cut a daemon's host off the network silently (dropped, not refused), heal
+  IsolateZkServer,  // cut one ZooKeeper server off its peers (or off everything), heal
 };
 
+// Every kind a loopback cluster can take (the default set there).
 const std::vector<FaultKind>& allFaultKinds();
+// allFaultKinds() and the kinds that cut links: the default set on namespaced hosts.
+const std::vector<FaultKind>& namespacedFaultKinds();
+// Whether a kind needs namespaced hosts.
+bool needsNamespacedHosts(FaultKind kind);
 std::string faultName(FaultKind kind);
 // "kill_service,freeze_daemon" -> kinds; throws std::invalid_argument naming an unknown one.
 std::vector<FaultKind> parseFaultKinds(const std::string& text);
@@ -83,6 +91,8 @@ class FaultInjector {
   FaultOutcome cutOffDaemon();
   FaultOutcome hangMaster();      // restart_faults.cpp
   FaultOutcome killRestarting();  // restart_faults.cpp
+  FaultOutcome partitionHost();    // network_faults.cpp
+  FaultOutcome isolateZkServer();  // network_faults.cpp
 
   ChaosCluster& cluster_;
   std::mt19937_64 random_;

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -23,13 +24,26 @@ void setNonBlocking(int fd) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-sockaddr_in loopback(int port) {
+sockaddr_in endpoint(const std::string& host, int port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
+    throw std::invalid_argument("session tap: not an IPv4 address: " + host);
+  }
   address.sin_port = htons(static_cast<uint16_t>(port));
   return address;
 }
+
+std::vector<TapEndpoint> onLoopback(const std::vector<int>& ports) {
+  std::vector<TapEndpoint> servers;
+  for (int port : ports) servers.push_back({"127.0.0.1", port});
+  return servers;
+}
+
+// A server behind a silent cut (tests/support/host_network.hpp) never answers a connect: the relay
+// gives up after this and closes the daemon's side, so that the daemon tries its next server
+// instead of the relay's one thread hanging for the kernel's SYN retries.
+constexpr int kServerConnectTimeoutMs = 1000;
 
 std::uint64_t bigEndian(const char* p, size_t bytes) {
   std::uint64_t value = 0;
@@ -39,11 +53,15 @@ std::uint64_t bigEndian(const char* p, size_t bytes) {
 
 }  // namespace
 
-SessionTap::SessionTap(std::vector<int> serverPorts) : serverPorts_(std::move(serverPorts)) {
+SessionTap::SessionTap(std::vector<int> serverPorts)
+    : SessionTap(onLoopback(serverPorts), "127.0.0.1") {}
+
+SessionTap::SessionTap(std::vector<TapEndpoint> servers, std::string listenAddress)
+    : servers_(std::move(servers)), listenAddress_(std::move(listenAddress)) {
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("session tap: pipe");
-  for (size_t i = 0; i < serverPorts_.size(); ++i) {
+  for (size_t i = 0; i < servers_.size(); ++i) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    auto address = loopback(0);
+    auto address = endpoint(listenAddress_, 0);
     socklen_t length = sizeof address;
     if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
         ::listen(fd, 64) != 0 ||
@@ -73,7 +91,9 @@ SessionTap::~SessionTap() {
 
 std::string SessionTap::connectString() const {
   std::string hosts;
-  for (int port : ports_) hosts += fmt::format("{}127.0.0.1:{}", hosts.empty() ? "" : ",", port);
+  for (int port : ports_) {
+    hosts += fmt::format("{}{}:{}", hosts.empty() ? "" : ",", listenAddress_, port);
+  }
   return hosts;
 }
 
@@ -85,6 +105,12 @@ std::optional<zk::SessionCredentials> SessionTap::session() const {
 void SessionTap::forget() {
   std::lock_guard lock(mutex_);
   session_.reset();
+}
+
+std::optional<std::size_t> SessionTap::lastServer() const {
+  const int index = lastServer_;
+  if (index < 0) return std::nullopt;
+  return static_cast<std::size_t>(index);
 }
 
 void SessionTap::cutOff(bool on) {
@@ -158,13 +184,19 @@ void SessionTap::accept(size_t index) {
     // Loopback connects answer at once: refused when the server is stopped, which the daemon
     // must see as a refused connection too.
     const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    auto address = loopback(serverPorts_[index]);
+    auto address = endpoint(servers_[index].address, servers_[index].port);
+    const timeval connectTimeout{kServerConnectTimeoutMs / 1000,
+                                 (kServerConnectTimeoutMs % 1000) * 1000};
+    if (server >= 0) {
+      ::setsockopt(server, SOL_SOCKET, SO_SNDTIMEO, &connectTimeout, sizeof connectTimeout);
+    }
     if (server < 0 ||
         ::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
       if (server >= 0) ::close(server);
       ::close(client);
       continue;
     }
+    lastServer_ = static_cast<int>(index);
     setNonBlocking(client);
     setNonBlocking(server);
     Link link;

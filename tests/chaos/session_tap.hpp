@@ -1,5 +1,5 @@
 #pragma once
-// A TCP relay on 127.0.0.1 in front of every server of an ensemble, for one daemon: the daemon's
+// A TCP relay in front of every server of an ensemble, for one daemon: the daemon's
 // connect string names the relay's ports, and the relay reads (without changing) each handshake
 // answer the servers send, so the suite knows the daemon's current session id and password. With
 // them it can expire the session from outside (attach and close, as Curator's KillSession does),
@@ -16,14 +16,22 @@
 
 namespace sm::test {
 
+struct TapEndpoint {
+  std::string address;  // IPv4, dotted
+  int port = 0;
+};
+
 class SessionTap {
  public:
+  // Servers on 127.0.0.1, the relay on 127.0.0.1.
   explicit SessionTap(std::vector<int> serverPorts);
+  // Servers anywhere, the relay on `listenAddress` (ports chosen by the kernel).
+  SessionTap(std::vector<TapEndpoint> servers, std::string listenAddress);
   ~SessionTap();
   SessionTap(const SessionTap&) = delete;
   SessionTap& operator=(const SessionTap&) = delete;
 
-  // "127.0.0.1:p1,127.0.0.1:p2,..." in the servers' order.
+  // "<listen address>:p1,<listen address>:p2,..." in the servers' order.
   std::string connectString() const;
   // The session of the last handshake a server accepted (nullopt before the first).
   std::optional<zk::SessionCredentials> session() const;
@@ -33,6 +41,9 @@ class SessionTap {
   // between the daemon and every server were down (the servers hear nothing and expire the
   // session after its timeout; the daemon keeps running).
   void cutOff(bool on);
+  // The index of the server the daemon's last connection was relayed to (nullopt before the
+  // first): the server its session talks to now, unless it is reconnecting.
+  std::optional<std::size_t> lastServer() const;
 
  private:
   struct Link {
@@ -49,7 +60,8 @@ class SessionTap {
   bool flush(int to, std::vector<char>& pending);
   void readHandshake(Link& link, const char* data, size_t size);
 
-  std::vector<int> serverPorts_;
+  std::vector<TapEndpoint> servers_;
+  std::string listenAddress_;
   std::vector<int> listeners_;
   std::vector<int> ports_;
   int wake_[2] = {-1, -1};
@@ -58,6 +70,7 @@ class SessionTap {
   std::optional<zk::SessionCredentials> session_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> cutOff_{false};
+  std::atomic<int> lastServer_{-1};
   std::thread thread_;
 };
 
