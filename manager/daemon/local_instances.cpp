@@ -333,6 +333,12 @@ config::PersistentServiceData LocalInstances::identityOf(const Instance& instanc
   return base;
 }
 
+zk::Op LocalInstances::electionMemberOp(const Instance& instance) const {
+  return zk::Op::create(context_.layout.electionMemberPrefix(instance.id),
+                        config::encodeElectionData({instance.id.uuid, context_.options.hostId}),
+                        zk::CreateMode::EphemeralSequential);
+}
+
 void LocalInstances::follow(Instance& instance, const std::string& electionNode) {
   const int registration = ++instance.registration;
   instance.electionNode = electionNode;
@@ -378,9 +384,7 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
     }
     ops.push_back(zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
                                  zk::CreateMode::Ephemeral));
-    ops.push_back(zk::Op::create(layout.electionMemberPrefix(id),
-                                 config::encodeElectionData({id.uuid, context_.options.hostId}),
-                                 zk::CreateMode::EphemeralSequential));
+    ops.push_back(electionMemberOp(*instance));
     auto results = context_.session()->multi(ops);
     electionNode = results.back().createdPath;
     if (persistent) context_.tree().invalidate(layout.persistentServicesDir(id.logical.type));
@@ -415,9 +419,7 @@ void LocalInstances::rejoin(Instance& instance) {
     // The same znode gets the new pid, and a new member queues at the end of the failover chain.
     auto results = context_.session()->multi(
         {zk::Op::set(physicalPath, config::encodePhysicalServiceData(dataOf(instance))),
-         zk::Op::create(layout.electionMemberPrefix(id),
-                        config::encodeElectionData({id.uuid, context_.options.hostId}),
-                        zk::CreateMode::EphemeralSequential)});
+         electionMemberOp(instance)});
     electionNode = results.at(1).createdPath;
   } catch (const zk::MultiError& e) {
     // Its znode is gone (removed by someone, or the session): not ours to serve any more.
@@ -546,9 +548,7 @@ void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
                        identity->version),
            zk::Op::create(physicalPath, config::encodePhysicalServiceData(dataOf(instance)),
                           zk::CreateMode::Ephemeral),
-           zk::Op::create(layout.electionMemberPrefix(id),
-                          config::encodeElectionData({uuid, context_.options.hostId}),
-                          zk::CreateMode::EphemeralSequential)});
+           electionMemberOp(instance)});
       electionNode = results.at(2).createdPath;
     } catch (const zk::MultiError& e) {
       context_.tree().invalidate(identityPath);

@@ -24,6 +24,7 @@
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/supervisor/supervisor.hpp"
 #include "manager/zk/election.hpp"
+#include "manager/zk/op.hpp"
 
 namespace sm::daemon {
 
@@ -117,6 +118,8 @@ class LocalInstances {
   void forgetElection(Instance& instance);
   void rejoin(Instance& instance);
   void follow(Instance& instance, const std::string& electionNode);
+  // Creates its member at the end of its logical service's election (a registration's last op).
+  zk::Op electionMemberOp(const Instance& instance) const;
   void recordFailure(Instance& instance, const LifecycleEvent& event, const std::string& why);
   nlohmann::json peerOf(const Instance& instance) const;
   config::PhysicalServiceData dataOf(const Instance& instance) const;
