@@ -25,6 +25,8 @@ constexpr std::string_view kHosts = "hosts";
 constexpr std::string_view kEvents = "events";
 constexpr std::string_view kServices = "services";
 constexpr std::string_view kCordons = "cordons";
+constexpr std::string_view kPaused = "paused";
+constexpr std::string_view kSwitchovers = "switchovers";
 constexpr std::string_view kEventPrefix = "event-";
 constexpr char kCreateLockSeparator = '_';
 
@@ -214,6 +216,19 @@ std::string Layout::cordonsDir() const {
 }
 std::string Layout::cordon(std::string_view hostId) const {
   return join(cordonsDir(), checked("host id", hostId, checkHostId));
+}
+
+std::string Layout::pausedDir() const {
+  return join(root_, kPaused);
+}
+std::string Layout::paused(std::string_view type) const {
+  return join(pausedDir(), checkedType(type));
+}
+std::string Layout::switchoversDir() const {
+  return join(root_, kSwitchovers);
+}
+std::string Layout::switchover(const LogicalServiceId& id) const {
+  return join(switchoversDir(), createLockName(id));
 }
 
 std::vector<std::string> Layout::keyZnodes() const {

@@ -84,6 +84,13 @@ class Layout {
   // outlives the host's session. Made with the first cordon.
   std::string cordonsDir() const;                     // /zroot/cordons
   std::string cordon(std::string_view hostId) const;  // /zroot/cordons/<hostId>
+  // Types an operator paused (servicesctl pause): persistent, made with the first pause.
+  std::string pausedDir() const;                      // /zroot/paused
+  std::string paused(std::string_view type) const;    // /zroot/paused/<type>
+  // Planned handovers in progress (servicesctl switchover): one per logical service at most.
+  std::string switchoversDir() const;  // /zroot/switchovers
+  // /zroot/switchovers/<type>_logicalService<10 digits> (named like its create-lock)
+  std::string switchover(const LogicalServiceId& id) const;
   std::string persistentServicesDir(std::string_view type) const;  // /zroot/services/<type>
   std::string persistentService(std::string_view type,
                                 std::string_view uuid) const;  // /zroot/services/<type>/<uuid>

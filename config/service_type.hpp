@@ -65,6 +65,10 @@ struct Constraints {
   std::int64_t minFreeMemoryMB = 0;        // 0 = no requirement
   std::optional<double> maxLoadAverage;    // unset = no limit
   std::vector<std::string> dependsOn;      // types that must have a master first
+  // Master eligibility (Patroni's nofailover): instances on other hosts run as secondaries that
+  // never stand in the election. Empty = every host may run the master.
+  std::vector<std::string> masterHosts;             // globs over host ids
+  std::map<std::string, std::string> masterLabels;  // every label must equal the host's
   bool operator==(const Constraints&) const = default;
 };
 

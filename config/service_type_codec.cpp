@@ -19,6 +19,9 @@ OrderedJson constraintsToJson(const Constraints& c) {
   j["minFreeMemoryMB"] = c.minFreeMemoryMB;
   if (c.maxLoadAverage) j["maxLoadAverage"] = *c.maxLoadAverage;
   j["dependsOn"] = c.dependsOn;
+  // Only when set: types stored before eligibility existed read back the same.
+  if (!c.masterHosts.empty()) j["masterHosts"] = c.masterHosts;
+  if (!c.masterLabels.empty()) j["masterLabels"] = c.masterLabels;
   return j;
 }
 
@@ -72,10 +75,12 @@ OrderedJson serviceSpecToJson(const ServiceSpec& s) {
   return j;
 }
 
-std::string encodeServiceType(const ServiceType& type, std::int64_t generation) {
+std::string encodeServiceType(const ServiceType& type, std::int64_t generation,
+                              std::int64_t restartedAt) {
   OrderedJson j = detail::newDocument();
   j["name"] = type.name;
   j["generation"] = generation;
+  if (restartedAt != 0) j["restartedAt"] = restartedAt;
   j["spec"] = serviceSpecToJson(type.spec);
   return detail::dump(j);
 }
@@ -83,7 +88,8 @@ std::string encodeServiceType(const ServiceType& type, std::int64_t generation) 
 Result<StoredServiceType> decodeServiceType(std::string_view data, std::string_view znodePath) {
   const std::string znodeName(lastComponent(znodePath));
   return detail::decodeDocument<StoredServiceType>(
-      data, znodePath, {"format", "name", "generation", "spec"}, detail::UnknownKeys::Reject,
+      data, znodePath, {"format", "name", "generation", "restartedAt", "spec"},
+      detail::UnknownKeys::Reject,
       [&](detail::NodeReader& r, const detail::MapFields& f) {
         StoredServiceType stored;
         if (r.require(f, "name")) {
@@ -97,6 +103,7 @@ Result<StoredServiceType> decodeServiceType(std::string_view data, std::string_v
         if (r.require(f, "generation")) {
           if (auto g = r.integer(f, "generation", kGenerationRange)) stored.generation = *g;
         }
+        if (auto t = r.integer(f, "restartedAt", kTimestampMsRange)) stored.restartedAt = *t;
         if (r.require(f, "spec")) {
           auto spec = detail::readServiceSpec(r, f.find("spec")->value, "spec", stored.type.name);
           if (spec) stored.type.spec = *spec;

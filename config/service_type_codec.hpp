@@ -16,13 +16,19 @@ namespace sm::config {
 struct StoredServiceType {
   ServiceType type;
   std::int64_t generation = 1;
+  // When `servicesctl rollout restart` last asked for every instance to restart (ms since the
+  // epoch; 0 = never). Part of the process template: an instance started before it is replaced
+  // the way a changed spec replaces it. Kept by apply and scale.
+  std::int64_t restartedAt = 0;
   bool operator==(const StoredServiceType&) const = default;
 };
 
-// {"format":1,"name":"DataServer","generation":3,"spec":{...every field, defaults spelled out...}}
+// {"format":1,"name":"DataServer","generation":3,["restartedAt":<ms>,]"spec":{...every field,
+// defaults spelled out...}}
 // Optional fields that are unset (workingDir, maxPerHost, maxLoadAverage, roleChange, health) are
 // left out.
-std::string encodeServiceType(const ServiceType& type, std::int64_t generation);
+std::string encodeServiceType(const ServiceType& type, std::int64_t generation,
+                              std::int64_t restartedAt = 0);
 
 // The spec object alone (the "spec" of the encoded form), for `servicesctl get -o json`.
 nlohmann::ordered_json serviceSpecToJson(const ServiceSpec& spec);

@@ -50,11 +50,15 @@ void readConstraints(NodeReader& r, const MapFields& parent, Constraints& c,
                      std::string_view typeName) {
   auto f = r.mappingField(parent, "constraints",
                           {"allowHosts", "denyHosts", "hostLabels", "maxPerHost", "minFreeMemoryMB",
-                           "maxLoadAverage", "dependsOn"});
+                           "maxLoadAverage", "dependsOn", "masterHosts", "masterLabels"});
   if (!f) return;
   if (auto v = r.stringList(*f, "allowHosts", checkGlob)) c.allowHosts = *v;
   if (auto v = r.stringList(*f, "denyHosts", checkGlob)) c.denyHosts = *v;
   if (auto v = r.stringMap(*f, "hostLabels", checkLabelKey, checkLabelValue)) c.hostLabels = *v;
+  if (auto v = r.stringList(*f, "masterHosts", checkGlob)) c.masterHosts = *v;
+  if (auto v = r.stringMap(*f, "masterLabels", checkLabelKey, checkLabelValue)) {
+    c.masterLabels = *v;
+  }
   if (auto v = r.integer(*f, "maxPerHost", kMaxPerHostRange)) c.maxPerHost = *v;
   if (auto v = r.integer(*f, "minFreeMemoryMB", kMemoryMBRange)) c.minFreeMemoryMB = *v;
   if (auto v = r.number(*f, "maxLoadAverage", 0.0, kMaxLoadAverageLimit, true))

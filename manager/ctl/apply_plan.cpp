@@ -84,6 +84,7 @@ PlanEntry planEntry(const config::ServiceType& desired, const std::optional<Curr
     return entry;
   }
   entry.previousGeneration = current->stored->generation;
+  entry.restartedAt = current->stored->restartedAt;
   if (current->stored->type.spec.persistent != desired.spec.persistent) {
     // Identities and their data would be dropped (or adopted) without a word: not even --force.
     entry.action = PlanAction::Refuse;
@@ -120,12 +121,14 @@ PlanOps planOps(const ApplyPlan& plan, const config::Layout& layout) {
     switch (entry.action) {
       case PlanAction::Create:
         out.ops.push_back(
-            zk::Op::create(path, config::encodeServiceType(entry.desired, entry.generation)));
+            zk::Op::create(path, config::encodeServiceType(entry.desired, entry.generation,
+                                                              entry.restartedAt)));
         break;
       case PlanAction::Update:
       case PlanAction::Replace:
         out.ops.push_back(zk::Op::set(
-            path, config::encodeServiceType(entry.desired, entry.generation), entry.version));
+            path, config::encodeServiceType(entry.desired, entry.generation, entry.restartedAt),
+            entry.version));
         break;
       case PlanAction::Unchanged:
         out.ops.push_back(zk::Op::check(path, entry.version));

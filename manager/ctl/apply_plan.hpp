@@ -41,6 +41,7 @@ struct PlanEntry {
   PlanAction action = PlanAction::Create;
   std::int64_t generation = 1;                     // to store (or stored, when Unchanged)
   std::optional<std::int64_t> previousGeneration;  // stored now, when readable
+  std::int64_t restartedAt = 0;  // kept from the stored type (a rollout restart sets it)
   int version = -1;
   std::vector<FieldChange> changes;  // Update only
   std::string problem;               // Replace and Refuse: what the garbage is

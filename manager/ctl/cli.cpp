@@ -9,6 +9,10 @@
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/delete_command.hpp"
 #include "manager/ctl/cordon_command.hpp"
+#include "manager/ctl/drain_command.hpp"
+#include "manager/ctl/pause_command.hpp"
+#include "manager/ctl/rollout_command.hpp"
+#include "manager/ctl/switchover_command.hpp"
 #include "manager/ctl/describe_command.hpp"
 #include "manager/ctl/forget_command.hpp"
 #include "manager/ctl/gc_command.hpp"
@@ -53,6 +57,8 @@ int runCli(int argc, char** argv) {
       addScaleCommand(app, global), addDeleteCommand(app, global), addTreeCommand(app, global),
       addWatchCommand(app, global), addGcCommand(app, global),   addWaitCommand(app, global),
       addForgetCommand(app, global), addCordonCommand(app, global), addUncordonCommand(app, global),
+      addDrainCommand(app, global), addPauseCommand(app, global), addResumeCommand(app, global),
+      addSwitchoverCommand(app, global), addRolloutCommand(app, global),
   };
 
   try {
@@ -61,7 +67,11 @@ int runCli(int argc, char** argv) {
     // CLI11 would only say that a subcommand is required: name the word it did not know.
     if (app.get_subcommands().empty() && !app.remaining().empty()) {
       std::vector<std::string> names;
-      for (const auto& command : commands) names.push_back(command.app->get_name());
+      for (const auto& command : commands) {
+        // (A nested command, `rollout restart`, is listed by its top word.)
+        const auto* top = command.app->get_parent() == &app ? command.app : command.app->get_parent();
+        names.push_back(top->get_name());
+      }
       std::cerr << "servicesctl: unknown command \"" << app.remaining().front()
                 << "\" (commands: " << CLI::detail::join(names, ", ") << ")\n";
       return kExitUsage;

@@ -86,11 +86,11 @@ class Reader {
   std::optional<TypeView> readType(const std::string& name) {
     if (auto bad = config::checkServiceTypeName(name)) {
       // A node another client put there: reported, never read as a type.
-      return TypeView{
-          name,
-          std::nullopt,
-          zk::childPath(layout_.configDir(), name) + ": not a service type name: " + *bad,
-          {}};
+      TypeView garbage;
+      garbage.name = name;
+      garbage.problem =
+          zk::childPath(layout_.configDir(), name) + ": not a service type name: " + *bad;
+      return garbage;
     }
     const auto path = layout_.serviceType(name);
     auto node = get(path);
@@ -98,6 +98,11 @@ class Reader {
     TypeView type;
     type.name = name;
     decodeInto(config::decodeServiceType(node->data, path), type.stored, type.problem);
+    if (auto pause = get(layout_.paused(name))) {
+      type.paused = true;
+      auto data = config::decodePauseData(pause->data, layout_.paused(name));
+      if (data) type.pause = data.value();
+    }
     if (auto names = children(path)) {
       std::vector<std::int64_t> sequences;
       for (const auto& child : *names) {
@@ -125,6 +130,10 @@ class Reader {
     if (auto status = get(layout_.status(id))) {
       decodeInto(config::decodeStatusData(status->data, layout_.status(id)), logical.status,
                  logical.statusProblem);
+    }
+    if (auto switchover = get(layout_.switchover(id))) {
+      auto data = config::decodeSwitchoverData(switchover->data, layout_.switchover(id));
+      if (data) logical.switchover = data.value();
     }
     return logical;
   }

@@ -12,10 +12,12 @@
 #include "config/election_data.hpp"
 #include "config/layout.hpp"
 #include "config/logical_service_data.hpp"
+#include "config/pause_data.hpp"
 #include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "config/status_data.hpp"
+#include "config/switchover_data.hpp"
 
 namespace sm::ctl {
 
@@ -45,6 +47,8 @@ struct LogicalView {  // config/<type>/logicalService<seq>
   std::vector<ElectionEntry> election;
   std::optional<config::StatusData> status;
   std::string statusProblem;
+  // switchovers/<type>_logicalService<seq>: a planned handover in progress (readable data only).
+  std::optional<config::SwitchoverData> switchover;
 
   const InstanceView* master() const;
   std::optional<std::int64_t> epoch() const;  // the master's election sequence
@@ -55,6 +59,9 @@ struct TypeView {  // config/<type>
   std::optional<config::StoredServiceType> stored;
   std::string problem;  // every diagnostic of the decoder, one per line, when stored is empty
   std::vector<LogicalView> logical;  // by sequence
+  // paused/<type> exists: the managers change nothing of it (its data: when and why, if readable).
+  bool paused = false;
+  std::optional<config::PauseData> pause;
 
   std::size_t instanceCount() const;
   std::size_t masterCount() const;

@@ -54,6 +54,16 @@ void describeStatus(const LogicalView& l, std::string& out) {
   }
 }
 
+void describeSwitchover(const LogicalView& l, std::int64_t nowMs, std::string& out) {
+  if (!l.switchover) return;
+  const auto& s = *l.switchover;
+  out += s.deadline >= nowMs
+             ? fmt::format("    Switchover: to {} in progress (asked {})\n", s.target,
+                           formatTime(s.created))
+             : fmt::format("    Switchover: to {} expired at {} without taking place\n",
+                           s.target, formatTime(s.deadline));
+}
+
 void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs,
                      std::string& out) {
   const auto* m = l.master();
@@ -69,6 +79,7 @@ void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs
   }
   describeInstances(l, nowMs, out);
   describeStatus(l, out);
+  describeSwitchover(l, nowMs, out);
 }
 
 // Events have no fixed format yet: those whose JSON names the type are shown, by their time and
@@ -96,6 +107,19 @@ std::string renderDescribe(const TypeView& t, const std::vector<EventView>& even
   std::string out = fmt::format("Name:         {}\n", t.name);
   if (t.stored) {
     out += fmt::format("Generation:   {}\n", t.stored->generation);
+    const auto& constraints = t.stored->type.spec.constraints;
+    if (!constraints.masterHosts.empty() || !constraints.masterLabels.empty()) {
+      out += "Master:       only on hosts that match masterHosts/masterLabels; instances "
+             "elsewhere run as secondaries (role -) that never become master\n";
+    }
+  }
+  if (t.paused) {
+    const auto& p = t.pause;
+    out += fmt::format("Paused:       {}{} (servicesctl resume {} ends it)\n",
+                       p ? "since " + formatTime(p->since) : "yes",
+                       p && !p->reason.empty() ? ": " + oneLine(p->reason, 200) : "", t.name);
+  }
+  if (t.stored) {
     out += "Spec:\n" + prefixLines(toYaml(config::serviceSpecToJson(t.stored->type.spec)), "  ");
   } else {
     out += "Spec:         cannot be read\n" + prefixLines(t.problem, "  error: ");

@@ -42,6 +42,10 @@ Json typeJson(const TypeView& t) {
   j["logicalServices"] = t.logical.size();
   j["instances"] = t.instanceCount();
   j["masters"] = t.masterCount();
+  if (t.paused) {
+    j["paused"] = true;
+    if (t.pause) j["pause"] = {{"since", t.pause->since}, {"reason", t.pause->reason}};
+  }
   return j;
 }
 
@@ -90,7 +94,13 @@ Json hostJson(const HostView& h) {
   Json j;
   j["host"] = h.id;
   j["cordoned"] = h.cordoned;
-  if (h.cordon) j["cordon"] = {{"since", h.cordon->since}, {"reason", h.cordon->reason}};
+  if (h.cordon) {
+    j["cordon"] = {{"since", h.cordon->since}, {"reason", h.cordon->reason}};
+    if (h.cordon->drain) {
+      j["cordon"]["drain"] = true;
+      j["cordon"]["movePersistent"] = h.cordon->movePersistent;
+    }
+  }
   if (!h.data) {
     j["error"] = h.problem;
     return j;
@@ -119,7 +129,7 @@ std::string typesTable(const ClusterView& view) {
     }
     const auto& spec = t.stored->type.spec;
     table.addRow(
-        {t.name, std::to_string(t.stored->generation),
+        {t.paused ? t.name + " (paused)" : t.name, std::to_string(t.stored->generation),
          fmt::format("{}/{}", t.logical.size(), spec.serviceCount),
          fmt::format("{}/{}", t.instanceCount(), spec.serviceCount * spec.replicationCount),
          fmt::format("{}/{}", t.masterCount(), spec.serviceCount),
@@ -179,7 +189,7 @@ std::string hostsTable(const ClusterView& view, std::int64_t nowMs) {
                "UPTIME", "LABELS"});
   std::vector<std::string> problems;
   for (const auto& h : view.hosts) {
-    const std::string cordoned = h.cordoned ? "yes" : "-";
+    const std::string cordoned = !h.cordoned ? "-" : h.cordon && h.cordon->drain ? "draining" : "yes";
     if (!h.data) {
       table.addRow(
           {h.id, cordoned, "?", "?", "?", "?", "?", "?", "?", "<invalid data, see below>"});

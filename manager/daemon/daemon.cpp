@@ -155,6 +155,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   parts_->instances.tick(nowMs);
   parts_->monitor.reconcile(snapshot, nowMs);
   parts_->reconcileInstances(snapshot);
+  parts_->operate(snapshot, nowMs);
   parts_->resumeIdentities(snapshot, nowMs);
   parts_->purgeIdentities(snapshot);
   parts_->instances.followMasters(snapshot);

@@ -6,11 +6,24 @@
 
 #include "config/root_data.hpp"
 #include "manager/daemon/process_template.hpp"
+#include "manager/daemon/reconcile/drain_plan.hpp"
+#include "manager/daemon/reconcile/handover_plan.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 #include "manager/zk/error.hpp"
 
 namespace sm::daemon {
+
+namespace {
+// Removes a node read at `version`; changed or gone meanwhile, the next pass reads it again.
+void removeIfUnchanged(zk::Session& session, const std::string& path, std::int32_t version) {
+  try {
+    session.remove(path, version);
+  } catch (const zk::ZkError& e) {
+    if (e.code() != zk::Code::BadVersion && e.code() != zk::Code::NoNode) throw;
+  }
+}
+}  // namespace
 
 DaemonParts::DaemonParts(DaemonContext& context, LoopInbox& inbox)
     : context(context),
@@ -136,13 +149,61 @@ void DaemonParts::purgeIdentities(const ClusterSnapshot& snapshot) {
                    "in place",
                    identity.uuid, identity.data->dataDir, dataDir);
     }
-    try {
-      session->remove(path, identity.version);
-    } catch (const zk::ZkError& e) {
-      // Changed or gone meanwhile: the next pass reads it again.
-      if (e.code() != zk::Code::BadVersion && e.code() != zk::Code::NoNode) throw;
-    }
+    removeIfUnchanged(*session, path, identity.version);
     context.tree().invalidate(path);
+  }
+}
+
+void DaemonParts::operate(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+  std::set<std::string> paused;
+  for (const auto& [type, pause] : snapshot.paused) paused.insert(type);
+  instances.setPausedTypes(std::move(paused));
+  instances.enforceEligibility(snapshot);
+  const auto& hostId = context.options.hostId;
+  auto session = context.session();
+  const auto switchovers = planSwitchovers(snapshot, hostId, nowMs);
+  for (const auto& requeue : switchovers.requeues) instances.requeue(requeue);
+  for (const auto& end : switchovers.ends) {
+    const auto path = context.layout.switchover(end.logical);
+    spdlog::info("switchover of {} {}", context.layout.logicalService(end.logical),
+                 end.done ? "done: its target is master" : "expired: removed");
+    removeIfUnchanged(*session, path, end.version);
+    context.tree().invalidate(path);
+  }
+  const auto drain = planDrain(snapshot, hostId, nowMs);
+  for (const auto& requeue : drain.handovers) instances.requeue(requeue);
+  for (const auto& stop : drain.stops) {
+    switch (stop.identity) {
+      case DrainStop::Identity::None:
+        instances.stop(stop.id.uuid, stop.reason);
+        break;
+      case DrainStop::Identity::Keep:
+        instances.stopKeepingIdentity(stop.id.uuid, stop.reason);
+        break;
+      case DrainStop::Identity::Abandon: {
+        const auto& identities = snapshot.persistent.find(stop.id.logical.type);
+        if (identities == snapshot.persistent.end()) break;
+        const auto identity = identities->second.find(stop.id.uuid);
+        if (identity == identities->second.end() || !identity->second.data) break;
+        auto data = *identity->second.data;
+        data.state = config::PersistentState::Abandoned;
+        const auto path = context.layout.persistentService(stop.id.logical.type, stop.id.uuid);
+        try {
+          session->set(path, config::encodePersistentServiceData(data), identity->second.version);
+        } catch (const zk::ZkError& e) {
+          // Changed meanwhile: the next pass reads it again.
+          if (e.code() != zk::Code::BadVersion && e.code() != zk::Code::NoNode) throw;
+          context.tree().invalidate(path);
+          break;
+        }
+        context.tree().invalidate(path);
+        spdlog::warn("persistent identity {} abandoned on {} (--move-persistent): its data stays "
+                     "there; a new identity is placed elsewhere",
+                     stop.id.uuid, hostId);
+        instances.stop(stop.id.uuid, stop.reason);
+        break;
+      }
+    }
   }
 }
 

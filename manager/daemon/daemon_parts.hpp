@@ -35,6 +35,10 @@ class DaemonParts {
   // Removes the data directories of this host's identities an operator forgot with --purge-data,
   // then their records.
   void purgeIdentities(const ClusterSnapshot& snapshot);
+  // Day-2 operations, as the tree asks for them: paused types, master eligibility, switchovers
+  // (this host's part in reordering a chain, and removing a request that is done) and a drain of
+  // this host (handovers, then instances stopped one logical service at a time).
+  void operate(const ClusterSnapshot& snapshot, std::int64_t nowMs);
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "config/election_data.hpp"
+#include "config/master_eligibility.hpp"
 #include "config/persistent_service_data.hpp"
 #include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/peer_list.hpp"
@@ -137,6 +138,11 @@ void LocalInstances::handle(const ProcessEvent& processEvent) {
       break;
   }
   if (auto lifecycle = lifecycleEventOf(event)) apply(*instance, *lifecycle, instance->lastMessage);
+  // Paused: the managers start nothing of the type, a restart in place included (Patroni's pause
+  // does not start a stopped PostgreSQL either). Its replacement waits for `resume`.
+  if (instance->phase == Phase::Restarting && pausedTypes_.contains(instance->id.logical.type)) {
+    stop(instance->id.uuid, "its type is paused: not restarted");
+  }
 }
 
 void LocalInstances::handle(const ElectionEvent& event) {
@@ -155,15 +161,9 @@ void LocalInstances::handle(const ElectionEvent& event) {
       // Master only with a lease backed by a recent round trip; else the next renewal tells it.
       tellMaster(*instance, cutOff_ ? 0 : lease_.current());
       break;
-    case ElectionEvent::Kind::Secondary: {
-      instance->master = false;
-      supervisor::RoleState state;
-      state.role = services::Role::Secondary;
-      state.epoch = std::max<std::int64_t>(0, instance->masterEpoch);
-      state.masterPeer = instance->masterPeer;
-      tell(*instance, state);
+    case ElectionEvent::Kind::Secondary:
+      tellSecondary(*instance);
       break;
-    }
     case ElectionEvent::Kind::Lost:
       // Our member went (removed by someone, or the session): the plan decides the rest.
       instance->master = false;
@@ -333,10 +333,39 @@ config::PersistentServiceData LocalInstances::identityOf(const Instance& instanc
   return base;
 }
 
-zk::Op LocalInstances::electionMemberOp(const Instance& instance) const {
+bool LocalInstances::mayLead(const Instance& instance) const {
+  return config::masterEligible(instance.type.type.spec.constraints, context_.options.hostId,
+                                context_.options.labels);
+}
+
+std::optional<zk::Op> LocalInstances::electionMemberOp(const Instance& instance) const {
+  // Not eligible to be master (masterHosts, masterLabels): it never stands in the election.
+  if (!mayLead(instance)) return std::nullopt;
   return zk::Op::create(context_.layout.electionMemberPrefix(instance.id),
                         config::encodeElectionData({instance.id.uuid, context_.options.hostId}),
                         zk::CreateMode::EphemeralSequential);
+}
+
+void LocalInstances::followOrServe(Instance& instance, const std::vector<zk::OpResult>& results,
+                                   bool standing) {
+  if (standing) {
+    follow(instance, results.back().createdPath);
+  } else {
+    ++instance.registration;
+    instance.electionNode.clear();
+  }
+  apply(instance, LifecycleEvent{Kind::Registered});
+  // No election tells it: a secondary for good, told its master by followMasters().
+  if (!standing) tellSecondary(instance);
+}
+
+void LocalInstances::tellSecondary(Instance& instance) {
+  instance.master = false;
+  supervisor::RoleState state;
+  state.role = services::Role::Secondary;
+  state.epoch = std::max<std::int64_t>(0, instance.masterEpoch);
+  state.masterPeer = instance.masterPeer;
+  tell(instance, state);
 }
 
 void LocalInstances::follow(Instance& instance, const std::string& electionNode) {
@@ -370,7 +399,8 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
   const auto& layout = context_.layout;
   const auto physicalPath = layout.physicalService(id);
   const bool persistent = instance->type.type.spec.persistent;
-  std::string electionNode;
+  std::vector<zk::OpResult> results;
+  bool standing = false;
   try {
     std::vector<zk::Op> ops{zk::Op::remove(placeInQueue)};
     if (persistent) {
@@ -384,9 +414,10 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
     }
     ops.push_back(zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
                                  zk::CreateMode::Ephemeral));
-    ops.push_back(electionMemberOp(*instance));
-    auto results = context_.session()->multi(ops);
-    electionNode = results.back().createdPath;
+    const auto member = electionMemberOp(*instance);
+    if (member) ops.push_back(*member);
+    results = context_.session()->multi(ops);
+    standing = member.has_value();
     if (persistent) context_.tree().invalidate(layout.persistentServicesDir(id.logical.type));
   } catch (const zk::ZkError& e) {
     spdlog::warn("could not register {}: {}", physicalPath, e.what());
@@ -396,11 +427,10 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
   instance->registered = true;
   context_.tree().invalidate(layout.physicalServicesDir(id.logical));
   context_.tree().invalidate(layout.electionDir(id.logical));
-  follow(*instance, electionNode);
-  apply(*instance, LifecycleEvent{Kind::Registered});
+  followOrServe(*instance, results, standing);
   spdlog::info("registered {}{} (pid {}, election {})", physicalPath,
                survived ? " again after the session expired" : "", data.pid,
-               zk::nodeName(electionNode));
+               standing ? zk::nodeName(instance->electionNode) : "none: not eligible as master");
   return true;
 }
 
@@ -414,13 +444,14 @@ void LocalInstances::rejoin(Instance& instance) {
   const auto& layout = context_.layout;
   const auto& id = instance.id;
   const auto physicalPath = layout.physicalService(id);
-  std::string electionNode;
+  std::vector<zk::OpResult> results;
+  const auto member = electionMemberOp(instance);
   try {
     // The same znode gets the new pid, and a new member queues at the end of the failover chain.
-    auto results = context_.session()->multi(
-        {zk::Op::set(physicalPath, config::encodePhysicalServiceData(dataOf(instance))),
-         electionMemberOp(instance)});
-    electionNode = results.at(1).createdPath;
+    std::vector<zk::Op> ops{
+        zk::Op::set(physicalPath, config::encodePhysicalServiceData(dataOf(instance)))};
+    if (member) ops.push_back(*member);
+    results = context_.session()->multi(ops);
   } catch (const zk::MultiError& e) {
     // Its znode is gone (removed by someone, or the session): not ours to serve any more.
     instance.registered = false;
@@ -434,10 +465,9 @@ void LocalInstances::rejoin(Instance& instance) {
   }
   context_.tree().invalidate(physicalPath);
   context_.tree().invalidate(layout.electionDir(id.logical));
-  follow(instance, electionNode);
-  apply(instance, LifecycleEvent{Kind::Registered});
+  followOrServe(instance, results, member.has_value());
   spdlog::info("instance {} restarted in place (pid {}): election {}", id.uuid, instance.pid,
-               zk::nodeName(electionNode));
+               member ? zk::nodeName(instance.electionNode) : "none: not eligible as master");
 }
 
 void LocalInstances::forgetElection(Instance& instance) {
@@ -493,6 +523,81 @@ void LocalInstances::withdrawAll(Instance& instance) {
   instance.withdrawPending = instance.registered || !instance.electionNode.empty();
 }
 
+// --- operations: switchover, drain, eligibility, pause ---
+
+bool LocalInstances::requeue(const Requeue& requeue) {
+  auto* instance = find(requeue.uuid);
+  // Requeued already (its member is another now), or not serving: the next pass decides again.
+  if (!instance || instance->phase != Phase::Running || instance->pid == 0 ||
+      zk::nodeName(instance->electionNode) != requeue.member) {
+    return false;
+  }
+  spdlog::info("instance {} of {} queues again at the end of its failover chain{}: {}",
+               instance->id.uuid, context_.layout.logicalService(instance->id.logical),
+               instance->master ? " (master: role unknown first)" : "", requeue.reason);
+  // Demote before the member goes: its successor is told master at the delete's watch.
+  if (instance->master || instance->told.role == services::Role::Master) {
+    instance->master = false;
+    tell(*instance, supervisor::RoleState{});
+  }
+  withdrawElection(*instance);
+  if (!instance->electionNode.empty()) return false;  // not deleted yet: tick() retries
+  return joinElection(*instance);
+}
+
+bool LocalInstances::joinElection(Instance& instance) {
+  const auto member = electionMemberOp(instance);
+  if (!member) return false;
+  try {
+    auto results = context_.session()->multi(
+        {zk::Op::check(context_.layout.physicalService(instance.id), -1), *member});
+    context_.tree().invalidate(context_.layout.electionDir(instance.id.logical));
+    follow(instance, results.back().createdPath);
+    return true;
+  } catch (const zk::ZkError& e) {
+    if (e.isSessionLost()) throw;
+    // Its znode is gone (the plan stops it), or a connection loss: the next pass looks again.
+    spdlog::warn("instance {} could not stand in its election again yet: {}", instance.id.uuid,
+                 e.what());
+    inbox_.wakeSoon();
+    return false;
+  }
+}
+
+void LocalInstances::enforceEligibility(const ClusterSnapshot& snapshot) {
+  for (auto& [uuid, instancePtr] : instances_) {
+    auto& instance = *instancePtr;
+    if (instance.phase != Phase::Running || !instance.registered || instance.pid == 0) continue;
+    const auto* type = snapshot.type(instance.id.logical.type);
+    if (!type || !type->stored) continue;
+    // The stored constraints rule (an apply may have changed them since the process started).
+    instance.type.type.spec.constraints = type->stored->type.spec.constraints;
+    const bool eligible = mayLead(instance);
+    const bool standing = instance.election != nullptr || !instance.electionNode.empty();
+    if (!eligible && standing) {
+      spdlog::info("instance {} is no longer eligible as master: it leaves the election", uuid);
+      if (instance.master || instance.told.role == services::Role::Master) {
+        instance.master = false;
+        tell(instance, supervisor::RoleState{});
+      }
+      withdrawElection(instance);
+      tellSecondary(instance);
+    } else if (eligible && !standing) {
+      spdlog::info("instance {} is eligible as master now: it stands in the election", uuid);
+      joinElection(instance);
+    }
+  }
+}
+
+void LocalInstances::setPausedTypes(std::set<std::string> types) {
+  pausedTypes_ = std::move(types);
+}
+
+void LocalInstances::stopKeepingIdentity(const std::string& uuid, const std::string& reason) {
+  if (auto* instance = find(uuid)) markStopped(*instance);
+  stop(uuid, reason);
+}
+
 // --- the loop's decisions ---
 
 std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceId& id,
@@ -539,17 +644,18 @@ void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
     const auto identityPath = layout.persistentService(id.logical.type, uuid);
     const auto physicalPath = layout.physicalService(id);
     const bool survived = instance.phase == Phase::Survivor;
-    std::string electionNode;
+    std::vector<zk::OpResult> results;
+    const auto member = electionMemberOp(instance);
     try {
       // Fenced on the version read: an identity abandoned or taken meanwhile is not registered.
-      auto results = context_.session()->multi(
-          {zk::Op::set(identityPath,
-                       config::encodePersistentServiceData(identityOf(instance, *identity->data)),
-                       identity->version),
-           zk::Op::create(physicalPath, config::encodePhysicalServiceData(dataOf(instance)),
-                          zk::CreateMode::Ephemeral),
-           electionMemberOp(instance)});
-      electionNode = results.at(2).createdPath;
+      std::vector<zk::Op> ops{
+          zk::Op::set(identityPath,
+                      config::encodePersistentServiceData(identityOf(instance, *identity->data)),
+                      identity->version),
+          zk::Op::create(physicalPath, config::encodePhysicalServiceData(dataOf(instance)),
+                         zk::CreateMode::Ephemeral)};
+      if (member) ops.push_back(*member);
+      results = context_.session()->multi(ops);
     } catch (const zk::MultiError& e) {
       context_.tree().invalidate(identityPath);
       context_.tree().invalidate(layout.physicalServicesDir(id.logical));
@@ -573,11 +679,10 @@ void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
     context_.tree().invalidate(identityPath);
     context_.tree().invalidate(layout.physicalServicesDir(id.logical));
     context_.tree().invalidate(layout.electionDir(id.logical));
-    follow(instance, electionNode);
-    apply(instance, LifecycleEvent{Kind::Registered});
+    followOrServe(instance, results, member.has_value());
     spdlog::info("registered {} under its persistent identity{} (pid {}, election {})",
                  physicalPath, survived ? " again after the session expired" : "", instance.pid,
-                 zk::nodeName(electionNode));
+                 member ? zk::nodeName(instance.electionNode) : "none: not eligible as master");
   }
 }
 
@@ -727,6 +832,7 @@ std::vector<LocalInstanceView> LocalInstances::views() const {
     LocalInstanceView view;
     view.id = instance->id;
     view.spec = instance->type.type.spec;
+    view.restartedAt = instance->type.restartedAt;
     view.registered = instance->registered;
     view.ready = instance->ready;
     view.phase = instance->phase;
@@ -739,7 +845,8 @@ std::vector<LocalInstanceView> LocalInstances::views() const {
 std::int64_t LocalInstances::runningCount() const {
   std::int64_t count = 0;
   for (const auto& [uuid, instance] : instances_) {
-    count += instance->phase == Phase::Stopping || instance->phase == Phase::Gone ? 0 : 1;
+    // A stopping process still runs until its Stopped: a drain waits for it too.
+    count += instance->phase == Phase::Gone ? 0 : 1;
   }
   return count;
 }

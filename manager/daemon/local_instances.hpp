@@ -20,6 +20,7 @@
 #include "manager/daemon/master_lease.hpp"
 #include "manager/daemon/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/failure_tracker.hpp"
+#include "manager/daemon/reconcile/handover_plan.hpp"
 #include "manager/daemon/reconcile/instance_lifecycle.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/supervisor/supervisor.hpp"
@@ -81,6 +82,19 @@ class LocalInstances {
   // Keeps each instance told its peers, and each secondary who its master is (epoch and peer),
   // from the tree: the election recipe reports only the predecessor a member watches.
   void followMasters(const ClusterSnapshot& snapshot);
+
+  // A planned handover (handover_plan.hpp): the instance's member queues again at the end of its
+  // chain; a master is told `unknown` before its member goes. False when its member is no longer
+  // the one planned on (requeued already) or could not be replaced yet.
+  bool requeue(const Requeue& requeue);
+  // Keeps election membership matching masterHosts/masterLabels as stored now: an instance that
+  // is no longer eligible leaves the election (a master is told `unknown` first) and serves as a
+  // secondary; one that became eligible stands again at the end of the chain.
+  void enforceEligibility(const ClusterSnapshot& snapshot);
+  // The types paused now (paused/<type>): their exits are not restarted in place.
+  void setPausedTypes(std::set<std::string> types);
+  // A drain stops a persistent instance that stays this host's: its identity says stopped.
+  void stopKeepingIdentity(const std::string& uuid, const std::string& reason);
   // The time-driven part of a pass: steady runs, retried withdrawals and rejoins, survivors whose
   // time is up, forgetting instances that are gone.
   void tick(std::int64_t nowMs);
@@ -118,8 +132,16 @@ class LocalInstances {
   void forgetElection(Instance& instance);
   void rejoin(Instance& instance);
   void follow(Instance& instance, const std::string& electionNode);
-  // Creates its member at the end of its logical service's election (a registration's last op).
-  zk::Op electionMemberOp(const Instance& instance) const;
+  // Creates its member at the end of its logical service's election (a registration's last op);
+  // nullopt when this host is not eligible to run its master.
+  std::optional<zk::Op> electionMemberOp(const Instance& instance) const;
+  bool mayLead(const Instance& instance) const;
+  // After a registration's multi(): follows its member (the last result) when it stands, else it
+  // serves as a secondary only.
+  void followOrServe(Instance& instance, const std::vector<zk::OpResult>& results, bool standing);
+  // Stands again at the end of its chain (a requeue, or eligible again).
+  bool joinElection(Instance& instance);
+  void tellSecondary(Instance& instance);
   void recordFailure(Instance& instance, const LifecycleEvent& event, const std::string& why);
   nlohmann::json peerOf(const Instance& instance) const;
   config::PhysicalServiceData dataOf(const Instance& instance) const;
@@ -139,6 +161,7 @@ class LocalInstances {
   FailureTracker failures_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
   bool cutOff_ = false;  // no connection: no instance may act as master
+  std::set<std::string> pausedTypes_;
   std::optional<std::chrono::steady_clock::time_point> survivorDeadline_;
   LeaseRenewer renewer_;
   // Last: its event thread posts to the inbox until it is destroyed.

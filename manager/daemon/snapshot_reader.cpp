@@ -142,6 +142,39 @@ ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
     }
     snapshot.cordons.emplace(id, std::move(cordon));
   }
+  for (const auto& type : tree.children(layout.pausedDir()).value_or(std::vector<std::string>{})) {
+    if (config::checkServiceTypeName(type)) continue;
+    const auto path = layout.paused(type);
+    auto node = tree.get(path);
+    if (!node) continue;
+    PauseView pause;
+    auto decoded = config::decodePauseData(node->data, path);
+    if (decoded) {
+      pause.data = decoded.value();
+    } else {
+      pause.error = decoded.errorText();
+      report(path, pause.error + " (the type counts as paused)");
+    }
+    snapshot.paused.emplace(type, std::move(pause));
+  }
+  for (const auto& name :
+       tree.children(layout.switchoversDir()).value_or(std::vector<std::string>{})) {
+    const auto id = config::Layout::parseCreateLockName(name);
+    if (!id) continue;
+    const auto path = layout.switchover(*id);
+    auto node = tree.get(path);
+    if (!node) continue;
+    SwitchoverView switchover;
+    switchover.version = node->stat.version;
+    auto decoded = config::decodeSwitchoverData(node->data, path);
+    if (decoded) {
+      switchover.data = decoded.value();
+    } else {
+      switchover.error = decoded.errorText();
+      report(path, switchover.error + " (ignored; servicesctl switchover replaces it)");
+    }
+    snapshot.switchovers.emplace(*id, std::move(switchover));
+  }
   for (const auto& name :
        tree.children(layout.createPhysicalServiceLocksDir()).value_or(std::vector<std::string>{})) {
     if (auto id = config::Layout::parseCreateLockName(name)) {

@@ -75,4 +75,13 @@ std::vector<const PersistentServiceView*> ClusterSnapshot::identitiesOf(
   return result;
 }
 
+const CordonView* ClusterSnapshot::drainOf(const std::string& host) const {
+  auto it = cordons.find(host);
+  return it != cordons.end() && it->second.data && it->second.data->drain ? &it->second : nullptr;
+}
+
+bool ClusterSnapshot::isDraining(const std::string& host) const {
+  return drainOf(host) != nullptr;
+}
+
 }  // namespace sm::daemon

@@ -10,10 +10,12 @@
 #include "config/election_data.hpp"
 #include "config/host_data.hpp"
 #include "config/layout.hpp"
+#include "config/pause_data.hpp"
 #include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "config/status_data.hpp"
+#include "config/switchover_data.hpp"
 
 namespace sm::daemon {
 
@@ -80,6 +82,19 @@ struct CordonView {
   std::string error;
 };
 
+// paused/<type>: the managers change nothing of the type. Unreadable data still pauses it.
+struct PauseView {
+  std::optional<config::PauseData> data;
+  std::string error;
+};
+
+// switchovers/<type>_logicalService<seq>: a planned handover in progress.
+struct SwitchoverView {
+  std::optional<config::SwitchoverData> data;  // nullopt: undecodable (ignored)
+  std::string error;
+  std::int32_t version = 0;
+};
+
 // A createPhysicalService lock node (its contenders are not read: see snapshot_reader.hpp).
 struct CreateLockView {
   config::LogicalServiceId logical;
@@ -92,6 +107,8 @@ struct ClusterSnapshot {
   // By type name, then uuid.
   std::map<std::string, std::map<std::string, PersistentServiceView>> persistent;
   std::map<std::string, CordonView> cordons;  // by host id
+  std::map<std::string, PauseView> paused;     // by type name
+  std::map<config::LogicalServiceId, SwitchoverView> switchovers;
 
   const ServiceTypeView* type(const std::string& name) const;
   const LogicalServiceView* logical(const config::LogicalServiceId& id) const;
@@ -101,6 +118,11 @@ struct ClusterSnapshot {
   std::int64_t instancesOnHost(const config::LogicalServiceId& id, const std::string& host) const;
   // Every logical service of the type has a master (and the type has at least one).
   bool hasMaster(const std::string& type) const;
+  bool isPaused(const std::string& type) const { return paused.contains(type); }
+  // The host's cordon says drain: its instances move elsewhere.
+  bool isDraining(const std::string& host) const;
+  // The cordon of a draining host, if `host` is one.
+  const CordonView* drainOf(const std::string& host) const;
   // The identities of a persistent type's logical service (any state), by uuid.
   std::vector<const PersistentServiceView*> identitiesOf(const config::LogicalServiceId& id) const;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "manager/daemon/placement/placement.hpp"
+#include "manager/daemon/reconcile/drain_plan.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 
@@ -15,10 +16,12 @@ std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const st
   if (self == snapshot.hosts.end()) return result;
   for (const auto& [id, lock] : snapshot.createLocks) {
     const auto* type = snapshot.type(id.type);
-    if (!type || !type->stored || !isWanted(*type, id.sequence)) continue;
+    if (!type || !type->stored || !isWanted(*type, id.sequence) || snapshot.isPaused(id.type)) {
+      continue;
+    }
     const auto* logical = snapshot.logical(id);
     if (!logical) continue;
-    if (occupiedReplicas(snapshot, *logical) >= type->stored->type.spec.replicationCount) {
+    if (occupiedReplicas(snapshot, *logical) >= placementTarget(snapshot, *type, *logical)) {
       continue;
     }
     placement::PlacementRequest request{*type->stored, id, snapshot, nowMs};

@@ -6,6 +6,7 @@
 
 #include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/contention_plan.hpp"
+#include "manager/daemon/reconcile/drain_plan.hpp"
 
 namespace sm::daemon {
 
@@ -16,8 +17,13 @@ HolderDecision decideAsHolder(const HolderSituation& s) {
   if (!type || !type->stored || host == s.snapshot.hosts.end()) {
     return {Kind::Release, "its type or this host's node is not readable", {}, false};
   }
-  const auto replicas = type->stored->type.spec.replicationCount;
-  if (s.registeredNow < 0) return {Kind::Release, "its logical service is gone", {}, false};
+  if (s.snapshot.isPaused(s.logical.type)) return {Kind::Release, "its type is paused", {}, false};
+  const auto* logical = s.snapshot.logical(s.logical);
+  if (s.registeredNow < 0 || !logical) {
+    return {Kind::Release, "its logical service is gone", {}, false};
+  }
+  // replicationCount, or one more while a drain's surge is wanted.
+  const auto replicas = placementTarget(s.snapshot, *type, *logical);
   if (s.registeredNow >= replicas) return {Kind::Release, "it is full", {}, false};
   placement::PlacementRequest request{*type->stored, s.logical, s.snapshot, s.nowMs};
   if (auto infeasible = placement::checkHost(request, host->second)) {

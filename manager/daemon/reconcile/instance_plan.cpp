@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "manager/daemon/reconcile/drain_plan.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 
@@ -26,6 +27,8 @@ std::string stopReason(const ClusterSnapshot& snapshot, const LocalInstanceView&
   const auto& logical = logicalIt->second;
   const auto physicalIt = logical.physical.find(instance.id.uuid);
   if (physicalIt == logical.physical.end()) return "its physicalService znode was removed";
+  // Paused: nothing is stopped, scaled or rolled (what was removed from the tree above still goes).
+  if (snapshot.isPaused(type->name)) return "";
 
   const auto order = failoverOrder(logical);
   const auto position = static_cast<std::int64_t>(
@@ -54,11 +57,12 @@ std::string stopReason(const ClusterSnapshot& snapshot, const LocalInstanceView&
         return "its persistent identity was abandoned while its host was gone";
       }
     }
-  } else if (position >= spec.replicationCount) {
+  } else if (position >= placementTarget(snapshot, *type, logical)) {
+    // (A drain's surge: one more than replicationCount while an instance waits to move.)
     return fmt::format("replicationCount is {} and it is number {} in the failover chain",
                        spec.replicationCount, position + 1);
   }
-  if (!config::sameProcessTemplate(instance.spec, spec) &&
+  if (!runsCurrentTemplate(instance, *type->stored) &&
       nextToReplace(logical, *type->stored) == instance.id.uuid) {
     return fmt::format("rolling replace to generation {}", type->stored->generation);
   }
@@ -74,7 +78,7 @@ std::string survivorStopReason(const ClusterSnapshot& snapshot, const LocalInsta
   const auto logicalIt = type->logical.find(instance.id.logical.sequence);
   if (logicalIt == type->logical.end()) return "its logical service was removed";
   if (!isWanted(*type, logicalIt->first)) return "its logical service is scaled away";
-  if (!config::sameProcessTemplate(instance.spec, spec)) {
+  if (!runsCurrentTemplate(instance, *type->stored)) {
     return fmt::format("it runs an older process template than generation {}",
                        type->stored->generation);
   }
@@ -87,6 +91,11 @@ std::string survivorStopReason(const ClusterSnapshot& snapshot, const LocalInsta
 }
 
 }  // namespace
+
+bool runsCurrentTemplate(const LocalInstanceView& instance, const config::StoredServiceType& type) {
+  return config::sameProcessTemplate(instance.spec, type.type.spec) &&
+         instance.restartedAt == type.restartedAt;
+}
 
 std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
                                           const std::vector<LocalInstanceView>& instances) {
@@ -122,7 +131,7 @@ std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
       if (instance.ready) data.state = config::PhysicalState::Running;
     }
     // Same process, newer spec (say a scale): the instance is current without a restart.
-    if (config::sameProcessTemplate(instance.spec, type->stored->type.spec)) {
+    if (runsCurrentTemplate(instance, *type->stored)) {
       data.generation = type->stored->generation;
     }
     if (data != *physical.data) {

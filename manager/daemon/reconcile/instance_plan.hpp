@@ -16,6 +16,7 @@ namespace sm::daemon {
 struct LocalInstanceView {
   config::PhysicalServiceId id;
   config::ServiceSpec spec;  // the spec its process was started from
+  std::int64_t restartedAt = 0;  // the type's rollout-restart stamp when its process started
   bool registered = false;   // its znodes exist as far as this manager knows
   bool ready = false;        // passed its health check (or has none)
   // Survivor: running, but unregistered since its manager's session expired; kept only while its
@@ -35,6 +36,10 @@ struct InstanceAction {
   std::string reason;                // for the log line (Stop)
   config::PhysicalServiceData data;  // Update
 };
+
+// Whether the instance's process runs what `type` asks for now: the same process template and no
+// rollout restart asked for since it started.
+bool runsCurrentTemplate(const LocalInstanceView& instance, const config::StoredServiceType& type);
 
 // For the instances this host runs: which to stop (gone from the tree, surplus, outdated, a
 // survivor no longer needed) and

@@ -64,9 +64,11 @@ std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const LogicalServ
 std::vector<Resume> planResumes(const ClusterSnapshot& snapshot, const std::string& hostId,
                                 const std::set<std::string>& localUuids) {
   std::vector<Resume> result;
+  // A draining host starts nothing again: its identities wait for `uncordon`.
+  if (snapshot.isDraining(hostId)) return result;
   for (const auto& [typeName, identities] : snapshot.persistent) {
     const auto* type = persistentType(snapshot, typeName);
-    if (!type) continue;
+    if (!type || snapshot.isPaused(typeName)) continue;
     const auto replicas = type->stored->type.spec.replicationCount;
     for (const auto& [sequence, logical] : type->logical) {
       if (!isWanted(*type, sequence)) continue;

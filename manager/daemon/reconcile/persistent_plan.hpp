@@ -35,7 +35,8 @@ std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const config::Log
 std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const LogicalServiceView& logical);
 
 // An identity this host starts again: its data is here, its logical service wants it, and it
-// runs nowhere (no registration, no local process).
+// runs nowhere (no registration, no local process). None while the type is paused or the host
+// drains.
 struct Resume {
   config::PhysicalServiceId id;
   PersistentServiceView identity;

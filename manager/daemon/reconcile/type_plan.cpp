@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "config/master_eligibility.hpp"
 #include "manager/daemon/placement/placement.hpp"
+#include "manager/daemon/reconcile/drain_plan.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 
@@ -53,6 +55,33 @@ std::string waitingIdentitiesReason(const ClusterSnapshot& snapshot, const Servi
                      fmt::join(waiting, "; "));
 }
 
+// "no instance may become master: masterHosts [h1, h2] do not match h3", or "" when one may (or
+// the type does not restrict its master).
+std::string noEligibleReason(const ServiceTypeView& type, const LogicalServiceView& logical,
+                             const ClusterSnapshot& snapshot) {
+  const auto& constraints = type.stored->type.spec.constraints;
+  if (!config::restrictsMaster(constraints)) return "";
+  std::string why = "no instance registered";
+  for (const auto& [uuid, physical] : logical.physical) {
+    if (!physical.data) continue;
+    const auto host = snapshot.hosts.find(physical.data->host);
+    static const std::map<std::string, std::string> kNoLabels;
+    const auto& labels = host != snapshot.hosts.end() && host->second.data
+                             ? host->second.data->labels
+                             : kNoLabels;
+    auto problem = config::masterIneligibility(constraints, physical.data->host, labels);
+    if (!problem) return "";
+    why = *problem;
+  }
+  return "no eligible instance can become master (" + why + ")";
+}
+
+std::string joinReasons(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return a + "; " + b;
+}
+
 bool isPlacing(const config::StatusData& status) {
   return status.registered < status.wanted && status.reason.ends_with(kPlacing);
 }
@@ -76,8 +105,17 @@ config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceVie
       }
     }
   }
-  if (status.registered < status.wanted &&
-      occupiedReplicas(snapshot, logical) >= status.wanted) {
+  if (const auto pause = snapshot.paused.find(type.name); pause != snapshot.paused.end()) {
+    // Nothing is placed while paused: no "placing" to promise.
+    const auto& data = pause->second.data;
+    status.reason = data && !data->reason.empty() ? "paused: " + data->reason : "paused";
+    if (status.registered < status.wanted) {
+      status.reason += fmt::format("; {} replica{} missing, not placed while paused",
+                                   status.wanted - status.registered,
+                                   status.wanted - status.registered == 1 ? "" : "s");
+    }
+  } else if (status.registered < status.wanted &&
+             occupiedReplicas(snapshot, logical) >= status.wanted) {
     // Persistent replicas that will start again where their data is: nothing to place.
     status.reason = waitingIdentitiesReason(snapshot, type, logical);
   } else if (status.registered < status.wanted) {
@@ -85,6 +123,9 @@ config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceVie
     status.hosts = placement::infeasibleHosts(request);
     status.reason =
         shortfallReason(status.wanted - status.registered, status.hosts, snapshot.hosts.size());
+  }
+  if (!logical.physical.empty()) {
+    status.reason = joinReasons(status.reason, noEligibleReason(type, logical, snapshot));
   }
   return status;
 }
@@ -130,6 +171,16 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
     }
     return plan;
   }
+  if (snapshot.isPaused(typeName)) {
+    // Paused: nothing created, removed, placed or abandoned; the statuses say so.
+    for (const auto& [sequence, logical] : type->logical) {
+      auto status = statusOf(*type, logical, snapshot, nowMs);
+      if (statusWorthWriting(status, logical.status)) {
+        plan.statuses.emplace_back(logical.id, std::move(status));
+      }
+    }
+    return plan;
+  }
   const auto& spec = type->stored->type.spec;
   plan.identities = planIdentities(snapshot, typeName, nowMs);
 
@@ -142,7 +193,8 @@ TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& sna
       if (logical.physical.empty()) plan.removeLogical.push_back(logical.id);
       continue;
     }
-    const bool short_ = occupiedReplicas(snapshot, logical) < spec.replicationCount;
+    // (A drain's surge asks for one more than replicationCount: placementTarget.)
+    const bool short_ = occupiedReplicas(snapshot, logical) < placementTarget(snapshot, *type, logical);
     if (short_ && !hasLock) plan.createLocks.push_back(logical.id);
     if (!short_ && hasLock) plan.destroyLocks.push_back(logical.id);
     auto status = statusOf(*type, logical, snapshot, nowMs);

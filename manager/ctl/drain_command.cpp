@@ -1,0 +1,226 @@
+#include "manager/ctl/drain_command.hpp"
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "config/cordon_data.hpp"
+#include "config/names.hpp"
+#include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/cluster_wait.hpp"
+#include "manager/ctl/wait_command.hpp"
+#include "manager/zk/error.hpp"
+
+namespace sm::ctl {
+
+namespace {
+
+constexpr const char* kDefaultDrainTimeout = "300s";
+
+struct DrainOptions {
+  std::string host;
+  bool wait = false;
+  std::string timeout = kDefaultDrainTimeout;
+  bool movePersistent = false;
+  std::string reason;
+};
+
+struct HostInstance {
+  std::string type;
+  config::LogicalServiceId logical;
+  std::string uuid;
+  Role role = Role::Unelected;
+  bool persistent = false;
+};
+
+// The registered instances on `host`, by uuid.
+std::map<std::string, HostInstance> instancesOn(const ClusterView& view, const std::string& host) {
+  std::map<std::string, HostInstance> out;
+  for (const auto& type : view.types) {
+    const bool persistent = type.stored && type.stored->type.spec.persistent;
+    for (const auto& logical : type.logical) {
+      for (const auto& instance : logical.instances) {
+        if (instance.data && instance.data->host == host) {
+          out.emplace(instance.uuid,
+                      HostInstance{type.name, logical.id, instance.uuid, instance.role, persistent});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const HostView* findHost(const ClusterView& view, const std::string& id) {
+  for (const auto& host : view.hosts) {
+    if (host.id == id) return &host;
+  }
+  return nullptr;
+}
+
+std::string label(const HostInstance& i) {
+  return fmt::format("{}/{} {}", i.type, i.logical.sequence, i.uuid);
+}
+
+// Instances of the same logical service registered elsewhere that were not there at the start.
+std::vector<std::string> replacements(const ClusterView& view, const HostInstance& moved,
+                                      const std::set<std::string>& before,
+                                      const std::string& host) {
+  std::vector<std::string> out;
+  const auto* type = view.findType(moved.type);
+  if (!type) return out;
+  for (const auto& logical : type->logical) {
+    if (logical.id != moved.logical) continue;
+    for (const auto& instance : logical.instances) {
+      if (instance.data && instance.data->host != host && !before.contains(instance.uuid)) {
+        out.push_back(fmt::format("{} on {}", instance.uuid, instance.data->host));
+      }
+    }
+  }
+  return out;
+}
+
+void markDraining(Context& ctx, const DrainOptions& options, const HostView* host) {
+  const auto path = ctx.layout.cordon(options.host);
+  config::CordonData data{nowMs(), options.reason, true, options.movePersistent};
+  if (host && host->cordoned) {
+    // Cordoned already: it keeps its time and reason unless a new reason is given.
+    auto node = ctx.session->get(path);
+    if (node) {
+      auto old = config::decodeCordonData(node->data, path);
+      if (old) {
+        data.since = old.value().since;
+        if (options.reason.empty()) data.reason = old.value().reason;
+      }
+      ctx.session->set(path, config::encodeCordonData(data), node->stat.version);
+      return;
+    }
+  }
+  ctx.session->ensurePath(ctx.layout.cordonsDir());
+  try {
+    ctx.session->create(path, config::encodeCordonData(data));
+  } catch (const zk::ZkError& e) {
+    if (e.code() != zk::Code::NodeExists) throw;
+    throw operationFailed(fmt::format("{} was cordoned meanwhile; run drain again", options.host));
+  }
+}
+
+int runDrain(const GlobalOptions& global, const DrainOptions& options) {
+  if (auto problem = config::checkHostId(options.host)) {
+    throw usageError(fmt::format("host \"{}\": {}", options.host, *problem));
+  }
+  const auto timeout = waitTimeout(options.timeout);
+  auto ctx = connect(global);
+  ctx.session->sync(ctx.layout.root());
+  auto view = readCluster(*ctx.session, ctx.layout);
+  const auto* host = findHost(view, options.host);
+  const bool cordoned = ctx.session->exists(ctx.layout.cordon(options.host)).has_value();
+  if (!host && !cordoned) {
+    throw operationFailed(fmt::format(
+        "host \"{}\" is not registered (no {}; servicesctl get hosts lists them); nothing changed",
+        options.host, ctx.layout.host(options.host)));
+  }
+  const auto start = instancesOn(view, options.host);
+  const bool alreadyDraining = host && host->cordon && host->cordon->drain;
+  if (alreadyDraining) {
+    if (start.empty() && (!host->data || host->data->running == 0)) {
+      std::cout << fmt::format("{}: already drained (nothing managed runs there)\n", options.host);
+      return kExitOk;
+    }
+    std::cout << fmt::format("{}: already draining, {} instance{} left\n", options.host,
+                             start.size(), start.size() == 1 ? "" : "s");
+  } else {
+    markDraining(ctx, options, host);
+    std::cout << fmt::format("{}: cordoned and draining: {} instance{} to move\n", options.host,
+                             start.size(), start.size() == 1 ? "" : "s");
+  }
+  bool anyPersistent = false;
+  for (const auto& [uuid, instance] : start) {
+    anyPersistent = anyPersistent || instance.persistent;
+    std::cout << fmt::format(
+        "  {} ({}{})\n", label(instance), roleName(instance.role) == "-" ? "unelected"
+                                                                          : roleName(instance.role),
+        instance.persistent ? options.movePersistent ? ", persistent: gets a new identity elsewhere"
+                                                     : ", persistent: stopped, kept for the host"
+                            : "");
+  }
+  if (anyPersistent && options.movePersistent) {
+    std::cerr << fmt::format(
+        "WARNING: --move-persistent: the persistent instances on {} are abandoned and start "
+        "elsewhere as NEW identities with EMPTY data directories; their data stays on {} "
+        "(servicesctl forget --purge-data removes it)\n",
+        options.host, options.host);
+  }
+  if (!options.wait) return kExitOk;
+
+  std::set<std::string> before;
+  for (const auto& type : view.types) {
+    for (const auto& logical : type.logical) {
+      for (const auto& instance : logical.instances) before.insert(instance.uuid);
+    }
+  }
+  auto left = start;
+  std::int64_t processes = 0;
+  const bool done = waitForCluster(ctx, ReadOptions{}, timeout, [&](const ClusterView& now) {
+    const auto current = instancesOn(now, options.host);
+    for (auto it = left.begin(); it != left.end();) {
+      if (current.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      const auto moved = replacements(now, it->second, before, options.host);
+      std::cout << fmt::format(
+          "  {}: stopped on {}{}\n", label(it->second), options.host,
+          it->second.persistent && !options.movePersistent
+              ? " (its identity waits for the host)"
+              : moved.empty() ? "" : fmt::format("; replacement {}", fmt::join(moved, ", ")));
+      it = left.erase(it);
+    }
+    for (const auto& [uuid, instance] : current) left.emplace(uuid, instance);
+    const auto* h = findHost(now, options.host);
+    processes = h && h->data ? h->data->running : 0;
+    return left.empty() && processes == 0;
+  });
+  if (!done) {
+    std::cerr << fmt::format("servicesctl: drain of {} not done after {}:\n", options.host,
+                             options.timeout);
+    for (const auto& [uuid, instance] : left) std::cerr << "  still there: " << label(instance) << "\n";
+    if (left.empty() && processes > 0) {
+      std::cerr << fmt::format("  {} managed process{} still running there (stopping)\n",
+                               processes, processes == 1 ? "" : "es");
+    }
+    return kExitFailed;
+  }
+  std::cout << fmt::format("{}: drained (no managed process left); `servicesctl uncordon {}` "
+                           "takes placements again\n",
+                           options.host, options.host);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command addDrainCommand(CLI::App& app, const GlobalOptions& global) {
+  auto options = std::make_shared<DrainOptions>();
+  auto* sub = app.add_subcommand("drain", "cordon a host and move every instance off it");
+  sub->add_option("host", options->host, "the host id (servicesctl get hosts)")->required();
+  sub->add_flag("--wait", options->wait,
+                "return when no managed process is left on the host (exit 1 at --timeout, with "
+                "what is still there)");
+  sub->add_option("--timeout", options->timeout, "how long --wait waits: 300s, 10m")
+      ->capture_default_str();
+  sub->add_flag("--move-persistent", options->movePersistent,
+                "persistent instances get new identities elsewhere (their data stays here); by "
+                "default they stop and keep their identity for the host");
+  sub->add_option("--reason", options->reason, "why, shown by get hosts");
+  sub->footer(
+      "Masters hand over first (told `unknown`, then the next in line is master). A replacement "
+      "is\nregistered on another host before an instance stops when a host can take it; one "
+      "instance of a\nlogical service moves at a time, and none drops below replicationCount - 1 "
+      "because of the\ndrain. `servicesctl uncordon HOST` ends it; stopped persistent instances "
+      "then start again there.");
+  return {sub, [&global, options] { return runDrain(global, *options); }};
+}
+
+}  // namespace sm::ctl
