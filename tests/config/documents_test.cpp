@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/cordon_data.hpp"
+#include "config/pause_data.hpp"
+#include "config/switchover_data.hpp"
 #include "config/create_lock_data.hpp"
 #include "config/election_data.hpp"
 #include "config/host_data.hpp"
@@ -85,6 +87,20 @@ TEST(Documents, CordonRoundTripAndGarbage) {
   EXPECT_EQ(roundTrip<CordonData>(encodeCordonData(d), decodeCordonData), d);
   EXPECT_EQ(decodeCordonData(R"({"format":1,"since":-5})", kZ).errorText(),
             "/fed/x: since: must be an integer >= 0, got -5\n");
+}
+
+TEST(Documents, DrainingCordonPauseAndSwitchoverRoundTrip) {
+  const CordonData drain{1700000000000, "kernel", true, true};
+  EXPECT_EQ(roundTrip<CordonData>(encodeCordonData(drain), decodeCordonData), drain);
+  const PauseData pause{1700000000000, "disk repair"};
+  EXPECT_EQ(roundTrip<PauseData>(encodePauseData(pause), decodePauseData), pause);
+  const SwitchoverData switchover{"3f2a0c1e-1b7d-4c1a-9d5e-0a1b2c3d4e5f", "from", 10, 20};
+  EXPECT_EQ(roundTrip<SwitchoverData>(encodeSwitchoverData(switchover), decodeSwitchoverData),
+            switchover);
+  EXPECT_EQ(decodeSwitchoverData(R"({"format":1,"target":"x","created":1,"deadline":2})", kZ)
+                .errorText(),
+            "/fed/x: target: must be a lowercase uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got "
+            "\"x\"\n");
 }
 
 TEST(Documents, ElectionRoundTrip) {

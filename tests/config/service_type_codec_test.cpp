@@ -50,6 +50,22 @@ TEST(ServiceTypeCodec, RoundTripsEveryField) {
   EXPECT_EQ(roundTrip(t, 7), (StoredServiceType{t, 7}));
 }
 
+TEST(ServiceTypeCodec, RoundTripsMasterEligibilityAndTheRestartStamp) {
+  ServiceType t{"A", {}};
+  t.spec.command = {"a"};
+  t.spec.constraints.masterHosts = {"db[12]"};
+  t.spec.constraints.masterLabels = {{"disk", "ssd"}};
+  auto decoded = decodeServiceType(encodeServiceType(t, 3, 1700000000000), "/fed/config/A");
+  ASSERT_TRUE(decoded) << decoded.errorText();
+  EXPECT_EQ(decoded.value(), (StoredServiceType{t, 3, 1700000000000}));
+  // Unset: not written, so that documents stored before read back the same.
+  ServiceType bare{"A", {}};
+  bare.spec.command = {"a"};
+  const auto plain = encodeServiceType(bare, 1);
+  EXPECT_EQ(plain.find("masterHosts"), std::string::npos);
+  EXPECT_EQ(plain.find("restartedAt"), std::string::npos);
+}
+
 TEST(ServiceTypeCodec, RoundTripsDefaultsAndTheOtherVariants) {
   ServiceType t{"A", {}};
   t.spec.command = {"a"};

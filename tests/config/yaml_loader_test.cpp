@@ -78,6 +78,8 @@ spec:
     minFreeMemoryMB: 256
     maxLoadAverage: 4.0
     dependsOn: [TransactionServer]
+    masterHosts: ["ds[12]"]
+    masterLabels: {disk: ssd}
   restart: {policy: on-failure, backoffInitialMs: 200, backoffMaxMs: 30000,
             crashLoop: {failures: 4, windowSeconds: 30}}
   stop: {signal: INT, timeoutMs: 2000}
@@ -100,6 +102,8 @@ spec:
   EXPECT_EQ(s.constraints.minFreeMemoryMB, 256);
   EXPECT_EQ(s.constraints.maxLoadAverage, 4.0);
   EXPECT_EQ(s.constraints.dependsOn, (Lines{"TransactionServer"}));
+  EXPECT_EQ(s.constraints.masterHosts, (Lines{"ds[12]"}));
+  EXPECT_EQ(s.constraints.masterLabels, (std::map<std::string, std::string>{{"disk", "ssd"}}));
   EXPECT_EQ(s.restart.policy, RestartPolicy::OnFailure);
   EXPECT_EQ(s.restart.backoffInitialMs, 200);
   EXPECT_EQ(s.restart.crashLoop, (CrashLoop{4, 30}));
@@ -320,7 +324,8 @@ std::vector<BadCase> badCases() {
        {"data.yaml:7:17: spec.constraints.allowHost: unknown field; did you mean \"allowHosts\"?",
         "data.yaml:7:33: spec.constraints.zone: unknown field; expected one of: allowHosts, "
         "denyHosts, hostLabels, "
-        "maxPerHost, minFreeMemoryMB, maxLoadAverage, dependsOn",
+        "maxPerHost, minFreeMemoryMB, maxLoadAverage, dependsOn, masterHosts, "
+        "masterLabels",
         "data.yaml:7:54: spec.constraints.maxPerHost: must be an integer >= 1, got 0",
         "data.yaml:7:73: spec.constraints.maxLoadAverage: must be a number > 0 and <= 1000000, got "
         "-1",

@@ -16,13 +16,13 @@ namespace sm::daemon {
 struct LocalInstanceView {
   config::PhysicalServiceId id;
   config::ServiceSpec spec;  // the spec its process was started from
-  std::int64_t restartedAt = 0;  // the type's rollout-restart stamp when its process started
   bool registered = false;   // its znodes exist as far as this manager knows
   bool ready = false;        // passed its health check (or has none)
   // Survivor: running, but unregistered since its manager's session expired; kept only while its
   // logical service still needs it, until the placer registers it again.
   Phase phase = Phase::Running;
   std::int64_t pid = 0;  // 0 while no process runs (restarting)
+  std::int64_t restartedAt = 0;  // the type's rollout-restart stamp when its process started
 };
 
 struct InstanceAction {

@@ -157,6 +157,24 @@ class SnapshotBuilder {
     snapshot_.persistent[id.type][uuid] = PersistentServiceView{id.type, uuid, data, "", 3};
     return *this;
   }
+  // cordons/<host>, draining when asked (servicesctl drain).
+  SnapshotBuilder& cordon(const std::string& host, bool drain = false,
+                          bool movePersistent = false) {
+    snapshot_.cordons[host] = CordonView{config::CordonData{1000, "", drain, movePersistent}, ""};
+    return *this;
+  }
+  // paused/<type>.
+  SnapshotBuilder& paused(const std::string& type, const std::string& reason = "") {
+    snapshot_.paused[type] = PauseView{config::PauseData{1000, reason}, ""};
+    return *this;
+  }
+  // A switchover request of the logical service to `target`.
+  SnapshotBuilder& switchover(const config::LogicalServiceId& id, const std::string& target,
+                              std::int64_t deadline, std::int32_t version = 0) {
+    snapshot_.switchovers[id] =
+        SwitchoverView{config::SwitchoverData{target, "", 0, deadline}, "", version};
+    return *this;
+  }
   ClusterSnapshot build() const { return snapshot_; }
 
   static PhysicalServiceView& physical(ClusterSnapshot& snapshot,
