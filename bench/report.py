@@ -179,6 +179,30 @@ class Report:
             self.row("failover after SIGKILL of a master process", "–", "–", "–",
                      "p50 ≤ 2.5× delete→watch p50; p99 ≤ kazoo clean release p99", None)
 
+        # A planned handover: servicesctl switchover.
+        sw = d.get("switchoverGapMs")
+        if sw and sw.get("samples"):
+            p50, p99 = sw["p50"], sw["p99"]
+            checks = {
+                "p99 no slower than kazoo's clean release p99":
+                    bool(kclean) and p99 <= kclean["p99"],
+                "no round timed out": sw.get("timeouts", 0) == 0,
+            }
+            self.row("switchover: old master's role file not master → target's says master "
+                     "({} rounds)".format(sw["rounds"]),
+                     ms(p50), ms(p99),
+                     "kazoo clean release (release → waiter holds) p50 {} / p99 {} → ours is {} "
+                     "/ {} of it; servicesctl switchover started → target master p50 {} / p99 {}"
+                     .format(ms(kclean.get("p50")), ms(kclean.get("p99")),
+                             times(ratio(p50, kclean.get("p50"))),
+                             times(ratio(p99, kclean.get("p99"))),
+                             ms(sw.get("requestToMasterP50")), ms(sw.get("requestToMasterP99"))),
+                     "p99 no slower than kazoo's clean handover",
+                     all(checks.values()), checks)
+        else:
+            self.row("switchover gap", "–", "–", "–",
+                     "p99 ≤ kazoo clean release p99", None)
+
         # Failover after SIGKILL of a whole manager.
         df = d.get("daemonFailoverMs")
         if df and df.get("samples"):

@@ -1,6 +1,7 @@
 // sm-bench-daemon: the daemon's figures against the Targets table of the invariants, on a private
 // ZooKeeper server and three real `servicesmgr` daemons (h1 h2 h3) run as children of the bench:
 //   1. failover after SIGKILL of a master process: kill -> successor's role file says master;
+//   1b. a planned handover (servicesctl switchover): old master not master -> target master;
 //   2. failover after SIGKILL of the master's whole daemon (its session must expire);
 //   3. convergence: apply 100 logical services x 3 replicas -> all registered with a master, and
 //   the
@@ -44,6 +45,7 @@ namespace bd = sm::bench::daemon;
 struct Options {
   bool quick = false;
   int failoverRounds = 100;
+  int switchoverRounds = 50;
   int daemonKillRounds = 6;
   int convergenceRuns = 3;
   int idleSeconds = 10;
@@ -187,6 +189,56 @@ std::optional<double> timeUntilMaster(const fs::path& instancesDir, const fs::pa
   return result;
 }
 
+// A planned handover (servicesctl switchover): inotify on both instances dirs while `act` (the
+// command) runs on another thread. Records when the old master's role file first stops saying
+// master and when the target's first says master; returns {gap, request -> target master} in ms.
+struct HandoverTimes {
+  double gapMs = 0;    // old master not master -> target master
+  double totalMs = 0;  // act started -> target master
+};
+std::optional<HandoverTimes> timeHandover(const fs::path& oldDir, const fs::path& oldRole,
+                                          const fs::path& newDir, const fs::path& newRole,
+                                          std::int64_t oldEpoch,
+                                          const std::function<void()>& act, milliseconds timeout) {
+  const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("inotify_init1 failed");
+  for (const auto& dir : {oldDir, newDir}) {
+    if (inotify_add_watch(fd, dir.c_str(), IN_MOVED_TO) < 0) {
+      ::close(fd);
+      throw std::runtime_error("inotify_add_watch " + dir.string() + " failed");
+    }
+  }
+  auto says = [](const fs::path& file, auto predicate) {
+    auto role = sm::services::readRoleFile(file.string());
+    return role && predicate(*role);
+  };
+  const auto start = Clock::now();
+  std::thread actor(act);
+  std::optional<Clock::time_point> oldGone, newMaster;
+  alignas(inotify_event) char buffer[16384];
+  while (!newMaster && Clock::now() - start < timeout) {
+    const auto now = Clock::now();
+    if (!oldGone && !says(oldRole, [](const auto& r) { return r.role == sm::services::Role::Master; })) {
+      oldGone = now;
+    }
+    if (says(newRole, [&](const auto& r) {
+          return r.role == sm::services::Role::Master && r.epoch > oldEpoch;
+        })) {
+      newMaster = now;
+      if (!oldGone) oldGone = now;  // both seen in one wake: no measurable gap
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, 1);  // woken by a rename; the 1 ms timeout is a fallback
+    while (::read(fd, buffer, sizeof buffer) > 0) {
+    }
+  }
+  actor.join();
+  ::close(fd);
+  if (!newMaster) return std::nullopt;
+  return HandoverTimes{msBetween(*oldGone, *newMaster), msBetween(start, *newMaster)};
+}
+
 struct Victim {
   std::string masterUuid, masterHost, successorUuid, successorHost;
   std::int64_t masterPid = 0;
@@ -215,6 +267,9 @@ struct FailoverResults {
   std::vector<double> daemonMs;
   int daemonTimeouts = 0;
   std::vector<int> liveOrphansAfterDaemonKill;  // per round: managed processes that outlived it
+  std::vector<double> switchoverGapMs;    // old master not master -> target master
+  std::vector<double> switchoverTotalMs;  // servicesctl switchover started -> target master
+  int switchoverTimeouts = 0;
   nlohmann::json notes = nlohmann::json::array();
 };
 
@@ -258,6 +313,39 @@ void failoverScenarios(Bench& b, FailoverResults& r) {
     if (round % 10 == 0 || *ms > 20) {
       fmt::print("  round {}: {:.2f} ms ({} -> {}, epoch {} -> {})\n", round, *ms, v.masterHost,
                  v.successorHost, v.epoch, newEpoch);
+    }
+  }
+
+  // 1b. Planned handovers: servicesctl switchover to the next in line.
+  fmt::print("switchover to the next in line: {} rounds\n", b.o.switchoverRounds);
+  for (int round = 0; round < b.o.switchoverRounds; ++round) {
+    auto state = waitConverged(reader, cluster, type, 1, 3, 30s, known);
+    const auto v = victimOf(state.at(0));
+    const auto log = b.tmp / "switchover.log";
+    int rc = 0;
+    auto times = timeHandover(
+        cluster.instancesDir(v.masterHost), cluster.roleFile(v.masterHost, v.masterUuid),
+        cluster.instancesDir(v.successorHost), cluster.roleFile(v.successorHost, v.successorUuid),
+        v.epoch,
+        [&] {
+          rc = bd::runCommand({SM_SERVICESCTL, "--zk", b.hosts, "--root", root, "switchover", type,
+                               "--to", v.successorUuid},
+                              log, 10s);
+        },
+        10s);
+    if (!times || rc != 0) {
+      ++r.switchoverTimeouts;
+      r.notes.push_back(fmt::format("switchover round {}: servicesctl exited {}, {} not master "
+                                    "after 10 s: {}",
+                                    round, rc, v.successorUuid, bd::lastLines(log, 5)));
+      fmt::print("  round {}: no handover within 10 s\n", round);
+      continue;
+    }
+    r.switchoverGapMs.push_back(times->gapMs);
+    r.switchoverTotalMs.push_back(times->totalMs);
+    if (round % 10 == 0 || times->gapMs > 20) {
+      fmt::print("  round {}: gap {:.2f} ms, request -> master {:.1f} ms ({} -> {})\n", round,
+                 times->gapMs, times->totalMs, v.masterHost, v.successorHost);
     }
   }
 
@@ -507,6 +595,7 @@ int main(int argc, char** argv) {
   CLI::App app{"servicesmgr daemons: failover, convergence, ZooKeeper cost, memory, idle"};
   app.add_flag("--quick", o.quick, "fewer rounds and runs");
   app.add_option("--failover-rounds", o.failoverRounds, "master process SIGKILL rounds");
+  app.add_option("--switchover-rounds", o.switchoverRounds, "servicesctl switchover rounds");
   app.add_option("--daemon-kill-rounds", o.daemonKillRounds, "whole daemon SIGKILL rounds");
   app.add_option("--convergence-runs", o.convergenceRuns, "apply 100 x 3 runs");
   app.add_option("--idle-seconds", o.idleSeconds, "idle measurement per convergence run");
@@ -517,6 +606,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (o.quick) {
     o.failoverRounds = std::min(o.failoverRounds, 20);
+    o.switchoverRounds = std::min(o.switchoverRounds, 10);
     o.daemonKillRounds = std::min(o.daemonKillRounds, 2);
     o.convergenceRuns = 1;
     o.idleSeconds = std::min(o.idleSeconds, 5);
@@ -655,6 +745,17 @@ int main(int argc, char** argv) {
       {"ratioToWatchBaselineP50", baselineMs > 0 ? percentile(fo.processMs, 50) / baselineMs : 0},
       {"samples", fo.processMs},
       {"target", "p50 <= 2.5x delete->watch p50; p99 <= kazoo clean release p99"}};
+  res["switchoverGapMs"] = {
+      {"rounds", fo.switchoverGapMs.size()},
+      {"timeouts", fo.switchoverTimeouts},
+      {"p50", percentile(fo.switchoverGapMs, 50)},
+      {"p99", percentile(fo.switchoverGapMs, 99)},
+      {"max", maxOf(fo.switchoverGapMs)},
+      {"samples", fo.switchoverGapMs},
+      {"requestToMasterP50", percentile(fo.switchoverTotalMs, 50)},
+      {"requestToMasterP99", percentile(fo.switchoverTotalMs, 99)},
+      {"what", "old master's role file not master -> target's role file master"},
+      {"target", "p99 <= kazoo clean release p99"}};
   res["daemonFailoverMs"] = {{"rounds", fo.daemonMs.size()},
                              {"timeouts", fo.daemonTimeouts},
                              {"p50", percentile(fo.daemonMs, 50)},
@@ -718,6 +819,13 @@ int main(int argc, char** argv) {
                fmt::format("master process SIGKILL -> successor ({} rounds)", fo.processMs.size()),
                fmt::format("p50 {:.2f} p99 {:.2f} max {:.2f} ms", p50, p99, maxOf(fo.processMs)),
                verdict(p50 <= 2.5 * baselineMs && fo.processTimeouts == 0));
+  }
+  if (!fo.switchoverGapMs.empty()) {
+    fmt::print("{:<58} {:>28}  (vs kazoo: bench/report.py)\n",
+               fmt::format("switchover gap ({} rounds)", fo.switchoverGapMs.size()),
+               fmt::format("p50 {:.2f} p99 {:.2f} max {:.2f} ms",
+                           percentile(fo.switchoverGapMs, 50), percentile(fo.switchoverGapMs, 99),
+                           maxOf(fo.switchoverGapMs)));
   }
   if (!fo.daemonMs.empty()) {
     fmt::print(
