@@ -34,6 +34,7 @@ struct HostInstance {
   std::string uuid;
   Role role = Role::Unelected;
   bool persistent = false;
+  bool paused = false;
 };
 
 // The registered instances on `host`, by uuid.
@@ -44,8 +45,8 @@ std::map<std::string, HostInstance> instancesOn(const ClusterView& view, const s
     for (const auto& logical : type.logical) {
       for (const auto& instance : logical.instances) {
         if (instance.data && instance.data->host == host) {
-          out.emplace(instance.uuid,
-                      HostInstance{type.name, logical.id, instance.uuid, instance.role, persistent});
+          out.emplace(instance.uuid, HostInstance{type.name, logical.id, instance.uuid,
+                                                  instance.role, persistent, type.paused});
         }
       }
     }
@@ -145,6 +146,15 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
         instance.persistent ? options.movePersistent ? ", persistent: gets a new identity elsewhere"
                                                      : ", persistent: stopped, kept for the host"
                             : "");
+  }
+  std::set<std::string> paused;
+  for (const auto& [uuid, instance] : start) {
+    if (instance.paused) paused.insert(instance.type);
+  }
+  for (const auto& type : paused) {
+    std::cout << fmt::format("  note: {} is paused: its instances stay until `servicesctl resume "
+                             "{}`\n",
+                             type, type);
   }
   if (anyPersistent && options.movePersistent) {
     std::cerr << fmt::format(

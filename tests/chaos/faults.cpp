@@ -28,7 +28,8 @@ const std::vector<FaultKind>& allFaultKinds() {
   static const std::vector<FaultKind> kinds = {
       FaultKind::KillService,  FaultKind::KillDaemon,    FaultKind::FreezeDaemon,
       FaultKind::StopServer,   FaultKind::ExpireSession, FaultKind::GarbageConfig,
-      FaultKind::CutOffDaemon, FaultKind::HangMaster,    FaultKind::KillRestarting};
+      FaultKind::CutOffDaemon, FaultKind::HangMaster,    FaultKind::KillRestarting,
+      FaultKind::Switchover,   FaultKind::DrainHost};
   return kinds;
 }
 
@@ -66,6 +67,10 @@ std::string faultName(FaultKind kind) {
       return "hang_master";
     case FaultKind::KillRestarting:
       return "kill_restarting";
+    case FaultKind::Switchover:
+      return "switchover";
+    case FaultKind::DrainHost:
+      return "drain_host";
     case FaultKind::PartitionHost:
       return "partition_host";
     case FaultKind::IsolateZkServer:
@@ -144,6 +149,10 @@ FaultOutcome FaultInjector::inject(FaultKind kind) {
         return hangMaster();
       case FaultKind::KillRestarting:
         return killRestarting();
+      case FaultKind::Switchover:
+        return switchover();
+      case FaultKind::DrainHost:
+        return drainHost();
       case FaultKind::PartitionHost:
         return partitionHost();
       case FaultKind::IsolateZkServer:

@@ -25,6 +25,8 @@ enum class FaultKind {
   CutOffDaemon,    // cut a running daemon off every server until its session expires, then heal
   HangMaster,      // SIGSTOP a master's process: its health check fails, its daemon fails it over
   KillRestarting,  // SIGKILL a managed process, then its restarts in place as they appear
+  Switchover,      // servicesctl switchover to a random secondary, --wait
+  DrainHost,       // servicesctl drain a host holding a master, --wait, then uncordon
   // Only on namespaced hosts (chaos_ensemble.hpp):
   PartitionHost,    // cut a daemon's host off the network silently (dropped, not refused), heal
   IsolateZkServer,  // cut one ZooKeeper server off its peers (or off everything), heal
@@ -91,6 +93,8 @@ class FaultInjector {
   FaultOutcome cutOffDaemon();
   FaultOutcome hangMaster();      // restart_faults.cpp
   FaultOutcome killRestarting();  // restart_faults.cpp
+  FaultOutcome switchover();      // operation_faults.cpp
+  FaultOutcome drainHost();       // operation_faults.cpp
   FaultOutcome partitionHost();    // network_faults.cpp
   FaultOutcome isolateZkServer();  // network_faults.cpp
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "config/persistent_service_data.hpp"
 #include "config/switchover_data.hpp"
 #include "tests/daemon/support/daemon_cluster.hpp"
 #include "tests/support/wait_for.hpp"
@@ -351,6 +352,48 @@ TEST_F(DaemonOperations, DrainHandsOverMovesEverythingAndKeepsTheHostEmptyUntilU
   }
   expectCtl({"uncordon", drained}, 0, "uncordoned");
   ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(30000), true));
+}
+
+TEST_F(DaemonOperations, DrainStopsPersistentInstancesAndKeepsThemForTheirHostUntilUncordon) {
+  DemoType demo;
+  demo.replicas = 2;
+  demo.persistent = true;
+  demo.constraints = "    maxPerHost: 1\n";
+  ASSERT_TRUE(startDaemonsAndConverge(demo, milliseconds(20000), true));
+  const auto before = *logicalNow();
+  const auto kept = before.election.back();  // a secondary: no handover in the way
+  const auto identityPath = layout().persistentService("Demo", kept.physical);
+  auto identity = [&]() -> std::optional<config::PersistentServiceData> {
+    auto node = session_->get(identityPath);
+    if (!node) return std::nullopt;
+    auto data = config::decodePersistentServiceData(node->data, identityPath);
+    if (!data) return std::nullopt;
+    return data.value();
+  };
+
+  const auto result = ctl({"drain", kept.host, "--wait", "--timeout", "30s"});
+  ASSERT_EQ(result.exitCode, 0) << result.out << result.err << stateDump();
+  EXPECT_NE(result.out.find("persistent: stopped, kept for the host"), std::string::npos)
+      << result.out;
+  auto data = identity();
+  ASSERT_TRUE(data);
+  EXPECT_EQ(data->state, config::PersistentState::Stopped);
+  EXPECT_EQ(data->host, kept.host);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const auto l = logicalNow();
+        return l && l->instances.size() == 1 && l->status &&
+               l->status->reason.find("wait") != std::string::npos;
+      },
+      milliseconds(10000), milliseconds(20)))
+      << snapshot().str();
+  EXPECT_FALSE(logicalNow()->instances.contains(kept.physical));
+
+  expectCtl({"uncordon", kept.host}, 0, "uncordoned");
+  ASSERT_TRUE(waitConverged("Demo", 1, 2, milliseconds(20000), true));
+  const auto back = logicalNow();
+  ASSERT_TRUE(back->instances.contains(kept.physical)) << snapshot().str();
+  EXPECT_EQ(back->instances.at(kept.physical).host, kept.host) << "same identity, same host";
 }
 
 TEST_F(DaemonOperations, RolloutRestartReplacesEveryInstanceWithAMasterThroughout) {
