@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "config/names.hpp"
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/cluster_wait.hpp"
+#include "manager/ctl/output_format.hpp"
 #include "manager/ctl/wait_command.hpp"
 #include "manager/zk/error.hpp"
 
@@ -26,6 +28,7 @@ struct DrainOptions {
   std::string timeout = kDefaultDrainTimeout;
   bool movePersistent = false;
   std::string reason;
+  std::string output = "table";
 };
 
 struct HostInstance {
@@ -113,6 +116,15 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
     throw usageError(fmt::format("host \"{}\": {}", options.host, *problem));
   }
   const auto timeout = waitTimeout(options.timeout);
+  const auto format = parseOutputFormat(options.output);
+  // -o json|yaml: one document at the end instead of the lines.
+  std::ostringstream sink;
+  std::ostream& text = format == OutputFormat::Table ? std::cout : sink;
+  nlohmann::ordered_json document = {{"host", options.host}};
+  auto finish = [&](int code) {
+    if (format != OutputFormat::Table) std::cout << renderDocument(document, format);
+    return code;
+  };
   auto ctx = connect(global);
   ctx.session->sync(ctx.layout.root());
   auto view = readCluster(*ctx.session, ctx.layout);
@@ -127,20 +139,27 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
   const bool alreadyDraining = host && host->cordon && host->cordon->drain;
   if (alreadyDraining) {
     if (start.empty() && (!host->data || host->data->running == 0)) {
-      std::cout << fmt::format("{}: already drained (nothing managed runs there)\n", options.host);
-      return kExitOk;
+      text << fmt::format("{}: already drained (nothing managed runs there)\n", options.host);
+      document["drained"] = true;
+      return finish(kExitOk);
     }
-    std::cout << fmt::format("{}: already draining, {} instance{} left\n", options.host,
+    text << fmt::format("{}: already draining, {} instance{} left\n", options.host,
                              start.size(), start.size() == 1 ? "" : "s");
   } else {
     markDraining(ctx, options, host);
-    std::cout << fmt::format("{}: cordoned and draining: {} instance{} to move\n", options.host,
+    text << fmt::format("{}: cordoned and draining: {} instance{} to move\n", options.host,
                              start.size(), start.size() == 1 ? "" : "s");
   }
   bool anyPersistent = false;
+  document["instances"] = nlohmann::ordered_json::array();
   for (const auto& [uuid, instance] : start) {
     anyPersistent = anyPersistent || instance.persistent;
-    std::cout << fmt::format(
+    document["instances"].push_back({{"type", instance.type},
+                                     {"logical", instance.logical.sequence},
+                                     {"uuid", uuid},
+                                     {"role", std::string(roleName(instance.role))},
+                                     {"persistent", instance.persistent}});
+    text << fmt::format(
         "  {} ({}{})\n", label(instance), roleName(instance.role) == "-" ? "unelected"
                                                                           : roleName(instance.role),
         instance.persistent ? options.movePersistent ? ", persistent: gets a new identity elsewhere"
@@ -152,7 +171,7 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
     if (instance.paused) paused.insert(instance.type);
   }
   for (const auto& type : paused) {
-    std::cout << fmt::format("  note: {} is paused: its instances stay until `servicesctl resume "
+    text << fmt::format("  note: {} is paused: its instances stay until `servicesctl resume "
                              "{}`\n",
                              type, type);
   }
@@ -163,7 +182,7 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
         "(servicesctl forget --purge-data removes it)\n",
         options.host, options.host);
   }
-  if (!options.wait) return kExitOk;
+  if (!options.wait) return finish(kExitOk);
 
   std::set<std::string> before;
   for (const auto& type : view.types) {
@@ -173,6 +192,7 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
   }
   auto left = start;
   std::int64_t processes = 0;
+  document["moved"] = nlohmann::ordered_json::array();
   const bool done = waitForCluster(ctx, ReadOptions{}, timeout, [&](const ClusterView& now) {
     const auto current = instancesOn(now, options.host);
     for (auto it = left.begin(); it != left.end();) {
@@ -181,7 +201,8 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
         continue;
       }
       const auto moved = replacements(now, it->second, before, options.host);
-      std::cout << fmt::format(
+      document["moved"].push_back({{"uuid", it->first}, {"replacements", moved}});
+      text << fmt::format(
           "  {}: stopped on {}{}\n", label(it->second), options.host,
           it->second.persistent && !options.movePersistent
               ? " (its identity waits for the host)"
@@ -193,6 +214,10 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
     processes = h && h->data ? h->data->running : 0;
     return left.empty() && processes == 0;
   });
+  document["done"] = done;
+  document["left"] = nlohmann::ordered_json::array();
+  for (const auto& [uuid, instance] : left) document["left"].push_back(uuid);
+  document["processes"] = processes;
   if (!done) {
     std::cerr << fmt::format("servicesctl: drain of {} not done after {}:\n", options.host,
                              options.timeout);
@@ -201,12 +226,12 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
       std::cerr << fmt::format("  {} managed process{} still running there (stopping)\n",
                                processes, processes == 1 ? "" : "es");
     }
-    return kExitFailed;
+    return finish(kExitFailed);
   }
-  std::cout << fmt::format("{}: drained (no managed process left); `servicesctl uncordon {}` "
+  text << fmt::format("{}: drained (no managed process left); `servicesctl uncordon {}` "
                            "takes placements again\n",
                            options.host, options.host);
-  return kExitOk;
+  return finish(kExitOk);
 }
 
 }  // namespace
@@ -224,6 +249,11 @@ Command addDrainCommand(CLI::App& app, const GlobalOptions& global) {
                 "persistent instances get new identities elsewhere (their data stays here); by "
                 "default they stop and keep their identity for the host");
   sub->add_option("--reason", options->reason, "why, shown by get hosts");
+  sub->add_option("-o,--output", options->output, "table (lines as it goes), json or yaml (one "
+                                                   "document at the end)")
+      ->check(CLI::IsMember(
+          std::vector<std::string>(std::begin(kOutputFormats), std::end(kOutputFormats))))
+      ->capture_default_str();
   sub->footer(
       "Masters hand over first (told `unknown`, then the next in line is master). A replacement "
       "is\nregistered on another host before an instance stops when a host can take it; one "

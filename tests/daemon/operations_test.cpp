@@ -329,6 +329,7 @@ TEST_F(DaemonOperations, DrainHandsOverMovesEverythingAndKeepsTheHostEmptyUntilU
   reportGap(*sampler, "drain");
   EXPECT_LT(sampler->longestGapWithoutMaster().count(), 1000) << sampler->report();
   expectCtl({"drain", drained}, 0, "already drained");
+  expectCtl({"drain", drained, "-o", "json"}, 0, "\"drained\": true");
   expectCtl({"drain", "h9"}, 1, "not registered");
 
   // Another host dies: its replicas could only go to the cordoned host, and do not.
