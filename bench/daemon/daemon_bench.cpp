@@ -46,7 +46,7 @@ struct Options {
   bool quick = false;
   int failoverRounds = 100;
   int switchoverRounds = 50;
-  int daemonKillRounds = 6;
+  int daemonKillRounds = 20;
   int convergenceRuns = 3;
   int idleSeconds = 10;
   int sessionTimeoutMs = 2000;
@@ -607,7 +607,7 @@ int main(int argc, char** argv) {
   if (o.quick) {
     o.failoverRounds = std::min(o.failoverRounds, 20);
     o.switchoverRounds = std::min(o.switchoverRounds, 10);
-    o.daemonKillRounds = std::min(o.daemonKillRounds, 2);
+    o.daemonKillRounds = std::min(o.daemonKillRounds, 5);
     o.convergenceRuns = 1;
     o.idleSeconds = std::min(o.idleSeconds, 5);
     o.baselineSamples = 100;
@@ -724,7 +724,8 @@ int main(int argc, char** argv) {
   }
   using sm::bench::median;
   using sm::bench::percentile;
-  const double sessionTarget = o.sessionTimeoutMs + tickMs + 50;
+  // The orphan guard ends a dead daemon's session (session_will.hpp): no wait for the timeout.
+  const double daemonP50Target = 20, daemonP99Target = 100;
   const double baselineMs = watch.p50() / 1000;
 
   nlohmann::json d;
@@ -759,11 +760,14 @@ int main(int argc, char** argv) {
   res["daemonFailoverMs"] = {{"rounds", fo.daemonMs.size()},
                              {"timeouts", fo.daemonTimeouts},
                              {"p50", percentile(fo.daemonMs, 50)},
+                             {"p99", percentile(fo.daemonMs, 99)},
                              {"max", maxOf(fo.daemonMs)},
                              {"samples", fo.daemonMs},
                              {"liveOrphansAfterKill", fo.liveOrphansAfterDaemonKill},
-                             {"targetMs", sessionTarget},
-                             {"target", "session timeout + tickTime + 50 ms"}};
+                             {"targetP50Ms", daemonP50Target},
+                             {"targetP99Ms", daemonP99Target},
+                             {"sessionTimeoutMs", o.sessionTimeoutMs},
+                             {"target", "p50 <= 20 ms, p99 <= 100 ms (the guard ends the session)"}};
   nlohmann::json runJson = nlohmann::json::array();
   for (const auto& r : runs) {
     nlohmann::json trace = nlohmann::json::object();
@@ -828,11 +832,12 @@ int main(int argc, char** argv) {
                            maxOf(fo.switchoverGapMs)));
   }
   if (!fo.daemonMs.empty()) {
-    fmt::print(
-        "{:<58} {:>28}  <= {:.0f} ms: {}\n",
-        fmt::format("master's daemon SIGKILL -> successor ({} rounds)", fo.daemonMs.size()),
-        fmt::format("p50 {:.0f} max {:.0f} ms", percentile(fo.daemonMs, 50), maxOf(fo.daemonMs)),
-        sessionTarget, verdict(maxOf(fo.daemonMs) <= sessionTarget && fo.daemonTimeouts == 0));
+    const double p50 = percentile(fo.daemonMs, 50), p99 = percentile(fo.daemonMs, 99);
+    fmt::print("{:<58} {:>28}  p50<=20 p99<=100 ms: {}\n",
+               fmt::format("master's daemon SIGKILL -> successor ({} rounds)", fo.daemonMs.size()),
+               fmt::format("p50 {:.1f} p99 {:.1f} max {:.1f} ms", p50, p99, maxOf(fo.daemonMs)),
+               verdict(p50 <= daemonP50Target && p99 <= daemonP99Target &&
+                       fo.daemonTimeouts == 0));
   }
   if (!runs.empty()) {
     fmt::print("{:<58} {:>28}  <= 5000 ms: {}\n", "apply 100x3 -> all registered with a master",

@@ -49,6 +49,7 @@ void DaemonParts::install(std::shared_ptr<zk::Session> session) {
     }
   });
   context.setSession(session);
+  instances.setSessionWill(context.options.zk, session->credentials());
   // Its first Connected came before the listener could see it.
   instances.connectionBack();
   const auto& layout = context.layout;

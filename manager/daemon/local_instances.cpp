@@ -10,6 +10,7 @@
 #include "config/persistent_service_data.hpp"
 #include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/peer_list.hpp"
+#include "manager/daemon/session_will.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/op.hpp"
 #include "manager/zk/path.hpp"
@@ -200,6 +201,15 @@ void LocalInstances::connectionLost() {
     state.leaseUntilMonoNs = 0;
     spdlog::warn("instance {}: connection to ZooKeeper lost: role unknown until it is back", uuid);
     tell(*instance, state);
+  }
+}
+
+void LocalInstances::setSessionWill(const std::string& hosts,
+                                    const zk::SessionCredentials& session) {
+  supervisor::OrphanGuard::LastWill will{kCloseSessionArgument, encodeSessionWill(hosts, session)};
+  if (!supervisor_->setLastWill(std::move(will))) {
+    // Not fatal: a death then fails over after the session timeout, as without a will.
+    spdlog::warn("the orphan guard did not take the session's last will");
   }
 }
 
@@ -870,6 +880,8 @@ void LocalInstances::markStopped(Instance& instance) {
 }
 
 void LocalInstances::stopAll() {
+  // A graceful stop closes the session itself; a death during it just waits for the expiry.
+  supervisor_->setLastWill(std::nullopt);
   // Persistent identities say they were stopped on purpose, while the session can still write.
   if (!cutOff_) {
     for (auto& [uuid, instance] : instances_) markStopped(*instance);

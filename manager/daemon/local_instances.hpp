@@ -50,6 +50,8 @@ class LocalInstances {
   // already have a successor. connectionBack() renews at once; masters still first are again.
   void connectionLost();
   void connectionBack();
+  // The session the orphan guard ends at once should this process die (session_will.hpp).
+  void setSessionWill(const std::string& hosts, const zk::SessionCredentials& session);
 
   // Spawns a process for a new physical service without waiting for it. Returns the error when it
   // could not be spawned (missing work dir, refused spec); the instance is then forgotten.

@@ -5,11 +5,13 @@
 
 #include <atomic>
 #include <cstring>
+#include <iostream>
 #include <thread>
 
 #include "manager/daemon/daemon.hpp"
 #include "manager/daemon/dev_mode.hpp"
 #include "manager/daemon/options.hpp"
+#include "manager/daemon/session_will.hpp"
 
 namespace {
 
@@ -46,6 +48,10 @@ int runDaemon(const sm::daemon::DaemonOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The orphan guard's last will, run after this daemon died (session_will.hpp).
+  if (argc == 2 && std::strcmp(argv[1], sm::daemon::kCloseSessionArgument) == 0) {
+    return sm::daemon::closeSessionFromWill(std::cin);
+  }
   auto parsed = sm::daemon::parseOptions(argc, argv);
   if (!parsed.options) return parsed.exitCode;
   const auto& options = *parsed.options;

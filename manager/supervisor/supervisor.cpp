@@ -113,6 +113,10 @@ std::vector<InstanceStatus> Supervisor::list() {
   });
 }
 
+bool Supervisor::setLastWill(std::optional<OrphanGuard::LastWill> will) {
+  return loop_.call([&] { return guard_->setLastWill(std::move(will)); });
+}
+
 pid_t Supervisor::orphanGuardPid() {
   return loop_.call([&] { return guard_->pid(); });
 }

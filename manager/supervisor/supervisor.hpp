@@ -53,6 +53,9 @@ class Supervisor {
   std::optional<InstanceStatus> status(const std::string& instanceId);
   std::vector<InstanceStatus> list();
   pid_t orphanGuardPid();
+  // What the orphan guard runs once it has killed every managed process group after this process
+  // died (OrphanGuard::LastWill); nullopt: nothing. From any thread but the event handler's.
+  bool setLastWill(std::optional<OrphanGuard::LastWill> will);
 
  private:
   void watchGuard();

@@ -176,6 +176,47 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
 // and nobody rewrites its role file. Its lease must lapse before another instance becomes master
 // (the sampler sees at most one master at any time), another takes over once the session expires,
 // and after SIGCONT the cluster converges again.
+// A daemon that dies while its host lives: its orphan guard kills its processes, then ends its
+// session (session_will.hpp), so the successor does not wait for the session timeout (3 s here).
+TEST_F(DaemonFailover, DaemonKilledItsGuardEndsItsSessionAndTheSuccessorTakesOverAtOnce) {
+  ASSERT_TRUE(startSpreadDemo());
+  auto sampler = startSampler();
+  const auto before = snapshot();
+  const auto& logical = before.type("Demo")->logical.begin()->second;
+  const InstanceInfo master = *logical.master();
+  const std::int64_t oldEpoch = logical.masterEntry()->sequence;
+  // The sampler sees the master before the kill, and the gap after it.
+  ASSERT_TRUE(waitFor([&] { return sampler->samples() > 20; }, milliseconds(5000)));
+
+  const auto killedAt = std::chrono::steady_clock::now();
+  daemon(master.host).kill();
+  std::string successor;
+  const bool tookOver = waitFor(
+      [&] {
+        for (const auto& [uuid, i] : logical.instances) {
+          if (i.host == master.host) continue;
+          auto role = readRole(i.host, uuid);
+          if (role && services::isMasterNow(*role) && role->epoch > oldEpoch) {
+            successor = uuid;
+            return true;
+          }
+        }
+        return false;
+      },
+      milliseconds(1500), milliseconds(1));
+  const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
+                                                             killedAt);
+  ASSERT_TRUE(tookOver) << "no successor within 1.5 s, half the 3 s session timeout: the session "
+                           "was not ended by the guard\n"
+                        << stateDump();
+  std::cout << fmt::format("daemon SIGKILL -> successor master: {} ms\n", took.count());
+  // Its processes were gone before its session ended.
+  EXPECT_FALSE(pidAlive(static_cast<pid_t>(master.pid)));
+  ASSERT_TRUE(waitConverged("Demo", 1, 2, milliseconds(20000), true));
+  sampler->stop();
+  expectOneMasterThroughout(*sampler);
+}
+
 TEST_F(DaemonFailover, FrozenManagerLeaseLapsesBeforeAnotherBecomesMaster) {
   ASSERT_TRUE(startSpreadDemo());
   auto sampler = startSampler();
