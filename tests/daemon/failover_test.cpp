@@ -114,6 +114,8 @@ TEST_F(DaemonFailover, DaemonKilledChildrenDieAndSurvivorsRestoreWhatConstraints
     if (i.host == victimHost) children.push_back(i.pid);
   }
   ASSERT_FALSE(children.empty());
+  // The sampler sees the cluster before the kill (what follows takes milliseconds now).
+  ASSERT_TRUE(waitFor([&] { return sampler->samples() > 20; }, milliseconds(5000)));
 
   const auto killedAt = std::chrono::steady_clock::now();
   daemon(victimHost).kill();
