@@ -109,8 +109,19 @@ ParsedOptions parseOptions(int argc, char** argv) {
                  "with --dev: also write the `export SERVICESMGR_ZK=... SERVICESMGR_ROOT=...` "
                  "line to this file (removed on exit)")
       ->needs(dev);
+  std::string http;
+  app.add_option("--http", http,
+                 "serve metrics, health and master checks over HTTP on ADDR:PORT (e.g. "
+                 "127.0.0.1:9464; off by default, and never on all interfaces unless ADDR is "
+                 "0.0.0.0)")
+      ->envname("SERVICESMGR_HTTP");
   try {
     app.parse(argc, argv);
+    if (!http.empty()) {
+      std::string error;
+      options.http = observe::parseHttpAddress(http, error);
+      if (!options.http) throw CLI::ValidationError("--http", error);
+    }
     options.rootGiven = root->count() > 0;
     if (options.hostId.empty()) options.hostId = hostname();
     if (options.address.empty()) options.address = hostname();
