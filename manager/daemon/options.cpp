@@ -63,6 +63,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
       "servicesmgr: runs on every host; places, supervises and elects the services declared in "
       "ZooKeeper (see docs/)."};
   app.set_config("--config", "", "read options from an INI/TOML file (keys are the long names)");
+  app.set_version_flag("--version", std::string("servicesmgr ") + SM_VERSION);
   std::string labels;
   std::string auth;
   std::int64_t sessionTimeoutMs = options.sessionTimeout.count();
