@@ -203,6 +203,18 @@ void HttpEndpoint::start() {
   }
   server.widenBacklog();
   listener_ = std::thread([&server] { server.listen_after_bind(); });
+  // httplib's stop() does nothing until its accept loop has begun (is_running()): a stop before
+  // that would leave the thread in accept() for ever. Its first statement sets it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server.is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!server.is_running()) {
+    // Unblocks the thread in any case: closing the socket ends accept().
+    server.stop();
+    listener_.detach();
+    throw std::runtime_error("the HTTP listener did not start");
+  }
 }
 
 void HttpEndpoint::stop() {

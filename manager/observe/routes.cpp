@@ -24,7 +24,7 @@ HttpReply notReady() {
 
 // "logicalService0000000003" or "3" -> "logicalService0000000003".
 std::optional<std::string> logicalName(std::string_view text) {
-  if (auto sequence = config::Layout::parseLogicalServiceName(text)) return std::string(text);
+  if (config::Layout::parseLogicalServiceName(text)) return std::string(text);
   std::int64_t sequence = -1;
   if (text.empty() || text.size() > 10) return std::nullopt;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), sequence);

@@ -2,6 +2,7 @@
 #include "manager/observe/metrics_text.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
