@@ -18,7 +18,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/examples/systemd/servicesmgr.conf
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/servicesmgr
   FILES_MATCHING PATTERN "*.md")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/monitoring/
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/servicesmgr/examples/monitoring)
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/servicesmgr/examples/monitoring
+  PATTERN CMakeLists.txt EXCLUDE PATTERN check_test.sh EXCLUDE)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME servicesmgr)

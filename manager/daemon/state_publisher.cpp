@@ -29,19 +29,24 @@ std::string StatePublisher::typeOf(const std::string& uuid) const {
   return it == typeByUuid_.end() ? "unknown" : it->second;
 }
 
-void StatePublisher::beforeEvent(const LoopEvent& event, const LocalInstances& instances) {
+void StatePublisher::beforeEvent(const LoopEvent& event, const LocalInstances&) {
+  // A map lookup only: this runs ahead of the handling that tells a new master.
   roleBefore_.reset();
-  if (const auto* uuid = electedUuid(event)) roleBefore_ = roleOf(instances, *uuid);
+  if (const auto* uuid = electedUuid(event)) {
+    if (auto it = toldRole_.find(*uuid); it != toldRole_.end()) roleBefore_ = it->second;
+  }
 }
 
 void StatePublisher::afterEvent(const LoopEvent& event, const LocalInstances& instances) {
-  if (const auto* uuid = electedUuid(event)) {
+  if (const auto* election = std::get_if<ElectionEvent>(&event)) {
+    const auto role = roleOf(instances, election->uuid);
+    if (role) toldRole_[election->uuid] = *role;
     // A secondary that is now told master: its predecessor went. A first master (no
     // predecessor) or a repeated notice is no failover.
-    if (roleBefore_ == "secondary" && roleOf(instances, *uuid) == "master") {
-      const auto& election = std::get<ElectionEvent>(event);
+    if (election->kind == ElectionEvent::Kind::Master && roleBefore_ == "secondary" &&
+        role == "master") {
       state_.failoverSeconds.observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - election.at).count());
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - election->at).count());
     }
     return;
   }
@@ -76,7 +81,11 @@ void StatePublisher::passDone(std::chrono::steady_clock::duration took,
 
 void StatePublisher::publish(const LocalInstances& instances) {
   state_.instances = instances.observe();
-  for (const auto& i : state_.instances) typeByUuid_[i.uuid] = i.type;
+  toldRole_.clear();
+  for (const auto& i : state_.instances) {
+    typeByUuid_[i.uuid] = i.type;
+    toldRole_[i.uuid] = i.role;
+  }
   if (typeByUuid_.size() > 4 * state_.instances.size() + 64) {
     // Forgets instances long gone (their late events count as "unknown" at worst).
     typeByUuid_.clear();

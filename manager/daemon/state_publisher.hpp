@@ -41,7 +41,8 @@ class StatePublisher {
   observe::StateBoard& board_;
   observe::ObservedState state_;  // the counters and the latest of everything; copied to publish
   std::map<std::string, std::string> typeByUuid_;
-  std::optional<std::string> roleBefore_;  // of the instance of the event being handled
+  std::map<std::string, std::string> toldRole_;  // by uuid, as of the last event or publish
+  std::optional<std::string> roleBefore_;        // of the instance of the event being handled
 };
 
 }  // namespace sm::daemon

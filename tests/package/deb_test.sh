@@ -32,12 +32,14 @@ echo "Depends: $depends"
 for lib in libzookeeper-mt2 libyaml-cpp0.7 libspdlog libfmt libcpp-httplib libc6 libstdc++6; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib"
 done
-# Every package it depends on (first of each alternative) is a real, installed package here.
+# Every package it depends on (first of each alternative) is installed here, or provided by an
+# installed package (libspdlog1.10 provides libspdlog1.10-fmt9).
+provided=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' | awk '$1 == "ii"' |
+           sed -E 's/\([^)]*\)//g; s/,/ /g' | cut -d' ' -f2- | tr -s ' ' '\n')
 IFS=',' read -ra items <<<"$depends"
 for item in "${items[@]}"; do
   package=$(sed -E 's/^ *//; s/ *\|.*//; s/ *\(.*//' <<<"$item")
-  dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q 'install ok installed' ||
-    fail "dependency $package is not an installed package"
+  grep -qxF -- "$package" <<<"$provided" || fail "dependency $package is neither installed nor provided"
 done
 [ "$(dpkg-deb -f "$deb" Package)" = servicesmgr ] || fail "Package is not servicesmgr"
 [ "$(dpkg-deb -f "$deb" Architecture)" = amd64 ] || fail "Architecture is not amd64"
