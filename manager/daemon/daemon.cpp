@@ -1,5 +1,6 @@
 #include "manager/daemon/daemon.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -98,6 +99,9 @@ int Daemon::run() {
       return 1;
     }
     spdlog::info("HTTP endpoint on {}:{}", options.http->host, http_->port());
+    // Bound to every interface: others reach it at the address this host publishes.
+    const auto& host = options.http->host == "0.0.0.0" ? options.address : options.http->host;
+    parts_->hosts.setHttpEndpoint(fmt::format("{}:{}", host, http_->port()));
   }
   if (!connect()) {
     if (http_) http_->stop();

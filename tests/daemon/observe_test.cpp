@@ -300,6 +300,16 @@ TEST_F(DaemonObserve, InstancesLogsAndBadRequests) {
   EXPECT_NE(logs.body.find(fmt::format("sm-demo-service pid={}", instance.pid)), std::string::npos)
       << logs.body;
 
+  // servicesctl logs: the host from the tree, its endpoint from hosts/<id>, the log from there.
+  const auto fetched = ctl({"logs", "Demo", uuid, "--tail", "5"});
+  EXPECT_EQ(fetched.exitCode, 0) << fetched.err;
+  EXPECT_NE(fetched.out.find(fmt::format("sm-demo-service pid={}", instance.pid)),
+            std::string::npos)
+      << fetched.out;
+  const auto unknown = ctl({"logs", "Demo", "00000000-0000-4000-8000-000000000000"});
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.err.find("no running instance"), std::string::npos) << unknown.err;
+
   EXPECT_EQ(httpGet(port, "/v1/logs/not-a-uuid").status, 400);
   EXPECT_EQ(httpGet(port, "/v1/logs/" + uuid + "?tail=1000000000").status, 400);
   EXPECT_EQ(httpGet(port, "/v1/logs/" + uuid + "?tail=" + std::string(5000, '9')).status, 400);
@@ -316,6 +326,17 @@ TEST_F(DaemonObserve, InstancesLogsAndBadRequests) {
   }
   EXPECT_EQ(masters, 1);
   EXPECT_EQ(secondaries, 2);
+}
+
+// Without --http a host publishes no endpoint: servicesctl logs says so instead of failing vaguely.
+TEST_F(DaemonObserve, LogsFromAHostWithoutAnEndpointSayWhy) {
+  ASSERT_TRUE(startSpreadDemo());
+  const auto tree = snapshot();
+  const auto& [uuid, instance] = *tree.type("Demo")->logical.at(0).instances.begin();
+  const auto result = ctl({"logs", "Demo", uuid});
+  EXPECT_NE(result.exitCode, 0);
+  EXPECT_NE(result.err.find("publishes no HTTP endpoint"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("--http"), std::string::npos) << result.err;
 }
 
 }  // namespace
