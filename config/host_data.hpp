@@ -41,7 +41,8 @@ struct HostData {
   std::string address;
   // "address:port" of the daemon's read-only HTTP endpoint (--http); optional in the document,
   // "" = none. servicesctl logs fetches an instance's log there.
-  std::string http;
+  // (The initializer keeps positional initializations free of -Wmissing-field-initializers.)
+  std::string http = {};
   bool operator==(const HostData&) const = default;
 };
 

@@ -27,10 +27,11 @@ struct LogsOptions {
 std::string hostOf(Context& ctx, const LogsOptions& options) {
   const auto& layout = ctx.layout;
   const auto typePath = layout.serviceType(options.type);
-  if (!ctx.session->exists(typePath)) {
+  const auto children = ctx.session->children(typePath);
+  if (!children) {
     throw operationFailed(fmt::format("no service type \"{}\" ({})", options.type, typePath));
   }
-  for (const auto& child : ctx.session->getChildren(typePath)) {
+  for (const auto& child : *children) {
     const auto sequence = config::Layout::parseLogicalServiceName(child);
     if (!sequence) continue;
     const config::PhysicalServiceId id{{options.type, *sequence}, options.uuid};
