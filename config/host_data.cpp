@@ -20,6 +20,7 @@ std::string encodeHostData(const HostData& data) {
   j["version"] = data.version;
   j["started"] = data.started;
   if (!data.address.empty()) j["address"] = data.address;
+  if (!data.http.empty()) j["http"] = data.http;
   if (!data.cooldowns.empty()) {
     j["cooldowns"] = detail::OrderedJson::array();
     for (const auto& c : data.cooldowns) {
@@ -33,7 +34,7 @@ Result<HostData> decodeHostData(std::string_view data, std::string_view znodePat
   return detail::decodeDocument<HostData>(
       data, znodePath,
       {"format", "labels", "capacity", "load", "running", "version", "started", "cooldowns",
-       "address"},
+       "address", "http"},
       detail::UnknownKeys::Ignore, [](detail::NodeReader& r, const detail::MapFields& f) {
         HostData out;
         for (auto key : {"labels", "capacity", "load", "running", "version", "started"})
@@ -52,6 +53,7 @@ Result<HostData> decodeHostData(std::string_view data, std::string_view znodePat
         if (auto v = r.string(f, "version")) out.version = *v;
         if (auto v = r.integer(f, "started", kTimestampMsRange)) out.started = *v;
         if (auto v = r.string(f, "address")) out.address = *v;
+        if (auto v = r.string(f, "http")) out.http = *v;
         r.list(f, "cooldowns", [&](const YAML::Node& item, const std::string& path) {
           auto m = r.mapping(item, path, {"type", "until", "reason"}, detail::UnknownKeys::Ignore);
           if (!m) return;

@@ -27,7 +27,7 @@ struct HostCooldown {
 };
 
 // Data of hosts/<hostId> (ephemeral, one per manager):
-// {"format":1,"labels":{..},"capacity":{"cpus","memoryMB","freeMemoryMB"},"load","running","version","started"[,"cooldowns":[{type,until,reason}]]}.
+// {"format":1,"labels":{..},"capacity":{"cpus","memoryMB","freeMemoryMB"},"load","running","version","started"[,"cooldowns":[{type,until,reason}]][,"address"][,"http"]}.
 struct HostData {
   std::map<std::string, std::string> labels;  // matched by constraints.hostLabels
   HostCapacity capacity;
@@ -39,6 +39,10 @@ struct HostData {
   // Where the host's services are reached (peers' endpoints); optional in the document, "" = the
   // host id.
   std::string address;
+  // "address:port" of the daemon's read-only HTTP endpoint (--http); optional in the document,
+  // "" = none. servicesctl logs fetches an instance's log there.
+  // (The initializer keeps positional initializations free of -Wmissing-field-initializers.)
+  std::string http = {};
   bool operator==(const HostData&) const = default;
 };
 

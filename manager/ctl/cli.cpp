@@ -15,6 +15,7 @@
 #include "manager/ctl/switchover_command.hpp"
 #include "manager/ctl/describe_command.hpp"
 #include "manager/ctl/forget_command.hpp"
+#include "manager/ctl/logs_command.hpp"
 #include "manager/ctl/gc_command.hpp"
 #include "manager/ctl/get_command.hpp"
 #include "manager/ctl/scale_command.hpp"
@@ -56,9 +57,10 @@ int runCli(int argc, char** argv) {
       addApplyCommand(app, global), addGetCommand(app, global),    addDescribeCommand(app, global),
       addScaleCommand(app, global), addDeleteCommand(app, global), addTreeCommand(app, global),
       addWatchCommand(app, global), addGcCommand(app, global),   addWaitCommand(app, global),
-      addForgetCommand(app, global), addCordonCommand(app, global), addUncordonCommand(app, global),
-      addDrainCommand(app, global), addPauseCommand(app, global), addResumeCommand(app, global),
-      addSwitchoverCommand(app, global), addRolloutCommand(app, global),
+      addForgetCommand(app, global), addLogsCommand(app, global), addCordonCommand(app, global),
+      addUncordonCommand(app, global), addDrainCommand(app, global), addPauseCommand(app, global),
+      addResumeCommand(app, global), addSwitchoverCommand(app, global),
+      addRolloutCommand(app, global),
   };
 
   try {

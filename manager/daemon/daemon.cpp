@@ -1,5 +1,6 @@
 #include "manager/daemon/daemon.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -16,6 +17,9 @@ constexpr std::chrono::milliseconds kRetryMin{200};
 constexpr std::chrono::milliseconds kRetryMax{5000};
 // Load and free memory are re-measured this often, and only when some type's constraints use them.
 constexpr std::chrono::seconds kMetricsInterval{5};
+// With the HTTP endpoint on, the loop turns (a pass) at least this often even when nothing
+// happens, so that /healthz can tell a quiet loop from a stuck one.
+constexpr std::chrono::seconds kHeartbeat{5};
 
 bool usesHostMetrics(const ClusterSnapshot& snapshot) {
   for (const auto& [name, type] : snapshot.types) {
@@ -28,7 +32,8 @@ bool usesHostMetrics(const ClusterSnapshot& snapshot) {
 }  // namespace
 
 Daemon::Daemon(DaemonOptions options)
-    : context_(std::move(options), [this] { inbox_.wake(); }, [this] { inbox_.wakeSoon(); }) {}
+    : context_(std::move(options), [this] { inbox_.wake(); }, [this] { inbox_.wakeSoon(); }),
+      publisher_(context_, board_) {}
 
 Daemon::~Daemon() = default;
 
@@ -81,7 +86,27 @@ int Daemon::run() {
                   instancesDir(options), ec.message());
   }
   parts_ = std::make_unique<DaemonParts>(context_, inbox_);
-  if (!connect()) return 0;
+  publisher_.publish(parts_->instances);
+  if (options.http) {
+    // Before connecting: /healthz and /readyz answer while ZooKeeper is out of reach.
+    http_ = std::make_unique<observe::HttpEndpoint>(board_,
+                                                    observe::HttpEndpointOptions{*options.http});
+    try {
+      http_->start();
+    } catch (const std::exception& e) {
+      spdlog::error("--http: {}", e.what());
+      parts_.reset();
+      return 1;
+    }
+    spdlog::info("HTTP endpoint on {}:{}", options.http->host, http_->port());
+    // Bound to every interface: others reach it at the address this host publishes.
+    const auto& host = options.http->host == "0.0.0.0" ? options.address : options.http->host;
+    parts_->hosts.setHttpEndpoint(fmt::format("{}:{}", host, http_->port()));
+  }
+  if (!connect()) {
+    if (http_) http_->stop();
+    return 0;
+  }
   try {
     parts_->hosts.registerHost();
   } catch (const HostIdTaken& e) {
@@ -94,12 +119,22 @@ int Daemon::run() {
   auto retry = kRetryMin;
   std::optional<std::chrono::steady_clock::time_point> until;
   while (!inbox_.stopping()) {
-    auto batch = inbox_.wait(until);
+    auto wakeAt = until;
+    if (http_) {
+      const auto heartbeat = publisher_.lastPublished() + kHeartbeat;
+      if (!wakeAt || heartbeat < *wakeAt) wakeAt = heartbeat;
+    }
+    auto batch = inbox_.wait(wakeAt);
     if (inbox_.stopping()) break;
     bool passWanted = batch.passWanted;
     try {
       // Events first: a process exit or a new master must not wait for a pass.
-      for (const auto& event : batch.events) passWanted = handle(event) || passWanted;
+      for (const auto& event : batch.events) {
+        publisher_.beforeEvent(event, parts_->instances);
+        passWanted = handle(event) || passWanted;
+        publisher_.afterEvent(event, parts_->instances);
+      }
+      if (!batch.events.empty()) publisher_.publish(parts_->instances);
       if (sessionLost_) {
         onSessionLost();
         passWanted = true;
@@ -145,6 +180,7 @@ bool Daemon::handle(const LoopEvent& event) {
 }
 
 std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
+  const auto started = std::chrono::steady_clock::now();
   auto& tree = context_.tree();
   const auto nowMs = wallNowMs();
   tree.beginPass();
@@ -183,11 +219,14 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
     later(now + std::chrono::milliseconds(*graceEnd - nowMs));
   }
   if (hostDue) later(*hostDue);
+  publisher_.passDone(std::chrono::steady_clock::now() - started, snapshot);
+  publisher_.publish(parts_->instances);
   return until;
 }
 
 void Daemon::onSessionLost() {
   sessionLost_ = false;
+  publisher_.sessionExpired();
   const auto old = context_.session();
   spdlog::error(
       "ZooKeeper session 0x{:x} expired: opening a new one; instances still needed are registered "
@@ -226,6 +265,7 @@ void Daemon::shutdown() {
     session->drain();
   }
   parts_.reset();
+  if (http_) http_->stop();
   spdlog::info("stopped");
 }
 

@@ -10,6 +10,9 @@
 #include "manager/daemon/context.hpp"
 #include "manager/daemon/daemon_parts.hpp"
 #include "manager/daemon/loop_inbox.hpp"
+#include "manager/daemon/state_publisher.hpp"
+#include "manager/observe/http_endpoint.hpp"
+#include "manager/observe/state_board.hpp"
 
 namespace sm::daemon {
 
@@ -43,6 +46,11 @@ class Daemon {
   LoopInbox inbox_;  // first: every other part posts to it
   DaemonContext context_;
   std::unique_ptr<DaemonParts> parts_;
+
+  // The HTTP endpoint (--http): the loop publishes, the endpoint's threads read the board.
+  observe::StateBoard board_;
+  StatePublisher publisher_;
+  std::unique_ptr<observe::HttpEndpoint> http_;
 
   bool sessionLost_ = false;
   std::set<std::pair<std::string, std::string>> reported_;

@@ -31,6 +31,7 @@ config::HostData HostRegistry::desired(std::int64_t running,
   data.version = kVersion;
   data.started = started_;
   data.address = context_.options.address;
+  data.http = httpEndpoint_;
   data.cooldowns = std::move(cooldowns);
   return data;
 }

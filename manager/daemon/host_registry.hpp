@@ -28,6 +28,9 @@ class HostRegistry {
 
   // Throws HostIdTaken when another session owns the node.
   void registerHost();
+  // The HTTP endpoint's "address:port" published in hosts/<id> (servicesctl logs); before
+  // registerHost().
+  void setHttpEndpoint(std::string endpoint) { httpEndpoint_ = std::move(endpoint); }
   // Publishes what changed; `refreshMetrics` re-measures load and memory first. A change of the
   // running count alone is published at most once a second (it moves with every placement while a
   // cluster converges); the moment it is due is returned, for the loop to come back then.
@@ -41,6 +44,7 @@ class HostRegistry {
   DaemonContext& context_;
   HostMetrics metrics_;
   std::int64_t started_ = 0;
+  std::string httpEndpoint_;
   std::optional<config::HostData> published_;
   std::int32_t version_ = 0;
   std::chrono::steady_clock::time_point lastWrite_{};

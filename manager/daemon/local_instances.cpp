@@ -852,6 +852,31 @@ std::vector<LocalInstanceView> LocalInstances::views() const {
   return result;
 }
 
+std::vector<observe::ObservedInstance> LocalInstances::observe() const {
+  std::vector<observe::ObservedInstance> result;
+  result.reserve(instances_.size());
+  // The supervisor's log files (process_template.hpp), named without asking its thread.
+  const auto logDir = instancesDir(context_.options) + "/";
+  for (const auto& [uuid, instance] : instances_) {
+    observe::ObservedInstance view;
+    view.uuid = uuid;
+    view.type = instance->id.logical.type;
+    view.logical = config::Layout::logicalServiceName(instance->id.logical.sequence);
+    view.phase = phaseName(instance->phase);
+    view.role = services::roleName(instance->told.role);
+    view.epoch = instance->told.epoch;
+    view.leaseUntilMonoNs = instance->told.leaseUntilMonoNs;
+    view.pid = instance->pid;
+    view.ready = instance->ready;
+    view.registered = instance->registered;
+    view.ports = instance->ports;
+    view.stdoutLog = logDir + uuid + ".stdout.log";
+    view.stderrLog = logDir + uuid + ".stderr.log";
+    result.push_back(std::move(view));
+  }
+  return result;
+}
+
 std::int64_t LocalInstances::runningCount() const {
   std::int64_t count = 0;
   for (const auto& [uuid, instance] : instances_) {

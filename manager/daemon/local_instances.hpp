@@ -23,6 +23,7 @@
 #include "manager/daemon/reconcile/handover_plan.hpp"
 #include "manager/daemon/reconcile/instance_lifecycle.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
+#include "manager/observe/observed_state.hpp"
 #include "manager/supervisor/supervisor.hpp"
 #include "manager/zk/election.hpp"
 #include "manager/zk/op.hpp"
@@ -102,6 +103,8 @@ class LocalInstances {
   void tick(std::int64_t nowMs);
 
   std::vector<LocalInstanceView> views() const;
+  // Every instance as the HTTP endpoint shows it (manager/observe/): phase, told role and lease.
+  std::vector<observe::ObservedInstance> observe() const;
   std::int64_t runningCount() const;
   FailureTracker& failures() { return failures_; }
 

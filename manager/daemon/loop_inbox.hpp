@@ -31,6 +31,9 @@ struct ElectionEvent {
   int registration = 0;
   Kind kind = Kind::Lost;
   std::int64_t epoch = 0;  // Master
+  // When the news was posted (for a master: when its predecessor's end reached this daemon), for
+  // the failover time the HTTP endpoint reports.
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
 };
 
 // From the session's dispatcher: the connection dropped, came back, or the session ended.

@@ -63,6 +63,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
       "servicesmgr: runs on every host; places, supervises and elects the services declared in "
       "ZooKeeper (see docs/)."};
   app.set_config("--config", "", "read options from an INI/TOML file (keys are the long names)");
+  app.set_version_flag("--version", std::string("servicesmgr ") + SM_VERSION);
   std::string labels;
   std::string auth;
   std::int64_t sessionTimeoutMs = options.sessionTimeout.count();
@@ -109,8 +110,19 @@ ParsedOptions parseOptions(int argc, char** argv) {
                  "with --dev: also write the `export SERVICESMGR_ZK=... SERVICESMGR_ROOT=...` "
                  "line to this file (removed on exit)")
       ->needs(dev);
+  std::string http;
+  app.add_option("--http", http,
+                 "serve metrics, health and master checks over HTTP on ADDR:PORT (e.g. "
+                 "127.0.0.1:9464; off by default, and never on all interfaces unless ADDR is "
+                 "0.0.0.0)")
+      ->envname("SERVICESMGR_HTTP");
   try {
     app.parse(argc, argv);
+    if (!http.empty()) {
+      std::string error;
+      options.http = observe::parseHttpAddress(http, error);
+      if (!options.http) throw CLI::ValidationError("--http", error);
+    }
     options.rootGiven = root->count() > 0;
     if (options.hostId.empty()) options.hostId = hostname();
     if (options.address.empty()) options.address = hostname();

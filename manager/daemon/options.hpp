@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "manager/observe/http_address.hpp"
 #include "manager/zk/types.hpp"
 
 namespace sm::daemon {
@@ -35,6 +36,9 @@ struct DaemonOptions {
   bool dev = false;
   std::string devEnvFile;  // where --dev writes the export line for servicesctl
   bool rootGiven = false;  // --root (or SERVICESMGR_ROOT) was set, so --dev keeps it
+  // --http ADDR:PORT: the read-only HTTP endpoint (metrics, health, master checks, logs); off
+  // unless given, and on the address given only (docs/operations.md, "Monitoring").
+  std::optional<observe::HttpAddress> http;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or the exit code
