@@ -63,6 +63,29 @@ void readLogical(zk::TreeCache& tree, const config::Layout& layout, LogicalServi
   }
 }
 
+// The children of `dir` whose names `valid` accepts, each decoded into a {data, error} view; one
+// that cannot be decoded is kept with its error and reported with `note`.
+template <typename View, typename Valid, typename PathOf, typename Decode>
+void readMarks(zk::TreeCache& tree, const std::string& dir, Valid valid, PathOf pathOf,
+               Decode decode, const std::string& note, const Report& report,
+               std::map<std::string, View>& out) {
+  for (const auto& name : tree.children(dir).value_or(std::vector<std::string>{})) {
+    if (!valid(name)) continue;
+    const auto path = pathOf(name);
+    auto node = tree.get(path);
+    if (!node) continue;
+    View view;
+    auto decoded = decode(node->data, path);
+    if (decoded) {
+      view.data = decoded.value();
+    } else {
+      view.error = decoded.errorText();
+      report(path, view.error + note);
+    }
+    out.emplace(name, std::move(view));
+  }
+}
+
 }  // namespace
 
 ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
@@ -127,36 +150,15 @@ ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
       identities.emplace(*uuid, std::move(view));
     }
   }
-  for (const auto& id : tree.children(layout.cordonsDir()).value_or(std::vector<std::string>{})) {
-    if (config::checkHostId(id)) continue;
-    const auto path = layout.cordon(id);
-    auto node = tree.get(path);
-    if (!node) continue;
-    CordonView cordon;
-    auto decoded = config::decodeCordonData(node->data, path);
-    if (decoded) {
-      cordon.data = decoded.value();
-    } else {
-      cordon.error = decoded.errorText();
-      report(path, cordon.error + " (the host counts as cordoned)");
-    }
-    snapshot.cordons.emplace(id, std::move(cordon));
-  }
-  for (const auto& type : tree.children(layout.pausedDir()).value_or(std::vector<std::string>{})) {
-    if (config::checkServiceTypeName(type)) continue;
-    const auto path = layout.paused(type);
-    auto node = tree.get(path);
-    if (!node) continue;
-    PauseView pause;
-    auto decoded = config::decodePauseData(node->data, path);
-    if (decoded) {
-      pause.data = decoded.value();
-    } else {
-      pause.error = decoded.errorText();
-      report(path, pause.error + " (the type counts as paused)");
-    }
-    snapshot.paused.emplace(type, std::move(pause));
-  }
+  // Marks an operator set: an unreadable one still counts (the host cordoned, the type paused).
+  readMarks<CordonView>(
+      tree, layout.cordonsDir(), [](const auto& id) { return !config::checkHostId(id); },
+      [&](const auto& id) { return layout.cordon(id); }, config::decodeCordonData,
+      " (the host counts as cordoned)", report, snapshot.cordons);
+  readMarks<PauseView>(
+      tree, layout.pausedDir(), [](const auto& type) { return !config::checkServiceTypeName(type); },
+      [&](const auto& type) { return layout.paused(type); }, config::decodePauseData,
+      " (the type counts as paused)", report, snapshot.paused);
   for (const auto& name :
        tree.children(layout.switchoversDir()).value_or(std::vector<std::string>{})) {
     const auto id = config::Layout::parseCreateLockName(name);
