@@ -181,31 +181,35 @@ void DaemonParts::operate(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
       case DrainStop::Identity::Keep:
         instances.stopKeepingIdentity(stop.id.uuid, stop.reason);
         break;
-      case DrainStop::Identity::Abandon: {
-        const auto& identities = snapshot.persistent.find(stop.id.logical.type);
-        if (identities == snapshot.persistent.end()) break;
-        const auto identity = identities->second.find(stop.id.uuid);
-        if (identity == identities->second.end() || !identity->second.data) break;
-        auto data = *identity->second.data;
-        data.state = config::PersistentState::Abandoned;
-        const auto path = context.layout.persistentService(stop.id.logical.type, stop.id.uuid);
-        try {
-          session->set(path, config::encodePersistentServiceData(data), identity->second.version);
-        } catch (const zk::ZkError& e) {
-          // Changed meanwhile: the next pass reads it again.
-          if (e.code() != zk::Code::BadVersion && e.code() != zk::Code::NoNode) throw;
-          context.tree().invalidate(path);
-          break;
-        }
-        context.tree().invalidate(path);
-        spdlog::warn("persistent identity {} abandoned on {} (--move-persistent): its data stays "
-                     "there; a new identity is placed elsewhere",
-                     stop.id.uuid, hostId);
-        instances.stop(stop.id.uuid, stop.reason);
+      case DrainStop::Identity::Abandon:
+        if (abandonIdentity(snapshot, stop.id)) instances.stop(stop.id.uuid, stop.reason);
         break;
-      }
     }
   }
+}
+
+bool DaemonParts::abandonIdentity(const ClusterSnapshot& snapshot,
+                                  const config::PhysicalServiceId& id) {
+  const auto identities = snapshot.persistent.find(id.logical.type);
+  if (identities == snapshot.persistent.end()) return false;
+  const auto identity = identities->second.find(id.uuid);
+  if (identity == identities->second.end() || !identity->second.data) return false;
+  auto data = *identity->second.data;
+  data.state = config::PersistentState::Abandoned;
+  const auto path = context.layout.persistentService(id.logical.type, id.uuid);
+  context.tree().invalidate(path);
+  try {
+    // Fenced on the version read: a record changed meanwhile is read again by the next pass.
+    context.session()->set(path, config::encodePersistentServiceData(data),
+                           identity->second.version);
+  } catch (const zk::ZkError& e) {
+    if (e.code() != zk::Code::BadVersion && e.code() != zk::Code::NoNode) throw;
+    return false;
+  }
+  spdlog::warn("persistent identity {} abandoned on {} (--move-persistent): its data stays "
+               "there; a new identity is placed elsewhere",
+               id.uuid, context.options.hostId);
+  return true;
 }
 
 void DaemonParts::leave() {

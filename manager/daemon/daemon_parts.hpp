@@ -39,6 +39,9 @@ class DaemonParts {
   // (this host's part in reordering a chain, and removing a request that is done) and a drain of
   // this host (handovers, then instances stopped one logical service at a time).
   void operate(const ClusterSnapshot& snapshot, std::int64_t nowMs);
+  // --move-persistent: the identity becomes `abandoned`, fenced on the version read; false when
+  // it was not (changed meanwhile, gone).
+  bool abandonIdentity(const ClusterSnapshot& snapshot, const config::PhysicalServiceId& id);
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();

@@ -397,6 +397,31 @@ TEST_F(DaemonOperations, DrainStopsPersistentInstancesAndKeepsThemForTheirHostUn
   EXPECT_EQ(back->instances.at(kept.physical).host, kept.host) << "same identity, same host";
 }
 
+TEST_F(DaemonOperations, DrainWithMovePersistentAbandonsTheIdentityAndPlacesANewOneElsewhere) {
+  DemoType demo;
+  demo.replicas = 2;
+  demo.persistent = true;
+  demo.constraints = "    maxPerHost: 1\n";
+  ASSERT_TRUE(startDaemonsAndConverge(demo, milliseconds(20000), true));
+  const auto moved = logicalNow()->election.back();
+  const auto result =
+      ctl({"drain", moved.host, "--move-persistent", "--wait", "--timeout", "30s"});
+  ASSERT_EQ(result.exitCode, 0) << result.out << result.err << stateDump();
+  EXPECT_NE(result.err.find("NEW identities"), std::string::npos) << "said loudly: " << result.err;
+  const auto path = layout().persistentService("Demo", moved.physical);
+  auto node = session_->get(path);
+  ASSERT_TRUE(node);
+  auto data = config::decodePersistentServiceData(node->data, path);
+  ASSERT_TRUE(data) << data.errorText();
+  EXPECT_EQ(data.value().state, config::PersistentState::Abandoned);
+  ASSERT_TRUE(waitConverged("Demo", 1, 2, milliseconds(20000), true));
+  const auto after = logicalNow();
+  for (const auto& [uuid, instance] : after->instances) {
+    EXPECT_NE(instance.host, moved.host);
+    EXPECT_NE(uuid, moved.physical);
+  }
+}
+
 TEST_F(DaemonOperations, RolloutRestartReplacesEveryInstanceWithAMasterThroughout) {
   ASSERT_TRUE(startSpreadDemo());
   std::set<std::int64_t> before;

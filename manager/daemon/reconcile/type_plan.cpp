@@ -55,8 +55,8 @@ std::string waitingIdentitiesReason(const ClusterSnapshot& snapshot, const Servi
                      fmt::join(waiting, "; "));
 }
 
-// "no instance may become master: masterHosts [h1, h2] do not match h3", or "" when one may (or
-// the type does not restrict its master).
+// "no eligible instance can become master (masterHosts [h1, h2] do not match h3)", or "" when
+// one may (or the type does not restrict its master).
 std::string noEligibleReason(const ServiceTypeView& type, const LogicalServiceView& logical,
                              const ClusterSnapshot& snapshot) {
   const auto& constraints = type.stored->type.spec.constraints;
