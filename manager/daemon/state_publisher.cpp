@@ -95,6 +95,7 @@ void StatePublisher::publish(const LocalInstances& instances) {
   const auto sessionState = session ? session->state() : zk::SessionState::Connecting;
   state_.zkSessionState = zk::toString(sessionState);
   state_.zkConnected = sessionState == zk::SessionState::Connected;
+  state_.zkRequests = zk::requestCounts();
   state_.publishedAt = std::chrono::steady_clock::now();
   board_.publish(std::make_shared<const observe::ObservedState>(state_));
 }

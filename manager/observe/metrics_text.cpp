@@ -147,6 +147,12 @@ std::string renderMetrics(const ObservedState& state, std::uint64_t monoNowNs,
   w.sample("servicesmgr_zk_session_expirations_total", {},
            static_cast<double>(state.zkSessionExpirations));
 
+  w.family("servicesmgr_zk_requests_total", "counter",
+           "Requests this daemon sent to ZooKeeper, by operation.");
+  for (const auto& [op, count] : state.zkRequests) {
+    w.sample("servicesmgr_zk_requests_total", {{"op", op}}, static_cast<double>(count));
+  }
+
   w.histogram("servicesmgr_reconcile_pass_seconds", "Duration of the reconcile loop's passes.",
               state.reconcilePassSeconds);
 

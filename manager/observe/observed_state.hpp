@@ -50,6 +50,8 @@ struct ObservedState {
   std::string zkSessionState = "connecting";  // zk::toString of the session's state
   bool zkConnected = false;
   std::uint64_t zkSessionExpirations = 0;
+  // Requests this daemon sent to ZooKeeper, by operation (zk::requestCounts).
+  std::vector<std::pair<std::string, std::uint64_t>> zkRequests;
 
   std::vector<ObservedInstance> instances;
   std::vector<ObservedLogical> logicalServices;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <zookeeper/zookeeper.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +16,25 @@
 #include "manager/zk/path.hpp"
 
 namespace sm::zk {
+
+namespace {
+enum class Request { Create, GetData, Exists, GetChildren, SetData, Delete, Sync, Multi, GetAcl,
+                     SetAcl, Count };
+constexpr const char* kRequestNames[] = {"create", "getData", "exists", "getChildren", "setData",
+                                         "delete", "sync",    "multi",  "getACL",      "setACL"};
+std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Request::Count)> requests{};
+void counted(Request request) {
+  requests[static_cast<std::size_t>(request)].fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::uint64_t>> requestCounts() {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    out.emplace_back(kRequestNames[i], requests[i].load(std::memory_order_relaxed));
+  }
+  return out;
+}
 
 namespace {
 
@@ -414,6 +434,7 @@ std::string Session::create(const std::string& path, const std::string& data, Cr
                             const std::optional<AclList>& acl) {
   CAcl cacl(aclFor(acl));
   std::string created(path.size() + 32, '\0');
+  counted(Request::Create);
   int rc = zoo_create(handle(), path.c_str(), data.data(), static_cast<int>(data.size()),
                       cacl.get(), toCMode(mode), created.data(), static_cast<int>(created.size()));
   check(rc, "create", path);
@@ -433,6 +454,7 @@ std::optional<Node> Session::read(const std::string& path, uint64_t watchId) {
   Completion done;
   // The asynchronous call hands over the whole value, whatever its size; the synchronous one
   // would need a buffer sized in advance.
+  counted(Request::GetData);
   int rc = zoo_awget(handle(), path.c_str(), watchId ? &pathWatcher : nullptr,
                      reinterpret_cast<void*>(watchId), &onDataDone, &done);
   if (rc == ZOK) rc = done.wait();
@@ -452,6 +474,7 @@ std::optional<Stat> Session::exists(const std::string& path, EarlyWatcher early)
 
 std::optional<Stat> Session::probe(const std::string& path, uint64_t watchId) {
   ::Stat stat{};
+  counted(Request::Exists);
   int rc = zoo_wexists(handle(), path.c_str(), watchId ? &pathWatcher : nullptr,
                        reinterpret_cast<void*>(watchId), &stat);
   if (rc == ZOK) return fromC(stat);
@@ -476,6 +499,7 @@ std::optional<std::vector<std::string>> Session::list(const std::string& path, u
                                                       Stat* stat) {
   struct String_vector names {};
   ::Stat cstat{};
+  counted(Request::GetChildren);
   int rc = zoo_wget_children2(handle(), path.c_str(), watchId ? &pathWatcher : nullptr,
                               reinterpret_cast<void*>(watchId), &names, &cstat);
   if (rc != ZOK) dropWatch(watchId);
@@ -491,6 +515,7 @@ std::optional<std::vector<std::string>> Session::list(const std::string& path, u
 
 Stat Session::set(const std::string& path, const std::string& data, int version) {
   ::Stat stat{};
+  counted(Request::SetData);
   int rc =
       zoo_set2(handle(), path.c_str(), data.data(), static_cast<int>(data.size()), version, &stat);
   check(rc, "set", path);
@@ -498,11 +523,13 @@ Stat Session::set(const std::string& path, const std::string& data, int version)
 }
 
 void Session::remove(const std::string& path, int version) {
+  counted(Request::Delete);
   check(zoo_delete(handle(), path.c_str(), version), "delete", path);
 }
 
 void Session::sync(const std::string& path) {
   Completion done;
+  counted(Request::Sync);
   int rc = zoo_async(handle(), path.c_str(), &onStringDone, &done);
   if (rc == ZOK) rc = done.wait();
   check(rc, "sync", path);
@@ -541,6 +568,7 @@ std::vector<OpResult> Session::multi(const std::vector<Op>& ops) {
         break;
     }
   }
+  counted(Request::Multi);
   int rc = zoo_multi(handle(), static_cast<int>(n), cops.data(), results.data());
   if (rc != ZOK) {
     for (size_t i = 0; i < n; ++i) {
@@ -562,6 +590,7 @@ std::vector<OpResult> Session::multi(const std::vector<Op>& ops) {
 AclList Session::getAcl(const std::string& path) {
   struct ACL_vector acl {};
   ::Stat stat{};
+  counted(Request::GetAcl);
   check(zoo_get_acl(handle(), path.c_str(), &acl, &stat), "get-acl", path);
   AclList result;
   for (int32_t i = 0; i < acl.count; ++i) {
@@ -573,6 +602,7 @@ AclList Session::getAcl(const std::string& path) {
 
 void Session::setAcl(const std::string& path, const AclList& acl, int version) {
   CAcl cacl(acl);
+  counted(Request::SetAcl);
   check(zoo_set_acl(handle(), path.c_str(), version, cacl.get()), "set-acl", path);
 }
 

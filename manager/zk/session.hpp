@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "manager/zk/dispatcher.hpp"
@@ -30,6 +31,11 @@ struct SessionOptions {
   // Attach to an existing session instead of opening a new one.
   std::optional<SessionCredentials> attach;
 };
+
+// Requests this process sent to ZooKeeper, by operation ("create", "getData", "exists",
+// "getChildren", "setData", "delete", "sync", "multi", "getACL", "setACL"), over every session it
+// opened: a counter per process, so that a replaced session does not reset it.
+std::vector<std::pair<std::string, std::uint64_t>> requestCounts();
 
 // By default the C client shuffles the servers of a connect string; tests that must know which
 // server a session reaches first turn that off (it is process-wide).

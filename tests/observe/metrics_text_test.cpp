@@ -42,6 +42,7 @@ TEST(MetricsText, CountersHistogramsAndSessionState) {
   EXPECT_NE(text.find("servicesmgr_failover_seconds_count 1\n"), std::string::npos);
   EXPECT_NE(text.find("servicesmgr_zk_session_state{state=\"connected\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("servicesmgr_zk_session_state{state=\"expired\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("servicesmgr_zk_requests_total{op=\"getData\"} 40\n"), std::string::npos);
   EXPECT_NE(text.find("servicesmgr_instances{type=\"Demo\",state=\"running\",role=\"master\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("servicesmgr_master_lease_remaining_seconds{type=\"Demo\",logical=\"logicalService0000000000\"} 2\n"),

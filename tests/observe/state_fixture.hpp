@@ -13,6 +13,7 @@ inline observe::ObservedState sampleState() {
   state.hostId = "h1";
   state.publishedAt = std::chrono::steady_clock::now();
   state.zkSessionState = "connected";
+  state.zkRequests = {{"create", 12}, {"getData", 40}};
   state.zkConnected = true;
   observe::ObservedInstance master;
   master.uuid = kMasterUuid;
