@@ -601,6 +601,15 @@ void LocalInstances::enforceEligibility(const ClusterSnapshot& snapshot) {
 
 void LocalInstances::setPausedTypes(std::set<std::string> types) {
   pausedTypes_ = std::move(types);
+  // Level-triggered too: an exit handled before this daemon had seen the pause waits in its
+  // restart backoff now, and is not restarted either.
+  std::vector<std::string> waiting;
+  for (const auto& [uuid, instance] : instances_) {
+    if (instance->phase == Phase::Restarting && pausedTypes_.contains(instance->id.logical.type)) {
+      waiting.push_back(uuid);
+    }
+  }
+  for (const auto& uuid : waiting) stop(uuid, "its type is paused: not restarted");
 }
 
 void LocalInstances::stopKeepingIdentity(const std::string& uuid, const std::string& reason) {
