@@ -8,6 +8,7 @@
 #include "manager/daemon/local_instances.hpp"
 #include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/placer.hpp"
+#include "manager/zk/child_retention.hpp"
 #include "manager/zk/session.hpp"
 
 namespace sm::daemon {
@@ -39,6 +40,9 @@ class DaemonParts {
   // (this host's part in reordering a chain, and removing a request that is done) and a drain of
   // this host (handovers, then instances stopped one logical service at a time).
   void operate(const ClusterSnapshot& snapshot, std::int64_t nowMs);
+  // Writes the events recorded so far (context.events); the loop calls it after the events it took
+  // were applied and at the end of a pass, never in between.
+  void flushEvents();
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();
@@ -49,6 +53,8 @@ class DaemonParts {
   HostRegistry hosts;
   ConfigMonitor monitor;
   Placer placer;
+  // Every daemon queues to trim events/; its one holder does, on a thread of its own.
+  std::unique_ptr<zk::ChildRetention> eventsRetention;
 };
 
 }  // namespace sm::daemon
