@@ -29,8 +29,8 @@ std::string encodeEventData(const EventData& data) {
 Result<EventData> decodeEventData(std::string_view data, std::string_view znodePath) {
   return detail::decodeDocument<EventData>(
       data, znodePath,
-      {"format", "time", "host", "kind", "type", "logical", "uuid", "message", "epoch", "previousEpoch",
-       "handoffMs"},
+      {"format", "time", "host", "kind", "type", "logical", "uuid", "message", "epoch",
+       "previousEpoch", "handoffMs"},
       detail::UnknownKeys::Ignore, [](detail::NodeReader& r, const detail::MapFields& f) {
         EventData out;
         if (r.require(f, "time")) {

@@ -18,9 +18,9 @@ struct EventData {
   std::int64_t time = 0;  // ms since the epoch
   std::string host;       // the daemon's host id that wrote it
   std::string kind;
-  std::string type;                      // service type, may be empty for a host-wide event
-  std::optional<std::int64_t> logical;   // logical service sequence
-  std::string uuid;                      // physical service, may be empty
+  std::string type;                     // service type, may be empty for a host-wide event
+  std::optional<std::int64_t> logical;  // logical service sequence
+  std::string uuid;                     // physical service, may be empty
   std::string message;
   // kind "master": the election epoch this instance was told master in, the one before it, and
   // the time from the predecessor being gone to the instance being told master, when known.

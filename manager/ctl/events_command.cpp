@@ -118,7 +118,8 @@ int runEvents(const GlobalOptions& global, const EventsOptions& options) {
       throw operationFailed(fmt::format("events: the ZooKeeper session at {} expired", global.zk));
     }
     try {
-      auto page = readEvents(*ctx.session, ctx.layout, query, watches->arm(dir, WatchKind::Children));
+      auto page =
+          readEvents(*ctx.session, ctx.layout, query, watches->arm(dir, WatchKind::Children));
       printer.print(page.rows);
       query.after = page.newest;
       query.limit = 0;  // after the first listing: every new one

@@ -263,6 +263,8 @@ void Daemon::onSessionLost() {
 void Daemon::shutdown() {
   spdlog::info("stopping: handing over masters, stopping instances");
   parts_->leave();
+  // The stops' events, while the session is still ours (skipped when cut off).
+  parts_->flushEvents();
   if (auto session = context_.session()) {
     session->close();
     session->drain();

@@ -43,9 +43,10 @@ void EventRecorder::record(config::EventData event) {
     ++dropped_;
     if (!dropLogged_) {
       dropLogged_ = true;
-      spdlog::warn("event queue full ({} events not written yet): dropping the oldest until "
-                   "ZooKeeper takes them again",
-                   capacity_);
+      spdlog::warn(
+          "event queue full ({} events not written yet): dropping the oldest until "
+          "ZooKeeper takes them again",
+          capacity_);
     }
   }
   queue_.push_back(std::move(event));

@@ -144,7 +144,8 @@ void LocalInstances::handle(const ProcessEvent& processEvent) {
   // does not start a stopped PostgreSQL either). Its replacement waits for `resume`.
   if (instance->phase == Phase::Restarting && pausedTypes_.contains(instance->id.logical.type)) {
     stop(instance->id.uuid, "its type is paused: not restarted");
-    recordEvent(*instance, config::event_kind::kPaused, "exited while its type is paused: not restarted");
+    recordEvent(*instance, config::event_kind::kPaused,
+                "exited while its type is paused: not restarted");
   }
 }
 
@@ -156,10 +157,9 @@ void LocalInstances::handle(const ElectionEvent& event) {
     return;
   }
   switch (event.kind) {
-    case ElectionEvent::Kind::Master:
+    case ElectionEvent::Kind::Master: {
       // Told early (from the client's thread) and again from the dispatcher: once is enough.
       if (instance->master && instance->epoch == event.epoch) return;
-    {
       const bool wasSecondary = instance->told.role == services::Role::Secondary;
       instance->master = true;
       instance->epoch = event.epoch;

@@ -66,7 +66,7 @@ void ChildRetention::run() {
       w.poked = false;
     }
     nextRound = std::chrono::steady_clock::now() + options_.interval;
-    if (!session_->usable()) return;  // expired or closed: the owner makes a new one
+    if (!session_->usable()) return;       // expired or closed: the owner makes a new one
     if (!session_->connected()) continue;  // our place's reconnect pokes us (Held again)
     try {
       trimOnce();

@@ -141,8 +141,8 @@ TEST_F(DaemonEvents, FailoverAndSwitchoverAreEvents) {
 
 TEST_F(DaemonEvents, FollowPrintsNewEventsAsTheyCome) {
   ASSERT_TRUE(startSpreadDemo());
-  CtlProcess follow({"--zk", hosts(), "--root", zroot(), "events", "Demo", "--follow", "-o",
-                     "json", "--limit", "1"});
+  CtlProcess follow({"--zk", hosts(), "--root", zroot(), "events", "Demo", "--follow", "-o", "json",
+                     "--limit", "1"});
   // One line for the newest event, then the failover's as they come.
   ASSERT_TRUE(waitFor([&] { return follow.out().find('\n') != std::string::npos; },
                       milliseconds(10000), milliseconds(10)))
@@ -199,8 +199,8 @@ TEST_F(DaemonEvents, FloodIsTrimmedByOneHolderWithoutStoppingFailover) {
     }
   });
   // The failover happens while the flood is being written.
-  ASSERT_TRUE(waitFor([&] { return written.load() >= kFlood / 4; }, milliseconds(30000),
-                      milliseconds(1)));
+  ASSERT_TRUE(
+      waitFor([&] { return written.load() >= kFlood / 4; }, milliseconds(30000), milliseconds(1)));
   const auto [oldEpoch, newEpoch] = killMaster();
   flood.join();
   ASSERT_TRUE(floodError.empty()) << floodError;
@@ -208,13 +208,12 @@ TEST_F(DaemonEvents, FloodIsTrimmedByOneHolderWithoutStoppingFailover) {
   EXPECT_GT(newEpoch, oldEpoch);
 
   const auto floodEnd = std::chrono::steady_clock::now();
-  const bool bounded = waitFor([&] { return eventCount() <= kBound; }, milliseconds(30000),
-                               milliseconds(20));
-  std::cout << fmt::format("events/ after the flood: {} children, bounded after {} ms\n",
-                           eventCount(),
-                           std::chrono::duration_cast<milliseconds>(
-                               std::chrono::steady_clock::now() - floodEnd)
-                               .count());
+  const bool bounded =
+      waitFor([&] { return eventCount() <= kBound; }, milliseconds(30000), milliseconds(20));
+  std::cout << fmt::format(
+      "events/ after the flood: {} children, bounded after {} ms\n", eventCount(),
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - floodEnd)
+          .count());
   EXPECT_TRUE(bounded) << eventCount() << " children in events/";
   // The oldest went first: the flood's last event is still there, its first one is not.
   auto names = *session_->children(layout().eventsDir());

@@ -43,8 +43,8 @@ class ChildRetentionTest : public sm::test::ZooKeeperTest {
     for (int done = 0; done < count;) {
       std::vector<Op> ops;
       for (int i = 0; i < 200 && done < count; ++i, ++done) {
-        ops.push_back(Op::create(dir_ + "/event-", std::to_string(done),
-                                 CreateMode::PersistentSequential));
+        ops.push_back(
+            Op::create(dir_ + "/event-", std::to_string(done), CreateMode::PersistentSequential));
       }
       session_->multi(ops);
     }
@@ -61,7 +61,7 @@ class ChildRetentionTest : public sm::test::ZooKeeperTest {
 
 TEST_F(ChildRetentionTest, TrimsOldestFirstOnlyAboveTheSlack) {
   ChildRetention retention(connect(), options(100));
-  write(110);  // keep + 10 %: not yet
+  write(110);                           // keep + 10 %: not yet
   EXPECT_EQ(retention.trimOnce(), 0u);  // queues; first, so it holds
   ASSERT_TRUE(waitFor([&] { return retention.held(); }, 5000ms));
   EXPECT_EQ(retention.trimOnce(), 0u);
@@ -91,8 +91,7 @@ TEST_F(ChildRetentionTest, OnlyTheHolderTrimsAndTheNextTakesOver) {
   // The holder goes (its place with it): the second takes over on its own thread.
   first.reset();
   ASSERT_TRUE(waitFor([&] { return second.held(); }, 5000ms));
-  ASSERT_TRUE(waitFor([&] { return sequences().size() == 50u; }, 5000ms))
-      << sequences().size();
+  ASSERT_TRUE(waitFor([&] { return sequences().size() == 50u; }, 5000ms)) << sequences().size();
   EXPECT_EQ(second.removed(), 150u);
   EXPECT_EQ(sequences().back(), 199);
 }
