@@ -66,6 +66,7 @@ class DaemonEvents : public DaemonTest {
     const auto& logical = demoLogical(before);
     const InstanceInfo victim = *logical.master();
     const std::int64_t oldEpoch = logical.masterEntry()->sequence;
+    const auto killedAt = std::chrono::steady_clock::now();
     EXPECT_EQ(::kill(static_cast<pid_t>(victim.pid), SIGKILL), 0);
     std::int64_t newEpoch = 0;
     const bool tookOver = waitFor(
@@ -82,6 +83,11 @@ class DaemonEvents : public DaemonTest {
         },
         milliseconds(5000), milliseconds(1));
     EXPECT_TRUE(tookOver) << "no failover within 5 s of the SIGKILL\n" << stateDump();
+    std::cout << fmt::format("kill -> successor's role file says master: {} us (epoch {} -> {})\n",
+                             std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - killedAt)
+                                 .count(),
+                             oldEpoch, newEpoch);
     return {oldEpoch, newEpoch};
   }
 
@@ -123,6 +129,7 @@ TEST_F(DaemonEvents, FailoverAndSwitchoverAreEvents) {
   // The table and describe show them too.
   result = ctl({"events", "Demo"});
   EXPECT_EQ(result.exitCode, 0) << result.err;
+  std::cout << result.out;
   EXPECT_NE(result.out.find("KIND"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("master"), std::string::npos) << result.out;
   result = ctl({"describe", "Demo"});
