@@ -173,6 +173,39 @@ TEST_F(DaemonEvents, FollowPrintsNewEventsAsTheyCome) {
   ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(15000), true));
 }
 
+// Operator actions and refusals: an exit while paused is not restarted (a `paused` event), and
+// the status' reason is a `refused` event once, not at every pass.
+TEST_F(DaemonEvents, PausedExitAndStatusReasonAreEvents) {
+  ASSERT_TRUE(startSpreadDemo());
+  auto result = ctl({"pause", "Demo", "--reason", "disk repair"});
+  ASSERT_EQ(result.exitCode, 0) << result.out << result.err;
+  const auto tree = snapshot();
+  const auto& logical = demoLogical(tree);
+  const auto victim = logical.election.back();
+  ASSERT_EQ(::kill(static_cast<pid_t>(logical.instances.at(victim.physical).pid), SIGKILL), 0);
+  const auto paused = waitForEvent(
+      "paused", [&](const nlohmann::json& e) { return e.value("uuid", "") == victim.physical; });
+  EXPECT_FALSE(paused.is_null()) << ctl({"events", "Demo"}).out;
+  const std::string reason = "paused: disk repair; 1 replica missing";
+  EXPECT_FALSE(waitForEvent("refused",
+                            [&](const nlohmann::json& e) {
+                              return e.value("message", "").find(reason) != std::string::npos;
+                            })
+                   .is_null())
+      << ctl({"events", "Demo"}).out;
+
+  result = ctl({"resume", "Demo"});
+  ASSERT_EQ(result.exitCode, 0) << result.out << result.err;
+  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(20000), true));
+  int refusals = 0;
+  for (const auto& e : eventsJson()) {
+    if (e.value("kind", "") == "refused" &&
+        e.value("message", "").find(reason) != std::string::npos)
+      ++refusals;
+  }
+  EXPECT_EQ(refusals, 1) << ctl({"events", "Demo"}).out;
+}
+
 // 10,000 events written straight into events/ while a master is killed: the failover completes
 // (one master throughout), and one holder trims events/ back to at most 1000 + 10 %.
 TEST_F(DaemonEvents, FloodIsTrimmedByOneHolderWithoutStoppingFailover) {
