@@ -23,7 +23,7 @@ namespace {
 struct EventsOptions {
   std::string type;
   bool follow = false;
-  std::size_t limit = 100;
+  int limit = 100;
   std::string output = "table";
 };
 
@@ -82,7 +82,7 @@ int runEvents(const GlobalOptions& global, const EventsOptions& options) {
   EventPrinter printer(format, options.follow);
   EventQuery query;
   if (!options.type.empty()) query.type = options.type;
-  query.limit = options.limit;
+  query.limit = static_cast<std::size_t>(options.limit);
 
   if (!options.follow) {
     auto ctx = connect(global);
@@ -144,6 +144,7 @@ Command addEventsCommand(CLI::App& app, const GlobalOptions& global) {
   sub->add_flag("-f,--follow", options->follow,
                 "after the listing, print new events as they come (until SIGINT/SIGTERM: exit 0)");
   sub->add_option("--limit", options->limit, "the newest N events (0: all kept)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("-o,--output", options->output, "table | json | yaml")
       ->check(CLI::IsMember(
