@@ -21,13 +21,14 @@ constexpr std::string_view kStatus = "status";
 constexpr std::string_view kLocks = "locks";
 constexpr std::string_view kServiceConfigMonitor = "serviceConfigMonitor";
 constexpr std::string_view kCreatePhysicalService = "createPhysicalService";
+constexpr std::string_view kEventsRetention = "eventsRetention";
 constexpr std::string_view kHosts = "hosts";
 constexpr std::string_view kEvents = "events";
 constexpr std::string_view kServices = "services";
 constexpr std::string_view kCordons = "cordons";
 constexpr std::string_view kPaused = "paused";
 constexpr std::string_view kSwitchovers = "switchovers";
-constexpr std::string_view kEventPrefix = "event-";
+constexpr std::string_view kEventPrefix = Layout::kEventChildPrefix;
 constexpr char kCreateLockSeparator = '_';
 
 constexpr std::size_t kMaxZnodePathBytes = 4096;
@@ -187,6 +188,9 @@ std::string Layout::createPhysicalServiceLocksDir() const {
 }
 std::string Layout::createPhysicalServiceLock(const LogicalServiceId& id) const {
   return join(createPhysicalServiceLocksDir(), createLockName(id));
+}
+std::string Layout::eventsRetentionLock() const {
+  return join(locksDir(), kEventsRetention);
 }
 std::string Layout::hostsDir() const {
   return join(root_, kHosts);

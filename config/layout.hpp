@@ -52,6 +52,8 @@ class Layout {
   // Children of election/ and of every lock directory start with this; a lock recipe appends
   // "<uuid>-" and ZooKeeper the sequence.
   static constexpr std::string_view kLockChildPrefix = "lock-";
+  // Children of events/: "event-<10 digits>".
+  static constexpr std::string_view kEventChildPrefix = "event-";
 
   const std::string& root() const { return root_; }      // /zroot
   std::string configDir() const;                         // /zroot/config
@@ -73,6 +75,9 @@ class Layout {
   std::string createPhysicalServiceLocksDir() const;  // /zroot/locks/createPhysicalService
   // .../createPhysicalService/<type>_logicalService<10 digits>
   std::string createPhysicalServiceLock(const LogicalServiceId& id) const;
+  // Its one holder trims events/ to the newest events (zk::ChildRetention); queued in by every
+  // daemon, created on first use.
+  std::string eventsRetentionLock() const;  // /zroot/locks/eventsRetention
   std::string hostsDir() const;                     // /zroot/hosts
   std::string host(std::string_view hostId) const;  // /zroot/hosts/<hostId>
   std::string eventsDir() const;                    // /zroot/events

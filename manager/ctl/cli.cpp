@@ -14,6 +14,7 @@
 #include "manager/ctl/rollout_command.hpp"
 #include "manager/ctl/switchover_command.hpp"
 #include "manager/ctl/describe_command.hpp"
+#include "manager/ctl/events_command.hpp"
 #include "manager/ctl/forget_command.hpp"
 #include "manager/ctl/logs_command.hpp"
 #include "manager/ctl/gc_command.hpp"
@@ -60,7 +61,7 @@ int runCli(int argc, char** argv) {
       addForgetCommand(app, global), addLogsCommand(app, global), addCordonCommand(app, global),
       addUncordonCommand(app, global), addDrainCommand(app, global), addPauseCommand(app, global),
       addResumeCommand(app, global), addSwitchoverCommand(app, global),
-      addRolloutCommand(app, global),
+      addRolloutCommand(app, global), addEventsCommand(app, global),
   };
 
   try {

@@ -83,7 +83,7 @@ struct IdentityView {  // services/<type>/<uuid>: a persistent instance's identi
   std::string problem;
 };
 
-struct EventView {  // events/event-<seq>: the format is not fixed yet, so the data is kept as is
+struct EventView {  // events/event-<seq> as read (config/event_data.hpp decodes it)
   std::int64_t sequence = 0;
   std::string data;
 };

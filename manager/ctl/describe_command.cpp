@@ -11,8 +11,9 @@ namespace sm::ctl {
 
 namespace {
 
-// Events are few and small; the most recent ones are enough to explain what just happened.
-constexpr std::size_t kDescribeEvents = 50;
+// Events are small; the most recent ones (of every type: describe shows this type's latest 20)
+// are enough to explain what just happened.
+constexpr std::size_t kDescribeEvents = 200;
 
 int runDescribe(const GlobalOptions& global, const std::string& type) {
   requireTypeName(type);

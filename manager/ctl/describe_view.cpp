@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "manager/ctl/event_view.hpp"
 #include "manager/ctl/get_views.hpp"
 #include "manager/ctl/output_format.hpp"
 #include "manager/ctl/table.hpp"
@@ -82,22 +83,19 @@ void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs
   describeSwitchover(l, nowMs, out);
 }
 
-// Events have no fixed format yet: those whose JSON names the type are shown, by their time and
-// message when they have them.
-void describeEvents(const TypeView& t, const std::vector<EventView>& events, std::string& out) {
-  std::string lines;
+// The type's latest events (config/event_data.hpp), oldest first, as `servicesctl events TYPE`
+// shows them; undecodable ones cannot be told to be the type's and are left out.
+void describeEvents(const TypeView& t, const std::vector<EventView>& events, std::int64_t nowMs,
+                    std::string& out) {
+  constexpr std::size_t kShown = 20;
+  std::vector<EventRow> rows;
   for (const auto& e : events) {
-    auto json = nlohmann::json::parse(e.data, nullptr, false);
-    if (!json.is_object() || !json.contains("type") || json["type"] != t.name) continue;
-    std::string when = json.contains("time") && json["time"].is_number_integer()
-                           ? formatTime(json["time"].get<std::int64_t>())
-                           : "-";
-    std::string what = json.contains("message") && json["message"].is_string()
-                           ? json["message"].get<std::string>()
-                           : e.data;
-    lines += fmt::format("  {}   {}\n", when, oneLine(what, 200));
+    auto decoded = config::decodeEventData(e.data, "events");
+    if (!decoded || decoded.value().type != t.name) continue;
+    rows.push_back({e.sequence, std::move(decoded.value()), ""});
   }
-  out += lines.empty() ? "Events: none\n" : "Events:\n" + lines;
+  if (rows.size() > kShown) rows.erase(rows.begin(), rows.end() - kShown);
+  out += rows.empty() ? "Events: none\n" : "Events:\n" + prefixLines(eventsTable(rows, nowMs), "  ");
 }
 
 }  // namespace
@@ -132,7 +130,7 @@ std::string renderDescribe(const TypeView& t, const std::vector<EventView>& even
   } else if (t.stored && t.stored->type.spec.persistent) {
     out += "Persistent instances: none yet\n";
   }
-  describeEvents(t, events, out);
+  describeEvents(t, events, nowMs, out);
   return out;
 }
 

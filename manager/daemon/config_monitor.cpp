@@ -159,6 +159,12 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& planned,
                                    ? zk::Op::set(path, data, logical->statusVersion)
                                    : zk::Op::create(path, data)});
         if (!status.reason.empty()) spdlog::info("{}: {}", path, status.reason);
+        // An event when the reason changes (a status is rewritten for its counts too).
+        const auto* before = logical && logical->status ? &logical->status->reason : nullptr;
+        if (!status.reason.empty() && (!before || *before != status.reason)) {
+          context_.events.record(config::event_kind::kRefused, id.type, id.sequence, "",
+                                 status.reason);
+        }
       } catch (const zk::MultiError& e) {
         if (fenceFailed(e)) throw;  // else changed meanwhile: the next pass reads it again
       }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "config/layout.hpp"
+#include "manager/daemon/event_recorder.hpp"
 #include "manager/daemon/options.hpp"
 #include "manager/zk/session.hpp"
 #include "manager/zk/tree_cache.hpp"
@@ -41,6 +42,8 @@ class DaemonContext {
   const config::Layout layout;
   const std::function<void()> wake;      // asks the reconcile loop for a pass now
   const std::function<void()> wakeSoon;  // a watch fired: a pass once the changes settled
+  // What the parts did and saw, written to events/ by the loop (DaemonParts::flushEvents).
+  EventRecorder events{options.hostId};
 
  private:
   mutable std::mutex mutex_;

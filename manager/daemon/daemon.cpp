@@ -135,6 +135,8 @@ int Daemon::run() {
         publisher_.afterEvent(event, parts_->instances);
       }
       if (!batch.events.empty()) publisher_.publish(parts_->instances);
+      // Every role of the batch is told: now its events may take a round trip.
+      if (!sessionLost_) parts_->flushEvents();
       if (sessionLost_) {
         onSessionLost();
         passWanted = true;
@@ -219,6 +221,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
     later(now + std::chrono::milliseconds(*graceEnd - nowMs));
   }
   if (hostDue) later(*hostDue);
+  parts_->flushEvents();
   publisher_.passDone(std::chrono::steady_clock::now() - started, snapshot);
   publisher_.publish(parts_->instances);
   return until;
@@ -260,6 +263,8 @@ void Daemon::onSessionLost() {
 void Daemon::shutdown() {
   spdlog::info("stopping: handing over masters, stopping instances");
   parts_->leave();
+  // The stops' events, while the session is still ours (skipped when cut off).
+  parts_->flushEvents();
   if (auto session = context_.session()) {
     session->close();
     session->drain();

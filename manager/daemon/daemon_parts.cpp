@@ -1,9 +1,11 @@
 #include "manager/daemon/daemon_parts.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 
+#include "config/lock_contender_data.hpp"
 #include "config/root_data.hpp"
 #include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/drain_plan.hpp"
@@ -15,12 +17,18 @@
 namespace sm::daemon {
 
 namespace {
+// events/ keeps this many of the newest (docs/tree.md); trimmed once 10 % more are there.
+constexpr std::size_t kEventsKept = 1000;
+
 // Removes a node read at `version`; changed or gone meanwhile, the next pass reads it again.
-void removeIfUnchanged(zk::Session& session, const std::string& path, std::int32_t version) {
+// True when this call removed it.
+bool removeIfUnchanged(zk::Session& session, const std::string& path, std::int32_t version) {
   try {
     session.remove(path, version);
+    return true;
   } catch (const zk::ZkError& e) {
     if (e.code() != zk::Code::BadVersion && e.code() != zk::Code::NoNode) throw;
+    return false;
   }
 }
 }  // namespace
@@ -33,7 +41,10 @@ DaemonParts::DaemonParts(DaemonContext& context, LoopInbox& inbox)
       monitor(context),
       placer(context, instances) {}
 
-DaemonParts::~DaemonParts() = default;
+DaemonParts::~DaemonParts() {
+  // Its thread uses the session: stopped before anything else goes.
+  eventsRetention.reset();
+}
 
 void DaemonParts::install(std::shared_ptr<zk::Session> session) {
   std::weak_ptr<zk::Session> weak = session;
@@ -57,6 +68,24 @@ void DaemonParts::install(std::shared_ptr<zk::Session> session) {
     session->ensurePath(path, path == layout.root()
                                   ? config::encodeRootData({config::federationName(layout)})
                                   : "");
+  }
+  zk::ChildRetention::Options retention;
+  retention.dir = layout.eventsDir();
+  retention.childPrefix = std::string(config::Layout::kEventChildPrefix);
+  retention.lockDir = layout.eventsRetentionLock();
+  retention.lockPrefix = std::string(config::Layout::kLockChildPrefix);
+  retention.lockData = config::encodeLockContenderData({context.options.hostId, std::nullopt});
+  retention.keep = kEventsKept;
+  eventsRetention.reset();  // the old session's, if any
+  eventsRetention = std::make_unique<zk::ChildRetention>(session, std::move(retention));
+  eventsRetention->start();
+}
+
+void DaemonParts::flushEvents() {
+  auto session = context.session();
+  if (!session || context.events.pending() == 0) return;
+  if (context.events.flush(*session, context.layout) > 0 && eventsRetention) {
+    eventsRetention->poke();
   }
 }
 
@@ -168,12 +197,24 @@ void DaemonParts::operate(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
     const auto path = context.layout.switchover(end.logical);
     spdlog::info("switchover of {} {}", context.layout.logicalService(end.logical),
                  end.done ? "done: its target is master" : "expired: removed");
-    removeIfUnchanged(*session, path, end.version);
+    // Only the daemon whose remove took it records its end.
+    if (removeIfUnchanged(*session, path, end.version)) {
+      context.events.record(config::event_kind::kSwitchover, end.logical.type, end.logical.sequence,
+                          "",
+                          end.done ? "switchover done: its target is master"
+                                   : "switchover expired before its target became master: removed");
+    }
     context.tree().invalidate(path);
   }
   const auto drain = planDrain(snapshot, hostId, nowMs);
   for (const auto& requeue : drain.handovers) instances.requeue(requeue);
   for (const auto& stop : drain.stops) {
+    // The plan asks again until the tree shows it gone: one event, when it starts to stop.
+    if (!instances.stopping(stop.id.uuid)) {
+      context.events.record(config::event_kind::kDrain, stop.id.logical.type,
+                            stop.id.logical.sequence, stop.id.uuid,
+                            fmt::format("drain of {}: stopping ({})", hostId, stop.reason));
+    }
     switch (stop.identity) {
       case DrainStop::Identity::None:
         instances.stop(stop.id.uuid, stop.reason);

@@ -8,6 +8,7 @@
 #include "manager/daemon/local_instances.hpp"
 #include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/placer.hpp"
+#include "manager/zk/child_retention.hpp"
 #include "manager/zk/session.hpp"
 
 namespace sm::daemon {
@@ -42,6 +43,9 @@ class DaemonParts {
   // --move-persistent: the identity becomes `abandoned`, fenced on the version read; false when
   // it was not (changed meanwhile, gone).
   bool abandonIdentity(const ClusterSnapshot& snapshot, const config::PhysicalServiceId& id);
+  // Writes the events recorded so far (context.events); the loop calls it after the events it took
+  // were applied and at the end of a pass, never in between.
+  void flushEvents();
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();
@@ -52,6 +56,8 @@ class DaemonParts {
   HostRegistry hosts;
   ConfigMonitor monitor;
   Placer placer;
+  // Every daemon queues to trim events/; its one holder does, on a thread of its own.
+  std::unique_ptr<zk::ChildRetention> eventsRetention;
 };
 
 }  // namespace sm::daemon

@@ -138,11 +138,14 @@ void LocalInstances::handle(const ProcessEvent& processEvent) {
     default:
       break;
   }
+  recordProcessEvent(*instance, event);
   if (auto lifecycle = lifecycleEventOf(event)) apply(*instance, *lifecycle, instance->lastMessage);
   // Paused: the managers start nothing of the type, a restart in place included (Patroni's pause
   // does not start a stopped PostgreSQL either). Its replacement waits for `resume`.
   if (instance->phase == Phase::Restarting && pausedTypes_.contains(instance->id.logical.type)) {
     stop(instance->id.uuid, "its type is paused: not restarted");
+    recordEvent(*instance, config::event_kind::kPaused,
+                "exited while its type is paused: not restarted");
   }
 }
 
@@ -154,14 +157,18 @@ void LocalInstances::handle(const ElectionEvent& event) {
     return;
   }
   switch (event.kind) {
-    case ElectionEvent::Kind::Master:
+    case ElectionEvent::Kind::Master: {
       // Told early (from the client's thread) and again from the dispatcher: once is enough.
       if (instance->master && instance->epoch == event.epoch) return;
+      const bool wasSecondary = instance->told.role == services::Role::Secondary;
       instance->master = true;
       instance->epoch = event.epoch;
       // Master only with a lease backed by a recent round trip; else the next renewal tells it.
       tellMaster(*instance, cutOff_ ? 0 : lease_.current());
+      // Queued only: written after the batch, once every role in it is told.
+      recordMaster(*instance, event, wasSecondary);
       break;
+    }
     case ElectionEvent::Kind::Secondary:
       tellSecondary(*instance);
       break;
@@ -219,6 +226,65 @@ void LocalInstances::connectionBack() {
   renewer_.renewNow();
 }
 
+// --- events/ (queued here, written by the loop after the batch or pass) ---
+
+void LocalInstances::recordEvent(const Instance& instance, std::string_view kind,
+                                 std::string message) {
+  context_.events.record(kind, instance.id.logical.type, instance.id.logical.sequence,
+                         instance.id.uuid, std::move(message));
+}
+
+void LocalInstances::recordProcessEvent(const Instance& instance,
+                                        const supervisor::InstanceEvent& event) {
+  using S = supervisor::InstanceEvent::Kind;
+  switch (event.kind) {
+    case S::Started:
+      recordEvent(instance, config::event_kind::kStarted, fmt::format("pid {}", event.pid));
+      break;
+    case S::Exited:
+      recordEvent(instance, config::event_kind::kExited,
+                  fmt::format("pid {}: {}", event.pid, event.message));
+      break;
+    case S::Unhealthy:
+      recordEvent(instance, config::event_kind::kUnhealthy, event.message);
+      break;
+    case S::StartFailed:
+      recordEvent(instance, config::event_kind::kExited, "could not start: " + event.message);
+      break;
+    default:
+      break;
+  }
+}
+
+void LocalInstances::recordMaster(const Instance& instance, const ElectionEvent& event,
+                                  bool wasSecondary) {
+  config::EventData data;
+  data.kind = std::string(config::event_kind::kMaster);
+  data.type = instance.id.logical.type;
+  data.logical = instance.id.logical.sequence;
+  data.uuid = instance.id.uuid;
+  data.epoch = event.epoch;
+  // The master before it, as this instance last learned it (followMasters).
+  if (instance.masterEpoch >= 0 && instance.masterEpoch != event.epoch) {
+    data.previousEpoch = instance.masterEpoch;
+  }
+  std::string handoff;
+  if (wasSecondary) {
+    // From its predecessor's end reaching this daemon to the role told: a failover or handover.
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - event.at)
+                        .count();
+    data.handoffMs = std::max<std::int64_t>(0, ms);
+    handoff = fmt::format(", {} ms after its predecessor went", *data.handoffMs);
+  }
+  data.message = fmt::format("told master on {} (epoch {}{}){}", context_.options.hostId,
+                             event.epoch,
+                             data.previousEpoch ? fmt::format(", previous {}", *data.previousEpoch)
+                                                : std::string(),
+                             handoff);
+  context_.events.record(std::move(data));
+}
+
 // --- the state machine ---
 
 void LocalInstances::apply(Instance& instance, const LifecycleEvent& event,
@@ -269,6 +335,11 @@ void LocalInstances::recordFailure(Instance& instance, const LifecycleEvent& eve
   auto verdict = event.crashLoop ? failures_.recordCrashLoop(type, restart, now, why)
                                  : failures_.recordExit(type, restart, now, why);
   auto level = verdict.crashLoop ? spdlog::level::warn : spdlog::level::info;
+  if (verdict.crashLoop) {
+    recordEvent(instance, config::event_kind::kCrashLoop,
+                fmt::format("{}; this host takes {} again in {} s", verdict.message, type,
+                            (verdict.retryAtMs - now + 999) / 1000));
+  }
   spdlog::log(level, "instance {} of {} ended ({}); this host takes {} again in {} ms",
               instance.id.uuid, context_.layout.logicalService(instance.id.logical),
               verdict.message, type, verdict.retryAtMs - now);
@@ -438,6 +509,9 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
   context_.tree().invalidate(layout.physicalServicesDir(id.logical));
   context_.tree().invalidate(layout.electionDir(id.logical));
   followOrServe(*instance, results, standing);
+  recordEvent(*instance, config::event_kind::kPlaced,
+              fmt::format("registered on {}{} (pid {})", context_.options.hostId,
+                          survived ? " again after the session expired" : "", data.pid));
   spdlog::info("registered {}{} (pid {}, election {})", physicalPath,
                survived ? " again after the session expired" : "", data.pid,
                standing ? zk::nodeName(instance->electionNode) : "none: not eligible as master");
@@ -476,6 +550,8 @@ void LocalInstances::rejoin(Instance& instance) {
   context_.tree().invalidate(physicalPath);
   context_.tree().invalidate(layout.electionDir(id.logical));
   followOrServe(instance, results, member.has_value());
+  recordEvent(instance, config::event_kind::kRestarted,
+              fmt::format("restarted in place (pid {})", instance.pid));
   spdlog::info("instance {} restarted in place (pid {}): election {}", id.uuid, instance.pid,
                member ? zk::nodeName(instance.electionNode) : "none: not eligible as master");
 }
@@ -542,6 +618,9 @@ bool LocalInstances::requeue(const Requeue& requeue) {
       zk::nodeName(instance->electionNode) != requeue.member) {
     return false;
   }
+  recordEvent(*instance, config::event_kind::kSwitchover,
+              fmt::format("queues again at the end of its failover chain{}: {}",
+                          instance->master ? " (master: role unknown first)" : "", requeue.reason));
   spdlog::info("instance {} of {} queues again at the end of its failover chain{}: {}",
                instance->id.uuid, context_.layout.logicalService(instance->id.logical),
                instance->master ? " (master: role unknown first)" : "", requeue.reason);
@@ -699,6 +778,10 @@ void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
     context_.tree().invalidate(layout.physicalServicesDir(id.logical));
     context_.tree().invalidate(layout.electionDir(id.logical));
     followOrServe(instance, results, member.has_value());
+    recordEvent(instance, config::event_kind::kPlaced,
+                fmt::format("registered on {} under its persistent identity{} (pid {})",
+                            context_.options.hostId,
+                            survived ? " again after the session expired" : "", instance.pid));
     spdlog::info("registered {} under its persistent identity{} (pid {}, election {})",
                  physicalPath, survived ? " again after the session expired" : "", instance.pid,
                  member ? zk::nodeName(instance.electionNode) : "none: not eligible as master");
@@ -751,6 +834,11 @@ void LocalInstances::stop(const std::string& uuid, const std::string& reason) {
   spdlog::info("stopping instance {} of {}: {}", uuid,
                context_.layout.logicalService(instance->id.logical), reason);
   apply(*instance, LifecycleEvent{Kind::StopRequested}, reason);
+}
+
+bool LocalInstances::stopping(const std::string& uuid) const {
+  const auto* instance = find(uuid);
+  return !instance || instance->phase == Phase::Stopping || instance->phase == Phase::Gone;
 }
 
 void LocalInstances::update(const std::string& uuid, const config::PhysicalServiceData& data) {

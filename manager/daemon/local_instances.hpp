@@ -78,6 +78,8 @@ class LocalInstances {
   bool registerInstance(const config::PhysicalServiceId& id, const std::string& placeInQueue);
   // Demotes (role `unknown`, withdrawn), then stops its process.
   void stop(const std::string& uuid, const std::string& reason);
+  // Stopping or gone (or never ours): a stop() of it now does nothing.
+  bool stopping(const std::string& uuid) const;
   void update(const std::string& uuid, const config::PhysicalServiceData& data);
   // Writes its physicalService data from what this manager knows (over unreadable data).
   void rewrite(const std::string& uuid);
@@ -147,6 +149,10 @@ class LocalInstances {
   // Stands again at the end of its chain (a requeue, or eligible again).
   bool joinElection(Instance& instance);
   void tellSecondary(Instance& instance);
+  // events/: what happened to an instance, queued in context_.events.
+  void recordEvent(const Instance& instance, std::string_view kind, std::string message);
+  void recordProcessEvent(const Instance& instance, const supervisor::InstanceEvent& event);
+  void recordMaster(const Instance& instance, const ElectionEvent& event, bool wasSecondary);
   void recordFailure(Instance& instance, const LifecycleEvent& event, const std::string& why);
   nlohmann::json peerOf(const Instance& instance) const;
   config::PhysicalServiceData dataOf(const Instance& instance) const;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/cordon_data.hpp"
+#include "config/event_data.hpp"
 #include "config/pause_data.hpp"
 #include "config/switchover_data.hpp"
 #include "config/create_lock_data.hpp"
@@ -101,6 +102,25 @@ TEST(Documents, DrainingCordonPauseAndSwitchoverRoundTrip) {
                 .errorText(),
             "/fed/x: target: must be a lowercase uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got "
             "\"x\"\n");
+}
+
+TEST(Documents, EventRoundTripUnknownKeysAndGarbage) {
+  EventData master{1700000000000, "h2", "master", "Demo", 1, kUuid, "told master", 7, 6, 12};
+  EXPECT_EQ(roundTrip<EventData>(encodeEventData(master), decodeEventData), master);
+  const EventData bare{1700000000000, "h1", "refused", "Demo", std::nullopt, "", "no feasible host",
+                       std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(roundTrip<EventData>(encodeEventData(bare), decodeEventData), bare);
+  EXPECT_EQ(encodeEventData(bare),
+            R"({"format":1,"time":1700000000000,"host":"h1","kind":"refused","type":"Demo",)"
+            R"("message":"no feasible host"})");
+  // A newer daemon's field is ignored.
+  auto newer = decodeEventData(R"({"format":1,"time":5,"kind":"x","reason":"later"})", kZ);
+  ASSERT_TRUE(newer) << newer.errorText();
+  EXPECT_EQ(newer.value().kind, "x");
+  EXPECT_EQ(decodeEventData(R"({"format":1,"time":-1,"kind":"x"})", kZ).errorText(),
+            "/fed/x: time: must be an integer >= 0, got -1\n");
+  EXPECT_FALSE(decodeEventData(R"({"format":1,"time":1})", kZ));
+  EXPECT_FALSE(decodeEventData("not json", kZ));
 }
 
 TEST(Documents, ElectionRoundTrip) {

@@ -30,6 +30,7 @@ TEST(Layout, BuildsEveryPathOfTheContract) {
   EXPECT_EQ(l.locksDir(), "/fed/locks");
   EXPECT_EQ(l.serviceConfigMonitorLocksDir(), "/fed/locks/serviceConfigMonitor");
   EXPECT_EQ(l.serviceConfigMonitorLock("DataServer"), "/fed/locks/serviceConfigMonitor/DataServer");
+  EXPECT_EQ(l.eventsRetentionLock(), "/fed/locks/eventsRetention");
   EXPECT_EQ(l.createPhysicalServiceLocksDir(), "/fed/locks/createPhysicalService");
   EXPECT_EQ(l.createPhysicalServiceLock(ls),
             "/fed/locks/createPhysicalService/DataServer_logicalService0000000003");

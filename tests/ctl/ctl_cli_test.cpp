@@ -357,6 +357,9 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
       {{"scale", "Alpha", "--replicas", "many"}, "--replicas"},
       {{"tree", "relative"}, "tree \"relative\""},
       {{"watch", "--for", "-1"}, "--for"},
+      {{"events", "--limit", "-1"}, "--limit"},
+      {{"events", "a/b"}, "service type name: may contain only letters"},
+      {{"events", "-o", "xml"}, "xml not in"},
       {{"wait"}, "type is required"},
       {{"wait", "Alpha"}, "wait: say what to wait for: --ready"},
       {{"wait", "a/b", "--ready"}, "service type name: may contain only letters"},
@@ -379,7 +382,7 @@ TEST_F(CtlTest, UsageErrorsExitTwo) {
 TEST_F(CtlTest, EveryCommandHasHelp) {
   for (std::string command :
        {"apply", "get", "describe", "scale", "delete", "tree", "watch", "wait", "gc", "forget",
-        "cordon", "uncordon"}) {
+        "cordon", "uncordon", "events"}) {
     auto r = runCtl({command, "--help"});
     EXPECT_EQ(r.exitCode, 0) << command;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << command << r.out;

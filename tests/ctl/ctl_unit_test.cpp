@@ -297,8 +297,9 @@ TEST(DescribeView, ShowsAPersistentTypesIdentitiesWithTheirStateAndData) {
 TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
   auto view = sampleView();
   std::vector<EventView> events = {
-      {1, R"({"type":"A","time":1700000000000,"message":"placed on ds1"})"},
-      {2, R"({"type":"Other","message":"not this one"})"},
+      {1, R"({"format":1,"type":"A","time":1700000000000,"host":"ds1","kind":"placed",)"
+          R"("logical":0,"uuid":"aaaaaaaa-0000-0000-0000-000000000001","message":"placed on ds1"})"},
+      {2, R"({"format":1,"type":"Other","time":1,"kind":"x","message":"not this one"})"},
       {3, "garbage"}};
   const auto text = renderDescribe(view.types[0], events, kNow);
   EXPECT_NE(
@@ -319,8 +320,11 @@ TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
                 "      2023-11-14T22:13:19Z   ds1   exited with status 1\n"),
       std::string::npos)
       << text;
-  EXPECT_NE(text.find("Events:\n  2023-11-14T22:13:20Z   placed on ds1\n"), std::string::npos)
+  EXPECT_NE(text.find("Events:\n  TIME                   AGE   HOST   KIND     OBJECT         MESSAGE\n"
+                      "  2023-11-14T22:13:20Z   0s    "),
+            std::string::npos)
       << text;
+  EXPECT_NE(text.find("ds1    placed   A/0 aaaaaaaa   placed on ds1\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("not this one"), std::string::npos);
 
   const auto bad = renderDescribe(view.types[1], {}, kNow);
