@@ -42,6 +42,7 @@ inline constexpr std::string_view kRefused = "refused";
 inline constexpr std::string_view kSwitchover = "switchover";
 inline constexpr std::string_view kDrain = "drain";
 inline constexpr std::string_view kPaused = "paused";
+inline constexpr std::string_view kOperator = "operator";  // written by servicesctl
 }  // namespace event_kind
 
 std::string encodeEventData(const EventData& data);

@@ -8,6 +8,7 @@
 #include "config/cordon_data.hpp"
 #include "config/names.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/operator_event.hpp"
 #include "manager/zk/error.hpp"
 
 namespace sm::ctl {
@@ -40,6 +41,8 @@ int runCordon(const GlobalOptions& global, const std::string& host, const std::s
   } catch (const zk::ZkError& e) {
     if (e.code() != zk::Code::NodeExists) throw;
   }
+  recordOperatorEvent(ctx, "",
+                      "cordoned " + host + (reason.empty() ? std::string() : ": " + reason));
   std::cout << fmt::format("{}: cordoned (no new placements; what runs there keeps running)\n",
                            host);
   return kExitOk;
@@ -55,6 +58,7 @@ int runUncordon(const GlobalOptions& global, const std::string& host) {
     std::cout << fmt::format("{}: not cordoned\n", host);
     return kExitOk;
   }
+  recordOperatorEvent(ctx, "", "uncordoned " + host);
   std::cout << fmt::format("{}: uncordoned\n", host);
   return kExitOk;
 }

@@ -11,6 +11,7 @@
 #include "config/cordon_data.hpp"
 #include "config/names.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/operator_event.hpp"
 #include "manager/ctl/cluster_wait.hpp"
 #include "manager/ctl/output_format.hpp"
 #include "manager/ctl/wait_command.hpp"
@@ -147,6 +148,10 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
                              start.size(), start.size() == 1 ? "" : "s");
   } else {
     markDraining(ctx, options, host);
+    recordOperatorEvent(ctx, "",
+                        fmt::format("drain of {}{}{}", options.host,
+                                    options.movePersistent ? " (--move-persistent)" : "",
+                                    options.reason.empty() ? "" : ": " + options.reason));
     text << fmt::format("{}: cordoned and draining: {} instance{} to move\n", options.host,
                              start.size(), start.size() == 1 ? "" : "s");
   }

@@ -7,6 +7,7 @@
 
 #include "config/pause_data.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/operator_event.hpp"
 #include "manager/zk/error.hpp"
 
 namespace sm::ctl {
@@ -30,6 +31,7 @@ int runPause(const GlobalOptions& global, const std::string& type, const std::st
   } catch (const zk::ZkError& e) {
     if (e.code() != zk::Code::NodeExists) throw;
   }
+  recordOperatorEvent(ctx, type, reason.empty() ? "paused" : "paused: " + reason);
   std::cout << fmt::format(
       "{}: paused (nothing is started, stopped, placed, replaced, scaled or rolled; running "
       "processes keep running and a dead master still fails over)\n",
@@ -47,6 +49,7 @@ int runResume(const GlobalOptions& global, const std::string& type) {
     std::cout << fmt::format("{}: not paused\n", type);
     return kExitOk;
   }
+  recordOperatorEvent(ctx, type, "resumed");
   std::cout << fmt::format("{}: resumed (the managers make it match its spec again)\n", type);
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 
 #include "manager/ctl/apply_executor.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/operator_event.hpp"
 #include "manager/ctl/readiness_wait.hpp"
 #include "manager/ctl/wait_command.hpp"
 
@@ -48,6 +49,9 @@ int runRolloutRestart(const GlobalOptions& global, const RolloutOptions& options
   entry.restartedAt = std::max(nowMs(), current->stored->restartedAt + 1);
   plan.entries.push_back(entry);
   executor.commit(plan);
+  recordOperatorEvent(ctx, options.type,
+                      fmt::format("rollout restart: generation {} -> {}",
+                                  current->stored->generation, entry.generation));
   std::cout << fmt::format(
       "{}: restart requested, generation {} -> {} (secondaries first, the master last)\n",
       options.type, current->stored->generation, entry.generation);

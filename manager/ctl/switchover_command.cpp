@@ -8,6 +8,7 @@
 
 #include "config/switchover_data.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/operator_event.hpp"
 #include "manager/ctl/cluster_wait.hpp"
 #include "manager/ctl/output_format.hpp"
 #include "manager/ctl/switchover_plan.hpp"
@@ -74,6 +75,10 @@ int runSwitchover(const GlobalOptions& global, const SwitchoverOptions& options)
   const config::SwitchoverData data{choice.target->uuid, choice.master->uuid, now,
                                     now + timeout.count()};
   request(ctx, logical.id, data);
+  recordOperatorEvent(ctx, options.type,
+                      fmt::format("switchover of logical service {} requested: {} -> {}",
+                                  logical.id.sequence, describeInstance(*choice.master),
+                                  describeInstance(*choice.target)));
   const auto name = ctx.layout.logicalService(logical.id);
   if (format == OutputFormat::Table) {
     std::cout << fmt::format("switchover of {}: {} -> {} requested\n", name,

@@ -199,6 +199,8 @@ TEST_F(DaemonOperations, PauseKeepsKilledInstancesDownButMastersFailOver) {
       << snapshot().str();
   const auto describe = ctl({"describe", "Demo"});
   EXPECT_NE(describe.out.find("Paused:"), std::string::npos) << describe.out;
+  // The operator's action is an event beside what the daemons did about it.
+  expectCtl({"events", "Demo"}, 0, "paused: disk repair");
 
   // A dead master still fails over while paused.
   tree = snapshot();
@@ -331,6 +333,7 @@ TEST_F(DaemonOperations, DrainHandsOverMovesEverythingAndKeepsTheHostEmptyUntilU
   expectCtl({"drain", drained}, 0, "already drained");
   expectCtl({"drain", drained, "-o", "json"}, 0, "\"drained\": true");
   expectCtl({"drain", "h9"}, 1, "not registered");
+  expectCtl({"events"}, 0, "drain of " + drained);
 
   // Another host dies: its replicas could only go to the cordoned host, and do not.
   std::string victim;
