@@ -15,6 +15,7 @@
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/event_reader.hpp"
 #include "manager/ctl/output_format.hpp"
+#include "manager/ctl/stop_signals.hpp"
 
 namespace sm::ctl {
 
@@ -60,14 +61,6 @@ class EventPrinter {
   bool follow_;
   bool headerPrinted_ = false;
 };
-
-sigset_t stopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
 
 void requireType(Context& ctx, const std::string& type) {
   if (!ctx.session->exists(ctx.layout.serviceType(type))) {

@@ -16,6 +16,7 @@
 
 #include "manager/ctl/armed_watches.hpp"
 #include "manager/ctl/cli_error.hpp"
+#include "manager/ctl/stop_signals.hpp"
 #include "manager/ctl/cluster_reader.hpp"
 #include "manager/ctl/table.hpp"
 #include "manager/ctl/watch_diff.hpp"
@@ -30,17 +31,6 @@ struct WatchOptions {
   std::optional<std::size_t> count;
   bool timestamps = false;
 };
-
-// SIGINT and SIGTERM are taken through a signalfd so that the loop ends cleanly (the session is
-// closed, nothing is half-printed). They are blocked before the session's threads start, which
-// inherit the mask.
-sigset_t stopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
 
 int runWatch(const GlobalOptions& global, const WatchOptions& options) {
   if (!options.type.empty()) requireTypeName(options.type);
