@@ -50,7 +50,7 @@ void ConfigMonitor::contend(const std::string& type) {
   locks_[type] = std::move(member);
 }
 
-void ConfigMonitor::reconcile(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+void ConfigMonitor::reconcile(const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   std::set<std::string> types;
   for (const auto& [name, type] : snapshot.types) types.insert(name);
   for (const auto& [id, lock] : snapshot.createLocks) types.insert(id.type);
@@ -88,10 +88,10 @@ void ConfigMonitor::reconcile(const ClusterSnapshot& snapshot, std::int64_t nowM
 }
 
 TypePlan ConfigMonitor::confirmLockChanges(const std::string& type, const TypePlan& plan,
-                                           const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+                                           const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   if (plan.createLocks.empty() && plan.destroyLocks.empty()) return plan;
   auto session = context_.session();
-  ClusterSnapshot confirmed = snapshot;
+  model::ClusterSnapshot confirmed = snapshot;
   for (const auto* ids : {&plan.createLocks, &plan.destroyLocks}) {
     for (const auto& id : *ids) {
       auto* view = confirmed.types.count(id.type) ? &confirmed.types.at(id.type) : nullptr;
@@ -100,12 +100,12 @@ TypePlan ConfigMonitor::confirmLockChanges(const std::string& type, const TypePl
       session->sync(dir);
       auto& physical = view->logical.at(id.sequence).physical;
       const auto names = session->children(dir);
-      std::map<std::string, PhysicalServiceView> now;
+      std::map<std::string, model::PhysicalServiceView> now;
       for (const auto& name : names.value_or(std::vector<std::string>{})) {
         const auto uuid = config::Layout::parsePhysicalServiceName(name);
         if (!uuid) continue;
         auto it = physical.find(*uuid);
-        now[*uuid] = it != physical.end() ? it->second : PhysicalServiceView{*uuid, {}, {}, 0, 0};
+        now[*uuid] = it != physical.end() ? it->second : model::PhysicalServiceView{*uuid, {}, {}, 0, 0};
       }
       physical = std::move(now);
     }
@@ -126,7 +126,7 @@ TypePlan ConfigMonitor::confirmLockChanges(const std::string& type, const TypePl
 }
 
 void ConfigMonitor::apply(const std::string& type, const TypePlan& planned,
-                          const ClusterSnapshot& snapshot, const zk::Op& fence,
+                          const model::ClusterSnapshot& snapshot, const zk::Op& fence,
                           std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
@@ -234,7 +234,7 @@ void ConfigMonitor::createLogical(const std::string& type, std::int64_t count,
 }
 
 void ConfigMonitor::removeLogical(const config::LogicalServiceId& id,
-                                  const ClusterSnapshot& snapshot, const zk::Op& fence) {
+                                  const model::ClusterSnapshot& snapshot, const zk::Op& fence) {
   const auto& layout = context_.layout;
   const auto* logical = snapshot.logical(id);
   if (!logical) return;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "manager/daemon/context.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/type_plan.hpp"
 #include "manager/zk/queue_member.hpp"
 
@@ -23,23 +23,23 @@ class ConfigMonitor {
   explicit ConfigMonitor(DaemonContext& context);
   ~ConfigMonitor();
 
-  void reconcile(const ClusterSnapshot& snapshot, std::int64_t nowMs);
+  void reconcile(const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
   // Leaves every queue (graceful stop), or forgets them (session lost: they are gone already).
   void leaveAll();
   void forgetAll();
 
  private:
   void contend(const std::string& type);
-  void apply(const std::string& type, const TypePlan& plan, const ClusterSnapshot& snapshot,
+  void apply(const std::string& type, const TypePlan& plan, const model::ClusterSnapshot& snapshot,
              const zk::Op& fence, std::int64_t nowMs);
   // The plan's lock changes, confirmed: the snapshot is read path by path, not at one instant, so
   // the registrations they depend on are read again from the server (after a sync) and the same
   // plan function decides again on that.
   TypePlan confirmLockChanges(const std::string& type, const TypePlan& plan,
-                              const ClusterSnapshot& snapshot, std::int64_t nowMs);
+                              const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
   void createLogical(const std::string& type, std::int64_t count, const zk::Op& fence,
                      std::int64_t nowMs);
-  void removeLogical(const config::LogicalServiceId& id, const ClusterSnapshot& snapshot,
+  void removeLogical(const config::LogicalServiceId& id, const model::ClusterSnapshot& snapshot,
                      const zk::Op& fence);
   // Fenced by our lock and by the version the identity was read at.
   void applyIdentityChange(const std::string& type, const IdentityChange& change,

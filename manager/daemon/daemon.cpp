@@ -7,7 +7,7 @@
 
 #include "manager/daemon/process_template.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
-#include "manager/daemon/snapshot_reader.hpp"
+#include "manager/model/tree_reader.hpp"
 #include "manager/zk/error.hpp"
 
 namespace sm::daemon {
@@ -21,7 +21,7 @@ constexpr std::chrono::seconds kMetricsInterval{5};
 // happens, so that /healthz can tell a quiet loop from a stuck one.
 constexpr std::chrono::seconds kHeartbeat{5};
 
-bool usesHostMetrics(const ClusterSnapshot& snapshot) {
+bool usesHostMetrics(const model::ClusterSnapshot& snapshot) {
   for (const auto& [name, type] : snapshot.types) {
     if (!type.stored) continue;
     const auto& c = type.stored->type.spec.constraints;
@@ -186,8 +186,9 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   auto& tree = context_.tree();
   const auto nowMs = wallNowMs();
   tree.beginPass();
-  auto snapshot = readSnapshot(
-      tree, context_.layout, [this](const auto& path, const auto& error) { report(path, error); });
+  auto snapshot = model::readSnapshot(
+      tree, context_.layout, {},
+      [this](const std::string& path, const std::string& error) { report(path, error); });
   tree.endPass();
 
   parts_->instances.tick(nowMs);

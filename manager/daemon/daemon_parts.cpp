@@ -129,7 +129,7 @@ bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {
   return true;
 }
 
-void DaemonParts::reconcileInstances(const ClusterSnapshot& snapshot) {
+void DaemonParts::reconcileInstances(const model::ClusterSnapshot& snapshot) {
   for (const auto& action : planInstances(snapshot, instances.views())) {
     switch (action.kind) {
       case InstanceAction::Kind::Stop:
@@ -145,7 +145,7 @@ void DaemonParts::reconcileInstances(const ClusterSnapshot& snapshot) {
   }
 }
 
-void DaemonParts::resumeIdentities(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+void DaemonParts::resumeIdentities(const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   for (const auto& resume : planResumes(snapshot, context.options.hostId, instances.uuids())) {
     // A crash loop cools the host down for the type: the identity waits here, as it must.
     if (!instances.failures().mayStart(resume.id.logical.type, nowMs)) continue;
@@ -157,7 +157,7 @@ void DaemonParts::resumeIdentities(const ClusterSnapshot& snapshot, std::int64_t
   instances.registerIdentities(snapshot);
 }
 
-void DaemonParts::purgeIdentities(const ClusterSnapshot& snapshot) {
+void DaemonParts::purgeIdentities(const model::ClusterSnapshot& snapshot) {
   auto session = context.session();
   for (const auto& identity : planPurges(snapshot, context.options.hostId, instances.uuids())) {
     const config::PhysicalServiceId id{{identity.type, identity.data->logical}, identity.uuid};
@@ -184,7 +184,7 @@ void DaemonParts::purgeIdentities(const ClusterSnapshot& snapshot) {
   }
 }
 
-void DaemonParts::operate(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+void DaemonParts::operate(const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   std::set<std::string> paused;
   for (const auto& [type, pause] : snapshot.paused) paused.insert(type);
   instances.setPausedTypes(std::move(paused));
@@ -229,7 +229,7 @@ void DaemonParts::operate(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
   }
 }
 
-bool DaemonParts::abandonIdentity(const ClusterSnapshot& snapshot,
+bool DaemonParts::abandonIdentity(const model::ClusterSnapshot& snapshot,
                                   const config::PhysicalServiceId& id) {
   const auto identities = snapshot.persistent.find(id.logical.type);
   if (identities == snapshot.persistent.end()) return false;

@@ -29,20 +29,20 @@ class DaemonParts {
   // loop opens a new one).
   bool handle(const LoopEvent& event, bool& sessionLost);
   // Stops, updates or rewrites this host's instances as planInstances decides from `snapshot`.
-  void reconcileInstances(const ClusterSnapshot& snapshot);
+  void reconcileInstances(const model::ClusterSnapshot& snapshot);
   // Starts this host's persistent identities that run nowhere (after a manager restart, a crash
   // loop's cooldown, a host back within its grace) and registers them once they run.
-  void resumeIdentities(const ClusterSnapshot& snapshot, std::int64_t nowMs);
+  void resumeIdentities(const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
   // Removes the data directories of this host's identities an operator forgot with --purge-data,
   // then their records.
-  void purgeIdentities(const ClusterSnapshot& snapshot);
+  void purgeIdentities(const model::ClusterSnapshot& snapshot);
   // Day-2 operations, as the tree asks for them: paused types, master eligibility, switchovers
   // (this host's part in reordering a chain, and removing a request that is done) and a drain of
   // this host (handovers, then instances stopped one logical service at a time).
-  void operate(const ClusterSnapshot& snapshot, std::int64_t nowMs);
+  void operate(const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
   // --move-persistent: the identity becomes `abandoned`, fenced on the version read; false when
   // it was not (changed meanwhile, gone).
-  bool abandonIdentity(const ClusterSnapshot& snapshot, const config::PhysicalServiceId& id);
+  bool abandonIdentity(const model::ClusterSnapshot& snapshot, const config::PhysicalServiceId& id);
   // Writes the events recorded so far (context.events); the loop calls it after the events it took
   // were applied and at the end of a pass, never in between.
   void flushEvents();

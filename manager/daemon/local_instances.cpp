@@ -653,7 +653,7 @@ bool LocalInstances::joinElection(Instance& instance) {
   }
 }
 
-void LocalInstances::enforceEligibility(const ClusterSnapshot& snapshot) {
+void LocalInstances::enforceEligibility(const model::ClusterSnapshot& snapshot) {
   for (auto& [uuid, instancePtr] : instances_) {
     auto& instance = *instancePtr;
     if (instance.phase != Phase::Running || !instance.registered || instance.pid == 0) continue;
@@ -705,7 +705,7 @@ std::optional<std::string> LocalInstances::launch(const config::PhysicalServiceI
 
 std::optional<std::string> LocalInstances::resume(const config::PhysicalServiceId& id,
                                                   const config::StoredServiceType& type,
-                                                  const PersistentServiceView& identity) {
+                                                  const model::PersistentServiceView& identity) {
   spdlog::info("starting persistent instance {} of {} again ({} here, data in {})", id.uuid,
                context_.layout.logicalService(id.logical),
                config::persistentStateName(identity.data->state), identity.data->dataDir);
@@ -720,7 +720,7 @@ std::set<std::string> LocalInstances::uuids() const {
   return result;
 }
 
-void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
+void LocalInstances::registerIdentities(const model::ClusterSnapshot& snapshot) {
   const auto& layout = context_.layout;
   for (auto& [uuid, instancePtr] : instances_) {
     auto& instance = *instancePtr;
@@ -728,7 +728,7 @@ void LocalInstances::registerIdentities(const ClusterSnapshot& snapshot) {
                      (instance.phase == Phase::Survivor && instance.type.type.spec.persistent);
     if (!due || instance.pid == 0) continue;
     const auto& id = instance.id;
-    const PersistentServiceView* identity = nullptr;
+    const model::PersistentServiceView* identity = nullptr;
     for (const auto* candidate : snapshot.identitiesOf(id.logical)) {
       if (candidate->uuid == uuid) identity = candidate;
     }
@@ -861,7 +861,7 @@ void LocalInstances::rewrite(const std::string& uuid) {
   update(uuid, dataOf(*instance));
 }
 
-void LocalInstances::followMasters(const ClusterSnapshot& snapshot) {
+void LocalInstances::followMasters(const model::ClusterSnapshot& snapshot) {
   for (auto& [uuid, instancePtr] : instances_) {
     auto& instance = *instancePtr;
     if (instance.phase != Phase::Running) continue;

@@ -18,7 +18,7 @@
 #include "manager/daemon/lease_renewer.hpp"
 #include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/master_lease.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/failure_tracker.hpp"
 #include "manager/daemon/reconcile/handover_plan.hpp"
 #include "manager/daemon/reconcile/instance_lifecycle.hpp"
@@ -63,10 +63,10 @@ class LocalInstances {
   // version, without the create-lock: the identity already holds its replica's place.
   std::optional<std::string> resume(const config::PhysicalServiceId& id,
                                     const config::StoredServiceType& type,
-                                    const PersistentServiceView& identity);
+                                    const model::PersistentServiceView& identity);
   // Registers resumed identities whose process runs, and survivors of persistent types (an expired
   // session took their registration; their identity still holds the place).
-  void registerIdentities(const ClusterSnapshot& snapshot);
+  void registerIdentities(const model::ClusterSnapshot& snapshot);
   // Every instance this manager has, in any phase.
   std::set<std::string> uuids() const;
   enum class LaunchState { Starting, Running, Ended };
@@ -86,7 +86,7 @@ class LocalInstances {
 
   // Keeps each instance told its peers, and each secondary who its master is (epoch and peer),
   // from the tree: the election recipe reports only the predecessor a member watches.
-  void followMasters(const ClusterSnapshot& snapshot);
+  void followMasters(const model::ClusterSnapshot& snapshot);
 
   // A planned handover (handover_plan.hpp): the instance's member queues again at the end of its
   // chain; a master is told `unknown` before its member goes. False when its member is no longer
@@ -95,7 +95,7 @@ class LocalInstances {
   // Keeps election membership matching masterHosts/masterLabels as stored now: an instance that
   // is no longer eligible leaves the election (a master is told `unknown` first) and serves as a
   // secondary; one that became eligible stands again at the end of the chain.
-  void enforceEligibility(const ClusterSnapshot& snapshot);
+  void enforceEligibility(const model::ClusterSnapshot& snapshot);
   // The types paused now (paused/<type>): their exits are not restarted in place.
   void setPausedTypes(std::set<std::string> types);
   // A drain stops a persistent instance that stays this host's: its identity says stopped.

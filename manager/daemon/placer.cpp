@@ -43,10 +43,10 @@ void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender,
 }
 
 std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
-    const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+    const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   const auto now = std::chrono::steady_clock::now();
   auto& failures = instances_.failures();
-  auto plan = [&](const ClusterSnapshot& view) {
+  auto plan = [&](const model::ClusterSnapshot& view) {
     std::map<config::LogicalServiceId, Contention> wanted;
     for (auto& c : planContention(view, context_.options.hostId, nowMs)) {
       // A survivor of an expired session is already running: it queues at once, and only its
@@ -75,7 +75,7 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
       ++it;
     }
   }
-  ClusterSnapshot working = snapshot;
+  model::ClusterSnapshot working = snapshot;
   std::optional<std::chrono::steady_clock::time_point> next;
   // Bounded: it takes a few rounds (queue, hold, register) per instance.
   const std::size_t rounds = 3 * wanted.size() + 3;
@@ -127,7 +127,7 @@ void Placer::release(Contender& contender, std::chrono::steady_clock::time_point
 }
 
 Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contender,
-                          ClusterSnapshot& working, std::int64_t nowMs) {
+                          model::ClusterSnapshot& working, std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
   const auto now = std::chrono::steady_clock::now();
@@ -184,7 +184,7 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
 }
 
 Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Contender& contender,
-                                      ClusterSnapshot& working, std::int64_t nowMs) {
+                                      model::ClusterSnapshot& working, std::int64_t nowMs) {
   const auto physical = *contender.launched;
   const auto now = std::chrono::steady_clock::now();
   switch (instances_.launchState(physical.uuid)) {
@@ -209,9 +209,9 @@ Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Conten
 
 void Placer::recordPlaced(const config::LogicalServiceId& id,
                           const config::PhysicalServiceId& physical, bool fills,
-                        ClusterSnapshot& working, std::int64_t nowMs) {
+                        model::ClusterSnapshot& working, std::int64_t nowMs) {
   // Later rounds of this pass see what was just placed.
-  PhysicalServiceView view;
+  model::PhysicalServiceView view;
   view.uuid = physical.uuid;
   view.data = config::PhysicalServiceData{context_.options.hostId,
                                           0,

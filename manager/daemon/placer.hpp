@@ -8,7 +8,7 @@
 
 #include "manager/daemon/context.hpp"
 #include "manager/daemon/local_instances.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/zk/queue_member.hpp"
 
@@ -31,7 +31,7 @@ class Placer {
 
   // Returns when the loop should look again even if nothing changes (a delayed contention, a
   // start that takes too long).
-  std::optional<std::chrono::steady_clock::time_point> reconcile(const ClusterSnapshot& snapshot,
+  std::optional<std::chrono::steady_clock::time_point> reconcile(const model::ClusterSnapshot& snapshot,
                                                                  std::int64_t nowMs);
   void leaveAll();
   void forgetAll();
@@ -54,13 +54,13 @@ class Placer {
   void release(Contender& contender, std::chrono::steady_clock::time_point notBefore);
   // While holding the lock: decides, then starts one instance or registers a survivor.
   Step hold(const config::LogicalServiceId& id, Contender& contender,
-            ClusterSnapshot& working, std::int64_t nowMs);
+            model::ClusterSnapshot& working, std::int64_t nowMs);
   // While holding the lock with a launched instance: registers it once it runs.
   Step registerLaunched(const config::LogicalServiceId& id, Contender& contender,
-                        ClusterSnapshot& working, std::int64_t nowMs);
+                        model::ClusterSnapshot& working, std::int64_t nowMs);
   // Later rounds of this pass see what was just placed; a full logical service loses its lock.
   void recordPlaced(const config::LogicalServiceId& id, const config::PhysicalServiceId& physical,
-                  bool fills, ClusterSnapshot& working, std::int64_t nowMs);
+                  bool fills, model::ClusterSnapshot& working, std::int64_t nowMs);
 
   DaemonContext& context_;
   LocalInstances& instances_;

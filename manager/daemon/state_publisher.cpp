@@ -69,7 +69,7 @@ void StatePublisher::afterEvent(const LoopEvent& event, const LocalInstances& in
 }
 
 void StatePublisher::passDone(std::chrono::steady_clock::duration took,
-                              const ClusterSnapshot& snapshot) {
+                              const model::ClusterSnapshot& snapshot) {
   state_.reconcilePassSeconds.observe(std::chrono::duration<double>(took).count());
   state_.logicalServices.clear();
   for (const auto& [name, type] : snapshot.types) {

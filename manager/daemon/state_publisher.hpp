@@ -9,7 +9,7 @@
 #include "manager/daemon/context.hpp"
 #include "manager/daemon/local_instances.hpp"
 #include "manager/daemon/loop_inbox.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/observe/observed_state.hpp"
 #include "manager/observe/state_board.hpp"
 
@@ -27,7 +27,7 @@ class StatePublisher {
   // timed from when the election's news arrived (ElectionEvent::at).
   void beforeEvent(const LoopEvent& event, const LocalInstances& instances);
   void afterEvent(const LoopEvent& event, const LocalInstances& instances);
-  void passDone(std::chrono::steady_clock::duration took, const ClusterSnapshot& snapshot);
+  void passDone(std::chrono::steady_clock::duration took, const model::ClusterSnapshot& snapshot);
   void sessionExpired() { ++state_.zkSessionExpirations; }
 
   void publish(const LocalInstances& instances);

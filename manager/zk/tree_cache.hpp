@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "manager/zk/node_reader.hpp"
 #include "manager/zk/session.hpp"
 
 namespace sm::zk {
@@ -17,7 +18,7 @@ namespace sm::zk {
 // A watch that fires marks its path stale and calls `wake`: the cache never applies events itself,
 // the next read asks the server again (level-triggered, like ChildrenCache). `wake` runs on the
 // ZooKeeper client's own thread (see EarlyWatcher): it must neither block nor call ZooKeeper.
-class TreeCache {
+class TreeCache : public NodeReader {
  public:
   using Wake = std::function<void()>;
 
@@ -28,8 +29,8 @@ class TreeCache {
 
   // Like Session::get / children, answered from the cache while the path's watch is armed. A
   // missing node is watched for its creation. Throws ZkError like the session does.
-  std::optional<Node> get(const std::string& path);
-  std::optional<std::vector<std::string>> children(const std::string& path);
+  std::optional<Node> get(const std::string& path) override;
+  std::optional<std::vector<std::string>> children(const std::string& path) override;
 
   // Our own write changed `path`: the next read asks the server, without waiting for the watch
   // (which a loop may not have been told of yet).

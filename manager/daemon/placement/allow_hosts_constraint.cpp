@@ -10,7 +10,7 @@ AllowHostsConstraint::AllowHostsConstraint(std::vector<std::string> patterns)
     : patterns_(std::move(patterns)) {}
 
 std::optional<std::string> AllowHostsConstraint::check(const PlacementRequest&,
-                                                       const HostView& host) const {
+                                                       const model::HostView& host) const {
   // An empty list means "no restriction", not "no host": the spec's default must place anywhere.
   if (patterns_.empty()) return std::nullopt;
   std::string listed;

@@ -7,7 +7,7 @@
 
 #include "config/layout.hpp"
 #include "config/service_type_codec.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::daemon::placement {
 
@@ -15,7 +15,7 @@ namespace sm::daemon::placement {
 struct PlacementRequest {
   const config::StoredServiceType& type;  // the type being placed
   config::LogicalServiceId logical;       // which logical service needs a replica
-  const ClusterSnapshot& snapshot;        // observed state
+  const model::ClusterSnapshot& snapshot;        // observed state
   std::int64_t nowMs = 0;                 // wall clock, ms since epoch (for host cooldowns)
 };
 
@@ -27,7 +27,7 @@ class Constraint {
   virtual std::string_view name() const = 0;  // the spec field it enforces, e.g. "denyHosts"
   // nullopt when `host` passes; else a one-line reason naming the offending value.
   virtual std::optional<std::string> check(const PlacementRequest& request,
-                                           const HostView& host) const = 0;
+                                           const model::HostView& host) const = 0;
 };
 
 }  // namespace sm::daemon::placement

@@ -7,7 +7,7 @@
 namespace sm::daemon::placement {
 
 std::optional<std::string> CooldownConstraint::check(const PlacementRequest& request,
-                                                     const HostView& host) const {
+                                                     const model::HostView& host) const {
   if (!host.data) return unreadableHostReason(host);
   const std::string& typeName = request.type.type.name;
   // With several entries for the type, the latest end is the one that still binds.

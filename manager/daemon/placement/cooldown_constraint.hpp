@@ -10,7 +10,7 @@ class CooldownConstraint final : public Constraint {
  public:
   std::string_view name() const override { return "cooldown"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 };
 
 }  // namespace sm::daemon::placement

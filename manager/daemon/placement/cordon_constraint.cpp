@@ -3,7 +3,7 @@
 namespace sm::daemon::placement {
 
 std::optional<std::string> CordonConstraint::check(const PlacementRequest& request,
-                                                   const HostView& host) const {
+                                                   const model::HostView& host) const {
   const auto cordon = request.snapshot.cordons.find(host.id);
   if (cordon == request.snapshot.cordons.end()) return std::nullopt;
   // No time in it: the status that shows it is written again only when it says something new.

@@ -10,7 +10,7 @@ DenyHostsConstraint::DenyHostsConstraint(std::vector<std::string> patterns)
     : patterns_(std::move(patterns)) {}
 
 std::optional<std::string> DenyHostsConstraint::check(const PlacementRequest&,
-                                                      const HostView& host) const {
+                                                      const model::HostView& host) const {
   for (const std::string& pattern : patterns_) {
     if (config::globMatch(pattern, host.id)) {
       return "denyHosts matches \"" + host.id + "\" (pattern \"" + pattern + "\")";

@@ -12,7 +12,7 @@ class DenyHostsConstraint final : public Constraint {
   explicit DenyHostsConstraint(std::vector<std::string> patterns);
   std::string_view name() const override { return "denyHosts"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 
  private:
   std::vector<std::string> patterns_;

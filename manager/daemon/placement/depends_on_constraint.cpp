@@ -8,13 +8,13 @@ DependsOnConstraint::DependsOnConstraint(std::vector<std::string> types)
     : types_(std::move(types)) {}
 
 std::optional<std::string> DependsOnConstraint::check(const PlacementRequest& request,
-                                                      const HostView&) const {
-  const ClusterSnapshot& snapshot = request.snapshot;
+                                                      const model::HostView&) const {
+  const model::ClusterSnapshot& snapshot = request.snapshot;
   for (const std::string& name : types_) {
     if (snapshot.hasMaster(name)) continue;
     const std::string prefix = "dependsOn: type \"" + name + "\" ";
     // hasMaster says only no; the operator needs to know which step is missing.
-    const ServiceTypeView* view = snapshot.type(name);
+    const model::ServiceTypeView* view = snapshot.type(name);
     if (view == nullptr) return prefix + "does not exist";
     if (!view->stored) return prefix + "is unreadable";
     if (view->logical.empty()) return prefix + "has no logical service";

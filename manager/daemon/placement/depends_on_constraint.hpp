@@ -13,7 +13,7 @@ class DependsOnConstraint final : public Constraint {
   explicit DependsOnConstraint(std::vector<std::string> types);
   std::string_view name() const override { return "dependsOn"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 
  private:
   std::vector<std::string> types_;

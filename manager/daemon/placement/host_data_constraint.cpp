@@ -2,12 +2,12 @@
 
 namespace sm::daemon::placement {
 
-std::string unreadableHostReason(const HostView& host) {
+std::string unreadableHostReason(const model::HostView& host) {
   return "host data of \"" + host.id + "\" is unreadable";
 }
 
 std::optional<std::string> HostDataConstraint::check(const PlacementRequest&,
-                                                     const HostView& host) const {
+                                                     const model::HostView& host) const {
   if (host.data) return std::nullopt;
   return unreadableHostReason(host);
 }

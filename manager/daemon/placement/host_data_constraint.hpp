@@ -9,11 +9,11 @@ class HostDataConstraint final : public Constraint {
  public:
   std::string_view name() const override { return "hostData"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 };
 
 // The reason every constraint that needs HostData gives when it is missing, so that each one is
 // safe on its own and not only behind HostDataConstraint.
-std::string unreadableHostReason(const HostView& host);
+std::string unreadableHostReason(const model::HostView& host);
 
 }  // namespace sm::daemon::placement

@@ -10,7 +10,7 @@ HostLabelsConstraint::HostLabelsConstraint(std::map<std::string, std::string> la
     : labels_(std::move(labels)) {}
 
 std::optional<std::string> HostLabelsConstraint::check(const PlacementRequest&,
-                                                       const HostView& host) const {
+                                                       const model::HostView& host) const {
   if (!host.data) return unreadableHostReason(host);
   for (const auto& [key, value] : labels_) {
     const std::string wanted = "hostLabels " + key + "=\"" + value + "\"";

@@ -12,7 +12,7 @@ class HostLabelsConstraint final : public Constraint {
   explicit HostLabelsConstraint(std::map<std::string, std::string> labels);
   std::string_view name() const override { return "hostLabels"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 
  private:
   std::map<std::string, std::string> labels_;

@@ -7,7 +7,7 @@
 namespace sm::daemon::placement {
 
 std::optional<std::string> MaxLoadAverageConstraint::check(const PlacementRequest&,
-                                                           const HostView& host) const {
+                                                           const model::HostView& host) const {
   if (!host.data) return unreadableHostReason(host);
   const double load = host.data->load;
   if (load <= limit_) return std::nullopt;  // also refuses a NaN load: it proves nothing

@@ -10,7 +10,7 @@ class MaxLoadAverageConstraint final : public Constraint {
   explicit MaxLoadAverageConstraint(double limit) : limit_(limit) {}
   std::string_view name() const override { return "maxLoadAverage"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 
  private:
   double limit_;

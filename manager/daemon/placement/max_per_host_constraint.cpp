@@ -5,7 +5,7 @@
 namespace sm::daemon::placement {
 
 std::optional<std::string> MaxPerHostConstraint::check(const PlacementRequest& request,
-                                                       const HostView& host) const {
+                                                       const model::HostView& host) const {
   // Per logical service: replicas of one logical service spread over hosts, while the type's
   // logical services may share a host (bigdata's "one DataServer replica per host").
   const std::int64_t running = request.snapshot.instancesOnHost(request.logical, host.id);

@@ -12,7 +12,7 @@ class MaxPerHostConstraint final : public Constraint {
   explicit MaxPerHostConstraint(std::int64_t limit) : limit_(limit) {}
   std::string_view name() const override { return "maxPerHost"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 
  private:
   std::int64_t limit_;

@@ -7,7 +7,7 @@
 namespace sm::daemon::placement {
 
 std::optional<std::string> MinFreeMemoryConstraint::check(const PlacementRequest&,
-                                                          const HostView& host) const {
+                                                          const model::HostView& host) const {
   if (!host.data) return unreadableHostReason(host);
   const std::int64_t freeMB = host.data->capacity.freeMemoryMB;
   if (freeMB >= minFreeMB_) return std::nullopt;

@@ -12,7 +12,7 @@ class MinFreeMemoryConstraint final : public Constraint {
   explicit MinFreeMemoryConstraint(std::int64_t minFreeMB) : minFreeMB_(minFreeMB) {}
   std::string_view name() const override { return "minFreeMemoryMB"; }
   std::optional<std::string> check(const PlacementRequest& request,
-                                   const HostView& host) const override;
+                                   const model::HostView& host) const override;
 
  private:
   std::int64_t minFreeMB_;

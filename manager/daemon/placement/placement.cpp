@@ -42,7 +42,7 @@ std::vector<std::unique_ptr<Constraint>> constraintChain(const config::ServiceSp
 namespace {
 
 std::optional<Infeasible> firstFailure(const std::vector<std::unique_ptr<Constraint>>& chain,
-                                       const PlacementRequest& request, const HostView& host) {
+                                       const PlacementRequest& request, const model::HostView& host) {
   for (const auto& constraint : chain) {
     if (auto reason = constraint->check(request, host)) {
       return Infeasible{std::string(constraint->name()), std::move(*reason)};
@@ -53,7 +53,7 @@ std::optional<Infeasible> firstFailure(const std::vector<std::unique_ptr<Constra
 
 }  // namespace
 
-std::optional<Infeasible> checkHost(const PlacementRequest& request, const HostView& host) {
+std::optional<Infeasible> checkHost(const PlacementRequest& request, const model::HostView& host) {
   return firstFailure(constraintChain(request.type.type.spec), request, host);
 }
 
@@ -94,7 +94,7 @@ std::uint64_t tiebreakHash(const config::LogicalServiceId& logical, const std::s
 }
 }  // namespace
 
-Score score(const PlacementRequest& request, const HostView& host) {
+Score score(const PlacementRequest& request, const model::HostView& host) {
   Score s;
   s.logicalInstances = request.snapshot.instancesOnHost(request.logical, host.id);
   s.typeInstances = request.snapshot.instancesOnHost(request.type.type.name, host.id);

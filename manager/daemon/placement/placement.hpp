@@ -28,7 +28,7 @@ struct Infeasible {
 };
 
 // First failing constraint of the request type's chain, or nullopt when `host` is feasible.
-std::optional<Infeasible> checkHost(const PlacementRequest& request, const HostView& host);
+std::optional<Infeasible> checkHost(const PlacementRequest& request, const model::HostView& host);
 
 // For status: every host of the snapshot that fails, with its reason, sorted by host id.
 std::vector<config::HostReason> infeasibleHosts(const PlacementRequest& request);
@@ -54,7 +54,7 @@ struct Score {
   double value() const;
 };
 
-Score score(const PlacementRequest& request, const HostView& host);
+Score score(const PlacementRequest& request, const model::HostView& host);
 
 // Feasible hosts, best first.
 std::vector<std::string> rankFeasibleHosts(const PlacementRequest& request);

@@ -9,7 +9,7 @@
 
 namespace sm::daemon {
 
-std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const std::string& hostId,
+std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                                        std::int64_t nowMs) {
   std::vector<Contention> result;
   const auto self = snapshot.hosts.find(hostId);

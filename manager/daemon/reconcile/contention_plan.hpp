@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::daemon {
 
@@ -29,7 +29,7 @@ inline constexpr std::chrono::milliseconds kRankDelay{300};
 inline constexpr std::chrono::milliseconds kTurnDelay{300};
 inline constexpr std::chrono::milliseconds kDoubleUpDelay{3000};
 
-std::vector<Contention> planContention(const ClusterSnapshot& snapshot, const std::string& hostId,
+std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                                        std::int64_t nowMs);
 
 }  // namespace sm::daemon

@@ -12,13 +12,13 @@ namespace sm::daemon {
 
 namespace {
 
-const std::string* hostOf(const PhysicalServiceView& physical) {
+const std::string* hostOf(const model::PhysicalServiceView& physical) {
   return physical.data ? &physical.data->host : nullptr;
 }
 
 // Registered instances of `logical` on draining hosts.
-std::vector<std::string> drainingInstances(const ClusterSnapshot& snapshot,
-                                           const LogicalServiceView& logical) {
+std::vector<std::string> drainingInstances(const model::ClusterSnapshot& snapshot,
+                                           const model::LogicalServiceView& logical) {
   std::vector<std::string> out;
   for (const auto& [uuid, physical] : logical.physical) {
     if (const auto* host = hostOf(physical); host && snapshot.isDraining(*host)) {
@@ -29,8 +29,8 @@ std::vector<std::string> drainingInstances(const ClusterSnapshot& snapshot,
 }
 
 // The first member of the chain that is not on a draining host: the drain's handover target.
-std::optional<std::size_t> firstStaying(const ClusterSnapshot& snapshot,
-                                        const LogicalServiceView& logical) {
+std::optional<std::size_t> firstStaying(const model::ClusterSnapshot& snapshot,
+                                        const model::LogicalServiceView& logical) {
   for (std::size_t i = 0; i < logical.election.size(); ++i) {
     const auto& member = logical.election[i];
     if (member.data && !member.data->host.empty() && !snapshot.isDraining(member.data->host)) {
@@ -42,14 +42,14 @@ std::optional<std::size_t> firstStaying(const ClusterSnapshot& snapshot,
 
 }  // namespace
 
-std::int64_t placementTarget(const ClusterSnapshot& snapshot, const ServiceTypeView& type,
-                             const LogicalServiceView& logical) {
+std::int64_t placementTarget(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& type,
+                             const model::LogicalServiceView& logical) {
   const auto& spec = type.stored->type.spec;
   if (spec.persistent) return spec.replicationCount;
   return spec.replicationCount + (drainingInstances(snapshot, logical).empty() ? 0 : 1);
 }
 
-DrainPlan planDrain(const ClusterSnapshot& snapshot, const std::string& hostId,
+DrainPlan planDrain(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                     std::int64_t nowMs) {
   DrainPlan plan;
   const auto* cordon = snapshot.drainOf(hostId);

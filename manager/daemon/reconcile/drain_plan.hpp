@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/handover_plan.hpp"
 
 namespace sm::daemon {
@@ -15,8 +15,8 @@ namespace sm::daemon {
 // The replicas placement aims at: replicationCount, plus one (a surge) while a registered instance
 // of a non-persistent type stands on a draining host, so that its replacement is registered
 // before it stops. Persistent instances take no surge: their place is their identity's.
-std::int64_t placementTarget(const ClusterSnapshot& snapshot, const ServiceTypeView& type,
-                             const LogicalServiceView& logical);
+std::int64_t placementTarget(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& type,
+                             const model::LogicalServiceView& logical);
 
 // One of this host's instances the drain stops now.
 struct DrainStop {
@@ -40,7 +40,7 @@ struct DrainPlan {
 // other instances run (its replacement among them), or, when no host can take a replacement, once
 // stopping it leaves `replicationCount - 1`. A master stops only after it handed over, unless
 // no member outside draining hosts stands to take over.
-DrainPlan planDrain(const ClusterSnapshot& snapshot, const std::string& hostId,
+DrainPlan planDrain(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                     std::int64_t nowMs);
 
 }  // namespace sm::daemon

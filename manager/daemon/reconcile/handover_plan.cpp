@@ -5,12 +5,12 @@
 namespace sm::daemon {
 
 namespace {
-bool onHost(const ElectionMember& member, const std::string& hostId) {
+bool onHost(const model::ElectionMember& member, const std::string& hostId) {
   return member.data && member.data->host == hostId;
 }
 }  // namespace
 
-std::vector<Requeue> requeuesToward(const LogicalServiceView& logical, std::size_t targetIndex,
+std::vector<Requeue> requeuesToward(const model::LogicalServiceView& logical, std::size_t targetIndex,
                                     const std::string& hostId, const std::string& reason) {
   std::vector<Requeue> out;
   const auto& chain = logical.election;
@@ -28,7 +28,7 @@ std::vector<Requeue> requeuesToward(const LogicalServiceView& logical, std::size
   return out;
 }
 
-SwitchoverPlan planSwitchovers(const ClusterSnapshot& snapshot, const std::string& hostId,
+SwitchoverPlan planSwitchovers(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                                std::int64_t nowMs) {
   SwitchoverPlan plan;
   for (const auto& [id, request] : snapshot.switchovers) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::daemon {
 
@@ -24,7 +24,7 @@ struct Requeue {
 };
 
 // What this host requeues so that the member at `targetIndex` of `logical`'s chain becomes first.
-std::vector<Requeue> requeuesToward(const LogicalServiceView& logical, std::size_t targetIndex,
+std::vector<Requeue> requeuesToward(const model::LogicalServiceView& logical, std::size_t targetIndex,
                                     const std::string& hostId, const std::string& reason);
 
 // A switchover request this host removes: done (its target is master, and runs here) or expired
@@ -39,7 +39,7 @@ struct SwitchoverPlan {
   std::vector<Requeue> requeues;
   std::vector<SwitchoverEnd> ends;
 };
-SwitchoverPlan planSwitchovers(const ClusterSnapshot& snapshot, const std::string& hostId,
+SwitchoverPlan planSwitchovers(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                                std::int64_t nowMs);
 
 }  // namespace sm::daemon

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::daemon {
 
@@ -23,7 +23,7 @@ struct HolderDecision {
 };
 
 struct HolderSituation {
-  const ClusterSnapshot& snapshot;
+  const model::ClusterSnapshot& snapshot;
   config::LogicalServiceId logical;
   std::string hostId;
   std::int64_t nowMs = 0;

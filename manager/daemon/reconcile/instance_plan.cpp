@@ -17,7 +17,7 @@ InstanceAction stop(const LocalInstanceView& instance, std::string reason) {
 }
 
 // Why a registered instance must go, or "" when it stays.
-std::string stopReason(const ClusterSnapshot& snapshot, const LocalInstanceView& instance) {
+std::string stopReason(const model::ClusterSnapshot& snapshot, const LocalInstanceView& instance) {
   const auto* type = snapshot.type(instance.id.logical.type);
   if (!type) return "its service type was deleted";
   if (!type->stored) return "";  // unreadable: reported elsewhere, nothing is stopped for it
@@ -70,7 +70,7 @@ std::string stopReason(const ClusterSnapshot& snapshot, const LocalInstanceView&
 }
 
 // Why a survivor of an expired session must go rather than be registered again, or "".
-std::string survivorStopReason(const ClusterSnapshot& snapshot, const LocalInstanceView& instance) {
+std::string survivorStopReason(const model::ClusterSnapshot& snapshot, const LocalInstanceView& instance) {
   const auto* type = snapshot.type(instance.id.logical.type);
   if (!type) return "its service type was deleted";
   if (!type->stored) return "";
@@ -97,7 +97,7 @@ bool runsCurrentTemplate(const LocalInstanceView& instance, const config::Stored
          instance.restartedAt == type.restartedAt;
 }
 
-std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
+std::vector<InstanceAction> planInstances(const model::ClusterSnapshot& snapshot,
                                           const std::vector<LocalInstanceView>& instances) {
   std::vector<InstanceAction> actions;
   for (const auto& instance : instances) {

@@ -7,7 +7,7 @@
 #include "config/layout.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/service_type.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/instance_lifecycle.hpp"
 
 namespace sm::daemon {
@@ -45,7 +45,7 @@ bool runsCurrentTemplate(const LocalInstanceView& instance, const config::Stored
 // survivor no longer needed) and
 // which to update (ready, or a spec change that keeps the same process). Pure; every manager runs
 // it for its own instances, and all agree because they share the rules of logical_services.hpp.
-std::vector<InstanceAction> planInstances(const ClusterSnapshot& snapshot,
+std::vector<InstanceAction> planInstances(const model::ClusterSnapshot& snapshot,
                                           const std::vector<LocalInstanceView>& instances);
 
 }  // namespace sm::daemon

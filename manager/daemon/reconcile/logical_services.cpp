@@ -4,7 +4,7 @@
 
 namespace sm::daemon {
 
-bool isWanted(const ServiceTypeView& type, std::int64_t sequence) {
+bool isWanted(const model::ServiceTypeView& type, std::int64_t sequence) {
   if (!type.stored) return true;  // an unreadable type is left alone, never scaled down
   std::int64_t rank = 0;
   for (const auto& [seq, logical] : type.logical) {
@@ -14,7 +14,7 @@ bool isWanted(const ServiceTypeView& type, std::int64_t sequence) {
   return false;
 }
 
-std::vector<std::string> failoverOrder(const LogicalServiceView& logical) {
+std::vector<std::string> failoverOrder(const model::LogicalServiceView& logical) {
   std::vector<std::string> order;
   for (const auto& member : logical.election) {
     if (!member.data) continue;
@@ -30,11 +30,11 @@ std::vector<std::string> failoverOrder(const LogicalServiceView& logical) {
   return order;
 }
 
-bool isOutdated(const PhysicalServiceView& physical, std::int64_t storedGeneration) {
+bool isOutdated(const model::PhysicalServiceView& physical, std::int64_t storedGeneration) {
   return physical.data && physical.data->generation < storedGeneration;
 }
 
-std::optional<std::string> nextToReplace(const LogicalServiceView& logical,
+std::optional<std::string> nextToReplace(const model::LogicalServiceView& logical,
                                          const config::StoredServiceType& type) {
   const auto order = failoverOrder(logical);
   if (static_cast<std::int64_t>(order.size()) != type.type.spec.replicationCount) return {};

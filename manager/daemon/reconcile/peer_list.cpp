@@ -4,7 +4,7 @@
 
 namespace sm::daemon {
 
-std::vector<std::string> peerEndpoints(const ClusterSnapshot& snapshot,
+std::vector<std::string> peerEndpoints(const model::ClusterSnapshot& snapshot,
                                        const config::LogicalServiceId& id) {
   std::vector<std::string> peers;
   const auto* type = snapshot.type(id.type);
@@ -25,7 +25,7 @@ std::vector<std::string> peerEndpoints(const ClusterSnapshot& snapshot,
   return peers;
 }
 
-std::string hostAddress(const ClusterSnapshot& snapshot, const std::string& hostId) {
+std::string hostAddress(const model::ClusterSnapshot& snapshot, const std::string& hostId) {
   if (auto host = snapshot.hosts.find(hostId);
       host != snapshot.hosts.end() && host->second.data && !host->second.data->address.empty()) {
     return host->second.data->address;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::daemon {
 
@@ -13,12 +13,12 @@ namespace sm::daemon {
 // "address:port" of every registered instance that runs (state running), its host's address (the
 // host id when the host does not say) and the type's first port (no ":port" for a type without
 // ports), sorted. Empty when the type or logical service cannot be read.
-std::vector<std::string> peerEndpoints(const ClusterSnapshot& snapshot,
+std::vector<std::string> peerEndpoints(const model::ClusterSnapshot& snapshot,
                                        const config::LogicalServiceId& id);
 
 // Where the services of `hostId` are reached: the "address" of its hosts/<id>, the host id when
 // the host does not say (or is not in the snapshot).
-std::string hostAddress(const ClusterSnapshot& snapshot, const std::string& hostId);
+std::string hostAddress(const model::ClusterSnapshot& snapshot, const std::string& hostId);
 
 // Every named port at `address`: port name -> "address:port" (a role file's masterPeer
 // "endpoints"), so that a replica connects to its master without a lookup of its own.

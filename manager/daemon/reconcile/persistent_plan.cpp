@@ -12,7 +12,7 @@ namespace {
 
 using config::PersistentState;
 
-std::set<std::string> registeredUuids(const LogicalServiceView& logical) {
+std::set<std::string> registeredUuids(const model::LogicalServiceView& logical) {
   std::set<std::string> result;
   for (const auto& [uuid, physical] : logical.physical) result.insert(uuid);
   return result;
@@ -20,7 +20,7 @@ std::set<std::string> registeredUuids(const LogicalServiceView& logical) {
 
 // Since when an identity's host has been away, for its grace: lost since lostSince, or stopped
 // with its manager (a graceful stop) since lastStopped; nullopt while its host is there.
-std::optional<std::int64_t> awaySince(const ClusterSnapshot& snapshot,
+std::optional<std::int64_t> awaySince(const model::ClusterSnapshot& snapshot,
                                       const config::PersistentServiceData& data) {
   if (snapshot.hosts.contains(data.host)) return std::nullopt;
   if (data.state == PersistentState::Lost) return data.lostSince;
@@ -30,15 +30,15 @@ std::optional<std::int64_t> awaySince(const ClusterSnapshot& snapshot,
 
 }  // namespace
 
-const ServiceTypeView* persistentType(const ClusterSnapshot& snapshot, const std::string& type) {
+const model::ServiceTypeView* persistentType(const model::ClusterSnapshot& snapshot, const std::string& type) {
   const auto* view = snapshot.type(type);
   return view && view->stored && view->stored->type.spec.persistent ? view : nullptr;
 }
 
-std::vector<const PersistentServiceView*> liveIdentities(const ClusterSnapshot& snapshot,
+std::vector<const model::PersistentServiceView*> liveIdentities(const model::ClusterSnapshot& snapshot,
                                                          const config::LogicalServiceId& id) {
   auto result = snapshot.identitiesOf(id);
-  std::erase_if(result, [](const PersistentServiceView* identity) {
+  std::erase_if(result, [](const model::PersistentServiceView* identity) {
     return identity->data->state == PersistentState::Abandoned ||
            identity->data->state == PersistentState::Purging;
   });
@@ -48,7 +48,7 @@ std::vector<const PersistentServiceView*> liveIdentities(const ClusterSnapshot& 
   return result;
 }
 
-std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
+std::int64_t occupiedReplicas(const model::ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
                               const std::set<std::string>& registered) {
   auto holders = registered;
   if (persistentType(snapshot, id.type)) {
@@ -57,11 +57,11 @@ std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const config::Log
   return static_cast<std::int64_t>(holders.size());
 }
 
-std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const LogicalServiceView& logical) {
+std::int64_t occupiedReplicas(const model::ClusterSnapshot& snapshot, const model::LogicalServiceView& logical) {
   return occupiedReplicas(snapshot, logical.id, registeredUuids(logical));
 }
 
-std::vector<Resume> planResumes(const ClusterSnapshot& snapshot, const std::string& hostId,
+std::vector<Resume> planResumes(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                                 const std::set<std::string>& localUuids) {
   std::vector<Resume> result;
   // A draining host starts nothing again: its identities wait for `uncordon`.
@@ -87,10 +87,10 @@ std::vector<Resume> planResumes(const ClusterSnapshot& snapshot, const std::stri
   return result;
 }
 
-std::vector<PersistentServiceView> planPurges(const ClusterSnapshot& snapshot,
+std::vector<model::PersistentServiceView> planPurges(const model::ClusterSnapshot& snapshot,
                                              const std::string& hostId,
                                              const std::set<std::string>& localUuids) {
-  std::vector<PersistentServiceView> result;
+  std::vector<model::PersistentServiceView> result;
   for (const auto& [typeName, identities] : snapshot.persistent) {
     for (const auto& [uuid, identity] : identities) {
       if (identity.data && identity.data->state == PersistentState::Purging &&
@@ -102,7 +102,7 @@ std::vector<PersistentServiceView> planPurges(const ClusterSnapshot& snapshot,
   return result;
 }
 
-std::vector<IdentityChange> planIdentities(const ClusterSnapshot& snapshot,
+std::vector<IdentityChange> planIdentities(const model::ClusterSnapshot& snapshot,
                                            const std::string& typeName, std::int64_t nowMs) {
   std::vector<IdentityChange> changes;
   const auto* type = persistentType(snapshot, typeName);
@@ -145,7 +145,7 @@ std::vector<IdentityChange> planIdentities(const ClusterSnapshot& snapshot,
   return changes;
 }
 
-std::optional<std::int64_t> nextGraceEnd(const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+std::optional<std::int64_t> nextGraceEnd(const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   std::optional<std::int64_t> next;
   for (const auto& [typeName, identities] : snapshot.persistent) {
     const auto* type = persistentType(snapshot, typeName);

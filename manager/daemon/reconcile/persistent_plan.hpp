@@ -8,7 +8,7 @@
 
 #include "config/layout.hpp"
 #include "config/persistent_service_data.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::daemon {
 
@@ -17,36 +17,36 @@ namespace sm::daemon {
 // abandons or removes. Pure, like every decision of the loop.
 
 // A persistent type readable in the snapshot, or nullptr.
-const ServiceTypeView* persistentType(const ClusterSnapshot& snapshot, const std::string& type);
+const model::ServiceTypeView* persistentType(const model::ClusterSnapshot& snapshot, const std::string& type);
 
 // The identities of a logical service that hold a replica's place (every state but abandoned and
 // purging, data readable), oldest first (created, then uuid). The first replicationCount keep their place;
 // the rest are surplus (replicationCount was lowered).
-std::vector<const PersistentServiceView*> liveIdentities(const ClusterSnapshot& snapshot,
+std::vector<const model::PersistentServiceView*> liveIdentities(const model::ClusterSnapshot& snapshot,
                                                          const config::LogicalServiceId& id);
 
 // Replicas that count toward replicationCount: the physical services registered now (`registered`,
 // uuids) and, for a persistent type, its live identities that are not registered at the moment
 // (between two runs of a process, a manager restarting, a host within its grace). New instances
 // are placed only while this is short.
-std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
+std::int64_t occupiedReplicas(const model::ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
                               const std::set<std::string>& registered);
 // Same, with the registrations of the snapshot.
-std::int64_t occupiedReplicas(const ClusterSnapshot& snapshot, const LogicalServiceView& logical);
+std::int64_t occupiedReplicas(const model::ClusterSnapshot& snapshot, const model::LogicalServiceView& logical);
 
 // An identity this host starts again: its data is here, its logical service wants it, and it
 // runs nowhere (no registration, no local process). None while the type is paused or the host
 // drains.
 struct Resume {
   config::PhysicalServiceId id;
-  PersistentServiceView identity;
+  model::PersistentServiceView identity;
 };
-std::vector<Resume> planResumes(const ClusterSnapshot& snapshot, const std::string& hostId,
+std::vector<Resume> planResumes(const model::ClusterSnapshot& snapshot, const std::string& hostId,
                                 const std::set<std::string>& localUuids);
 
 // The identities this host is asked to purge (servicesctl forget --purge-data) that run nowhere
 // here: their data directory goes, then their record. Also of a type that is gone.
-std::vector<PersistentServiceView> planPurges(const ClusterSnapshot& snapshot,
+std::vector<model::PersistentServiceView> planPurges(const model::ClusterSnapshot& snapshot,
                                              const std::string& hostId,
                                              const std::set<std::string>& localUuids);
 
@@ -64,10 +64,10 @@ struct IdentityChange {
 // longer than hostLossGraceSeconds -> abandoned (the replica's place is free, and a new identity
 // is placed elsewhere); surplus identities not running -> removed (their data stays on their
 // host).
-std::vector<IdentityChange> planIdentities(const ClusterSnapshot& snapshot,
+std::vector<IdentityChange> planIdentities(const model::ClusterSnapshot& snapshot,
                                            const std::string& type, std::int64_t nowMs);
 
 // When the next grace of an identity whose host is away ends after `nowMs` (the loop wakes then).
-std::optional<std::int64_t> nextGraceEnd(const ClusterSnapshot& snapshot, std::int64_t nowMs);
+std::optional<std::int64_t> nextGraceEnd(const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
 
 }  // namespace sm::daemon

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kPlacing = "placing";
 
-void destroyLocksOf(const std::string& typeName, const ClusterSnapshot& snapshot, TypePlan& plan) {
+void destroyLocksOf(const std::string& typeName, const model::ClusterSnapshot& snapshot, TypePlan& plan) {
   for (const auto& [id, lock] : snapshot.createLocks) {
     if (id.type == typeName) plan.destroyLocks.push_back(id);
   }
@@ -35,8 +35,8 @@ std::string shortfallReason(std::int64_t missing, const std::vector<config::Host
 }
 
 // "1 persistent replica waits for its host: 3f2a... on h3 (lost, abandoned after its 300 s grace)".
-std::string waitingIdentitiesReason(const ClusterSnapshot& snapshot, const ServiceTypeView& type,
-                                    const LogicalServiceView& logical) {
+std::string waitingIdentitiesReason(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& type,
+                                    const model::LogicalServiceView& logical) {
   std::vector<std::string> waiting;
   for (const auto* identity : liveIdentities(snapshot, logical.id)) {
     if (logical.physical.contains(identity->uuid)) continue;
@@ -57,8 +57,8 @@ std::string waitingIdentitiesReason(const ClusterSnapshot& snapshot, const Servi
 
 // "no eligible instance can become master (masterHosts [h1, h2] do not match h3)", or "" when
 // one may (or the type does not restrict its master).
-std::string noEligibleReason(const ServiceTypeView& type, const LogicalServiceView& logical,
-                             const ClusterSnapshot& snapshot) {
+std::string noEligibleReason(const model::ServiceTypeView& type, const model::LogicalServiceView& logical,
+                             const model::ClusterSnapshot& snapshot) {
   const auto& constraints = type.stored->type.spec.constraints;
   if (!config::restrictsMaster(constraints)) return "";
   std::string why = "no instance registered";
@@ -88,8 +88,8 @@ bool isPlacing(const config::StatusData& status) {
 
 }  // namespace
 
-config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceView& logical,
-                            const ClusterSnapshot& snapshot, std::int64_t nowMs) {
+config::StatusData statusOf(const model::ServiceTypeView& type, const model::LogicalServiceView& logical,
+                            const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   config::StatusData status;
   status.updated = nowMs;
   status.wanted = type.stored->type.spec.replicationCount;
@@ -147,10 +147,10 @@ bool statusWorthWriting(const config::StatusData& desired,
            desired.failures == stored->failures);
 }
 
-TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& snapshot,
+TypePlan planServiceType(const std::string& typeName, const model::ClusterSnapshot& snapshot,
                          std::int64_t nowMs) {
   TypePlan plan;
-  const ServiceTypeView* type = snapshot.type(typeName);
+  const model::ServiceTypeView* type = snapshot.type(typeName);
   if (!type) {
     destroyLocksOf(typeName, snapshot, plan);
     return plan;

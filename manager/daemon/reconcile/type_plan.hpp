@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/status_data.hpp"
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
@@ -30,12 +30,12 @@ struct TypePlan {
 
 // `typeName` may be absent from the snapshot (deleted): then only its create-locks are removed.
 // An unreadable type is left as it is. `nowMs` stamps status documents and expires cooldowns.
-TypePlan planServiceType(const std::string& typeName, const ClusterSnapshot& snapshot,
+TypePlan planServiceType(const std::string& typeName, const model::ClusterSnapshot& snapshot,
                          std::int64_t nowMs);
 
 // The status a logical service should show now; `updated` is `nowMs`.
-config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceView& logical,
-                            const ClusterSnapshot& snapshot, std::int64_t nowMs);
+config::StatusData statusOf(const model::ServiceTypeView& type, const model::LogicalServiceView& logical,
+                            const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
 
 // Status documents that differ only in their time stamp say the same thing: not rewritten.
 bool sameStatus(const config::StatusData& a, const config::StatusData& b);

@@ -12,7 +12,7 @@
 #include "config/logical_service_data.hpp"
 #include "config/root_data.hpp"
 #include "config/service_type_codec.hpp"
-#include "manager/daemon/snapshot_reader.hpp"
+#include "manager/model/tree_reader.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/op.hpp"
 #include "manager/zk/uuid.hpp"
@@ -54,10 +54,10 @@ InProcessDaemon::~InProcessDaemon() {
   shutdown();
 }
 
-daemon::ClusterSnapshot InProcessDaemon::snapshot() {
+model::ClusterSnapshot InProcessDaemon::snapshot() {
   auto& tree = context.tree();
   tree.beginPass();
-  auto snapshot = daemon::readSnapshot(tree, context.layout, [](const auto&, const auto&) {});
+  auto snapshot = model::readSnapshot(tree, context.layout);
   tree.endPass();
   return snapshot;
 }

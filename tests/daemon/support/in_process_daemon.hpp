@@ -57,7 +57,7 @@ class InProcessDaemon {
   std::shared_ptr<zk::Session> session() const { return context.session(); }
 
   // Reads the tree through the cache between beginPass()/endPass(), as Daemon::pass does.
-  daemon::ClusterSnapshot snapshot();
+  model::ClusterSnapshot snapshot();
   // Daemon::pass's parts, each alone: tick + placement, and the config monitor.
   Pass placementPass();
   Pass monitorPass();

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "manager/daemon/placement/placement.hpp"
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "manager/daemon/placement/placement.hpp"
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon::placement {
 namespace {
@@ -14,9 +14,9 @@ using testutil::SnapshotBuilder;
 TEST(CordonConstraint, ACordonedHostTakesNothingWithTheOperatorsReason) {
   const auto type = makeType("web");
   auto snap = SnapshotBuilder().host("h1").host("h2").host("h3").build();
-  snap.cordons["h1"] = CordonView{config::CordonData{1000, "disk swap"}, ""};
-  snap.cordons["h2"] = CordonView{config::CordonData{1000, ""}, ""};
-  snap.cordons["gone"] = CordonView{config::CordonData{1000, ""}, ""};
+  snap.cordons["h1"] = model::CordonView{config::CordonData{1000, "disk swap"}, ""};
+  snap.cordons["h2"] = model::CordonView{config::CordonData{1000, ""}, ""};
+  snap.cordons["gone"] = model::CordonView{config::CordonData{1000, ""}, ""};
   const PlacementRequest request{type, {"web", 0}, snap, 10'000};
   const CordonConstraint constraint;
   EXPECT_EQ(constraint.name(), "cordon");
@@ -28,7 +28,7 @@ TEST(CordonConstraint, ACordonedHostTakesNothingWithTheOperatorsReason) {
 TEST(CordonConstraint, AnUnreadableMarkStillCordons) {
   const auto type = makeType("web");
   auto snap = SnapshotBuilder().host("h1").build();
-  snap.cordons["h1"] = CordonView{std::nullopt, "bad json"};
+  snap.cordons["h1"] = model::CordonView{std::nullopt, "bad json"};
   const PlacementRequest request{type, {"web", 0}, snap, 10'000};
   EXPECT_EQ(CordonConstraint().check(request, snap.hosts.at("h1")), "cordoned");
 }
@@ -36,7 +36,7 @@ TEST(CordonConstraint, AnUnreadableMarkStillCordons) {
 TEST(CordonConstraint, IsInEveryTypesChainAndRanksTheHostOut) {
   const auto type = makeType("web");
   auto snap = SnapshotBuilder().host("h1").host("h2").type(type).build();
-  snap.cordons["h1"] = CordonView{config::CordonData{1000, ""}, ""};
+  snap.cordons["h1"] = model::CordonView{config::CordonData{1000, ""}, ""};
   const PlacementRequest request{type, {"web", 0}, snap, 10'000};
   EXPECT_EQ(rankFeasibleHosts(request), std::vector<std::string>{"h2"});
 }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon::placement {
 namespace {
@@ -10,10 +10,10 @@ namespace {
 using testutil::makeType;
 using testutil::SnapshotBuilder;
 
-std::optional<std::string> checkWith(const ClusterSnapshot& snap) {
+std::optional<std::string> checkWith(const model::ClusterSnapshot& snap) {
   const auto type = makeType("web");
   const PlacementRequest request{type, {"web", 0}, snap};
-  return DependsOnConstraint({"cache", "db"}).check(request, HostView{"h1", std::nullopt, 0});
+  return DependsOnConstraint({"cache", "db"}).check(request, model::HostView{"h1", std::nullopt, "", 0});
 }
 
 TEST(DependsOnConstraint, PassesWhenEveryDependencyHasMasters) {

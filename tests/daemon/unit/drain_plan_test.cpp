@@ -5,7 +5,7 @@
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 #include "manager/daemon/reconcile/type_plan.hpp"
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {
@@ -47,7 +47,7 @@ TEST(PlacementTarget, OneMoreWhileANonPersistentInstanceStandsOnADrainingHost) {
                       .build();
   const auto& type = *snapshot.type("web");
   EXPECT_EQ(placementTarget(snapshot, type, *snapshot.logical(kWeb0)), 2);
-  snapshot.cordons["h2"] = CordonView{config::CordonData{1, "", false, false}, ""};
+  snapshot.cordons["h2"] = model::CordonView{config::CordonData{1, "", false, false}, ""};
   EXPECT_EQ(placementTarget(snapshot, type, *snapshot.logical(kWeb0)), 2) << "cordon only";
   snapshot.cordons["h2"].data->drain = true;
   EXPECT_EQ(placementTarget(snapshot, type, *snapshot.logical(kWeb0)), 3) << "a surge";

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "manager/daemon/reconcile/contention_plan.hpp"
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {
@@ -17,7 +17,7 @@ constexpr std::int64_t kNow = 1'700'000'000'000;
 const config::LogicalServiceId kL0{"web", 0};
 
 // h1 is busier than h2: h2 ranks 0, h1 ranks 1.
-ClusterSnapshot twoHosts(config::Constraints constraints = {}) {
+model::ClusterSnapshot twoHosts(config::Constraints constraints = {}) {
   return SnapshotBuilder()
       .host("h1", busy(3))
       .host("h2", busy(0))
@@ -26,7 +26,7 @@ ClusterSnapshot twoHosts(config::Constraints constraints = {}) {
       .build();
 }
 
-HolderDecision decide(const ClusterSnapshot& snapshot, const std::string& host,
+HolderDecision decide(const model::ClusterSnapshot& snapshot, const std::string& host,
                       std::int64_t registered, std::size_t queuedRank, bool yielded = false,
                       bool survivor = false) {
   return decideAsHolder({snapshot, kL0, host, kNow, registered, queuedRank, yielded, survivor});

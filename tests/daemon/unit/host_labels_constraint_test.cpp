@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon::placement {
 namespace {

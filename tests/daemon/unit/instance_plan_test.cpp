@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {
@@ -64,7 +64,7 @@ const InstanceAction* actionFor(const std::vector<InstanceAction>& actions,
 
 // Carries the actions out as the manager would: updates rewrite the znode, a stop removes the
 // instance's znodes and process.
-void apply(const std::vector<InstanceAction>& actions, ClusterSnapshot& snapshot,
+void apply(const std::vector<InstanceAction>& actions, model::ClusterSnapshot& snapshot,
            std::vector<LocalInstanceView>& instances) {
   for (const auto& action : actions) {
     auto it = std::find_if(instances.begin(), instances.end(),
@@ -177,7 +177,7 @@ LocalInstanceView survivor(const config::LogicalServiceId& logical, const std::s
   return view;
 }
 
-std::string survivorReason(const ClusterSnapshot& snap, const LocalInstanceView& view) {
+std::string survivorReason(const model::ClusterSnapshot& snap, const LocalInstanceView& view) {
   const auto actions = planInstances(snap, {view});
   if (actions.empty()) return "";
   EXPECT_EQ(actions.size(), 1u);

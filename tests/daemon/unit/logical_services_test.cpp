@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {
@@ -94,7 +94,7 @@ TEST(FailoverOrder, EmptyWithoutInstances) {
 // --- isOutdated ---
 
 TEST(IsOutdated, OnlyAnOlderGenerationIsOutdated) {
-  PhysicalServiceView physical;
+  model::PhysicalServiceView physical;
   physical.data = config::PhysicalServiceData{};
   physical.data->generation = 2;
   EXPECT_TRUE(isOutdated(physical, 3));
@@ -118,7 +118,7 @@ class NextToReplace : public ::testing::Test {
         .instance(id, "s2", "h3");
     return builder;
   }
-  std::optional<std::string> next(const ClusterSnapshot& snap) {
+  std::optional<std::string> next(const model::ClusterSnapshot& snap) {
     return nextToReplace(*snap.logical(id), *snap.type("web")->stored);
   }
 };

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {
@@ -19,7 +19,7 @@ config::HostData hostAt(const std::string& address) {
   return data;
 }
 
-ClusterSnapshot twoWorkers(std::vector<std::string> ports = {"api", "http"}) {
+model::ClusterSnapshot twoWorkers(std::vector<std::string> ports = {"api", "http"}) {
   auto type = typeWith(1, 3);
   type.type.spec.ports = std::move(ports);
   auto snap = SnapshotBuilder()

@@ -5,7 +5,7 @@
 #include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/reconcile/type_plan.hpp"
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {

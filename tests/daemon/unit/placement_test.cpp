@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon::placement {
 namespace {
@@ -152,7 +152,7 @@ TEST(ScoreValue, OrdersLikeTheTuple) {
 }
 
 // Per-host counts of the type: highest minus lowest.
-std::int64_t spread(const ClusterSnapshot& snap, const std::string& type) {
+std::int64_t spread(const model::ClusterSnapshot& snap, const std::string& type) {
   std::int64_t lo = INT64_MAX, hi = 0;
   for (const auto& [id, h] : snap.hosts) {
     lo = std::min(lo, snap.instancesOnHost(type, id));
@@ -163,7 +163,7 @@ std::int64_t spread(const ClusterSnapshot& snap, const std::string& type) {
 
 // Places every replica of every logical service one at a time on the best host, replica by
 // replica, checking the spread after each round.
-void placeGreedily(ClusterSnapshot& snap, const config::StoredServiceType& type, int logical,
+void placeGreedily(model::ClusterSnapshot& snap, const config::StoredServiceType& type, int logical,
                    int replicas) {
   int uuid = 0;
   for (int replica = 0; replica < replicas; ++replica) {
@@ -183,7 +183,7 @@ void placeGreedily(ClusterSnapshot& snap, const config::StoredServiceType& type,
 // replicas of one logical service while another host has none.
 TEST(Ranking, GreedyPlacementSpreadsEvenly) {
   const auto type = makeType("web");
-  ClusterSnapshot snap = SnapshotBuilder().host("h1").host("h2").host("h3").type(type, 10).build();
+  model::ClusterSnapshot snap = SnapshotBuilder().host("h1").host("h2").host("h3").type(type, 10).build();
   placeGreedily(snap, type, 10, 3);
   for (std::int64_t seq = 0; seq < 10; ++seq) {
     for (const auto& [id, h] : snap.hosts) {
@@ -194,7 +194,7 @@ TEST(Ranking, GreedyPlacementSpreadsEvenly) {
 
 TEST(Ranking, GreedyPlacementSpreadsEvenlyWithFewerReplicasThanHosts) {
   const auto type = makeType("web");
-  ClusterSnapshot snap = SnapshotBuilder().host("h1").host("h2").host("h3").type(type, 3).build();
+  model::ClusterSnapshot snap = SnapshotBuilder().host("h1").host("h2").host("h3").type(type, 3).build();
   placeGreedily(snap, type, 3, 2);  // 6 instances: 2 per host
   EXPECT_EQ(spread(snap, "web"), 0);
 }

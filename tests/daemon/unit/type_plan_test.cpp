@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {
@@ -39,7 +39,7 @@ const config::StatusData* statusFor(const TypePlan& plan, const config::LogicalS
 const config::StatusData* statusFor(TypePlan&&, const config::LogicalServiceId&) = delete;
 
 // Writes a plan into the snapshot as the config monitor would write it into the tree.
-void apply(const TypePlan& plan, const std::string& typeName, ClusterSnapshot& snapshot) {
+void apply(const TypePlan& plan, const std::string& typeName, model::ClusterSnapshot& snapshot) {
   auto typeIt = snapshot.types.find(typeName);
   if (typeIt != snapshot.types.end()) {
     auto& logical = typeIt->second.logical;
@@ -53,7 +53,7 @@ void apply(const TypePlan& plan, const std::string& typeName, ClusterSnapshot& s
       ++logical.at(id.sequence).statusVersion;
     }
   }
-  for (const auto& id : plan.createLocks) snapshot.createLocks[id] = CreateLockView{id};
+  for (const auto& id : plan.createLocks) snapshot.createLocks[id] = model::CreateLockView{id};
   for (const auto& id : plan.destroyLocks) snapshot.createLocks.erase(id);
 }
 

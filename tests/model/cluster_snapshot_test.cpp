@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "tests/daemon/unit/snapshot_builder.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::daemon {
 namespace {
@@ -12,7 +12,7 @@ const config::LogicalServiceId kDb0{"db", 0};
 const config::LogicalServiceId kDb1{"db", 1};
 
 TEST(ClusterSnapshot, LookupByNameAndId) {
-  const ClusterSnapshot s = SnapshotBuilder().type(makeType("db"), 2).build();
+  const model::ClusterSnapshot s = SnapshotBuilder().type(makeType("db"), 2).build();
   ASSERT_NE(s.type("db"), nullptr);
   EXPECT_EQ(s.type("web"), nullptr);
   ASSERT_NE(s.logical(kDb1), nullptr);
@@ -22,13 +22,13 @@ TEST(ClusterSnapshot, LookupByNameAndId) {
 }
 
 TEST(ClusterSnapshot, MasterIsTheFirstElectionMember) {
-  const ClusterSnapshot s = SnapshotBuilder()
+  const model::ClusterSnapshot s = SnapshotBuilder()
                                 .type(makeType("db"), 2)
                                 .instance(kDb0, "u1", "h1")
                                 .instance(kDb0, "u2", "h2")
                                 .instance(kDb0, "u3", "h3", /*elect=*/false)
                                 .build();
-  const LogicalServiceView& db0 = *s.logical(kDb0);
+  const model::LogicalServiceView& db0 = *s.logical(kDb0);
   EXPECT_EQ(db0.masterUuid(), "u1");
   EXPECT_EQ(db0.electionIndex("u1"), 0u);
   EXPECT_EQ(db0.electionIndex("u2"), 1u);
@@ -37,16 +37,16 @@ TEST(ClusterSnapshot, MasterIsTheFirstElectionMember) {
 }
 
 TEST(ClusterSnapshot, UndecodableFirstMemberMeansNoKnownMaster) {
-  ClusterSnapshot s = SnapshotBuilder().type(makeType("db")).instance(kDb0, "u1", "h1").build();
+  model::ClusterSnapshot s = SnapshotBuilder().type(makeType("db")).instance(kDb0, "u1", "h1").build();
   auto& election = s.types["db"].logical[0].election;
-  election.insert(election.begin(), ElectionMember{"lock-x-0000000000", 0, std::nullopt});
+  election.insert(election.begin(), model::ElectionMember{"lock-x-0000000000", 0, std::nullopt, "", 0});
   EXPECT_EQ(s.logical(kDb0)->masterUuid(), std::nullopt);
   EXPECT_EQ(s.logical(kDb0)->electionIndex("u1"), 1u);  // the broken member still holds a place
   EXPECT_FALSE(s.hasMaster("db"));
 }
 
 TEST(ClusterSnapshot, InstancesOnHostCountsTypeAndLogical) {
-  const ClusterSnapshot s = SnapshotBuilder()
+  const model::ClusterSnapshot s = SnapshotBuilder()
                                 .type(makeType("db"), 2)
                                 .type(makeType("web"))
                                 .instance(kDb0, "u1", "h1")
@@ -73,7 +73,7 @@ TEST(ClusterSnapshot, HasMasterNeedsEveryLogicalServiceElected) {
 }
 
 TEST(ClusterSnapshot, HasMasterIsFalseForMissingEmptyOrUnreadableTypes) {
-  const ClusterSnapshot s =
+  const model::ClusterSnapshot s =
       SnapshotBuilder()
           .type(makeType("empty"), 0)
           .unreadableType("broken")
@@ -82,6 +82,32 @@ TEST(ClusterSnapshot, HasMasterIsFalseForMissingEmptyOrUnreadableTypes) {
   EXPECT_FALSE(s.hasMaster("missing"));
   EXPECT_FALSE(s.hasMaster("empty"));
   EXPECT_FALSE(s.hasMaster("broken"));
+}
+
+}  // namespace
+}  // namespace sm::daemon
+
+namespace sm::daemon {
+namespace {
+
+TEST(ClusterSnapshot, OperatorsReadTheMasterThenTheChainThenTheUnelected) {
+  const model::ClusterSnapshot s = testutil::SnapshotBuilder()
+                                       .type(testutil::makeType("db"))
+                                       .instance({"db", 0}, "z-master", "h1")
+                                       .instance({"db", 0}, "a-unelected", "h2", false)
+                                       .instance({"db", 0}, "m-next", "h3")
+                                       .build();
+  const auto* logical = s.logical({"db", 0});
+  std::vector<std::string> order;
+  for (const auto* view : logical->inFailoverOrder()) order.push_back(view->uuid);
+  EXPECT_EQ(order, (std::vector<std::string>{"z-master", "m-next", "a-unelected"}));
+  EXPECT_EQ(logical->roleOf("z-master"), model::Role::Master);
+  EXPECT_EQ(logical->roleOf("m-next"), model::Role::Secondary);
+  EXPECT_EQ(logical->roleOf("a-unelected"), model::Role::Unelected);
+  EXPECT_EQ(logical->electionSequenceOf("m-next"), 1);
+  EXPECT_EQ(logical->epoch(), 0);
+  EXPECT_EQ(s.masterCount("db"), 1u);
+  EXPECT_EQ(s.instanceCount("db"), 3u);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::daemon::testutil {
 
@@ -66,16 +66,16 @@ inline config::HostData busy(std::int64_t running) {
 class SnapshotBuilder {
  public:
   SnapshotBuilder& host(const std::string& id, config::HostData data = idleHost()) {
-    snapshot_.hosts[id] = HostView{id, std::move(data), 0};
+    snapshot_.hosts[id] = model::HostView{id, std::move(data), "", 0};
     return *this;
   }
   SnapshotBuilder& unreadableHost(const std::string& id) {
-    snapshot_.hosts[id] = HostView{id, std::nullopt, 0};
+    snapshot_.hosts[id] = model::HostView{id, std::nullopt, "", 0};
     return *this;
   }
   // The type with logical services 0 .. logicalCount-1 and no instances.
   SnapshotBuilder& type(const config::StoredServiceType& stored, std::int64_t logicalCount = 1) {
-    ServiceTypeView& view = snapshot_.types[stored.type.name];
+    model::ServiceTypeView& view = snapshot_.types[stored.type.name];
     view.name = stored.type.name;
     view.stored = stored;
     for (std::int64_t seq = 0; seq < logicalCount; ++seq) {
@@ -84,7 +84,7 @@ class SnapshotBuilder {
     return *this;
   }
   SnapshotBuilder& unreadableType(const std::string& name) {
-    ServiceTypeView& view = snapshot_.types[name];
+    model::ServiceTypeView& view = snapshot_.types[name];
     view.name = name;
     view.error = "bad json";
     view.logical[0].id = config::LogicalServiceId{name, 0};
@@ -99,7 +99,7 @@ class SnapshotBuilder {
   SnapshotBuilder& undecodableInstance(const config::LogicalServiceId& id,
                                        const std::string& uuid) {
     snapshot_.types[id.type].logical[id.sequence].physical[uuid] =
-        PhysicalServiceView{uuid, std::nullopt, "bad json", 0, 0};
+        model::PhysicalServiceView{uuid, std::nullopt, "bad json", 0, 0};
     return *this;
   }
   // An election member alone (its physicalService znode may be missing), behind any existing ones.
@@ -111,10 +111,10 @@ class SnapshotBuilder {
   // An election member whose data cannot be decoded, behind any existing ones.
   SnapshotBuilder& undecodableElectionMember(const config::LogicalServiceId& id,
                                              const std::string& name) {
-    LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];
+    model::LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];
     logical.id = id;
     const std::int64_t seq = logical.election.empty() ? 0 : logical.election.back().sequence + 1;
-    logical.election.push_back(ElectionMember{name, seq, std::nullopt});
+    logical.election.push_back(model::ElectionMember{name, seq, std::nullopt, "", 0});
     return *this;
   }
   // Setters for an instance added before.
@@ -130,13 +130,13 @@ class SnapshotBuilder {
   }
   // A createPhysicalService lock node for the logical service.
   SnapshotBuilder& createLock(const config::LogicalServiceId& id) {
-    snapshot_.createLocks[id] = CreateLockView{id};
+    snapshot_.createLocks[id] = model::CreateLockView{id};
     return *this;
   }
   // The logical service's status node.
   SnapshotBuilder& status(const config::LogicalServiceId& id, config::StatusData status,
                           std::int32_t version = 0) {
-    LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];
+    model::LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];
     logical.id = id;
     logical.status = std::move(status);
     logical.statusVersion = version;
@@ -154,57 +154,57 @@ class SnapshotBuilder {
     data.created = created;
     data.lostSince = lostSince;
     data.state = state;
-    snapshot_.persistent[id.type][uuid] = PersistentServiceView{id.type, uuid, data, "", 3};
+    snapshot_.persistent[id.type][uuid] = model::PersistentServiceView{id.type, uuid, data, "", 3};
     return *this;
   }
   // cordons/<host>, draining when asked (servicesctl drain).
   SnapshotBuilder& cordon(const std::string& host, bool drain = false,
                           bool movePersistent = false) {
-    snapshot_.cordons[host] = CordonView{config::CordonData{1000, "", drain, movePersistent}, ""};
+    snapshot_.cordons[host] = model::CordonView{config::CordonData{1000, "", drain, movePersistent}, ""};
     return *this;
   }
   // paused/<type>.
   SnapshotBuilder& paused(const std::string& type, const std::string& reason = "") {
-    snapshot_.paused[type] = PauseView{config::PauseData{1000, reason}, ""};
+    snapshot_.paused[type] = model::PauseView{config::PauseData{1000, reason}, ""};
     return *this;
   }
   // A switchover request of the logical service to `target`.
   SnapshotBuilder& switchover(const config::LogicalServiceId& id, const std::string& target,
                               std::int64_t deadline, std::int32_t version = 0) {
     snapshot_.switchovers[id] =
-        SwitchoverView{config::SwitchoverData{target, "", 0, deadline}, "", version};
+        model::SwitchoverView{config::SwitchoverData{target, "", 0, deadline}, "", version};
     return *this;
   }
-  ClusterSnapshot build() const { return snapshot_; }
+  model::ClusterSnapshot build() const { return snapshot_; }
 
-  static PhysicalServiceView& physical(ClusterSnapshot& snapshot,
+  static model::PhysicalServiceView& physical(model::ClusterSnapshot& snapshot,
                                        const config::LogicalServiceId& id,
                                        const std::string& uuid) {
     return snapshot.types.at(id.type).logical.at(id.sequence).physical.at(uuid);
   }
-  static void addElectionMember(ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
+  static void addElectionMember(model::ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
                                 const std::string& uuid, const std::string& host) {
-    LogicalServiceView& logical = snapshot.types[id.type].logical[id.sequence];
+    model::LogicalServiceView& logical = snapshot.types[id.type].logical[id.sequence];
     logical.id = id;
     const std::int64_t seq = logical.election.empty() ? 0 : logical.election.back().sequence + 1;
-    logical.election.push_back(ElectionMember{"lock-" + uuid + "-" + std::to_string(seq), seq,
-                                              config::ElectionData{uuid, host}});
+    logical.election.push_back(model::ElectionMember{"lock-" + uuid + "-" + std::to_string(seq), seq,
+                                                     config::ElectionData{uuid, host}, "", 0});
   }
 
   // Also for tests that grow a snapshot step by step.
-  static void addInstance(ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
+  static void addInstance(model::ClusterSnapshot& snapshot, const config::LogicalServiceId& id,
                           const std::string& uuid, const std::string& host, bool elect = true) {
-    LogicalServiceView& logical = snapshot.types[id.type].logical[id.sequence];
+    model::LogicalServiceView& logical = snapshot.types[id.type].logical[id.sequence];
     logical.id = id;
     config::PhysicalServiceData data;
     data.host = host;
     data.state = config::PhysicalState::Running;
-    logical.physical[uuid] = PhysicalServiceView{uuid, data, "", 0, 0};
+    logical.physical[uuid] = model::PhysicalServiceView{uuid, data, "", 0, 0};
     if (elect) addElectionMember(snapshot, id, uuid, host);
   }
 
  private:
-  ClusterSnapshot snapshot_;
+  model::ClusterSnapshot snapshot_;
 };
 
 }  // namespace sm::daemon::testutil

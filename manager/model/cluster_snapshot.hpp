@@ -10,6 +10,7 @@
 #include "config/election_data.hpp"
 #include "config/host_data.hpp"
 #include "config/layout.hpp"
+#include "config/logical_service_data.hpp"
 #include "config/pause_data.hpp"
 #include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
@@ -17,17 +18,26 @@
 #include "config/status_data.hpp"
 #include "config/switchover_data.hpp"
 
-namespace sm::daemon {
+namespace sm::model {
 
-// What one read of the tree showed: the observed state every decision is computed from. Plain data,
-// so that the reconcile and placement functions that take it are pure and unit-tested without
-// ZooKeeper. Nodes whose data could not be decoded are kept with their error, so that they are
-// reported and skipped rather than mistaken for absent.
+// The one model of the tree: what one read showed (model/tree_reader.hpp reads it). The daemon
+// computes every decision from it; servicesctl renders it; the tests and the chaos checker judge
+// it. Plain data, so that the functions that take it are pure and unit-tested without ZooKeeper.
+// Nodes whose data could not be decoded are kept with their error, so that they are reported and
+// skipped rather than mistaken for absent. What only observers need (ReadScope::observer) is
+// marked so: the daemon does not read it.
+
+enum class Role { Master, Secondary, Unelected };
+std::string_view roleName(Role role);  // "master" | "secondary" | "-"
 
 struct ElectionMember {
   std::string name;                          // lock-<uuid>-<seq>
   std::int64_t sequence = 0;                 // the epoch of this member while it is first
   std::optional<config::ElectionData> data;  // nullopt: undecodable
+  // Observers read the member's node: its data as written (else it is derived from the name and
+  // the registration) and the session that owns it.
+  std::string error;
+  std::int64_t ephemeralOwner = 0;
 };
 
 struct PhysicalServiceView {
@@ -40,9 +50,12 @@ struct PhysicalServiceView {
 
 struct LogicalServiceView {
   config::LogicalServiceId id;
+  std::optional<config::LogicalServiceData> data;  // observers only
+  std::string error;
   std::map<std::string, PhysicalServiceView> physical;  // by uuid
   std::vector<ElectionMember> election;                 // failover order: the first is master
   std::optional<config::StatusData> status;
+  std::string statusError;
   std::int32_t statusVersion = -1;  // -1: no status node
 
   // The uuid of the physical service the first election member stands for, if any.
@@ -50,6 +63,14 @@ struct LogicalServiceView {
   // Position of a physical service in the failover chain (0 = master); nullopt when it has no
   // election member.
   std::optional<std::size_t> electionIndex(const std::string& uuid) const;
+  Role roleOf(const std::string& uuid) const;
+  // The sequence of the physical service's election member (the master's is the epoch).
+  std::optional<std::int64_t> electionSequenceOf(const std::string& uuid) const;
+  const PhysicalServiceView* master() const;  // the registered instance that is master
+  std::optional<std::int64_t> epoch() const;  // the first member's sequence
+  // The registered instances as an operator reads them: the master, then the failover chain, then
+  // those without an election member (by uuid).
+  std::vector<const PhysicalServiceView*> inFailoverOrder() const;
 };
 
 struct ServiceTypeView {
@@ -62,6 +83,7 @@ struct ServiceTypeView {
 struct HostView {
   std::string id;
   std::optional<config::HostData> data;  // nullopt: undecodable
+  std::string error;
   std::int64_t ephemeralOwner = 0;
 };
 
@@ -95,12 +117,19 @@ struct SwitchoverView {
   std::int32_t version = 0;
 };
 
-// A createPhysicalService lock node (its contenders are not read: see snapshot_reader.hpp).
+// A createPhysicalService lock node (its contenders are not read: see tree_reader.hpp).
 struct CreateLockView {
   config::LogicalServiceId logical;
 };
 
+// events/event-<seq> as read (config/event_data.hpp decodes it); observers only.
+struct EventView {
+  std::int64_t sequence = 0;
+  std::string data;
+};
+
 struct ClusterSnapshot {
+  bool rootExists = true;                        // false: nothing under the root was read
   std::map<std::string, ServiceTypeView> types;  // by type name
   std::map<std::string, HostView> hosts;         // by host id
   std::map<config::LogicalServiceId, CreateLockView> createLocks;
@@ -109,6 +138,7 @@ struct ClusterSnapshot {
   std::map<std::string, CordonView> cordons;  // by host id
   std::map<std::string, PauseView> paused;     // by type name
   std::map<config::LogicalServiceId, SwitchoverView> switchovers;
+  std::vector<EventView> events;  // oldest first: the most recent ReadScope::maxEvents
 
   const ServiceTypeView* type(const std::string& name) const;
   const LogicalServiceView* logical(const config::LogicalServiceId& id) const;
@@ -119,6 +149,12 @@ struct ClusterSnapshot {
   // Every logical service of the type has a master (and the type has at least one).
   bool hasMaster(const std::string& type) const;
   bool isPaused(const std::string& type) const { return paused.contains(type); }
+  const PauseView* pauseOf(const std::string& type) const;
+  const CordonView* cordonOf(const std::string& host) const;
+  const SwitchoverView* switchoverOf(const config::LogicalServiceId& id) const;
+  // Registered instances of the type, and its logical services with a master.
+  std::size_t instanceCount(const std::string& type) const;
+  std::size_t masterCount(const std::string& type) const;
   // The host's cordon says drain: its instances move elsewhere.
   bool isDraining(const std::string& host) const;
   // The cordon of a draining host, if `host` is one.
@@ -127,4 +163,4 @@ struct ClusterSnapshot {
   std::vector<const PersistentServiceView*> identitiesOf(const config::LogicalServiceId& id) const;
 };
 
-}  // namespace sm::daemon
+}  // namespace sm::model

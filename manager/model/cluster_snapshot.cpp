@@ -1,6 +1,20 @@
-#include "manager/daemon/model/cluster_snapshot.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
-namespace sm::daemon {
+#include <algorithm>
+
+namespace sm::model {
+
+std::string_view roleName(Role role) {
+  switch (role) {
+    case Role::Master:
+      return "master";
+    case Role::Secondary:
+      return "secondary";
+    case Role::Unelected:
+      break;
+  }
+  return "-";
+}
 
 std::optional<std::string> LogicalServiceView::masterUuid() const {
   // An undecodable first member still holds the lock: nobody else is master, so no fallback.
@@ -13,6 +27,42 @@ std::optional<std::size_t> LogicalServiceView::electionIndex(const std::string& 
     if (election[i].data && election[i].data->physical == uuid) return i;
   }
   return std::nullopt;
+}
+
+Role LogicalServiceView::roleOf(const std::string& uuid) const {
+  auto index = electionIndex(uuid);
+  if (!index) return Role::Unelected;
+  return *index == 0 ? Role::Master : Role::Secondary;
+}
+
+std::optional<std::int64_t> LogicalServiceView::electionSequenceOf(const std::string& uuid) const {
+  auto index = electionIndex(uuid);
+  if (!index) return std::nullopt;
+  return election[*index].sequence;
+}
+
+const PhysicalServiceView* LogicalServiceView::master() const {
+  auto uuid = masterUuid();
+  if (!uuid) return nullptr;
+  auto it = physical.find(*uuid);
+  return it == physical.end() ? nullptr : &it->second;
+}
+
+std::optional<std::int64_t> LogicalServiceView::epoch() const {
+  if (election.empty()) return std::nullopt;
+  return election.front().sequence;
+}
+
+std::vector<const PhysicalServiceView*> LogicalServiceView::inFailoverOrder() const {
+  std::vector<const PhysicalServiceView*> ordered;
+  for (const auto& [uuid, view] : physical) ordered.push_back(&view);
+  const auto rank = [&](const PhysicalServiceView* view) {
+    return electionIndex(view->uuid).value_or(election.size());
+  };
+  // physical is by uuid: a stable sort keeps the unelected by uuid.
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [&](const auto* a, const auto* b) { return rank(a) < rank(b); });
+  return ordered;
 }
 
 const ServiceTypeView* ClusterSnapshot::type(const std::string& name) const {
@@ -80,8 +130,39 @@ const CordonView* ClusterSnapshot::drainOf(const std::string& host) const {
   return it != cordons.end() && it->second.data && it->second.data->drain ? &it->second : nullptr;
 }
 
+const PauseView* ClusterSnapshot::pauseOf(const std::string& typeName) const {
+  auto it = paused.find(typeName);
+  return it == paused.end() ? nullptr : &it->second;
+}
+
+const CordonView* ClusterSnapshot::cordonOf(const std::string& host) const {
+  auto it = cordons.find(host);
+  return it == cordons.end() ? nullptr : &it->second;
+}
+
+const SwitchoverView* ClusterSnapshot::switchoverOf(const config::LogicalServiceId& id) const {
+  auto it = switchovers.find(id);
+  return it == switchovers.end() ? nullptr : &it->second;
+}
+
+std::size_t ClusterSnapshot::instanceCount(const std::string& typeName) const {
+  const ServiceTypeView* view = type(typeName);
+  std::size_t count = 0;
+  if (view == nullptr) return count;
+  for (const auto& [sequence, logicalView] : view->logical) count += logicalView.physical.size();
+  return count;
+}
+
+std::size_t ClusterSnapshot::masterCount(const std::string& typeName) const {
+  const ServiceTypeView* view = type(typeName);
+  std::size_t count = 0;
+  if (view == nullptr) return count;
+  for (const auto& [sequence, logicalView] : view->logical) count += logicalView.master() ? 1 : 0;
+  return count;
+}
+
 bool ClusterSnapshot::isDraining(const std::string& host) const {
   return drainOf(host) != nullptr;
 }
 
-}  // namespace sm::daemon
+}  // namespace sm::model

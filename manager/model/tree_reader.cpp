@@ -1,0 +1,256 @@
+#include "manager/model/tree_reader.hpp"
+
+#include <algorithm>
+
+#include "config/names.hpp"
+#include "manager/zk/path.hpp"
+
+namespace sm::model {
+
+namespace {
+
+using Names = std::vector<std::string>;
+
+// Error text of a decoder's Result without its last newline.
+template <class T>
+std::string errorOf(const config::Result<T>& result) {
+  auto text = result.errorText();
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+class Reader {
+ public:
+  Reader(zk::NodeReader& tree, const config::Layout& layout, const ReadScope& scope,
+         const ReadProblem& report)
+      : tree_(tree), layout_(layout), scope_(scope), report_(report) {}
+
+  ClusterSnapshot read() {
+    ClusterSnapshot snapshot;
+    if (scope_.observer) {
+      snapshot.rootExists = tree_.exists(layout_.root());
+      if (!snapshot.rootExists) return snapshot;
+    }
+    for (const auto& name : children(layout_.configDir())) {
+      if (!wanted(name)) continue;
+      if (auto type = readType(name)) snapshot.types.emplace(name, std::move(*type));
+    }
+    if (scope_.hosts) {
+      readHosts(snapshot);
+      // An operator's marks: an unreadable one still counts (the host cordoned, the type paused).
+      readMarks<CordonView>(
+          layout_.cordonsDir(), [](const auto& id) { return config::isValidHostId(id); },
+          [&](const auto& id) { return layout_.cordon(id); }, config::decodeCordonData,
+          " (the host counts as cordoned)", snapshot.cordons);
+    }
+    readMarks<PauseView>(
+        layout_.pausedDir(),
+        [&](const auto& type) { return config::isValidServiceTypeName(type) && wanted(type); },
+        [&](const auto& type) { return layout_.paused(type); }, config::decodePauseData,
+        " (the type counts as paused)", snapshot.paused);
+    readSwitchovers(snapshot);
+    if (scope_.identities) readIdentities(snapshot);
+    if (scope_.createLocks) {
+      for (const auto& name : children(layout_.createPhysicalServiceLocksDir())) {
+        if (auto id = config::Layout::parseCreateLockName(name)) {
+          snapshot.createLocks.emplace(*id, CreateLockView{*id});
+        }
+      }
+    }
+    if (scope_.maxEvents > 0) readEvents(snapshot);
+    return snapshot;
+  }
+
+ private:
+  Names children(const std::string& path) { return tree_.children(path).value_or(Names{}); }
+
+  bool wanted(const std::string& type) const { return !scope_.type || *scope_.type == type; }
+
+  // Decodes `node` into `data`, or keeps and reports why it cannot be.
+  template <class T, class Decode>
+  void decode(const zk::Node& node, const std::string& path, Decode decoder,
+              std::optional<T>& data, std::string& error, const std::string& note = "") {
+    auto decoded = decoder(node.data, path);
+    if (decoded) {
+      data = std::move(decoded).value();
+    } else {
+      error = errorOf(decoded);
+      if (report_) report_(path, error + note);
+    }
+  }
+
+  std::optional<ServiceTypeView> readType(const std::string& name) {
+    ServiceTypeView type;
+    type.name = name;
+    if (auto bad = config::checkServiceTypeName(name)) {
+      // A node another client put there: reported, never read as a type.
+      type.error = zk::childPath(layout_.configDir(), name) + ": not a service type name: " + *bad;
+      if (report_) report_(zk::childPath(layout_.configDir(), name), type.error);
+      return type;
+    }
+    const auto path = layout_.serviceType(name);
+    auto node = tree_.get(path);
+    if (!node) return std::nullopt;  // gone since the listing
+    decode(*node, path, config::decodeServiceType, type.stored, type.error);
+    for (const auto& child : children(path)) {
+      auto sequence = config::Layout::parseLogicalServiceName(child);
+      if (!sequence) continue;
+      LogicalServiceView logical;
+      logical.id = {name, *sequence};
+      if (readLogical(logical)) type.logical.emplace(*sequence, std::move(logical));
+    }
+    return type;
+  }
+
+  bool readLogical(LogicalServiceView& logical) {
+    if (scope_.observer) {
+      const auto path = layout_.logicalService(logical.id);
+      auto node = tree_.get(path);
+      if (!node) return false;
+      decode(*node, path, config::decodeLogicalServiceData, logical.data, logical.error);
+    }
+    for (const auto& name : children(layout_.physicalServicesDir(logical.id))) {
+      auto uuid = config::Layout::parsePhysicalServiceName(name);
+      if (!uuid) continue;
+      const auto path = layout_.physicalService({logical.id, *uuid});
+      auto node = tree_.get(path);
+      if (!node) continue;
+      PhysicalServiceView view;
+      view.uuid = *uuid;
+      view.ephemeralOwner = node->stat.ephemeralOwner;
+      view.version = node->stat.version;
+      decode(*node, path, config::decodePhysicalServiceData, view.data, view.error);
+      logical.physical.emplace(*uuid, std::move(view));
+    }
+    readElection(logical);
+    const auto statusPath = layout_.status(logical.id);
+    if (auto node = tree_.get(statusPath)) {
+      logical.statusVersion = node->stat.version;
+      decode(*node, statusPath, config::decodeStatusData, logical.status, logical.statusError,
+             " (the config monitor writes it again)");
+    }
+    return true;
+  }
+
+  void readElection(LogicalServiceView& logical) {
+    const auto dir = layout_.electionDir(logical.id);
+    for (const auto& name : children(dir)) {
+      auto parsed = config::Layout::parseLockChildName(name);
+      if (!parsed) continue;
+      ElectionMember member{name, parsed->sequence, std::nullopt, "", 0};
+      if (scope_.observer) {
+        const auto path = zk::childPath(dir, name);
+        auto node = tree_.get(path);
+        if (!node) continue;
+        member.ephemeralOwner = node->stat.ephemeralOwner;
+        decode(*node, path, config::decodeElectionData, member.data, member.error);
+      } else if (!parsed->uuid.empty()) {
+        // The member's name carries the physical service's uuid (Layout::electionMemberPrefix),
+        // so the failover chain is known from one listing, without reading every member.
+        config::ElectionData data{parsed->uuid, ""};
+        auto physical = logical.physical.find(parsed->uuid);
+        if (physical != logical.physical.end() && physical->second.data) {
+          data.host = physical->second.data->host;
+        }
+        member.data = data;
+      }
+      logical.election.push_back(std::move(member));
+    }
+    std::sort(logical.election.begin(), logical.election.end(),
+              [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+  }
+
+  void readHosts(ClusterSnapshot& snapshot) {
+    for (const auto& id : children(layout_.hostsDir())) {
+      if (!config::isValidHostId(id)) continue;
+      const auto path = layout_.host(id);
+      auto node = tree_.get(path);
+      if (!node) continue;
+      HostView host;
+      host.id = id;
+      host.ephemeralOwner = node->stat.ephemeralOwner;
+      decode(*node, path, config::decodeHostData, host.data, host.error);
+      snapshot.hosts.emplace(id, std::move(host));
+    }
+  }
+
+  // The children of `dir` whose names `valid` accepts, each decoded into a {data, error} view; one
+  // that cannot be decoded is kept with its error and reported with `note`.
+  template <typename View, typename Valid, typename PathOf, typename Decode>
+  void readMarks(const std::string& dir, Valid valid, PathOf pathOf, Decode decoder,
+                 const std::string& note, std::map<std::string, View>& out) {
+    for (const auto& name : children(dir)) {
+      if (!valid(name)) continue;
+      const auto path = pathOf(name);
+      auto node = tree_.get(path);
+      if (!node) continue;
+      View view;
+      decode(*node, path, decoder, view.data, view.error, note);
+      out.emplace(name, std::move(view));
+    }
+  }
+
+  void readSwitchovers(ClusterSnapshot& snapshot) {
+    for (const auto& name : children(layout_.switchoversDir())) {
+      const auto id = config::Layout::parseCreateLockName(name);
+      if (!id || !wanted(id->type)) continue;
+      const auto path = layout_.switchover(*id);
+      auto node = tree_.get(path);
+      if (!node) continue;
+      SwitchoverView switchover;
+      switchover.version = node->stat.version;
+      decode(*node, path, config::decodeSwitchoverData, switchover.data, switchover.error,
+             " (ignored; servicesctl switchover replaces it)");
+      snapshot.switchovers.emplace(*id, std::move(switchover));
+    }
+  }
+
+  void readIdentities(ClusterSnapshot& snapshot) {
+    for (const auto& type : children(layout_.servicesDir())) {
+      // Not a type's directory: nothing of ours.
+      if (!config::isValidServiceTypeName(type) || !wanted(type)) continue;
+      auto& identities = snapshot.persistent[type];
+      for (const auto& name : children(layout_.persistentServicesDir(type))) {
+        const auto uuid = config::Layout::parsePersistentServiceName(name);
+        if (!uuid) continue;
+        const auto path = layout_.persistentService(type, *uuid);
+        auto node = tree_.get(path);
+        if (!node) continue;
+        PersistentServiceView view{type, *uuid, std::nullopt, "", node->stat.version};
+        decode(*node, path, config::decodePersistentServiceData, view.data, view.error,
+               " (this identity is left alone until an operator forgets it)");
+        identities.emplace(*uuid, std::move(view));
+      }
+    }
+  }
+
+  void readEvents(ClusterSnapshot& snapshot) {
+    std::vector<std::pair<std::int64_t, std::string>> found;
+    for (const auto& name : children(layout_.eventsDir())) {
+      if (auto seq = config::Layout::parseEventName(name)) found.emplace_back(*seq, name);
+    }
+    std::sort(found.begin(), found.end());
+    if (found.size() > scope_.maxEvents) {
+      found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(scope_.maxEvents));
+    }
+    for (const auto& [seq, name] : found) {
+      if (auto node = tree_.get(zk::childPath(layout_.eventsDir(), name))) {
+        snapshot.events.push_back({seq, std::move(node->data)});
+      }
+    }
+  }
+
+  zk::NodeReader& tree_;
+  const config::Layout& layout_;
+  const ReadScope& scope_;
+  const ReadProblem& report_;
+};
+
+}  // namespace
+
+ClusterSnapshot readSnapshot(zk::NodeReader& tree, const config::Layout& layout,
+                             const ReadScope& scope, const ReadProblem& report) {
+  return Reader(tree, layout, scope, report).read();
+}
+
+}  // namespace sm::model

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/layout.hpp"
+#include "manager/model/cluster_snapshot.hpp"
+#include "manager/zk/node_reader.hpp"
+
+namespace sm::model {
+
+// What a read covers. The daemon reads the defaults through its cache; observers (servicesctl,
+// the tests, the chaos checker) read from a session and ask for more.
+struct ReadScope {
+  std::optional<std::string> type;  // only this service type (its marks and identities too)
+  bool hosts = true;                // hosts/ and cordons/
+  bool identities = true;           // services/<type>/*
+  bool createLocks = true;          // locks/createPhysicalService/* (not their contenders)
+  // Also what only an observer shows: each election member's own node (its data and the session
+  // that owns it) and each logical service's data. The daemon derives members from their names
+  // (Layout::electionMemberPrefix): reading them would wake every manager on every enqueue.
+  bool observer = false;
+  std::size_t maxEvents = 0;  // the most recent events/ to read; 0 reads none
+};
+
+using ReadProblem = std::function<void(const std::string& path, const std::string& error)>;
+
+// Reads the tree into the model. Nodes that vanish while it reads are left out; data that cannot
+// be decoded is kept with its error and passed to `report` (the daemon logs it once per znode and
+// message), never thrown. ZooKeeper errors are thrown. Lock contenders are not read: placement does
+// not depend on who queues, and watching them would wake every manager on every enqueue.
+ClusterSnapshot readSnapshot(zk::NodeReader& tree, const config::Layout& layout,
+                             const ReadScope& scope = {}, const ReadProblem& report = {});
+
+}  // namespace sm::model

@@ -1,0 +1,166 @@
+// The one reader of the tree against a real server: what each scope reads, what it leaves out,
+// and that bad data is kept with its error beside the node instead of hiding the rest.
+#include "manager/model/tree_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config/cordon_data.hpp"
+#include "config/event_data.hpp"
+#include "config/host_data.hpp"
+#include "config/logical_service_data.hpp"
+#include "config/pause_data.hpp"
+#include "config/physical_service_data.hpp"
+#include "config/service_type_codec.hpp"
+#include "manager/zk/path.hpp"
+#include "manager/zk/session_reader.hpp"
+#include "manager/zk/tree_cache.hpp"
+#include "tests/support/zookeeper_fixture.hpp"
+
+namespace sm::model {
+namespace {
+
+class TreeReaderTest : public test::ZooKeeperTest {
+ protected:
+  void SetUp() override {
+    ZooKeeperTest::SetUp();
+    layout_ = config::Layout(root() + "/fed");
+  }
+
+  void put(const std::string& path, const std::string& data,
+           zk::CreateMode mode = zk::CreateMode::Persistent) {
+    session_->ensurePath(zk::parentPath(path));
+    session_->create(path, data, mode);
+  }
+
+  // A type "db" with one logical service: two registered instances (u1 master, u2 next), a host,
+  // a status, and a type "web" beside it.
+  void writeCluster() {
+    config::ServiceType db;
+    db.name = "db";
+    db.spec.command = {"/bin/true"};
+    put(layout_.serviceType("db"), config::encodeServiceType(db, 1));
+    auto web = db;
+    web.name = "web";
+    put(layout_.serviceType("web"), config::encodeServiceType(web, 1));
+    put(layout_.logicalService(kDb0), config::encodeLogicalServiceData({kLogicalUuid, 0}));
+    for (const std::string uuid : {kU1, kU2}) {
+      config::PhysicalServiceData data;
+      data.host = hostOf(uuid);
+      put(layout_.physicalService({kDb0, uuid}), config::encodePhysicalServiceData(data),
+          zk::CreateMode::Ephemeral);
+      put(layout_.electionMemberPrefix({kDb0, uuid}),
+          config::encodeElectionData({uuid, data.host}), zk::CreateMode::EphemeralSequential);
+    }
+    config::HostData host;
+    host.address = "127.0.0.1";
+    put(layout_.host("h-u1"), config::encodeHostData(host), zk::CreateMode::Ephemeral);
+  }
+
+  std::vector<std::pair<std::string, std::string>> problems_;
+  ReadProblem report_ = [this](const std::string& path, const std::string& error) {
+    problems_.emplace_back(path, error);
+  };
+  config::Layout layout_{"/unset"};
+  const config::LogicalServiceId kDb0{"db", 0};
+  static constexpr const char* kU1 = "11111111-1111-4111-8111-111111111111";
+  static constexpr const char* kU2 = "22222222-2222-4222-8222-222222222222";
+  static constexpr const char* kLogicalUuid = "44444444-4444-4444-8444-444444444444";
+  static constexpr const char* kU3 = "33333333-3333-4333-8333-333333333333";
+  static std::string hostOf(const std::string& uuid) { return uuid == kU1 ? "h-u1" : "h-u2"; }
+};
+
+TEST_F(TreeReaderTest, TheDaemonsScopeDerivesTheChainFromMemberNamesAndReadsNoMemberNode) {
+  writeCluster();
+  zk::TreeCache cache(session_, [] {});
+  const auto snapshot = readSnapshot(cache, layout_);
+  const auto* logical = snapshot.logical(kDb0);
+  ASSERT_NE(logical, nullptr);
+  ASSERT_EQ(logical->election.size(), 2u);
+  EXPECT_EQ(logical->masterUuid(), kU1);
+  EXPECT_EQ(logical->election[1].data->host, "h-u2");  // from the registration, not the member
+  EXPECT_EQ(logical->election[0].ephemeralOwner, 0);   // the member's node was not read
+  EXPECT_FALSE(logical->data);                          // nor the logical service's
+  EXPECT_EQ(logical->physical.at(kU2).ephemeralOwner, session_->id());
+  EXPECT_EQ(snapshot.hosts.at("h-u1").data->address, "127.0.0.1");
+  EXPECT_TRUE(problems_.empty());
+}
+
+TEST_F(TreeReaderTest, AnObserverReadsMembersWithTheirOwnerAndTheLogicalServicesData) {
+  writeCluster();
+  zk::SessionReader reader(*session_);
+  ReadScope scope;
+  scope.observer = true;
+  const auto snapshot = readSnapshot(reader, layout_, scope, report_);
+  const auto* logical = snapshot.logical(kDb0);
+  ASSERT_NE(logical, nullptr);
+  EXPECT_TRUE(snapshot.rootExists);
+  EXPECT_EQ(logical->data->uuid, kLogicalUuid);
+  ASSERT_EQ(logical->election.size(), 2u);
+  EXPECT_EQ(logical->election[0].ephemeralOwner, session_->id());
+  EXPECT_EQ(logical->roleOf(kU1), Role::Master);
+  EXPECT_EQ(logical->roleOf(kU2), Role::Secondary);
+  EXPECT_EQ(logical->master()->uuid, kU1);
+  EXPECT_EQ(snapshot.masterCount("db"), 1u);
+  EXPECT_EQ(snapshot.instanceCount("db"), 2u);
+}
+
+TEST_F(TreeReaderTest, AnObserverSeesThatTheRootIsMissing) {
+  zk::SessionReader reader(*session_);
+  ReadScope scope;
+  scope.observer = true;
+  EXPECT_FALSE(readSnapshot(reader, config::Layout(root() + "/none"), scope).rootExists);
+}
+
+TEST_F(TreeReaderTest, ATypeScopeReadsThatTypeAndItsMarksOnly) {
+  writeCluster();
+  put(layout_.paused("db"), config::encodePauseData({1, "db"}));
+  put(layout_.paused("web"), config::encodePauseData({1, "web"}));
+  zk::SessionReader reader(*session_);
+  ReadScope scope;
+  scope.type = "web";
+  scope.hosts = false;
+  const auto snapshot = readSnapshot(reader, layout_, scope, report_);
+  EXPECT_EQ(snapshot.types.size(), 1u);
+  EXPECT_TRUE(snapshot.type("web"));
+  EXPECT_TRUE(snapshot.isPaused("web"));
+  EXPECT_FALSE(snapshot.isPaused("db"));
+  EXPECT_TRUE(snapshot.hosts.empty());
+}
+
+TEST_F(TreeReaderTest, BadDataIsKeptWithItsErrorBesideTheNodeAndReported) {
+  writeCluster();
+  put(layout_.physicalService({kDb0, kU3}), "{not json");
+  put(zk::childPath(layout_.configDir(), "Bad Name!"), "");
+  put(layout_.cordon("h-u1"), "garbage");
+  zk::SessionReader reader(*session_);
+  const auto snapshot = readSnapshot(reader, layout_, {}, report_);
+  const auto& broken = snapshot.logical(kDb0)->physical.at(kU3);
+  EXPECT_FALSE(broken.data);
+  EXPECT_NE(broken.error.find(layout_.physicalService({kDb0, kU3})), std::string::npos)
+      << broken.error;
+  const auto* garbage = snapshot.type("Bad Name!");
+  ASSERT_NE(garbage, nullptr);
+  EXPECT_NE(garbage->error.find("not a service type name"), std::string::npos);
+  ASSERT_TRUE(snapshot.cordonOf("h-u1"));  // an unreadable cordon still cordons
+  EXPECT_FALSE(snapshot.cordonOf("h-u1")->data);
+  EXPECT_EQ(problems_.size(), 3u);
+  EXPECT_EQ(snapshot.logical(kDb0)->physical.size(), 3u);  // the others are all there
+}
+
+TEST_F(TreeReaderTest, EventsAreTheNewestOnesOldestFirst) {
+  for (int i = 0; i < 5; ++i) {
+    config::EventData event;
+    event.kind = "k" + std::to_string(i);
+    put(layout_.eventPrefix(), config::encodeEventData(event), zk::CreateMode::PersistentSequential);
+  }
+  zk::SessionReader reader(*session_);
+  ReadScope scope;
+  scope.maxEvents = 2;
+  const auto snapshot = readSnapshot(reader, layout_, scope);
+  ASSERT_EQ(snapshot.events.size(), 2u);
+  EXPECT_LT(snapshot.events[0].sequence, snapshot.events[1].sequence);
+  EXPECT_NE(snapshot.events[1].data.find("k4"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sm::model
