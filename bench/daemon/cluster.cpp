@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "manager/model/tree_reader.hpp"
 #include "manager/zkserver/four_letter_word.hpp"
 #include "tests/daemon/support/demo_type.hpp"
 
@@ -170,44 +171,30 @@ std::optional<std::vector<std::string>> Reader::children(const std::string& path
 
 std::vector<Logical> readType(Reader& reader, const config::Layout& layout, const std::string& type,
                               std::vector<std::string>* problems) {
+  model::ReadScope scope;
+  scope.type = type;
+  scope.hosts = false;
+  scope.identities = false;
+  scope.createLocks = false;
+  const auto tree = model::readSnapshot(reader, layout, scope, [&](const auto&, const auto& error) {
+    if (problems) problems->push_back(error);
+  });
   std::vector<Logical> result;
-  auto logicalNames = reader.children(layout.serviceType(type));
-  if (!logicalNames) return result;
-  for (const auto& name : *logicalNames) {
-    auto sequence = config::Layout::parseLogicalServiceName(name);
-    if (!sequence) continue;
+  const auto* typeView = tree.type(type);
+  if (!typeView) return result;
+  for (const auto& [sequence, view] : typeView->logical) {  // by sequence
     Logical logical;
-    logical.sequence = *sequence;
-    const config::LogicalServiceId id{type, *sequence};
-    if (auto physical = reader.children(layout.physicalServicesDir(id))) {
-      for (const auto& child : *physical) {
-        auto uuid = config::Layout::parsePhysicalServiceName(child);
-        if (!uuid) continue;
-        const config::PhysicalServiceId pid{id, *uuid};
-        auto node = reader.get(layout.physicalService(pid));
-        if (!node) continue;  // gone meanwhile
-        auto data = config::decodePhysicalServiceData(node->data, layout.physicalService(pid));
-        if (!data) {
-          if (problems) problems->push_back(data.errorText());
-          continue;
-        }
-        logical.instances[*uuid] =
-            Instance{*uuid, data.value().host, data.value().pid, data.value().state};
-      }
+    logical.sequence = sequence;
+    for (const auto& [uuid, physical] : view.physical) {
+      if (!physical.data) continue;
+      logical.instances[uuid] =
+          Instance{uuid, physical.data->host, physical.data->pid, physical.data->state};
     }
-    if (auto members = reader.children(layout.electionDir(id))) {
-      for (const auto& child : *members) {
-        if (auto parsed = config::Layout::parseLockChildName(child)) {
-          logical.election.push_back(Member{parsed->sequence, parsed->uuid});
-        }
-      }
-      std::sort(logical.election.begin(), logical.election.end(),
-                [](const Member& a, const Member& b) { return a.sequence < b.sequence; });
+    for (const auto& member : view.election) {
+      logical.election.push_back(Member{member.sequence, member.data ? member.data->physical : ""});
     }
     result.push_back(std::move(logical));
   }
-  std::sort(result.begin(), result.end(),
-            [](const Logical& a, const Logical& b) { return a.sequence < b.sequence; });
   return result;
 }
 

@@ -17,6 +17,7 @@
 
 #include "config/layout.hpp"
 #include "config/physical_service_data.hpp"
+#include "manager/zk/node_reader.hpp"
 #include "manager/zk/session.hpp"
 #include "manager/zkserver/server_process.hpp"
 #include "services/role.hpp"
@@ -70,11 +71,11 @@ std::string lastLines(const std::filesystem::path& file, size_t lines);
 
 // A session that counts the reads the server will count for its namespace: every successful
 // getData and getChildren (a missing node is not counted by the server either).
-class Reader {
+class Reader : public zk::NodeReader {
  public:
   explicit Reader(std::shared_ptr<zk::Session> session) : session_(std::move(session)) {}
-  std::optional<zk::Node> get(const std::string& path);
-  std::optional<std::vector<std::string>> children(const std::string& path);
+  std::optional<zk::Node> get(const std::string& path) override;
+  std::optional<std::vector<std::string>> children(const std::string& path) override;
   zk::Session& session() { return *session_; }
   long long reads() const { return reads_; }
 
@@ -101,8 +102,8 @@ struct Logical {
   std::vector<Member> election;               // by sequence: the first is master
 };
 
-// The logical services of one type, as the tree shows them (undecodable data is an error string in
-// `problems`).
+// The logical services of one type, as the tree's one reader (manager/model) shows them
+// (undecodable data is an error string in `problems`).
 std::vector<Logical> readType(Reader& reader, const config::Layout& layout, const std::string& type,
                               std::vector<std::string>* problems);
 

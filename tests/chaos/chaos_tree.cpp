@@ -1,73 +1,56 @@
 #include "tests/chaos/chaos_tree.hpp"
 
-#include "config/election_data.hpp"
-#include "config/physical_service_data.hpp"
-#include "config/service_type_codec.hpp"
-#include "manager/zk/election.hpp"
-#include "manager/zk/path.hpp"
+#include "config/names.hpp"
+#include "manager/model/tree_reader.hpp"
+#include "manager/zk/session_reader.hpp"
 
 namespace sm::test::chaos {
 
+// Read by the one reader into the one model (manager/model) as an observer, which also reads every
+// election member's owner session; flattened here into what the checker judges.
 TreeView readTreeView(zk::Session& session, const config::Layout& layout) {
+  zk::SessionReader reader(session);
+  model::ReadScope scope;
+  scope.observer = true;
+  scope.identities = false;
+  scope.createLocks = false;
+  const auto tree = model::readSnapshot(reader, layout, scope);
   TreeView view;
-  if (auto hosts = session.children(layout.hostsDir())) {
-    for (const auto& id : *hosts) {
-      if (auto stat = session.exists(layout.host(id))) view.hostOwners[id] = stat->ephemeralOwner;
-    }
-  }
-  auto typeNames = session.children(layout.configDir());
-  if (!typeNames) return view;
-  for (const auto& name : *typeNames) {
-    const std::string typePath = layout.serviceType(name);
-    auto typeNode = session.get(typePath);
-    if (!typeNode) continue;
+  for (const auto& [id, host] : tree.hosts) view.hostOwners[id] = host.ephemeralOwner;
+  for (const auto& [name, typeView] : tree.types) {
+    if (config::checkServiceTypeName(name)) continue;  // not a type's node at all
     TypeView type;
-    type.decoded = config::decodeServiceType(typeNode->data, typePath).ok();
-    auto children = session.children(typePath);
-    if (!children) continue;
-    for (const auto& child : *children) {
-      auto sequence = config::Layout::parseLogicalServiceName(child);
-      if (!sequence) continue;
-      const config::LogicalServiceId id{name, *sequence};
+    type.decoded = typeView.stored.has_value();
+    for (const auto& [sequence, logicalView] : typeView.logical) {
+      const auto& id = logicalView.id;
       LogicalView logical;
-      logical.key = name + "/" + child;
-      if (auto physical = session.children(layout.physicalServicesDir(id))) {
-        for (const auto& p : *physical) {
-          auto uuid = config::Layout::parsePhysicalServiceName(p);
-          if (!uuid) continue;
-          RegisteredInstance instance;
-          instance.uuid = *uuid;
-          instance.path = layout.physicalService({id, *uuid});
-          auto node = session.get(instance.path);
-          if (!node) continue;
-          instance.owner = node->stat.ephemeralOwner;
-          auto data = config::decodePhysicalServiceData(node->data, instance.path);
-          if (data.ok()) {
-            instance.decoded = true;
-            instance.host = data.value().host;
-            instance.pid = data.value().pid;
-            instance.state = std::string(config::physicalStateName(data.value().state));
-          }
-          logical.instances[*uuid] = instance;
+      logical.key = name + "/" + config::Layout::logicalServiceName(sequence);
+      for (const auto& [uuid, physical] : logicalView.physical) {
+        RegisteredInstance instance;
+        instance.uuid = uuid;
+        instance.path = layout.physicalService({id, uuid});
+        instance.owner = physical.ephemeralOwner;
+        if (const auto& data = physical.data) {
+          instance.decoded = true;
+          instance.host = data->host;
+          instance.pid = data->pid;
+          instance.state = std::string(config::physicalStateName(data->state));
         }
+        logical.instances[uuid] = instance;
       }
-      const std::string electionDir = layout.electionDir(id);
-      for (auto& member : zk::Election::members(session, electionDir)) {
+      for (const auto& member : logicalView.election) {
         ElectionMember entry;
-        entry.path = zk::childPath(electionDir, member.name);
+        entry.path = layout.electionDir(id) + "/" + member.name;
         entry.sequence = member.sequence;
-        auto stat = session.exists(entry.path);
-        if (!stat) continue;
-        entry.owner = stat->ephemeralOwner;
-        auto data = config::decodeElectionData(member.data, entry.path);
-        if (data.ok()) {
+        entry.owner = member.ephemeralOwner;
+        if (member.data) {
           entry.decoded = true;
-          entry.physical = data.value().physical;
-          entry.host = data.value().host;
+          entry.physical = member.data->physical;
+          entry.host = member.data->host;
         }
         logical.election.push_back(entry);
       }
-      type.logical[*sequence] = std::move(logical);
+      type.logical[sequence] = std::move(logical);
     }
     view.types[name] = std::move(type);
   }

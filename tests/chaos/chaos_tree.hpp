@@ -1,7 +1,7 @@
 #pragma once
 // The part of the tree the chaos checker judges, with the owner session of every ephemeral node:
-// per type, per logical service, the registered instances and the election members. Paths come
-// from config::Layout, data from the config decoders.
+// per type, per logical service, the registered instances and the election members. Flattened
+// from the one model of the tree (manager/model), read by its one reader.
 #include <cstdint>
 #include <map>
 #include <optional>

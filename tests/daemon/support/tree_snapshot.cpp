@@ -4,10 +4,9 @@
 
 #include <fmt/format.h>
 
-#include "config/election_data.hpp"
-#include "config/physical_service_data.hpp"
-#include "config/service_type_codec.hpp"
-#include "manager/zk/election.hpp"
+#include "config/names.hpp"
+#include "manager/model/tree_reader.hpp"
+#include "manager/zk/session_reader.hpp"
 
 namespace sm::test {
 
@@ -91,84 +90,58 @@ std::string TreeSnapshot::str() const {
 }
 
 TreeSnapshot readTree(zk::Session& session, const config::Layout& layout) {
+  zk::SessionReader reader(session);
+  model::ReadScope scope;
+  scope.observer = true;  // election members as written, with their owners
+  scope.identities = false;
+  scope.createLocks = false;
+  return flatten(model::readSnapshot(reader, layout, scope));
+}
+
+TreeSnapshot flatten(const model::ClusterSnapshot& tree) {
   TreeSnapshot snapshot;
-  if (auto hosts = session.children(layout.hostsDir())) {
-    for (const auto& id : *hosts) {
-      auto node = session.get(layout.host(id));
-      if (!node) continue;
-      auto decoded = config::decodeHostData(node->data, layout.host(id));
-      snapshot.hosts[id] =
-          decoded ? std::optional<config::HostData>(decoded.value()) : std::nullopt;
-    }
-  }
-  auto typeNames = session.children(layout.configDir());
-  if (!typeNames) return snapshot;
-  for (const auto& name : *typeNames) {
-    const std::string typePath = layout.serviceType(name);
-    auto typeNode = session.get(typePath);
-    if (!typeNode) continue;
+  for (const auto& [id, host] : tree.hosts) snapshot.hosts[id] = host.data;
+  for (const auto& [name, view] : tree.types) {
+    if (config::checkServiceTypeName(name)) continue;  // not a type's node at all
     TypeInfo type;
     type.name = name;
-    auto stored = config::decodeServiceType(typeNode->data, typePath);
-    if (stored) {
+    if (view.stored) {
       type.decoded = true;
-      type.generation = stored.value().generation;
-      type.serviceCount = stored.value().type.spec.serviceCount;
-      type.replicationCount = stored.value().type.spec.replicationCount;
+      type.generation = view.stored->generation;
+      type.serviceCount = view.stored->type.spec.serviceCount;
+      type.replicationCount = view.stored->type.spec.replicationCount;
     }
-    auto children = session.children(typePath);
-    if (!children) continue;
-    for (const auto& child : *children) {
-      auto sequence = config::Layout::parseLogicalServiceName(child);
-      if (!sequence) continue;
+    for (const auto& [sequence, logicalView] : view.logical) {
       LogicalInfo logical;
-      logical.id = {name, *sequence};
-      const std::string physicalDir = layout.physicalServicesDir(logical.id);
-      if (auto physical = session.children(physicalDir)) {
-        for (const auto& p : *physical) {
-          auto uuid = config::Layout::parsePhysicalServiceName(p);
-          if (!uuid) continue;
-          const std::string path = layout.physicalService({logical.id, *uuid});
-          auto node = session.get(path);
-          if (!node) continue;
-          InstanceInfo instance;
-          instance.uuid = *uuid;
-          auto data = config::decodePhysicalServiceData(node->data, path);
-          if (data) {
-            instance.decoded = true;
-            instance.host = data.value().host;
-            instance.pid = data.value().pid;
-            instance.ports = data.value().ports;
-            instance.state = std::string(config::physicalStateName(data.value().state));
-            instance.generation = data.value().generation;
-          } else {
-            instance.error = data.errorText();
-          }
-          logical.instances[*uuid] = instance;
+      logical.id = logicalView.id;
+      for (const auto& [uuid, physical] : logicalView.physical) {
+        InstanceInfo instance;
+        instance.uuid = uuid;
+        if (const auto& data = physical.data) {
+          instance.decoded = true;
+          instance.host = data->host;
+          instance.pid = data->pid;
+          instance.ports = data->ports;
+          instance.state = std::string(config::physicalStateName(data->state));
+          instance.generation = data->generation;
+        } else {
+          instance.error = physical.error;
         }
+        logical.instances[uuid] = instance;
       }
-      const std::string electionDir = layout.electionDir(logical.id);
-      for (auto& member : zk::Election::members(session, electionDir)) {
+      for (const auto& member : logicalView.election) {
         ElectionEntry entry;
         entry.name = member.name;
         entry.sequence = member.sequence;
-        auto data = config::decodeElectionData(member.data, electionDir + "/" + member.name);
-        if (data) {
-          entry.physical = data.value().physical;
-          entry.host = data.value().host;
+        if (member.data) {
+          entry.physical = member.data->physical;
+          entry.host = member.data->host;
         }
         logical.election.push_back(entry);
       }
-      const std::string statusPath = layout.status(logical.id);
-      if (auto node = session.get(statusPath)) {
-        auto status = config::decodeStatusData(node->data, statusPath);
-        if (status) {
-          logical.status = status.value();
-        } else {
-          logical.statusError = status.errorText();
-        }
-      }
-      type.logical[*sequence] = std::move(logical);
+      logical.status = logicalView.status;
+      logical.statusError = logicalView.statusError;
+      type.logical[sequence] = std::move(logical);
     }
     snapshot.types[name] = std::move(type);
   }

@@ -1,7 +1,7 @@
 #pragma once
-// What the tree says about service types, as an outside observer reads it: per type, per logical
-// service, the registered physical instances, the election order and the status. Paths come from
-// sm::config::Layout and data from the config decoders only.
+// What the tree says about service types, flattened for a test's assertions: per type, per logical
+// service, the registered physical instances, the election order and the status. It is read by the
+// one reader into the one model (manager/model) and flattened from it: no reading of its own.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,6 +12,7 @@
 #include "config/host_data.hpp"
 #include "config/layout.hpp"
 #include "config/status_data.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 #include "manager/zk/session.hpp"
 
 namespace sm::test {
@@ -70,8 +71,8 @@ struct TreeSnapshot {
   std::string str() const;
 };
 
-// Reads everything under the layout's config/ and hosts/. Nodes that vanish while it reads are left
-// out.
+// Reads config/ and hosts/ as an observer (model::ReadScope::observer) and flattens the model.
 TreeSnapshot readTree(zk::Session& session, const config::Layout& layout);
+TreeSnapshot flatten(const model::ClusterSnapshot& tree);
 
 }  // namespace sm::test
