@@ -78,6 +78,7 @@ std::size_t EventRecorder::flush(zk::Session& session, const config::Layout& lay
                                      zk::CreateMode::PersistentSequential));
       }
     }
+    bool refused = false;
     try {
       session.multi(ops);
     } catch (const zk::MultiError& e) {
@@ -92,6 +93,7 @@ std::size_t EventRecorder::flush(zk::Session& session, const config::Layout& lay
       // Refused for good (an ACL, say): dropped rather than retried for ever.
       spdlog::warn("cannot write {} events to {}: {}; dropped", ops.size(), layout.eventsDir(),
                    e.what());
+      refused = true;
     } catch (const zk::ZkError&) {
       break;  // a connection loss or an expired session: kept for the next flush
     }
@@ -99,6 +101,10 @@ std::size_t EventRecorder::flush(zk::Session& session, const config::Layout& lay
     // record() and flush() both run on the loop's thread: the front is still what was written.
     const auto n = std::min(ops.size(), queue_.size());
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    if (refused) {
+      dropped_ += n;
+      continue;
+    }
     written_ += n;
     total += n;
     if (dropLogged_) {

@@ -96,6 +96,9 @@ void StatePublisher::publish(const LocalInstances& instances) {
   state_.zkSessionState = zk::toString(sessionState);
   state_.zkConnected = sessionState == zk::SessionState::Connected;
   state_.zkRequests = zk::requestCounts();
+  state_.eventsWritten = context_.events.written();
+  state_.eventsDropped = context_.events.dropped();
+  state_.eventsPending = context_.events.pending();
   state_.publishedAt = std::chrono::steady_clock::now();
   board_.publish(std::make_shared<const observe::ObservedState>(state_));
 }

@@ -153,6 +153,15 @@ std::string renderMetrics(const ObservedState& state, std::uint64_t monoNowNs,
     w.sample("servicesmgr_zk_requests_total", {{"op", op}}, static_cast<double>(count));
   }
 
+  w.family("servicesmgr_events_written_total", "counter", "Events this daemon wrote to events/.");
+  w.sample("servicesmgr_events_written_total", {}, static_cast<double>(state.eventsWritten));
+  w.family("servicesmgr_events_dropped_total", "counter",
+           "Events this daemon dropped unwritten: its queue overflowed while ZooKeeper was out of "
+           "reach, or the server refused them.");
+  w.sample("servicesmgr_events_dropped_total", {}, static_cast<double>(state.eventsDropped));
+  w.family("servicesmgr_events_pending", "gauge", "Events queued, not written to events/ yet.");
+  w.sample("servicesmgr_events_pending", {}, static_cast<double>(state.eventsPending));
+
   w.histogram("servicesmgr_reconcile_pass_seconds", "Duration of the reconcile loop's passes.",
               state.reconcilePassSeconds);
 

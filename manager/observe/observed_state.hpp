@@ -52,6 +52,11 @@ struct ObservedState {
   std::uint64_t zkSessionExpirations = 0;
   // Requests this daemon sent to ZooKeeper, by operation (zk::requestCounts).
   std::vector<std::pair<std::string, std::uint64_t>> zkRequests;
+  // events/: written, dropped (the queue overflowed while ZooKeeper was out of reach, or refused
+  // for good), and still queued.
+  std::uint64_t eventsWritten = 0;
+  std::uint64_t eventsDropped = 0;
+  std::uint64_t eventsPending = 0;
 
   std::vector<ObservedInstance> instances;
   std::vector<ObservedLogical> logicalServices;

@@ -82,6 +82,20 @@ TEST_F(EventRecorderTest, KeepsEventsWhileDisconnectedAndRemakesEventsDir) {
   EXPECT_EQ(written().size(), 3u);
 }
 
+TEST_F(EventRecorderTest, EventsTheServerRefusesAreDroppedAndCounted) {
+  daemon::EventRecorder recorder("h1");
+  recordMany(recorder, 4);
+  session_->ensurePath(layout().eventsDir());
+  // Read and admin only: no create below it, and the test may open it again.
+  session_->setAcl(layout().eventsDir(),
+                   {zk::Acl{zk::perm::Read | zk::perm::Admin, "world", "anyone"}});
+  EXPECT_EQ(recorder.flush(*session_, layout()), 0u);
+  EXPECT_EQ(recorder.dropped(), 4u);  // refused for good: not retried for ever
+  EXPECT_EQ(recorder.written(), 0u);
+  EXPECT_EQ(recorder.pending(), 0u);
+  session_->setAcl(layout().eventsDir(), zk::openAcl());
+}
+
 TEST_F(EventRecorderTest, LongMessagesAreShortened) {
   daemon::EventRecorder recorder("h1");
   recorder.record("exited", "Demo", 0, "", std::string(100000, 'x'));

@@ -33,6 +33,17 @@ TEST(MetricsText, LocalMastersCountLiveLeasesAndReportZeroForTheOthers) {
             std::string::npos) << later;
 }
 
+TEST(MetricsText, EventsWrittenDroppedAndPending) {
+  auto state = sampleState();
+  state.eventsWritten = 120;
+  state.eventsDropped = 7;
+  state.eventsPending = 3;
+  const auto text = render(state);
+  EXPECT_NE(text.find("servicesmgr_events_written_total 120\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("servicesmgr_events_dropped_total 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("servicesmgr_events_pending 3\n"), std::string::npos) << text;
+}
+
 TEST(MetricsText, CountersHistogramsAndSessionState) {
   const auto text = render(sampleState());
   EXPECT_NE(text.find("servicesmgr_restarts_total{type=\"Demo\"} 2\n"), std::string::npos);
