@@ -32,7 +32,6 @@ struct EventData {
 
 namespace event_kind {
 inline constexpr std::string_view kPlaced = "placed";
-inline constexpr std::string_view kStarted = "started";
 inline constexpr std::string_view kExited = "exited";
 inline constexpr std::string_view kRestarted = "restarted";
 inline constexpr std::string_view kCrashLoop = "crash-loop";

@@ -238,9 +238,8 @@ void LocalInstances::recordProcessEvent(const Instance& instance,
                                         const supervisor::InstanceEvent& event) {
   using S = supervisor::InstanceEvent::Kind;
   switch (event.kind) {
-    case S::Started:
-      recordEvent(instance, config::event_kind::kStarted, fmt::format("pid {}", event.pid));
-      break;
+    // A start is no event of its own: the `placed` or `restarted` that follows names the pid, and
+    // one write fewer per placement keeps events off the placement's cost.
     case S::Exited:
       recordEvent(instance, config::event_kind::kExited,
                   fmt::format("pid {}: {}", event.pid, event.message));

@@ -101,9 +101,10 @@ TEST_F(DaemonEvents, FailoverAndSwitchoverAreEvents) {
   ASSERT_TRUE(startSpreadDemo());
   auto sampler = startSampler();
 
-  // Placements and starts of the three replicas.
-  EXPECT_FALSE(waitForEvent("placed", [](const auto&) { return true; }).is_null());
-  EXPECT_FALSE(waitForEvent("started", [](const auto&) { return true; }).is_null());
+  // Placements of the three replicas, each with the pid it started with.
+  const auto placed = waitForEvent("placed", [](const auto&) { return true; });
+  ASSERT_FALSE(placed.is_null());
+  EXPECT_NE(placed.value("message", "").find("(pid "), std::string::npos) << placed.dump();
 
   const auto [oldEpoch, newEpoch] = killMaster();
   ASSERT_GT(newEpoch, oldEpoch);
