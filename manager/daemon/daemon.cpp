@@ -20,6 +20,10 @@ constexpr std::chrono::seconds kMetricsInterval{5};
 // With the HTTP endpoint on, the loop turns (a pass) at least this often even when nothing
 // happens, so that /healthz can tell a quiet loop from a stuck one.
 constexpr std::chrono::seconds kHeartbeat{5};
+// Events are written this long after the first one not yet written, in one multi() with those
+// that follow: never on a failover's critical time (the exit, the delete, the watch, the new
+// master's role file all come first), and a burst of placements costs a few requests.
+constexpr std::chrono::milliseconds kEventFlushDelay{25};
 
 bool usesHostMetrics(const model::ClusterSnapshot& snapshot) {
   for (const auto& [name, type] : snapshot.types) {
@@ -124,7 +128,7 @@ int Daemon::run() {
       const auto heartbeat = publisher_.lastPublished() + kHeartbeat;
       if (!wakeAt || heartbeat < *wakeAt) wakeAt = heartbeat;
     }
-    auto batch = inbox_.wait(wakeAt);
+    auto batch = inbox_.wait(wakeAt, eventsDue_);
     if (inbox_.stopping()) break;
     bool passWanted = batch.passWanted;
     try {
@@ -135,16 +139,16 @@ int Daemon::run() {
         publisher_.afterEvent(event, parts_->instances);
       }
       if (!batch.events.empty()) publisher_.publish(parts_->instances);
-      // Every role of the batch is told: now its events may take a round trip.
-      if (!sessionLost_) parts_->flushEvents();
       if (sessionLost_) {
         onSessionLost();
         passWanted = true;
       }
       if (inbox_.stopping()) break;
-      if (!passWanted) continue;
-      until = pass();
-      retry = kRetryMin;
+      if (passWanted) {
+        until = pass();
+        retry = kRetryMin;
+      }
+      flushEventsWhenDue();
     } catch (const zk::ZkError& e) {
       if (e.isSessionLost()) {
         sessionLost_ = true;
@@ -164,6 +168,19 @@ int Daemon::run() {
   }
   shutdown();
   return 0;
+}
+
+void Daemon::flushEventsWhenDue() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!eventsDue_) {
+    if (context_.events.pending() > 0) eventsDue_ = now + kEventFlushDelay;
+    return;
+  }
+  if (now < *eventsDue_ || sessionLost_) return;
+  eventsDue_.reset();
+  const bool wrote = parts_->flushEvents();
+  // Left over: a backlog (at once again, in batches) or no connection (a little later).
+  if (context_.events.pending() > 0) eventsDue_ = now + (wrote ? kEventFlushDelay : kRetryMin);
 }
 
 bool Daemon::handle(const LoopEvent& event) {
@@ -222,7 +239,6 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
     later(now + std::chrono::milliseconds(*graceEnd - nowMs));
   }
   if (hostDue) later(*hostDue);
-  parts_->flushEvents();
   publisher_.passDone(std::chrono::steady_clock::now() - started, snapshot);
   publisher_.publish(parts_->instances);
   return until;

@@ -39,6 +39,7 @@ class Daemon {
   bool handle(const LoopEvent& event);
   // One reconcile pass; returns when the next is due even if nothing wakes the loop.
   std::optional<std::chrono::steady_clock::time_point> pass();
+  void flushEventsWhenDue();
   void onSessionLost();
   void shutdown();
   void report(const std::string& path, const std::string& error);
@@ -53,6 +54,8 @@ class Daemon {
   std::unique_ptr<observe::HttpEndpoint> http_;
 
   bool sessionLost_ = false;
+  // When the queued events are written (kEventFlushDelay after the first of them).
+  std::optional<std::chrono::steady_clock::time_point> eventsDue_;
   std::set<std::pair<std::string, std::string>> reported_;
   std::chrono::steady_clock::time_point nextMetrics_{};
 };

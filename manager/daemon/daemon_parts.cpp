@@ -81,12 +81,12 @@ void DaemonParts::install(std::shared_ptr<zk::Session> session) {
   eventsRetention->start();
 }
 
-void DaemonParts::flushEvents() {
+bool DaemonParts::flushEvents() {
   auto session = context.session();
-  if (!session || context.events.pending() == 0) return;
-  if (context.events.flush(*session, context.layout) > 0 && eventsRetention) {
-    eventsRetention->poke();
-  }
+  if (!session || context.events.pending() == 0) return false;
+  if (context.events.flush(*session, context.layout) == 0) return false;
+  if (eventsRetention) eventsRetention->poke();
+  return true;
 }
 
 bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {

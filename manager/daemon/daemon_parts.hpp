@@ -43,9 +43,9 @@ class DaemonParts {
   // --move-persistent: the identity becomes `abandoned`, fenced on the version read; false when
   // it was not (changed meanwhile, gone).
   bool abandonIdentity(const model::ClusterSnapshot& snapshot, const config::PhysicalServiceId& id);
-  // Writes the events recorded so far (context.events); the loop calls it after the events it took
-  // were applied and at the end of a pass, never in between.
-  void flushEvents();
+  // Writes the events recorded so far (context.events); the loop calls it a little after the first
+  // of them (Daemon::flushEventsWhenDue) and at shutdown, never while it applies an event.
+  bool flushEvents();  // true when it wrote some
   // Graceful end: masters hand over, every process stops, and, while connected, the queues and the
   // host node are left (cut off, the session's end removes them all the same).
   void leave();

@@ -104,14 +104,15 @@ void LoopInbox::sleep(std::optional<Clock::time_point> until) {
   drain(timerFd_);
 }
 
-LoopInbox::Batch LoopInbox::wait(std::optional<Clock::time_point> until) {
+LoopInbox::Batch LoopInbox::wait(std::optional<Clock::time_point> until,
+                                 std::optional<Clock::time_point> wakeAt) {
   for (;;) {
     {
       std::lock_guard lock(mutex_);
       const auto now = Clock::now();
       // A timer or a settled change that is due asks for a pass as much as a wake-up does.
       if ((until && now >= *until) || (soonPassAt_ && now >= *soonPassAt_)) passWanted_ = true;
-      if (stopping_ || passWanted_ || !events_.empty()) {
+      if (stopping_ || passWanted_ || !events_.empty() || (wakeAt && now >= *wakeAt)) {
         Batch batch;
         batch.events.assign(std::make_move_iterator(events_.begin()),
                             std::make_move_iterator(events_.end()));
@@ -126,7 +127,7 @@ LoopInbox::Batch LoopInbox::wait(std::optional<Clock::time_point> until) {
         return batch;
       }
     }
-    sleep(until);
+    sleep(until && wakeAt ? std::min(*until, *wakeAt) : until ? until : wakeAt);
   }
 }
 

@@ -81,8 +81,10 @@ class LoopInbox {
     bool passWanted = false;
   };
   // Waits until an event, a wake-up, a settled change, a stop or `until`; returns every pending
-  // event, and whether a pass is due (a change not yet settled stays pending).
-  Batch wait(std::optional<std::chrono::steady_clock::time_point> until);
+  // event, and whether a pass is due (a change not yet settled stays pending). At `wakeAt` it
+  // returns too, without asking for a pass (a timer of the loop's own, e.g. writing events).
+  Batch wait(std::optional<std::chrono::steady_clock::time_point> until,
+             std::optional<std::chrono::steady_clock::time_point> wakeAt = std::nullopt);
   // Waits at most `timeout` for a stop (a retry's pause that a stop cuts short).
   void waitForStop(std::chrono::milliseconds timeout);
 

@@ -67,6 +67,16 @@ TEST(LoopInbox, ADueTimerAsksForAPass) {
   EXPECT_TRUE(inbox.wait(Clock::now() + 5ms).passWanted);
 }
 
+TEST(LoopInbox, AWakeAtReturnsWithoutAskingForAPass) {
+  LoopInbox inbox(1h);
+  inbox.wait(farAway());
+  const auto started = Clock::now();
+  auto batch = inbox.wait(farAway(), started + 5ms);
+  EXPECT_GE(Clock::now(), started + 5ms);
+  EXPECT_TRUE(batch.events.empty());
+  EXPECT_FALSE(batch.passWanted);
+}
+
 TEST(LoopInbox, AnotherThreadsPostEndsTheWait) {
   LoopInbox inbox;
   inbox.wait(farAway());
