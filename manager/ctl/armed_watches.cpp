@@ -22,7 +22,7 @@ FileDescriptor::~FileDescriptor() {
 
 ArmedWatches::ArmedWatches() : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
-zk::Watcher ArmedWatches::arm(const std::string& path, WatchKind kind) {
+zk::Watcher ArmedWatches::arm(const std::string& path, zk::WatchKind kind) {
   {
     std::lock_guard lock(mutex_);
     if (!armed_.emplace(path, kind).second) return {};
@@ -36,7 +36,7 @@ zk::Watcher ArmedWatches::arm(const std::string& path, WatchKind kind) {
   };
 }
 
-void ArmedWatches::disarm(const std::string& path, WatchKind kind) {
+void ArmedWatches::disarm(const std::string& path, zk::WatchKind kind) {
   std::lock_guard lock(mutex_);
   armed_.erase({path, kind});
 }

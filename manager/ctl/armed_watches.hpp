@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "manager/ctl/cluster_reader.hpp"
+#include "manager/zk/watch_arming.hpp"
 
 namespace sm::ctl {
 
@@ -26,12 +26,12 @@ class FileDescriptor {
   int fd_;
 };
 
-class ArmedWatches : public WatchArming {
+class ArmedWatches : public zk::WatchArming {
  public:
   ArmedWatches();
 
-  zk::Watcher arm(const std::string& path, WatchKind kind) override;
-  void disarm(const std::string& path, WatchKind kind) override;
+  zk::Watcher arm(const std::string& path, zk::WatchKind kind) override;
+  void disarm(const std::string& path, zk::WatchKind kind) override;
   // After a connection loss: reads that failed left no watch, so everything is armed again.
   void reset();
 
@@ -42,7 +42,7 @@ class ArmedWatches : public WatchArming {
  private:
   FileDescriptor wake_;
   std::mutex mutex_;
-  std::set<std::pair<std::string, WatchKind>> armed_;
+  std::set<std::pair<std::string, zk::WatchKind>> armed_;
 };
 
 }  // namespace sm::ctl

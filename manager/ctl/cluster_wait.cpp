@@ -14,7 +14,7 @@
 namespace sm::ctl {
 
 bool waitForCluster(Context& ctx, ReadOptions read, std::chrono::milliseconds timeout,
-                    const std::function<bool(const ClusterView&)>& done) {
+                    const std::function<bool(const model::ClusterSnapshot&)>& done) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
   auto watches = std::make_shared<ArmedWatches>();

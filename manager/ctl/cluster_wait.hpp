@@ -11,6 +11,6 @@ namespace sm::ctl {
 // `timeout` passes, sleeping on the watches in between: no polling. True when done. An expired
 // session throws CliError (exit 1); a connection loss is waited out.
 bool waitForCluster(Context& ctx, ReadOptions read, std::chrono::milliseconds timeout,
-                    const std::function<bool(const ClusterView&)>& done);
+                    const std::function<bool(const model::ClusterSnapshot&)>& done);
 
 }  // namespace sm::ctl

@@ -58,10 +58,13 @@ int runDelete(const GlobalOptions& global, const std::string& type, bool purge) 
   read.type = type;
   read.hosts = false;
   read.identities = true;
-  auto view = readCluster(*ctx.session, ctx.layout, read);
-  const auto* found = view.findType(type);
+  const auto snapshot = readCluster(*ctx.session, ctx.layout, read);
+  const auto* found = snapshot.type(type);
   if (!found) throw operationFailed(fmt::format("service type \"{}\" not found", type));
-  const auto instances = found->instanceCount();
+  const auto instances = snapshot.instanceCount(type);
+  const auto persistent = snapshot.persistent.find(type);
+  const std::size_t identities =
+      persistent == snapshot.persistent.end() ? 0 : persistent->second.size();
   removeSubtree(*ctx.session, ctx.layout.serviceType(type), type,
                 purge ? std::optional(ctx.layout.persistentServicesDir(type)) : std::nullopt);
   std::cout << fmt::format("{}: deleted ({} logical services", type, found->logical.size());
@@ -69,14 +72,14 @@ int runDelete(const GlobalOptions& global, const std::string& type, bool purge) 
     std::cout << fmt::format(", {} registered instances: their managers stop them", instances);
   }
   std::cout << ")\n";
-  if (!view.identities.empty() && purge) {
-    std::cout << fmt::format("{} persistent identities forgotten (their data stays on their hosts)\n",
-                             view.identities.size());
-  } else if (!view.identities.empty()) {
+  if (identities > 0 && purge) {
+    std::cout << fmt::format(
+        "{} persistent identities forgotten (their data stays on their hosts)\n", identities);
+  } else if (identities > 0) {
     std::cout << fmt::format(
         "{} persistent identities kept: applied again, {} starts them where their data is (delete "
         "--purge forgets them)\n",
-        view.identities.size(), type);
+        identities, type);
   }
   return kExitOk;
 }

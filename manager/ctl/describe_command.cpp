@@ -18,9 +18,8 @@ constexpr std::size_t kDescribeEvents = 200;
 int runDescribe(const GlobalOptions& global, const std::string& type) {
   requireTypeName(type);
   auto ctx = connect(global);
-  auto view = readExistingType(*ctx.session, ctx.layout, type, kDescribeEvents);
-  const auto* found = view.findType(type);
-  std::cout << renderDescribe(*found, view.events, nowMs(), view.identities);
+  const auto snapshot = readExistingType(*ctx.session, ctx.layout, type, kDescribeEvents);
+  std::cout << renderDescribe(snapshot, *snapshot.type(type), nowMs());
   return kExitOk;
 }
 

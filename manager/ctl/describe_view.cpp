@@ -12,32 +12,36 @@ namespace sm::ctl {
 
 namespace {
 
-void describeInstances(const LogicalView& l, std::int64_t nowMs, std::string& out) {
-  if (l.instances.empty()) {
+void describeInstances(const model::LogicalServiceView& l, std::int64_t nowMs, std::string& out) {
+  if (l.physical.empty()) {
     out += "    Instances: none registered\n";
     return;
   }
   out += "    Instances:\n";
   Table table({"ROLE", "EPOCH", "HOST", "PID", "STATE", "GENERATION", "UPTIME", "UUID"});
   std::string problems;
-  for (const auto& i : l.instances) {
+  for (const auto* instance : l.inFailoverOrder()) {
+    const auto& i = *instance;
+    const auto roleOfInstance = l.roleOf(i.uuid);
+    const auto sequence = l.electionSequenceOf(i.uuid);
     const std::string epoch =
-        i.role == Role::Master && i.electionSequence ? std::to_string(*i.electionSequence) : "-";
+        roleOfInstance == model::Role::Master && sequence ? std::to_string(*sequence) : "-";
+    const std::string role(model::roleName(roleOfInstance));
     if (!i.data) {
-      table.addRow({std::string(roleName(i.role)), epoch, "?", "?", "?", "?", "?", i.uuid});
-      problems += prefixLines(i.problem, "      error: ");
+      table.addRow({role, epoch, "?", "?", "?", "?", "?", i.uuid});
+      problems += prefixLines(i.error, "      error: ");
       continue;
     }
-    table.addRow({std::string(roleName(i.role)), epoch, i.data->host, std::to_string(i.data->pid),
+    table.addRow({role, epoch, i.data->host, std::to_string(i.data->pid),
                   std::string(config::physicalStateName(i.data->state)),
                   std::to_string(i.data->generation), formatAge(nowMs - i.data->started), i.uuid});
   }
   out += table.render("      ") + problems;
 }
 
-void describeStatus(const LogicalView& l, std::string& out) {
-  if (!l.statusProblem.empty()) {
-    out += "    Status: cannot be read\n" + prefixLines(l.statusProblem, "      error: ");
+void describeStatus(const model::LogicalServiceView& l, std::string& out) {
+  if (!l.statusError.empty()) {
+    out += "    Status: cannot be read\n" + prefixLines(l.statusError, "      error: ");
     return;
   }
   if (!l.status) return;
@@ -55,9 +59,11 @@ void describeStatus(const LogicalView& l, std::string& out) {
   }
 }
 
-void describeSwitchover(const LogicalView& l, std::int64_t nowMs, std::string& out) {
-  if (!l.switchover) return;
-  const auto& s = *l.switchover;
+// A request that cannot be decoded is not shown: the managers ignore it.
+void describeSwitchover(const model::SwitchoverView* switchover, std::int64_t nowMs,
+                        std::string& out) {
+  if (!switchover || !switchover->data) return;
+  const auto& s = *switchover->data;
   out += s.deadline >= nowMs
              ? fmt::format("    Switchover: to {} in progress (asked {})\n", s.target,
                            formatTime(s.created))
@@ -65,28 +71,29 @@ void describeSwitchover(const LogicalView& l, std::int64_t nowMs, std::string& o
                            s.target, formatTime(s.deadline));
 }
 
-void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs,
-                     std::string& out) {
+void describeLogical(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& t,
+                     const model::LogicalServiceView& l, std::int64_t nowMs, std::string& out) {
   const auto* m = l.master();
+  const auto epoch = l.masterEpoch();
   out += fmt::format("  {}   instances {}/{}, master {}, epoch {}\n",
-                     config::Layout::logicalServiceName(l.id.sequence), l.instances.size(),
+                     config::Layout::logicalServiceName(l.id.sequence), l.physical.size(),
                      t.stored ? std::to_string(t.stored->type.spec.replicationCount) : "?",
-                     m ? instanceLabel(*m) : "none", l.epoch() ? std::to_string(*l.epoch()) : "-");
+                     m ? instanceLabel(*m) : "none", epoch ? std::to_string(*epoch) : "-");
   if (l.data) {
     out += fmt::format("    uuid {}, created {} ({} ago)\n", l.data->uuid,
                        formatTime(l.data->created), formatAge(nowMs - l.data->created));
   } else {
-    out += prefixLines(l.problem, "    error: ");
+    out += prefixLines(l.error, "    error: ");
   }
   describeInstances(l, nowMs, out);
   describeStatus(l, out);
-  describeSwitchover(l, nowMs, out);
+  describeSwitchover(snapshot.switchoverOf(l.id), nowMs, out);
 }
 
 // The type's latest events (config/event_data.hpp), oldest first, as `servicesctl events TYPE`
 // shows them; undecodable ones cannot be told to be the type's and are left out.
-void describeEvents(const TypeView& t, const std::vector<EventView>& events, std::int64_t nowMs,
-                    std::string& out) {
+void describeEvents(const model::ServiceTypeView& t, const std::vector<model::EventView>& events,
+                    std::int64_t nowMs, std::string& out) {
   constexpr std::size_t kShown = 20;
   std::vector<EventRow> rows;
   for (const auto& e : events) {
@@ -98,10 +105,20 @@ void describeEvents(const TypeView& t, const std::vector<EventView>& events, std
   out += rows.empty() ? "Events: none\n" : "Events:\n" + prefixLines(eventsTable(rows, nowMs), "  ");
 }
 
+// The type's persistent identities, by uuid.
+std::vector<const model::PersistentServiceView*> identitiesOf(
+    const model::ClusterSnapshot& snapshot, const std::string& type) {
+  std::vector<const model::PersistentServiceView*> identities;
+  const auto found = snapshot.persistent.find(type);
+  if (found == snapshot.persistent.end()) return identities;
+  for (const auto& [uuid, identity] : found->second) identities.push_back(&identity);
+  return identities;
+}
+
 }  // namespace
 
-std::string renderDescribe(const TypeView& t, const std::vector<EventView>& events,
-                           std::int64_t nowMs, const std::vector<IdentityView>& identities) {
+std::string renderDescribe(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& t,
+                           std::int64_t nowMs) {
   std::string out = fmt::format("Name:         {}\n", t.name);
   if (t.stored) {
     out += fmt::format("Generation:   {}\n", t.stored->generation);
@@ -111,8 +128,8 @@ std::string renderDescribe(const TypeView& t, const std::vector<EventView>& even
              "elsewhere run as secondaries (role -) that never become master\n";
     }
   }
-  if (t.paused) {
-    const auto& p = t.pause;
+  if (const auto* pause = snapshot.pauseOf(t.name)) {
+    const auto& p = pause->data;
     out += fmt::format("Paused:       {}{} (servicesctl resume {} ends it)\n",
                        p ? "since " + formatTime(p->since) : "yes",
                        p && !p->reason.empty() ? ": " + oneLine(p->reason, 200) : "", t.name);
@@ -120,17 +137,18 @@ std::string renderDescribe(const TypeView& t, const std::vector<EventView>& even
   if (t.stored) {
     out += "Spec:\n" + prefixLines(toYaml(config::serviceSpecToJson(t.stored->type.spec)), "  ");
   } else {
-    out += "Spec:         cannot be read\n" + prefixLines(t.problem, "  error: ");
+    out += "Spec:         cannot be read\n" + prefixLines(t.error, "  error: ");
   }
   const std::string want = t.stored ? std::to_string(t.stored->type.spec.serviceCount) : "?";
   out += fmt::format("Logical services: {} of {}\n", t.logical.size(), want);
-  for (const auto& l : t.logical) describeLogical(t, l, nowMs, out);
+  for (const auto& [sequence, l] : t.logical) describeLogical(snapshot, t, l, nowMs, out);
+  const auto identities = identitiesOf(snapshot, t.name);
   if (!identities.empty()) {
     out += "Persistent instances:\n" + prefixLines(identitiesTable(identities, nowMs), "  ");
   } else if (t.stored && t.stored->type.spec.persistent) {
     out += "Persistent instances: none yet\n";
   }
-  describeEvents(t, events, nowMs, out);
+  describeEvents(t, snapshot.events, nowMs, out);
   return out;
 }
 

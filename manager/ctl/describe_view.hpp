@@ -1,17 +1,17 @@
 #pragma once
 #include <cstdint>
 #include <string>
-#include <vector>
 
-#include "manager/ctl/cluster_view.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::ctl {
 
 // `describe TYPE`: the spec, each logical service with its instances (role, epoch, host, pid,
 // state, generation, uptime), why replicas are missing (the status node), and the recent events
-// that name the type (`"type": "<name>"` in their JSON), and a persistent type's identities. Pure,
-// for golden tests.
-std::string renderDescribe(const TypeView& type, const std::vector<EventView>& events,
-                           std::int64_t nowMs, const std::vector<IdentityView>& identities = {});
+// that name the type (`"type": "<name>"` in their JSON), and a persistent type's identities: all as
+// `snapshot` holds them (its events and identities, the type's pause and switchovers). Pure, for
+// golden tests.
+std::string renderDescribe(const model::ClusterSnapshot& snapshot,
+                           const model::ServiceTypeView& type, std::int64_t nowMs);
 
 }  // namespace sm::ctl

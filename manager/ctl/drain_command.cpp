@@ -36,21 +36,23 @@ struct HostInstance {
   std::string type;
   config::LogicalServiceId logical;
   std::string uuid;
-  Role role = Role::Unelected;
+  model::Role role = model::Role::Unelected;
   bool persistent = false;
   bool paused = false;
 };
 
 // The registered instances on `host`, by uuid.
-std::map<std::string, HostInstance> instancesOn(const ClusterView& view, const std::string& host) {
+std::map<std::string, HostInstance> instancesOn(const model::ClusterSnapshot& snapshot,
+                                                const std::string& host) {
   std::map<std::string, HostInstance> out;
-  for (const auto& type : view.types) {
+  for (const auto& [name, type] : snapshot.types) {
     const bool persistent = type.stored && type.stored->type.spec.persistent;
-    for (const auto& logical : type.logical) {
-      for (const auto& instance : logical.instances) {
+    const bool paused = snapshot.isPaused(name);
+    for (const auto& [sequence, logical] : type.logical) {
+      for (const auto& [uuid, instance] : logical.physical) {
         if (instance.data && instance.data->host == host) {
-          out.emplace(instance.uuid, HostInstance{type.name, logical.id, instance.uuid,
-                                                  instance.role, persistent, type.paused});
+          out.emplace(uuid, HostInstance{type.name, logical.id, uuid, logical.roleOf(uuid),
+                                         persistent, paused});
         }
       }
     }
@@ -58,11 +60,9 @@ std::map<std::string, HostInstance> instancesOn(const ClusterView& view, const s
   return out;
 }
 
-const HostView* findHost(const ClusterView& view, const std::string& id) {
-  for (const auto& host : view.hosts) {
-    if (host.id == id) return &host;
-  }
-  return nullptr;
+const model::HostView* findHost(const model::ClusterSnapshot& snapshot, const std::string& id) {
+  const auto it = snapshot.hosts.find(id);
+  return it == snapshot.hosts.end() ? nullptr : &it->second;
 }
 
 std::string label(const HostInstance& i) {
@@ -70,27 +70,27 @@ std::string label(const HostInstance& i) {
 }
 
 // Instances of the same logical service registered elsewhere that were not there at the start.
-std::vector<std::string> replacements(const ClusterView& view, const HostInstance& moved,
+// Listed in failover order, as `get physical` lists them.
+std::vector<std::string> replacements(const model::ClusterSnapshot& snapshot,
+                                      const HostInstance& moved,
                                       const std::set<std::string>& before,
                                       const std::string& host) {
   std::vector<std::string> out;
-  const auto* type = view.findType(moved.type);
-  if (!type) return out;
-  for (const auto& logical : type->logical) {
-    if (logical.id != moved.logical) continue;
-    for (const auto& instance : logical.instances) {
-      if (instance.data && instance.data->host != host && !before.contains(instance.uuid)) {
-        out.push_back(fmt::format("{} on {}", instance.uuid, instance.data->host));
-      }
+  const auto* logical = snapshot.logical(moved.logical);
+  if (!logical) return out;
+  for (const auto* instance : logical->inFailoverOrder()) {
+    if (instance->data && instance->data->host != host && !before.contains(instance->uuid)) {
+      out.push_back(fmt::format("{} on {}", instance->uuid, instance->data->host));
     }
   }
   return out;
 }
 
-void markDraining(Context& ctx, const DrainOptions& options, const HostView* host) {
+// `cordoned`: the host is registered and cordoned already.
+void markDraining(Context& ctx, const DrainOptions& options, bool cordoned) {
   const auto path = ctx.layout.cordon(options.host);
   config::CordonData data{nowMs(), options.reason, true, options.movePersistent};
-  if (host && host->cordoned) {
+  if (cordoned) {
     // Cordoned already: it keeps its time and reason unless a new reason is given.
     auto node = ctx.session->get(path);
     if (node) {
@@ -128,16 +128,16 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
   };
   auto ctx = connect(global);
   ctx.session->sync(ctx.layout.root());
-  auto view = readCluster(*ctx.session, ctx.layout);
-  const auto* host = findHost(view, options.host);
+  const auto snapshot = readCluster(*ctx.session, ctx.layout);
+  const auto* host = findHost(snapshot, options.host);
   const bool cordoned = ctx.session->exists(ctx.layout.cordon(options.host)).has_value();
   if (!host && !cordoned) {
     throw operationFailed(fmt::format(
         "host \"{}\" is not registered (no {}; servicesctl get hosts lists them); nothing changed",
         options.host, ctx.layout.host(options.host)));
   }
-  const auto start = instancesOn(view, options.host);
-  const bool alreadyDraining = host && host->cordon && host->cordon->drain;
+  const auto start = instancesOn(snapshot, options.host);
+  const bool alreadyDraining = host && snapshot.isDraining(options.host);
   if (alreadyDraining) {
     if (start.empty() && (!host->data || host->data->running == 0)) {
       text << fmt::format("{}: already drained (nothing managed runs there)\n", options.host);
@@ -147,7 +147,7 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
     text << fmt::format("{}: already draining, {} instance{} left\n", options.host,
                              start.size(), start.size() == 1 ? "" : "s");
   } else {
-    markDraining(ctx, options, host);
+    markDraining(ctx, options, host && snapshot.cordonOf(options.host));
     recordOperatorEvent(ctx, "",
                         fmt::format("drain of {}{}{}", options.host,
                                     options.movePersistent ? " (--move-persistent)" : "",
@@ -162,11 +162,11 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
     document["instances"].push_back({{"type", instance.type},
                                      {"logical", instance.logical.sequence},
                                      {"uuid", uuid},
-                                     {"role", std::string(roleName(instance.role))},
+                                     {"role", std::string(model::roleName(instance.role))},
                                      {"persistent", instance.persistent}});
     text << fmt::format(
-        "  {} ({}{})\n", label(instance), roleName(instance.role) == "-" ? "unelected"
-                                                                          : roleName(instance.role),
+        "  {} ({}{})\n", label(instance),
+        model::roleName(instance.role) == "-" ? "unelected" : model::roleName(instance.role),
         instance.persistent ? options.movePersistent ? ", persistent: gets a new identity elsewhere"
                                                      : ", persistent: stopped, kept for the host"
                             : "");
@@ -190,35 +190,37 @@ int runDrain(const GlobalOptions& global, const DrainOptions& options) {
   if (!options.wait) return finish(kExitOk);
 
   std::set<std::string> before;
-  for (const auto& type : view.types) {
-    for (const auto& logical : type.logical) {
-      for (const auto& instance : logical.instances) before.insert(instance.uuid);
+  for (const auto& [name, type] : snapshot.types) {
+    for (const auto& [sequence, logical] : type.logical) {
+      for (const auto& [uuid, instance] : logical.physical) before.insert(uuid);
     }
   }
   auto left = start;
   std::int64_t processes = 0;
   document["moved"] = nlohmann::ordered_json::array();
-  const bool done = waitForCluster(ctx, ReadOptions{}, timeout, [&](const ClusterView& now) {
-    const auto current = instancesOn(now, options.host);
-    for (auto it = left.begin(); it != left.end();) {
-      if (current.contains(it->first)) {
-        ++it;
-        continue;
-      }
-      const auto moved = replacements(now, it->second, before, options.host);
-      document["moved"].push_back({{"uuid", it->first}, {"replacements", moved}});
-      text << fmt::format(
-          "  {}: stopped on {}{}\n", label(it->second), options.host,
-          it->second.persistent && !options.movePersistent
-              ? " (its identity waits for the host)"
-              : moved.empty() ? "" : fmt::format("; replacement {}", fmt::join(moved, ", ")));
-      it = left.erase(it);
-    }
-    for (const auto& [uuid, instance] : current) left.emplace(uuid, instance);
-    const auto* h = findHost(now, options.host);
-    processes = h && h->data ? h->data->running : 0;
-    return left.empty() && processes == 0;
-  });
+  const bool done =
+      waitForCluster(ctx, ReadOptions{}, timeout, [&](const model::ClusterSnapshot& now) {
+        const auto current = instancesOn(now, options.host);
+        for (auto it = left.begin(); it != left.end();) {
+          if (current.contains(it->first)) {
+            ++it;
+            continue;
+          }
+          const auto moved = replacements(now, it->second, before, options.host);
+          document["moved"].push_back({{"uuid", it->first}, {"replacements", moved}});
+          text << fmt::format("  {}: stopped on {}{}\n", label(it->second), options.host,
+                              it->second.persistent && !options.movePersistent
+                                  ? " (its identity waits for the host)"
+                              : moved.empty()
+                                  ? ""
+                                  : fmt::format("; replacement {}", fmt::join(moved, ", ")));
+          it = left.erase(it);
+        }
+        for (const auto& [uuid, instance] : current) left.emplace(uuid, instance);
+        const auto* h = findHost(now, options.host);
+        processes = h && h->data ? h->data->running : 0;
+        return left.empty() && processes == 0;
+      });
   document["done"] = done;
   document["left"] = nlohmann::ordered_json::array();
   for (const auto& [uuid, instance] : left) document["left"].push_back(uuid);

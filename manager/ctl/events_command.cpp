@@ -112,7 +112,7 @@ int runEvents(const GlobalOptions& global, const EventsOptions& options) {
     }
     try {
       auto page =
-          readEvents(*ctx.session, ctx.layout, query, watches->arm(dir, WatchKind::Children));
+          readEvents(*ctx.session, ctx.layout, query, watches->arm(dir, zk::WatchKind::Children));
       printer.print(page.rows);
       query.after = page.newest;
       query.limit = 0;  // after the first listing: every new one

@@ -28,17 +28,17 @@ int runGet(const GlobalOptions& global, const GetOptions& options) {
   read.hosts = kind == GetKind::Hosts;
   read.identities = kind == GetKind::Instances;
   if (kind != GetKind::Hosts && !options.name.empty()) read.type = options.name;
-  auto view = readCluster(*ctx.session, ctx.layout, read);
+  auto snapshot = readCluster(*ctx.session, ctx.layout, read);
   if (kind == GetKind::Hosts && !options.name.empty()) {
-    std::erase_if(view.hosts, [&](const HostView& h) { return h.id != options.name; });
-    if (view.hosts.empty())
+    std::erase_if(snapshot.hosts, [&](const auto& host) { return host.first != options.name; });
+    if (snapshot.hosts.empty())
       throw operationFailed(fmt::format("host \"{}\" not found", options.name));
   }
   // (Identities outlive their type: `get instances T` lists them after T was deleted.)
-  if (read.type && view.types.empty() && kind != GetKind::Instances) {
+  if (read.type && snapshot.types.empty() && kind != GetKind::Instances) {
     throw operationFailed(fmt::format("service type \"{}\" not found", options.name));
   }
-  std::cout << renderGet(view, kind, parseOutputFormat(options.output), nowMs());
+  std::cout << renderGet(snapshot, kind, parseOutputFormat(options.output), nowMs());
   return kExitOk;
 }
 

@@ -15,7 +15,7 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return fmt::format("{}", fmt::join(items, sep));
 }
 
-std::string logicalName(const LogicalView& l) {
+std::string logicalName(const model::LogicalServiceView& l) {
   return config::Layout::logicalServiceName(l.id.sequence);
 }
 
@@ -30,35 +30,41 @@ std::string problemLines(const std::vector<std::string>& problems) {
   return out;
 }
 
-Json typeJson(const TypeView& t) {
+// The epoch beside an instance: only the master's.
+std::optional<std::int64_t> epochOf(const model::LogicalServiceView& l, const std::string& uuid) {
+  return l.roleOf(uuid) == model::Role::Master ? l.electionSequenceOf(uuid) : std::nullopt;
+}
+
+Json typeJson(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& t) {
   Json j;
   j["name"] = t.name;
   if (!t.stored) {
-    j["error"] = t.problem;
+    j["error"] = t.error;
   } else {
     j["generation"] = t.stored->generation;
     j["spec"] = config::serviceSpecToJson(t.stored->type.spec);
   }
   j["logicalServices"] = t.logical.size();
-  j["instances"] = t.instanceCount();
-  j["masters"] = t.masterCount();
-  if (t.paused) {
+  j["instances"] = snapshot.instanceCount(t.name);
+  j["masters"] = snapshot.masterCount(t.name);
+  if (const auto* pause = snapshot.pauseOf(t.name)) {
     j["paused"] = true;
-    if (t.pause) j["pause"] = {{"since", t.pause->since}, {"reason", t.pause->reason}};
+    if (pause->data) j["pause"] = {{"since", pause->data->since}, {"reason", pause->data->reason}};
   }
   return j;
 }
 
-Json instanceJson(const TypeView& t, const LogicalView& l, const InstanceView& i) {
+Json instanceJson(const model::ServiceTypeView& t, const model::LogicalServiceView& l,
+                  const model::PhysicalServiceView& i) {
   Json j;
   j["type"] = t.name;
   j["logicalService"] = logicalName(l);
   j["uuid"] = i.uuid;
-  j["role"] = std::string(roleName(i.role));
-  j["epoch"] =
-      i.role == Role::Master && i.electionSequence ? Json(*i.electionSequence) : Json(nullptr);
+  j["role"] = std::string(model::roleName(l.roleOf(i.uuid)));
+  const auto epoch = epochOf(l, i.uuid);
+  j["epoch"] = epoch ? Json(*epoch) : Json(nullptr);
   if (!i.data) {
-    j["error"] = i.problem;
+    j["error"] = i.error;
     return j;
   }
   j["host"] = i.data->host;
@@ -70,7 +76,7 @@ Json instanceJson(const TypeView& t, const LogicalView& l, const InstanceView& i
   return j;
 }
 
-Json logicalJson(const TypeView& t, const LogicalView& l) {
+Json logicalJson(const model::ServiceTypeView& t, const model::LogicalServiceView& l) {
   Json j;
   j["type"] = t.name;
   j["name"] = logicalName(l);
@@ -79,30 +85,33 @@ Json logicalJson(const TypeView& t, const LogicalView& l) {
     j["uuid"] = l.data->uuid;
     j["created"] = l.data->created;
   } else {
-    j["error"] = l.problem;
+    j["error"] = l.error;
   }
-  j["instances"] = l.instances.size();
+  j["instances"] = l.physical.size();
   j["replicationCount"] = t.stored ? Json(t.stored->type.spec.replicationCount) : Json(nullptr);
   const auto* m = l.master();
   j["master"] = m ? Json(m->uuid) : Json(nullptr);
-  j["epoch"] = l.epoch() ? Json(*l.epoch()) : Json(nullptr);
+  const auto epoch = l.masterEpoch();
+  j["epoch"] = epoch ? Json(*epoch) : Json(nullptr);
   if (l.status) j["reason"] = l.status->reason;
   return j;
 }
 
-Json hostJson(const HostView& h) {
+Json hostJson(const model::ClusterSnapshot& snapshot, const model::HostView& h) {
   Json j;
   j["host"] = h.id;
-  j["cordoned"] = h.cordoned;
-  if (h.cordon) {
-    j["cordon"] = {{"since", h.cordon->since}, {"reason", h.cordon->reason}};
-    if (h.cordon->drain) {
+  const auto* cordon = snapshot.cordonOf(h.id);
+  j["cordoned"] = cordon != nullptr;
+  if (cordon && cordon->data) {
+    const auto& data = *cordon->data;
+    j["cordon"] = {{"since", data.since}, {"reason", data.reason}};
+    if (data.drain) {
       j["cordon"]["drain"] = true;
-      j["cordon"]["movePersistent"] = h.cordon->movePersistent;
+      j["cordon"]["movePersistent"] = data.movePersistent;
     }
   }
   if (!h.data) {
-    j["error"] = h.problem;
+    j["error"] = h.error;
     return j;
   }
   j["labels"] = h.data->labels;
@@ -116,84 +125,88 @@ Json hostJson(const HostView& h) {
   return j;
 }
 
-std::string typesTable(const ClusterView& view) {
+std::string typesTable(const model::ClusterSnapshot& snapshot) {
   Table table({"NAME", "GENERATION", "SERVICES", "INSTANCES", "MASTERS", "COMMAND"});
   std::vector<std::string> problems;
-  for (const auto& t : view.types) {
+  for (const auto& [name, t] : snapshot.types) {
+    const auto instances = snapshot.instanceCount(name);
+    const auto masters = snapshot.masterCount(name);
     if (!t.stored) {
       table.addRow({t.name, "?", fmt::format("{}/?", t.logical.size()),
-                    fmt::format("{}/?", t.instanceCount()), fmt::format("{}/?", t.masterCount()),
+                    fmt::format("{}/?", instances), fmt::format("{}/?", masters),
                     "<invalid data, see below>"});
-      problems.push_back(t.problem);
+      problems.push_back(t.error);
       continue;
     }
     const auto& spec = t.stored->type.spec;
-    table.addRow(
-        {t.paused ? t.name + " (paused)" : t.name, std::to_string(t.stored->generation),
-         fmt::format("{}/{}", t.logical.size(), spec.serviceCount),
-         fmt::format("{}/{}", t.instanceCount(), spec.serviceCount * spec.replicationCount),
-         fmt::format("{}/{}", t.masterCount(), spec.serviceCount),
-         oneLine(join(spec.command, " "), 60)});
+    table.addRow({snapshot.isPaused(name) ? t.name + " (paused)" : t.name,
+                  std::to_string(t.stored->generation),
+                  fmt::format("{}/{}", t.logical.size(), spec.serviceCount),
+                  fmt::format("{}/{}", instances, spec.serviceCount * spec.replicationCount),
+                  fmt::format("{}/{}", masters, spec.serviceCount),
+                  oneLine(join(spec.command, " "), 60)});
   }
   return table.render() + problemLines(problems);
 }
 
-std::string logicalTable(const ClusterView& view, std::int64_t nowMs) {
+std::string logicalTable(const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   Table table({"TYPE", "LOGICAL", "INSTANCES", "MASTER", "EPOCH", "AGE", "STATUS"});
   std::vector<std::string> problems;
-  for (const auto& t : view.types) {
+  for (const auto& [name, t] : snapshot.types) {
     const std::string want = t.stored ? std::to_string(t.stored->type.spec.replicationCount) : "?";
-    for (const auto& l : t.logical) {
+    for (const auto& [sequence, l] : t.logical) {
       const auto* m = l.master();
       std::string status = "-";
       if (l.status && !l.status->reason.empty()) status = oneLine(l.status->reason, 60);
-      if (!l.statusProblem.empty()) {
+      if (!l.statusError.empty()) {
         status = "<invalid status>";
-        problems.push_back(l.statusProblem);
+        problems.push_back(l.statusError);
       }
-      if (!l.problem.empty()) problems.push_back(l.problem);
-      table.addRow({t.name, logicalName(l), fmt::format("{}/{}", l.instances.size(), want),
-                    m ? instanceLabel(*m) : "-", orDash(l.epoch()),
+      if (!l.error.empty()) problems.push_back(l.error);
+      table.addRow({t.name, logicalName(l), fmt::format("{}/{}", l.physical.size(), want),
+                    m ? instanceLabel(*m) : "-", orDash(l.masterEpoch()),
                     l.data ? formatAge(nowMs - l.data->created) : "?", status});
     }
   }
   return table.render() + problemLines(problems);
 }
 
-std::string physicalTable(const ClusterView& view, std::int64_t nowMs) {
+std::string physicalTable(const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   Table table(
       {"TYPE", "LOGICAL", "UUID", "HOST", "PID", "STATE", "ROLE", "EPOCH", "GENERATION", "UPTIME"});
   std::vector<std::string> problems;
-  for (const auto& t : view.types) {
-    for (const auto& l : t.logical) {
-      for (const auto& i : l.instances) {
-        const std::string epoch = i.role == Role::Master ? orDash(i.electionSequence) : "-";
+  for (const auto& [name, t] : snapshot.types) {
+    for (const auto& [sequence, l] : t.logical) {
+      for (const auto* instance : l.inFailoverOrder()) {
+        const auto& i = *instance;
+        const std::string role(model::roleName(l.roleOf(i.uuid)));
+        const std::string epoch = orDash(epochOf(l, i.uuid));
         if (!i.data) {
-          table.addRow({t.name, logicalName(l), i.uuid, "?", "?", "?",
-                        std::string(roleName(i.role)), epoch, "?", "?"});
-          problems.push_back(i.problem);
+          table.addRow({t.name, logicalName(l), i.uuid, "?", "?", "?", role, epoch, "?", "?"});
+          problems.push_back(i.error);
           continue;
         }
         table.addRow({t.name, logicalName(l), i.uuid, i.data->host, std::to_string(i.data->pid),
-                      std::string(config::physicalStateName(i.data->state)),
-                      std::string(roleName(i.role)), epoch, std::to_string(i.data->generation),
-                      formatAge(nowMs - i.data->started)});
+                      std::string(config::physicalStateName(i.data->state)), role, epoch,
+                      std::to_string(i.data->generation), formatAge(nowMs - i.data->started)});
       }
     }
   }
   return table.render() + problemLines(problems);
 }
 
-std::string hostsTable(const ClusterView& view, std::int64_t nowMs) {
+std::string hostsTable(const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   Table table({"HOST", "CORDONED", "RUNNING", "LOAD", "CPUS", "MEMORY-MB", "FREE-MB", "VERSION",
                "UPTIME", "LABELS"});
   std::vector<std::string> problems;
-  for (const auto& h : view.hosts) {
-    const std::string cordoned = !h.cordoned ? "-" : h.cordon && h.cordon->drain ? "draining" : "yes";
+  for (const auto& [id, h] : snapshot.hosts) {
+    const std::string cordoned = !snapshot.cordonOf(id)    ? "-"
+                                 : snapshot.isDraining(id) ? "draining"
+                                                           : "yes";
     if (!h.data) {
       table.addRow(
           {h.id, cordoned, "?", "?", "?", "?", "?", "?", "?", "<invalid data, see below>"});
-      problems.push_back(h.problem);
+      problems.push_back(h.error);
       continue;
     }
     std::vector<std::string> labels;
@@ -208,12 +221,12 @@ std::string hostsTable(const ClusterView& view, std::int64_t nowMs) {
   return table.render() + problemLines(problems);
 }
 
-Json identityJson(const IdentityView& i) {
+Json identityJson(const model::PersistentServiceView& i) {
   Json j;
   j["type"] = i.type;
   j["uuid"] = i.uuid;
   if (!i.data) {
-    j["error"] = i.problem;
+    j["error"] = i.error;
     return j;
   }
   const auto& d = *i.data;
@@ -240,62 +253,74 @@ GetKind parseGetKind(const std::string& name) {
   return GetKind::Types;
 }
 
-std::string instanceLabel(const InstanceView& instance) {
+std::string instanceLabel(const model::PhysicalServiceView& instance) {
   return instance.data ? fmt::format("{}/{}", instance.data->host, instance.data->pid) : "?";
 }
 
-nlohmann::ordered_json getDocument(const ClusterView& view, GetKind kind) {
+nlohmann::ordered_json getDocument(const model::ClusterSnapshot& snapshot, GetKind kind) {
   Json list = Json::array();
   switch (kind) {
     case GetKind::Types:
-      for (const auto& t : view.types) list.push_back(typeJson(t));
+      for (const auto& [name, t] : snapshot.types) list.push_back(typeJson(snapshot, t));
       break;
     case GetKind::Logical:
-      for (const auto& t : view.types) {
-        for (const auto& l : t.logical) list.push_back(logicalJson(t, l));
+      for (const auto& [name, t] : snapshot.types) {
+        for (const auto& [sequence, l] : t.logical) list.push_back(logicalJson(t, l));
       }
       break;
     case GetKind::Physical:
-      for (const auto& t : view.types) {
-        for (const auto& l : t.logical) {
-          for (const auto& i : l.instances) list.push_back(instanceJson(t, l, i));
+      for (const auto& [name, t] : snapshot.types) {
+        for (const auto& [sequence, l] : t.logical) {
+          for (const auto* i : l.inFailoverOrder()) list.push_back(instanceJson(t, l, *i));
         }
       }
       break;
     case GetKind::Hosts:
-      for (const auto& h : view.hosts) list.push_back(hostJson(h));
+      for (const auto& [id, h] : snapshot.hosts) list.push_back(hostJson(snapshot, h));
       break;
     case GetKind::Instances:
-      for (const auto& i : view.identities) list.push_back(identityJson(i));
+      for (const auto* i : identityRows(snapshot)) list.push_back(identityJson(*i));
       break;
   }
   return list;
 }
 
-std::string renderGetTable(const ClusterView& view, GetKind kind, std::int64_t nowMs) {
+std::string renderGetTable(const model::ClusterSnapshot& snapshot, GetKind kind,
+                           std::int64_t nowMs) {
   switch (kind) {
     case GetKind::Types:
-      return typesTable(view);
+      return typesTable(snapshot);
     case GetKind::Logical:
-      return logicalTable(view, nowMs);
+      return logicalTable(snapshot, nowMs);
     case GetKind::Physical:
-      return physicalTable(view, nowMs);
+      return physicalTable(snapshot, nowMs);
     case GetKind::Hosts:
-      return hostsTable(view, nowMs);
+      return hostsTable(snapshot, nowMs);
     case GetKind::Instances:
-      return identitiesTable(view.identities, nowMs);
+      return identitiesTable(identityRows(snapshot), nowMs);
   }
   return {};
 }
 
+std::vector<const model::PersistentServiceView*> identityRows(
+    const model::ClusterSnapshot& snapshot) {
+  std::vector<const model::PersistentServiceView*> rows;
+  for (const auto& [type, identities] : snapshot.persistent) {
+    for (const auto& [uuid, identity] : identities) rows.push_back(&identity);
+  }
+  return rows;
+}
+
 // LAST-SEEN: "now" while it runs; else how long ago it stopped (or was lost).
-std::string identitiesTable(const std::vector<IdentityView>& identities, std::int64_t nowMs) {
+std::string identitiesTable(const std::vector<const model::PersistentServiceView*>& identities,
+                            std::int64_t nowMs) {
   Table table({"TYPE", "LOGICAL", "UUID", "HOST", "STATE", "LAST-SEEN", "DATA-DIR"});
   std::vector<std::string> problems;
-  for (const auto& i : identities) {
+  for (const auto* identity : identities) {
+    const auto& i = *identity;
     if (!i.data) {
       table.addRow({i.type, "?", i.uuid, "?", "?", "?", "<invalid data, see below>"});
-      problems.push_back(i.problem);
+      problems.push_back(i.error);
       continue;
     }
     const auto& d = *i.data;
@@ -311,10 +336,10 @@ std::string identitiesTable(const std::vector<IdentityView>& identities, std::in
   return table.render() + problemLines(problems);
 }
 
-std::string renderGet(const ClusterView& view, GetKind kind, OutputFormat format,
+std::string renderGet(const model::ClusterSnapshot& snapshot, GetKind kind, OutputFormat format,
                       std::int64_t nowMs) {
-  if (format == OutputFormat::Table) return renderGetTable(view, kind, nowMs);
-  return renderDocument(getDocument(view, kind), format);
+  if (format == OutputFormat::Table) return renderGetTable(snapshot, kind, nowMs);
+  return renderDocument(getDocument(snapshot, kind), format);
 }
 
 }  // namespace sm::ctl

@@ -10,31 +10,28 @@ namespace sm::ctl {
 
 namespace {
 
-const HostView* findHost(const ClusterView& view, const std::string& id) {
-  for (const auto& host : view.hosts) {
-    if (host.id == id) return &host;
-  }
-  return nullptr;
-}
-
-MasterEndpoint endpointOf(const ClusterView& view, const InstanceView& master) {
+MasterEndpoint endpointOf(const model::ClusterSnapshot& snapshot,
+                          const model::LogicalServiceView& logical,
+                          const model::PhysicalServiceView& master) {
   MasterEndpoint endpoint;
   endpoint.host = master.data->host;
   endpoint.pid = master.data->pid;
-  endpoint.epoch = master.electionSequence;
+  endpoint.epoch = logical.masterEpoch();
   endpoint.ports.assign(master.data->ports.begin(), master.data->ports.end());
-  if (const auto* host = findHost(view, endpoint.host); host && host->data) {
-    if (!host->data->address.empty()) endpoint.address = host->data->address;
+  if (const auto host = snapshot.hosts.find(endpoint.host);
+      host != snapshot.hosts.end() && host->second.data) {
+    if (!host->second.data->address.empty()) endpoint.address = host->second.data->address;
   }
   return endpoint;
 }
 
-LogicalReadiness assessLogical(const ClusterView& view, const LogicalView& logical,
-                               std::int64_t replicas, std::int64_t generation) {
+LogicalReadiness assessLogical(const model::ClusterSnapshot& snapshot,
+                               const model::LogicalServiceView& logical, std::int64_t replicas,
+                               std::int64_t generation) {
   LogicalReadiness out;
   out.name = config::Layout::logicalServiceName(logical.id.sequence);
   out.wanted = replicas;
-  for (const auto& instance : logical.instances) {
+  for (const auto& [uuid, instance] : logical.physical) {
     if (!instance.data || instance.data->state != config::PhysicalState::Running) {
       ++out.notRunning;
     } else if (instance.data->generation < generation) {
@@ -45,7 +42,7 @@ LogicalReadiness assessLogical(const ClusterView& view, const LogicalView& logic
   }
   const auto* master = logical.master();
   if (master && master->data && master->data->state == config::PhysicalState::Running) {
-    out.master = endpointOf(view, *master);
+    out.master = endpointOf(snapshot, logical, *master);
   }
   return out;
 }
@@ -77,22 +74,22 @@ std::int64_t TypeReadiness::runningInstances() const {
   return n;
 }
 
-TypeReadiness assessType(const ClusterView& view, const std::string& type) {
+TypeReadiness assessType(const model::ClusterSnapshot& snapshot, const std::string& type) {
   TypeReadiness out;
   out.type = type;
-  const auto* found = view.findType(type);
+  const auto* found = snapshot.type(type);
   if (!found) return out;
   out.exists = true;
   if (!found->stored) {
-    out.problem = found->problem.empty() ? "its data cannot be read" : found->problem;
+    out.problem = found->error.empty() ? "its data cannot be read" : found->error;
     return out;
   }
   const auto& spec = found->stored->type.spec;
   out.wantedServices = spec.serviceCount;
   out.replicas = spec.replicationCount;
-  for (const auto& logical : found->logical) {
+  for (const auto& [sequence, logical] : found->logical) {
     out.logical.push_back(
-        assessLogical(view, logical, spec.replicationCount, found->stored->generation));
+        assessLogical(snapshot, logical, spec.replicationCount, found->stored->generation));
   }
   return out;
 }

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "manager/ctl/cluster_view.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::ctl {
 
@@ -44,7 +44,7 @@ struct TypeReadiness {
   std::int64_t wantedInstances() const { return wantedServices * replicas; }
 };
 
-TypeReadiness assessType(const ClusterView& view, const std::string& type);
+TypeReadiness assessType(const model::ClusterSnapshot& snapshot, const std::string& type);
 
 // "demo: 2/3 logical services ready, 7/9 instances running"
 std::string progressLine(const TypeReadiness& readiness);

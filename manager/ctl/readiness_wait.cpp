@@ -12,9 +12,9 @@ ReadinessOutcome waitUntilReady(Context& ctx, const std::vector<std::string>& ty
   ReadOptions read;
   if (types.size() == 1) read.type = types.front();
   ReadinessOutcome outcome;
-  outcome.ready = waitForCluster(ctx, read, timeout, [&](const ClusterView& view) {
+  outcome.ready = waitForCluster(ctx, read, timeout, [&](const model::ClusterSnapshot& snapshot) {
     outcome.types.clear();
-    for (const auto& type : types) outcome.types.push_back(assessType(view, type));
+    for (const auto& type : types) outcome.types.push_back(assessType(snapshot, type));
     if (observer) observer(outcome.types);
     return std::all_of(outcome.types.begin(), outcome.types.end(),
                        [](const TypeReadiness& t) { return t.ready(); });

@@ -65,12 +65,12 @@ int runSwitchover(const GlobalOptions& global, const SwitchoverOptions& options)
   ctx.session->sync(ctx.layout.configDir());
   ReadOptions read;
   read.type = options.type;
-  auto view = readCluster(*ctx.session, ctx.layout, read);
-  const auto* type = view.findType(options.type);
+  const auto snapshot = readCluster(*ctx.session, ctx.layout, read);
+  const auto* type = snapshot.type(options.type);
   if (!type) throw operationFailed(fmt::format("service type \"{}\" not found", options.type));
   const auto& logical = pickLogical(*type, options.logical);
   const auto now = nowMs();
-  const auto choice = chooseSwitchover(view, *type, logical, options.to, now);
+  const auto choice = chooseSwitchover(snapshot, *type, logical, options.to, now);
   if (!choice.refusal.empty()) throw operationFailed(choice.refusal + "; nothing changed");
   const config::SwitchoverData data{choice.target->uuid, choice.master->uuid, now,
                                     now + timeout.count()};
@@ -95,14 +95,8 @@ int runSwitchover(const GlobalOptions& global, const SwitchoverOptions& options)
   }
   std::optional<std::int64_t> epoch;
   std::string last = "no read yet";
-  const bool done = waitForCluster(ctx, read, timeout, [&](const ClusterView& now) {
-    const auto* t = now.findType(options.type);
-    const LogicalView* l = nullptr;
-    if (t) {
-      for (const auto& candidate : t->logical) {
-        if (candidate.id == logical.id) l = &candidate;
-      }
-    }
+  const bool done = waitForCluster(ctx, read, timeout, [&](const model::ClusterSnapshot& now) {
+    const auto* l = now.logical(logical.id);
     if (!l) {
       last = "the logical service is gone";
       return false;
@@ -110,7 +104,7 @@ int runSwitchover(const GlobalOptions& global, const SwitchoverOptions& options)
     const auto* master = l->master();
     last = master ? "its master is " + describeInstance(*master) : "it has no master";
     if (master && master->uuid == data.target) {
-      epoch = l->epoch();
+      epoch = l->masterEpoch();
       return true;
     }
     return false;

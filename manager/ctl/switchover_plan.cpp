@@ -22,31 +22,30 @@ std::optional<std::int64_t> parseSequence(std::string text) {
   return std::stoll(text);
 }
 
-std::string names(const TypeView& type) {
+std::string names(const model::ServiceTypeView& type) {
   std::vector<std::string> out;
-  for (const auto& logical : type.logical) out.push_back(std::to_string(logical.id.sequence));
+  for (const auto& [sequence, logical] : type.logical) out.push_back(std::to_string(sequence));
   return fmt::format("{}", fmt::join(out, ", "));
 }
 
-const HostView* findHost(const ClusterView& view, const std::string& id) {
-  for (const auto& host : view.hosts) {
-    if (host.id == id) return &host;
-  }
-  return nullptr;
+const model::HostView* findHost(const model::ClusterSnapshot& snapshot, const std::string& id) {
+  const auto it = snapshot.hosts.find(id);
+  return it == snapshot.hosts.end() ? nullptr : &it->second;
 }
 
 }  // namespace
 
-std::string describeInstance(const InstanceView& instance) {
+std::string describeInstance(const model::PhysicalServiceView& instance) {
   return fmt::format("{} on {}", instance.uuid, instance.data ? instance.data->host : "?");
 }
 
-const LogicalView& pickLogical(const TypeView& type, const std::optional<std::string>& logical) {
+const model::LogicalServiceView& pickLogical(const model::ServiceTypeView& type,
+                                             const std::optional<std::string>& logical) {
   if (type.logical.empty()) {
     throw operationFailed(fmt::format("service type \"{}\" has no logical service", type.name));
   }
   if (!logical) {
-    if (type.logical.size() == 1) return type.logical.front();
+    if (type.logical.size() == 1) return type.logical.begin()->second;
     throw usageError(fmt::format("service type \"{}\" has {} logical services: name one ({})",
                                  type.name, type.logical.size(), names(type)));
   }
@@ -56,22 +55,25 @@ const LogicalView& pickLogical(const TypeView& type, const std::optional<std::st
                                  "logicalService0000000001)",
                                  *logical));
   }
-  for (const auto& candidate : type.logical) {
-    if (candidate.id.sequence == *sequence) return candidate;
+  if (const auto found = type.logical.find(*sequence); found != type.logical.end()) {
+    return found->second;
   }
   throw usageError(fmt::format("service type \"{}\" has no logical service {} (it has: {})",
                                type.name, *sequence, names(type)));
 }
 
-SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
-                                  const LogicalView& logical, const std::optional<std::string>& to,
-                                  std::int64_t nowMs) {
+SwitchoverChoice chooseSwitchover(const model::ClusterSnapshot& snapshot,
+                                  const model::ServiceTypeView& type,
+                                  const model::LogicalServiceView& logical,
+                                  const std::optional<std::string>& to, std::int64_t nowMs) {
   SwitchoverChoice choice;
   const auto name = fmt::format("{} logical service {}", type.name, logical.id.sequence);
-  if (logical.switchover && logical.switchover->deadline >= nowMs) {
+  // A request that cannot be decoded is ignored by the managers, and replaced by ours.
+  const auto* switchover = snapshot.switchoverOf(logical.id);
+  if (switchover && switchover->data && switchover->data->deadline >= nowMs) {
     choice.refusal = fmt::format(
         "a switchover of {} is in progress (to {}, for {} ms more); wait for it, or for its end",
-        name, logical.switchover->target, logical.switchover->deadline - nowMs);
+        name, switchover->data->target, switchover->data->deadline - nowMs);
     return choice;
   }
   choice.master = logical.master();
@@ -80,12 +82,13 @@ SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
         "{} has no master now; a failover needs no switchover (it happens by itself)", name);
     return choice;
   }
-  const InstanceView* target = nullptr;
+  const auto instances = logical.inFailoverOrder();
+  const model::PhysicalServiceView* target = nullptr;
   if (to) {
-    std::vector<const InstanceView*> onHost;
-    for (const auto& instance : logical.instances) {
-      if (instance.uuid == *to) target = &instance;
-      if (instance.data && instance.data->host == *to) onHost.push_back(&instance);
+    std::vector<const model::PhysicalServiceView*> onHost;
+    for (const auto* instance : instances) {
+      if (instance->uuid == *to) target = instance;
+      if (instance->data && instance->data->host == *to) onHost.push_back(instance);
     }
     if (!target && onHost.size() == 1) target = onHost.front();
     if (!target && onHost.size() > 1) {
@@ -95,15 +98,15 @@ SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
     }
     if (!target) {
       std::vector<std::string> known;
-      for (const auto& instance : logical.instances) known.push_back(describeInstance(instance));
+      for (const auto* instance : instances) known.push_back(describeInstance(*instance));
       choice.refusal = fmt::format("no instance of {} has uuid or runs on host \"{}\" (it has: {})",
                                    name, *to, fmt::join(known, "; "));
       return choice;
     }
   } else {
-    for (const auto& instance : logical.instances) {
-      if (instance.role == Role::Secondary) {
-        target = &instance;
+    for (const auto* instance : instances) {
+      if (logical.roleOf(instance->uuid) == model::Role::Secondary) {
+        target = instance;
         break;
       }
     }
@@ -125,8 +128,8 @@ SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
         target->data ? std::string(config::physicalStateName(target->data->state)) : "unreadable");
     return choice;
   }
-  const auto* host = findHost(view, target->data->host);
-  if (target->role != Role::Secondary) {
+  const auto* host = findHost(snapshot, target->data->host);
+  if (logical.roleOf(target->uuid) != model::Role::Secondary) {
     static const std::map<std::string, std::string> kNoLabels;
     const auto problem = config::masterIneligibility(
         type.stored ? type.stored->type.spec.constraints : config::Constraints{},
@@ -135,7 +138,7 @@ SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
                              : fmt::format("{} does not stand in the election now", where);
     return choice;
   }
-  if (host && host->cordon && host->cordon->drain) {
+  if (host && snapshot.isDraining(host->id)) {
     choice.refusal = fmt::format("{} is on a draining host: it would hand over again at once",
                                  where);
     return choice;

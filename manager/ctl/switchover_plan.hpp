@@ -3,19 +3,20 @@
 #include <optional>
 #include <string>
 
-#include "manager/ctl/cluster_view.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::ctl {
 
 // The logical service a command names: LOGICAL as its sequence ("3", "0000000003" or
 // "logicalService0000000003"), or, when omitted, the type's only one. Throws CliError (usage, exit
 // 2) naming the choices otherwise.
-const LogicalView& pickLogical(const TypeView& type, const std::optional<std::string>& logical);
+const model::LogicalServiceView& pickLogical(const model::ServiceTypeView& type,
+                                             const std::optional<std::string>& logical);
 
 // What `servicesctl switchover` asks of the managers, or why it refuses (nothing is written then).
 struct SwitchoverChoice {
-  const InstanceView* master = nullptr;
-  const InstanceView* target = nullptr;
+  const model::PhysicalServiceView* master = nullptr;
+  const model::PhysicalServiceView* target = nullptr;
   std::string refusal;  // empty when the switchover may go ahead
 };
 
@@ -23,11 +24,12 @@ struct SwitchoverChoice {
 // by default, the next in the failover chain. It must stand in the election (registered, eligible
 // as master), run healthy (state running), and not be on a draining host; the logical service
 // must have a master and no switchover in progress (one past its deadline does not count).
-SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
-                                  const LogicalView& logical, const std::optional<std::string>& to,
-                                  std::int64_t nowMs);
+SwitchoverChoice chooseSwitchover(const model::ClusterSnapshot& snapshot,
+                                  const model::ServiceTypeView& type,
+                                  const model::LogicalServiceView& logical,
+                                  const std::optional<std::string>& to, std::int64_t nowMs);
 
 // "3f2a... on h2".
-std::string describeInstance(const InstanceView& instance);
+std::string describeInstance(const model::PhysicalServiceView& instance);
 
 }  // namespace sm::ctl

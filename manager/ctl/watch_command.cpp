@@ -58,14 +58,14 @@ int runWatch(const GlobalOptions& global, const WatchOptions& options) {
   if (!options.type.empty()) read.type = options.type;
   read.watches = watches.get();
 
-  ClusterView shown;
+  model::ClusterSnapshot shown;
   std::size_t printed = 0;
   for (;;) {
     if (*sessionLost)
       throw operationFailed(fmt::format("watch: the ZooKeeper session at {} expired", global.zk));
     try {
-      auto view = readCluster(*ctx.session, ctx.layout, read);
-      for (const auto& line : diffViews(shown, view)) {
+      auto snapshot = readCluster(*ctx.session, ctx.layout, read);
+      for (const auto& line : diffViews(shown, snapshot)) {
         if (options.timestamps) std::cout << formatTime(nowMs()) << " ";
         std::cout << line << "\n";
         if (options.count && ++printed >= *options.count) {
@@ -74,7 +74,7 @@ int runWatch(const GlobalOptions& global, const WatchOptions& options) {
         }
       }
       std::cout << std::flush;
-      shown = std::move(view);
+      shown = std::move(snapshot);
     } catch (const zk::ZkError& e) {
       if (!e.isConnectionLoss()) throw;
       // Disconnected: reads that failed left no watch. The state listener wakes us when the session

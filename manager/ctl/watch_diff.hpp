@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "manager/ctl/cluster_view.hpp"
+#include "manager/model/cluster_snapshot.hpp"
 
 namespace sm::ctl {
 
@@ -11,6 +11,7 @@ namespace sm::ctl {
 // changes with the epoch; hosts up and down; status reasons). Comparing whole snapshots, rather
 // than reacting to single watch events, keeps `watch` level-triggered: a missed event cannot leave
 // it wrong.
-std::vector<std::string> diffViews(const ClusterView& before, const ClusterView& after);
+std::vector<std::string> diffViews(const model::ClusterSnapshot& before,
+                                   const model::ClusterSnapshot& after);
 
 }  // namespace sm::ctl

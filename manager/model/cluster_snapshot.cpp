@@ -53,6 +53,10 @@ std::optional<std::int64_t> LogicalServiceView::epoch() const {
   return election.front().sequence;
 }
 
+std::optional<std::int64_t> LogicalServiceView::masterEpoch() const {
+  return master() != nullptr ? epoch() : std::nullopt;
+}
+
 std::vector<const PhysicalServiceView*> LogicalServiceView::inFailoverOrder() const {
   std::vector<const PhysicalServiceView*> ordered;
   for (const auto& [uuid, view] : physical) ordered.push_back(&view);

@@ -68,6 +68,10 @@ struct LogicalServiceView {
   std::optional<std::int64_t> electionSequenceOf(const std::string& uuid) const;
   const PhysicalServiceView* master() const;  // the registered instance that is master
   std::optional<std::int64_t> epoch() const;  // the first member's sequence
+  // The epoch of the registered master (master()); nullopt when none. Observers show an epoch only
+  // beside the instance that holds it: a first member whose instance is not registered (yet, or
+  // any more) has no master to show.
+  std::optional<std::int64_t> masterEpoch() const;
   // The registered instances as an operator reads them: the master, then the failover chain, then
   // those without an election member (by uuid).
   std::vector<const PhysicalServiceView*> inFailoverOrder() const;

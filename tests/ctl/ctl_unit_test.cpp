@@ -11,11 +11,14 @@
 #include "manager/ctl/table.hpp"
 #include "manager/ctl/tree.hpp"
 #include "manager/ctl/watch_diff.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace {
 
 using namespace sm::ctl;
 using sm::config::ServiceType;
+using sm::daemon::testutil::SnapshotBuilder;
+using sm::model::ClusterSnapshot;
 
 ServiceType typeNamed(const std::string& name, std::int64_t replicas = 1) {
   ServiceType t;
@@ -169,59 +172,46 @@ TEST(OutputFormat, YamlQuotesStringsAndKeepsNumbers) {
   EXPECT_EQ(toYaml(doc), "- name: \"A\"\n  count: 3\n  ok: true\n  n: ~\n  list:\n    - \"1\"\n");
 }
 
-// A view as the reader would build it: type A (two logical services: one with a master and a
+// A snapshot as the reader would build it: type A (two logical services: one with a master and a
 // secondary, one empty with a status), type Bad (garbage), two hosts (one garbage).
 constexpr std::int64_t kNow = 1'700'000'000'000;
+const sm::config::LogicalServiceId kA0{"A", 0};
+const sm::config::LogicalServiceId kA1{"A", 1};
+const std::string kMaster = "aaaaaaaa-0000-0000-0000-000000000001";
+const std::string kSecondary = "aaaaaaaa-0000-0000-0000-000000000002";
 
-ClusterView sampleView() {
-  ClusterView view;
-  view.rootExists = true;
-  TypeView a;
-  a.name = "A";
-  a.stored = sm::config::StoredServiceType{typeNamed("A", 2), 3};
-  a.stored->type.spec.serviceCount = 2;
-  LogicalView l0;
-  l0.id = {"A", 0};
-  l0.data =
-      sm::config::LogicalServiceData{"11111111-1111-1111-1111-111111111111", kNow - 3'600'000};
-  InstanceView master;
-  master.uuid = "aaaaaaaa-0000-0000-0000-000000000001";
-  master.data = sm::config::PhysicalServiceData{
-      "ds1", 1234, {{"http", 8080}}, kNow - 65'000, 3, sm::config::PhysicalState::Running};
-  master.role = Role::Master;
-  master.electionSequence = 7;
-  InstanceView secondary = master;
-  secondary.uuid = "aaaaaaaa-0000-0000-0000-000000000002";
-  secondary.data->host = "ds2";
-  secondary.data->pid = 99;
-  secondary.data->state = sm::config::PhysicalState::Starting;
-  secondary.role = Role::Secondary;
-  secondary.electionSequence = 8;
-  l0.instances = {master, secondary};
-  LogicalView l1;
-  l1.id = {"A", 1};
-  l1.data = sm::config::LogicalServiceData{"22222222-2222-2222-2222-222222222222", kNow - 120'000};
-  l1.status = sm::config::StatusData{kNow,
-                                     2,
-                                     0,
-                                     "no feasible host",
-                                     {{"ds3", "denyHosts matches \"ds3\""}},
-                                     {{kNow - 1000, "ds1", "exited with status 1"}}};
-  a.logical = {l0, l1};
-  TypeView bad;
-  bad.name = "Bad";
-  bad.problem = "/r/config/Bad: not valid JSON";
-  view.types = {a, bad};
-  HostView h1;
-  h1.id = "ds1";
-  h1.data = sm::config::HostData{{{"zone", "a"}}, {2, 4096, 1024},  0.5, 1,
-                                 "0.1.0",         kNow - 7'200'000, {},  ""};
-  HostView h2;
-  h2.id = "ds2";
-  h2.problem = "/r/hosts/ds2: not valid JSON";
-  h2.cordoned = true;  // cordons/ds2 exists, whatever hosts/ds2 says
-  view.hosts = {h1, h2};
-  return view;
+sm::config::PhysicalServiceData instanceData(const std::string& host, std::int64_t pid,
+                                             sm::config::PhysicalState state) {
+  return sm::config::PhysicalServiceData{host, pid, {{"http", 8080}}, kNow - 65'000, 3, state};
+}
+
+SnapshotBuilder sampleBuilder() {
+  auto a = sm::config::StoredServiceType{typeNamed("A", 2), 3};
+  a.type.spec.serviceCount = 2;
+  SnapshotBuilder builder;
+  builder.type(a, 2)
+      .logicalData(kA0, {"11111111-1111-1111-1111-111111111111", kNow - 3'600'000})
+      .instance(kA0, kMaster, instanceData("ds1", 1234, sm::config::PhysicalState::Running))
+      .instance(kA0, kSecondary, instanceData("ds2", 99, sm::config::PhysicalState::Starting))
+      .electionFrom(kA0, 7)
+      .logicalData(kA1, {"22222222-2222-2222-2222-222222222222", kNow - 120'000})
+      .status(kA1, sm::config::StatusData{kNow,
+                                          2,
+                                          0,
+                                          "no feasible host",
+                                          {{"ds3", "denyHosts matches \"ds3\""}},
+                                          {{kNow - 1000, "ds1", "exited with status 1"}}})
+      .unreadableType("Bad", "/r/config/Bad: not valid JSON", 0)
+      .host("ds1",
+            sm::config::HostData{
+                {{"zone", "a"}}, {2, 4096, 1024}, 0.5, 1, "0.1.0", kNow - 7'200'000, {}, ""})
+      .unreadableHost("ds2", "/r/hosts/ds2: not valid JSON")
+      .unreadableCordon("ds2");  // cordons/ds2 exists, whatever hosts/ds2 says
+  return builder;
+}
+
+ClusterSnapshot sampleView() {
+  return sampleBuilder().build();
 }
 
 TEST(GetViews, TypesTable) {
@@ -271,17 +261,18 @@ TEST(GetViews, JsonKeepsTheBadTypeWithItsError) {
 }
 
 TEST(DescribeView, ShowsAPersistentTypesIdentitiesWithTheirStateAndData) {
-  auto view = sampleView();
   sm::config::PersistentServiceData lost;
   lost.logical = 1;
   lost.host = "ds2";
   lost.dataDir = "/var/lib/servicesmgr/A/aaaaaaaa-0000-0000-0000-000000000009";
   lost.state = sm::config::PersistentState::Lost;
   lost.lostSince = kNow - 20'000;
-  const std::vector<IdentityView> identities = {
-      {"A", "aaaaaaaa-0000-0000-0000-000000000009", lost, ""},
-      {"A", "aaaaaaaa-0000-0000-0000-00000000000a", std::nullopt, "/x: state: bad"}};
-  const auto text = renderDescribe(view.types[0], {}, kNow, identities);
+  const auto view =
+      sampleBuilder()
+          .identity("A", "aaaaaaaa-0000-0000-0000-000000000009", lost)
+          .unreadableIdentity("A", "aaaaaaaa-0000-0000-0000-00000000000a", "/x: state: bad")
+          .build();
+  const auto text = renderDescribe(view, *view.type("A"), kNow);
   EXPECT_NE(text.find("Persistent instances:\n  TYPE   LOGICAL                    UUID"),
             std::string::npos)
       << text;
@@ -290,18 +281,21 @@ TEST(DescribeView, ShowsAPersistentTypesIdentitiesWithTheirStateAndData) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("  error: /x: state: bad"), std::string::npos) << text;
-  EXPECT_EQ(renderDescribe(view.types[0], {}, kNow).find("Persistent"), std::string::npos)
+  const auto without = sampleView();
+  EXPECT_EQ(renderDescribe(without, *without.type("A"), kNow).find("Persistent"), std::string::npos)
       << "nothing about identities for a type that is not persistent";
 }
 
 TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
-  auto view = sampleView();
-  std::vector<EventView> events = {
-      {1, R"({"format":1,"type":"A","time":1700000000000,"host":"ds1","kind":"placed",)"
-          R"("logical":0,"uuid":"aaaaaaaa-0000-0000-0000-000000000001","message":"placed on ds1"})"},
-      {2, R"({"format":1,"type":"Other","time":1,"kind":"x","message":"not this one"})"},
-      {3, "garbage"}};
-  const auto text = renderDescribe(view.types[0], events, kNow);
+  const auto view =
+      sampleBuilder()
+          .event(1, R"({"format":1,"type":"A","time":1700000000000,"host":"ds1","kind":"placed",)"
+                    R"("logical":0,"uuid":"aaaaaaaa-0000-0000-0000-000000000001",)"
+                    R"("message":"placed on ds1"})")
+          .event(2, R"({"format":1,"type":"Other","time":1,"kind":"x","message":"not this one"})")
+          .event(3, "garbage")
+          .build();
+  const auto text = renderDescribe(view, *view.type("A"), kNow);
   EXPECT_NE(
       text.find(
           "Name:         A\nGeneration:   3\nSpec:\n  serviceCount: 2\n  replicationCount: 2\n"),
@@ -327,7 +321,8 @@ TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
   EXPECT_NE(text.find("ds1    placed   A/0 aaaaaaaa   placed on ds1\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("not this one"), std::string::npos);
 
-  const auto bad = renderDescribe(view.types[1], {}, kNow);
+  const auto without = sampleView();
+  const auto bad = renderDescribe(without, *without.type("Bad"), kNow);
   EXPECT_EQ(
       bad,
       "Name:         Bad\nSpec:         cannot be read\n  error: /r/config/Bad: not valid JSON\n"
@@ -336,17 +331,19 @@ TEST(DescribeView, ShowsSpecInstancesStatusAndEvents) {
 
 TEST(WatchDiff, InitialStateThenChanges) {
   auto before = sampleView();
-  auto initial = diffViews(ClusterView{}, before);
+  auto initial = diffViews(ClusterSnapshot{}, before);
   ASSERT_FALSE(initial.empty());
   EXPECT_EQ(initial.front(), "type A created, generation 3");
 
   auto after = before;
-  auto& l0 = after.types[0].logical[0];
-  l0.instances.erase(l0.instances.begin());  // the master goes; the secondary takes over
-  l0.instances[0].role = Role::Master;
-  l0.instances[0].data->state = sm::config::PhysicalState::Running;
-  after.types[0].stored->generation = 4;
-  after.hosts.pop_back();
+  auto& l0 = after.types["A"].logical[0];
+  // The master goes; the secondary, next in line, takes over.
+  l0.physical.erase(kMaster);
+  l0.election.erase(l0.election.begin());
+  SnapshotBuilder::physical(after, kA0, kSecondary).data->state =
+      sm::config::PhysicalState::Running;
+  after.types["A"].stored->generation = 4;
+  after.hosts.erase("ds2");
   EXPECT_EQ(diffViews(before, after),
             (std::vector<std::string>{
                 "type A changed, generation 3 -> 4",
@@ -362,18 +359,20 @@ TEST(WatchDiff, InitialStateThenChanges) {
 }
 
 // sampleView() made ready: both instances of A/0 running, A/1 with a master and a secondary.
-ClusterView readyView() {
-  auto view = sampleView();
-  auto& a = view.types[0];
-  a.logical[0].instances[1].data->state = sm::config::PhysicalState::Running;
-  auto& l1 = a.logical[1];
-  l1.instances = a.logical[0].instances;
-  l1.instances[0].uuid = "bbbbbbbb-0000-0000-0000-000000000001";
-  l1.instances[0].data->host = "ds2";
-  l1.instances[0].electionSequence = 3;
-  l1.instances[1].uuid = "bbbbbbbb-0000-0000-0000-000000000002";
-  l1.instances[1].data->host = "ds1";
-  return view;
+const std::string kMaster1 = "bbbbbbbb-0000-0000-0000-000000000001";
+const std::string kSecondary1 = "bbbbbbbb-0000-0000-0000-000000000002";
+
+SnapshotBuilder readyBuilder() {
+  auto builder = sampleBuilder();
+  builder.state(kA0, kSecondary, sm::config::PhysicalState::Running)
+      .instance(kA1, kMaster1, instanceData("ds2", 1234, sm::config::PhysicalState::Running))
+      .instance(kA1, kSecondary1, instanceData("ds1", 99, sm::config::PhysicalState::Running))
+      .electionFrom(kA1, 3);
+  return builder;
+}
+
+ClusterSnapshot readyView() {
+  return readyBuilder().build();
 }
 
 TEST(Readiness, SaysWhatIsMissingPerLogicalService) {
@@ -402,37 +401,37 @@ TEST(Readiness, ReadyWhenEveryLogicalServiceHasItsReplicasAndAMaster) {
 }
 
 TEST(Readiness, AnOlderGenerationOrAMasterNotRunningIsNotReady) {
-  auto stale = readyView();
-  stale.types[0].logical[1].instances[1].data->generation = 2;
+  auto stale = readyBuilder().generation(kA1, kSecondary1, 2).build();
   auto r = assessType(stale, "A");
   EXPECT_FALSE(r.ready());
   EXPECT_EQ(missingLines(r),
             std::vector<std::string>{"A/logicalService0000000001: 1/2 instances running, 1 "
                                      "instance of an older generation"});
 
-  auto stopping = readyView();
-  stopping.types[0].logical[0].instances[0].data->state = sm::config::PhysicalState::Stopping;
+  auto stopping = readyBuilder().state(kA0, kMaster, sm::config::PhysicalState::Stopping).build();
   r = assessType(stopping, "A");
   EXPECT_FALSE(r.ready());
   EXPECT_EQ(missingLines(r), std::vector<std::string>{
                                  "A/logicalService0000000000: 1/2 instances running, 1 starting "
                                  "or stopping, no master"});
 
-  auto surplus = readyView();
-  surplus.types[0].logical[0].instances.push_back(surplus.types[0].logical[0].instances[1]);
+  auto surplus = readyBuilder()
+                     .instance(kA0, "aaaaaaaa-0000-0000-0000-000000000003",
+                               instanceData("ds2", 100, sm::config::PhysicalState::Running))
+                     .build();
   EXPECT_FALSE(assessType(surplus, "A").ready()) << "3 running where 2 are wanted";
 }
 
 TEST(Readiness, CountsLogicalServicesAgainstServiceCount) {
   auto fewer = readyView();
-  fewer.types[0].logical.pop_back();
+  fewer.types["A"].logical.erase(1);
   auto r = assessType(fewer, "A");
   EXPECT_FALSE(r.ready());
   EXPECT_EQ(progressLine(r), "A: 1/2 logical services ready, 2/4 instances running");
   EXPECT_EQ(missingLines(r), std::vector<std::string>{"A: 1 of 2 logical services exist"});
 
   auto more = readyView();
-  more.types[0].stored->type.spec.serviceCount = 1;
+  more.types["A"].stored->type.spec.serviceCount = 1;
   r = assessType(more, "A");
   EXPECT_FALSE(r.ready());
   EXPECT_EQ(missingLines(r),
@@ -453,7 +452,7 @@ TEST(Readiness, MissingOrUnreadableType) {
 
 TEST(Readiness, EndpointUsesTheHostsAddress) {
   auto view = readyView();
-  view.hosts[0].data->address = "10.0.0.5";
+  view.hosts.at("ds1").data->address = "10.0.0.5";
   EXPECT_EQ(endpointLines(assessType(view, "A")).front(),
             "A/logicalService0000000000 master ds1 address 10.0.0.5 pid 1234 epoch 7 "
             "http=10.0.0.5:8080");

@@ -3,43 +3,38 @@
 #include <gtest/gtest.h>
 
 #include "manager/ctl/cli_error.hpp"
+#include "tests/model/snapshot_builder.hpp"
 
 namespace sm::ctl {
 namespace {
 
 constexpr std::int64_t kNow = 1'700'000'000'000;
+const config::LogicalServiceId kDb0{"Db", 0};
 
-InstanceView instance(const std::string& uuid, const std::string& host, Role role,
-                      config::PhysicalState state = config::PhysicalState::Running) {
-  InstanceView i;
-  i.uuid = uuid;
-  i.data = config::PhysicalServiceData{host, 100, {}, kNow, 1, state};
-  i.role = role;
-  return i;
-}
-
+// Db/0: master m on h1, then s1 on h2 and s2 on h3 in its failover chain; all running.
 struct Fixture {
-  ClusterView view;
-  TypeView type;
-  Fixture() {
-    type.name = "Db";
-    type.stored = config::StoredServiceType{};
-    type.stored->type.name = "Db";
-    LogicalView logical;
-    logical.id = {"Db", 0};
-    logical.instances = {instance("m", "h1", Role::Master), instance("s1", "h2", Role::Secondary),
-                         instance("s2", "h3", Role::Secondary)};
-    type.logical = {logical};
-    for (const auto* id : {"h1", "h2", "h3"}) {
-      HostView host;
-      host.id = id;
-      host.data = config::HostData{};
-      view.hosts.push_back(host);
-    }
+  model::ClusterSnapshot snapshot = daemon::testutil::SnapshotBuilder()
+                                        .type(daemon::testutil::makeType("Db"))
+                                        .instance(kDb0, "m", "h1")
+                                        .instance(kDb0, "s1", "h2")
+                                        .instance(kDb0, "s2", "h3")
+                                        .host("h1", config::HostData{})
+                                        .host("h2", config::HostData{})
+                                        .host("h3", config::HostData{})
+                                        .build();
+  model::ServiceTypeView& type() { return snapshot.types.at("Db"); }
+  model::LogicalServiceView& logical() { return type().logical.at(0); }
+  model::PhysicalServiceView& instance(const std::string& uuid) {
+    return logical().physical.at(uuid);
   }
-  LogicalView& logical() { return type.logical.front(); }
+  // The instance leaves the election (it stays registered).
+  void leaveElection(const std::string& uuid) {
+    std::erase_if(logical().election, [&](const model::ElectionMember& member) {
+      return member.data && member.data->physical == uuid;
+    });
+  }
   SwitchoverChoice choose(const std::optional<std::string>& to) {
-    return chooseSwitchover(view, type, logical(), to, kNow);
+    return chooseSwitchover(snapshot, type(), logical(), to, kNow);
   }
 };
 
@@ -57,40 +52,43 @@ TEST(ChooseSwitchover, RefusesWhatCannotTakeOver) {
                                                  "service 0; nothing to do");
   EXPECT_EQ(f.choose(std::string("h9")).refusal.rfind("no instance of Db logical service 0", 0),
             0u);
-  f.logical().instances[1].data->state = config::PhysicalState::Starting;
+  f.instance("s1").data->state = config::PhysicalState::Starting;
   EXPECT_EQ(f.choose(std::string("h2")).refusal,
             "s1 on h2 is starting, not running and healthy: it cannot take over");
-  f.logical().instances[2].role = Role::Unelected;
-  f.type.stored->type.spec.constraints.masterHosts = {"h1", "h2"};
+  f.leaveElection("s2");
+  f.type().stored->type.spec.constraints.masterHosts = {"h1", "h2"};
   EXPECT_EQ(f.choose(std::string("h3")).refusal,
             "s2 on h3 is not eligible as master: masterHosts [h1, h2] do not match h3");
 }
 
 TEST(ChooseSwitchover, OneAtATimeAndOnlyWithAMaster) {
   Fixture f;
-  f.logical().switchover = config::SwitchoverData{"s1", "m", kNow - 10, kNow + 5000};
+  f.snapshot.switchovers[kDb0] =
+      model::SwitchoverView{config::SwitchoverData{"s1", "m", kNow - 10, kNow + 5000}, "", 0};
   EXPECT_NE(f.choose(std::nullopt).refusal.find("in progress"), std::string::npos);
-  f.logical().switchover->deadline = kNow - 1;
+  f.snapshot.switchovers[kDb0].data->deadline = kNow - 1;
   EXPECT_TRUE(f.choose(std::nullopt).refusal.empty()) << "an expired one does not count";
-  f.logical().instances[0].role = Role::Unelected;
+  f.snapshot.switchovers[kDb0] = model::SwitchoverView{std::nullopt, "bad json", 0};
+  EXPECT_TRUE(f.choose(std::nullopt).refusal.empty()) << "nor one that cannot be read";
+  f.logical().election.front().data.reset();  // the first member holds the lock, unreadable
   EXPECT_NE(f.choose(std::nullopt).refusal.find("has no master"), std::string::npos);
 }
 
 TEST(PickLogical, TheOnlyOneOrTheNamedOne) {
   Fixture f;
-  EXPECT_EQ(pickLogical(f.type, std::nullopt).id.sequence, 0);
-  EXPECT_EQ(pickLogical(f.type, std::string("logicalService0000000000")).id.sequence, 0);
-  f.type.logical.push_back(f.type.logical.front());
-  f.type.logical.back().id.sequence = 3;
-  EXPECT_EQ(pickLogical(f.type, std::string("3")).id.sequence, 3);
+  EXPECT_EQ(pickLogical(f.type(), std::nullopt).id.sequence, 0);
+  EXPECT_EQ(pickLogical(f.type(), std::string("logicalService0000000000")).id.sequence, 0);
+  f.type().logical[3] = f.logical();
+  f.type().logical[3].id.sequence = 3;
+  EXPECT_EQ(pickLogical(f.type(), std::string("3")).id.sequence, 3);
   try {
-    pickLogical(f.type, std::nullopt);
+    pickLogical(f.type(), std::nullopt);
     FAIL() << "two logical services: one must be named";
   } catch (const CliError& e) {
     EXPECT_EQ(e.exitCode(), kExitUsage);
     EXPECT_STREQ(e.what(), "service type \"Db\" has 2 logical services: name one (0, 3)");
   }
-  EXPECT_THROW(pickLogical(f.type, std::string("x")), CliError);
+  EXPECT_THROW(pickLogical(f.type(), std::string("x")), CliError);
 }
 
 }  // namespace

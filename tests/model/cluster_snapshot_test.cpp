@@ -112,3 +112,25 @@ TEST(ClusterSnapshot, OperatorsReadTheMasterThenTheChainThenTheUnelected) {
 
 }  // namespace
 }  // namespace sm::daemon
+
+namespace sm::daemon {
+namespace {
+
+TEST(ClusterSnapshot, MasterEpochNeedsARegisteredMaster) {
+  model::ClusterSnapshot s = testutil::SnapshotBuilder()
+                                 .type(testutil::makeType("db"), 2)
+                                 .electionMember({"db", 0}, "gone", "h1")
+                                 .instance({"db", 0}, "next", "h2")
+                                 .instance({"db", 1}, "u1", "h1")
+                                 .build();
+  const auto* db0 = s.logical({"db", 0});
+  EXPECT_EQ(db0->epoch(), 0) << "the first member holds the epoch";
+  EXPECT_EQ(db0->master(), nullptr) << "its instance is not registered";
+  EXPECT_EQ(db0->masterEpoch(), std::nullopt);
+  EXPECT_EQ(s.logical({"db", 1})->masterEpoch(), 0);
+  s.types["db"].logical[0].election.erase(s.types["db"].logical[0].election.begin());
+  EXPECT_EQ(s.logical({"db", 0})->masterEpoch(), 1) << "the next in line took over";
+}
+
+}  // namespace
+}  // namespace sm::daemon

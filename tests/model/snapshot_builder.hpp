@@ -69,8 +69,8 @@ class SnapshotBuilder {
     snapshot_.hosts[id] = model::HostView{id, std::move(data), "", 0};
     return *this;
   }
-  SnapshotBuilder& unreadableHost(const std::string& id) {
-    snapshot_.hosts[id] = model::HostView{id, std::nullopt, "", 0};
+  SnapshotBuilder& unreadableHost(const std::string& id, const std::string& error = "") {
+    snapshot_.hosts[id] = model::HostView{id, std::nullopt, error, 0};
     return *this;
   }
   // The type with logical services 0 .. logicalCount-1 and no instances.
@@ -83,17 +83,37 @@ class SnapshotBuilder {
     }
     return *this;
   }
-  SnapshotBuilder& unreadableType(const std::string& name) {
+  // A type whose spec cannot be decoded, with logical services 0 .. logicalCount-1.
+  SnapshotBuilder& unreadableType(const std::string& name, const std::string& error = "bad json",
+                                  std::int64_t logicalCount = 1) {
     model::ServiceTypeView& view = snapshot_.types[name];
     view.name = name;
-    view.error = "bad json";
-    view.logical[0].id = config::LogicalServiceId{name, 0};
+    view.error = error;
+    for (std::int64_t seq = 0; seq < logicalCount; ++seq) {
+      view.logical[seq].id = config::LogicalServiceId{name, seq};
+    }
+    return *this;
+  }
+  // The logical service's own data (observers read it).
+  SnapshotBuilder& logicalData(const config::LogicalServiceId& id,
+                               config::LogicalServiceData data) {
+    model::LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];
+    logical.id = id;
+    logical.data = std::move(data);
     return *this;
   }
   // A registered instance; with `elect` also an election member behind any existing ones.
   SnapshotBuilder& instance(const config::LogicalServiceId& id, const std::string& uuid,
                             const std::string& host, bool elect = true) {
     addInstance(snapshot_, id, uuid, host, elect);
+    return *this;
+  }
+  // A registered instance with this data; with `elect` also an election member behind any existing
+  // ones.
+  SnapshotBuilder& instance(const config::LogicalServiceId& id, const std::string& uuid,
+                            const config::PhysicalServiceData& data, bool elect = true) {
+    addInstance(snapshot_, id, uuid, data.host, elect);
+    physical(snapshot_, id, uuid).data = data;
     return *this;
   }
   SnapshotBuilder& undecodableInstance(const config::LogicalServiceId& id,
@@ -115,6 +135,15 @@ class SnapshotBuilder {
     logical.id = id;
     const std::int64_t seq = logical.election.empty() ? 0 : logical.election.back().sequence + 1;
     logical.election.push_back(model::ElectionMember{name, seq, std::nullopt, "", 0});
+    return *this;
+  }
+  // Renumbers the election members from `first` on (the first member's sequence is the epoch).
+  SnapshotBuilder& electionFrom(const config::LogicalServiceId& id, std::int64_t first) {
+    for (auto& member : snapshot_.types.at(id.type).logical.at(id.sequence).election) {
+      const auto uuid = member.data ? member.data->physical : std::string("x");
+      member.sequence = first++;
+      member.name = "lock-" + uuid + "-" + std::to_string(member.sequence);
+    }
     return *this;
   }
   // Setters for an instance added before.
@@ -157,10 +186,28 @@ class SnapshotBuilder {
     snapshot_.persistent[id.type][uuid] = model::PersistentServiceView{id.type, uuid, data, "", 3};
     return *this;
   }
+  // A persistent identity with exactly this data.
+  SnapshotBuilder& identity(const std::string& type, const std::string& uuid,
+                            config::PersistentServiceData data) {
+    snapshot_.persistent[type][uuid] =
+        model::PersistentServiceView{type, uuid, std::move(data), "", 3};
+    return *this;
+  }
+  SnapshotBuilder& unreadableIdentity(const std::string& type, const std::string& uuid,
+                                      const std::string& error) {
+    snapshot_.persistent[type][uuid] =
+        model::PersistentServiceView{type, uuid, std::nullopt, error, 3};
+    return *this;
+  }
   // cordons/<host>, draining when asked (servicesctl drain).
   SnapshotBuilder& cordon(const std::string& host, bool drain = false,
                           bool movePersistent = false) {
     snapshot_.cordons[host] = model::CordonView{config::CordonData{1000, "", drain, movePersistent}, ""};
+    return *this;
+  }
+  // cordons/<host> whose data cannot be decoded: the host counts as cordoned all the same.
+  SnapshotBuilder& unreadableCordon(const std::string& host) {
+    snapshot_.cordons[host] = model::CordonView{std::nullopt, "bad json"};
     return *this;
   }
   // paused/<type>.
@@ -173,6 +220,11 @@ class SnapshotBuilder {
                               std::int64_t deadline, std::int32_t version = 0) {
     snapshot_.switchovers[id] =
         model::SwitchoverView{config::SwitchoverData{target, "", 0, deadline}, "", version};
+    return *this;
+  }
+  // events/event-<sequence> with this (JSON) data, after any added before.
+  SnapshotBuilder& event(std::int64_t sequence, std::string data) {
+    snapshot_.events.push_back(model::EventView{sequence, std::move(data)});
     return *this;
   }
   model::ClusterSnapshot build() const { return snapshot_; }
