@@ -1,11 +1,6 @@
 #include "manager/ctl/events_command.hpp"
 
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 
-#include <atomic>
 #include <iostream>
 #include <memory>
 
@@ -15,7 +10,7 @@
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/event_reader.hpp"
 #include "manager/ctl/output_format.hpp"
-#include "manager/ctl/stop_signals.hpp"
+#include "manager/ctl/follow_loop.hpp"
 
 namespace sm::ctl {
 
@@ -91,40 +86,23 @@ int runEvents(const GlobalOptions& global, const EventsOptions& options) {
     return kExitOk;
   }
 
-  // SIGINT and SIGTERM through a signalfd (blocked before the session's threads start, which
-  // inherit the mask), so that following ends cleanly with exit 0.
-  const auto signals = stopSignals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  FileDescriptor signalFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-  auto watches = std::make_shared<ArmedWatches>();
-  auto sessionLost = std::make_shared<std::atomic<bool>>(false);
+  const StopSignals stop;  // before connecting: the session's threads inherit the mask
   auto ctx = connect(global);
-  ctx.session->addStateListener([sessionLost, watches](zk::SessionState state) {
-    if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed)
-      *sessionLost = true;
-    watches->wake();  // a reconnect: list again
-  });
+  FollowLoop loop(*ctx.session, "events", global.zk);
   if (query.type) requireType(ctx, *query.type);
   const auto dir = ctx.layout.eventsDir();
-  for (;;) {
-    if (*sessionLost) {
-      throw operationFailed(fmt::format("events: the ZooKeeper session at {} expired", global.zk));
-    }
-    try {
-      auto page =
-          readEvents(*ctx.session, ctx.layout, query, watches->arm(dir, zk::WatchKind::Children));
-      printer.print(page.rows);
-      query.after = page.newest;
-      query.limit = 0;  // after the first listing: every new one
-    } catch (const zk::ZkError& e) {
-      if (!e.isConnectionLoss()) throw;
-      watches->reset();  // the failed read left no watch; the state listener wakes us
-    }
-    pollfd fds[2] = {{watches->fd(), POLLIN, 0}, {signalFd.get(), POLLIN, 0}};
-    ::poll(fds, 2, -1);
-    if (fds[1].revents & POLLIN) return kExitOk;
-    watches->drain();
-  }
+  // Until SIGINT or SIGTERM (exit 0).
+  loop.run(
+      [&] {
+        auto page = readEvents(*ctx.session, ctx.layout, query,
+                               loop.watches().arm(dir, zk::WatchKind::Children));
+        printer.print(page.rows);
+        query.after = page.newest;
+        query.limit = 0;  // after the first listing: every new one
+        return false;
+      },
+      FollowLoop::Clock::time_point::max(), &stop);
+  return kExitOk;
 }
 
 }  // namespace

@@ -1,12 +1,7 @@
 #include "manager/ctl/watch_command.hpp"
 
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -16,7 +11,7 @@
 
 #include "manager/ctl/armed_watches.hpp"
 #include "manager/ctl/cli_error.hpp"
-#include "manager/ctl/stop_signals.hpp"
+#include "manager/ctl/follow_loop.hpp"
 #include "manager/ctl/cluster_reader.hpp"
 #include "manager/ctl/table.hpp"
 #include "manager/ctl/watch_diff.hpp"
@@ -34,66 +29,39 @@ struct WatchOptions {
 
 int runWatch(const GlobalOptions& global, const WatchOptions& options) {
   if (!options.type.empty()) requireTypeName(options.type);
-  const auto signals = stopSignals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  FileDescriptor signalFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-
-  auto watches = std::make_shared<ArmedWatches>();
-  auto sessionLost = std::make_shared<std::atomic<bool>>(false);
+  const StopSignals stop;
   auto ctx = connect(global);
-  ctx.session->addStateListener([sessionLost, watches](zk::SessionState state) {
-    if (state == zk::SessionState::Expired || state == zk::SessionState::AuthFailed)
-      *sessionLost = true;
-    watches->wake();  // a reconnect may have folded changes together: read again
-  });
+  FollowLoop loop(*ctx.session, "watch", global.zk);
 
-  using Clock = std::chrono::steady_clock;
-  // Clock::time_point::max() when unbounded (an optional trips GCC 12's maybe-uninitialized).
   const auto deadline =
       options.forSeconds
-          ? Clock::now() +
+          ? FollowLoop::Clock::now() +
                 std::chrono::milliseconds(static_cast<std::int64_t>(*options.forSeconds * 1000))
-          : Clock::time_point::max();
+          : FollowLoop::Clock::time_point::max();
   ReadOptions read;
   if (!options.type.empty()) read.type = options.type;
-  read.watches = watches.get();
+  read.watches = &loop.watches();
 
   model::ClusterSnapshot shown;
   std::size_t printed = 0;
-  for (;;) {
-    if (*sessionLost)
-      throw operationFailed(fmt::format("watch: the ZooKeeper session at {} expired", global.zk));
-    try {
-      auto snapshot = readCluster(*ctx.session, ctx.layout, read);
-      for (const auto& line : diffViews(shown, snapshot)) {
-        if (options.timestamps) std::cout << formatTime(nowMs()) << " ";
-        std::cout << line << "\n";
-        if (options.count && ++printed >= *options.count) {
-          std::cout << std::flush;
-          return kExitOk;
+  // Ends at --count (Done), --for (Deadline) or SIGINT/SIGTERM (Stopped): all exit 0.
+  loop.run(
+      [&] {
+        auto snapshot = readCluster(*ctx.session, ctx.layout, read);
+        for (const auto& line : diffViews(shown, snapshot)) {
+          if (options.timestamps) std::cout << formatTime(nowMs()) << " ";
+          std::cout << line << "\n";
+          if (options.count && ++printed >= *options.count) {
+            std::cout << std::flush;
+            return true;
+          }
         }
-      }
-      std::cout << std::flush;
-      shown = std::move(snapshot);
-    } catch (const zk::ZkError& e) {
-      if (!e.isConnectionLoss()) throw;
-      // Disconnected: reads that failed left no watch. The state listener wakes us when the session
-      // is back, and everything is armed again.
-      watches->reset();
-    }
-    int timeoutMs = -1;
-    if (options.forSeconds) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return kExitOk;
-      timeoutMs = static_cast<int>(left);
-    }
-    pollfd fds[2] = {{watches->fd(), POLLIN, 0}, {signalFd.get(), POLLIN, 0}};
-    const int ready = ::poll(fds, 2, timeoutMs);
-    if (ready == 0) return kExitOk;               // --for elapsed
-    if (fds[1].revents & POLLIN) return kExitOk;  // SIGINT or SIGTERM
-    watches->drain();
-  }
+        std::cout << std::flush;
+        shown = std::move(snapshot);
+        return false;
+      },
+      deadline, &stop);
+  return kExitOk;
 }
 
 }  // namespace
