@@ -237,6 +237,7 @@ GetKind parseGetKind(const std::string& name) {
   if (name == "physical") return GetKind::Physical;
   if (name == "hosts") return GetKind::Hosts;
   if (name == "instances") return GetKind::Instances;
+  if (name == "locks") return GetKind::Locks;
   return GetKind::Types;
 }
 
@@ -268,6 +269,8 @@ nlohmann::ordered_json getDocument(const ClusterView& view, GetKind kind) {
     case GetKind::Instances:
       for (const auto& i : view.identities) list.push_back(identityJson(i));
       break;
+    case GetKind::Locks:
+      break;  // not part of the cluster view: lock_views.hpp
   }
   return list;
 }
@@ -284,6 +287,8 @@ std::string renderGetTable(const ClusterView& view, GetKind kind, std::int64_t n
       return hostsTable(view, nowMs);
     case GetKind::Instances:
       return identitiesTable(view.identities, nowMs);
+    case GetKind::Locks:
+      break;  // not part of the cluster view: lock_views.hpp
   }
   return {};
 }

@@ -31,6 +31,17 @@ TEST(Names, ServiceTypeNames) {
   EXPECT_FALSE(isValidHostId(std::string(254, 'h')));
 }
 
+TEST(Names, LockNames) {
+  for (auto ok : {"a", "nightly-job", "db.migrations_v2", std::string(128, 'x').c_str()}) {
+    EXPECT_FALSE(checkLockName(ok)) << ok;
+  }
+  EXPECT_EQ(checkLockName(""), "must not be empty");
+  EXPECT_EQ(checkLockName(std::string(10000, 'a')), "must be at most 128 characters");
+  EXPECT_EQ(checkLockName("a/b"), "may contain only letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(checkLockName("a b"), "may contain only letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(checkLockName(".."), "must not be \".\" or \"..\"");
+}
+
 TEST(Names, PortsAndEnvironment) {
   EXPECT_FALSE(checkPortName("http"));
   EXPECT_FALSE(checkPortName("admin_2"));
