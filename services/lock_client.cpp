@@ -90,7 +90,18 @@ void LockClient::send(const Message& message) {
   while (sent < line.size()) {
     auto n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw LockError(std::string("the daemon's connection is closed: ") + std::strerror(errno));
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      // A daemon that refused the connection said why before it closed it.
+      while (readSome(std::chrono::milliseconds(0))) {
+      }
+      while (auto line = nextLine()) {
+        if (line->kind == Kind::Refused) {
+          throw LockError("the daemon refused the connection: " + line->text);
+        }
+      }
+      throw LockError("the daemon's connection is closed: " + why);
+    }
     sent += static_cast<std::size_t>(n);
   }
 }

@@ -95,7 +95,8 @@ TEST(Documents, ResourceLockRoundTripAndGarbage) {
                 kZ)
                 .errorText(),
             "/fed/x: type: may contain only letters, digits, '.', '_' and '-', got \"a/b\"\n"
-            "/fed/x: uuid: must be a canonical lowercase uuid, got \"x\"\n"
+            "/fed/x: uuid: must be a lowercase uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got "
+            "\"x\"\n"
             "/fed/x: pid: must be an integer >= 1, got 0\n");
   EXPECT_FALSE(decodeResourceLockData("not json", kZ));
 }

@@ -32,7 +32,9 @@ TEST(Names, ServiceTypeNames) {
 }
 
 TEST(Names, LockNames) {
-  for (auto ok : {"a", "nightly-job", "db.migrations_v2", std::string(128, 'x').c_str()}) {
+  for (const std::string& ok :
+       {std::string("a"), std::string("nightly-job"), std::string("db.migrations_v2"),
+        std::string(128, 'x')}) {
     EXPECT_FALSE(checkLockName(ok)) << ok;
   }
   EXPECT_EQ(checkLockName(""), "must not be empty");
