@@ -33,8 +33,8 @@ using services::lockwire::Message;
 
 constexpr int kMaxEvents = 32;
 constexpr int kListenBacklog = 64;
-// A lock directory's create can meet its removal by another daemon (removed when it emptied):
-// made again this many times at most.
+// The first contender of a lock makes its directory: a create that finds none makes it and tries
+// again, this many times at most.
 constexpr int kCreateAttempts = 3;
 
 void addToEpoll(int epollFd, int fd) {
@@ -515,18 +515,9 @@ void LockServer::drop(std::uint64_t id) {
   if (auto connection = connections_.find(entry->fd); connection != connections_.end()) {
     connection->second->entries.erase(entry->name);
   }
+  // The lock's directory stays: its child counter is what makes the tokens of that name keep
+  // increasing (a directory made again would count from 0).
   if (entries_.empty()) renewer_->setActive(false);
-  // An emptied lock leaves no directory behind (another daemon's create then makes it again).
-  if (auto session = context_.session(); session && session->connected()) {
-    try {
-      session->remove(entry->dir);
-    } catch (const zk::ZkError& e) {
-      if (e.code() != zk::Code::NotEmpty && e.code() != zk::Code::NoNode &&
-          !e.isConnectionLoss()) {
-        spdlog::warn("lock {}: removing {}: {}", entry->name, entry->dir, e.what());
-      }
-    }
-  }
 }
 
 void LockServer::closeConnection(int fd, const std::string& why) {

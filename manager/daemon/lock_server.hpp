@@ -95,7 +95,7 @@ class LockServer {
   void acquire(Connection& connection, const services::lockwire::Message& request);
   void release(Connection& connection, const std::string& name);
   void closeConnection(int fd, const std::string& why);
-  // Ends an entry: its node is deleted (before anything else), the dir removed when empty.
+  // Ends an entry: its node is deleted before anything else.
   void drop(std::uint64_t id);
   void send(Connection& connection, const services::lockwire::Message& message);
   void sendTo(int fd, services::lockwire::Kind kind, const std::string& name,

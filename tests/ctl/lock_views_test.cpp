@@ -31,9 +31,9 @@ std::vector<LockView> sample() {
 
 TEST(LockViews, TableShowsHolderTokenWaitersAndHeldFor) {
   EXPECT_EQ(locksTable(sample(), 60000),
-            "NAME          HOLDER            TOKEN   WAITERS   HELD-FOR\n"
-            "nightly-job   Locked/h1/4242    7       1         12s\n"
-            "odd           ?                 3       0         -\n"
+            "NAME          HOLDER           TOKEN   WAITERS   HELD-FOR\n"
+            "nightly-job   Locked/h1/4242   7       1         12s\n"
+            "odd           ?                3       0         -\n"
             "error: /z/locks/resources/odd/x: pid: must be an integer >= 1, got 0\n");
 }
 
@@ -54,8 +54,8 @@ TEST(LockViews, JsonNamesHolderAndWaiters) {
 TEST(LockViews, DescribeSectionOnlyForTheTypesOwnLocks) {
   EXPECT_EQ(typeLocksSection(sample(), "Other", 60000),
             "Locks:\n"
-            "  LOCK          PROCESS   STATE                TOKEN   HELD-FOR\n"
-            "  nightly-job   h2/77     waiting (1 ahead)    -       -\n");
+            "  LOCK          PROCESS   STATE               TOKEN   HELD-FOR\n"
+            "  nightly-job   h2/77     waiting (1 ahead)   -       -\n");
   EXPECT_EQ(typeLocksSection(sample(), "Nobody", 60000), "");
 }
 
