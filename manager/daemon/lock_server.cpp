@@ -530,8 +530,9 @@ void LockServer::closeConnection(int fd, const std::string& why) {
   std::vector<std::uint64_t> ids;
   for (const auto& [name, id] : connection->entries) ids.push_back(id);
   for (auto id : ids) {
-    spdlog::info("lock {}: released ({})", entries_.at(id)->name, why);
-    drop(id);
+    const auto name = entries_.at(id)->name;
+    drop(id);  // logged after: the delete is what the next waiter waits for
+    spdlog::info("lock {}: released ({})", name, why);
   }
   ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
   if (connection->pidfd >= 0) {
