@@ -21,6 +21,7 @@
 #include "config/names.hpp"
 #include "config/resource_lock_data.hpp"
 #include "manager/daemon/lock_peer.hpp"
+#include "manager/daemon/lock_socket_writer.hpp"
 #include "manager/zk/error.hpp"
 #include "services/role.hpp"
 
@@ -78,6 +79,7 @@ std::string lockSocketPath(const DaemonOptions& options) {
 
 struct LockServer::Connection {
   int fd = -1;
+  std::shared_ptr<LockSocketWriter> writer;
   int pidfd = -1;
   PeerCredentials peer;
   std::optional<Owner> owner;
@@ -87,9 +89,18 @@ struct LockServer::Connection {
   std::map<std::string, std::uint64_t> entries;  // lock name -> entry
 };
 
+// What the session's client thread needs to tell a waiter "held" itself (the fast path).
+struct LockServer::EarlyGrant {
+  std::shared_ptr<LockSocketWriter> writer;
+  std::string name;
+  std::weak_ptr<zk::QueueMember> member;
+  std::atomic<bool> told{false};  // "held" was sent, by whichever thread came first
+};
+
 struct LockServer::Entry {
   std::uint64_t id = 0;
   int fd = -1;  // the connection's
+  std::shared_ptr<EarlyGrant> grant;
   std::string name;
   pid_t pid = 0;
   std::string dir;
@@ -276,6 +287,7 @@ void LockServer::accept() {
     }
     auto connection = std::make_unique<Connection>();
     connection->fd = fd;
+    connection->writer = std::make_shared<LockSocketWriter>(fd);
     connection->peer = *credentials;
     auto& ref = *connection;
     connections_.emplace(fd, std::move(connection));
@@ -460,13 +472,21 @@ void LockServer::acquire(Connection& connection, const Message& request) {
   listener.onLost = [this, id](zk::LossReason reason) {
     post([this, id, reason] { onLost(id, zk::toString(reason)); });
   };
-  // The fast path: the predecessor's delete seen on the client's thread, one hop to us.
-  listener.onFirstEarly = [this, id] { post([this, id] { onHeld(id); }); };
+  entry->grant = std::make_shared<EarlyGrant>();
+  entry->grant->writer = connection.writer;
+  entry->grant->name = name;
+  // The fast path: the predecessor's delete seen on the client's thread, which tells the process
+  // at once; the lock thread follows (heldSince, or the grant itself when the lease needs a renewal).
+  listener.onFirstEarly = [this, id, grant = entry->grant] {
+    tellHeldEarly(*grant);
+    post([this, id] { onHeld(id); });
+  };
   const std::string data = config::encodeResourceLockData(entry->data);
   for (int attempt = 1;; ++attempt) {
     entry->member = zk::QueueMember::make(session, entry->dir,
                                           std::string(config::Layout::kLockChildPrefix), data,
                                           listener);
+    entry->grant->member = entry->member;
     try {
       entry->member->enter();
       break;
@@ -540,19 +560,19 @@ void LockServer::closeConnection(int fd, const std::string& why) {
     pidfds_.erase(connection->pidfd);
     ::close(connection->pidfd);
   }
-  if (refused) return refuse(fd, why);
-  ::close(fd);
+  if (refused) spdlog::warn("lock server: refused a connection: {}", why);
+  Message last;
+  last.kind = Kind::Refused;
+  last.text = why;
+  // The client thread may still hold the writer: it closes the socket, under its lock.
+  connection->writer->close(refused ? services::lockwire::encode(last) : "");
 }
 
 void LockServer::send(Connection& connection, const Message& message) {
-  const auto line = services::lockwire::encode(message);
-  const auto n =
-      ::send(connection.fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n != static_cast<ssize_t>(line.size())) {
+  if (!connection.writer->write(services::lockwire::encode(message))) {
     // A process that does not read what it asked for: its connection ends (EOF follows).
     spdlog::warn("lock server: cannot write to pid {}: closing its connection",
                  connection.peer.pid);
-    ::shutdown(connection.fd, SHUT_RDWR);
   }
 }
 
@@ -566,13 +586,36 @@ void LockServer::sendTo(int fd, Kind kind, const std::string& name, const std::s
   send(*it->second, message);
 }
 
+bool LockServer::tellHeldEarly(EarlyGrant& grant) {
+  // Only with a lease that has a quarter of the timeout left, as the lock thread would grant it;
+  // else the lock thread renews first.
+  const auto quarter = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(lease_.sessionTimeout()).count() / 4);
+  const auto lease = lease_.deadline();
+  auto member = grant.member.lock();
+  if (cutOff_ || !member || lease <= services::monotonicNowNs() + quarter) return false;
+  Message message;
+  message.kind = Kind::Held;
+  message.name = grant.name;
+  message.token = member->sequence();
+  message.leaseUntilMonoNs = lease;
+  if (grant.told.exchange(true)) return true;
+  grant.writer->write(services::lockwire::encode(message));
+  return true;
+}
+
 void LockServer::onHeld(std::uint64_t id) {
   auto it = entries_.find(id);
   if (it == entries_.end() || it->second->held) return;
   auto& entry = *it->second;
+  if (entry.grant->told) {  // told on the client's thread already
+    entry.held = true;
+    return markHeldSince(entry);
+  }
   const auto lease = cutOff_ ? 0 : lease_.current();
   if (lease == 0) return onLost(id, "the daemon cannot confirm its ZooKeeper session");
   entry.held = true;
+  if (entry.grant->told.exchange(true)) return markHeldSince(entry);
   Message message;
   message.kind = Kind::Held;
   message.name = entry.name;
@@ -600,6 +643,8 @@ void LockServer::markHeldSince(const Entry& entry) {
 void LockServer::onPosition(std::uint64_t id, bool first) {
   auto it = entries_.find(id);
   if (it == entries_.end() || first || it->second->held || !it->second->tryOnly) return;
+  // Claimed, so that no "held" can follow the "busy" (or it was told held already).
+  if (it->second->grant->told.exchange(true)) return;
   const auto fd = it->second->fd;
   const auto name = it->second->name;
   drop(id);
@@ -664,7 +709,9 @@ void LockServer::expireTimeouts() {
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::uint64_t> expired;
   for (const auto& [id, entry] : entries_) {
-    if (!entry->held && entry->deadline && *entry->deadline <= now) expired.push_back(id);
+    if (entry->held || !entry->deadline || *entry->deadline > now) continue;
+    // Claimed, so that no "held" can follow the "busy" (or it was told held already).
+    if (!entry->grant->told.exchange(true)) expired.push_back(id);
   }
   for (auto id : expired) {
     const auto fd = entries_.at(id)->fd;

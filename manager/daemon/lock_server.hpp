@@ -83,6 +83,7 @@ class LockServer {
   };
   struct Connection;
   struct Entry;
+  struct EarlyGrant;
 
   void post(std::function<void()> task);
   void run();
@@ -101,6 +102,9 @@ class LockServer {
   void sendTo(int fd, services::lockwire::Kind kind, const std::string& name,
               const std::string& text = "");
 
+  // On the session's client thread, the moment a watch makes a waiter first: tells the process
+  // "held" when the lease allows it without a round trip (false: the lock thread will).
+  bool tellHeldEarly(EarlyGrant& grant);
   // Posted by the queue member's callbacks.
   void onHeld(std::uint64_t id);
   void onPosition(std::uint64_t id, bool first);
@@ -136,7 +140,8 @@ class LockServer {
   std::map<int, int> pidfds_;                                // pidfd -> socket fd
   std::map<std::uint64_t, std::unique_ptr<Entry>> entries_;
   std::uint64_t nextEntry_ = 1;
-  bool cutOff_ = false;  // no connection to ZooKeeper: no lock may be granted
+  // No connection to ZooKeeper: no lock may be granted (read by the client thread's fast path too).
+  std::atomic<bool> cutOff_{false};
 
   std::unique_ptr<LeaseRenewer> renewer_;
   std::thread thread_;
