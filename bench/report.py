@@ -446,7 +446,8 @@ class Report:
             m.get("started", "?"), " ".join(m.get("loadAverageAtStart", []))))
         w("")
         loads = [d.get("loadAverage1m") for d in (self.zk, self.daemon, self.kazoo,
-                                                   self.placement, self.lock, self.supervisor)
+                                                   self.placement, self.lock, self.supervisor,
+                                                   self.locks)
                  if d and d.get("loadAverage1m") is not None]
         seen = " (1-minute load average {:.1f} to {:.1f} on {} cores as the benchmarks " \
                "ended)".format(min(loads), max(loads), m.get("cores", "?")) if loads else ""
@@ -562,11 +563,12 @@ class Report:
         for name, data in (("zk_baseline", self.zk), ("daemon", self.daemon),
                            ("kazoo", self.kazoo), ("placement", self.placement),
                            ("lock_wakeups", self.lock), ("lease", self.lease),
+                           ("locks", self.locks),
                            ("supervisor_exit_latency", self.supervisor)):
             if not data:
                 w("| {}.json | missing | | | | |".format(name))
                 continue
-            errors = data.get("errors") or []
+            errors = data.get("errors") or ([data["error"]] if data.get("error") else [])
             w("| {}.json | {} | {} | {} | {} | {} |".format(
                 name, data.get("time", "?"), data.get("runs", "?"),
                 data.get("loadAverage1m", "?"),

@@ -178,7 +178,10 @@ Message LockClient::reply(const std::string& name) {
         throw LockError("the daemon refused the connection: " + message->text);
       }
       if (applyNotice(*message)) continue;
-      if (message->name == name) return *message;
+      // An error without a name answers a request the daemon could not read at all.
+      if (message->name == name || (message->kind == Kind::Error && message->name.empty())) {
+        return *message;
+      }
     }
     if (closed_) throw LockError("the daemon closed the connection");
     readSome(std::nullopt);

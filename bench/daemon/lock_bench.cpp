@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
   out["sessionTimeoutMs"] = o.sessionTimeoutMs;
   out["tickTimeMs"] = serverOptions.tickTimeMs;
   out["rounds"] = handover.size();
+  out["runs"] = 1;  // one cluster; its rounds are the samples
   if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
     double oneMinute = 0;
     loadavg >> oneMinute;

@@ -688,9 +688,7 @@ void LockServer::onConnection(const std::weak_ptr<zk::Session>& weak, zk::Sessio
 
 void LockServer::onLease(std::uint64_t deadlineNs) {
   if (deadlineNs <= services::monotonicNowNs() || cutOff_) {
-    bool anyHeld = false;
-    for (const auto& [id, entry] : entries_) anyHeld = anyHeld || entry->held;
-    if (anyHeld) loseAll("the daemon could not confirm its ZooKeeper session within the lease");
+    if (anyHeld()) loseAll("the daemon could not confirm its ZooKeeper session within the lease");
     return;
   }
   for (const auto& [id, entry] : entries_) {
@@ -705,7 +703,17 @@ void LockServer::onLease(std::uint64_t deadlineNs) {
   }
 }
 
+bool LockServer::anyHeld() const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [](const auto& item) { return item.second->held || item.second->grant->told; });
+}
+
 void LockServer::expireTimeouts() {
+  // A lease no renewal extended (ZooKeeper does not answer, a renewal hangs): its holders are told
+  // now, by the daemon, as well as by their own clocks.
+  if (anyHeld() && lease_.deadline() <= services::monotonicNowNs()) {
+    loseAll("the daemon could not confirm its ZooKeeper session within the lease");
+  }
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::uint64_t> expired;
   for (const auto& [id, entry] : entries_) {
@@ -734,6 +742,12 @@ int LockServer::nextTimeoutMs() const {
   }
   for (const auto& [fd, connection] : connections_) {
     if (connection->pending) consider(connection->since + options_.unknownPeerGrace);
+  }
+  if (anyHeld()) {
+    const auto nowNs = services::monotonicNowNs();
+    const auto leaseNs = lease_.deadline();
+    consider(std::chrono::steady_clock::now() +
+             std::chrono::nanoseconds(leaseNs > nowNs ? leaseNs - nowNs : 0));
   }
   if (!next) return -1;
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next -

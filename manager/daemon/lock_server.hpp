@@ -115,6 +115,7 @@ class LockServer {
   // Every entry ends with `lost`: the connection or the session is gone, the lease lapsed.
   void loseAll(const std::string& reason);
   void expireTimeouts();
+  bool anyHeld() const;  // told held, by either thread
   int nextTimeoutMs() const;
   void recheckPending();
   void markHeldSince(const Entry& entry);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "services/lock_client.hpp"
+#include "services/sm_lock.h"
 
 namespace {
 
@@ -166,6 +167,31 @@ int badInputMode(const std::string& dir) {
     // Still serving after all that.
     if (!client.tryAcquire("after-bad-input")) failures += "after-bad-input not held; ";
     client.release("after-bad-input");
+    // The C API, on a connection of its own.
+    char err[256] = "";
+    sm_lock_client* c = sm_lock_connect(nullptr, err, sizeof err);
+    std::int64_t token = -1;
+    if (!c) {
+      failures += std::string("sm_lock_connect: ") + err + "; ";
+    } else {
+      if (sm_lock_try(c, "c-api", &token, err, sizeof err) != 0 || token < 0) {
+        failures += std::string("sm_lock_try: ") + err + "; ";
+      }
+      if (sm_lock_held(c, "c-api") != 1) failures += "sm_lock_held is not 1; ";
+      if (sm_lock_release(c, "c-api", err, sizeof err) != 0) {
+        failures += std::string("sm_lock_release: ") + err + "; ";
+      }
+      if (sm_lock_held(c, "c-api") != 0) failures += "sm_lock_held after release is not 0; ";
+      if (sm_lock_release(c, "c-api", err, sizeof err) != -1 ||
+          std::string(err).find("name: c-api is not held") == std::string::npos) {
+        failures += std::string("second sm_lock_release: ") + err + "; ";
+      }
+      if (sm_lock_acquire(c, "", 10, &token, err, sizeof err) != -1 ||
+          std::string(err).find("name: must not be empty") == std::string::npos) {
+        failures += std::string("sm_lock_acquire(\"\"): ") + err + "; ";
+      }
+      sm_lock_close(c);
+    }
   } catch (const std::exception& e) {
     failures += std::string("unexpected: ") + e.what();
   }
