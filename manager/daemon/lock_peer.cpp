@@ -37,6 +37,13 @@ std::optional<ProcStat> readProcStat(pid_t pid) {
   return parseProcStat(text);
 }
 
+bool descendsFrom(const ProcessLineage& lineage, pid_t ancestor) {
+  for (pid_t pid : lineage.ancestry) {
+    if (pid == ancestor) return true;
+  }
+  return false;
+}
+
 std::optional<ProcessLineage> processLineage(pid_t pid) {
   auto own = readProcStat(pid);
   if (!own) return std::nullopt;

@@ -24,6 +24,21 @@ struct ProcessLineage {
 // nullopt when the process is gone (or /proc cannot be read).
 std::optional<ProcessLineage> processLineage(pid_t pid);
 
+// Which managed process (by its pid, each the leader of its own process group) a peer belongs to:
+// itself or its nearest ancestor among `managed`, else the managed process whose group it is in
+// (a process that left its parent, say by a daemonizing double fork). nullopt: none.
+template <typename Managed>
+std::optional<pid_t> managedOwner(const ProcessLineage& lineage, const Managed& managed) {
+  for (pid_t pid : lineage.ancestry) {
+    if (managed.contains(pid)) return pid;
+  }
+  if (managed.contains(lineage.pgid)) return lineage.pgid;
+  return std::nullopt;
+}
+// Whether the process descends from `ancestor` (a child of the daemon whose start it may not have
+// heard of yet).
+bool descendsFrom(const ProcessLineage& lineage, pid_t ancestor);
+
 // The parent and process group of `pid` from /proc/<pid>/stat; nullopt when it is gone.
 struct ProcStat {
   pid_t ppid = 0;

@@ -305,19 +305,8 @@ void LockServer::identify(Connection& connection) {
   }
   auto lineage = processLineage(peer.pid);
   if (!lineage) return closeConnection(connection.fd, "peer: the process is gone");
-  const Owner* owner = nullptr;
-  for (pid_t pid : lineage->ancestry) {
-    if (auto it = owners_.find(pid); it != owners_.end()) {
-      owner = &it->second;
-      break;
-    }
-  }
-  // A process that left its parent (a daemonizing double fork) stays in its group.
-  if (!owner) {
-    if (auto it = owners_.find(lineage->pgid); it != owners_.end()) owner = &it->second;
-  }
-  if (owner) {
-    connection.owner = *owner;
+  if (auto ownerPid = managedOwner(*lineage, owners_)) {
+    connection.owner = owners_.at(*ownerPid);
     connection.pending = false;
     if (connection.pidfd < 0) {
       connection.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, peer.pid, 0));
@@ -341,9 +330,8 @@ void LockServer::identify(Connection& connection) {
     connection.input = input.substr(start);
     return;
   }
-  const bool ours = std::find(lineage->ancestry.begin(), lineage->ancestry.end(), ::getpid()) !=
-                    lineage->ancestry.end();
-  if (ours && std::chrono::steady_clock::now() - connection.since < options_.unknownPeerGrace) {
+  const auto waited = std::chrono::steady_clock::now() - connection.since;
+  if (descendsFrom(*lineage, ::getpid()) && waited < options_.unknownPeerGrace) {
     connection.pending = true;
     return;
   }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "manager/daemon/lock_peer.hpp"
 
 namespace sm::daemon {
@@ -28,6 +30,17 @@ TEST(LockPeer, ThisProcessLineageEndsWithItsAncestors) {
     EXPECT_EQ(lineage->ancestry[1], ::getppid());
   }
   EXPECT_EQ(lineage->pgid, ::getpgrp());
+}
+
+TEST(LockPeer, OwnerIsTheNearestManagedAncestorElseTheGroup) {
+  const std::set<pid_t> managed{100, 200};
+  EXPECT_EQ(managedOwner(ProcessLineage{300, {300, 200, 100, 7}}, managed), 200);
+  EXPECT_EQ(managedOwner(ProcessLineage{100, {100, 7}}, managed), 100);
+  // Left its parent (re-parented to a subreaper), still in its managed process's group.
+  EXPECT_EQ(managedOwner(ProcessLineage{200, {450, 9}}, managed), 200);
+  EXPECT_EQ(managedOwner(ProcessLineage{450, {451, 450, 9}}, managed), std::nullopt);
+  EXPECT_TRUE(descendsFrom(ProcessLineage{5, {5, 4, 3}}, 4));
+  EXPECT_FALSE(descendsFrom(ProcessLineage{5, {5, 4, 3}}, 2));
 }
 
 TEST(LockPeer, CredentialsOfASocketPairAreOurOwn) {
