@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <stdexcept>
 
 #include "config/names.hpp"
@@ -37,6 +38,8 @@ constexpr int kListenBacklog = 64;
 // The first contender of a lock makes its directory: a create that finds none makes it and tries
 // again, this many times at most.
 constexpr int kCreateAttempts = 3;
+// How long the loop waits for an exited process's locks to be released before it goes on.
+constexpr std::chrono::milliseconds kExitReleaseWait{200};
 
 void addToEpoll(int epollFd, int fd) {
   epoll_event event{};
@@ -200,14 +203,26 @@ void LockServer::instanceStarted(const std::string& uuid, pid_t pid, const std::
 }
 
 void LockServer::instanceExited(const std::string& uuid) {
-  post([this, uuid] {
+  auto done = std::make_shared<std::promise<void>>();
+  auto released = done->get_future();
+  post([this, uuid, done] {
     std::vector<int> ended;
     for (const auto& [fd, connection] : connections_) {
       if (connection->owner && connection->owner->uuid == uuid) ended.push_back(fd);
     }
     for (int fd : ended) closeConnection(fd, "its managed process exited");
     std::erase_if(owners_, [&](const auto& item) { return item.second.uuid == uuid; });
+    done->set_value();
   });
+  // Its locks go before anything else the daemon does for the exit (usually the connection's EOF
+  // released them already). Waited for only when it has some, and never long: a lock thread stuck
+  // on a cut-off ZooKeeper must not hold up the loop.
+  if (holdsFor(uuid)) released.wait_for(kExitReleaseWait);
+}
+
+bool LockServer::holdsFor(const std::string& uuid) const {
+  std::lock_guard lock(holdersMutex_);
+  return holders_.contains(uuid);
 }
 
 void LockServer::install(const std::shared_ptr<zk::Session>& session) {
@@ -492,6 +507,10 @@ void LockServer::acquire(Connection& connection, const Message& request) {
     }
   }
   connection.entries[name] = id;
+  {
+    std::lock_guard lock(holdersMutex_);
+    holders_.insert(owner.uuid);
+  }
   entries_[id] = std::move(entry);
   entryCount_ = entries_.size();
   renewer_->setActive(true);
@@ -522,6 +541,10 @@ void LockServer::drop(std::uint64_t id) {
   }
   if (auto connection = connections_.find(entry->fd); connection != connections_.end()) {
     connection->second->entries.erase(entry->name);
+  }
+  {
+    std::lock_guard lock(holdersMutex_);
+    if (auto it = holders_.find(entry->data.uuid); it != holders_.end()) holders_.erase(it);
   }
   // The lock's directory stays: its child counter is what makes the tokens of that name keep
   // increasing (a directory made again would count from 0).

@@ -66,7 +66,8 @@ class LockServer {
   void instanceStarted(const std::string& uuid, pid_t pid, const std::string& type,
                        std::int64_t logical);
   // The managed process exited: every lock held for it (or its descendants) is released now and
-  // their connections are closed.
+  // their connections are closed. When it holds or waits for any, returns once they are released
+  // (at most 200 ms): the loop calls it before anything else it does for the exit.
   void instanceExited(const std::string& uuid);
   // A newly connected session: new requests use it; its connection changes reach this thread.
   void install(const std::shared_ptr<zk::Session>& session);
@@ -132,6 +133,11 @@ class LockServer {
   int listenFd_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> entryCount_{0};
+  bool holdsFor(const std::string& uuid) const;
+  // The instances (uuids, once per entry) with locks held or waited for: written by the lock
+  // thread, read by the loop's instanceExited().
+  mutable std::mutex holdersMutex_;
+  std::multiset<std::string> holders_;
   // The session listeners install() added (under tasksMutex_), removed by the destructor.
   std::vector<std::pair<std::weak_ptr<zk::Session>, std::size_t>> listeners_;
 
