@@ -195,6 +195,56 @@ TEST_F(DaemonLocks, FrozenDaemonsHolderLearnsLostBeforeAnyoneElseHolds) {
             << " ms before the next holder held (" << lost.rest << ")\n";
 }
 
+// ZooKeeper goes away under a holder: its daemon tells it `lost` when the connection drops, not
+// when the lease or the session runs out.
+class DaemonLocksOutage : public DaemonLocks {
+ protected:
+  // The binary's server is shared by its tests: it serves again afterwards, whatever happened.
+  void TearDown() override {
+    if (!server().server().running()) server().server().start();
+    EXPECT_TRUE(waitFor(
+        [&] {
+          try {
+            session_->exists(root());
+            return true;
+          } catch (const zk::ZkError&) {
+            return false;
+          }
+        },
+        milliseconds(20000), milliseconds(50)));
+    DaemonLocks::TearDown();
+  }
+};
+
+TEST_F(DaemonLocksOutage, ConnectionLossTellsTheHolderLostAtOnce) {
+  startDaemons({"h1"});
+  apply(workerType("Holders", 1, "hold", 1));
+  const auto events = shared_ / "events";
+  ASSERT_TRUE(waitFor([&] { return !readEvents(events).empty(); }, milliseconds(20000)))
+      << stateDump();
+  const auto held = readEvents(events).front();
+  ASSERT_EQ(held.kind, "held");
+  const auto stoppedAt = services::lockClockNowNs();
+  server().server().stop();
+  LockEvent lost;
+  const bool told = waitFor(
+      [&] {
+        for (const auto& e : readEvents(events)) {
+          if (e.kind == "lost" && e.pid == held.pid) lost = e;
+        }
+        return lost.pid != 0;
+      },
+      milliseconds(10000), milliseconds(2));
+  server().server().start();
+  ASSERT_TRUE(told) << "the holder was never told";
+  // "the daemon lost its ZooKeeper connection", well before its lease (2.25 s) could pass.
+  EXPECT_NE(lost.rest.find("connection"), std::string::npos) << lost.rest;
+  EXPECT_LT(lost.atNs - stoppedAt, 1'500'000'000ull);
+  std::cout << "ZooKeeper stopped -> holder told lost: " << (lost.atNs - stoppedAt) / 1000000
+            << " ms\n";
+  EXPECT_TRUE(daemon("h1").running());
+}
+
 TEST_F(DaemonLocks, BadInputIsRefusedAndLeavesNothing) {
   startDaemons({"h1"});
   apply(workerType("BadInput", 1, "badinput", 1));
