@@ -33,6 +33,9 @@ std::string lockSocketPath(const DaemonOptions& options);
 // (zk::QueueMember: the fenced lock recipe, each waiter watching only its predecessor); the lowest
 // holds, and its sequence is the holder's fencing token.
 //
+// Files: lock_server.cpp (the socket, the thread, connections and who may ask), lock_grants.cpp
+// (queue places in ZooKeeper, held/lost, leases, timeouts), lock_server_state.hpp (their state).
+//
 // Threads: the lock server owns a separate piece of the daemon's state (its connections, the
 // locks they hold or wait for, the managed processes it may serve) on a thread of its own; the
 // reconcile loop's state is not touched from there, and this state is not touched from the loop.
