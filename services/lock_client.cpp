@@ -34,7 +34,8 @@ int connectUnix(const std::string& path, std::string& error) {
     const auto slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
     dirFd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dirFd >= 0) target = "/proc/self/fd/" + std::to_string(dirFd) + "/" + path.substr(slash + 1);
+    if (dirFd >= 0)
+      target = "/proc/self/fd/" + std::to_string(dirFd) + "/" + path.substr(slash + 1);
   }
   if (target.size() >= sizeof(address.sun_path)) {
     error = "socket path too long";
@@ -167,7 +168,8 @@ bool LockClient::applyNotice(const Message& message) {
 void LockClient::expireLeases() {
   const auto now = lockClockNowNs();
   for (const auto& [name, hold] : std::map<std::string, LockHold>(holds_)) {
-    if (hold.leaseUntilMonoNs <= now) endHold(name, "its lease passed (the daemon did not renew it)");
+    if (hold.leaseUntilMonoNs <= now)
+      endHold(name, "its lease passed (the daemon did not renew it)");
   }
 }
 

@@ -78,7 +78,7 @@ class LockClient {
   bool closed_ = false;
   std::string buffer_;
   std::map<std::string, LockHold> holds_;
-  std::map<std::string, std::string> ended_;  // name -> reason, since the last waitForChange()
+  std::map<std::string, std::string> ended_;      // name -> reason, since the last waitForChange()
   std::map<std::string, std::string> lastEnded_;  // what the last waitForChange() returned
 };
 

@@ -42,7 +42,8 @@ int sm_lock_acquire(sm_lock_client* client, const char* name, long timeout_ms, i
     return -1;
   }
   try {
-    auto hold = client->client.acquire(name, std::chrono::milliseconds(timeout_ms < 0 ? -1 : timeout_ms));
+    auto hold =
+        client->client.acquire(name, std::chrono::milliseconds(timeout_ms < 0 ? -1 : timeout_ms));
     if (!hold) return 1;
     if (token) *token = hold->token;
     return 0;

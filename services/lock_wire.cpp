@@ -145,15 +145,15 @@ std::optional<Message> parse(std::string_view line, std::string* error) {
   for (const auto& s : kShapes) {
     if (w[0] == s.word) shape = &s;
   }
-  if (!shape) return fail(error, "request: unknown message \"" + std::string(w[0].substr(0, 32)) + "\"");
+  if (!shape)
+    return fail(error, "request: unknown message \"" + std::string(w[0].substr(0, 32)) + "\"");
   if (w.size() != shape->words) {
     return fail(error, std::string("request: ") + shape->word + " takes " +
                            std::to_string(shape->words - 1) + " argument(s)");
   }
   Message m;
   m.kind = shape->kind;
-  auto decoded = [&](std::string_view word, const char* field,
-                     std::string& into) -> bool {
+  auto decoded = [&](std::string_view word, const char* field, std::string& into) -> bool {
     auto value = percentDecode(word);
     if (!value) {
       if (error) *error = std::string(field) + ": bad percent-encoding";

@@ -26,10 +26,10 @@ enum class Kind { Acquire, Release, Held, Lease, Busy, Released, Lost, Error, Re
 struct Message {
   Kind kind = Kind::Error;
   std::string name;
-  std::int64_t timeoutMs = -1;        // acquire
-  std::int64_t token = 0;             // held: the fencing token
+  std::int64_t timeoutMs = -1;         // acquire
+  std::int64_t token = 0;              // held: the fencing token
   std::uint64_t leaseUntilMonoNs = 0;  // held, lease
-  std::string text;                   // lost, error, refused
+  std::string text;                    // lost, error, refused
 };
 
 // The longest line either side sends or accepts (a longer one is an error).

@@ -111,7 +111,8 @@ std::string workerYaml(const fs::path& shared) {
       "  serviceCount: 1\n"
       "  replicationCount: 2\n"
       "  command: [\"{}\"]\n"
-      "  env: {{LOCK_WORKER_MODE: \"hold\", LOCK_WORKER_NAME: \"bench\", LOCK_WORKER_DIR: \"{}\"}}\n"
+      "  env: {{LOCK_WORKER_MODE: \"hold\", LOCK_WORKER_NAME: \"bench\", LOCK_WORKER_DIR: "
+      "\"{}\"}}\n"
       "  constraints:\n"
       "    maxPerHost: 1\n"
       "  restart: {{policy: always, backoffInitialMs: 50, backoffMaxMs: 200,\n"
@@ -230,8 +231,9 @@ int main(int argc, char** argv) {
         const auto round = measureRound(*session, lockDir, shared / "events");
         handover.push_back(round.handoverMs);
         if (round.deletedMs >= 0) deleted.push_back(round.deletedMs);
-        fmt::print("round {}: holder SIGKILLed -> its node deleted {:.2f} ms, next holder {:.2f} ms\n",
-                   i, round.deletedMs, round.handoverMs);
+        fmt::print(
+            "round {}: holder SIGKILLed -> its node deleted {:.2f} ms, next holder {:.2f} ms\n", i,
+            round.deletedMs, round.handoverMs);
       }
     } catch (const std::exception& e) {
       error = e.what();
@@ -267,11 +269,13 @@ int main(int argc, char** argv) {
                     {"target", "p50 <= 2.5x delete->watch p50 of the same run"}};
   fmt::print("{:<52} p50 {:.2f} ms, p99 {:.2f} ms\n", "holder SIGKILLed -> next holder", p50,
              sm::bench::percentile(handover, 99));
-  fmt::print("{:<52} p50 {:.2f} ms, p99 {:.2f} ms\n", "holder SIGKILLed -> its node deleted (watcher)",
-             sm::bench::percentile(deleted, 50), sm::bench::percentile(deleted, 99));
+  fmt::print("{:<52} p50 {:.2f} ms, p99 {:.2f} ms\n",
+             "holder SIGKILLed -> its node deleted (watcher)", sm::bench::percentile(deleted, 50),
+             sm::bench::percentile(deleted, 99));
   fmt::print("{:<52} p50 {:.2f} ms, p99 {:.2f} ms\n", "zk delete -> watch (baseline, same run)",
              baseP50, sm::bench::percentile(baselineMs, 99));
-  fmt::print("ratio to the baseline p50: {:.2f} (target <= 2.5)\n", baseP50 > 0 ? p50 / baseP50 : 0);
+  fmt::print("ratio to the baseline p50: {:.2f} (target <= 2.5)\n",
+             baseP50 > 0 ? p50 / baseP50 : 0);
   fs::create_directories(fs::path(o.output).parent_path());
   std::ofstream(o.output) << out.dump(2) << "\n";
   fmt::print("written to {}\n", o.output);

@@ -59,7 +59,7 @@ void LockServer::acquire(Connection& connection, const Message& request) {
         std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeoutMs);
   }
   const auto& owner = *connection.owner;
-  entry->data = {owner.type,           owner.logical, owner.uuid, context_.options.hostId,
+  entry->data = {owner.type,          owner.logical, owner.uuid,  context_.options.hostId,
                  connection.peer.pid, wallNowMs(),   std::nullopt};
   const auto id = entry->id;
   zk::QueueMember::Listener listener;
@@ -80,16 +80,16 @@ void LockServer::acquire(Connection& connection, const Message& request) {
   entry->grant->writer = connection.writer;
   entry->grant->name = name;
   // The fast path: the predecessor's delete seen on the client's thread, which tells the process
-  // at once; the lock thread follows (heldSince, or the grant itself when the lease needs a renewal).
+  // at once; the lock thread follows (heldSince, or the grant itself when the lease needs a
+  // renewal).
   listener.onFirstEarly = [this, id, grant = entry->grant] {
     tellHeldEarly(*grant);
     post([this, id] { onHeld(id); });
   };
   const std::string data = config::encodeResourceLockData(entry->data);
   for (int attempt = 1;; ++attempt) {
-    entry->member = zk::QueueMember::make(session, entry->dir,
-                                          std::string(config::Layout::kLockChildPrefix), data,
-                                          listener);
+    entry->member = zk::QueueMember::make(
+        session, entry->dir, std::string(config::Layout::kLockChildPrefix), data, listener);
     entry->grant->member = entry->member;
     try {
       entry->member->enter();
@@ -270,8 +270,9 @@ void LockServer::onLease(std::uint64_t deadlineNs) {
 }
 
 bool LockServer::anyHeld() const {
-  return std::any_of(entries_.begin(), entries_.end(),
-                     [](const auto& item) { return item.second->held || item.second->grant->told; });
+  return std::any_of(entries_.begin(), entries_.end(), [](const auto& item) {
+    return item.second->held || item.second->grant->told;
+  });
 }
 
 void LockServer::expireTimeouts() {
@@ -316,10 +317,9 @@ int LockServer::nextTimeoutMs() const {
              std::chrono::nanoseconds(leaseNs > nowNs ? leaseNs - nowNs : 0));
   }
   if (!next) return -1;
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next -
-                                                                 std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(*next - std::chrono::steady_clock::now());
   return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 60000));
 }
-
 
 }  // namespace sm::daemon

@@ -145,9 +145,9 @@ class LockServer {
   std::vector<std::pair<std::weak_ptr<zk::Session>, std::size_t>> listeners_;
 
   // Owned by the lock thread.
-  std::map<pid_t, Owner> owners_;  // by the managed process's pid
+  std::map<pid_t, Owner> owners_;                           // by the managed process's pid
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
-  std::map<int, int> pidfds_;                                // pidfd -> socket fd
+  std::map<int, int> pidfds_;                               // pidfd -> socket fd
   std::map<std::uint64_t, std::unique_ptr<Entry>> entries_;
   std::uint64_t nextEntry_ = 1;
   // No connection to ZooKeeper: no lock may be granted (read by the client thread's fast path too).

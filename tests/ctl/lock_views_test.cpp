@@ -1,4 +1,5 @@
-// `servicesctl get locks` and describe's Locks section (manager/ctl/lock_views.hpp): pure renderers.
+// `servicesctl get locks` and describe's Locks section (manager/ctl/lock_views.hpp): pure
+// renderers.
 #include <gtest/gtest.h>
 
 #include "manager/ctl/lock_views.hpp"

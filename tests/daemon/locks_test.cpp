@@ -272,8 +272,9 @@ TEST_F(DaemonLocks, BadInputIsRefusedAndLeavesNothing) {
     }
     return count;
   };
-  EXPECT_EQ(session->children(layout().resourceLocksDir()).value_or(std::vector<std::string>{}).size(),
-            allowed.size());
+  EXPECT_EQ(
+      session->children(layout().resourceLocksDir()).value_or(std::vector<std::string>{}).size(),
+      allowed.size());
   EXPECT_EQ(contendersLeft(), 0u);
 
   // A process this daemon does not manage (the test itself) is refused, with the reason.
@@ -303,7 +304,8 @@ TEST_F(DaemonLocks, SmLockRunsTheCommandWithTheToken) {
       "  serviceCount: 1\n"
       "  replicationCount: 1\n"
       "  command: [\"{}\", \"nightly-job\", \"--timeout\", \"10s\", \"--\", \"/bin/sh\", \"-c\",\n"
-      "            \"echo $SM_LOCK_NAME $SM_LOCK_TOKEN > {}.tmp && mv {}.tmp {} && exec sleep 600\"]\n"
+      "            \"echo $SM_LOCK_NAME $SM_LOCK_TOKEN > {}.tmp && mv {}.tmp {} && exec sleep "
+      "600\"]\n"
       "  restart: {{policy: always, backoffInitialMs: 100, backoffMaxMs: 1000}}\n"
       "  stop: {{signal: SIGTERM, timeoutMs: 2000}}\n",
       SM_LOCK_COMMAND, tokenFile.string(), tokenFile.string(), tokenFile.string()));
@@ -322,7 +324,8 @@ TEST_F(DaemonLocks, SmLockRunsTheCommandWithTheToken) {
     table = ctl({"get", "locks"});
     return table.exitCode == 0 && table.out.find("nightly-job") != std::string::npos &&
            table.out.find("Locked") != std::string::npos;
-  })) << table.out << table.err;
+  })) << table.out
+      << table.err;
   EXPECT_NE(table.out.find("NAME"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find(std::to_string(token)), std::string::npos) << table.out;
   const auto json = ctl({"get", "locks", "-o", "json"});

@@ -115,8 +115,7 @@ TEST(LockClient, ARefusedConnectionSaysWhy) {
     client.tryAcquire("x");
     ADD_FAILURE() << "no error";
   } catch (const LockError& e) {
-    EXPECT_NE(std::string(e.what()).find("refused the connection: peer: pid 42"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("refused the connection: peer: pid 42"), std::string::npos)
         << e.what();
   }
 }
