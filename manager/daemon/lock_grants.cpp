@@ -113,7 +113,6 @@ void LockServer::acquire(Connection& connection, const Message& request) {
     holders_.insert(owner.uuid);
   }
   entries_[id] = std::move(entry);
-  entryCount_ = entries_.size();
   renewer_->setActive(true);
 }
 
@@ -132,7 +131,6 @@ void LockServer::drop(std::uint64_t id) {
   if (it == entries_.end()) return;
   auto entry = std::move(it->second);
   entries_.erase(it);
-  entryCount_ = entries_.size();
   // First: the next waiter's predecessor watch fires on this delete.
   try {
     entry->member->leave();

@@ -75,9 +75,6 @@ class LockServer {
   // A newly connected session: new requests use it; its connection changes reach this thread.
   void install(const std::shared_ptr<zk::Session>& session);
 
-  // For tests and the HTTP endpoint: locks held or waited for now (a read across threads).
-  std::size_t entryCount() const { return entryCount_.load(); }
-
  private:
   struct Owner {
     std::string uuid;
@@ -135,7 +132,6 @@ class LockServer {
   int epollFd_ = -1;
   int listenFd_ = -1;
   std::atomic<bool> stopping_{false};
-  std::atomic<std::size_t> entryCount_{0};
   bool holdsFor(const std::string& uuid) const;
   // The instances (uuids, once per entry) with locks held or waited for: written by the lock
   // thread, read by the loop's instanceExited().
