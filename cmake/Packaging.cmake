@@ -5,7 +5,7 @@
 # the libraries the binaries actually link (libzookeeper-mt2, libyaml-cpp0.7, spdlog, fmt, ...).
 include(GNUInstallDirs)
 
-install(TARGETS servicesmgr servicesctl sm-demo-service RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS servicesmgr servicesctl sm-demo-service sm-lock RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # The unit names the binaries where the package puts them.
 file(READ ${PROJECT_SOURCE_DIR}/examples/systemd/servicesmgr.service SM_UNIT)

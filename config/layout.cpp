@@ -22,6 +22,7 @@ constexpr std::string_view kLocks = "locks";
 constexpr std::string_view kServiceConfigMonitor = "serviceConfigMonitor";
 constexpr std::string_view kCreatePhysicalService = "createPhysicalService";
 constexpr std::string_view kEventsRetention = "eventsRetention";
+constexpr std::string_view kResources = "resources";
 constexpr std::string_view kHosts = "hosts";
 constexpr std::string_view kEvents = "events";
 constexpr std::string_view kServices = "services";
@@ -191,6 +192,16 @@ std::string Layout::createPhysicalServiceLock(const LogicalServiceId& id) const 
 }
 std::string Layout::eventsRetentionLock() const {
   return join(locksDir(), kEventsRetention);
+}
+std::string Layout::resourceLocksDir() const {
+  return join(locksDir(), kResources);
+}
+std::string Layout::resourceLock(std::string_view name) const {
+  return join(resourceLocksDir(), checked("lock name", name, checkLockName));
+}
+std::optional<std::string> Layout::parseResourceLockName(std::string_view childName) {
+  if (checkLockName(childName)) return std::nullopt;
+  return std::string(childName);
 }
 std::string Layout::hostsDir() const {
   return join(root_, kHosts);

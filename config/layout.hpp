@@ -78,6 +78,10 @@ class Layout {
   // Its one holder trims events/ to the newest events (zk::ChildRetention); queued in by every
   // daemon, created on first use.
   std::string eventsRetentionLock() const;  // /zroot/locks/eventsRetention
+  // Cluster-wide locks the daemons hold for their managed processes (docs/locks.md): one queue
+  // per lock name, made with its first contender.
+  std::string resourceLocksDir() const;                   // /zroot/locks/resources
+  std::string resourceLock(std::string_view name) const;  // /zroot/locks/resources/<name>
   std::string hostsDir() const;                     // /zroot/hosts
   std::string host(std::string_view hostId) const;  // /zroot/hosts/<hostId>
   std::string eventsDir() const;                    // /zroot/events
@@ -122,6 +126,8 @@ class Layout {
   static std::optional<LogicalServiceId> parseCreateLockName(std::string_view childName);
   static std::optional<LockChildName> parseLockChildName(std::string_view childName);
   static std::optional<std::int64_t> parseEventName(std::string_view childName);
+  // A child of locks/resources/: the lock's name, when it is a valid one.
+  static std::optional<std::string> parseResourceLockName(std::string_view childName);
 
   // Parsers of whole paths under this root.
   std::optional<std::string> parseServiceTypePath(std::string_view path) const;

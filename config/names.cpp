@@ -42,6 +42,10 @@ std::optional<std::string> checkServiceTypeName(std::string_view name) {
   return checkZnodeName(name, kMaxNameLength);
 }
 
+std::optional<std::string> checkLockName(std::string_view name) {
+  return checkZnodeName(name, kMaxNameLength);
+}
+
 std::optional<std::string> checkHostId(std::string_view hostId) {
   return checkZnodeName(hostId, 253);
 }

@@ -21,6 +21,9 @@ std::optional<std::string> checkEnvName(std::string_view name);
 // Label keys: [A-Za-z0-9._/-]+; label values: [A-Za-z0-9._/-]* (may be empty); both bounded.
 std::optional<std::string> checkLabelKey(std::string_view key);
 std::optional<std::string> checkLabelValue(std::string_view value);
+// A cluster-wide lock's name (locks/resources/<name>): the alphabet of type names, so that no name
+// can leave its directory, at most 128 bytes.
+std::optional<std::string> checkLockName(std::string_view name);
 // Canonical lowercase 8-4-4-4-12 hex, as physicalService<uuid> and lock children carry.
 std::optional<std::string> checkUuid(std::string_view uuid);
 

@@ -6,6 +6,8 @@
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/cluster_reader.hpp"
 #include "manager/ctl/describe_view.hpp"
+#include "manager/ctl/lock_reader.hpp"
+#include "manager/ctl/lock_views.hpp"
 
 namespace sm::ctl {
 
@@ -20,6 +22,8 @@ int runDescribe(const GlobalOptions& global, const std::string& type) {
   auto ctx = connect(global);
   const auto snapshot = readExistingType(*ctx.session, ctx.layout, type, kDescribeEvents);
   std::cout << renderDescribe(snapshot, *snapshot.type(type), nowMs());
+  // The cluster-wide locks its processes hold or wait for, when there are any.
+  std::cout << typeLocksSection(readLocks(*ctx.session, ctx.layout), type, nowMs());
   return kExitOk;
 }
 

@@ -6,9 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "config/names.hpp"
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/cluster_reader.hpp"
 #include "manager/ctl/get_views.hpp"
+#include "manager/ctl/lock_reader.hpp"
+#include "manager/ctl/lock_views.hpp"
 
 namespace sm::ctl {
 
@@ -22,6 +25,18 @@ struct GetOptions {
 
 int runGet(const GlobalOptions& global, const GetOptions& options) {
   const auto kind = parseGetKind(options.kind);
+  if (kind == GetKind::Locks) {
+    if (!options.name.empty()) {
+      if (auto why = config::checkLockName(options.name)) {
+        throw usageError(fmt::format("lock name \"{}\": {}", options.name, *why));
+      }
+    }
+    auto ctx = connect(global);
+    auto locks = readLocks(*ctx.session, ctx.layout,
+                           options.name.empty() ? std::nullopt : std::optional(options.name));
+    std::cout << renderLocks(locks, parseOutputFormat(options.output), nowMs());
+    return kExitOk;
+  }
   if (kind != GetKind::Hosts && !options.name.empty()) requireTypeName(options.name);
   auto ctx = connect(global);
   ReadOptions read;
@@ -48,11 +63,14 @@ Command addGetCommand(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<GetOptions>();
   auto* sub = app.add_subcommand(
       "get",
-      "list service types, logical services, physical instances, hosts or persistent instances");
-  sub->add_option("kind", options->kind, "types | logical | physical | hosts | instances")
+      "list service types, logical services, physical instances, hosts, persistent instances or "
+      "locks");
+  sub->add_option("kind", options->kind,
+                  "types | logical | physical | hosts | instances | locks")
       ->required()
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(kGetKinds), std::end(kGetKinds))));
-  sub->add_option("name", options->name, "only this service type (for hosts: this host)");
+  sub->add_option("name", options->name,
+                  "only this service type (for hosts: this host; for locks: this lock)");
   sub->add_option("-o,--output", options->output, "table | json | yaml")
       ->check(CLI::IsMember(
           std::vector<std::string>(std::begin(kOutputFormats), std::end(kOutputFormats))))

@@ -250,6 +250,7 @@ GetKind parseGetKind(const std::string& name) {
   if (name == "physical") return GetKind::Physical;
   if (name == "hosts") return GetKind::Hosts;
   if (name == "instances") return GetKind::Instances;
+  if (name == "locks") return GetKind::Locks;
   return GetKind::Types;
 }
 
@@ -281,6 +282,8 @@ nlohmann::ordered_json getDocument(const model::ClusterSnapshot& snapshot, GetKi
     case GetKind::Instances:
       for (const auto* i : identityRows(snapshot)) list.push_back(identityJson(*i));
       break;
+    case GetKind::Locks:
+      break;  // not part of the cluster view: lock_views.hpp
   }
   return list;
 }
@@ -298,6 +301,8 @@ std::string renderGetTable(const model::ClusterSnapshot& snapshot, GetKind kind,
       return hostsTable(snapshot, nowMs);
     case GetKind::Instances:
       return identitiesTable(identityRows(snapshot), nowMs);
+    case GetKind::Locks:
+      break;  // not part of the cluster view: lock_views.hpp
   }
   return {};
 }

@@ -13,8 +13,10 @@
 namespace sm::ctl {
 
 // Instances: the identities of persistent types (services/<type>/<uuid>).
-enum class GetKind { Types, Logical, Physical, Hosts, Instances };
-inline const char* const kGetKinds[] = {"types", "logical", "physical", "hosts", "instances"};
+// Locks: locks/resources/ (rendered by lock_views.hpp from its own reader).
+enum class GetKind { Types, Logical, Physical, Hosts, Instances, Locks };
+inline const char* const kGetKinds[] = {"types",     "logical", "physical",
+                                        "hosts",     "instances", "locks"};
 GetKind parseGetKind(const std::string& name);
 
 // The documents of -o json|yaml: a list of objects, one per row of the table.

@@ -39,10 +39,22 @@ DaemonParts::DaemonParts(DaemonContext& context, LoopInbox& inbox)
       instances(context, inbox),
       hosts(context),
       monitor(context),
-      placer(context, instances) {}
+      placer(context, instances) {
+  LockServer::Options options;
+  options.socketPath = lockSocketPath(context.options);
+  auto server = std::make_unique<LockServer>(context, std::move(options));
+  try {
+    server->start();
+    locks = std::move(server);
+  } catch (const std::exception& e) {
+    // Not fatal: the managed processes cannot ask for locks (they are told so when they try).
+    spdlog::error("no lock server: {}", e.what());
+  }
+}
 
 DaemonParts::~DaemonParts() {
-  // Its thread uses the session: stopped before anything else goes.
+  // Their threads use the session: stopped before anything else goes.
+  locks.reset();
   eventsRetention.reset();
 }
 
@@ -60,6 +72,7 @@ void DaemonParts::install(std::shared_ptr<zk::Session> session) {
     }
   });
   context.setSession(session);
+  if (locks) locks->install(session);
   instances.setSessionWill(context.options.zk, session->credentials());
   // Its first Connected came before the listener could see it.
   instances.connectionBack();
@@ -91,12 +104,20 @@ bool DaemonParts::flushEvents() {
 
 bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {
   if (const auto* process = std::get_if<ProcessEvent>(&event)) {
+    using Kind = supervisor::InstanceEvent::Kind;
+    const auto kind = process->event.kind;
+    // Before anything else done for an exit: the locks held for the process go (lock_server.hpp).
+    if (locks && kind == Kind::Exited) locks->instanceExited(process->event.instanceId);
     instances.handle(*process);
+    if (locks && kind == Kind::Started) {
+      if (auto id = instances.idOf(process->event.instanceId)) {
+        locks->instanceStarted(id->uuid, process->event.pid, id->logical.type,
+                               id->logical.sequence);
+      }
+    }
     // A started or ready process is registered or marked running by the next pass, and placements
     // wait for that. The rest (an exit, a restart) was acted on here; the pass that follows only
     // catches up, and waits until the watches of the same change have fired.
-    using Kind = supervisor::InstanceEvent::Kind;
-    const auto kind = process->event.kind;
     if (kind == Kind::Started || kind == Kind::Ready) return true;
     inbox.wakeSoon();
     return false;

@@ -6,6 +6,7 @@
 #include "manager/daemon/context.hpp"
 #include "manager/daemon/host_registry.hpp"
 #include "manager/daemon/local_instances.hpp"
+#include "manager/daemon/lock_server.hpp"
 #include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/placer.hpp"
 #include "manager/zk/child_retention.hpp"
@@ -58,6 +59,9 @@ class DaemonParts {
   Placer placer;
   // Every daemon queues to trim events/; its one holder does, on a thread of its own.
   std::unique_ptr<zk::ChildRetention> eventsRetention;
+  // Cluster-wide locks held for this host's managed processes (docs/locks.md), on a thread of its
+  // own; the loop tells it of process starts and exits. Null when its socket could not be made.
+  std::unique_ptr<LockServer> locks;
 };
 
 }  // namespace sm::daemon

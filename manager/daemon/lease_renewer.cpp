@@ -5,7 +5,10 @@
 namespace sm::daemon {
 
 LeaseRenewer::LeaseRenewer(MasterLease& lease, LoopInbox& inbox)
-    : lease_(lease), inbox_(inbox), thread_([this] { run(); }) {}
+    : LeaseRenewer(lease, [&inbox](std::uint64_t deadlineNs) { inbox.post(LeaseEvent{deadlineNs}); }) {}
+
+LeaseRenewer::LeaseRenewer(MasterLease& lease, std::function<void(std::uint64_t)> sink)
+    : lease_(lease), sink_(std::move(sink)), thread_([this] { run(); }) {}
 
 LeaseRenewer::~LeaseRenewer() {
   stop();
@@ -37,7 +40,7 @@ void LeaseRenewer::run() {
     if (!active_) continue;
     lock.unlock();
     try {
-      inbox_.post(LeaseEvent{lease_.renew()});
+      sink_(lease_.renew());
     } catch (const std::exception& e) {
       // The thread must outlive a failed round (a lease then simply lapses): log and go on.
       spdlog::error("renewing the master lease failed: {}", e.what());

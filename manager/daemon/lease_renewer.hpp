@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +19,9 @@ namespace sm::daemon {
 class LeaseRenewer {
  public:
   LeaseRenewer(MasterLease& lease, LoopInbox& inbox);
+  // Hands each outcome (the deadline, possibly past) to `sink`, on the renewer's thread: for a part
+  // with a thread of its own (the lock server, lock_server.hpp).
+  LeaseRenewer(MasterLease& lease, std::function<void(std::uint64_t deadlineNs)> sink);
   ~LeaseRenewer();
   LeaseRenewer(const LeaseRenewer&) = delete;
   LeaseRenewer& operator=(const LeaseRenewer&) = delete;
@@ -32,7 +37,7 @@ class LeaseRenewer {
   void run();
 
   MasterLease& lease_;
-  LoopInbox& inbox_;
+  std::function<void(std::uint64_t)> sink_;
   std::atomic<bool> active_{false};
   std::mutex mutex_;  // guards the two flags below, the thread's wake-up reasons
   std::condition_variable changed_;

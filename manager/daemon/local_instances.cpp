@@ -819,6 +819,12 @@ std::optional<std::string> LocalInstances::spawn(const config::PhysicalServiceId
   return std::nullopt;
 }
 
+std::optional<config::PhysicalServiceId> LocalInstances::idOf(const std::string& uuid) const {
+  const auto* instance = find(uuid);
+  if (!instance) return std::nullopt;
+  return instance->id;
+}
+
 LocalInstances::LaunchState LocalInstances::launchState(const std::string& uuid) const {
   const auto* instance = find(uuid);
   if (!instance || (instance->phase != Phase::Starting && instance->phase != Phase::Survivor)) {

@@ -69,6 +69,8 @@ class LocalInstances {
   void registerIdentities(const model::ClusterSnapshot& snapshot);
   // Every instance this manager has, in any phase.
   std::set<std::string> uuids() const;
+  // The physical service an instance id (its uuid) stands for, if it is one of ours.
+  std::optional<config::PhysicalServiceId> idOf(const std::string& uuid) const;
   enum class LaunchState { Starting, Running, Ended };
   // How a launched (or surviving) instance the placer waits for is doing.
   LaunchState launchState(const std::string& uuid) const;

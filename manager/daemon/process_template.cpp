@@ -1,6 +1,7 @@
 #include "manager/daemon/process_template.hpp"
 
 #include "config/signals.hpp"
+#include "manager/daemon/lock_server.hpp"
 
 namespace sm::daemon {
 
@@ -26,7 +27,8 @@ supervisor::ProcessSpec processSpecFor(const config::ServiceSpec& spec,
                 layout.logicalService(id.logical),
                 id.uuid,
                 options.hostId,
-                spec.persistent ? persistentDataDir(options, id) : ""};
+                spec.persistent ? persistentDataDir(options, id) : "",
+                lockSocketPath(options)};
   p.ports = spec.ports;
   // The supervisor restarts the process in place (same instance id, ports and files) as the policy
   // says; the daemon withdraws it from the election meanwhile and gives the replica up only when

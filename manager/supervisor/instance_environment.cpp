@@ -41,6 +41,7 @@ std::vector<std::string> buildInstanceEnvironment(const ProcessSpec& spec,
   variables["SM_PHYSICAL_ID"] = id.physicalId;
   variables["SM_HOST_ID"] = id.hostId;
   if (!id.dataDir.empty()) variables["SM_DATA_DIR"] = id.dataDir;
+  if (!id.daemonSocket.empty()) variables["SM_DAEMON_SOCKET"] = id.daemonSocket;
   variables["SM_ROLE_FILE"] = roleFile;
   variables["SM_PEERS_FILE"] = peersFileFor(roleFile);
   for (const auto& [name, port] : ports) variables[portVariableName(name)] = std::to_string(port);

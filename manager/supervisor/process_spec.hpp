@@ -65,6 +65,7 @@ struct InstanceIdentity {
   std::string physicalId;
   std::string hostId;
   std::string dataDir;  // SM_DATA_DIR, for a persistent instance; empty: not set
+  std::string daemonSocket;  // SM_DAEMON_SOCKET, where it asks for locks; empty: not set
 };
 
 struct ProcessSpec {

@@ -15,6 +15,7 @@
 #include "config/lock_contender_data.hpp"
 #include "config/logical_service_data.hpp"
 #include "config/persistent_service_data.hpp"
+#include "config/resource_lock_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "config/root_data.hpp"
 #include "config/status_data.hpp"
@@ -81,6 +82,23 @@ TEST(Documents, GarbageInAPersistentServiceNodeIsReportedFieldByField) {
             "/fed/x: state: must be one of running, stopped, lost, abandoned, purging, got "
             "\"gone\"\n");
   EXPECT_FALSE(decodePersistentServiceData("not json", kZ));
+}
+
+TEST(Documents, ResourceLockRoundTripAndGarbage) {
+  ResourceLockData d{"Worker", 3, kUuid, "h2", 4242, 1700000000000, std::nullopt};
+  EXPECT_EQ(roundTrip<ResourceLockData>(encodeResourceLockData(d), decodeResourceLockData), d);
+  d.heldSince = 1700000000123;
+  EXPECT_EQ(roundTrip<ResourceLockData>(encodeResourceLockData(d), decodeResourceLockData), d);
+  EXPECT_EQ(decodeResourceLockData(
+                R"({"format":1,"type":"a/b","logical":1,"uuid":"x","host":"h1","pid":0,)"
+                R"("queued":1,"later":true})",
+                kZ)
+                .errorText(),
+            "/fed/x: type: may contain only letters, digits, '.', '_' and '-', got \"a/b\"\n"
+            "/fed/x: uuid: must be a lowercase uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), got "
+            "\"x\"\n"
+            "/fed/x: pid: must be an integer >= 1, got 0\n");
+  EXPECT_FALSE(decodeResourceLockData("not json", kZ));
 }
 
 TEST(Documents, CordonRoundTripAndGarbage) {

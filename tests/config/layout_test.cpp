@@ -31,6 +31,12 @@ TEST(Layout, BuildsEveryPathOfTheContract) {
   EXPECT_EQ(l.serviceConfigMonitorLocksDir(), "/fed/locks/serviceConfigMonitor");
   EXPECT_EQ(l.serviceConfigMonitorLock("DataServer"), "/fed/locks/serviceConfigMonitor/DataServer");
   EXPECT_EQ(l.eventsRetentionLock(), "/fed/locks/eventsRetention");
+  EXPECT_EQ(l.resourceLocksDir(), "/fed/locks/resources");
+  EXPECT_EQ(l.resourceLock("nightly-job"), "/fed/locks/resources/nightly-job");
+  EXPECT_THROW(l.resourceLock("../config"), std::invalid_argument);
+  EXPECT_THROW(l.resourceLock(""), std::invalid_argument);
+  EXPECT_EQ(Layout::parseResourceLockName("nightly-job"), "nightly-job");
+  EXPECT_FALSE(Layout::parseResourceLockName("a b"));
   EXPECT_EQ(l.createPhysicalServiceLocksDir(), "/fed/locks/createPhysicalService");
   EXPECT_EQ(l.createPhysicalServiceLock(ls),
             "/fed/locks/createPhysicalService/DataServer_logicalService0000000003");

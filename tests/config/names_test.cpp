@@ -31,6 +31,19 @@ TEST(Names, ServiceTypeNames) {
   EXPECT_FALSE(isValidHostId(std::string(254, 'h')));
 }
 
+TEST(Names, LockNames) {
+  for (const std::string& ok :
+       {std::string("a"), std::string("nightly-job"), std::string("db.migrations_v2"),
+        std::string(128, 'x')}) {
+    EXPECT_FALSE(checkLockName(ok)) << ok;
+  }
+  EXPECT_EQ(checkLockName(""), "must not be empty");
+  EXPECT_EQ(checkLockName(std::string(10000, 'a')), "must be at most 128 characters");
+  EXPECT_EQ(checkLockName("a/b"), "may contain only letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(checkLockName("a b"), "may contain only letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(checkLockName(".."), "must not be \".\" or \"..\"");
+}
+
 TEST(Names, PortsAndEnvironment) {
   EXPECT_FALSE(checkPortName("http"));
   EXPECT_FALSE(checkPortName("admin_2"));

@@ -95,7 +95,7 @@ ProcessSpec testSpec(const std::string& instanceId, const TempDir& dir,
   spec.stop.timeoutMs = 3000;
   spec.identity = {
       "127.0.0.1:2181",     "/sm-test", "Demo", "/sm-test/config/Demo/logicalService0000000001",
-      "phys-" + instanceId, "host-test",  ""};
+      "phys-" + instanceId, "host-test",  "", ""};
   return spec;
 }
 
