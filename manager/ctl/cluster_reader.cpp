@@ -110,13 +110,16 @@ class Reader {
       }
       std::sort(sequences.begin(), sequences.end());
       for (auto seq : sequences) {
-        if (auto logical = readLogical({name, seq})) type.logical.push_back(std::move(*logical));
+        const bool promotes = type.stored && type.stored->type.spec.promotion.has_value();
+        if (auto logical = readLogical({name, seq}, promotes)) {
+          type.logical.push_back(std::move(*logical));
+        }
       }
     }
     return type;
   }
 
-  std::optional<LogicalView> readLogical(const config::LogicalServiceId& id) {
+  std::optional<LogicalView> readLogical(const config::LogicalServiceId& id, bool promotes) {
     const auto path = layout_.logicalService(id);
     auto node = get(path);
     if (!node) return std::nullopt;
@@ -125,7 +128,7 @@ class Reader {
     decodeInto(config::decodeLogicalServiceData(node->data, path), logical.data, logical.problem);
     logical.election = readElection(id);
     auto instances = readInstances(id);
-    orderByElection(logical.election, instances);
+    orderByElection(logical.election, instances, promotes);
     logical.instances = std::move(instances);
     if (auto status = get(layout_.status(id))) {
       decodeInto(config::decodeStatusData(status->data, layout_.status(id)), logical.status,
@@ -178,9 +181,10 @@ class Reader {
     return instances;
   }
 
-  // The first election member is master; the instance it names leads the list.
+  // The first election member is master (with spec.promotion, once its manager told it so: a
+  // candidate before); the instance it names leads the list.
   static void orderByElection(const std::vector<ElectionEntry>& election,
-                              std::vector<InstanceView>& instances) {
+                              std::vector<InstanceView>& instances, bool promotes) {
     std::map<std::string, std::size_t> rank;
     for (const auto& entry : election) {
       if (entry.data) rank.emplace(entry.data->physical, rank.size());
@@ -188,10 +192,11 @@ class Reader {
     for (auto& instance : instances) {
       auto it = rank.find(instance.uuid);
       if (it == rank.end()) continue;
-      instance.role = it->second == 0 && election.front().data &&
-                              election.front().data->physical == instance.uuid
-                          ? Role::Master
-                          : Role::Secondary;
+      const bool first = it->second == 0 && election.front().data &&
+                         election.front().data->physical == instance.uuid;
+      instance.role = !first                                      ? Role::Secondary
+                      : !promotes || election.front().data->master ? Role::Master
+                                                                  : Role::Candidate;
       for (const auto& entry : election) {
         if (entry.data && entry.data->physical == instance.uuid) {
           instance.electionSequence = entry.sequence;

@@ -10,6 +10,8 @@ std::string_view roleName(Role role) {
       return "master";
     case Role::Secondary:
       return "secondary";
+    case Role::Candidate:
+      return "candidate";
     case Role::Unelected:
       break;
   }

@@ -21,7 +21,9 @@
 
 namespace sm::ctl {
 
-enum class Role { Master, Secondary, Unelected };
+// Candidate: first in the chain of a spec.promotion type, not told master yet (asking for scores,
+// or held by maxLag).
+enum class Role { Master, Secondary, Unelected, Candidate };
 std::string_view roleName(Role role);  // "master" | "secondary" | "-"
 
 struct InstanceView {  // .../physicalServices/physicalService<uuid>

@@ -35,6 +35,29 @@ void describeInstances(const LogicalView& l, std::int64_t nowMs, std::string& ou
   out += table.render("      ") + problems;
 }
 
+// spec.promotion: each member's last published score (in chain order), and why the first is
+// not promoted when it holds.
+void describeScores(const LogicalView& l, std::int64_t nowMs, std::string& out) {
+  std::string lines;
+  for (const auto& entry : l.election) {
+    if (!entry.data || !entry.data->round) continue;
+    const auto& d = *entry.data;
+    lines += fmt::format("      {}  {}  {}{}
+", d.physical, d.host,
+                         d.score ? "score " + std::to_string(*d.score)
+                                 : "no score: " + oneLine(d.scoreError, 120),
+                         d.scoredAt > 0 ? fmt::format(" ({} ago)", formatAge(nowMs - d.scoredAt))
+                                        : "");
+  }
+  if (!lines.empty()) out += "    Promotion scores (chain order):
+" + lines;
+  if (!l.election.empty() && l.election.front().data && !l.election.front().data->held.empty()) {
+    out += fmt::format("    Not promoted: {} (servicesctl switchover --force promotes anyway)
+",
+                       oneLine(l.election.front().data->held, 200));
+  }
+}
+
 void describeStatus(const LogicalView& l, std::string& out) {
   if (!l.statusProblem.empty()) {
     out += "    Status: cannot be read\n" + prefixLines(l.statusProblem, "      error: ");
@@ -79,6 +102,7 @@ void describeLogical(const TypeView& t, const LogicalView& l, std::int64_t nowMs
     out += prefixLines(l.problem, "    error: ");
   }
   describeInstances(l, nowMs, out);
+  describeScores(l, nowMs, out);
   describeStatus(l, out);
   describeSwitchover(l, nowMs, out);
 }

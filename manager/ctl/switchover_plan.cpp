@@ -65,7 +65,7 @@ const LogicalView& pickLogical(const TypeView& type, const std::optional<std::st
 
 SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
                                   const LogicalView& logical, const std::optional<std::string>& to,
-                                  std::int64_t nowMs) {
+                                  std::int64_t nowMs, bool force) {
   SwitchoverChoice choice;
   const auto name = fmt::format("{} logical service {}", type.name, logical.id.sequence);
   if (logical.switchover && logical.switchover->deadline >= nowMs) {
@@ -75,6 +75,12 @@ SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
     return choice;
   }
   choice.master = logical.master();
+  // --force: a candidate held back by spec.promotion.maxLag stands where the master would.
+  const InstanceView* candidate = !logical.instances.empty() &&
+                                          logical.instances.front().role == Role::Candidate
+                                      ? &logical.instances.front()
+                                      : nullptr;
+  if (!choice.master && force && candidate) choice.master = candidate;
   if (!choice.master) {
     choice.refusal = fmt::format(
         "{} has no master now; a failover needs no switchover (it happens by itself)", name);
@@ -115,6 +121,11 @@ SwitchoverChoice chooseSwitchover(const ClusterView& view, const TypeView& type,
     }
   }
   const auto where = describeInstance(*target);
+  if (target == choice.master && target == candidate) {
+    // Forced: the candidate itself is promoted past maxLag.
+    choice.target = target;
+    return choice;
+  }
   if (target == choice.master) {
     choice.refusal = fmt::format("{} is already the master of {}; nothing to do", where, name);
     return choice;

@@ -11,7 +11,7 @@ namespace {
 using Report = std::function<void(const std::string&, const std::string&)>;
 
 void readLogical(zk::TreeCache& tree, const config::Layout& layout, LogicalServiceView& logical,
-                 const Report& report) {
+                 bool memberData, const Report& report) {
   const auto physicalDir = layout.physicalServicesDir(logical.id);
   for (const auto& name : tree.children(physicalDir).value_or(std::vector<std::string>{})) {
     auto uuid = config::Layout::parsePhysicalServiceName(name);
@@ -39,7 +39,19 @@ void readLogical(zk::TreeCache& tree, const config::Layout& layout, LogicalServi
     auto parsed = config::Layout::parseLockChildName(name);
     if (!parsed) continue;
     ElectionMember member{name, parsed->sequence, std::nullopt};
-    if (!parsed->uuid.empty()) {
+    if (memberData) {
+      // A promotion type's members publish their scores in their data (watched: a new score
+      // wakes this manager, whose candidate may be waiting for it).
+      const auto path = layout.electionMember(logical.id, name);
+      auto node = tree.get(path);
+      if (!node) continue;  // gone since the listing
+      auto decoded = config::decodeElectionData(node->data, path);
+      if (decoded) {
+        member.data = decoded.value();
+      } else {
+        report(path, decoded.errorText());
+      }
+    } else if (!parsed->uuid.empty()) {
       config::ElectionData data{parsed->uuid, ""};
       auto physical = logical.physical.find(parsed->uuid);
       if (physical != logical.physical.end() && physical->second.data) {
@@ -109,7 +121,8 @@ ClusterSnapshot readSnapshot(zk::TreeCache& tree, const config::Layout& layout,
       if (!sequence) continue;
       LogicalServiceView logical;
       logical.id = {name, *sequence};
-      readLogical(tree, layout, logical, report);
+      readLogical(tree, layout, logical,
+                  type.stored && type.stored->type.spec.promotion.has_value(), report);
       type.logical.emplace(*sequence, std::move(logical));
     }
     snapshot.types.emplace(name, std::move(type));
