@@ -42,18 +42,15 @@ void describeScores(const LogicalView& l, std::int64_t nowMs, std::string& out) 
   for (const auto& entry : l.election) {
     if (!entry.data || !entry.data->round) continue;
     const auto& d = *entry.data;
-    lines += fmt::format("      {}  {}  {}{}
-", d.physical, d.host,
+    lines += fmt::format("      {}  {}  {}{}\n", d.physical, d.host,
                          d.score ? "score " + std::to_string(*d.score)
                                  : "no score: " + oneLine(d.scoreError, 120),
                          d.scoredAt > 0 ? fmt::format(" ({} ago)", formatAge(nowMs - d.scoredAt))
                                         : "");
   }
-  if (!lines.empty()) out += "    Promotion scores (chain order):
-" + lines;
+  if (!lines.empty()) out += "    Promotion scores (chain order):\n" + lines;
   if (!l.election.empty() && l.election.front().data && !l.election.front().data->held.empty()) {
-    out += fmt::format("    Not promoted: {} (servicesctl switchover --force promotes anyway)
-",
+    out += fmt::format("    Not promoted: {} (servicesctl switchover --force promotes anyway)\n",
                        oneLine(l.election.front().data->held, 200));
   }
 }

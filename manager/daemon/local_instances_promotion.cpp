@@ -105,6 +105,8 @@ void LocalInstances::handle(const ScoreEvent& event) {
     candidacy->ownAnswered = true;
     candidacy->ownScore = reading.score;
     inbox_.wake();  // it decides in the pass
+  } else {
+    inbox_.wakeSoon();  // a score for a newer first member may be due meanwhile
   }
   publish(*instance, data);
 }
