@@ -239,7 +239,7 @@ TEST(ServiceTypeCodec, ForeignDataGivesAnErrorNamingTheZnode) {
             "/fed/config/DataServer: spec.extra: unknown field; expected one of: serviceCount, "
             "replicationCount, "
             "command, env, workingDir, constraints, restart, stop, roleChange, ports, health, "
-            "persistent, hostLossGraceSeconds\n"
+            "persistent, hostLossGraceSeconds, promotion\n"
             "/fed/config/DataServer: spec.replicationCount: must be an integer >= 1, got \"3\"\n"
             "/fed/config/DataServer: spec.stop.signal: unknown signal (use a name such as SIGTERM "
             "or TERM), got "
