@@ -33,11 +33,22 @@ PromotionDecision planPromotion(const PromotionRound& round) {
   if (round.requested && round.forced) {
     return {Kind::TakeOver, "", 0, "a forced switchover names it"};
   }
-  if (!round.ownAnswered) return {Kind::Wait, "", 0, "its own score hook runs"};
-  auto seen = best(round.bestSeen, round.ownScore);
+  auto ownScore = round.ownScore;
+  if (!round.ownAnswered) {
+    // Its own hook has not answered (its server may hang): within waitMs it waits for it; after
+    // that a member with a score is fresher than one without, so it need not wait longer.
+    const bool othersScored = std::any_of(round.others.begin(), round.others.end(),
+                                          [](const ScoreAnswer& a) { return a.answered && a.score; });
+    if (round.elapsedMs < round.waitMs) {
+      return {Kind::Wait, "", round.waitMs - round.elapsedMs, "its own score hook runs"};
+    }
+    if (!othersScored || round.requested) return {Kind::Wait, "", 0, "its own score hook runs"};
+    ownScore.reset();
+  }
+  auto seen = best(round.bestSeen, ownScore);
   for (const auto& other : round.others) seen = best(seen, other.score);
   if (round.requested) {
-    auto problem = lagProblem("it", round.ownScore, seen, round.maxLag);
+    auto problem = lagProblem("it", ownScore, seen, round.maxLag);
     if (!problem.empty()) return {Kind::Hold, "", 0, problem};
     return {Kind::TakeOver, "", 0, "a switchover names it"};
   }
@@ -52,21 +63,21 @@ PromotionDecision planPromotion(const PromotionRound& round) {
     if (!other.answered || !other.score) continue;
     if (!fresher || *other.score > *fresher->score) fresher = &other;
   }
-  const bool handOver = fresher && (!round.ownScore || *fresher->score > *round.ownScore);
+  const bool handOver = fresher && (!ownScore || *fresher->score > *ownScore);
   if (handOver) {
     auto problem = lagProblem(fresher->physical, fresher->score, seen, round.maxLag);
     if (!problem.empty()) return {Kind::Hold, "", 0, problem};
     return {Kind::HandOver, fresher->physical, 0,
-            round.ownScore ? fmt::format("{} has score {}, higher than its own {}",
-                                         fresher->physical, *fresher->score, *round.ownScore)
+            ownScore ? fmt::format("{} has score {}, higher than its own {}",
+                                         fresher->physical, *fresher->score, *ownScore)
                            : fmt::format("{} has score {}, it has none", fresher->physical,
                                          *fresher->score)};
   }
-  auto problem = lagProblem("it", round.ownScore, seen, round.maxLag);
+  auto problem = lagProblem("it", ownScore, seen, round.maxLag);
   if (!problem.empty()) return {Kind::Hold, "", 0, problem};
-  if (!round.ownScore) return {Kind::TakeOver, "", 0, "no member has a score: the chain decides"};
+  if (!ownScore) return {Kind::TakeOver, "", 0, "no member has a score: the chain decides"};
   return {Kind::TakeOver, "", 0,
-          fmt::format("its score {} is the highest{}", *round.ownScore,
+          fmt::format("its score {} is the highest{}", *ownScore,
                       everyoneAnswered ? "" : " of those that answered in time")};
 }
 

@@ -23,7 +23,9 @@ struct ScoreAnswer {
 };
 
 struct PromotionRound {
-  bool ownAnswered = false;  // the candidate's own hook ended
+  // The candidate's own hook ended. Still running after waitMs while another member has a
+  // score, it counts as no score (the candidate's own server may be the one that hangs).
+  bool ownAnswered = false;
   std::optional<std::int64_t> ownScore;
   std::vector<ScoreAnswer> others;      // the chain's other members, in chain order
   std::optional<std::int64_t> bestSeen;  // the best score ever published for the logical service

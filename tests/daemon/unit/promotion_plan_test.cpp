@@ -24,9 +24,18 @@ PromotionRound round(std::optional<std::int64_t> own, std::vector<ScoreAnswer> o
   return r;
 }
 
-TEST(PlanPromotion, WaitsForItsOwnScoreFirst) {
+TEST(PlanPromotion, WaitsForItsOwnScoreWithinWaitMs) {
   auto r = round(std::nullopt, {answer("b", 10)});
   r.ownAnswered = false;
+  EXPECT_EQ(planPromotion(r).kind, Kind::Wait);
+  EXPECT_EQ(planPromotion(r).waitMs, 295);
+  // Past waitMs, its hook still running (its server hangs): b has a score, it has none.
+  r.elapsedMs = 300;
+  const auto d = planPromotion(r);
+  EXPECT_EQ(d.kind, Kind::HandOver);
+  EXPECT_EQ(d.target, "b");
+  // Nobody else has a score: its own hook's end (bounded by its timeout) decides.
+  r.others = {answer("b", std::nullopt)};
   EXPECT_EQ(planPromotion(r).kind, Kind::Wait);
   EXPECT_EQ(planPromotion(r).waitMs, 0) << "its own hook's end wakes it";
 }
