@@ -184,6 +184,13 @@ void LocalInstances::decide(Instance& instance, const ClusterSnapshot& snapshot,
   round.ownAnswered = candidacy.ownAnswered;
   round.ownScore = candidacy.ownScore;
   round.others = answersTo(logical, instance.id.uuid, candidacy.event.epoch);
+  // A member on a draining host is leaving: its turn would be handed over again at once.
+  std::erase_if(round.others, [&](const ScoreAnswer& answer) {
+    return std::any_of(logical.election.begin(), logical.election.end(), [&](const auto& member) {
+      return member.data && member.data->physical == answer.physical &&
+             snapshot.isDraining(member.data->host);
+    });
+  });
   if (auto seen = bestSeen_.find(instance.id.logical); seen != bestSeen_.end()) {
     round.bestSeen = seen->second;
   }

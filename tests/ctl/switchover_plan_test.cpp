@@ -76,6 +76,21 @@ TEST(ChooseSwitchover, OneAtATimeAndOnlyWithAMaster) {
   EXPECT_NE(f.choose(std::nullopt).refusal.find("has no master"), std::string::npos);
 }
 
+TEST(ChooseSwitchover, ForceNamesAHeldPromotionCandidateOrAnotherMember) {
+  Fixture f;
+  f.logical().instances[0].role = Role::Candidate;  // first, held by maxLag: no master
+  EXPECT_NE(f.choose(std::string("h1")).refusal.find("has no master"), std::string::npos)
+      << "without --force";
+  auto itself = chooseSwitchover(f.view, f.type, f.logical(), std::string("h1"), kNow, true);
+  ASSERT_TRUE(itself.refusal.empty()) << itself.refusal;
+  EXPECT_EQ(itself.target->uuid, "m");
+  EXPECT_EQ(itself.master->uuid, "m");
+  auto other = chooseSwitchover(f.view, f.type, f.logical(), std::string("h3"), kNow, true);
+  ASSERT_TRUE(other.refusal.empty()) << other.refusal;
+  EXPECT_EQ(other.target->uuid, "s2");
+  EXPECT_EQ(other.master->uuid, "m");
+}
+
 TEST(PickLogical, TheOnlyOneOrTheNamedOne) {
   Fixture f;
   EXPECT_EQ(pickLogical(f.type, std::nullopt).id.sequence, 0);

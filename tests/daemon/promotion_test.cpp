@@ -207,6 +207,11 @@ TEST_F(DaemonPromotion, MaxLagHoldsUntilAFresherCandidateAppearsOrAnOperatorForc
   EXPECT_NE(described.out.find("Not promoted: it has score 10"), std::string::npos)
       << described.out;
   EXPECT_NE(described.out.find("candidate"), std::string::npos) << described.out;
+  EXPECT_NE(described.out.find("Promotion scores (chain order):"), std::string::npos)
+      << described.out;
+  EXPECT_NE(described.out.find(c.third.uuid + "  " + c.third.host + "  score 5"),
+            std::string::npos)
+      << described.out;
   // Still no master a refresh or two later.
   EXPECT_FALSE(waitFor([&] { return !actingMaster().empty(); }, milliseconds(1000)));
 
