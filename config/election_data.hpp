@@ -20,7 +20,8 @@ struct ElectionData {
   // The sequence of the chain's first member when the score was taken: a candidate counts the
   // answers to its own sequence as this failover's. Unset: never scored.
   std::optional<std::int64_t> round = {};
-  std::optional<std::int64_t> score = {};  // unset with a round: the hook gave no score (scoreError)
+  // Unset with a round: the hook gave no score (scoreError says why).
+  std::optional<std::int64_t> score = {};
   std::string scoreError = {};
   std::int64_t scoredAt = 0;  // ms since the epoch
   // Set by a first member that is not promoted (maxLag): why the service has no master.

@@ -56,9 +56,10 @@ std::string typeYaml(const std::string& name, bool promotion, int waitMs) {
   type.stopTimeoutMs = 1000;
   type.crashLoop = "{failures: 1000000, windowSeconds: 1}";
   if (promotion) {
-    type.promotion = fmt::format("{{score: {{exec: [\"{}\", \"{}\", \"{}\"], timeoutMs: 500}}, "
-                                 "waitMs: {}}}",
-                                 kScoreHook[0], kScoreHook[1], kScoreHook[2], waitMs);
+    type.promotion = fmt::format(
+        "{{score: {{exec: [\"{}\", \"{}\", \"{}\"], timeoutMs: 500}}, "
+        "waitMs: {}}}",
+        kScoreHook[0], kScoreHook[1], kScoreHook[2], waitMs);
   }
   return type.yaml();
 }
@@ -192,7 +193,8 @@ int main(int argc, char** argv) {
     auto session = sm::zk::Session::connect(sessionOptions);
     bd::Reader reader(session);
     const std::string root = fmt::format("/smbp{}", ::getpid());
-    bd::Cluster cluster(bd::DaemonSet{zk.connectString(), root, tmp / "cluster", o.sessionTimeoutMs});
+    bd::Cluster cluster(
+        bd::DaemonSet{zk.connectString(), root, tmp / "cluster", o.sessionTimeoutMs});
     for (const auto* h : {"h1", "h2", "h3"}) cluster.start(h);
     if (!cluster.waitReady(*session, {"h1", "h2", "h3"}, 20s)) {
       throw std::runtime_error("daemons not ready:\n" + cluster.logs());
@@ -231,23 +233,24 @@ int main(int argc, char** argv) {
     out["machine"] = sm::bench::machineDescription();
     out["time"] = sm::bench::utcNow();
     out["quick"] = o.quick;
-    out["daemons"] = fmt::format("3 servicesmgr (h1 h2 h3), --session-timeout-ms {}",
-                                 o.sessionTimeoutMs);
+    out["daemons"] =
+        fmt::format("3 servicesmgr (h1 h2 h3), --session-timeout-ms {}", o.sessionTimeoutMs);
     out["scoreHook"] = fmt::format("{}", fmt::join(kScoreHook, " "));
     out["waitMs"] = o.waitMs;
-    out["results"] = {
-        {"withoutPromotionMs", summary(plain, o.rounds)},
-        {"withPromotionMs", summary(promoted, o.rounds)},
-        {"scoreHookMs", {{"samples", hook.size()}, {"p50", hookP50}, {"p99", percentile(hook, 99)}}},
-        {"boundMs", hookP50 + o.waitMs + 5},
-        {"twoLeasedMasters", violations.size()},
-        {"samplerSamples", sampler.samples()}};
+    out["results"] = {{"withoutPromotionMs", summary(plain, o.rounds)},
+                      {"withPromotionMs", summary(promoted, o.rounds)},
+                      {"scoreHookMs",
+                       {{"samples", hook.size()}, {"p50", hookP50}, {"p99", percentile(hook, 99)}}},
+                      {"boundMs", hookP50 + o.waitMs + 5},
+                      {"twoLeasedMasters", violations.size()},
+                      {"samplerSamples", sampler.samples()}};
     fmt::print("without promotion: p50 {:.2f} ms p99 {:.2f} ms ({} timeouts)\n",
                percentile(plain.ms, 50), percentile(plain.ms, 99), plain.timeouts);
-    fmt::print("with promotion:    p50 {:.2f} ms p99 {:.2f} ms ({} timeouts, next in line {} of "
-               "{})\n",
-               percentile(promoted.ms, 50), percentile(promoted.ms, 99), promoted.timeouts,
-               promoted.nextInLine, promoted.ms.size());
+    fmt::print(
+        "with promotion:    p50 {:.2f} ms p99 {:.2f} ms ({} timeouts, next in line {} of "
+        "{})\n",
+        percentile(promoted.ms, 50), percentile(promoted.ms, 99), promoted.timeouts,
+        promoted.nextInLine, promoted.ms.size());
     fmt::print("score hook alone p50 {:.2f} ms; bound hook + waitMs + 5 = {:.1f} ms\n", hookP50,
                hookP50 + o.waitMs + 5);
     fmt::print("two leased masters at once: {} ({} samples)\n", violations.size(),

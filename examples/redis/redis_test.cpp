@@ -139,8 +139,10 @@ class RedisPromotion : public DaemonTest {
     bool skipping = false;
     for (std::string line; std::getline(in, line);) {
       // Without promotion: the same file, its spec.promotion block left out.
-      if (!promotion && line.starts_with("  promotion:")) skipping = true;
-      else if (skipping && !line.starts_with("    ")) skipping = false;
+      if (!promotion && line.starts_with("  promotion:"))
+        skipping = true;
+      else if (skipping && !line.starts_with("    "))
+        skipping = false;
       if (!skipping) yaml += line + "\n";
     }
     // Every round SIGKILLs a master: many rounds must not look like a crash loop.
@@ -246,8 +248,7 @@ class RedisPromotion : public DaemonTest {
         },
         milliseconds(15000));
     result.failoverMs =
-        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - killed)
-            .count();
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - killed).count();
     result.freshBecameMaster = newMaster == fresh.uuid;
     // The lagging one resumes: its pending hook runs, and it follows the master.
     ::kill(laggingPid, SIGCONT);
@@ -291,9 +292,10 @@ TEST_F(RedisPromotion, TheFreshReplicaBecomesMasterAndNoAcknowledgedWriteIsLost)
     ASSERT_TRUE(waitReplicating(chain)) << stateDump();
   }
   std::sort(times.begin(), times.end());
-  std::cout << fmt::format("[redis] {} rounds with promotion: kill -> fresh replica master "
-                           "p50 {} ms, max {} ms\n",
-                           times.size(), times[times.size() / 2], times.back());
+  std::cout << fmt::format(
+      "[redis] {} rounds with promotion: kill -> fresh replica master "
+      "p50 {} ms, max {} ms\n",
+      times.size(), times[times.size() / 2], times.back());
   RecordProperty("rounds", static_cast<int>(times.size()));
   RecordProperty("failover_p50_ms", static_cast<int>(times[times.size() / 2]));
   expectOneMasterThroughout(*sampler);
@@ -306,9 +308,10 @@ TEST_F(RedisPromotion, WithoutPromotionTheNextInLineWinsAndTheWritesAreLost) {
   EXPECT_FALSE(r.freshBecameMaster);
   EXPECT_EQ(r.lost, kWrites) << "the lagging replica became master and the fresh one resynced "
                                 "from it";
-  std::cout << fmt::format("[redis] without promotion: lagging next in line master after {} ms, "
-                           "{} of {} acknowledged writes lost\n",
-                           r.failoverMs, r.lost, kWrites);
+  std::cout << fmt::format(
+      "[redis] without promotion: lagging next in line master after {} ms, "
+      "{} of {} acknowledged writes lost\n",
+      r.failoverMs, r.lost, kWrites);
 }
 
 }  // namespace

@@ -56,9 +56,9 @@ struct LocalInstances::Instance {
   std::optional<Candidacy> candidacy;  // first, not told master yet
   bool scoring = false;                // a score hook runs
   std::optional<std::int64_t> answeredRound;
-  std::int64_t nextScoreMs = 0;        // the periodic refresh
-  std::string scoreLogged;             // the last outcome logged: logged once per change
-  config::ElectionData published;      // what its election node's data says
+  std::int64_t nextScoreMs = 0;    // the periodic refresh
+  std::string scoreLogged;         // the last outcome logged: logged once per change
+  config::ElectionData published;  // what its election node's data says
 };
 
 }  // namespace sm::daemon

@@ -176,8 +176,9 @@ class LocalInstances {
   bool promotes(const Instance& instance) const;
   void startCandidacy(Instance& instance, const ElectionEvent& event);
   void runScore(Instance& instance, std::int64_t round);
-  void decide(Instance& instance, const ClusterSnapshot& snapshot, const LogicalServiceView& logical,
-              std::int64_t nowMs, std::optional<std::chrono::steady_clock::time_point>& next);
+  void decide(Instance& instance, const ClusterSnapshot& snapshot,
+              const LogicalServiceView& logical, std::int64_t nowMs,
+              std::optional<std::chrono::steady_clock::time_point>& next);
   void takeOver(Instance& instance, const std::string& why);
   void handOver(Instance& instance, const std::string& target, const std::string& why,
                 std::int64_t nowMs);

@@ -44,9 +44,10 @@ void LocalInstances::startCandidacy(Instance& instance, const ElectionEvent& eve
   candidacy.wasSecondary = instance.told.role == services::Role::Secondary;
   instance.candidacy = candidacy;
   instance.master = false;
-  spdlog::info("instance {} of {} is first in its chain (epoch {}): asking for scores before it "
-               "takes over",
-               instance.id.uuid, context_.layout.logicalService(instance.id.logical), event.epoch);
+  spdlog::info(
+      "instance {} of {} is first in its chain (epoch {}): asking for scores before it "
+      "takes over",
+      instance.id.uuid, context_.layout.logicalService(instance.id.logical), event.epoch);
   runScore(instance, event.epoch);
   inbox_.wake();
 }
@@ -59,12 +60,12 @@ void LocalInstances::runScore(Instance& instance, std::int64_t round) {
   const auto uuid = instance.id.uuid;
   const int registration = instance.registration;
   // On the supervisor's thread, as health checks: the loop never waits for a hook.
-  supervisor_->query(uuid, promotion.scoreExec, std::chrono::milliseconds(promotion.scoreTimeoutMs),
-                     kScoreOutputLimit,
-                     [&inbox, uuid, registration, round](const supervisor::OutputCommand::Outcome& o) {
-                       inbox.post(ScoreEvent{uuid, registration, round, o.ok, o.detail, o.output,
-                                             o.truncated});
-                     });
+  supervisor_->query(
+      uuid, promotion.scoreExec, std::chrono::milliseconds(promotion.scoreTimeoutMs),
+      kScoreOutputLimit,
+      [&inbox, uuid, registration, round](const supervisor::OutputCommand::Outcome& o) {
+        inbox.post(ScoreEvent{uuid, registration, round, o.ok, o.detail, o.output, o.truncated});
+      });
 }
 
 void LocalInstances::handle(const ScoreEvent& event) {
@@ -160,10 +161,12 @@ std::optional<std::chrono::steady_clock::time_point> LocalInstances::promote(
         runScore(instance, candidacy.event.epoch);
       }
       if (!candidacy.held.empty()) {
-        later(now + std::chrono::milliseconds(std::max<std::int64_t>(0, instance.nextScoreMs - nowMs)));
+        later(now +
+              std::chrono::milliseconds(std::max<std::int64_t>(0, instance.nextScoreMs - nowMs)));
       }
       // This snapshot may be older than the news that made it first: the next pass decides.
-      if (first.data && first.data->physical == uuid) decide(instance, snapshot, *logical, nowMs, next);
+      if (first.data && first.data->physical == uuid)
+        decide(instance, snapshot, *logical, nowMs, next);
       continue;
     }
     if (scoreDue(instance.answeredRound, first.sequence, nowMs, instance.nextScoreMs)) {
@@ -210,7 +213,8 @@ void LocalInstances::decide(Instance& instance, const ClusterSnapshot& snapshot,
   switch (decision.kind) {
     case PromotionDecision::Kind::Wait:
       if (decision.waitMs > 0) {
-        const auto at = std::chrono::steady_clock::now() + std::chrono::milliseconds(decision.waitMs);
+        const auto at =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(decision.waitMs);
         if (!next || at < *next) next = at;
       }
       return;
@@ -249,8 +253,8 @@ void LocalInstances::takeOver(Instance& instance, const std::string& why) {
   publish(instance, data);
 }
 
-void LocalInstances::handOver(Instance& instance, const std::string& target,
-                              const std::string& why, std::int64_t nowMs) {
+void LocalInstances::handOver(Instance& instance, const std::string& target, const std::string& why,
+                              std::int64_t nowMs) {
   const auto& layout = context_.layout;
   const auto path = layout.switchover(instance.id.logical);
   config::SwitchoverData request;
@@ -284,9 +288,10 @@ void LocalInstances::hold(Instance& instance, const std::string& why) {
   auto& candidacy = *instance.candidacy;
   if (candidacy.held == why) return;
   candidacy.held = why;
-  spdlog::warn("instance {} of {} is not promoted: {}; the logical service has no master until a "
-               "fresher member answers or an operator forces a switchover",
-               instance.id.uuid, context_.layout.logicalService(instance.id.logical), why);
+  spdlog::warn(
+      "instance {} of {} is not promoted: {}; the logical service has no master until a "
+      "fresher member answers or an operator forces a switchover",
+      instance.id.uuid, context_.layout.logicalService(instance.id.logical), why);
   recordEvent(instance, config::event_kind::kPromotion, "not promoted: " + why);
   auto data = instance.published;
   data.held = why;

@@ -19,12 +19,12 @@ OutputCommand::OutputCommand(EventLoop& loop, OrphanGuard& guard,
   if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
     const std::string error = std::string("pipe: ") + std::strerror(errno);
     // Reported through a command that cannot start, from the loop like every outcome.
-    command_ = std::make_unique<TimedCommand>(
-        loop_, guard, std::vector<std::string>{}, environment, workingDir, timeout,
-        [this, error](const TimedCommand::Outcome&) {
-          auto callback = std::move(done_);
-          if (callback) callback({false, error, "", false});
-        });
+    command_ = std::make_unique<TimedCommand>(loop_, guard, std::vector<std::string>{}, environment,
+                                              workingDir, timeout,
+                                              [this, error](const TimedCommand::Outcome&) {
+                                                auto callback = std::move(done_);
+                                                if (callback) callback({false, error, "", false});
+                                              });
     return;
   }
   readFd_ = fds[0];

@@ -18,9 +18,9 @@ namespace sm::supervisor {
 class OutputCommand {
  public:
   struct Outcome {
-    bool ok = false;      // started, exited 0, within the timeout
-    std::string detail;   // how it ended
-    std::string output;   // its first `limit` bytes of stdout
+    bool ok = false;     // started, exited 0, within the timeout
+    std::string detail;  // how it ended
+    std::string output;  // its first `limit` bytes of stdout
     bool truncated = false;
   };
   using Done = std::function<void(const Outcome&)>;

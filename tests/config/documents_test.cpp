@@ -144,9 +144,9 @@ TEST(Documents, ElectionWithPromotionScoresRoundTrips) {
   failed.held = "it has score 1, 999 below the best seen (1000): more than maxLag 10";
   EXPECT_EQ(roundTrip<ElectionData>(encodeElectionData(failed), decodeElectionData), failed);
   // A score no JSON reader holds exactly is refused.
-  EXPECT_FALSE(decodeElectionData(
-      R"({"format":1,"physical":")" + std::string(kUuid) + R"(","host":"h","score":9007199254740993})",
-      kZ));
+  EXPECT_FALSE(decodeElectionData(R"({"format":1,"physical":")" + kUuid +
+                                      R"(","host":"h","score":9007199254740993})",
+                                  kZ));
 }
 
 TEST(Documents, FederationNameFromRoot) {

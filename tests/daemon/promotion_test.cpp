@@ -30,8 +30,9 @@ class DaemonPromotion : public DaemonTest {
     std::ofstream(script) << "#!/bin/sh\n. \"$1/$SM_HOST_ID\"\n";
     DemoType type;
     type.constraints = "    maxPerHost: 1\n";
-    type.promotion = fmt::format("{{score: {{exec: [/bin/sh, \"{}\", \"{}\"], timeoutMs: 300}}, {}}}",
-                                 script.string(), (testDir_ / "scores").string(), promotionFields);
+    type.promotion =
+        fmt::format("{{score: {{exec: [/bin/sh, \"{}\", \"{}\"], timeoutMs: 300}}, {}}}",
+                    script.string(), (testDir_ / "scores").string(), promotionFields);
     ASSERT_TRUE(startDaemonsAndConverge(type, milliseconds(20000), true));
   }
 
@@ -129,15 +130,13 @@ TEST_F(DaemonPromotion, TheFreshestSecondaryBecomesMasterNotTheNextInLine) {
   ASSERT_TRUE(waitFor([&] { return actingMaster() == c.third.host; }, milliseconds(10000)))
       << "the third in line (score 50) should be master, not the second (10)\n"
       << stateDump();
-  std::cout << fmt::format("[promotion] fresher third in line master {} ms after the kill\n",
-                           std::chrono::duration_cast<milliseconds>(
-                               std::chrono::steady_clock::now() - killed)
-                               .count());
+  std::cout << fmt::format(
+      "[promotion] fresher third in line master {} ms after the kill\n",
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - killed).count());
   EXPECT_TRUE(waitConverged("Demo", 1, 3, milliseconds(20000), true));
   EXPECT_EQ(logical().master()->host, c.third.host);
   const auto events = ctl({"events", "Demo"});
-  EXPECT_NE(events.out.find("hands its turn to " + c.third.uuid), std::string::npos)
-      << events.out;
+  EXPECT_NE(events.out.find("hands its turn to " + c.third.uuid), std::string::npos) << events.out;
   expectOneMasterThroughout(*sampler);
 }
 
@@ -196,9 +195,10 @@ TEST_F(DaemonPromotion, MaxLagHoldsUntilAFresherCandidateAppearsOrAnOperatorForc
   ASSERT_TRUE(waitFor(
       [&] {
         const auto l = logical();
-        return l.status && l.status->reason.find("no master: not promoted: it has score 10, 990 "
-                                                 "below the best seen (1000): more than maxLag "
-                                                 "100") != std::string::npos;
+        return l.status && l.status->reason.find(
+                               "no master: not promoted: it has score 10, 990 "
+                               "below the best seen (1000): more than maxLag "
+                               "100") != std::string::npos;
       },
       milliseconds(10000)))
       << stateDump();
@@ -209,8 +209,7 @@ TEST_F(DaemonPromotion, MaxLagHoldsUntilAFresherCandidateAppearsOrAnOperatorForc
   EXPECT_NE(described.out.find("candidate"), std::string::npos) << described.out;
   EXPECT_NE(described.out.find("Promotion scores (chain order):"), std::string::npos)
       << described.out;
-  EXPECT_NE(described.out.find(c.third.uuid + "  " + c.third.host + "  score 5"),
-            std::string::npos)
+  EXPECT_NE(described.out.find(c.third.uuid + "  " + c.third.host + "  score 5"), std::string::npos)
       << described.out;
   // Still no master a refresh or two later.
   EXPECT_FALSE(waitFor([&] { return !actingMaster().empty(); }, milliseconds(1000)));

@@ -37,8 +37,9 @@ PromotionDecision planPromotion(const PromotionRound& round) {
   if (!round.ownAnswered) {
     // Its own hook has not answered (its server may hang): within waitMs it waits for it; after
     // that a member with a score is fresher than one without, so it need not wait longer.
-    const bool othersScored = std::any_of(round.others.begin(), round.others.end(),
-                                          [](const ScoreAnswer& a) { return a.answered && a.score; });
+    const bool othersScored =
+        std::any_of(round.others.begin(), round.others.end(),
+                    [](const ScoreAnswer& a) { return a.answered && a.score; });
     if (round.elapsedMs < round.waitMs) {
       return {Kind::Wait, "", round.waitMs - round.elapsedMs, "its own score hook runs"};
     }
@@ -68,10 +69,10 @@ PromotionDecision planPromotion(const PromotionRound& round) {
     auto problem = lagProblem(fresher->physical, fresher->score, seen, round.maxLag);
     if (!problem.empty()) return {Kind::Hold, "", 0, problem};
     return {Kind::HandOver, fresher->physical, 0,
-            ownScore ? fmt::format("{} has score {}, higher than its own {}",
-                                         fresher->physical, *fresher->score, *ownScore)
-                           : fmt::format("{} has score {}, it has none", fresher->physical,
-                                         *fresher->score)};
+            ownScore
+                ? fmt::format("{} has score {}, higher than its own {}", fresher->physical,
+                              *fresher->score, *ownScore)
+                : fmt::format("{} has score {}, it has none", fresher->physical, *fresher->score)};
   }
   auto problem = lagProblem("it", ownScore, seen, round.maxLag);
   if (!problem.empty()) return {Kind::Hold, "", 0, problem};

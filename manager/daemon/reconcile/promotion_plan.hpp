@@ -17,7 +17,7 @@ namespace sm::daemon {
 
 // One other member's answer to a round.
 struct ScoreAnswer {
-  std::string physical;  // its physical service
+  std::string physical;   // its physical service
   bool answered = false;  // it published for this round (with a score or without)
   std::optional<std::int64_t> score;
 };
@@ -27,7 +27,7 @@ struct PromotionRound {
   // score, it counts as no score (the candidate's own server may be the one that hangs).
   bool ownAnswered = false;
   std::optional<std::int64_t> ownScore;
-  std::vector<ScoreAnswer> others;      // the chain's other members, in chain order
+  std::vector<ScoreAnswer> others;       // the chain's other members, in chain order
   std::optional<std::int64_t> bestSeen;  // the best score ever published for the logical service
   std::optional<std::int64_t> maxLag;
   std::int64_t elapsedMs = 0;  // since it became first

@@ -39,9 +39,8 @@ ScoreReading readScore(bool ok, std::string_view detail, std::string_view output
   if (error == std::errc::result_out_of_range ||
       (error == std::errc() && next == end && digitsOnly &&
        (value > config::kScoreRange.max || value < config::kScoreRange.min))) {
-    return {std::nullopt,
-            fmt::format("score hook printed {}: out of range (|score| <= {})", quoted(text),
-                        config::kScoreRange.max)};
+    return {std::nullopt, fmt::format("score hook printed {}: out of range (|score| <= {})",
+                                      quoted(text), config::kScoreRange.max)};
   }
   if (error != std::errc() || next != end || !digitsOnly) {
     return {std::nullopt, fmt::format("score hook printed {}: not an integer", quoted(text))};

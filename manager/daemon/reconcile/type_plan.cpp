@@ -130,8 +130,8 @@ config::StatusData statusOf(const ServiceTypeView& type, const LogicalServiceVie
   // spec.promotion: a first member that is not promoted (maxLag) says why in its data.
   if (!logical.election.empty() && logical.election.front().data &&
       !logical.election.front().data->held.empty()) {
-    status.reason =
-        joinReasons(status.reason, "no master: not promoted: " + logical.election.front().data->held);
+    status.reason = joinReasons(status.reason,
+                                "no master: not promoted: " + logical.election.front().data->held);
   }
   return status;
 }

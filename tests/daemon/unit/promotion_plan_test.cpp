@@ -153,7 +153,8 @@ TEST(AnswersTo, CountsOnlyAnswersToThisRoundInChainOrder) {
   config::ElectionData d{"d", "h1"};
   d.round = 3;
   d.scoreError = "score hook failed: exit 1";
-  const auto logical = chainOf({{"lock-a-3", a}, {"lock-b-4", b}, {"lock-c-5", c}, {"lock-d-6", d}});
+  const auto logical =
+      chainOf({{"lock-a-3", a}, {"lock-b-4", b}, {"lock-c-5", c}, {"lock-d-6", d}});
   const auto answers = answersTo(logical, "a", 3);
   ASSERT_EQ(answers.size(), 4u);
   EXPECT_EQ(answers[0].physical, "b");
