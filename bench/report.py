@@ -126,6 +126,7 @@ class Report:
         self.supervisor = load("supervisor_exit_latency")
         self.lease = load("lease")
         self.locks = load("locks")
+        self.promotion = load("promotion")
         self.plots = []
         self.rows = []
 
@@ -203,6 +204,30 @@ class Report:
         else:
             self.row("switchover gap", "–", "–", "–",
                      "p99 ≤ kazoo clean release p99", None)
+
+        # spec.promotion: the cost of asking the live secondaries for their scores.
+        pr = (self.promotion or {}).get("results", {})
+        wp, np_ = pr.get("withPromotionMs"), pr.get("withoutPromotionMs")
+        if wp and wp.get("samples") and np_ and np_.get("samples"):
+            bound = pr.get("boundMs")
+            checks = {
+                "p50 with promotion ≤ score hook p50 + waitMs + 5 ms": wp["p50"] <= bound,
+                "no two leased masters (role-file sampler)": pr.get("twoLeasedMasters") == 0,
+                "no round timed out": wp.get("timeouts", 0) == 0 and np_.get("timeouts", 0) == 0,
+            }
+            self.row("failover after SIGKILL of a master process with `spec.promotion` "
+                     "({} rounds, no lagging replica)".format(wp["rounds"]),
+                     ms(wp["p50"]), ms(wp["p99"]),
+                     "same run without promotion p50 {} / p99 {}; the score hook alone p50 {}; "
+                     "waitMs {}".format(ms(np_["p50"]), ms(np_["p99"]),
+                                        ms(pr.get("scoreHookMs", {}).get("p50")),
+                                        self.promotion.get("waitMs")),
+                     "p50 ≤ score hook + waitMs + 5 ms = {}; never two leased masters".format(
+                         ms(bound)),
+                     all(checks.values()), checks)
+        else:
+            self.row("failover with `spec.promotion`", "–", "–", "–",
+                     "p50 ≤ score hook + waitMs + 5 ms", None)
 
         # Failover after SIGKILL of a whole manager: its orphan guard ends its session.
         df = d.get("daemonFailoverMs")

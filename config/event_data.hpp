@@ -41,6 +41,8 @@ inline constexpr std::string_view kRefused = "refused";
 inline constexpr std::string_view kSwitchover = "switchover";
 inline constexpr std::string_view kDrain = "drain";
 inline constexpr std::string_view kPaused = "paused";
+// spec.promotion: a candidate handed its turn to a fresher secondary, or holds (maxLag).
+inline constexpr std::string_view kPromotion = "promotion";
 inline constexpr std::string_view kOperator = "operator";  // written by servicesctl
 }  // namespace event_kind
 

@@ -172,6 +172,12 @@ std::string Layout::electionMemberPrefix(const PhysicalServiceId& id) const {
   return fmt::format("{}/{}{}-", electionDir(id.logical), kLockChildPrefix,
                      checked("uuid", id.uuid, checkUuid));
 }
+std::string Layout::electionMember(const LogicalServiceId& id, std::string_view child) const {
+  if (!parseLockChildName(child)) {
+    throw std::invalid_argument("invalid election member name: " + std::string(child));
+  }
+  return join(electionDir(id), child);
+}
 std::string Layout::status(const LogicalServiceId& id) const {
   return join(logicalService(id), kStatus);
 }

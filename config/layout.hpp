@@ -67,6 +67,9 @@ class Layout {
   // .../election/lock-<uuid>-: create EPHEMERAL_SEQUENTIAL with it; the uuid is the physical
   // service's, so a create retried after a connection loss finds its own node.
   std::string electionMemberPrefix(const PhysicalServiceId& id) const;
+  // .../election/<child>: one member, by the name it was listed with (parseLockChildName must
+  // accept it; throws std::invalid_argument otherwise).
+  std::string electionMember(const LogicalServiceId& id, std::string_view child) const;
   std::string status(const LogicalServiceId& id) const;               // .../status
   std::string locksDir() const;                                       // /zroot/locks
   std::string serviceConfigMonitorLocksDir() const;  // /zroot/locks/serviceConfigMonitor

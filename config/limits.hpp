@@ -37,10 +37,15 @@ inline constexpr IntRange kWindowSecondsRange{1, 7LL * 24 * 3600};
 inline constexpr IntRange kFailureThresholdRange{1, 1000};
 inline constexpr IntRange kHostLossGraceSecondsRange{0, 365LL * 24 * 3600};
 inline constexpr double kMaxLoadAverageLimit = 1e6;
+inline constexpr IntRange kPromotionWaitMsRange{0, 60000};
+inline constexpr IntRange kPromotionRefreshMsRange{100, 24LL * 3600 * 1000};
 
 inline constexpr std::int64_t kMaxSafeInteger =
     (std::int64_t{1} << 53) - 1;  // exact in every JSON reader
 inline constexpr IntRange kGenerationRange{1, kMaxSafeInteger};
+// A promotion score (and maxLag): an integer every JSON reader holds exactly.
+inline constexpr IntRange kScoreRange{-kMaxSafeInteger, kMaxSafeInteger};
+inline constexpr IntRange kMaxLagRange{0, kMaxSafeInteger};
 inline constexpr IntRange kTimestampMsRange{0, kMaxSafeInteger};
 inline constexpr IntRange kPidRange{1, 0x7fffffff};
 // A physical service restarting in place has no process for a moment: pid 0.

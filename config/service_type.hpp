@@ -57,6 +57,19 @@ struct Health {
   bool operator==(const Health&) const = default;
 };
 
+// Promotion by freshness (docs/configuration.md, "spec.promotion"): at a failover the next in line
+// asks every live secondary for a score (a hook that prints an integer, higher = fresher) and
+// hands its turn to a strictly fresher one; a candidate too far below the best score seen is not
+// promoted at all. Unset: the chain order alone decides, as fast as without it.
+struct Promotion {
+  std::vector<std::string> scoreExec;  // argv of the score hook, run in the instance's environment
+  std::int64_t scoreTimeoutMs = 500;   // a hook still running then is killed: no score
+  std::int64_t waitMs = 300;           // how long a takeover waits for the others' scores
+  std::optional<std::int64_t> maxLag;  // unset: no candidate is refused for its lag
+  std::int64_t refreshMs = 10000;      // scores are also taken this often, for describe and maxLag
+  bool operator==(const Promotion&) const = default;
+};
+
 struct Constraints {
   std::vector<std::string> allowHosts;            // globs over host ids; empty = every host
   std::vector<std::string> denyHosts;             // globs; a match excludes the host
@@ -84,6 +97,7 @@ struct ServiceSpec {
   RoleChange roleChange;
   std::vector<std::string> ports;  // names; the manager exports SM_PORT_<UPPER>
   std::optional<Health> health;    // unset = no health check
+  std::optional<Promotion> promotion;  // unset = the failover chain's order alone decides
   // Persistent instances keep their identity (uuid) and data directory across restarts and stay
   // on the host that holds their data (docs/configuration.md, "Persistent services").
   bool persistent = false;

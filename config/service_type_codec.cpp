@@ -47,6 +47,15 @@ OrderedJson healthToJson(const Health& h) {
   return j;
 }
 
+OrderedJson promotionToJson(const Promotion& p) {
+  OrderedJson j = OrderedJson::object();
+  j["score"] = {{"exec", p.scoreExec}, {"timeoutMs", p.scoreTimeoutMs}};
+  j["waitMs"] = p.waitMs;
+  if (p.maxLag) j["maxLag"] = *p.maxLag;
+  j["refreshMs"] = p.refreshMs;
+  return j;
+}
+
 std::string_view lastComponent(std::string_view path) {
   const auto slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -72,6 +81,8 @@ OrderedJson serviceSpecToJson(const ServiceSpec& s) {
     j["persistent"] = true;
     j["hostLossGraceSeconds"] = s.hostLossGraceSeconds;
   }
+  // Only when set: types stored before promotion existed read back the same.
+  if (s.promotion) j["promotion"] = promotionToJson(*s.promotion);
   return j;
 }
 

@@ -12,12 +12,14 @@ std::string encodeSwitchoverData(const SwitchoverData& data) {
   j["from"] = data.from;
   j["created"] = data.created;
   j["deadline"] = data.deadline;
+  if (data.force) j["force"] = true;
+  if (!data.reason.empty()) j["reason"] = data.reason;
   return detail::dump(j);
 }
 
 Result<SwitchoverData> decodeSwitchoverData(std::string_view data, std::string_view znodePath) {
   return detail::decodeDocument<SwitchoverData>(
-      data, znodePath, {"format", "target", "from", "created", "deadline"},
+      data, znodePath, {"format", "target", "from", "created", "deadline", "force", "reason"},
       detail::UnknownKeys::Ignore, [](detail::NodeReader& r, const detail::MapFields& f) {
         SwitchoverData out;
         if (r.require(f, "target")) {
@@ -30,6 +32,8 @@ Result<SwitchoverData> decodeSwitchoverData(std::string_view data, std::string_v
         if (r.require(f, "deadline")) {
           if (auto v = r.integer(f, "deadline", kTimestampMsRange)) out.deadline = *v;
         }
+        if (auto v = r.boolean(f, "force")) out.force = *v;
+        if (auto v = r.string(f, "reason")) out.reason = *v;
         return out;
       });
 }

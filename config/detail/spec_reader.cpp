@@ -176,6 +176,25 @@ void readHealth(NodeReader& r, const MapFields& parent, std::optional<Health>& h
   if (ok) health = h;
 }
 
+void readPromotion(NodeReader& r, const MapFields& parent, std::optional<Promotion>& promotion) {
+  auto f = r.mappingField(parent, "promotion", {"score", "waitMs", "maxLag", "refreshMs"});
+  if (!f) return;
+  Promotion p;
+  const std::size_t before = r.sink().size();
+  if (r.require(*f, "score")) {
+    if (auto s = r.mappingField(*f, "score", {"exec", "timeoutMs"})) {
+      if (r.require(*s, "exec")) {
+        if (auto v = r.argv(*s, "exec")) p.scoreExec = *v;
+      }
+      if (auto v = r.integer(*s, "timeoutMs", kDurationMsRange)) p.scoreTimeoutMs = *v;
+    }
+  }
+  if (auto v = r.integer(*f, "waitMs", kPromotionWaitMsRange)) p.waitMs = *v;
+  if (auto v = r.integer(*f, "maxLag", kMaxLagRange)) p.maxLag = *v;
+  if (auto v = r.integer(*f, "refreshMs", kPromotionRefreshMsRange)) p.refreshMs = *v;
+  if (r.sink().size() == before) promotion = p;
+}
+
 void readPersistence(NodeReader& r, const MapFields& f, ServiceSpec& spec) {
   const auto persistent = r.boolean(f, "persistent");
   if (persistent) spec.persistent = *persistent;
@@ -198,7 +217,7 @@ std::optional<ServiceSpec> readServiceSpec(NodeReader& r, const YAML::Node& node
   auto f = r.mapping(node, path,
                      {"serviceCount", "replicationCount", "command", "env", "workingDir",
                       "constraints", "restart", "stop", "roleChange", "ports", "health",
-                      "persistent", "hostLossGraceSeconds"});
+                      "persistent", "hostLossGraceSeconds", "promotion"});
   if (!f) return std::nullopt;
   ServiceSpec spec;
   if (auto v = r.integer(*f, "serviceCount", kServiceCountRange)) spec.serviceCount = *v;
@@ -217,6 +236,7 @@ std::optional<ServiceSpec> readServiceSpec(NodeReader& r, const YAML::Node& node
   readPorts(r, *f, spec.ports);
   readHealth(r, *f, spec.health, spec.ports, r.sink().size() == beforePorts);
   readPersistence(r, *f, spec);
+  readPromotion(r, *f, spec.promotion);
   if (r.sink().size() != before) return std::nullopt;
   return spec;
 }

@@ -39,6 +39,26 @@ void describeInstances(const model::LogicalServiceView& l, std::int64_t nowMs, s
   out += table.render("      ") + problems;
 }
 
+// spec.promotion: each member's last published score (in chain order), and why the first is
+// not promoted when it holds.
+void describeScores(const model::LogicalServiceView& l, std::int64_t nowMs, std::string& out) {
+  std::string lines;
+  for (const auto& entry : l.election) {
+    if (!entry.data || !entry.data->round) continue;
+    const auto& d = *entry.data;
+    lines += fmt::format("      {}  {}  {}{}\n", d.physical, d.host,
+                         d.score ? "score " + std::to_string(*d.score)
+                                 : "no score: " + oneLine(d.scoreError, 120),
+                         d.scoredAt > 0 ? fmt::format(" ({} ago)", formatAge(nowMs - d.scoredAt))
+                                        : "");
+  }
+  if (!lines.empty()) out += "    Promotion scores (chain order):\n" + lines;
+  if (!l.election.empty() && l.election.front().data && !l.election.front().data->held.empty()) {
+    out += fmt::format("    Not promoted: {} (servicesctl switchover --force promotes anyway)\n",
+                       oneLine(l.election.front().data->held, 200));
+  }
+}
+
 void describeStatus(const model::LogicalServiceView& l, std::string& out) {
   if (!l.statusError.empty()) {
     out += "    Status: cannot be read\n" + prefixLines(l.statusError, "      error: ");
@@ -86,6 +106,7 @@ void describeLogical(const model::ClusterSnapshot& snapshot, const model::Servic
     out += prefixLines(l.error, "    error: ");
   }
   describeInstances(l, nowMs, out);
+  describeScores(l, nowMs, out);
   describeStatus(l, out);
   describeSwitchover(snapshot.switchoverOf(l.id), nowMs, out);
 }

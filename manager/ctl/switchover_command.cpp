@@ -26,6 +26,7 @@ struct SwitchoverOptions {
   std::optional<std::string> logical;
   std::optional<std::string> to;
   bool wait = false;
+  bool force = false;
   std::string timeout = kDefaultSwitchoverTimeout;
   std::string output = "table";
 };
@@ -70,10 +71,12 @@ int runSwitchover(const GlobalOptions& global, const SwitchoverOptions& options)
   if (!type) throw operationFailed(fmt::format("service type \"{}\" not found", options.type));
   const auto& logical = pickLogical(*type, options.logical);
   const auto now = nowMs();
-  const auto choice = chooseSwitchover(snapshot, *type, logical, options.to, now);
+  const auto choice = chooseSwitchover(snapshot, *type, logical, options.to, now, options.force);
   if (!choice.refusal.empty()) throw operationFailed(choice.refusal + "; nothing changed");
-  const config::SwitchoverData data{choice.target->uuid, choice.master->uuid, now,
-                                    now + timeout.count()};
+  config::SwitchoverData data{choice.target->uuid, choice.master->uuid, now,
+                              now + timeout.count()};
+  data.force = options.force;
+  if (options.force) data.reason = "servicesctl switchover --force";
   request(ctx, logical.id, data);
   recordOperatorEvent(ctx, options.type,
                       fmt::format("switchover of logical service {} requested: {} -> {}",
@@ -135,6 +138,9 @@ Command addSwitchoverCommand(CLI::App& app, const GlobalOptions& global) {
                   "the new master: an instance uuid, or a host running one instance of it "
                   "(default: the next in the failover chain)");
   sub->add_flag("--wait", options->wait, "return when the target is master (exit 1 at --timeout)");
+  sub->add_flag("--force", options->force,
+                "spec.promotion: promote the target even when maxLag holds it back (acknowledged "
+                "writes it lacks are lost); also names a held candidate");
   sub->add_option("--timeout", options->timeout,
                   "how long the request stands, and --wait waits: 30s, 500ms, 2m")
       ->capture_default_str();

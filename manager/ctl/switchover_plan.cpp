@@ -65,7 +65,8 @@ const model::LogicalServiceView& pickLogical(const model::ServiceTypeView& type,
 SwitchoverChoice chooseSwitchover(const model::ClusterSnapshot& snapshot,
                                   const model::ServiceTypeView& type,
                                   const model::LogicalServiceView& logical,
-                                  const std::optional<std::string>& to, std::int64_t nowMs) {
+                                  const std::optional<std::string>& to, std::int64_t nowMs,
+                                  bool force) {
   SwitchoverChoice choice;
   const auto name = fmt::format("{} logical service {}", type.name, logical.id.sequence);
   // A request that cannot be decoded is ignored by the managers, and replaced by ours.
@@ -77,6 +78,13 @@ SwitchoverChoice chooseSwitchover(const model::ClusterSnapshot& snapshot,
     return choice;
   }
   choice.master = logical.master();
+  // --force: a candidate held back by spec.promotion.maxLag stands where the master would.
+  const model::PhysicalServiceView* candidate = nullptr;
+  if (auto first = logical.masterUuid(); first && logical.roleOf(*first) == model::Role::Candidate) {
+    auto it = logical.physical.find(*first);
+    if (it != logical.physical.end()) candidate = &it->second;
+  }
+  if (!choice.master && force && candidate) choice.master = candidate;
   if (!choice.master) {
     choice.refusal = fmt::format(
         "{} has no master now; a failover needs no switchover (it happens by itself)", name);
@@ -118,6 +126,11 @@ SwitchoverChoice chooseSwitchover(const model::ClusterSnapshot& snapshot,
     }
   }
   const auto where = describeInstance(*target);
+  if (target == choice.master && target == candidate) {
+    // Forced: the candidate itself is promoted past maxLag.
+    choice.target = target;
+    return choice;
+  }
   if (target == choice.master) {
     choice.refusal = fmt::format("{} is already the master of {}; nothing to do", where, name);
     return choice;

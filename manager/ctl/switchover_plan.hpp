@@ -24,10 +24,13 @@ struct SwitchoverChoice {
 // by default, the next in the failover chain. It must stand in the election (registered, eligible
 // as master), run healthy (state running), and not be on a draining host; the logical service
 // must have a master and no switchover in progress (one past its deadline does not count).
+// `force` (spec.promotion): a logical service whose candidate is held by maxLag has no master;
+// forced, the candidate stands for it, and may itself be the target (it is then promoted).
 SwitchoverChoice chooseSwitchover(const model::ClusterSnapshot& snapshot,
                                   const model::ServiceTypeView& type,
                                   const model::LogicalServiceView& logical,
-                                  const std::optional<std::string>& to, std::int64_t nowMs);
+                                  const std::optional<std::string>& to, std::int64_t nowMs,
+                                  bool force = false);
 
 // "3f2a... on h2".
 std::string describeInstance(const model::PhysicalServiceView& instance);

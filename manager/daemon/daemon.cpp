@@ -211,6 +211,8 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   parts_->instances.tick(nowMs);
   parts_->monitor.reconcile(snapshot, nowMs);
   parts_->reconcileInstances(snapshot);
+  // Before operate(): a candidate named by a switchover takes over before the request ends.
+  const auto promotionDue = parts_->instances.promote(snapshot, nowMs);
   parts_->operate(snapshot, nowMs);
   parts_->resumeIdentities(snapshot, nowMs);
   parts_->purgeIdentities(snapshot);
@@ -239,6 +241,8 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
     later(now + std::chrono::milliseconds(*graceEnd - nowMs));
   }
   if (hostDue) later(*hostDue);
+  // A candidate's wait for scores that ends, a score refresh.
+  if (promotionDue) later(*promotionDue);
   publisher_.passDone(std::chrono::steady_clock::now() - started, snapshot);
   publisher_.publish(parts_->instances);
   return until;

@@ -128,6 +128,11 @@ bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {
     inbox.wakeSoon();
     return false;
   }
+  if (const auto* score = std::get_if<ScoreEvent>(&event)) {
+    // Published here; a candidate waiting for it decides in the pass it asks for.
+    instances.handle(*score);
+    return false;
+  }
   if (const auto* lease = std::get_if<LeaseEvent>(&event)) {
     instances.handle(*lease);
     return false;  // role files only: nothing for a pass

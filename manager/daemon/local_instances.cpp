@@ -1,5 +1,7 @@
 #include "manager/daemon/local_instances.hpp"
 
+#include "manager/daemon/local_instance.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -48,33 +50,6 @@ std::optional<LifecycleEvent> lifecycleEventOf(const supervisor::InstanceEvent& 
   }
 }
 }  // namespace
-
-struct LocalInstances::Instance {
-  config::PhysicalServiceId id;
-  config::StoredServiceType type;
-  Phase phase = Phase::Starting;
-  std::int64_t startedMs = 0;  // of its current process
-  pid_t pid = 0;               // 0 while no process runs
-  std::map<std::string, int> ports;
-  bool ready = false;
-  bool registered = false;       // its physicalService znode exists, as far as we know
-  bool withdrawPending = false;  // its znodes still have to go (the connection was lost)
-  bool steadyRecorded = false;
-  std::string lastMessage;  // of its last exit or failure, for the log and the failure tracker
-  std::string electionNode;
-  std::unique_ptr<zk::Election> election;
-  // Counts registrations: election events carry theirs, and news of an older one is ignored.
-  int registration = 0;
-  bool master = false;            // what the election said last
-  std::int64_t epoch = 0;         // ours while master
-  std::int64_t masterEpoch = -1;  // the master's, as a secondary last learned it
-  nlohmann::json masterPeer = nlohmann::json::object();
-  std::vector<std::string> peers;  // of its logical service, as the tree last said
-  supervisor::RoleState told;
-  // Started again under its persistent identity (resume()): registerIdentities() registers it,
-  // not the placer.
-  bool resumed = false;
-};
 
 LocalInstances::LocalInstances(DaemonContext& context, LoopInbox& inbox)
     : context_(context),
@@ -160,6 +135,12 @@ void LocalInstances::handle(const ElectionEvent& event) {
     case ElectionEvent::Kind::Master: {
       // Told early (from the client's thread) and again from the dispatcher: once is enough.
       if (instance->master && instance->epoch == event.epoch) return;
+      if (instance->candidacy && instance->candidacy->event.epoch == event.epoch) return;
+      // spec.promotion: first, but master only once the others' scores say so.
+      if (promotes(*instance)) {
+        startCandidacy(*instance, event);
+        break;
+      }
       const bool wasSecondary = instance->told.role == services::Role::Secondary;
       instance->master = true;
       instance->epoch = event.epoch;
@@ -170,10 +151,12 @@ void LocalInstances::handle(const ElectionEvent& event) {
       break;
     }
     case ElectionEvent::Kind::Secondary:
+      instance->candidacy.reset();
       tellSecondary(*instance);
       break;
     case ElectionEvent::Kind::Lost:
       // Our member went (removed by someone, or the session): the plan decides the rest.
+      instance->candidacy.reset();
       instance->master = false;
       tell(*instance, supervisor::RoleState{});
       inbox_.wake();
@@ -451,6 +434,10 @@ void LocalInstances::tellSecondary(Instance& instance) {
 void LocalInstances::follow(Instance& instance, const std::string& electionNode) {
   const int registration = ++instance.registration;
   instance.electionNode = electionNode;
+  // A new member: its data is what electionMemberOp wrote, and it has answered nothing yet.
+  instance.candidacy.reset();
+  instance.answeredRound.reset();
+  instance.published = config::ElectionData{instance.id.uuid, context_.options.hostId};
   const auto uuid = instance.id.uuid;
   auto& inbox = inbox_;
   auto post = [&inbox, uuid, registration](ElectionEvent::Kind kind, std::int64_t epoch) {
@@ -557,6 +544,7 @@ void LocalInstances::rejoin(Instance& instance) {
 
 void LocalInstances::forgetElection(Instance& instance) {
   ++instance.registration;
+  instance.candidacy.reset();
   instance.master = false;
   instance.electionNode.clear();
   instance.registered = false;
@@ -569,6 +557,7 @@ void LocalInstances::forgetElection(Instance& instance) {
 void LocalInstances::withdrawElection(Instance& instance) {
   ++instance.registration;  // what its election says from now on is stale
   instance.master = false;
+  instance.candidacy.reset();
   const auto node = std::exchange(instance.electionNode, {});
   if (!node.empty()) {
     try {
@@ -883,6 +872,9 @@ void LocalInstances::followMasters(const model::ClusterSnapshot& snapshot) {
     // end makes ours master at its watch, without a read on the failover's path.
     if (instance.election) instance.election->noteMaster(first.name);
     if (!first.data || first.data->physical == instance.id.uuid) continue;
+    // spec.promotion: a first member still asking for scores (or holding) is nobody's master yet;
+    // its secondaries keep following the old one until it was told master.
+    if (promotes(instance) && !first.data->master) continue;
     // An older view of the tree must not take a secondary back to an older master.
     if (first.sequence < instance.masterEpoch) continue;
     const auto address = hostAddress(snapshot, first.data->host);

@@ -44,6 +44,8 @@ class LocalInstances {
 
   void handle(const ProcessEvent& event);
   void handle(const ElectionEvent& event);
+  // A score hook ended (spec.promotion): its score is published in the instance's election node.
+  void handle(const ScoreEvent& event);
   // A lease round trip ended: masters get the new deadline, or `unknown` when it lapsed.
   void handle(const LeaseEvent& event);
   // The connection to ZooKeeper dropped: masters are told `unknown` at once rather than when
@@ -89,6 +91,13 @@ class LocalInstances {
   // Keeps each instance told its peers, and each secondary who its master is (epoch and peer),
   // from the tree: the election recipe reports only the predecessor a member watches.
   void followMasters(const model::ClusterSnapshot& snapshot);
+
+  // spec.promotion (local_instances_promotion.cpp): takes the scores that are due (a new first
+  // member of the chain, a periodic refresh), and decides for each candidate — an instance that
+  // became first and was not told master yet — whether it takes over, hands its turn to a fresher
+  // member or holds (promotion_plan.hpp). Returns when it must look again.
+  std::optional<std::chrono::steady_clock::time_point> promote(const model::ClusterSnapshot& snapshot,
+                                                               std::int64_t nowMs);
 
   // A planned handover (handover_plan.hpp): the instance's member queues again at the end of its
   // chain; a master is told `unknown` before its member goes. False when its member is no longer
@@ -165,6 +174,19 @@ class LocalInstances {
                                    const config::StoredServiceType& type);
   // Graceful stop: its identity says stopped (it starts again with this manager).
   void markStopped(Instance& instance);
+  // spec.promotion (local_instances_promotion.cpp).
+  bool promotes(const Instance& instance) const;
+  void startCandidacy(Instance& instance, const ElectionEvent& event);
+  void runScore(Instance& instance, std::int64_t round);
+  void decide(Instance& instance, const model::ClusterSnapshot& snapshot,
+              const model::LogicalServiceView& logical, std::int64_t nowMs,
+              std::optional<std::chrono::steady_clock::time_point>& next);
+  void takeOver(Instance& instance, const std::string& why);
+  void handOver(Instance& instance, const std::string& target, const std::string& why,
+                std::int64_t nowMs);
+  void hold(Instance& instance, const std::string& why);
+  // Sets its election node's data (scores, held, master), when it changed.
+  void publish(Instance& instance, const config::ElectionData& data);
   Instance* find(const std::string& uuid);
   const Instance* find(const std::string& uuid) const;
 
@@ -175,6 +197,8 @@ class LocalInstances {
   std::map<std::string, std::unique_ptr<Instance>> instances_;
   bool cutOff_ = false;  // no connection: no instance may act as master
   std::set<std::string> pausedTypes_;
+  // The best promotion score this manager saw published for each logical service (maxLag).
+  std::map<config::LogicalServiceId, std::int64_t> bestSeen_;
   std::optional<std::chrono::steady_clock::time_point> survivorDeadline_;
   LeaseRenewer renewer_;
   // Last: its event thread posts to the inbox until it is destroyed.

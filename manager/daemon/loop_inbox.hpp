@@ -48,7 +48,20 @@ struct LeaseEvent {
   std::uint64_t deadlineNs = 0;
 };
 
-using LoopEvent = std::variant<ProcessEvent, ElectionEvent, ConnectionEvent, LeaseEvent>;
+// From the supervisor's event thread: a promotion score hook of one of our instances ended
+// (spec.promotion). `round` is the chain's first member it was taken for; `registration` as above.
+struct ScoreEvent {
+  std::string uuid;
+  int registration = 0;
+  std::int64_t round = 0;
+  bool ok = false;
+  std::string detail;  // how the hook ended
+  std::string output;  // its first bytes of stdout
+  bool truncated = false;
+};
+
+using LoopEvent =
+    std::variant<ProcessEvent, ElectionEvent, ConnectionEvent, LeaseEvent, ScoreEvent>;
 
 // How long a pass waits after the first tree change that asks for it. A failover fires watches
 // in every manager at once (the election, the physical node, the host's record): read in one pass

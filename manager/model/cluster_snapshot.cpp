@@ -10,6 +10,8 @@ std::string_view roleName(Role role) {
       return "master";
     case Role::Secondary:
       return "secondary";
+    case Role::Candidate:
+      return "candidate";
     case Role::Unelected:
       break;
   }
@@ -32,7 +34,8 @@ std::optional<std::size_t> LogicalServiceView::electionIndex(const std::string& 
 Role LogicalServiceView::roleOf(const std::string& uuid) const {
   auto index = electionIndex(uuid);
   if (!index) return Role::Unelected;
-  return *index == 0 ? Role::Master : Role::Secondary;
+  if (*index > 0) return Role::Secondary;
+  return promotes && !election.front().data->master ? Role::Candidate : Role::Master;
 }
 
 std::optional<std::int64_t> LogicalServiceView::electionSequenceOf(const std::string& uuid) const {
@@ -43,7 +46,7 @@ std::optional<std::int64_t> LogicalServiceView::electionSequenceOf(const std::st
 
 const PhysicalServiceView* LogicalServiceView::master() const {
   auto uuid = masterUuid();
-  if (!uuid) return nullptr;
+  if (!uuid || roleOf(*uuid) != Role::Master) return nullptr;
   auto it = physical.find(*uuid);
   return it == physical.end() ? nullptr : &it->second;
 }

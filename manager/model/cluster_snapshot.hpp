@@ -27,8 +27,10 @@ namespace sm::model {
 // skipped rather than mistaken for absent. What only observers need (ReadScope::observer) is
 // marked so: the daemon does not read it.
 
-enum class Role { Master, Secondary, Unelected };
-std::string_view roleName(Role role);  // "master" | "secondary" | "-"
+// Candidate: first in the chain of a spec.promotion type, not told master yet (asking for scores,
+// or held by maxLag).
+enum class Role { Master, Secondary, Unelected, Candidate };
+std::string_view roleName(Role role);  // "master" | "secondary" | "candidate" | "-"
 
 struct ElectionMember {
   std::string name;                          // lock-<uuid>-<seq>
@@ -52,6 +54,8 @@ struct LogicalServiceView {
   config::LogicalServiceId id;
   std::optional<config::LogicalServiceData> data;  // observers only
   std::string error;
+  // Its type has spec.promotion: the first member is master only once it published so.
+  bool promotes = false;
   std::map<std::string, PhysicalServiceView> physical;  // by uuid
   std::vector<ElectionMember> election;                 // failover order: the first is master
   std::optional<config::StatusData> status;

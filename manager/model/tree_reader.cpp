@@ -97,12 +97,16 @@ class Reader {
       if (!sequence) continue;
       LogicalServiceView logical;
       logical.id = {name, *sequence};
-      if (readLogical(logical)) type.logical.emplace(*sequence, std::move(logical));
+      // A promotion type's members publish their scores in their data (watched: a new score
+      // wakes the manager, whose candidate may be waiting for it).
+      const bool memberNodes = type.stored && type.stored->type.spec.promotion.has_value();
+      logical.promotes = memberNodes;
+      if (readLogical(logical, memberNodes)) type.logical.emplace(*sequence, std::move(logical));
     }
     return type;
   }
 
-  bool readLogical(LogicalServiceView& logical) {
+  bool readLogical(LogicalServiceView& logical, bool memberNodes) {
     if (scope_.observer) {
       const auto path = layout_.logicalService(logical.id);
       auto node = tree_.get(path);
@@ -122,7 +126,7 @@ class Reader {
       decode(*node, path, config::decodePhysicalServiceData, view.data, view.error);
       logical.physical.emplace(*uuid, std::move(view));
     }
-    readElection(logical);
+    readElection(logical, memberNodes);
     const auto statusPath = layout_.status(logical.id);
     if (auto node = tree_.get(statusPath)) {
       logical.statusVersion = node->stat.version;
@@ -132,14 +136,16 @@ class Reader {
     return true;
   }
 
-  void readElection(LogicalServiceView& logical) {
+  // The members' own nodes are read by observers and for promotion types; else the chain is
+  // derived from the members' names.
+  void readElection(LogicalServiceView& logical, bool memberNodes) {
     const auto dir = layout_.electionDir(logical.id);
     for (const auto& name : children(dir)) {
       auto parsed = config::Layout::parseLockChildName(name);
       if (!parsed) continue;
       ElectionMember member{name, parsed->sequence, std::nullopt, "", 0};
-      if (scope_.observer) {
-        const auto path = zk::childPath(dir, name);
+      if (scope_.observer || memberNodes) {
+        const auto path = layout_.electionMember(logical.id, name);
         auto node = tree_.get(path);
         if (!node) continue;
         member.ephemeralOwner = node->stat.ephemeralOwner;

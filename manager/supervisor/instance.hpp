@@ -41,6 +41,9 @@ class Instance {
   // False (nothing written) for a master role whose `forPid` is not the running process.
   bool setRole(const RoleState& role, pid_t forPid);
   InstanceStatus status() const;
+  // What its process and its helpers run with (empty until its first start was prepared).
+  const std::vector<std::string>& environment() const { return environment_; }
+  const std::string& workingDir() const { return spec_.workingDir; }
   InstanceState state() const { return state_; }
 
  private:

@@ -18,6 +18,7 @@ Supervisor::Supervisor(EventHandler handler) : handler_(std::move(handler)) {
 Supervisor::~Supervisor() {
   stopAll();
   loop_.call([this] {
+    queries_.clear();  // their commands are killed; no answer follows
     instances_.clear();
     retired_.clear();
     loop_.unwatchFd(guardWatch_);
@@ -94,6 +95,27 @@ bool Supervisor::setRole(const std::string& instanceId, const RoleState& role, p
     auto it = instances_.find(instanceId);
     if (it == instances_.end()) return false;
     return it->second->setRole(role, forPid);
+  });
+}
+
+void Supervisor::query(const std::string& instanceId, std::vector<std::string> argv,
+                       std::chrono::milliseconds timeout, std::size_t limit,
+                       OutputCommand::Done done) {
+  loop_.post([this, instanceId, argv = std::move(argv), timeout, limit,
+              done = std::move(done)]() mutable {
+    auto it = instances_.find(instanceId);
+    if (it == instances_.end() || it->second->environment().empty()) {
+      done({false, "the instance does not run", "", false});
+      return;
+    }
+    const auto id = nextQuery_++;
+    queries_[id] = std::make_unique<OutputCommand>(
+        loop_, *guard_, argv, it->second->environment(), it->second->workingDir(), timeout, limit,
+        [this, id, done = std::move(done)](const OutputCommand::Outcome& outcome) {
+          done(outcome);
+          // Not inside its own callback: a later task destroys it.
+          loop_.post([this, id] { queries_.erase(id); });
+        });
   });
 }
 

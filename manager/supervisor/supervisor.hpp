@@ -2,6 +2,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +15,7 @@
 #include "manager/supervisor/instance.hpp"
 #include "manager/supervisor/instance_event.hpp"
 #include "manager/supervisor/orphan_guard.hpp"
+#include "manager/supervisor/output_command.hpp"
 #include "manager/supervisor/port_allocator.hpp"
 #include "manager/supervisor/process_spec.hpp"
 #include "manager/supervisor/role_state.hpp"
@@ -50,6 +53,12 @@ class Supervisor {
   // run that has just ended can never reach the run that replaces it.
   bool setRole(const std::string& instanceId, const RoleState& role, pid_t forPid = 0);
 
+  // Runs `argv` in the instance's environment and working directory (as an exec health check
+  // runs), killed with its group after `timeout`; `done` gets how it ended and its first `limit`
+  // bytes of stdout, on the event thread (it must not block). Never waits: the caller's thread
+  // goes on. An unknown instance, or one that never started, is reported as a failure.
+  void query(const std::string& instanceId, std::vector<std::string> argv,
+             std::chrono::milliseconds timeout, std::size_t limit, OutputCommand::Done done);
   std::optional<InstanceStatus> status(const std::string& instanceId);
   std::vector<InstanceStatus> list();
   pid_t orphanGuardPid();
@@ -72,6 +81,8 @@ class Supervisor {
   // Instances that ended inside their own callbacks, destroyed by a later loop task.
   std::vector<std::unique_ptr<Instance>> retired_;
   std::vector<std::function<void()>> allStoppedWaiters_;
+  std::map<std::uint64_t, std::unique_ptr<OutputCommand>> queries_;  // running query() commands
+  std::uint64_t nextQuery_ = 1;
 };
 
 }  // namespace sm::supervisor

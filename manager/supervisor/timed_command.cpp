@@ -13,7 +13,7 @@ TimedCommand::TimedCommand(EventLoop& loop, OrphanGuard& guard,
                            const std::vector<std::string>& argv,
                            const std::vector<std::string>& environment,
                            const std::string& workingDir, std::chrono::milliseconds timeout,
-                           Done done)
+                           Done done, int stdoutFd)
     : loop_(loop), done_(std::move(done)) {
   std::string error;
   auto executable = resolveExecutable(argv.empty() ? std::string() : argv.front(),
@@ -21,7 +21,7 @@ TimedCommand::TimedCommand(EventLoop& loop, OrphanGuard& guard,
   if (executable.path.empty()) {
     error = executable.error;
   } else {
-    SpawnRequest request{executable.path, argv, environment, workingDir, -1, -1, 0};
+    SpawnRequest request{executable.path, argv, environment, workingDir, stdoutFd, -1, 0};
     process_ = WatchedProcess::start(
         loop_, guard, request,
         [this](ExitStatus status) {

@@ -13,8 +13,9 @@
 namespace sm::supervisor {
 
 // A short-lived helper run for an instance (role-change hook, exec health probe): argv with the
-// instance's environment, output discarded, killed with its whole group at the timeout. Destroying
-// it kills the command; `done` is then never called.
+// instance's environment, output discarded (or written to `stdoutFd`, which the caller owns and
+// may close once constructed), killed with its whole group at the timeout. Destroying it kills the
+// command; `done` is then never called.
 class TimedCommand {
  public:
   struct Outcome {
@@ -25,7 +26,7 @@ class TimedCommand {
 
   TimedCommand(EventLoop& loop, OrphanGuard& guard, const std::vector<std::string>& argv,
                const std::vector<std::string>& environment, const std::string& workingDir,
-               std::chrono::milliseconds timeout, Done done);
+               std::chrono::milliseconds timeout, Done done, int stdoutFd = -1);
   ~TimedCommand();
   TimedCommand(const TimedCommand&) = delete;
   TimedCommand& operator=(const TimedCommand&) = delete;

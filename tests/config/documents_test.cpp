@@ -113,7 +113,9 @@ TEST(Documents, DrainingCordonPauseAndSwitchoverRoundTrip) {
   EXPECT_EQ(roundTrip<CordonData>(encodeCordonData(drain), decodeCordonData), drain);
   const PauseData pause{1700000000000, "disk repair"};
   EXPECT_EQ(roundTrip<PauseData>(encodePauseData(pause), decodePauseData), pause);
-  const SwitchoverData switchover{"3f2a0c1e-1b7d-4c1a-9d5e-0a1b2c3d4e5f", "from", 10, 20};
+  SwitchoverData switchover{"3f2a0c1e-1b7d-4c1a-9d5e-0a1b2c3d4e5f", "from", 10, 20};
+  switchover.force = true;
+  switchover.reason = "servicesctl switchover --force";
   EXPECT_EQ(roundTrip<SwitchoverData>(encodeSwitchoverData(switchover), decodeSwitchoverData),
             switchover);
   EXPECT_EQ(decodeSwitchoverData(R"({"format":1,"target":"x","created":1,"deadline":2})", kZ)
@@ -144,6 +146,25 @@ TEST(Documents, EventRoundTripUnknownKeysAndGarbage) {
 TEST(Documents, ElectionRoundTrip) {
   const ElectionData d{kUuid, "h2"};
   EXPECT_EQ(roundTrip<ElectionData>(encodeElectionData(d), decodeElectionData), d);
+  EXPECT_EQ(encodeElectionData(d).find("round"), std::string::npos) << "plain without scores";
+}
+
+TEST(Documents, ElectionWithPromotionScoresRoundTrips) {
+  ElectionData scored{kUuid, "h2"};
+  scored.round = 7;
+  scored.score = -42;
+  scored.scoredAt = 1700000000000;
+  scored.master = true;
+  EXPECT_EQ(roundTrip<ElectionData>(encodeElectionData(scored), decodeElectionData), scored);
+  ElectionData failed{kUuid, "h2"};
+  failed.round = 0;
+  failed.scoreError = "score hook failed: exit 3";
+  failed.held = "it has score 1, 999 below the best seen (1000): more than maxLag 10";
+  EXPECT_EQ(roundTrip<ElectionData>(encodeElectionData(failed), decodeElectionData), failed);
+  // A score no JSON reader holds exactly is refused.
+  EXPECT_FALSE(decodeElectionData(R"({"format":1,"physical":")" + kUuid +
+                                      R"(","host":"h","score":9007199254740993})",
+                                  kZ));
 }
 
 TEST(Documents, FederationNameFromRoot) {

@@ -26,6 +26,9 @@ TEST(Layout, BuildsEveryPathOfTheContract) {
       l.physicalService({ls, kUuid}),
       "/fed/config/DataServer/logicalService0000000003/physicalServices/physicalService" + kUuid);
   EXPECT_EQ(l.electionDir(ls), "/fed/config/DataServer/logicalService0000000003/election");
+  EXPECT_EQ(l.electionMember(ls, "lock-" + kUuid + "-0000000007"),
+            "/fed/config/DataServer/logicalService0000000003/election/lock-" + kUuid +
+                "-0000000007");
   EXPECT_EQ(l.status(ls), "/fed/config/DataServer/logicalService0000000003/status");
   EXPECT_EQ(l.locksDir(), "/fed/locks");
   EXPECT_EQ(l.serviceConfigMonitorLocksDir(), "/fed/locks/serviceConfigMonitor");
@@ -102,6 +105,8 @@ TEST(Layout, BuildersRefuseComponentsThatWouldEscape) {
   EXPECT_THROW(l.host("a/b"), std::invalid_argument);
   EXPECT_THROW(l.physicalService({{"A", 1}, "not-a-uuid"}), std::invalid_argument);
   EXPECT_THROW(l.logicalService({"A", -1}), std::invalid_argument);
+  EXPECT_THROW(l.electionMember({"A", 1}, "../../x"), std::invalid_argument);
+  EXPECT_THROW(l.electionMember({"A", 1}, "lock-"), std::invalid_argument);
   EXPECT_THROW(l.logicalService({"A", 10'000'000'000}), std::invalid_argument);
   EXPECT_EQ(l.logicalService({"A", kMaxSequence}), "/fed/config/A/logicalService9999999999");
 }

@@ -66,6 +66,26 @@ TEST(ServiceTypeCodec, RoundTripsMasterEligibilityAndTheRestartStamp) {
   EXPECT_EQ(plain.find("restartedAt"), std::string::npos);
 }
 
+TEST(ServiceTypeCodec, RoundTripsPromotionAndLeavesItOutWhenUnset) {
+  ServiceType t{"A", {}};
+  t.spec.command = {"a"};
+  Promotion promotion;
+  promotion.scoreExec = {"/bin/score", "-x"};
+  promotion.scoreTimeoutMs = 200;
+  promotion.waitMs = 0;
+  promotion.maxLag = 1000;
+  promotion.refreshMs = 3000;
+  t.spec.promotion = promotion;
+  EXPECT_EQ(roundTrip(t, 2), (StoredServiceType{t, 2}));
+  t.spec.promotion->maxLag.reset();
+  EXPECT_EQ(roundTrip(t, 2), (StoredServiceType{t, 2}));
+  ServiceType bare{"A", {}};
+  bare.spec.command = {"a"};
+  EXPECT_EQ(encodeServiceType(bare, 1).find("promotion"), std::string::npos);
+  // Not part of the process template: changing it restarts nothing.
+  EXPECT_TRUE(sameProcessTemplate(t.spec, bare.spec));
+}
+
 TEST(ServiceTypeCodec, RoundTripsDefaultsAndTheOtherVariants) {
   ServiceType t{"A", {}};
   t.spec.command = {"a"};
@@ -219,7 +239,7 @@ TEST(ServiceTypeCodec, ForeignDataGivesAnErrorNamingTheZnode) {
             "/fed/config/DataServer: spec.extra: unknown field; expected one of: serviceCount, "
             "replicationCount, "
             "command, env, workingDir, constraints, restart, stop, roleChange, ports, health, "
-            "persistent, hostLossGraceSeconds\n"
+            "persistent, hostLossGraceSeconds, promotion\n"
             "/fed/config/DataServer: spec.replicationCount: must be an integer >= 1, got \"3\"\n"
             "/fed/config/DataServer: spec.stop.signal: unknown signal (use a name such as SIGTERM "
             "or TERM), got "

@@ -117,6 +117,29 @@ spec:
   EXPECT_EQ(s.health->failureThreshold, 2);
 }
 
+TEST(YamlLoader, PromotionReadsEveryFieldAndDefaults) {
+  const auto full = loadOne(kHeader +
+                            "  command: [a]\n"
+                            "  promotion:\n"
+                            "    score: {exec: [/usr/local/bin/redis-offset, 7], timeoutMs: 200}\n"
+                            "    waitMs: 0\n"
+                            "    maxLag: 1000\n"
+                            "    refreshMs: 2000\n");
+  ASSERT_TRUE(full.spec.promotion.has_value());
+  EXPECT_EQ(full.spec.promotion->scoreExec, (Lines{"/usr/local/bin/redis-offset", "7"}));
+  EXPECT_EQ(full.spec.promotion->scoreTimeoutMs, 200);
+  EXPECT_EQ(full.spec.promotion->waitMs, 0);
+  EXPECT_EQ(full.spec.promotion->maxLag, 1000);
+  EXPECT_EQ(full.spec.promotion->refreshMs, 2000);
+  const auto defaults = loadOne(kHeader + "  command: [a]\n  promotion: {score: {exec: [s]}}\n");
+  ASSERT_TRUE(defaults.spec.promotion.has_value());
+  EXPECT_EQ(defaults.spec.promotion->scoreTimeoutMs, 500);
+  EXPECT_EQ(defaults.spec.promotion->waitMs, 300);
+  EXPECT_FALSE(defaults.spec.promotion->maxLag.has_value());
+  EXPECT_EQ(defaults.spec.promotion->refreshMs, 10000);
+  EXPECT_FALSE(loadOne(kHeader + "  command: [a]\n").spec.promotion.has_value());
+}
+
 TEST(YamlLoader, PersistentTypeWithItsGrace) {
   auto t = loadOne(kHeader + "  command: [/bin/db]\n  persistent: true\n");
   EXPECT_TRUE(t.spec.persistent);
@@ -191,7 +214,7 @@ std::vector<BadCase> badCases() {
         "data.yaml:8:3: spec.foo: unknown field; expected one of: serviceCount, replicationCount, "
         "command, env, "
         "workingDir, constraints, restart, stop, roleChange, ports, health, persistent, "
-        "hostLossGraceSeconds"}},
+        "hostLossGraceSeconds, promotion"}},
       {"NearMissOfALongField",
        h + "  command: [a]\n  replicaCount: 3\n",
        {"data.yaml:7:3: spec.replicaCount: unknown field; did you mean \"replicationCount\"?"}},
@@ -384,6 +407,25 @@ std::vector<BadCase> badCases() {
       {"PersistentAsAString",
        h + "  command: [a]\n  persistent: \"yes\"\n  hostLossGraceSeconds: 60\n",
        {"data.yaml:7:15: spec.persistent: must be true or false, got \"yes\""}},
+      {"PromotionWithoutScore",
+       h + "  command: [a]\n  promotion: {waitMs: 100}\n",
+       {"data.yaml:7:14: spec.promotion.score: required field is missing"}},
+      {"PromotionScoreWithoutExec",
+       h + "  command: [a]\n  promotion:\n    score: {timeoutMs: 100}\n",
+       {"data.yaml:8:12: spec.promotion.score.exec: required field is missing"}},
+      {"PromotionBadNumbers",
+       h + "  command: [a]\n  promotion:\n    score: {exec: [s], timeoutMs: 0}\n"
+           "    waitMs: 70000\n    maxLag: -1\n    refreshMs: 5\n",
+       {"data.yaml:8:35: spec.promotion.score.timeoutMs: must be an integer >= 1, got 0",
+        "data.yaml:9:13: spec.promotion.waitMs: must be an integer <= 60000, got 70000",
+        "data.yaml:10:13: spec.promotion.maxLag: must be an integer >= 0, got -1",
+        "data.yaml:11:16: spec.promotion.refreshMs: must be an integer >= 100, got 5"}},
+      {"PromotionUnknownField",
+       h + "  command: [a]\n  promotion: {score: {exec: [s]}, maxlag: 5}\n",
+       {"data.yaml:7:35: spec.promotion.maxlag: unknown field; did you mean \"maxLag\"?"}},
+      {"PromotionScoreExecNotAList",
+       h + "  command: [a]\n  promotion: {score: {exec: /bin/score}}\n",
+       {}},  // one positioned message, checked below
       {"DeepNesting",
        h + "  command: [a]\n  env: " + std::string(5000, '[') + "\n",
        {}},  // the exact text is yaml-cpp's; checked below to be one positioned YAML error

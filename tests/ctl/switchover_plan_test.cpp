@@ -74,6 +74,23 @@ TEST(ChooseSwitchover, OneAtATimeAndOnlyWithAMaster) {
   EXPECT_NE(f.choose(std::nullopt).refusal.find("has no master"), std::string::npos);
 }
 
+TEST(ChooseSwitchover, ForceNamesAHeldPromotionCandidateOrAnotherMember) {
+  Fixture f;
+  // A promotion type whose first member (m) is a candidate held by maxLag: no master.
+  f.logical().promotes = true;
+  ASSERT_EQ(f.logical().roleOf("m"), model::Role::Candidate);
+  EXPECT_NE(f.choose(std::string("h1")).refusal.find("has no master"), std::string::npos)
+      << "without --force";
+  auto itself = chooseSwitchover(f.snapshot, f.type(), f.logical(), std::string("h1"), kNow, true);
+  ASSERT_TRUE(itself.refusal.empty()) << itself.refusal;
+  EXPECT_EQ(itself.target->uuid, "m");
+  EXPECT_EQ(itself.master->uuid, "m");
+  auto other = chooseSwitchover(f.snapshot, f.type(), f.logical(), std::string("h3"), kNow, true);
+  ASSERT_TRUE(other.refusal.empty()) << other.refusal;
+  EXPECT_EQ(other.target->uuid, "s2");
+  EXPECT_EQ(other.master->uuid, "m");
+}
+
 TEST(PickLogical, TheOnlyOneOrTheNamedOne) {
   Fixture f;
   EXPECT_EQ(pickLogical(f.type(), std::nullopt).id.sequence, 0);

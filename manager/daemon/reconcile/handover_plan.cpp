@@ -47,7 +47,14 @@ SwitchoverPlan planSwitchovers(const model::ClusterSnapshot& snapshot, const std
     }
     if (!targetIndex) continue;  // not standing (yet): the deadline ends the request
     if (*targetIndex == 0) {
-      if (onHost(chain.front(), hostId)) plan.ends.push_back({id, request.version, true});
+      // A promotion type's first member may still decide (promotion_plan.hpp): the request is
+      // done once it was told master.
+      const auto* type = snapshot.type(id.type);
+      const bool promotes = type && type->stored && type->stored->type.spec.promotion;
+      const bool master = !promotes || chain.front().data->master;
+      if (master && onHost(chain.front(), hostId)) {
+        plan.ends.push_back({id, request.version, true});
+      }
       continue;
     }
     for (auto& requeue : requeuesToward(*logical, *targetIndex, hostId,

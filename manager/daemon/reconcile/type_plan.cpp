@@ -127,6 +127,12 @@ config::StatusData statusOf(const model::ServiceTypeView& type, const model::Log
   if (!logical.physical.empty()) {
     status.reason = joinReasons(status.reason, noEligibleReason(type, logical, snapshot));
   }
+  // spec.promotion: a first member that is not promoted (maxLag) says why in its data.
+  if (!logical.election.empty() && logical.election.front().data &&
+      !logical.election.front().data->held.empty()) {
+    status.reason = joinReasons(status.reason,
+                                "no master: not promoted: " + logical.election.front().data->held);
+  }
   return status;
 }
 

@@ -24,6 +24,7 @@ struct DemoType {
   int hostLossGraceSeconds = 300;  // with persistent
   // Arguments after the program, as YAML flow items ("\"--listen\", \"0.0.0.0\"").
   std::string commandArgs;
+  std::string promotion;  // spec.promotion as a YAML flow mapping, "" for none
 
   std::string yaml() const {
     std::string out = fmt::format(
@@ -49,6 +50,7 @@ struct DemoType {
         "  ports: [http]\n",
         stopTimeoutMs);
     if (!health.empty()) out += "  health: " + health + "\n";
+    if (!promotion.empty()) out += "  promotion: " + promotion + "\n";
     if (persistent) {
       out += fmt::format("  persistent: true\n  hostLossGraceSeconds: {}\n", hostLossGraceSeconds);
     }

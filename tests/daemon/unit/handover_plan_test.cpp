@@ -89,3 +89,29 @@ TEST(PlanSwitchovers, ATargetThatDoesNotStandMovesNothing) {
 
 }  // namespace
 }  // namespace sm::daemon
+
+namespace sm::daemon {
+namespace {
+
+TEST(PlanSwitchovers, APromotionTargetIsDoneOnlyOnceItWasToldMaster) {
+  auto stored = testutil::typeWith(1, 3);
+  config::Promotion promotion;
+  promotion.scoreExec = {"/bin/score"};
+  stored.type.spec.promotion = promotion;
+  const config::LogicalServiceId id{"web", 0};
+  auto snapshot = SnapshotBuilder()
+                      .type(stored)
+                      .instance(id, "c", "h3")
+                      .instance(id, "a", "h1")
+                      .switchover(id, "c", kNow + 1000)
+                      .build();
+  // First, still a candidate (its own score runs): the request stands.
+  EXPECT_TRUE(planSwitchovers(snapshot, "h3", kNow).ends.empty());
+  snapshot.types.at("web").logical.at(0).election.front().data->master = true;
+  const auto plan = planSwitchovers(snapshot, "h3", kNow);
+  ASSERT_EQ(plan.ends.size(), 1u);
+  EXPECT_TRUE(plan.ends.front().done);
+}
+
+}  // namespace
+}  // namespace sm::daemon

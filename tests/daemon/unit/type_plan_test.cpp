@@ -399,5 +399,22 @@ TEST(PlanServiceType, AScaleUpSettlesInTwoRounds) {
   EXPECT_TRUE(planServiceType("web", snap, kNow).empty());
 }
 
+TEST(PlanServiceType, AHeldPromotionCandidateSaysWhyThereIsNoMaster) {
+  const config::LogicalServiceId l0{"web", 0};
+  auto snap = SnapshotBuilder()
+                  .host("h1")
+                  .host("h2")
+                  .type(typeWith(1, 2), 1)
+                  .instance(l0, "a", "h1")
+                  .instance(l0, "b", "h2")
+                  .build();
+  snap.types.at("web").logical.at(0).election.front().data->held =
+      "it has score 10, 990 below the best seen (1000): more than maxLag 100";
+  const auto status = statusOf(*snap.type("web"), *snap.logical(l0), snap, kNow);
+  EXPECT_EQ(status.reason,
+            "no master: not promoted: it has score 10, 990 below the best seen (1000): more than "
+            "maxLag 100");
+}
+
 }  // namespace
 }  // namespace sm::daemon
