@@ -16,7 +16,9 @@ OutputCommand::OutputCommand(EventLoop& loop, OrphanGuard& guard,
                              std::size_t limit, Done done)
     : loop_(loop), limit_(limit), done_(std::move(done)) {
   int fds[2] = {-1, -1};
-  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+  // Only our end is non-blocking: the command's stdout must block when the pipe is full (a
+  // non-blocking one makes a chatty command fail with EAGAIN).
+  if (::pipe2(fds, O_CLOEXEC) != 0 || ::fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
     const std::string error = std::string("pipe: ") + std::strerror(errno);
     // Reported through a command that cannot start, from the loop like every outcome.
     command_ = std::make_unique<TimedCommand>(loop_, guard, std::vector<std::string>{}, environment,
