@@ -11,22 +11,22 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string holderLabel(const LockContender& c) {
+std::string holderLabel(const model::ResourceLockContender& c) {
   if (!c.data) return "?";
   return fmt::format("{}/{}/{}", c.data->type, c.data->host, c.data->pid);
 }
 
-std::string heldFor(const LockContender& c, std::int64_t nowMs) {
+std::string heldFor(const model::ResourceLockContender& c, std::int64_t nowMs) {
   if (!c.data || !c.data->heldSince) return "-";
   return formatAge(nowMs - *c.data->heldSince);
 }
 
-Json contenderJson(const LockContender& c) {
+Json contenderJson(const model::ResourceLockContender& c) {
   Json j;
   j["node"] = c.node;
   j["sequence"] = c.sequence;
   if (!c.data) {
-    j["error"] = c.problem;
+    j["error"] = c.error;
     return j;
   }
   const auto& d = *c.data;
@@ -40,11 +40,11 @@ Json contenderJson(const LockContender& c) {
   return j;
 }
 
-std::string problemLines(const std::vector<LockView>& locks) {
+std::string problemLines(const std::vector<model::ResourceLockView>& locks) {
   std::string out;
   for (const auto& lock : locks) {
     for (const auto& c : lock.contenders) {
-      if (!c.data) out += prefixLines(c.problem, "error: ");
+      if (!c.data) out += prefixLines(c.error, "error: ");
     }
   }
   return out;
@@ -52,7 +52,7 @@ std::string problemLines(const std::vector<LockView>& locks) {
 
 }  // namespace
 
-std::string locksTable(const std::vector<LockView>& locks, std::int64_t nowMs) {
+std::string locksTable(const std::vector<model::ResourceLockView>& locks, std::int64_t nowMs) {
   Table table({"NAME", "HOLDER", "TOKEN", "WAITERS", "HELD-FOR"});
   for (const auto& lock : locks) {
     const auto* holder = lock.holder();
@@ -66,7 +66,7 @@ std::string locksTable(const std::vector<LockView>& locks, std::int64_t nowMs) {
   return table.render() + problemLines(locks);
 }
 
-nlohmann::ordered_json locksDocument(const std::vector<LockView>& locks, std::int64_t nowMs) {
+nlohmann::ordered_json locksDocument(const std::vector<model::ResourceLockView>& locks, std::int64_t nowMs) {
   Json list = Json::array();
   for (const auto& lock : locks) {
     Json j;
@@ -88,13 +88,13 @@ nlohmann::ordered_json locksDocument(const std::vector<LockView>& locks, std::in
   return list;
 }
 
-std::string renderLocks(const std::vector<LockView>& locks, OutputFormat format,
+std::string renderLocks(const std::vector<model::ResourceLockView>& locks, OutputFormat format,
                         std::int64_t nowMs) {
   if (format == OutputFormat::Table) return locksTable(locks, nowMs);
   return renderDocument(locksDocument(locks, nowMs), format);
 }
 
-std::string typeLocksSection(const std::vector<LockView>& locks, const std::string& type,
+std::string typeLocksSection(const std::vector<model::ResourceLockView>& locks, const std::string& type,
                              std::int64_t nowMs) {
   Table table({"LOCK", "PROCESS", "STATE", "TOKEN", "HELD-FOR"});
   for (const auto& lock : locks) {

@@ -14,6 +14,7 @@
 #include "config/pause_data.hpp"
 #include "config/persistent_service_data.hpp"
 #include "config/physical_service_data.hpp"
+#include "config/resource_lock_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "config/status_data.hpp"
 #include "config/switchover_data.hpp"
@@ -130,6 +131,26 @@ struct CreateLockView {
   config::LogicalServiceId logical;
 };
 
+// locks/resources/<name>/lock-<uuid>-<seq>: a place in a resource lock's queue, held by a daemon
+// for one of its managed processes (observers only; docs/locks.md).
+struct ResourceLockContender {
+  std::string node;
+  std::int64_t sequence = 0;  // the holder's is its fencing token
+  std::optional<config::ResourceLockData> data;
+  std::string error;
+};
+
+// locks/resources/<name>.
+struct ResourceLockView {
+  std::string name;
+  std::vector<ResourceLockContender> contenders;  // by sequence: the first holds, the rest wait
+
+  const ResourceLockContender* holder() const {
+    return contenders.empty() ? nullptr : &contenders[0];
+  }
+  std::size_t waiters() const { return contenders.empty() ? 0 : contenders.size() - 1; }
+};
+
 // events/event-<seq> as read (config/event_data.hpp decodes it); observers only.
 struct EventView {
   std::int64_t sequence = 0;
@@ -147,6 +168,7 @@ struct ClusterSnapshot {
   std::map<std::string, PauseView> paused;     // by type name
   std::map<config::LogicalServiceId, SwitchoverView> switchovers;
   std::vector<EventView> events;  // oldest first: the most recent ReadScope::maxEvents
+  std::vector<ResourceLockView> resourceLocks;  // by name (ReadScope::resourceLocks)
 
   const ServiceTypeView* type(const std::string& name) const;
   const LogicalServiceView* logical(const config::LogicalServiceId& id) const;

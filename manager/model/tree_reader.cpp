@@ -31,9 +31,11 @@ class Reader {
       snapshot.rootExists = tree_.exists(layout_.root());
       if (!snapshot.rootExists) return snapshot;
     }
-    for (const auto& name : children(layout_.configDir())) {
-      if (!wanted(name)) continue;
-      if (auto type = readType(name)) snapshot.types.emplace(name, std::move(*type));
+    if (scope_.types) {
+      for (const auto& name : children(layout_.configDir())) {
+        if (!wanted(name)) continue;
+        if (auto type = readType(name)) snapshot.types.emplace(name, std::move(*type));
+      }
     }
     if (scope_.hosts) {
       readHosts(snapshot);
@@ -43,12 +45,14 @@ class Reader {
           [&](const auto& id) { return layout_.cordon(id); }, config::decodeCordonData,
           " (the host counts as cordoned)", snapshot.cordons);
     }
-    readMarks<PauseView>(
-        layout_.pausedDir(),
-        [&](const auto& type) { return config::isValidServiceTypeName(type) && wanted(type); },
-        [&](const auto& type) { return layout_.paused(type); }, config::decodePauseData,
-        " (the type counts as paused)", snapshot.paused);
-    readSwitchovers(snapshot);
+    if (scope_.types) {
+      readMarks<PauseView>(
+          layout_.pausedDir(),
+          [&](const auto& type) { return config::isValidServiceTypeName(type) && wanted(type); },
+          [&](const auto& type) { return layout_.paused(type); }, config::decodePauseData,
+          " (the type counts as paused)", snapshot.paused);
+      readSwitchovers(snapshot);
+    }
     if (scope_.identities) readIdentities(snapshot);
     if (scope_.createLocks) {
       for (const auto& name : children(layout_.createPhysicalServiceLocksDir())) {
@@ -58,6 +62,7 @@ class Reader {
       }
     }
     if (scope_.maxEvents > 0) readEvents(snapshot);
+    if (scope_.resourceLocks) readResourceLocks(snapshot);
     return snapshot;
   }
 
@@ -227,6 +232,33 @@ class Reader {
                " (this identity is left alone until an operator forgets it)");
         identities.emplace(*uuid, std::move(view));
       }
+    }
+  }
+
+  void readResourceLocks(ClusterSnapshot& snapshot) {
+    auto names = children(layout_.resourceLocksDir());
+    std::sort(names.begin(), names.end());
+    for (const auto& child : names) {
+      auto name = config::Layout::parseResourceLockName(child);
+      if (!name || (scope_.resourceLock && *scope_.resourceLock != *name)) continue;
+      const auto dir = layout_.resourceLock(*name);
+      auto members = tree_.children(dir);
+      if (!members) continue;  // removed meanwhile
+      ResourceLockView lock;
+      lock.name = *name;
+      for (const auto& member : *members) {
+        auto parsed = config::Layout::parseLockChildName(member);
+        if (!parsed) continue;
+        const auto path = zk::childPath(dir, member);
+        auto node = tree_.get(path);
+        if (!node) continue;  // released meanwhile
+        ResourceLockContender contender{member, parsed->sequence, std::nullopt, ""};
+        decode(*node, path, config::decodeResourceLockData, contender.data, contender.error);
+        lock.contenders.push_back(std::move(contender));
+      }
+      std::sort(lock.contenders.begin(), lock.contenders.end(),
+                [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+      snapshot.resourceLocks.push_back(std::move(lock));
     }
   }
 

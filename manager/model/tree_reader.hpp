@@ -14,6 +14,7 @@ namespace sm::model {
 // What a read covers. The daemon reads the defaults through its cache; observers (servicesctl,
 // the tests, the chaos checker) read from a session and ask for more.
 struct ReadScope {
+  bool types = true;                // config/ and the types' marks (paused/, switchovers/)
   std::optional<std::string> type;  // only this service type (its marks and identities too)
   bool hosts = true;                // hosts/ and cordons/
   bool identities = true;           // services/<type>/*
@@ -23,6 +24,8 @@ struct ReadScope {
   // (Layout::electionMemberPrefix): reading them would wake every manager on every enqueue.
   bool observer = false;
   std::size_t maxEvents = 0;  // the most recent events/ to read; 0 reads none
+  bool resourceLocks = false;  // locks/resources/ with every contender (observers only)
+  std::optional<std::string> resourceLock;  // only this lock
 };
 
 using ReadProblem = std::function<void(const std::string& path, const std::string& error)>;

@@ -9,24 +9,24 @@ namespace {
 
 const std::string kUuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
-LockContender contender(std::int64_t sequence, const std::string& type, const std::string& host,
+model::ResourceLockContender contender(std::int64_t sequence, const std::string& type, const std::string& host,
                         std::int64_t pid, std::optional<std::int64_t> heldSince) {
-  LockContender c;
+  model::ResourceLockContender c;
   c.node = "lock-" + kUuid + "-000000000" + std::to_string(sequence);
   c.sequence = sequence;
   c.data = config::ResourceLockData{type, 2, kUuid, host, pid, 1000, heldSince};
   return c;
 }
 
-std::vector<LockView> sample() {
-  LockView held{"nightly-job",
+std::vector<model::ResourceLockView> sample() {
+  model::ResourceLockView held{"nightly-job",
                 {contender(7, "Locked", "h1", 4242, 60000 - 12000),
                  contender(8, "Other", "h2", 77, std::nullopt)}};
-  LockContender bad;
+  model::ResourceLockContender bad;
   bad.node = "lock-" + kUuid + "-0000000003";
   bad.sequence = 3;
-  bad.problem = "/z/locks/resources/odd/x: pid: must be an integer >= 1, got 0";
-  LockView odd{"odd", {bad}};
+  bad.error = "/z/locks/resources/odd/x: pid: must be an integer >= 1, got 0";
+  model::ResourceLockView odd{"odd", {bad}};
   return {held, odd};
 }
 

@@ -10,6 +10,7 @@
 #include "config/logical_service_data.hpp"
 #include "config/pause_data.hpp"
 #include "config/physical_service_data.hpp"
+#include "config/resource_lock_data.hpp"
 #include "config/service_type_codec.hpp"
 #include "manager/zk/path.hpp"
 #include "manager/zk/session_reader.hpp"
@@ -160,6 +161,42 @@ TEST_F(TreeReaderTest, EventsAreTheNewestOnesOldestFirst) {
   ASSERT_EQ(snapshot.events.size(), 2u);
   EXPECT_LT(snapshot.events[0].sequence, snapshot.events[1].sequence);
   EXPECT_NE(snapshot.events[1].data.find("k4"), std::string::npos);
+}
+
+TEST_F(TreeReaderTest, ResourceLocksAreReadWithTheirQueueInOrderAndNothingElse) {
+  writeCluster();
+  config::ResourceLockData data;
+  data.type = "db";
+  data.uuid = kU1;
+  data.host = "h-u1";
+  data.pid = 42;
+  const auto dir = layout_.resourceLock("nightly");
+  for (const std::string uuid : {kU1, kU2}) {
+    data.uuid = uuid;
+    put(dir + "/lock-" + uuid + "-", config::encodeResourceLockData(data),
+        zk::CreateMode::EphemeralSequential);
+  }
+  put(layout_.resourceLock("other") + "/lock-" + std::string(kU3) + "-", "garbage",
+      zk::CreateMode::EphemeralSequential);
+  zk::SessionReader reader(*session_);
+  ReadScope scope;
+  scope.types = false;
+  scope.hosts = false;
+  scope.observer = true;
+  scope.resourceLocks = true;
+  const auto snapshot = readSnapshot(reader, layout_, scope, report_);
+  EXPECT_TRUE(snapshot.types.empty());
+  ASSERT_EQ(snapshot.resourceLocks.size(), 2u);
+  const auto& nightly = snapshot.resourceLocks[0];
+  EXPECT_EQ(nightly.name, "nightly");
+  ASSERT_NE(nightly.holder(), nullptr);
+  EXPECT_EQ(nightly.holder()->data->uuid, kU1);
+  EXPECT_EQ(nightly.waiters(), 1u);
+  EXPECT_LT(nightly.contenders[0].sequence, nightly.contenders[1].sequence);
+  EXPECT_FALSE(snapshot.resourceLocks[1].contenders.at(0).data);  // kept with its error
+  EXPECT_FALSE(snapshot.resourceLocks[1].contenders.at(0).error.empty());
+  scope.resourceLock = "other";
+  EXPECT_EQ(readSnapshot(reader, layout_, scope).resourceLocks.size(), 1u);
 }
 
 }  // namespace
