@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <cctype>
 #include <cerrno>
 #include <deque>
@@ -167,6 +169,45 @@ std::optional<std::vector<std::string>> Reader::children(const std::string& path
   auto names = session_->children(path);
   if (names) ++reads_;
   return names;
+}
+
+std::vector<double> watchBaseline(const std::string& hosts, const std::string& root, int samples,
+                                  int warmup) {
+  auto open = [&] {
+    zk::SessionOptions options;
+    options.hosts = hosts;
+    options.sessionTimeout = std::chrono::seconds(10);
+    return zk::Session::connect(options);
+  };
+  auto watcher = open();
+  auto writer = open();
+  writer->ensurePath(root);
+  std::vector<double> result;
+  for (int i = -warmup; i < samples; ++i) {
+    const auto path = fmt::format("{}/w{}", root, i + warmup);
+    writer->create(path, "");
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool fired = false;
+    std::chrono::steady_clock::time_point firedAt;
+    watcher->exists(path, [&](const zk::WatchEvent&) {
+      std::lock_guard lock(mutex);
+      firedAt = std::chrono::steady_clock::now();
+      fired = true;
+      cv.notify_one();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    writer->remove(path);
+    std::unique_lock lock(mutex);
+    if (!cv.wait_for(lock, std::chrono::seconds(5), [&] { return fired; })) {
+      throw std::runtime_error("the baseline's watch never fired");
+    }
+    if (i >= 0) {
+      result.push_back(std::chrono::duration<double, std::micro>(firedAt - start).count());
+    }
+  }
+  writer->removeRecursive(root);
+  return result;
 }
 
 std::vector<Logical> readType(Reader& reader, const config::Layout& layout, const std::string& type,

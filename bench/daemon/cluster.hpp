@@ -84,6 +84,12 @@ class Reader : public zk::NodeReader {
   long long reads_ = 0;
 };
 
+// ZooKeeper's delete -> another session's watch callback, in microseconds: `samples` of them after
+// `warmup` not counted, on two sessions of their own under `root` (removed after). The baseline every
+// daemon figure is a ratio to, measured in the same run (as sm-bench-zk-baseline does).
+std::vector<double> watchBaseline(const std::string& hosts, const std::string& root, int samples,
+                                  int warmup);
+
 struct Instance {
   std::string uuid;
   std::string host;

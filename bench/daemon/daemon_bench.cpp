@@ -80,38 +80,6 @@ void writeFile(const fs::path& path, const std::string& text) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Baseline: delete -> another session's watch callback (as in sm-bench-zk-baseline).
-
-std::vector<double> watchBaseline(const std::string& hosts, const std::string& root, int n) {
-  auto watcher = openSession(hosts);
-  auto writer = openSession(hosts);
-  writer->ensurePath(root);
-  std::vector<double> samples;
-  for (int i = -50; i < n; ++i) {  // 50 warm-up samples are not counted
-    const auto path = fmt::format("{}/w{}", root, i + 50);
-    writer->create(path, "");
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool fired = false;
-    Clock::time_point firedAt;
-    watcher->exists(path, [&](const sm::zk::WatchEvent&) {
-      std::lock_guard lock(mutex);
-      firedAt = Clock::now();
-      fired = true;
-      cv.notify_one();
-    });
-    const auto start = Clock::now();
-    writer->remove(path);
-    std::unique_lock lock(mutex);
-    if (!cv.wait_for(lock, 5s, [&] { return fired; })) throw BenchError("watch never fired");
-    if (i >= 0)
-      samples.push_back(std::chrono::duration<double, std::micro>(firedAt - start).count());
-  }
-  writer->removeRecursive(root);
-  return samples;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Waiting for the cluster.
 
 struct Bench {
@@ -642,7 +610,8 @@ int main(int argc, char** argv) {
     b.session = openSession(b.hosts);
 
     fmt::print("baseline: delete -> watch, {} samples\n", o.baselineSamples);
-    watch.addRun(watchBaseline(b.hosts, fmt::format("/smbd{}base", ::getpid()), o.baselineSamples));
+    watch.addRun(
+        bd::watchBaseline(b.hosts, fmt::format("/smbd{}base", ::getpid()), o.baselineSamples, 50));
     try {
       failoverScenarios(b, fo);
     } catch (const std::exception& e) {

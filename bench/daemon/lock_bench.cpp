@@ -68,39 +68,6 @@ std::shared_ptr<sm::zk::Session> openSession(const std::string& hosts) {
   return sm::zk::Session::connect(options);
 }
 
-// ZooKeeper's delete -> another session's watch callback, in microseconds.
-std::vector<double> watchBaseline(const std::string& hosts, const std::string& root, int n) {
-  auto watcher = openSession(hosts);
-  auto writer = openSession(hosts);
-  writer->ensurePath(root);
-  std::vector<double> samples;
-  for (int i = -30; i < n; ++i) {  // warm-up samples are not counted
-    const auto path = fmt::format("{}/w{}", root, i + 30);
-    writer->create(path, "");
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool fired = false;
-    Clock::time_point firedAt;
-    watcher->exists(path, [&](const sm::zk::WatchEvent&) {
-      std::lock_guard lock(mutex);
-      firedAt = Clock::now();
-      fired = true;
-      cv.notify_one();
-    });
-    const auto start = Clock::now();
-    writer->remove(path);
-    std::unique_lock lock(mutex);
-    if (!cv.wait_for(lock, 5s, [&] { return fired; })) {
-      throw std::runtime_error("the baseline's watch never fired");
-    }
-    if (i >= 0) {
-      samples.push_back(std::chrono::duration<double, std::micro>(firedAt - start).count());
-    }
-  }
-  writer->removeRecursive(root);
-  return samples;
-}
-
 std::string workerYaml(const fs::path& shared) {
   return fmt::format(
       "apiVersion: servicesmgr/v1\n"
@@ -214,7 +181,7 @@ int main(int argc, char** argv) {
     bd::Cluster cluster(bd::DaemonSet{hosts, root, tmp, o.sessionTimeoutMs});
     try {
       fmt::print("baseline: delete -> watch, {} samples\n", o.baselineSamples);
-      baseline = watchBaseline(hosts, root + "base", o.baselineSamples);
+      baseline = bd::watchBaseline(hosts, root + "base", o.baselineSamples, 30);
       for (const auto* h : {"h1", "h2"}) cluster.start(h);
       if (!cluster.waitReady(*session, {"h1", "h2"}, 20s)) {
         throw std::runtime_error("daemons not ready:\n" + cluster.logs());
