@@ -18,17 +18,18 @@ model::ClusterSnapshot readCluster(zk::Session& session, const config::Layout& l
   // No command shows who queues to place an instance; `watch` need not wake for it either.
   scope.createLocks = false;
   scope.observer = true;
-  scope.maxEvents = options.maxEvents;
+  scope.events = options.events;
   zk::SessionReader tree(session, options.watches);
   return model::readSnapshot(tree, layout, scope);
 }
 
 model::ClusterSnapshot readExistingType(zk::Session& session, const config::Layout& layout,
-                                        const std::string& type, std::size_t maxEvents) {
+                                        const std::string& type,
+                                        std::optional<model::EventQuery> events) {
   ReadOptions read;
   read.type = type;
   read.hosts = false;
-  read.maxEvents = maxEvents;
+  read.events = std::move(events);
   read.identities = true;
   auto snapshot = readCluster(session, layout, read);
   if (!snapshot.type(type)) {

@@ -5,6 +5,7 @@
 
 #include "config/layout.hpp"
 #include "manager/model/cluster_snapshot.hpp"
+#include "manager/model/tree_reader.hpp"
 #include "manager/zk/session.hpp"
 #include "manager/zk/watch_arming.hpp"
 
@@ -14,7 +15,7 @@ namespace sm::ctl {
 struct ReadOptions {
   std::optional<std::string> type;  // only this service type (hosts and events are read anyway)
   bool hosts = true;                // hosts/ and cordons/
-  std::size_t maxEvents = 0;        // the most recent events to read; 0 reads none
+  std::optional<model::EventQuery> events;  // none read without one
   bool identities = false;          // services/<type>/* (only `type`'s when it is set)
   // `watch` and `wait` leave a watch on every node read (ArmedWatches).
   zk::WatchArming* watches = nullptr;
@@ -30,6 +31,7 @@ model::ClusterSnapshot readCluster(zk::Session& session, const config::Layout& l
 // The snapshot of one service type (no hosts), with its identities; throws CliError (exit 1) when
 // config/<type> does not exist.
 model::ClusterSnapshot readExistingType(zk::Session& session, const config::Layout& layout,
-                                        const std::string& type, std::size_t maxEvents = 0);
+                                        const std::string& type,
+                                        std::optional<model::EventQuery> events = std::nullopt);
 
 }  // namespace sm::ctl

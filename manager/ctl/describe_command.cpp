@@ -13,14 +13,14 @@ namespace sm::ctl {
 
 namespace {
 
-// Events are small; the most recent ones (of every type: describe shows this type's latest 20)
-// are enough to explain what just happened.
-constexpr std::size_t kDescribeEvents = 200;
+// The type's latest events are enough to explain what just happened.
+constexpr std::size_t kDescribeEvents = 20;
 
 int runDescribe(const GlobalOptions& global, const std::string& type) {
   requireTypeName(type);
   auto ctx = connect(global);
-  const auto snapshot = readExistingType(*ctx.session, ctx.layout, type, kDescribeEvents);
+  const auto snapshot =
+      readExistingType(*ctx.session, ctx.layout, type, model::EventQuery{type, -1, kDescribeEvents});
   std::cout << renderDescribe(snapshot, *snapshot.type(type), nowMs());
   // The cluster-wide locks its processes hold or wait for, when there are any.
   std::cout << typeLocksSection(readLocks(*ctx.session, ctx.layout), type, nowMs());

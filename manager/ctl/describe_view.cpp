@@ -111,19 +111,12 @@ void describeLogical(const model::ClusterSnapshot& snapshot, const model::Servic
   describeSwitchover(snapshot.switchoverOf(l.id), nowMs, out);
 }
 
-// The type's latest events (config/event_data.hpp), oldest first, as `servicesctl events TYPE`
-// shows them; undecodable ones cannot be told to be the type's and are left out.
-void describeEvents(const model::ServiceTypeView& t, const std::vector<model::EventView>& events,
-                    std::int64_t nowMs, std::string& out) {
-  constexpr std::size_t kShown = 20;
-  std::vector<EventRow> rows;
-  for (const auto& e : events) {
-    auto decoded = config::decodeEventData(e.data, "events");
-    if (!decoded || decoded.value().type != t.name) continue;
-    rows.push_back({e.sequence, std::move(decoded.value()), ""});
-  }
-  if (rows.size() > kShown) rows.erase(rows.begin(), rows.end() - kShown);
-  out += rows.empty() ? "Events: none\n" : "Events:\n" + prefixLines(eventsTable(rows, nowMs), "  ");
+// The type's latest events as read (ReadScope::events), oldest first, as `servicesctl events TYPE`
+// shows them.
+void describeEvents(const std::vector<model::EventView>& events, std::int64_t nowMs,
+                    std::string& out) {
+  out += events.empty() ? "Events: none\n"
+                        : "Events:\n" + prefixLines(eventsTable(events, nowMs), "  ");
 }
 
 // The type's persistent identities, by uuid.
@@ -169,7 +162,7 @@ std::string renderDescribe(const model::ClusterSnapshot& snapshot, const model::
   } else if (t.stored && t.stored->type.spec.persistent) {
     out += "Persistent instances: none yet\n";
   }
-  describeEvents(t, snapshot.events, nowMs, out);
+  describeEvents(snapshot.events, nowMs, out);
   return out;
 }
 

@@ -1,31 +1,27 @@
 #pragma once
-#include <cstddef>
+// Reads events/ through the one reader of the tree (manager/model): the newest events, of one
+// type or all, for `servicesctl events` (and its --follow).
+
 #include <cstdint>
-#include <optional>
-#include <string>
 #include <vector>
 
 #include "config/layout.hpp"
-#include "manager/ctl/event_view.hpp"
+#include "manager/model/cluster_snapshot.hpp"
+#include "manager/model/tree_reader.hpp"
 #include "manager/zk/session.hpp"
+#include "manager/zk/watch_arming.hpp"
 
 namespace sm::ctl {
 
-struct EventQuery {
-  std::optional<std::string> type;  // only this service type's events
-  std::int64_t after = -1;          // only events with a higher sequence
-  std::size_t limit = 0;            // the newest `limit` that match; 0: all
-};
-
 struct EventPage {
-  std::vector<EventRow> rows;  // oldest first
-  std::int64_t newest = -1;    // the highest sequence listed (matching or not): the next `after`
+  std::vector<model::EventView> events;  // oldest first
+  std::int64_t newest = -1;  // the highest sequence listed (matching or not): the next `after`
 };
 
-// Lists events/ (with `watcher` left on its children when given: `events --follow` sleeps on it)
-// and reads the documents the query wants, newest first until `limit` match. An event removed
-// between the listing and its read (trimmed meanwhile) is skipped.
-EventPage readEvents(zk::Session& session, const config::Layout& layout, const EventQuery& query,
-                     zk::Watcher watcher = {});
+// With `watches`, only the children of events/ are left watched (`events --follow` sleeps on them):
+// events never change, and a watch on each would wake the follower on every trim. An event removed
+// between the listing and its read (trimmed meanwhile) is skipped. Throws zk::ZkError.
+EventPage readEvents(zk::Session& session, const config::Layout& layout,
+                     const model::EventQuery& query, zk::WatchArming* watches = nullptr);
 
 }  // namespace sm::ctl

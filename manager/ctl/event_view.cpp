@@ -21,15 +21,16 @@ std::string eventObject(const config::EventData& event, bool fullUuid) {
   return object;
 }
 
-std::string eventsTable(const std::vector<EventRow>& rows, std::int64_t nowMs, bool headers) {
+std::string eventsTable(const std::vector<model::EventView>& events, std::int64_t nowMs,
+                        bool headers) {
   Table table({"TIME", "AGE", "HOST", "KIND", "OBJECT", "MESSAGE"});
-  for (const auto& row : rows) {
-    if (!row.event) {
-      table.addRow({"?", "?", "?", "?", fmt::format("event-{:010}", row.sequence),
-                    oneLine("cannot be read: " + row.problem, kMessageChars)});
+  for (const auto& event : events) {
+    if (!event.data) {
+      table.addRow({"?", "?", "?", "?", fmt::format("event-{:010}", event.sequence),
+                    oneLine("cannot be read: " + event.error, kMessageChars)});
       continue;
     }
-    const auto& e = *row.event;
+    const auto& e = *event.data;
     table.addRow({formatTime(e.time), formatAge(nowMs - e.time), e.host.empty() ? "-" : e.host,
                   e.kind, eventObject(e), oneLine(e.message, kMessageChars)});
   }
@@ -42,14 +43,14 @@ std::string eventsTable(const std::vector<EventRow>& rows, std::int64_t nowMs, b
   return text;
 }
 
-nlohmann::ordered_json eventJson(const EventRow& row) {
+nlohmann::ordered_json eventJson(const model::EventView& event) {
   nlohmann::ordered_json j;
-  j["sequence"] = row.sequence;
-  if (!row.event) {
-    j["problem"] = row.problem;
+  j["sequence"] = event.sequence;
+  if (!event.data) {
+    j["problem"] = event.error;
     return j;
   }
-  const auto& e = *row.event;
+  const auto& e = *event.data;
   j["time"] = formatTime(e.time);
   j["timeMs"] = e.time;
   j["host"] = e.host;

@@ -9,6 +9,7 @@
 #include "manager/ctl/armed_watches.hpp"
 #include "manager/ctl/cli_error.hpp"
 #include "manager/ctl/event_reader.hpp"
+#include "manager/ctl/event_view.hpp"
 #include "manager/ctl/output_format.hpp"
 #include "manager/ctl/follow_loop.hpp"
 
@@ -30,7 +31,7 @@ class EventPrinter {
  public:
   EventPrinter(OutputFormat format, bool follow) : format_(format), follow_(follow) {}
 
-  void print(const std::vector<EventRow>& rows) {
+  void print(const std::vector<model::EventView>& rows) {
     if (format_ == OutputFormat::Table) {
       if (rows.empty()) return;
       std::cout << eventsTable(rows, nowMs(), !headerPrinted_);
@@ -68,7 +69,7 @@ int runEvents(const GlobalOptions& global, const EventsOptions& options) {
   if (!options.type.empty()) requireTypeName(options.type);
   const auto format = parseOutputFormat(options.output);
   EventPrinter printer(format, options.follow);
-  EventQuery query;
+  model::EventQuery query;
   if (!options.type.empty()) query.type = options.type;
   query.limit = static_cast<std::size_t>(options.limit);
 
@@ -77,12 +78,12 @@ int runEvents(const GlobalOptions& global, const EventsOptions& options) {
     if (query.type) requireType(ctx, *query.type);
     ctx.session->sync(ctx.layout.eventsDir());
     const auto page = readEvents(*ctx.session, ctx.layout, query);
-    if (page.rows.empty() && format == OutputFormat::Table) {
+    if (page.events.empty() && format == OutputFormat::Table) {
       std::cout << (query.type ? fmt::format("No events of {}.\n", *query.type)
                                : std::string("No events.\n"));
       return kExitOk;
     }
-    printer.print(page.rows);
+    printer.print(page.events);
     return kExitOk;
   }
 
@@ -90,13 +91,11 @@ int runEvents(const GlobalOptions& global, const EventsOptions& options) {
   auto ctx = connect(global);
   FollowLoop loop(*ctx.session, "events", global.zk);
   if (query.type) requireType(ctx, *query.type);
-  const auto dir = ctx.layout.eventsDir();
   // Until SIGINT or SIGTERM (exit 0).
   loop.run(
       [&] {
-        auto page = readEvents(*ctx.session, ctx.layout, query,
-                               loop.watches().arm(dir, zk::WatchKind::Children));
-        printer.print(page.rows);
+        auto page = readEvents(*ctx.session, ctx.layout, query, &loop.watches());
+        printer.print(page.events);
         query.after = page.newest;
         query.limit = 0;  // after the first listing: every new one
         return false;

@@ -8,6 +8,7 @@
 
 #include "config/cordon_data.hpp"
 #include "config/election_data.hpp"
+#include "config/event_data.hpp"
 #include "config/host_data.hpp"
 #include "config/layout.hpp"
 #include "config/logical_service_data.hpp"
@@ -151,10 +152,11 @@ struct ResourceLockView {
   std::size_t waiters() const { return contenders.empty() ? 0 : contenders.size() - 1; }
 };
 
-// events/event-<seq> as read (config/event_data.hpp decodes it); observers only.
+// events/event-<seq> as read and decoded; observers only.
 struct EventView {
   std::int64_t sequence = 0;
-  std::string data;
+  std::optional<config::EventData> data;  // empty when it cannot be decoded ...
+  std::string error;                      // ... and why
 };
 
 struct ClusterSnapshot {
@@ -167,7 +169,10 @@ struct ClusterSnapshot {
   std::map<std::string, CordonView> cordons;  // by host id
   std::map<std::string, PauseView> paused;     // by type name
   std::map<config::LogicalServiceId, SwitchoverView> switchovers;
-  std::vector<EventView> events;  // oldest first: the most recent ReadScope::maxEvents
+  std::vector<EventView> events;  // oldest first: what ReadScope::events asks for
+  // The highest sequence listed under events/ above EventQuery::after, whoever's event it is (the
+  // next read's `after`); EventQuery::after when there is none.
+  std::int64_t newestEvent = -1;
   std::vector<ResourceLockView> resourceLocks;  // by name (ReadScope::resourceLocks)
 
   const ServiceTypeView* type(const std::string& name) const;

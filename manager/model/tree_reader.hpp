@@ -11,6 +11,13 @@
 
 namespace sm::model {
 
+// Which events/ a read covers (observers only).
+struct EventQuery {
+  std::optional<std::string> type;  // only this service type's (undecodable ones cannot be told)
+  std::int64_t after = -1;          // only events with a higher sequence
+  std::size_t limit = 0;            // the newest `limit` that match; 0: all
+};
+
 // What a read covers. The daemon reads the defaults through its cache; observers (servicesctl,
 // the tests, the chaos checker) read from a session and ask for more.
 struct ReadScope {
@@ -23,7 +30,7 @@ struct ReadScope {
   // that owns it) and each logical service's data. The daemon derives members from their names
   // (Layout::electionMemberPrefix): reading them would wake every manager on every enqueue.
   bool observer = false;
-  std::size_t maxEvents = 0;  // the most recent events/ to read; 0 reads none
+  std::optional<EventQuery> events;  // none read without one
   bool resourceLocks = false;  // locks/resources/ with every contender (observers only)
   std::optional<std::string> resourceLock;  // only this lock
 };

@@ -222,9 +222,17 @@ class SnapshotBuilder {
         model::SwitchoverView{config::SwitchoverData{target, "", 0, deadline}, "", version};
     return *this;
   }
-  // events/event-<sequence> with this (JSON) data, after any added before.
-  SnapshotBuilder& event(std::int64_t sequence, std::string data) {
-    snapshot_.events.push_back(model::EventView{sequence, std::move(data)});
+  // events/event-<sequence> with this (JSON) data, decoded as the reader does, after any added
+  // before.
+  SnapshotBuilder& event(std::int64_t sequence, const std::string& data) {
+    model::EventView event{sequence, std::nullopt, ""};
+    auto decoded = config::decodeEventData(data, "events");
+    if (decoded) {
+      event.data = std::move(decoded).value();
+    } else {
+      event.error = decoded.errorText();
+    }
+    snapshot_.events.push_back(std::move(event));
     return *this;
   }
   model::ClusterSnapshot build() const { return snapshot_; }

@@ -156,11 +156,53 @@ TEST_F(TreeReaderTest, EventsAreTheNewestOnesOldestFirst) {
   }
   zk::SessionReader reader(*session_);
   ReadScope scope;
-  scope.maxEvents = 2;
+  scope.events = EventQuery{std::nullopt, -1, 2};
   const auto snapshot = readSnapshot(reader, layout_, scope);
   ASSERT_EQ(snapshot.events.size(), 2u);
   EXPECT_LT(snapshot.events[0].sequence, snapshot.events[1].sequence);
-  EXPECT_NE(snapshot.events[1].data.find("k4"), std::string::npos);
+  ASSERT_TRUE(snapshot.events[1].data);
+  EXPECT_EQ(snapshot.events[1].data->kind, "k4");
+  EXPECT_EQ(snapshot.newestEvent, snapshot.events[1].sequence);
+  EXPECT_TRUE(readSnapshot(reader, layout_, ReadScope{}).events.empty());  // none unless asked
+}
+
+TEST_F(TreeReaderTest, EventsOfOneTypeAfterASequenceWithTheUndecodableOnesKeptWithTheirError) {
+  auto event = [](const std::string& type, const std::string& kind) {
+    config::EventData data;
+    data.type = type;
+    data.kind = kind;
+    return config::encodeEventData(data);
+  };
+  put(layout_.eventPrefix(), event("db", "old"), zk::CreateMode::PersistentSequential);
+  put(layout_.eventPrefix(), event("web", "w1"), zk::CreateMode::PersistentSequential);
+  put(layout_.eventPrefix(), "{not json", zk::CreateMode::PersistentSequential);
+  put(layout_.eventPrefix(), event("db", "d1"), zk::CreateMode::PersistentSequential);
+  put(layout_.eventPrefix(), event("db", "d2"), zk::CreateMode::PersistentSequential);
+  put(layout_.eventPrefix(), event("web", "w2"), zk::CreateMode::PersistentSequential);
+  zk::SessionReader reader(*session_);
+
+  ReadScope all;
+  all.events = EventQuery{};
+  const auto every = readSnapshot(reader, layout_, all);
+  ASSERT_EQ(every.events.size(), 6u);
+  EXPECT_FALSE(every.events[2].data);
+  EXPECT_FALSE(every.events[2].error.empty());
+  const auto firstSequence = every.events[0].sequence;
+
+  // The newest two of db after the first: the listing's newest is web's w2, the next `after`.
+  ReadScope db;
+  db.events = EventQuery{"db", firstSequence, 2};
+  const auto dbs = readSnapshot(reader, layout_, db);
+  ASSERT_EQ(dbs.events.size(), 2u);
+  EXPECT_EQ(dbs.events[0].data->kind, "d1");
+  EXPECT_EQ(dbs.events[1].data->kind, "d2");
+  EXPECT_EQ(dbs.newestEvent, every.events[5].sequence);
+
+  ReadScope later;
+  later.events = EventQuery{std::nullopt, every.newestEvent, 0};
+  const auto none = readSnapshot(reader, layout_, later);
+  EXPECT_TRUE(none.events.empty());
+  EXPECT_EQ(none.newestEvent, every.newestEvent);  // the `after` asked for
 }
 
 TEST_F(TreeReaderTest, ResourceLocksAreReadWithTheirQueueInOrderAndNothingElse) {
