@@ -16,7 +16,7 @@ struct ReadOptions {
   std::optional<std::string> type;  // only this service type (hosts and events are read anyway)
   bool hosts = true;                // hosts/ and cordons/
   std::optional<model::EventQuery> events;  // none read without one
-  bool identities = false;          // services/<type>/* (only `type`'s when it is set)
+  bool identities = false;                  // services/<type>/* (only `type`'s when it is set)
   // `watch` and `wait` leave a watch on every node read (ArmedWatches).
   zk::WatchArming* watches = nullptr;
 };

@@ -19,8 +19,8 @@ constexpr std::size_t kDescribeEvents = 20;
 int runDescribe(const GlobalOptions& global, const std::string& type) {
   requireTypeName(type);
   auto ctx = connect(global);
-  const auto snapshot =
-      readExistingType(*ctx.session, ctx.layout, type, model::EventQuery{type, -1, kDescribeEvents});
+  const auto snapshot = readExistingType(*ctx.session, ctx.layout, type,
+                                         model::EventQuery{type, -1, kDescribeEvents});
   std::cout << renderDescribe(snapshot, *snapshot.type(type), nowMs());
   // The cluster-wide locks its processes hold or wait for, when there are any.
   std::cout << typeLocksSection(readLocks(*ctx.session, ctx.layout), type, nowMs());

@@ -46,11 +46,10 @@ void describeScores(const model::LogicalServiceView& l, std::int64_t nowMs, std:
   for (const auto& entry : l.election) {
     if (!entry.data || !entry.data->round) continue;
     const auto& d = *entry.data;
-    lines += fmt::format("      {}  {}  {}{}\n", d.physical, d.host,
-                         d.score ? "score " + std::to_string(*d.score)
-                                 : "no score: " + oneLine(d.scoreError, 120),
-                         d.scoredAt > 0 ? fmt::format(" ({} ago)", formatAge(nowMs - d.scoredAt))
-                                        : "");
+    lines += fmt::format(
+        "      {}  {}  {}{}\n", d.physical, d.host,
+        d.score ? "score " + std::to_string(*d.score) : "no score: " + oneLine(d.scoreError, 120),
+        d.scoredAt > 0 ? fmt::format(" ({} ago)", formatAge(nowMs - d.scoredAt)) : "");
   }
   if (!lines.empty()) out += "    Promotion scores (chain order):\n" + lines;
   if (!l.election.empty() && l.election.front().data && !l.election.front().data->held.empty()) {
@@ -87,8 +86,8 @@ void describeSwitchover(const model::SwitchoverView* switchover, std::int64_t no
   out += s.deadline >= nowMs
              ? fmt::format("    Switchover: to {} in progress (asked {})\n", s.target,
                            formatTime(s.created))
-             : fmt::format("    Switchover: to {} expired at {} without taking place\n",
-                           s.target, formatTime(s.deadline));
+             : fmt::format("    Switchover: to {} expired at {} without taking place\n", s.target,
+                           formatTime(s.deadline));
 }
 
 void describeLogical(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& t,
@@ -138,8 +137,9 @@ std::string renderDescribe(const model::ClusterSnapshot& snapshot, const model::
     out += fmt::format("Generation:   {}\n", t.stored->generation);
     const auto& constraints = t.stored->type.spec.constraints;
     if (!constraints.masterHosts.empty() || !constraints.masterLabels.empty()) {
-      out += "Master:       only on hosts that match masterHosts/masterLabels; instances "
-             "elsewhere run as secondaries (role -) that never become master\n";
+      out +=
+          "Master:       only on hosts that match masterHosts/masterLabels; instances "
+          "elsewhere run as secondaries (role -) that never become master\n";
     }
   }
   if (const auto* pause = snapshot.pauseOf(t.name)) {

@@ -1,6 +1,5 @@
 #include "manager/ctl/events_command.hpp"
 
-
 #include <iostream>
 #include <memory>
 

@@ -167,7 +167,7 @@ struct ClusterSnapshot {
   // By type name, then uuid.
   std::map<std::string, std::map<std::string, PersistentServiceView>> persistent;
   std::map<std::string, CordonView> cordons;  // by host id
-  std::map<std::string, PauseView> paused;     // by type name
+  std::map<std::string, PauseView> paused;    // by type name
   std::map<config::LogicalServiceId, SwitchoverView> switchovers;
   std::vector<EventView> events;  // oldest first: what ReadScope::events asks for
   // The highest sequence listed under events/ above EventQuery::after, whoever's event it is (the

@@ -73,8 +73,8 @@ class Reader {
 
   // Decodes `node` into `data`, or keeps and reports why it cannot be.
   template <class T, class Decode>
-  void decode(const zk::Node& node, const std::string& path, Decode decoder,
-              std::optional<T>& data, std::string& error, const std::string& note = "") {
+  void decode(const zk::Node& node, const std::string& path, Decode decoder, std::optional<T>& data,
+              std::string& error, const std::string& note = "") {
     auto decoded = decoder(node.data, path);
     if (decoded) {
       data = std::move(decoded).value();

@@ -31,7 +31,7 @@ struct ReadScope {
   // (Layout::electionMemberPrefix): reading them would wake every manager on every enqueue.
   bool observer = false;
   std::optional<EventQuery> events;  // none read without one
-  bool resourceLocks = false;  // locks/resources/ with every contender (observers only)
+  bool resourceLocks = false;        // locks/resources/ with every contender (observers only)
   std::optional<std::string> resourceLock;  // only this lock
 };
 
