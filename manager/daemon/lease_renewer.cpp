@@ -5,13 +5,19 @@
 namespace sm::daemon {
 
 LeaseRenewer::LeaseRenewer(MasterLease& lease, LoopInbox& inbox)
-    : LeaseRenewer(lease, [&inbox](std::uint64_t deadlineNs) { inbox.post(LeaseEvent{deadlineNs}); }) {}
+    : LeaseRenewer(lease,
+                   [&inbox](std::uint64_t deadlineNs) { inbox.post(LeaseEvent{deadlineNs}); }) {}
 
-LeaseRenewer::LeaseRenewer(MasterLease& lease, std::function<void(std::uint64_t)> sink)
-    : lease_(lease), sink_(std::move(sink)), thread_([this] { run(); }) {}
+LeaseRenewer::LeaseRenewer(MasterLease& lease, std::function<void(std::uint64_t)> sink,
+                           std::chrono::milliseconds period)
+    : lease_(lease), sink_(std::move(sink)), period_(period), thread_([this] { run(); }) {}
 
 LeaseRenewer::~LeaseRenewer() {
   stop();
+}
+
+void LeaseRenewer::setActive(bool active) {
+  if (active_.exchange(active) != active && active) renewNow();
 }
 
 void LeaseRenewer::renewNow() {
@@ -34,7 +40,8 @@ void LeaseRenewer::stop() {
 void LeaseRenewer::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    changed_.wait_for(lock, lease_.sessionTimeout() / 4, [&] { return stopping_ || now_; });
+    const auto period = period_.count() > 0 ? period_ : lease_.sessionTimeout() / 4;
+    changed_.wait_for(lock, period, [&] { return stopping_ || now_; });
     if (stopping_) return;
     now_ = false;
     if (!active_) continue;

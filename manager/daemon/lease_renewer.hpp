@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -20,14 +21,18 @@ class LeaseRenewer {
  public:
   LeaseRenewer(MasterLease& lease, LoopInbox& inbox);
   // Hands each outcome (the deadline, possibly past) to `sink`, on the renewer's thread: for a part
-  // with a thread of its own (the lock server, lock_server.hpp).
-  LeaseRenewer(MasterLease& lease, std::function<void(std::uint64_t deadlineNs)> sink);
+  // with a thread of its own (the lock server, lock_server.hpp). `period` replaces the quarter of
+  // the session timeout (a test's).
+  LeaseRenewer(MasterLease& lease, std::function<void(std::uint64_t deadlineNs)> sink,
+               std::chrono::milliseconds period = std::chrono::milliseconds(0));
   ~LeaseRenewer();
   LeaseRenewer(const LeaseRenewer&) = delete;
   LeaseRenewer& operator=(const LeaseRenewer&) = delete;
 
-  // Whether renewals are wanted (set by the loop).
-  void setActive(bool active) { active_ = active; }
+  // Whether renewals are wanted (set by the loop). Turned on, it renews at once: no renewal ran
+  // while it was off, and the first holder or master must find a lease ready (a stale one costs a
+  // round trip on the handover's critical time).
+  void setActive(bool active);
   // Renews at once (the connection is back).
   void renewNow();
   // Ends the thread; no renewal follows.
@@ -38,6 +43,7 @@ class LeaseRenewer {
 
   MasterLease& lease_;
   std::function<void(std::uint64_t)> sink_;
+  const std::chrono::milliseconds period_;  // 0: a quarter of the session timeout
   std::atomic<bool> active_{false};
   std::mutex mutex_;  // guards the two flags below, the thread's wake-up reasons
   std::condition_variable changed_;
