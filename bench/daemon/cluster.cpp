@@ -172,7 +172,7 @@ std::optional<std::vector<std::string>> Reader::children(const std::string& path
 }
 
 std::vector<double> watchBaseline(const std::string& hosts, const std::string& root, int samples,
-                                  int warmup) {
+                                  int warmup, std::chrono::milliseconds idleBefore) {
   auto open = [&] {
     zk::SessionOptions options;
     options.hosts = hosts;
@@ -196,6 +196,7 @@ std::vector<double> watchBaseline(const std::string& hosts, const std::string& r
       fired = true;
       cv.notify_one();
     });
+    if (idleBefore.count() > 0) std::this_thread::sleep_for(idleBefore);  // pacing, not a wait
     const auto start = std::chrono::steady_clock::now();
     writer->remove(path);
     std::unique_lock lock(mutex);

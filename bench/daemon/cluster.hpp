@@ -84,11 +84,20 @@ class Reader : public zk::NodeReader {
   long long reads_ = 0;
 };
 
+// How long a failure round leaves the cluster alone before its kill: the waiter or successor has
+// settled (read its queue, watches its predecessor), and the kill strikes an idle cluster, as a
+// failure in production does.
+constexpr std::chrono::milliseconds kSettledBeforeKill{100};
+
 // ZooKeeper's delete -> another session's watch callback, in microseconds: `samples` of them after
-// `warmup` not counted, on two sessions of their own under `root` (removed after). The baseline every
-// daemon figure is a ratio to, measured in the same run (as sm-bench-zk-baseline does).
-std::vector<double> watchBaseline(const std::string& hosts, const std::string& root, int samples,
-                                  int warmup);
+// `warmup` not counted, on two sessions of their own under `root` (removed after). The baseline
+// every daemon figure is a ratio to, measured in the same run (as sm-bench-zk-baseline does). With
+// `idleBefore`, each delete comes after that long with nothing to do, as a round's kill does
+// (kSettledBeforeKill); back to back, every thread of the server and of both clients stays awake,
+// which on a VM whose idle CPUs halt measures a floor no failure sees.
+std::vector<double> watchBaseline(
+    const std::string& hosts, const std::string& root, int samples, int warmup,
+    std::chrono::milliseconds idleBefore = std::chrono::milliseconds(0));
 
 struct Instance {
   std::string uuid;
