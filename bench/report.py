@@ -139,6 +139,7 @@ class Report:
         self.supervisor = load("supervisor_exit_latency")
         self.lease = load("lease")
         self.locks = load("locks")
+        self.capacity = load("zk_capacity")
         self.promotion = load("promotion")
         self.plots = []
         self.rows = []
@@ -585,6 +586,25 @@ class Report:
         for f in (self.supervisor or {}).get("figures", []):
             w("| supervisor: {} | {} | {} | supervisor_exit_latency.json |".format(
                 f["name"], ms(f["p50"] / 1000), ms(f["p99"] / 1000)))
+        w("")
+        self.capacity_figures(w)
+
+    def capacity_figures(self, w):
+        # What docs/scaling.md divides the cluster's load by.
+        if not self.capacity:
+            return
+        w("ZooKeeper's capacity on this machine (`sm-bench-zk-capacity`, {} sessions each on its "
+          "own thread, synchronous requests back to back for {} s, forceSync={}; servers, "
+          "clients and bench share the cores: a floor). Used by [docs/scaling.md]"
+          "(../docs/scaling.md).".format(self.capacity.get("clients"),
+                                         num(self.capacity.get("seconds"), 0),
+                                         "yes" if self.capacity.get("forceSync") else "no"))
+        w("")
+        w("| server | writes/s | reads/s |")
+        w("| --- | --- | --- |")
+        for r in self.capacity.get("results", []):
+            w("| {} | {:,.0f} | {:,.0f} |".format(r["server"], r["writesPerSecond"],
+                                                  r["readsPerSecond"]))
         w("")
 
     def lease_figures(self, w):
