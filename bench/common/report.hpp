@@ -22,17 +22,22 @@ struct Report {
 };
 
 // Prints the table and writes the figures as JSON to `output`.
-inline void publish(const Report& report, const std::string& output) {
-  nlohmann::json out = report.details;
-  out["benchmark"] = report.benchmark;
+// What every benchmark's JSON says of its run: which benchmark, the machine, when, and how busy
+// the machine was (it may be shared: a busy one shows in the p99s).
+inline void stampRun(nlohmann::json& out, const std::string& benchmark) {
+  out["benchmark"] = benchmark;
   out["machine"] = machineDescription();
   out["time"] = utcNow();
-  // The machine may be shared: a busy one shows in the p99s, so say how busy it was.
   if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
     double oneMinute = 0;
     loadavg >> oneMinute;
     out["loadAverage1m"] = oneMinute;
   }
+}
+
+inline void publish(const Report& report, const std::string& output) {
+  nlohmann::json out = report.details;
+  stampRun(out, report.benchmark);
   out["runs"] = report.runs;
   out["samplesPerRun"] = report.samplesPerRun;
   fmt::print("{} ({} runs x {} samples; medians of per-run percentiles)\n", report.title,

@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/common/report.hpp"
 #include "bench/common/stats.hpp"
 #include "bench/daemon/cluster.hpp"
 #include "manager/zkserver/local_zookeeper.hpp"
@@ -202,20 +203,13 @@ int main(int argc, char** argv) {
     recovery.push_back(r.recoveryMs);
   }
   nlohmann::json out;
-  out["benchmark"] = "lease";
-  out["machine"] = sm::bench::machineDescription();
-  out["time"] = sm::bench::utcNow();
+  sm::bench::stampRun(out, "lease");
   out["sessionTimeoutMs"] = o.sessionTimeoutMs;
   out["tickTimeMs"] = serverOptions.tickTimeMs;
   out["leaseMs"] = o.sessionTimeoutMs * 3 / 4;
   out["renewEveryMs"] = o.sessionTimeoutMs / 4;
   out["rounds"] = rounds.size();
   out["runs"] = 1;  // one cluster; its rounds are the samples
-  if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
-    double oneMinute = 0;
-    loadavg >> oneMinute;
-    out["loadAverage1m"] = oneMinute;
-  }
   if (!error.empty()) out["error"] = error;
   out["figures"] = {figure("freeze -> master's lease lapsed", lapse),
                     figure("freeze -> session expiry seen by a watcher", expiry),

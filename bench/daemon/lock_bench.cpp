@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/common/report.hpp"
 #include "bench/common/stats.hpp"
 #include "bench/daemon/cluster.hpp"
 #include "manager/zkserver/local_zookeeper.hpp"
@@ -243,19 +244,12 @@ int main(int argc, char** argv) {
   const double baseP50 = sm::bench::percentile(baselineMs, 50);
   const double idleP50 = sm::bench::percentile(idleBaselineMs, 50);
   nlohmann::json out;
-  out["benchmark"] = "locks";
-  out["machine"] = sm::bench::machineDescription();
-  out["time"] = sm::bench::utcNow();
+  sm::bench::stampRun(out, "locks");
   out["quick"] = o.quick;
   out["sessionTimeoutMs"] = o.sessionTimeoutMs;
   out["tickTimeMs"] = serverOptions.tickTimeMs;
   out["rounds"] = handover.size();
   out["runs"] = 1;  // one cluster; its rounds are the samples
-  if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
-    double oneMinute = 0;
-    loadavg >> oneMinute;
-    out["loadAverage1m"] = oneMinute;
-  }
   if (!error.empty()) out["error"] = error;
   out["results"] = {{"holderKilledMs", figure(handover)},
                     {"holderNodeDeletedMs", figure(deleted)},

@@ -116,18 +116,11 @@ int main(int argc, char** argv) {
         measureServer(ensemble.connectString(), o, fmt::format("{}-server ensemble", o.servers)));
   }
   nlohmann::json out;
-  out["benchmark"] = "zk_capacity";
-  out["machine"] = sm::bench::machineDescription();
-  out["time"] = sm::bench::utcNow();
+  sm::bench::stampRun(out, "zk_capacity");
   out["clients"] = o.clients;
   out["seconds"] = o.seconds;
   out["forceSync"] = o.forceSync;
   out["servers"] = o.servers;
-  if (std::ifstream loadavg("/proc/loadavg"); loadavg) {
-    double oneMinute = 0;
-    loadavg >> oneMinute;
-    out["loadAverage1m"] = oneMinute;
-  }
   out["results"] = results;
   std::ofstream(o.output) << out.dump(2) << "\n";
   fmt::print("written to {}\n", o.output);

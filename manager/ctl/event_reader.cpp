@@ -37,11 +37,7 @@ EventPage readEvents(zk::Session& session, const config::Layout& layout,
   std::optional<EventsDirWatches> dirOnly;
   if (watches) dirOnly.emplace(*watches, layout.eventsDir());
   zk::SessionReader reader(session, dirOnly ? &*dirOnly : nullptr);
-  model::ReadScope scope;
-  scope.types = false;
-  scope.hosts = false;
-  scope.identities = false;
-  scope.createLocks = false;
+  auto scope = model::ReadScope::none();
   scope.events = query;
   auto snapshot = model::readSnapshot(reader, layout, scope);
   return {std::move(snapshot.events), snapshot.newestEvent};

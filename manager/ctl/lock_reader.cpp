@@ -8,11 +8,7 @@ namespace sm::ctl {
 std::vector<model::ResourceLockView> readLocks(zk::Session& session, const config::Layout& layout,
                                                const std::optional<std::string>& only) {
   zk::SessionReader reader(session);
-  model::ReadScope scope;
-  scope.types = false;
-  scope.hosts = false;
-  scope.identities = false;
-  scope.createLocks = false;
+  auto scope = model::ReadScope::none();
   scope.observer = true;
   scope.resourceLocks = true;
   scope.resourceLock = only;

@@ -33,6 +33,14 @@ struct ReadScope {
   std::optional<EventQuery> events;  // none read without one
   bool resourceLocks = false;        // locks/resources/ with every contender (observers only)
   std::optional<std::string> resourceLock;  // only this lock
+
+  // Nothing of the cluster's state: for a reader of one part alone (events/, locks/resources/),
+  // which then asks for it.
+  static ReadScope none() {
+    ReadScope scope;
+    scope.types = scope.hosts = scope.identities = scope.createLocks = false;
+    return scope;
+  }
 };
 
 using ReadProblem = std::function<void(const std::string& path, const std::string& error)>;
