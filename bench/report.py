@@ -305,9 +305,17 @@ class Report:
             if min(writes) > 0:
                 detail += "; writes alone spread {:.0f} %".format(
                     (max(writes) / min(writes) - 1) * 100)
+            idle = [p for p in per if p.get("idleRequestsPerSecond") is not None]
+            if idle:
+                detail += "; converged and left alone: " + "; ".join(
+                    "{} hosts {} requests/s under the root, daemons' CPU {} % in all, RSS {:,.0f} "
+                    "kB in all".format(p["hosts"], num(p["idleRequestsPerSecond"]),
+                                       num(p["idleCpuPercentTotal"], 1), p["daemonsRssKbTotal"])
+                    for p in idle)
             complete = {p["hosts"] for p in per} >= {3, 30}
-            self.row("placement cost as hosts grow (3 → 30 managers on one machine): ZooKeeper "
-                     "requests per placement", values,
+            largest = max(p["hosts"] for p in per)
+            self.row("placement cost as hosts grow (3 → {} managers on one machine): ZooKeeper "
+                     "requests per placement".format(largest), values,
                      "spread {:.0f} %".format(pl["spread"] * 100), detail,
                      "flat within 20 %", (pl["spread"] <= 0.2) if complete else None)
         else:

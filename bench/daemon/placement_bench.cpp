@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -35,6 +36,7 @@ struct Options {
   std::vector<int> hostCounts{3, 10, 30};
   int runs = 3;
   int sessionTimeoutMs = 2000;
+  int idleSeconds = 5;
   bool keep = false;
   std::string output = "bench/results/placement.json";
 };
@@ -56,7 +58,31 @@ struct Run {
   double writesPerPlacement = 0, readsPerPlacement = 0, requestsPerPlacement = 0;
   long rssKbTotal = 0;
   std::map<std::string, int> instancesPerHost;
+  // The converged cluster left alone: requests under the root per second, the daemons' CPU.
+  double idleRequestsPerSecond = 0;
+  double idleCpuPercentTotal = 0, idleCpuPercentMax = 0;
 };
+
+// The converged cluster left alone for `span`: it should ask ZooKeeper for nothing under its root.
+void measureIdle(bd::Cluster& cluster, const std::vector<std::string>& ids, int port,
+                 const std::string& ns, std::chrono::seconds span, Run& r) {
+  std::vector<long long> cpu0;
+  for (const auto& h : ids) cpu0.push_back(bd::cpuTicks(cluster.daemon(h).pid()));
+  const auto c0 = bd::namespaceCounters(port, ns);
+  const auto start = Clock::now();
+  std::this_thread::sleep_for(span);  // the measured span
+  const auto c1 = bd::namespaceCounters(port, ns);
+  const double seconds = msBetween(start, Clock::now()) / 1000.0;
+  r.idleRequestsPerSecond =
+      static_cast<double>(c1.reads - c0.reads + c1.writes - c0.writes) / seconds;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const auto used = bd::cpuTicks(cluster.daemon(ids[k]).pid()) - cpu0[k];
+    const double percent = 100.0 * static_cast<double>(used) / ticks / seconds;
+    r.idleCpuPercentTotal += percent;
+    r.idleCpuPercentMax = std::max(r.idleCpuPercentMax, percent);
+  }
+}
 
 Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
                  const std::shared_ptr<sm::zk::Session>& session, const Options& o,
@@ -110,6 +136,7 @@ Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
   r.readsPerPlacement = static_cast<double>(r.reads) / kInstances;
   r.requestsPerPlacement = static_cast<double>(r.writes + r.reads) / kInstances;
   for (const auto& h : ids) r.rssKbTotal += bd::rssKb(cluster.daemon(h).pid());
+  measureIdle(cluster, ids, zk.port(), ns, std::chrono::seconds(o.idleSeconds), r);
   cluster.stop(30s);
   std::set<pid_t> known{zk.pid()};
   bd::collectOrphans(known, true);
@@ -126,6 +153,7 @@ int main(int argc, char** argv) {
   app.add_option("--hosts", o.hostCounts, "host counts to measure")->delimiter(',');
   app.add_option("--runs", o.runs, "runs per host count; the figures are medians");
   app.add_option("--session-timeout-ms", o.sessionTimeoutMs, "the daemons' session timeout");
+  app.add_option("--idle-seconds", o.idleSeconds, "how long the converged cluster is watched idle");
   app.add_flag("--keep", o.keep, "keep the temporary folder (logs, work dirs)");
   app.add_option("--output", o.output, "where to write the figures (JSON)");
   CLI11_PARSE(app, argc, argv);
@@ -171,9 +199,11 @@ int main(int argc, char** argv) {
           const auto& r = runs.back();
           fmt::print(
               "run {} with {:>2} hosts: converged in {:.0f} ms; per placement {:.2f} requests "
-              "({:.2f} writes, {:.2f} reads); daemons' RSS {} kB in all\n",
+              "({:.2f} writes, {:.2f} reads); daemons' RSS {} kB in all; idle: {:.2f} "
+              "requests/s, daemons' CPU {:.1f} % in all (max {:.1f} %)\n",
               run, n, r.convergeMs, r.requestsPerPlacement, r.writesPerPlacement,
-              r.readsPerPlacement, r.rssKbTotal);
+              r.readsPerPlacement, r.rssKbTotal, r.idleRequestsPerSecond, r.idleCpuPercentTotal,
+              r.idleCpuPercentMax);
         } catch (const std::exception& e) {
           errors.push_back(fmt::format("run {} with {} hosts: {}", run, n, e.what()));
           fmt::print("run {} with {} hosts FAILED: {}\n", run, n, e.what());
@@ -193,7 +223,7 @@ int main(int argc, char** argv) {
   nlohmann::json perCount = nlohmann::json::array();
   std::vector<double> medians;
   for (int n : o.hostCounts) {
-    std::vector<double> requests, writes, reads, converge, rss;
+    std::vector<double> requests, writes, reads, converge, rss, idleRequests, idleCpu;
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& r : runs) {
       if (r.hostCount != n) continue;
@@ -202,6 +232,8 @@ int main(int argc, char** argv) {
       reads.push_back(r.readsPerPlacement);
       converge.push_back(r.convergeMs);
       rss.push_back(static_cast<double>(r.rssKbTotal));
+      idleRequests.push_back(r.idleRequestsPerSecond);
+      idleCpu.push_back(r.idleCpuPercentTotal);
       samples.push_back({{"requestsPerPlacement", r.requestsPerPlacement},
                          {"writesPerPlacement", r.writesPerPlacement},
                          {"readsPerPlacement", r.readsPerPlacement},
@@ -210,6 +242,9 @@ int main(int argc, char** argv) {
                          {"benchReadsSubtracted", r.benchReads},
                          {"convergeMs", r.convergeMs},
                          {"daemonsRssKbTotal", r.rssKbTotal},
+                         {"idleRequestsPerSecond", r.idleRequestsPerSecond},
+                         {"idleCpuPercentTotal", r.idleCpuPercentTotal},
+                         {"idleCpuPercentMax", r.idleCpuPercentMax},
                          {"instancesPerHost", r.instancesPerHost}});
     }
     if (requests.empty()) continue;
@@ -220,6 +255,8 @@ int main(int argc, char** argv) {
                         {"readsPerPlacement", sm::bench::median(reads)},
                         {"convergeMs", sm::bench::median(converge)},
                         {"daemonsRssKbTotal", sm::bench::median(rss)},
+                        {"idleRequestsPerSecond", sm::bench::median(idleRequests)},
+                        {"idleCpuPercentTotal", sm::bench::median(idleCpu)},
                         {"runs", samples}});
   }
   double spread = 0;
