@@ -133,6 +133,8 @@ Round measureRound(sm::zk::Session& session, const std::string& lockDir, const f
     *deletedNs = sm::services::monotonicNowNs();
   });
   const auto before = readHeld(events).size();
+  // Then nothing at all, the bench's own requests included, as before the idle baseline's deletes.
+  std::this_thread::sleep_for(bd::kSettledBeforeKill);
   const auto killedNs = sm::services::monotonicNowNs();
   ::kill(static_cast<pid_t>(holder.pid), SIGKILL);
   auto msSinceKill = [killedNs](std::uint64_t ns) {
