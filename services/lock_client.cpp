@@ -11,6 +11,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "services/unix_socket_address.hpp"
+
 namespace sm::services {
 
 namespace {
@@ -18,40 +20,25 @@ namespace {
 using lockwire::Kind;
 using lockwire::Message;
 
-// Connects to a Unix socket path of any length: one longer than sun_path is reached through its
-// directory's descriptor (/proc/self/fd/N/<name>).
+// Connects to a Unix socket path of any length (UnixSocketAddress).
 int connectUnix(const std::string& path, std::string& error) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     error = std::strerror(errno);
     return -1;
   }
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::string target = path;
-  int dirFd = -1;
-  if (target.size() >= sizeof(address.sun_path)) {
-    const auto slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    dirFd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dirFd >= 0)
-      target = "/proc/self/fd/" + std::to_string(dirFd) + "/" + path.substr(slash + 1);
-  }
-  if (target.size() >= sizeof(address.sun_path)) {
+  const UnixSocketAddress address(path);
+  if (!address.valid()) {
     error = "socket path too long";
-    if (dirFd >= 0) ::close(dirFd);
     ::close(fd);
     return -1;
   }
-  std::memcpy(address.sun_path, target.c_str(), target.size() + 1);
   int rc;
   do {
-    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    rc = ::connect(fd, address.get(), address.size());
   } while (rc != 0 && errno == EINTR);
-  const int saved = errno;
-  if (dirFd >= 0) ::close(dirFd);
   if (rc != 0) {
-    error = std::strerror(saved);
+    error = std::strerror(errno);
     ::close(fd);
     return -1;
   }

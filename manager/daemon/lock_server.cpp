@@ -24,6 +24,7 @@
 #include "manager/daemon/lock_socket_writer.hpp"
 #include "manager/zk/error.hpp"
 #include "services/role.hpp"
+#include "services/unix_socket_address.hpp"
 
 namespace sm::daemon {
 
@@ -46,27 +47,14 @@ void addToEpoll(int epollFd, int fd) {
   }
 }
 
-// Binds a Unix socket at a path of any length (a long one through its directory's descriptor).
+// Binds a Unix socket at a path of any length (services::UnixSocketAddress).
 void bindUnix(int fd, const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::string target = path;
-  int dirFd = -1;
-  if (target.size() >= sizeof(address.sun_path)) {
-    const auto slash = path.rfind('/');
-    dirFd = ::open(path.substr(0, slash).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dirFd >= 0) target = fmt::format("/proc/self/fd/{}/{}", dirFd, path.substr(slash + 1));
-  }
-  if (target.size() >= sizeof(address.sun_path)) {
-    if (dirFd >= 0) ::close(dirFd);
+  const services::UnixSocketAddress address(path);
+  if (!address.valid()) {
     throw std::runtime_error(fmt::format("lock socket path {} is too long", path));
   }
-  std::memcpy(address.sun_path, target.c_str(), target.size() + 1);
-  const int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  const int saved = errno;
-  if (dirFd >= 0) ::close(dirFd);
-  if (rc != 0) {
-    throw std::runtime_error(fmt::format("cannot bind {}: {}", path, std::strerror(saved)));
+  if (::bind(fd, address.get(), address.size()) != 0) {
+    throw std::runtime_error(fmt::format("cannot bind {}: {}", path, std::strerror(errno)));
   }
 }
 
