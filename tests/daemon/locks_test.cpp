@@ -202,16 +202,7 @@ class DaemonLocksOutage : public DaemonLocks {
   // The binary's server is shared by its tests: it serves again afterwards, whatever happened.
   void TearDown() override {
     if (!server().server().running()) server().server().start();
-    EXPECT_TRUE(waitFor(
-        [&] {
-          try {
-            session_->exists(root());
-            return true;
-          } catch (const zk::ZkError&) {
-            return false;
-          }
-        },
-        milliseconds(20000), milliseconds(50)));
+    EXPECT_TRUE(waitSessionReads());
     DaemonLocks::TearDown();
   }
 };

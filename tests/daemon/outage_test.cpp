@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "manager/zk/error.hpp"
 #include "tests/daemon/support/daemon_cluster.hpp"
 #include "tests/support/wait_for.hpp"
 
@@ -21,17 +20,7 @@ class DaemonOutage : public DaemonTest {
   // The binary's server is shared by its tests: whatever a test does, it serves again afterwards.
   void TearDown() override {
     startServer();
-    // The fixture's cleanup reads and deletes through the test's session: let it reconnect first.
-    EXPECT_TRUE(waitFor(
-        [&] {
-          try {
-            session_->exists(root());
-            return true;
-          } catch (const zk::ZkError&) {
-            return false;
-          }
-        },
-        milliseconds(20000), milliseconds(50)));
+    EXPECT_TRUE(waitSessionReads());
     DaemonTest::TearDown();
   }
   void stopServer() { server().server().stop(); }

@@ -42,6 +42,19 @@ void ZooKeeperTest::SetUp() {
   session_->create(root_, "");
 }
 
+bool ZooKeeperTest::waitSessionReads(std::chrono::milliseconds timeout) {
+  return waitFor(
+      [&] {
+        try {
+          session_->exists(root_);
+          return true;
+        } catch (const zk::ZkError&) {
+          return false;
+        }
+      },
+      timeout, std::chrono::milliseconds(50));
+}
+
 void ZooKeeperTest::TearDown() {
   if (session_ && session_->usable()) session_->removeRecursive(root_);
   session_.reset();

@@ -27,6 +27,9 @@ class ZooKeeperTest : public ::testing::Test {
   // The znode under which this test works, created before the test body runs.
   const std::string& root() const { return root_; }
   std::string path(const std::string& relative) const { return root_ + "/" + relative; }
+  // After the shared server was stopped and started again: waits until the test's own session
+  // reads again (the fixture's cleanup reads and deletes through it); false if not in time.
+  bool waitSessionReads(std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
 
   std::shared_ptr<zk::Session> session_;  // an admin session for the test's own reads
 
