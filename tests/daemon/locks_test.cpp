@@ -99,6 +99,21 @@ class DaemonLocks : public DaemonTest {
     return names ? *names : std::vector<std::string>{};
   }
 
+  fs::path eventsFile() const { return shared_ / "events"; }
+
+  // `replicas` workers of the type Holders in `hold` mode, one per daemon: `first` is the first
+  // "held" they write, once every one of them is in the lock's queue (the others wait behind it).
+  void holdersQueued(int replicas, LockEvent& first) {
+    apply(workerType("Holders", replicas, "hold", 1));
+    ASSERT_TRUE(waitFor([&] { return !readEvents(eventsFile()).empty(); }, milliseconds(20000)))
+        << stateDump();
+    first = readEvents(eventsFile()).front();
+    ASSERT_EQ(first.kind, "held");
+    ASSERT_TRUE(waitFor([&] {
+      return lockChildren("shared-resource").size() == static_cast<std::size_t>(replicas);
+    })) << "not every worker queued";
+  }
+
   fs::path shared_;
 };
 
@@ -134,14 +149,9 @@ TEST_F(DaemonLocks, FiveProcessesOnThreeDaemonsNeverHoldAtOnce) {
 
 TEST_F(DaemonLocks, KilledHolderIsReleasedAtOnce) {
   startDaemons({"h1", "h2"});
-  apply(workerType("Holders", 2, "hold", 1));
-  const auto events = shared_ / "events";
-  ASSERT_TRUE(waitFor([&] { return !readEvents(events).empty(); }, milliseconds(20000)))
-      << stateDump();
-  const auto first = readEvents(events).front();
-  ASSERT_EQ(first.kind, "held");
-  ASSERT_TRUE(waitFor([&] { return lockChildren("shared-resource").size() == 2; }))
-      << "the second worker never queued";
+  LockEvent first;
+  ASSERT_NO_FATAL_FAILURE(holdersQueued(2, first));
+  const auto events = eventsFile();
   const auto killedAt = services::lockClockNowNs();
   ASSERT_EQ(::kill(static_cast<pid_t>(first.pid), SIGKILL), 0);
   LockEvent next;
@@ -162,13 +172,9 @@ TEST_F(DaemonLocks, KilledHolderIsReleasedAtOnce) {
 
 TEST_F(DaemonLocks, FrozenDaemonsHolderLearnsLostBeforeAnyoneElseHolds) {
   startDaemons({"h1", "h2"});
-  apply(workerType("Holders", 2, "hold", 1));
-  const auto events = shared_ / "events";
-  ASSERT_TRUE(waitFor([&] { return !readEvents(events).empty(); }, milliseconds(20000)))
-      << stateDump();
-  const auto first = readEvents(events).front();
-  ASSERT_EQ(first.kind, "held");
-  ASSERT_TRUE(waitFor([&] { return lockChildren("shared-resource").size() == 2; }));
+  LockEvent first;
+  ASSERT_NO_FATAL_FAILURE(holdersQueued(2, first));
+  const auto events = eventsFile();
   auto& frozen = daemon(first.rest);
   frozen.signal(SIGSTOP);
   LockEvent next;
@@ -209,12 +215,9 @@ class DaemonLocksOutage : public DaemonLocks {
 
 TEST_F(DaemonLocksOutage, ConnectionLossTellsTheHolderLostAtOnce) {
   startDaemons({"h1"});
-  apply(workerType("Holders", 1, "hold", 1));
-  const auto events = shared_ / "events";
-  ASSERT_TRUE(waitFor([&] { return !readEvents(events).empty(); }, milliseconds(20000)))
-      << stateDump();
-  const auto held = readEvents(events).front();
-  ASSERT_EQ(held.kind, "held");
+  LockEvent held;
+  ASSERT_NO_FATAL_FAILURE(holdersQueued(1, held));
+  const auto events = eventsFile();
   const auto stoppedAt = services::lockClockNowNs();
   server().server().stop();
   LockEvent lost;
