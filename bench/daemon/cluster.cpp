@@ -9,6 +9,8 @@
 #include <mutex>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <regex>
@@ -110,6 +112,16 @@ std::vector<pid_t> collectOrphans(const std::set<pid_t>& known, bool killLive) {
     }
   }
   return live;
+}
+
+std::optional<std::filesystem::path> makeTempDir(const std::string& bench) {
+  std::string path = "/tmp/sm-bench-" + bench + "-XXXXXX";
+  if (!::mkdtemp(path.data())) {
+    std::fprintf(stderr, "sm-bench-%s: mkdtemp %s: %s\n", bench.c_str(), path.c_str(),
+                 std::strerror(errno));
+    return std::nullopt;
+  }
+  return std::filesystem::path(path);
 }
 
 long rssKb(pid_t pid) {

@@ -61,6 +61,10 @@ std::vector<pid_t> orphans(const std::set<pid_t>& known);
 // Returns the live ones found (before killing them).
 std::vector<pid_t> collectOrphans(const std::set<pid_t>& known, bool killLive);
 
+// A fresh folder /tmp/sm-bench-<bench>-XXXXXX for a bench's logs and work dirs; nullopt (said on
+// stderr) when it cannot be made.
+std::optional<std::filesystem::path> makeTempDir(const std::string& bench);
+
 // /proc/<pid>/status VmRSS in kB (0 if gone); direct children of a pid; utime+stime in ticks.
 long rssKb(pid_t pid);
 std::vector<pid_t> childrenOf(pid_t pid);

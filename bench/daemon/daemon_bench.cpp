@@ -589,14 +589,11 @@ int main(int argc, char** argv) {
   // Managed processes whose daemon is killed come to the bench, which reaps them by PID.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-  char tmpl[] = "/tmp/sm-bench-daemon-XXXXXX";
-  if (!::mkdtemp(tmpl)) {
-    std::cerr << "sm-bench-daemon: mkdtemp failed\n";
-    return 1;
-  }
+  const auto made = bd::makeTempDir("daemon");
+  if (!made) return 1;
   Bench b;
   b.o = o;
-  b.tmp = tmpl;
+  b.tmp = *made;
   fmt::print("temporary folder: {}\n", b.tmp.string());
 
   sm::zkserver::LocalZooKeeperOptions serverOptions;

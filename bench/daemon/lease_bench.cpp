@@ -151,9 +151,9 @@ int main(int argc, char** argv) {
   if (o.quick) o.rounds = std::min(o.rounds, 2);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-  char tmpl[] = "/tmp/sm-bench-lease-XXXXXX";
-  if (!::mkdtemp(tmpl)) return 1;
-  const fs::path tmp = tmpl;
+  const auto made = bd::makeTempDir("lease");
+  if (!made) return 1;
+  const fs::path tmp = *made;
   sm::zkserver::LocalZooKeeperOptions serverOptions;
   std::vector<Round> rounds;
   std::string error;

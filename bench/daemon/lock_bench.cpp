@@ -183,9 +183,9 @@ int main(int argc, char** argv) {
   }
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-  char tmpl[] = "/tmp/sm-bench-locks-XXXXXX";
-  if (!::mkdtemp(tmpl)) return 1;
-  const fs::path tmp = tmpl;
+  const auto made = bd::makeTempDir("locks");
+  if (!made) return 1;
+  const fs::path tmp = *made;
   const fs::path shared = tmp / "shared";
   fs::create_directories(shared);
   sm::zkserver::LocalZooKeeperOptions serverOptions;

@@ -161,12 +161,9 @@ int main(int argc, char** argv) {
   // Managed processes whose daemon died come to the bench, which reaps them by PID.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-  char tmpl[] = "/tmp/sm-bench-placement-XXXXXX";
-  if (!::mkdtemp(tmpl)) {
-    std::cerr << "sm-bench-placement: mkdtemp failed\n";
-    return 1;
-  }
-  const fs::path tmp = tmpl;
+  const auto made = bd::makeTempDir("placement");
+  if (!made) return 1;
+  const fs::path tmp = *made;
   std::vector<Run> runs;
   nlohmann::json errors = nlohmann::json::array();
   bd::NamespaceCounters applyCost;

@@ -179,9 +179,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (o.quick) o.rounds = std::min(o.rounds, 10);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  char tmpl[] = "/tmp/sm-bench-promotion-XXXXXX";
-  if (!::mkdtemp(tmpl)) return 1;
-  const fs::path tmp = tmpl;
+  const auto made = bd::makeTempDir("promotion");
+  if (!made) return 1;
+  const fs::path tmp = *made;
   fmt::print("temporary folder: {}\n", tmp.string());
 
   nlohmann::json out;
