@@ -30,6 +30,7 @@
 #include "bench/common/stats.hpp"
 #include "bench/daemon/cluster.hpp"
 #include "manager/zkserver/local_zookeeper.hpp"
+#include "tests/daemon/support/lock_worker_events.hpp"
 
 namespace {
 
@@ -47,23 +48,13 @@ struct Options {
   std::string output = "bench/results/locks.json";
 };
 
-struct Held {
-  long long pid = 0;
-  long long token = 0;
-  std::uint64_t atNs = 0;
-};
+using sm::test::LockEvent;
 
-std::vector<Held> readHeld(const fs::path& events) {
-  std::vector<Held> out;
-  std::ifstream in(events);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string kind;
-    Held h;
-    if (words >> kind >> h.pid >> h.token >> h.atNs && kind == "held") out.push_back(h);
-  }
-  return out;
+// The workers' holds so far (their events file: tests/daemon/support/lock_worker_events.hpp).
+std::vector<LockEvent> readHeld(const fs::path& events) {
+  auto all = sm::test::readLockEvents(events);
+  std::erase_if(all, [](const LockEvent& e) { return e.kind != "held"; });
+  return all;
 }
 
 std::shared_ptr<sm::zk::Session> openSession(const std::string& hosts) {
@@ -102,7 +93,7 @@ struct Round {
 // One round: waits for a holder with a waiter queued behind it, kills the holder.
 Round measureRound(sm::zk::Session& session, const std::string& lockDir, const fs::path& events) {
   const auto deadline = Clock::now() + 30s;
-  Held holder;
+  LockEvent holder;
   std::string holderNode;
   std::vector<std::string> lastQueue;
   auto queueSince = Clock::now();

@@ -14,6 +14,7 @@
 
 #include "services/lock_client.hpp"
 #include "tests/daemon/support/daemon_cluster.hpp"
+#include "tests/daemon/support/lock_worker_events.hpp"
 #include "tests/support/wait_for.hpp"
 
 namespace sm::test {
@@ -37,29 +38,6 @@ std::vector<fs::path> filesEnding(const fs::path& dir, const std::string& suffix
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().filename().string().ends_with(suffix)) out.push_back(entry.path());
-  }
-  return out;
-}
-
-struct LockEvent {
-  std::string kind;  // held, lost, error
-  long long pid = 0;
-  long long token = 0;
-  unsigned long long atNs = 0;
-  std::string rest;  // host (held) or reason (lost)
-};
-
-std::vector<LockEvent> readEvents(const fs::path& file) {
-  std::vector<LockEvent> out;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    LockEvent e;
-    words >> e.kind >> e.pid;
-    if (e.kind != "error") words >> e.token >> e.atNs;
-    words >> e.rest;
-    out.push_back(e);
   }
   return out;
 }
@@ -105,9 +83,9 @@ class DaemonLocks : public DaemonTest {
   // "held" they write, once every one of them is in the lock's queue (the others wait behind it).
   void holdersQueued(int replicas, LockEvent& first) {
     apply(workerType("Holders", replicas, "hold", 1));
-    ASSERT_TRUE(waitFor([&] { return !readEvents(eventsFile()).empty(); }, milliseconds(20000)))
+    ASSERT_TRUE(waitFor([&] { return !readLockEvents(eventsFile()).empty(); }, milliseconds(20000)))
         << stateDump();
-    first = readEvents(eventsFile()).front();
+    first = readLockEvents(eventsFile()).front();
     ASSERT_EQ(first.kind, "held");
     ASSERT_TRUE(waitFor([&] {
       return lockChildren("shared-resource").size() == static_cast<std::size_t>(replicas);
@@ -157,7 +135,7 @@ TEST_F(DaemonLocks, KilledHolderIsReleasedAtOnce) {
   LockEvent next;
   ASSERT_TRUE(waitFor(
       [&] {
-        for (const auto& e : readEvents(events)) {
+        for (const auto& e : readLockEvents(events)) {
           if (e.kind == "held" && e.pid != first.pid) next = e;
         }
         return next.pid != 0;
@@ -180,7 +158,7 @@ TEST_F(DaemonLocks, FrozenDaemonsHolderLearnsLostBeforeAnyoneElseHolds) {
   LockEvent next;
   const bool tookOver = waitFor(
       [&] {
-        for (const auto& e : readEvents(events)) {
+        for (const auto& e : readLockEvents(events)) {
           if (e.kind == "held" && e.pid != first.pid) next = e;
         }
         return next.pid != 0;
@@ -189,7 +167,7 @@ TEST_F(DaemonLocks, FrozenDaemonsHolderLearnsLostBeforeAnyoneElseHolds) {
   frozen.signal(SIGCONT);
   ASSERT_TRUE(tookOver) << "nobody held the lock after the holder's daemon froze\n" << stateDump();
   LockEvent lost;
-  for (const auto& e : readEvents(events)) {
+  for (const auto& e : readLockEvents(events)) {
     if (e.kind == "lost" && e.pid == first.pid) lost = e;
   }
   ASSERT_EQ(lost.kind, "lost") << "the frozen daemon's holder never learned it lost the lock";
@@ -223,7 +201,7 @@ TEST_F(DaemonLocksOutage, ConnectionLossTellsTheHolderLostAtOnce) {
   LockEvent lost;
   const bool told = waitFor(
       [&] {
-        for (const auto& e : readEvents(events)) {
+        for (const auto& e : readLockEvents(events)) {
           if (e.kind == "lost" && e.pid == held.pid) lost = e;
         }
         return lost.pid != 0;

@@ -9,7 +9,8 @@
 // rewrites ("<holder pid or -> <last token> <count>"): another holder inside, or a token not above
 // the last, is a violation. Writes DIR/<pid>.done ("ok <rounds>" or what went wrong).
 // hold: acquires, appends "held <pid> <token> <monotonic ns> <host>" to DIR/events, holds until the
-// hold ends, appends "lost <pid> <token> <monotonic ns> <reason>", and waits to be stopped.
+// hold ends, appends "lost <pid> <token> <monotonic ns> <reason>", and waits to be stopped
+// (lock_worker_events.hpp reads that file).
 // badinput: asks for what must be refused; writes DIR/<pid>.badinput ("ok" or the failures).
 // After its work every mode waits for SIGTERM (so that the restart policy never replaces it).
 #include <fcntl.h>
