@@ -23,6 +23,16 @@ using services::lockwire::Message;
 // again, this many times at most.
 constexpr int kCreateAttempts = 3;
 
+// "held": the fencing token is the queue node's sequence number.
+Message heldMessage(const std::string& name, std::int64_t token, std::uint64_t leaseUntilMonoNs) {
+  Message message;
+  message.kind = Kind::Held;
+  message.name = name;
+  message.token = token;
+  message.leaseUntilMonoNs = leaseUntilMonoNs;
+  return message;
+}
+
 }  // namespace
 
 void LockServer::acquire(Connection& connection, const Message& request) {
@@ -158,13 +168,9 @@ bool LockServer::tellHeldEarly(EarlyGrant& grant) {
   const auto lease = lease_.deadline();
   auto member = grant.member.lock();
   if (cutOff_ || !member || lease <= services::monotonicNowNs() + quarter) return false;
-  Message message;
-  message.kind = Kind::Held;
-  message.name = grant.name;
-  message.token = member->sequence();
-  message.leaseUntilMonoNs = lease;
   if (grant.told.exchange(true)) return true;
-  grant.writer->write(services::lockwire::encode(message));
+  grant.writer->write(
+      services::lockwire::encode(heldMessage(grant.name, member->sequence(), lease)));
   return true;
 }
 
@@ -180,13 +186,8 @@ void LockServer::onHeld(std::uint64_t id) {
   if (lease == 0) return onLost(id, "the daemon cannot confirm its ZooKeeper session");
   entry.held = true;
   if (entry.grant->told.exchange(true)) return markHeldSince(entry);
-  Message message;
-  message.kind = Kind::Held;
-  message.name = entry.name;
-  message.token = entry.member->sequence();
-  message.leaseUntilMonoNs = lease;
   if (auto connection = connections_.find(entry.fd); connection != connections_.end()) {
-    send(*connection->second, message);
+    send(*connection->second, heldMessage(entry.name, entry.member->sequence(), lease));
   }
   markHeldSince(entry);
 }
