@@ -194,7 +194,9 @@ TEST_F(LocalInstancesTest, KilledProcessLeavesTheElectionAtOnceAndRejoinsWithANe
   ASSERT_TRUE(daemon_->handleThrough(processEvent(Kind::Exited, id.uuid), 10s));
   EXPECT_TRUE(electionMembers().empty())
       << "the election member must go as soon as the exit is handled";
-  EXPECT_NE(role(id.uuid), services::Role::Master);
+  // The supervisor writes `unknown` on its own thread right after it told the loop of the exit
+  // (the withdrawal above need not wait for that write): the loop may get there first.
+  EXPECT_TRUE(waitFor([&] { return role(id.uuid) != services::Role::Master; }, 2000ms, 1ms));
 
   ASSERT_TRUE(daemon_->handleThrough(processEvent(Kind::RestartScheduled, id.uuid), 10s));
   // The znode says so from the next pass on (planInstances follows the phase): no write on the
