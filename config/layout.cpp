@@ -29,6 +29,7 @@ constexpr std::string_view kServices = "services";
 constexpr std::string_view kCordons = "cordons";
 constexpr std::string_view kPaused = "paused";
 constexpr std::string_view kSwitchovers = "switchovers";
+constexpr std::string_view kAssignments = "assignments";
 constexpr std::string_view kEventPrefix = Layout::kEventChildPrefix;
 constexpr char kCreateLockSeparator = '_';
 
@@ -250,6 +251,16 @@ std::string Layout::switchoversDir() const {
 }
 std::string Layout::switchover(const LogicalServiceId& id) const {
   return join(switchoversDir(), createLockName(id));
+}
+
+std::string Layout::assignmentsDir() const {
+  return join(root_, kAssignments);
+}
+std::string Layout::hostAssignments(std::string_view hostId) const {
+  return join(assignmentsDir(), checked("host id", hostId, checkHostId));
+}
+std::string Layout::assignment(std::string_view hostId, const LogicalServiceId& id) const {
+  return join(hostAssignments(hostId), createLockName(id));
 }
 
 std::vector<std::string> Layout::keyZnodes() const {

@@ -103,6 +103,14 @@ class Layout {
   std::string switchoversDir() const;  // /zroot/switchovers
   // /zroot/switchovers/<type>_logicalService<10 digits> (named like its create-lock)
   std::string switchover(const LogicalServiceId& id) const;
+  // Flat placement (docs/scaling.md): the holder of a type's config monitor names the hosts that
+  // may place a replica of a logical service, one ephemeral node in each host's inbox, which that
+  // host alone watches. An inbox is made with its first assignment and removed, empty, once its
+  // host is gone.
+  std::string assignmentsDir() const;                        // /zroot/assignments
+  std::string hostAssignments(std::string_view hostId) const;  // /zroot/assignments/<hostId>
+  // /zroot/assignments/<hostId>/<type>_logicalService<10 digits> (named like its create-lock)
+  std::string assignment(std::string_view hostId, const LogicalServiceId& id) const;
   std::string persistentServicesDir(std::string_view type) const;  // /zroot/services/<type>
   std::string persistentService(std::string_view type,
                                 std::string_view uuid) const;  // /zroot/services/<type>/<uuid>

@@ -36,6 +36,7 @@ inline constexpr IntRange kCrashLoopFailuresRange{1, 1000000};
 inline constexpr IntRange kWindowSecondsRange{1, 7LL * 24 * 3600};
 inline constexpr IntRange kFailureThresholdRange{1, 1000};
 inline constexpr IntRange kHostLossGraceSecondsRange{0, 365LL * 24 * 3600};
+inline constexpr IntRange kDelayMsRange{0, 24LL * 3600 * 1000};  // a wait that may be none
 inline constexpr double kMaxLoadAverageLimit = 1e6;
 inline constexpr IntRange kPromotionWaitMsRange{0, 60000};
 inline constexpr IntRange kPromotionRefreshMsRange{100, 24LL * 3600 * 1000};

@@ -48,6 +48,11 @@ struct Options {
   int switchoverRounds = 50;
   int daemonKillRounds = 20;
   int convergenceRuns = 3;
+  // The convergence scenario's size: 100 x 3 on 3 daemons by default; scripts/bench also runs
+  // 1,000 x 3 on 10 (the scale issue's target).
+  int convergenceServices = 100;
+  int convergenceReplicas = 3;
+  int convergenceHosts = 3;
   int idleSeconds = 10;
   int sessionTimeoutMs = 2000;
   int baselineSamples = 300;
@@ -412,7 +417,8 @@ ApplyCost calibrateApply(Bench& b, const fs::path& yaml) {
 }
 
 ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const ApplyCost& apply) {
-  constexpr int kServices = 100, kReplicas = 3, kInstances = kServices * kReplicas;
+  const int kServices = b.o.convergenceServices, kReplicas = b.o.convergenceReplicas;
+  const int kInstances = kServices * kReplicas;
   const std::string type = "Converge";
   const std::string ns = fmt::format("smbd{}c{}", ::getpid(), run);
   const std::string root = "/" + ns;
@@ -420,9 +426,10 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   ConvergenceRun r;
   bd::Cluster cluster(
       bd::DaemonSet{b.hosts, root, b.tmp / fmt::format("converge{}", run), b.o.sessionTimeoutMs});
-  const std::vector<std::string> ids = {"h1", "h2", "h3"};
+  std::vector<std::string> ids;
+  for (int h = 1; h <= b.o.convergenceHosts; ++h) ids.push_back(fmt::format("h{}", h));
   for (const auto& h : ids) cluster.start(h);
-  if (!cluster.waitReady(*b.session, ids, 20s)) {
+  if (!cluster.waitReady(*b.session, ids, 60s)) {
     throw BenchError("daemons not ready within 20 s:\n" + cluster.logs());
   }
   const auto layout = cluster.layout();
@@ -454,7 +461,7 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   alignas(inotify_event) char buffer[65536];
   std::string problem = "no role file yet";
   auto lastTreeRead = Clock::now();
-  const auto deadline = start + 60s;
+  const auto deadline = start + 120s;
   while (true) {
     pollfd p{fd, POLLIN, 0};
     ::poll(&p, 1, 5);
@@ -495,7 +502,7 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
     if (candidate > deadline) {
       ::close(fd);
       throw BenchError(fmt::format(
-          "run {}: not converged 60 s after apply: {} (role files: {} master, {} secondary)\n{}",
+          "run {}: not converged 120 s after apply: {} (role files: {} master, {} secondary)\n{}",
           run, problem, masters, secondaries, cluster.logs(40)));
     }
   }
@@ -545,8 +552,8 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
                                      code, (b.tmp / fmt::format("converge{}", run)).string()));
     }
   }
-  fmt::print("  run {}: graceful stop of 3 daemons with 300 instances took {:.0f} ms\n", run,
-             msBetween(stopStart, Clock::now()));
+  fmt::print("  run {}: graceful stop of {} daemons with {} instances took {:.0f} ms\n", run,
+             ids.size(), kInstances, msBetween(stopStart, Clock::now()));
   auto live = bd::collectOrphans(b.known(), true);
   if (!live.empty()) {
     b.errors.push_back(fmt::format("run {}: {} managed processes outlived their stopped daemons",
@@ -571,6 +578,9 @@ int main(int argc, char** argv) {
   app.add_option("--switchover-rounds", o.switchoverRounds, "servicesctl switchover rounds");
   app.add_option("--daemon-kill-rounds", o.daemonKillRounds, "whole daemon SIGKILL rounds");
   app.add_option("--convergence-runs", o.convergenceRuns, "apply 100 x 3 runs");
+  app.add_option("--convergence-services", o.convergenceServices, "logical services to converge");
+  app.add_option("--convergence-replicas", o.convergenceReplicas, "replicas of each");
+  app.add_option("--convergence-hosts", o.convergenceHosts, "daemons they converge on");
   app.add_option("--idle-seconds", o.idleSeconds, "idle measurement per convergence run");
   app.add_option("--session-timeout-ms", o.sessionTimeoutMs, "the daemons' session timeout");
   app.add_flag("--force-sync", o.forceSync, "start the server with forceSync=yes");
@@ -628,11 +638,13 @@ int main(int argc, char** argv) {
     }
     try {
       const auto yaml = b.tmp / "converge.yaml";
-      writeFile(yaml, bd::demoTypeYaml("Converge", 100, 3, 0, 1000));
+      writeFile(yaml, bd::demoTypeYaml("Converge", o.convergenceServices, o.convergenceReplicas, 0,
+                                       1000));
       apply = calibrateApply(b, yaml);
       fmt::print("servicesctl apply alone (key znodes present): {} writes, {} reads\n",
                  apply.writes, apply.reads);
-      fmt::print("convergence of 100 x 3: {} runs\n", o.convergenceRuns);
+      fmt::print("convergence of {} x {} on {} daemons: {} runs\n", o.convergenceServices,
+                 o.convergenceReplicas, o.convergenceHosts, o.convergenceRuns);
       for (int run = 0; run < o.convergenceRuns; ++run) {
         runs.push_back(convergenceRun(b, run, yaml, apply));
         const auto& r = runs.back();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "config/assignment_data.hpp"
 #include "config/create_lock_data.hpp"
 #include "config/lock_contender_data.hpp"
 #include "config/logical_service_data.hpp"
@@ -84,6 +85,80 @@ void ConfigMonitor::reconcile(const model::ClusterSnapshot& snapshot, std::int64
     if (!member->held()) continue;
     auto plan = planServiceType(type, snapshot, nowMs);
     if (!plan.empty()) apply(type, plan, snapshot, member->fence(), nowMs);
+    const auto assignments = planAssignments(snapshot, type, nowMs);
+    if (assignments.empty()) continue;
+    try {
+      applyAssignments(assignments, member->fence());
+    } catch (const zk::MultiError& e) {
+      if (!fenceFailed(e)) throw;
+      spdlog::warn("lost the config monitor lock of {}; naming no host", type);
+    }
+  }
+}
+
+std::set<std::string> ConfigMonitor::heldTypes() const {
+  std::set<std::string> held;
+  for (const auto& [type, member] : locks_) {
+    if (member->held()) held.insert(type);
+  }
+  return held;
+}
+
+void ConfigMonitor::applyAssignments(const AssignmentPlan& plan, const zk::Op& fence) {
+  auto session = context_.session();
+  const auto& layout = context_.layout;
+  // One multi() per batch; when one of its operations fails (a node that went or came meanwhile,
+  // an inbox not made yet), each is tried alone.
+  constexpr std::size_t kBatch = 100;
+  auto inBatches = [&](const std::vector<AssignmentChange>& changes, auto opOf, auto alone) {
+    for (std::size_t first = 0; first < changes.size(); first += kBatch) {
+      const auto last = std::min(changes.size(), first + kBatch);
+      std::vector<zk::Op> ops{fence};
+      for (auto i = first; i < last; ++i) ops.push_back(opOf(changes[i]));
+      try {
+        session->multi(ops);
+      } catch (const zk::MultiError& e) {
+        if (fenceFailed(e)) throw;
+        for (auto i = first; i < last; ++i) alone(changes[i]);
+      }
+      for (auto i = first; i < last; ++i) {
+        context_.tree().invalidate(layout.hostAssignments(changes[i].host));
+      }
+    }
+  };
+  inBatches(
+      plan.remove,
+      [&](const AssignmentChange& c) { return zk::Op::remove(layout.assignment(c.host, c.logical)); },
+      [&](const AssignmentChange& c) {
+        try {
+          session->multi({fence, zk::Op::remove(layout.assignment(c.host, c.logical))});
+        } catch (const zk::MultiError& e) {
+          if (fenceFailed(e)) throw;  // else gone already
+        }
+      });
+  for (const auto& c : plan.remove) {
+    spdlog::debug("{} is no longer named for {}: {}", c.host, layout.logicalService(c.logical),
+                  c.reason);
+  }
+  auto create = [&](const AssignmentChange& c) {
+    return zk::Op::create(layout.assignment(c.host, c.logical), config::encodeAssignmentData(c.data),
+                          zk::CreateMode::Ephemeral);
+  };
+  inBatches(plan.create, create, [&](const AssignmentChange& c) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        session->multi({fence, create(c)});
+        return;
+      } catch (const zk::MultiError& e) {
+        if (fenceFailed(e)) throw;
+        if (e.code() != zk::Code::NoNode) return;  // named already
+        // The host's first assignment: its inbox is made with it.
+        session->ensurePath(layout.hostAssignments(c.host));
+      }
+    }
+  });
+  for (const auto& c : plan.create) {
+    spdlog::debug("named {} for a replica of {}", c.host, layout.logicalService(c.logical));
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "manager/daemon/context.hpp"
 #include "manager/model/cluster_snapshot.hpp"
+#include "manager/daemon/reconcile/assignment_plan.hpp"
 #include "manager/daemon/reconcile/type_plan.hpp"
 #include "manager/zk/queue_member.hpp"
 
@@ -15,7 +16,8 @@ namespace sm::daemon {
 
 // Bigdata's ServiceConfigZNodeMonitorTask: every manager queues for locks/serviceConfigMonitor/
 // <type> of every type; the holder alone makes that type's logical services, create-locks and
-// status match the spec (reconcile/type_plan.hpp decides). Each of its writes is a multi() fenced
+// status match the spec (reconcile/type_plan.hpp decides), and names the hosts that place the
+// missing replicas (reconcile/assignment_plan.hpp: flat placement). Each of its writes is a multi() fenced
 // by its place in the queue, so a holder whose place was lost (and whose lock passed on) cannot
 // write; while the connection is down (suspended) it writes nothing at all.
 class ConfigMonitor {
@@ -27,6 +29,9 @@ class ConfigMonitor {
   // Leaves every queue (graceful stop), or forgets them (session lost: they are gone already).
   void leaveAll();
   void forgetAll();
+  // The types whose lock this manager holds: it reads them whole (model::Focus), the others only
+  // where its own instances and assignments are.
+  std::set<std::string> heldTypes() const;
 
  private:
   void contend(const std::string& type);
@@ -41,6 +46,9 @@ class ConfigMonitor {
                      std::int64_t nowMs);
   void removeLogical(const config::LogicalServiceId& id, const model::ClusterSnapshot& snapshot,
                      const zk::Op& fence);
+  // Ephemeral, so that a holder's assignments go with its session and its successor names hosts
+  // again; fenced by our lock, in batches.
+  void applyAssignments(const AssignmentPlan& plan, const zk::Op& fence);
   // Fenced by our lock and by the version the identity was read at.
   void applyIdentityChange(const std::string& type, const IdentityChange& change,
                            const zk::Op& fence);

@@ -203,8 +203,10 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   auto& tree = context_.tree();
   const auto nowMs = wallNowMs();
   tree.beginPass();
+  model::ReadScope scope;
+  scope.focus = parts_->focus();
   auto snapshot = model::readSnapshot(
-      tree, context_.layout, {},
+      tree, context_.layout, scope,
       [this](const std::string& path, const std::string& error) { report(path, error); });
   tree.endPass();
 

@@ -155,6 +155,15 @@ bool DaemonParts::handle(const LoopEvent& event, bool& sessionLost) {
   return true;
 }
 
+model::Focus DaemonParts::focus() const {
+  model::Focus focus;
+  focus.host = context.options.hostId;
+  focus.wholeTypes = monitor.heldTypes();
+  for (const auto& view : instances.views()) focus.logical.insert(view.id.logical);
+  for (const auto& id : placer.contending()) focus.logical.insert(id);
+  return focus;
+}
+
 void DaemonParts::reconcileInstances(const model::ClusterSnapshot& snapshot) {
   for (const auto& action : planInstances(snapshot, instances.views())) {
     switch (action.kind) {

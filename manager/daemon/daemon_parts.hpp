@@ -9,6 +9,7 @@
 #include "manager/daemon/lock_server.hpp"
 #include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/placer.hpp"
+#include "manager/model/tree_reader.hpp"
 #include "manager/zk/child_retention.hpp"
 #include "manager/zk/session.hpp"
 
@@ -29,6 +30,9 @@ class DaemonParts {
   // can wait is asked for with the inbox's wakeSoon). An expired session sets `sessionLost` (the
   // loop opens a new one).
   bool handle(const LoopEvent& event, bool& sessionLost);
+  // What this manager reads of the tree (flat placement): the types whose monitor it holds whole,
+  // else only the logical services of its instances and of the queues it is in.
+  model::Focus focus() const;
   // Stops, updates or rewrites this host's instances as planInstances decides from `snapshot`.
   void reconcileInstances(const model::ClusterSnapshot& snapshot);
   // Starts this host's persistent identities that run nowhere (after a manager restart, a crash

@@ -7,6 +7,7 @@
 #include "config/lock_contender_data.hpp"
 #include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/daemon/reconcile/holder_decision.hpp"
+#include "manager/daemon/reconcile/drain_plan.hpp"
 #include "manager/daemon/reconcile/persistent_plan.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/queue_destroy.hpp"
@@ -17,6 +18,9 @@ namespace sm::daemon {
 namespace {
 // A launched process that does not run by then is stopped, and the lock released.
 constexpr std::chrono::milliseconds kStartTimeout{5000};
+// After declining an assignment, this host does not queue for that logical service again for
+// this long (the monitor holder, reading the same tree, would name another host).
+constexpr std::chrono::milliseconds kDeclinedPause{1000};
 }  // namespace
 
 Placer::Placer(DaemonContext& context, LocalInstances& instances)
@@ -27,40 +31,47 @@ Placer::~Placer() {
 }
 
 void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender,
-                     const Contention& contention) {
-  contender.queuedRank = contention.rank;
+                     const model::ClusterSnapshot& snapshot) {
   zk::QueueMember::Listener listener;
   listener.onLost = [this](zk::LossReason) { context_.wake(); };
   listener.onState = [this](zk::QueueMember::State state) {
     if (state == zk::QueueMember::State::Held) context_.wake();
   };
+  contender.assignment.reset();
+  if (snapshot.assignmentOf(id, context_.options.hostId)) {
+    contender.assignment = context_.layout.assignment(context_.options.hostId, id);
+  }
   contender.member = zk::QueueMember::make(
       context_.session(), context_.layout.createPhysicalServiceLock(id),
       std::string(config::Layout::kLockChildPrefix),
-      config::encodeLockContenderData({context_.options.hostId, contention.score}), listener);
+      config::encodeLockContenderData({context_.options.hostId, std::nullopt}), listener);
   contender.member->enter();
   spdlog::debug("queued for {}", context_.layout.createPhysicalServiceLock(id));
+}
+
+std::map<config::LogicalServiceId, Contention> Placer::wanted(
+    const model::ClusterSnapshot& snapshot, std::int64_t nowMs) const {
+  std::map<config::LogicalServiceId, Contention> result;
+  auto& failures = instances_.failures();
+  for (const auto& c : planContention(snapshot, context_.options.hostId)) {
+    if (failures.mayStart(c.logical.type, nowMs)) result.emplace(c.logical, c);
+  }
+  // A survivor of an expired session is already running: it queues at once, and only its time
+  // to be registered again bounds how long it may wait. No one names it: only this host knows.
+  for (const auto& [name, type] : snapshot.types) {
+    for (const auto& [sequence, logical] : type.logical) {
+      if (!instances_.survivorOf(logical.id) || !type.stored) continue;
+      if (occupiedReplicas(snapshot, logical) >= placementTarget(snapshot, type, logical)) continue;
+      result.insert_or_assign(logical.id, Contention{logical.id, std::chrono::milliseconds(0)});
+    }
+  }
+  return result;
 }
 
 std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   const auto now = std::chrono::steady_clock::now();
-  auto& failures = instances_.failures();
-  auto plan = [&](const model::ClusterSnapshot& view) {
-    std::map<config::LogicalServiceId, Contention> wanted;
-    for (auto& c : planContention(view, context_.options.hostId, nowMs)) {
-      // A survivor of an expired session is already running: it queues at once, and only its
-      // time to be registered again bounds how long it may wait.
-      if (instances_.survivorOf(c.logical)) {
-        c.delay = std::chrono::milliseconds(0);
-      } else if (!failures.mayStart(c.logical.type, nowMs)) {
-        continue;
-      }
-      wanted.emplace(c.logical, c);
-    }
-    return wanted;
-  };
-  auto wanted = plan(snapshot);
+  auto wanted = this->wanted(snapshot, nowMs);
   // Queues no longer worth being in (full, infeasible now, lock gone).
   for (auto it = contenders_.begin(); it != contenders_.end();) {
     auto& contender = it->second;
@@ -89,10 +100,10 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
       const auto step = contender.launched ? registerLaunched(id, contender, working, nowMs)
                                            : hold(id, contender, working, nowMs);
       if (step == Step::Waiting) return contender.launchDeadline;  // or its start wakes the loop
-      if (step == Step::Placed) wanted = plan(working);
+      if (step == Step::Placed) wanted = this->wanted(working, nowMs);
       continue;
     }
-    // Next: the best due contention (rank 0 at once; others after their rank's delay).
+    // Next: the first due contention (a second replica on this host waits its delay).
     const Contention* best = nullptr;
     for (const auto& [id, contention] : wanted) {
       auto [it, added] = contenders_.try_emplace(id);
@@ -102,12 +113,12 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
         if (!next || due < *next) next = due;
         continue;
       }
-      if (!best || contention.score < best->score) best = &contention;
+      if (!best) best = &contention;
     }
     if (!best) return next;
     auto& contender = contenders_.at(best->logical);
     try {
-      enqueue(best->logical, contender, *best);
+      enqueue(best->logical, contender, working);
     } catch (const zk::ZkError& e) {
       if (e.isConnectionLoss() || e.isSessionLost()) throw;
       contenders_.erase(best->logical);  // the lock went meanwhile
@@ -118,10 +129,22 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
   return next;
 }
 
+void Placer::decline(Contender& contender) {
+  if (!contender.assignment) return;
+  try {
+    context_.session()->remove(*contender.assignment);
+  } catch (const zk::ZkError& e) {
+    if (e.isConnectionLoss() || e.isSessionLost()) throw;  // else gone already
+  }
+  context_.tree().invalidate(*contender.assignment);
+  contender.assignment.reset();
+}
+
 void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore) {
   if (contender.member) contender.member->leave();
   contender.member.reset();
   contender.launched.reset();
+  contender.assignment.reset();
   contender.firstSeen = std::chrono::steady_clock::now();
   contender.notBefore = notBefore;
 }
@@ -145,29 +168,20 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
   }
   const auto survivor = instances_.survivorOf(id);
   const auto decision =
-      decideAsHolder({working, id, context_.options.hostId, nowMs, occupied, contender.queuedRank,
-                      contender.yielded, survivor.has_value()});
-  switch (decision.kind) {
-    case HolderDecision::Kind::Release:
-      spdlog::debug("not placing {} here: {}", layout.logicalService(id), decision.reason);
-      release(contender, now);
-      return Step::Done;
-    case HolderDecision::Kind::Yield:
-      // Say we placed elsewhere meanwhile: give the better host the time its rank gives it, once;
-      // after that, place anyway (it may be dead or stuck).
-      spdlog::debug("yielding {}: {}", layout.createPhysicalServiceLock(id), decision.reason);
-      contender.yielded = true;
-      release(contender, now + decision.delay);
-      return Step::Done;
-    case HolderDecision::Kind::Place:
-      break;
+      decideAsHolder({working, id, context_.options.hostId, nowMs, occupied});
+  if (decision.kind == HolderDecision::Kind::Release) {
+    spdlog::debug("not placing {} here: {}", layout.logicalService(id), decision.reason);
+    decline(contender);
+    // Not again at once: the monitor holder names a host again, from what it reads.
+    release(contender, now + kDeclinedPause);
+    return Step::Done;
   }
   if (survivor) {
     // Nothing to start: the process outlived its registration.
-    const bool ok = instances_.registerInstance(*survivor, contender.member->nodePath());
+    const bool ok = instances_.registerInstance(*survivor, contender.member->nodePath(),
+                                                contender.assignment);
     if (ok) recordPlaced(id, *survivor, decision.lastReplica, working, nowMs);
     release(contender, now);
-    contender.yielded = false;
     return ok ? Step::Placed : Step::Done;
   }
   const auto* type = working.type(id.type);
@@ -200,10 +214,10 @@ Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Conten
     case LocalInstances::LaunchState::Running:
       break;
   }
-  const bool ok = instances_.registerInstance(physical, contender.member->nodePath());
+  const bool ok = instances_.registerInstance(physical, contender.member->nodePath(),
+                                              contender.assignment);
   if (ok) recordPlaced(id, physical, contender.fills, working, nowMs);
   release(contender, now);
-  contender.yielded = false;
   return ok ? Step::Placed : Step::Done;
 }
 
@@ -220,10 +234,20 @@ void Placer::recordPlaced(const config::LogicalServiceId& id,
                                           working.type(id.type)->stored->generation,
                                           config::PhysicalState::Starting};
   working.types.at(id.type).logical[id.sequence].physical.emplace(physical.uuid, std::move(view));
+  // The registration took the assignment away: this host is not named for another replica.
+  if (auto named = working.assignments.find(id); named != working.assignments.end()) {
+    named->second.erase(context_.options.hostId);
+  }
   if (fills) {
     zk::destroyQueue(*context_.session(), context_.layout.createPhysicalServiceLock(id));
     context_.tree().invalidate(context_.layout.createPhysicalServiceLocksDir());
   }
+}
+
+std::set<config::LogicalServiceId> Placer::contending() const {
+  std::set<config::LogicalServiceId> ids;
+  for (const auto& [id, contender] : contenders_) ids.insert(id);
+  return ids;
 }
 
 void Placer::leaveAll() {

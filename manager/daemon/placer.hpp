@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "manager/daemon/context.hpp"
 #include "manager/daemon/local_instances.hpp"
@@ -14,13 +15,15 @@
 
 namespace sm::daemon {
 
-// Bigdata's "create physical service" task without its every-host churn: a manager queues for a
-// logical service's create-lock only when its host passes every constraint, and only at once when
-// it ranks best among the feasible hosts (others join after a delay that grows with their rank).
-// It queues for one lock at a time, so that each choice sees its own previous placements. The
-// holder checks again against the server and decides (reconcile/holder_decision.hpp) to release,
-// yield once, or start one instance; it registers the instance, fenced by its place in the queue,
-// once its process runs, and removes the lock when the logical service is full.
+// Bigdata's "create physical service" task without its every-host churn (flat placement): a
+// manager queues for a logical service's create-lock only when the holder of the type's config
+// monitor named it a candidate (an assignment in its inbox, reconcile/assignment_plan.hpp), or to
+// register again a survivor of its expired session. It queues for one lock at a time, so that each
+// choice sees its own previous placements. The holder of the lock checks again against the server
+// and decides (reconcile/holder_decision.hpp) to release (declining the assignment) or start one
+// instance; it registers the instance once its process runs, in one multi() fenced by its place
+// in the queue that also takes the assignment away, and removes the lock when the logical service
+// is full.
 //
 // Nothing here waits: a queue position, a process start and a registration each end a pass, and
 // the event that follows (the position, the process's start) wakes the loop for the next step.
@@ -35,14 +38,16 @@ class Placer {
                                                                  std::int64_t nowMs);
   void leaveAll();
   void forgetAll();
+  // The logical services it queues for or waits on (what it must keep reading).
+  std::set<config::LogicalServiceId> contending() const;
 
  private:
   struct Contender {
-    std::chrono::steady_clock::time_point firstSeen;  // its rank's delay counts from then
-    std::chrono::steady_clock::time_point notBefore;  // after a yield or a failed attempt
-    std::size_t queuedRank = 0;  // this host's rank when it queued (it waited that long)
-    bool yielded = false;        // gave way to a better host once already
+    std::chrono::steady_clock::time_point firstSeen;  // its delay counts from then
+    std::chrono::steady_clock::time_point notBefore;  // after a declined or failed attempt
     std::shared_ptr<zk::QueueMember> member;
+    // The assignment that named this host (none for a survivor): taken away by the registration.
+    std::optional<std::string> assignment;
     // Started while holding the lock; registered once its process runs.
     std::optional<config::PhysicalServiceId> launched;
     std::chrono::steady_clock::time_point launchDeadline;
@@ -50,7 +55,12 @@ class Placer {
   };
   enum class Step { Waiting, Done, Placed };
   void enqueue(const config::LogicalServiceId& id, Contender& contender,
-               const Contention& contention);
+               const model::ClusterSnapshot& snapshot);
+  // What this host may contend for now: its assignments, and its survivors' logical services.
+  std::map<config::LogicalServiceId, Contention> wanted(const model::ClusterSnapshot& snapshot,
+                                                        std::int64_t nowMs) const;
+  // The holder found nothing to place here: the assignment goes back to the monitor holder.
+  void decline(Contender& contender);
   void release(Contender& contender, std::chrono::steady_clock::time_point notBefore);
   // While holding the lock: decides, then starts one instance or registers a survivor.
   Step hold(const config::LogicalServiceId& id, Contender& contender,

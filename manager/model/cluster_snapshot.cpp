@@ -111,6 +111,14 @@ std::int64_t ClusterSnapshot::instancesOnHost(const config::LogicalServiceId& id
   return view == nullptr ? 0 : countOnHost(*view, host);
 }
 
+const AssignmentView* ClusterSnapshot::assignmentOf(const config::LogicalServiceId& id,
+                                                   const std::string& host) const {
+  const auto named = assignments.find(id);
+  if (named == assignments.end()) return nullptr;
+  const auto it = named->second.find(host);
+  return it == named->second.end() ? nullptr : &it->second;
+}
+
 bool ClusterSnapshot::hasMaster(const std::string& typeName) const {
   const ServiceTypeView* view = type(typeName);
   // A type whose spec cannot be read is not one dependents may rely on, even if it runs.

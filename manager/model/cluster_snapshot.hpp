@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/assignment_data.hpp"
 #include "config/cordon_data.hpp"
 #include "config/election_data.hpp"
 #include "config/event_data.hpp"
@@ -132,6 +133,15 @@ struct CreateLockView {
   config::LogicalServiceId logical;
 };
 
+// assignments/<host>/<type>_logicalService<seq>: `host` is a candidate for one replica of
+// `logical` (flat placement; config/assignment_data.hpp).
+struct AssignmentView {
+  std::string host;
+  config::LogicalServiceId logical;
+  std::optional<config::AssignmentData> data;  // nullopt: undecodable (the holder replaces it)
+  std::string error;
+};
+
 // locks/resources/<name>/lock-<uuid>-<seq>: a place in a resource lock's queue, held by a daemon
 // for one of its managed processes (observers only; docs/locks.md).
 struct ResourceLockContender {
@@ -164,6 +174,8 @@ struct ClusterSnapshot {
   std::map<std::string, ServiceTypeView> types;  // by type name
   std::map<std::string, HostView> hosts;         // by host id
   std::map<config::LogicalServiceId, CreateLockView> createLocks;
+  // By logical service, then host: the candidates named for its missing replicas.
+  std::map<config::LogicalServiceId, std::map<std::string, AssignmentView>> assignments;
   // By type name, then uuid.
   std::map<std::string, std::map<std::string, PersistentServiceView>> persistent;
   std::map<std::string, CordonView> cordons;  // by host id
@@ -194,6 +206,9 @@ struct ClusterSnapshot {
   bool isDraining(const std::string& host) const;
   // The cordon of a draining host, if `host` is one.
   const CordonView* drainOf(const std::string& host) const;
+  // Whether `host` is named a candidate for `id`.
+  const AssignmentView* assignmentOf(const config::LogicalServiceId& id,
+                                     const std::string& host) const;
   // The identities of a persistent type's logical service (any state), by uuid.
   std::vector<const PersistentServiceView*> identitiesOf(const config::LogicalServiceId& id) const;
 };

@@ -1,6 +1,7 @@
 #include "manager/model/tree_reader.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "config/names.hpp"
 #include "manager/zk/path.hpp"
@@ -31,14 +32,44 @@ class Reader {
       snapshot.rootExists = tree_.exists(layout_.root());
       if (!snapshot.rootExists) return snapshot;
     }
+    const auto* focus = scope_.focus ? &*scope_.focus : nullptr;
     if (scope_.types) {
       for (const auto& name : children(layout_.configDir())) {
         if (!wanted(name)) continue;
         if (auto type = readType(name)) snapshot.types.emplace(name, std::move(*type));
       }
     }
+    if (scope_.identities) readIdentities(snapshot);
+    std::set<std::string> whole;
+    std::set<config::LogicalServiceId> focused;
+    if (focus) {
+      whole = wholeTypes(*focus, snapshot);
+      focused = focus->logical;
+      readInbox(focus->host, {}, snapshot);
+      for (const auto& [id, named] : snapshot.assignments) focused.insert(id);
+      for (const auto& [type, identities] : snapshot.persistent) {
+        for (const auto& [uuid, identity] : identities) {
+          if (identity.data && identity.data->host == focus->host) {
+            focused.insert({type, identity.data->logical});
+          }
+        }
+      }
+    }
+    for (auto& [name, type] : snapshot.types) {
+      if (!focus || whole.contains(name)) {
+        readLogicals(type);
+        continue;
+      }
+      for (auto it = focused.lower_bound({name, 0}); it != focused.end() && it->type == name; ++it) {
+        readOneLogical(type, it->sequence);
+      }
+    }
     if (scope_.hosts) {
-      readHosts(snapshot);
+      if (focus && whole.empty()) {
+        readFocusedHosts(focus->host, snapshot);
+      } else {
+        readHosts(snapshot);
+      }
       // An operator's marks: an unreadable one still counts (the host cordoned, the type paused).
       readMarks<CordonView>(
           layout_.cordonsDir(), [](const auto& id) { return config::isValidHostId(id); },
@@ -53,12 +84,17 @@ class Reader {
           " (the type counts as paused)", snapshot.paused);
       readSwitchovers(snapshot);
     }
-    if (scope_.identities) readIdentities(snapshot);
-    if (scope_.createLocks) {
+    if (scope_.createLocks && (!focus || !whole.empty())) {
       for (const auto& name : children(layout_.createPhysicalServiceLocksDir())) {
         if (auto id = config::Layout::parseCreateLockName(name)) {
           snapshot.createLocks.emplace(*id, CreateLockView{*id});
         }
+      }
+    }
+    if (focus ? !whole.empty() : scope_.assignments) {
+      for (const auto& host : children(layout_.assignmentsDir())) {
+        if (!config::isValidHostId(host) || (focus && host == focus->host)) continue;
+        readInbox(host, whole, snapshot);
       }
     }
     if (scope_.events) readEvents(*scope_.events, snapshot);
@@ -70,6 +106,52 @@ class Reader {
   Names children(const std::string& path) { return tree_.children(path).value_or(Names{}); }
 
   bool wanted(const std::string& type) const { return !scope_.type || *scope_.type == type; }
+
+  // The focus's whole types and, transitively, the types they depend on.
+  static std::set<std::string> wholeTypes(const Focus& focus, const ClusterSnapshot& snapshot) {
+    std::set<std::string> whole;
+    std::vector<std::string> pending(focus.wholeTypes.begin(), focus.wholeTypes.end());
+    while (!pending.empty()) {
+      auto name = std::move(pending.back());
+      pending.pop_back();
+      if (!whole.insert(name).second) continue;
+      const auto* type = snapshot.type(name);
+      if (!type || !type->stored) continue;
+      for (const auto& other : type->stored->type.spec.constraints.dependsOn) {
+        pending.push_back(other);
+      }
+    }
+    return whole;
+  }
+
+  // One host's inbox; only assignments of `types` unless it is empty.
+  void readInbox(const std::string& host, const std::set<std::string>& types,
+                 ClusterSnapshot& snapshot) {
+    const auto dir = layout_.hostAssignments(host);
+    for (const auto& name : children(dir)) {
+      auto id = config::Layout::parseCreateLockName(name);
+      if (!id || (!types.empty() && !types.contains(id->type)) || !wanted(id->type)) continue;
+      const auto path = layout_.assignment(host, *id);
+      auto node = tree_.get(path);
+      if (!node) continue;
+      AssignmentView view{host, *id, std::nullopt, ""};
+      decode(*node, path, config::decodeAssignmentData, view.data, view.error);
+      snapshot.assignments[*id].emplace(host, std::move(view));
+    }
+  }
+
+  // Its own host and the hosts its logical services run on (their addresses are its peers').
+  void readFocusedHosts(const std::string& self, ClusterSnapshot& snapshot) {
+    std::set<std::string> ids{self};
+    for (const auto& [name, type] : snapshot.types) {
+      for (const auto& [sequence, logical] : type.logical) {
+        for (const auto& [uuid, physical] : logical.physical) {
+          if (physical.data) ids.insert(physical.data->host);
+        }
+      }
+    }
+    for (const auto& id : ids) readHost(id, snapshot);
+  }
 
   // Decodes `node` into `data`, or keeps and reports why it cannot be.
   template <class T, class Decode>
@@ -84,6 +166,7 @@ class Reader {
     }
   }
 
+  // The type's own node; its logical services are read by readLogicals or readOneLogical.
   std::optional<ServiceTypeView> readType(const std::string& name) {
     ServiceTypeView type;
     type.name = name;
@@ -97,18 +180,26 @@ class Reader {
     auto node = tree_.get(path);
     if (!node) return std::nullopt;  // gone since the listing
     decode(*node, path, config::decodeServiceType, type.stored, type.error);
-    for (const auto& child : children(path)) {
-      auto sequence = config::Layout::parseLogicalServiceName(child);
-      if (!sequence) continue;
-      LogicalServiceView logical;
-      logical.id = {name, *sequence};
-      // A promotion type's members publish their scores in their data (watched: a new score
-      // wakes the manager, whose candidate may be waiting for it).
-      const bool memberNodes = type.stored && type.stored->type.spec.promotion.has_value();
-      logical.promotes = memberNodes;
-      if (readLogical(logical, memberNodes)) type.logical.emplace(*sequence, std::move(logical));
-    }
     return type;
+  }
+
+  void readLogicals(ServiceTypeView& type) {
+    if (config::checkServiceTypeName(type.name)) return;  // not a type's node: nothing under it
+    for (const auto& child : children(layout_.serviceType(type.name))) {
+      if (auto sequence = config::Layout::parseLogicalServiceName(child)) {
+        readOneLogical(type, *sequence);
+      }
+    }
+  }
+
+  void readOneLogical(ServiceTypeView& type, std::int64_t sequence) {
+    LogicalServiceView logical;
+    logical.id = {type.name, sequence};
+    // A promotion type's members publish their scores in their data (watched: a new score
+    // wakes the manager, whose candidate may be waiting for it).
+    const bool memberNodes = type.stored && type.stored->type.spec.promotion.has_value();
+    logical.promotes = memberNodes;
+    if (readLogical(logical, memberNodes)) type.logical.emplace(sequence, std::move(logical));
   }
 
   bool readLogical(LogicalServiceView& logical, bool memberNodes) {
@@ -118,7 +209,10 @@ class Reader {
       if (!node) return false;
       decode(*node, path, config::decodeLogicalServiceData, logical.data, logical.error);
     }
-    for (const auto& name : children(layout_.physicalServicesDir(logical.id))) {
+    // Made and removed with the logical service in one multi(): missing, the service is gone.
+    const auto names = tree_.children(layout_.physicalServicesDir(logical.id));
+    if (!names) return false;
+    for (const auto& name : *names) {
       auto uuid = config::Layout::parsePhysicalServiceName(name);
       if (!uuid) continue;
       const auto path = layout_.physicalService({logical.id, *uuid});
@@ -173,16 +267,19 @@ class Reader {
 
   void readHosts(ClusterSnapshot& snapshot) {
     for (const auto& id : children(layout_.hostsDir())) {
-      if (!config::isValidHostId(id)) continue;
-      const auto path = layout_.host(id);
-      auto node = tree_.get(path);
-      if (!node) continue;
-      HostView host;
-      host.id = id;
-      host.ephemeralOwner = node->stat.ephemeralOwner;
-      decode(*node, path, config::decodeHostData, host.data, host.error);
-      snapshot.hosts.emplace(id, std::move(host));
+      if (config::isValidHostId(id)) readHost(id, snapshot);
     }
+  }
+
+  void readHost(const std::string& id, ClusterSnapshot& snapshot) {
+    const auto path = layout_.host(id);
+    auto node = tree_.get(path);
+    if (!node) return;
+    HostView host;
+    host.id = id;
+    host.ephemeralOwner = node->stat.ephemeralOwner;
+    decode(*node, path, config::decodeHostData, host.data, host.error);
+    snapshot.hosts.emplace(id, std::move(host));
   }
 
   // The children of `dir` whose names `valid` accepts, each decoded into a {data, error} view; one

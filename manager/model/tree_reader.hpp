@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "config/layout.hpp"
@@ -16,6 +17,19 @@ struct EventQuery {
   std::optional<std::string> type;  // only this service type's (undecodable ones cannot be told)
   std::int64_t after = -1;          // only events with a higher sequence
   std::size_t limit = 0;            // the newest `limit` that match; 0: all
+};
+
+// What one daemon reads (flat placement, docs/scaling.md): only what it may act on, so that a
+// placement wakes a bounded number of daemons whatever the size of the cluster.
+struct Focus {
+  std::string host;  // its own: its host node and its inbox (assignments/<host>)
+  // Types whose config monitor it holds: all of their logical services, every host, the
+  // create-locks and every inbox's assignments of these types. The types these depend on
+  // (dependsOn) are read whole too, since placement checks them.
+  std::set<std::string> wholeTypes;
+  // Of the other types, only these logical services (its instances); the ones its inbox and its
+  // persistent identities name are added. Hosts: its own and those its logical services run on.
+  std::set<config::LogicalServiceId> logical;
 };
 
 // What a read covers. The daemon reads the defaults through its cache; observers (servicesctl,
@@ -33,12 +47,14 @@ struct ReadScope {
   std::optional<EventQuery> events;  // none read without one
   bool resourceLocks = false;        // locks/resources/ with every contender (observers only)
   std::optional<std::string> resourceLock;  // only this lock
+  bool assignments = true;                  // every host's inbox (unfocused reads)
+  std::optional<Focus> focus;               // the daemon's: see Focus
 
   // Nothing of the cluster's state: for a reader of one part alone (events/, locks/resources/),
   // which then asks for it.
   static ReadScope none() {
     ReadScope scope;
-    scope.types = scope.hosts = scope.identities = scope.createLocks = false;
+    scope.types = scope.hosts = scope.identities = scope.createLocks = scope.assignments = false;
     return scope;
   }
 };

@@ -2,6 +2,7 @@
 // and runs placement passes (tick, followMasters, Placer::reconcile) on a fresh snapshot each time.
 #include <gtest/gtest.h>
 
+#include "config/assignment_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "tests/daemon/support/in_process_daemon.hpp"
 #include "tests/support/wait_for.hpp"
@@ -37,6 +38,13 @@ class PlacerTest : public InProcessDaemonTest {
     return session_->exists(lock).has_value();
   }
   bool placedAndLockGone() { return registered().size() == 1 && !lockExists(); }
+  // What the holder of the type's config monitor does (flat placement): names h1 a candidate.
+  void assign() {
+    session_->ensurePath(layout().hostAssignments("h1"));
+    session_->create(layout().assignment("h1", logical_),
+                     config::encodeAssignmentData({daemon::wallNowMs(), 0}));
+  }
+  bool assigned() { return session_->exists(layout().assignment("h1", logical_)).has_value(); }
 
   InProcessDaemon* daemon_ = nullptr;
   const config::LogicalServiceId logical_{"Demo", 0};
@@ -44,6 +52,7 @@ class PlacerTest : public InProcessDaemonTest {
 
 TEST_F(PlacerTest, PassesOnOneHostEndWithOneRegisteredInstanceAndTheCreateLockRemoved) {
   storeType(demoType("Demo", 1, 1));
+  assign();
   const auto pass = daemon_->placementPass();
 
   ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass))
@@ -62,6 +71,7 @@ TEST_F(PlacerTest, PassesOnOneHostEndWithOneRegisteredInstanceAndTheCreateLockRe
   EXPECT_EQ(data.host, "h1");
   EXPECT_EQ(data.pid, views[0].pid);
   EXPECT_EQ(daemon_->startedPids().size(), 1u) << "one process started for one replica";
+  EXPECT_FALSE(assigned()) << "the registration takes the assignment away";
   // Queue, hold and launch, register: each its own pass, woken by the event before it.
   EXPECT_GE(daemon_->passes(), 3);
   EXPECT_LT(daemon_->longestPass(), 1s) << "a placement pass waited";
@@ -75,6 +85,7 @@ TEST_F(PlacerTest, PassesOnOneHostEndWithOneRegisteredInstanceAndTheCreateLockRe
 
 TEST_F(PlacerTest, ReconcileReturnsRightAfterTheLaunchWithoutWaitingForTheProcess) {
   storeType(demoType("Demo", 1, 1));
+  assign();
   const auto pass = daemon_->placementPass();
 
   // Checked right after each pass, before the loop takes the next batch.
@@ -93,24 +104,38 @@ TEST_F(PlacerTest, ReconcileReturnsRightAfterTheLaunchWithoutWaitingForTheProces
   EXPECT_LT(daemon_->longestPass(), 1s) << "a placement pass waited";
 }
 
-TEST_F(PlacerTest, InfeasibleHostNeverQueues) {
+TEST_F(PlacerTest, AHostNobodyNamedNeverQueues) {
+  storeType(demoType("Demo", 1, 1));
+  const auto pass = daemon_->placementPass();
+  for (int i = 0; i < 8; ++i) {
+    daemon_->runPasses(1, pass, 150ms);
+    ASSERT_TRUE(queued().empty()) << "queued for a lock it was not named for, pass " << i;
+  }
+  EXPECT_TRUE(daemon_->startedPids().empty());
+  // Named: the passes above could have placed.
+  assign();
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass));
+}
+
+TEST_F(PlacerTest, ANamedHostThatIsInfeasibleDeclinesWithoutStartingAnything) {
   auto type = demoType("Demo", 1, 1);
   type.spec.constraints.denyHosts = {"h1"};
   storeType(type);
+  assign();
   const auto pass = daemon_->placementPass();
-
-  for (int i = 0; i < 8; ++i) {
-    daemon_->runPasses(1, pass, 150ms);
-    ASSERT_TRUE(queued().empty()) << "queued for a lock it cannot place under, pass " << i;
-  }
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return !assigned(); }, 20s, pass))
+      << "the assignment goes back to the monitor holder";
+  daemon_->runPasses(3, pass, 150ms);
+  EXPECT_TRUE(queued().empty());
   EXPECT_TRUE(daemon_->instances().views().empty());
   EXPECT_TRUE(daemon_->startedPids().empty());
   EXPECT_TRUE(registered().empty());
   EXPECT_TRUE(lockExists());
 
-  // The same host once the constraint allows it: the passes above could have placed.
+  // The same host once the constraint allows it, named again.
   type.spec.constraints.denyHosts.clear();
   writeType(*session_, layout(), type);
+  assign();
   ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass));
   EXPECT_LT(daemon_->longestPass(), 1s);
 }

@@ -163,6 +163,12 @@ class SnapshotBuilder {
     return *this;
   }
   // The logical service's status node.
+  SnapshotBuilder& assignment(const config::LogicalServiceId& id, const std::string& host,
+                              std::int64_t delayMs = 0) {
+    snapshot_.assignments[id][host] =
+        model::AssignmentView{host, id, config::AssignmentData{0, delayMs}, ""};
+    return *this;
+  }
   SnapshotBuilder& status(const config::LogicalServiceId& id, config::StatusData status,
                           std::int32_t version = 0) {
     model::LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];

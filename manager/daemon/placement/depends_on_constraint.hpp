@@ -14,6 +14,7 @@ class DependsOnConstraint final : public Constraint {
   std::string_view name() const override { return "dependsOn"; }
   std::optional<std::string> check(const PlacementRequest& request,
                                    const model::HostView& host) const override;
+  bool clusterWide() const override { return true; }
 
  private:
   std::vector<std::string> types_;

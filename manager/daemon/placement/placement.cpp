@@ -57,6 +57,13 @@ std::optional<Infeasible> checkHost(const PlacementRequest& request, const model
   return firstFailure(constraintChain(request.type.type.spec), request, host);
 }
 
+std::optional<Infeasible> checkHostLocally(const PlacementRequest& request,
+                                           const model::HostView& host) {
+  auto chain = constraintChain(request.type.type.spec);
+  std::erase_if(chain, [](const auto& constraint) { return constraint->clusterWide(); });
+  return firstFailure(chain, request, host);
+}
+
 std::vector<config::HostReason> infeasibleHosts(const PlacementRequest& request) {
   const auto chain = constraintChain(request.type.type.spec);
   std::vector<config::HostReason> result;
@@ -97,7 +104,12 @@ std::uint64_t tiebreakHash(const config::LogicalServiceId& logical, const std::s
 Score score(const PlacementRequest& request, const model::HostView& host) {
   Score s;
   s.logicalInstances = request.snapshot.instancesOnHost(request.logical, host.id);
-  s.typeInstances = request.snapshot.instancesOnHost(request.type.type.name, host.id);
+  if (request.typeInstances) {
+    const auto counted = request.typeInstances->find(host.id);
+    s.typeInstances = counted == request.typeInstances->end() ? 0 : counted->second;
+  } else {
+    s.typeInstances = request.snapshot.instancesOnHost(request.type.type.name, host.id);
+  }
   if (host.data && !std::isnan(host.data->load)) {
     s.running = host.data->running;
     s.load = std::floor(host.data->load /

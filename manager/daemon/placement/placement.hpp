@@ -30,6 +30,11 @@ struct Infeasible {
 // First failing constraint of the request type's chain, or nullopt when `host` is feasible.
 std::optional<Infeasible> checkHost(const PlacementRequest& request, const model::HostView& host);
 
+// The same, without the constraints that look beyond the host (Constraint::clusterWide): what a
+// named candidate checks again before it starts anything, from what it reads of the tree.
+std::optional<Infeasible> checkHostLocally(const PlacementRequest& request,
+                                           const model::HostView& host);
+
 // For status: every host of the snapshot that fails, with its reason, sorted by host id.
 std::vector<config::HostReason> infeasibleHosts(const PlacementRequest& request);
 

@@ -9,27 +9,17 @@
 
 namespace sm::daemon {
 
-// A create-lock this host may contend for: its logical service is short of replicas and this host
-// passes every constraint of the type. `rank` is this host's place among the feasible hosts (0 =
-// best): the best contends at once, the others only after a delay that grows with their rank, so
-// the least-loaded host usually wins and the others never queue (no churn, no herd) — but a best
-// host that is dead or stuck only delays placement, never blocks it.
+// A create-lock this host contends for: the holder of the type's config monitor named it a
+// candidate (reconcile/assignment_plan.hpp) and the logical service is still short of replicas.
+// Only named hosts queue, so a placement costs the same whatever the size of the cluster.
 struct Contention {
   config::LogicalServiceId logical;
-  std::size_t rank = 0;
-  double score = 0;  // published in the contender's node, for observers
-  // How long after first seeing the lock this host may queue: kRankDelay per rank, kTurnDelay per
-  // instance of the type it runs beyond the feasible host with the fewest (so that hosts take
-  // turns while a cluster converges), and kDoubleUpDelay per replica of this logical service it
-  // has beyond that host — a second replica on one host waits until the others had ample time.
+  // How long after first seeing the assignment this host may queue (a second replica on one host
+  // waits: kDoubleUpDelayMs).
   std::chrono::milliseconds delay{0};
 };
 
-inline constexpr std::chrono::milliseconds kRankDelay{300};
-inline constexpr std::chrono::milliseconds kTurnDelay{300};
-inline constexpr std::chrono::milliseconds kDoubleUpDelay{3000};
-
-std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot, const std::string& hostId,
-                                       std::int64_t nowMs);
+std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot,
+                                       const std::string& hostId);
 
 }  // namespace sm::daemon

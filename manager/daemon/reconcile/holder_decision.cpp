@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "manager/daemon/placement/placement.hpp"
-#include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/daemon/reconcile/drain_plan.hpp"
 
 namespace sm::daemon {
@@ -15,28 +14,21 @@ HolderDecision decideAsHolder(const HolderSituation& s) {
   const auto* type = s.snapshot.type(s.logical.type);
   const auto host = s.snapshot.hosts.find(s.hostId);
   if (!type || !type->stored || host == s.snapshot.hosts.end()) {
-    return {Kind::Release, "its type or this host's node is not readable", {}, false};
+    return {Kind::Release, "its type or this host's node is not readable", false};
   }
-  if (s.snapshot.isPaused(s.logical.type)) return {Kind::Release, "its type is paused", {}, false};
+  if (s.snapshot.isPaused(s.logical.type)) return {Kind::Release, "its type is paused", false};
   const auto* logical = s.snapshot.logical(s.logical);
   if (s.registeredNow < 0 || !logical) {
-    return {Kind::Release, "its logical service is gone", {}, false};
+    return {Kind::Release, "its logical service is gone", false};
   }
   // replicationCount, or one more while a drain's surge is wanted.
   const auto replicas = placementTarget(s.snapshot, *type, *logical);
-  if (s.registeredNow >= replicas) return {Kind::Release, "it is full", {}, false};
+  if (s.registeredNow >= replicas) return {Kind::Release, "it is full", false};
   placement::PlacementRequest request{*type->stored, s.logical, s.snapshot, s.nowMs};
-  if (auto infeasible = placement::checkHost(request, host->second)) {
-    return {Kind::Release, infeasible->reason, {}, false};
+  if (auto infeasible = placement::checkHostLocally(request, host->second)) {
+    return {Kind::Release, infeasible->reason, false};
   }
-  const auto ranked = placement::rankFeasibleHosts(request);
-  const auto rank = static_cast<std::size_t>(
-      std::find(ranked.begin(), ranked.end(), s.hostId) - ranked.begin());
-  if (rank > s.queuedRank && !s.yieldedBefore && !s.survivor) {
-    return {Kind::Yield, fmt::format("{} ranks better now (this host ranks {})", ranked.front(), rank),
-            kRankDelay * static_cast<std::int64_t>(rank), false};
-  }
-  return {Kind::Place, "", {}, s.registeredNow + 1 >= replicas};
+  return {Kind::Place, "", s.registeredNow + 1 >= replicas};
 }
 
 }  // namespace sm::daemon

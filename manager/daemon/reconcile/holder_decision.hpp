@@ -13,12 +13,10 @@ namespace sm::daemon {
 struct HolderDecision {
   enum class Kind {
     Release,  // nothing to place here (full, infeasible, gone): leave the queue
-    Yield,    // another host became better since we queued: leave, queue again after `delay`
     Place,    // start (or register a survivor) here
   };
   Kind kind = Kind::Release;
   std::string reason;  // for the log
-  std::chrono::milliseconds delay{0};
   bool lastReplica = false;  // Place: this one fills the logical service (the lock goes after)
 };
 
@@ -30,13 +28,11 @@ struct HolderSituation {
   // Replicas that hold a place now: the physical services on the server after a sync(), with a
   // persistent type's live identities (persistent_plan.hpp); -1: the logical service is gone.
   std::int64_t registeredNow = 0;
-  std::size_t queuedRank = 0;      // this host's rank when it queued (it waited that long)
-  bool yieldedBefore = false;      // gave way once already for this lock
-  bool survivor = false;           // this host runs a survivor of the logical service
 };
 
-// Pure. A host yields once at most (the better host may be dead or stuck); a survivor never yields,
-// since its process runs already and only its registration is missing.
+// Pure. The ranking and the constraints that look beyond the host were the monitor holder's, when
+// it named this host (assignment_plan.hpp); the holder checks again what it can see itself: the
+// type, the logical service still short (after a sync), this host's own constraints.
 HolderDecision decideAsHolder(const HolderSituation& situation);
 
 }  // namespace sm::daemon

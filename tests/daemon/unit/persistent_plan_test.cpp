@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "manager/daemon/reconcile/contention_plan.hpp"
+#include "manager/daemon/reconcile/assignment_plan.hpp"
 #include "manager/daemon/reconcile/instance_plan.hpp"
 #include "manager/daemon/reconcile/type_plan.hpp"
 #include "tests/model/snapshot_builder.hpp"
@@ -165,12 +165,13 @@ TEST(PersistentPlacement, NoNewIdentityWhileTheLiveOnesFillTheLogicalService) {
                      .type(testutil::persistentType(1, 2))
                      .createLock(kDb0)
                      .identity(kDb0, "a", "h1", PersistentState::Stopped, 1);
-  EXPECT_EQ(planContention(builder.build(), "h2", kNow).size(), 1u) << "one place is free";
+  EXPECT_EQ(planAssignments(builder.build(), "db", kNow).create.size(), 1u)
+      << "one place is free";
   builder.identity(kDb0, "b", "h2", PersistentState::Lost, 2, kNow);
-  EXPECT_TRUE(planContention(builder.build(), "h2", kNow).empty())
+  EXPECT_TRUE(planAssignments(builder.build(), "db", kNow).create.empty())
       << "a lost identity keeps its place until its grace ends";
   builder.identity(kDb0, "b", "h2", PersistentState::Abandoned, 2, kNow);
-  EXPECT_EQ(planContention(builder.build(), "h2", kNow).size(), 1u);
+  EXPECT_EQ(planAssignments(builder.build(), "db", kNow).create.size(), 1u);
 }
 
 TEST(PersistentPlacement, TheStatusSaysWhichReplicaWaitsForItsHost) {

@@ -1,0 +1,129 @@
+#include "manager/daemon/reconcile/assignment_plan.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "manager/daemon/placement/placement.hpp"
+#include "manager/daemon/reconcile/drain_plan.hpp"
+#include "manager/daemon/reconcile/logical_services.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
+
+namespace sm::daemon {
+
+namespace {
+
+// Why an assignment of `logical` to `host` should go; empty while it stands.
+std::string unwanted(const placement::PlacementRequest& request, const model::AssignmentView& named,
+                     const model::ClusterSnapshot& snapshot) {
+  if (!named.data) return "its data cannot be read";
+  const auto host = snapshot.hosts.find(named.host);
+  if (host == snapshot.hosts.end()) return fmt::format("host {} is gone", named.host);
+  if (auto infeasible = placement::checkHost(request, host->second)) return infeasible->reason;
+  return "";
+}
+
+}  // namespace
+
+AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std::string& typeName,
+                               std::int64_t nowMs) {
+  AssignmentPlan plan;
+  const auto* type = snapshot.type(typeName);
+  const bool placing = type && type->stored && !snapshot.isPaused(typeName);
+  auto removeAll = [&](const config::LogicalServiceId& id, const std::string& reason) {
+    const auto named = snapshot.assignments.find(id);
+    if (named == snapshot.assignments.end()) return;
+    for (const auto& [host, view] : named->second) plan.remove.push_back({host, id, {}, reason});
+  };
+  for (const auto& [id, named] : snapshot.assignments) {
+    if (id.type != typeName) continue;
+    if (!placing) {
+      removeAll(id, type ? "its type is paused" : "its type is gone");
+    } else if (!type->logical.contains(id.sequence)) {
+      removeAll(id, "its logical service is gone");
+    }
+  }
+  if (!placing) return plan;
+
+  // Instances of the type per host, with the assignments that stand or are made below: each
+  // counts as the instance it will be.
+  std::map<std::string, std::int64_t> typeInstances;
+  for (const auto& [hostId, host] : snapshot.hosts) {
+    typeInstances[hostId] = snapshot.instancesOnHost(typeName, hostId);
+  }
+  for (const auto& [id, named] : snapshot.assignments) {
+    if (id.type != typeName) continue;
+    for (const auto& [host, view] : named) ++typeInstances[host];
+  }
+
+  for (const auto& [sequence, logical] : type->logical) {
+    const auto& id = logical.id;
+    const auto found = snapshot.assignments.find(id);
+    const auto* named = found != snapshot.assignments.end() ? &found->second : nullptr;
+    const auto missing =
+        !isWanted(*type, sequence) || !snapshot.createLocks.contains(id)
+            ? 0
+            : placementTarget(snapshot, *type, logical) - occupiedReplicas(snapshot, logical);
+    if (missing <= 0) {
+      if (named) {
+        for (const auto& [host, view] : *named) {
+          plan.remove.push_back({host, id, {}, "no replica is missing"});
+          --typeInstances[host];
+        }
+      }
+      continue;
+    }
+    placement::PlacementRequest request{*type->stored, id, snapshot, nowMs, &typeInstances};
+    // Feasible hosts, best first, and the fewest replicas of this service any of them has.
+    const auto ranked = placement::rankFeasibleHosts(request);
+    std::int64_t fewest = std::numeric_limits<std::int64_t>::max();
+    for (const auto& host : ranked) fewest = std::min(fewest, snapshot.instancesOnHost(id, host));
+
+    std::vector<std::string> standing;
+    if (named) {
+      for (const auto& [host, view] : *named) {
+        auto reason = unwanted(request, view, snapshot);
+        if (reason.empty() && snapshot.instancesOnHost(id, host) > fewest &&
+            std::any_of(ranked.begin(), ranked.end(), [&](const auto& other) {
+              return !named->contains(other) && snapshot.instancesOnHost(id, other) == fewest;
+            })) {
+          reason = "a host with fewer of its replicas is feasible";
+        }
+        if (!reason.empty()) {
+          plan.remove.push_back({host, id, {}, std::move(reason)});
+          --typeInstances[host];
+        } else {
+          standing.push_back(host);
+        }
+      }
+    }
+    // Too many (a replica came from elsewhere, a survivor registered again): the worst go.
+    while (static_cast<std::int64_t>(standing.size()) > missing) {
+      auto worst =
+          std::max_element(standing.begin(), standing.end(), [&](const auto& a, const auto& b) {
+            return std::find(ranked.begin(), ranked.end(), a) <
+                   std::find(ranked.begin(), ranked.end(), b);
+          });
+      plan.remove.push_back({*worst, id, {}, "fewer replicas are missing"});
+      --typeInstances[*worst];
+      standing.erase(worst);
+    }
+    // Too few: the best hosts not named yet, ranked again after each (it now counts one more).
+    auto wanted = missing - static_cast<std::int64_t>(standing.size());
+    while (wanted-- > 0) {
+      const auto again = placement::rankFeasibleHosts(request);
+      const auto best = std::find_if(again.begin(), again.end(), [&](const auto& host) {
+        return std::find(standing.begin(), standing.end(), host) == standing.end();
+      });
+      if (best == again.end()) break;  // no more feasible hosts: the status says why
+      const auto replicas = snapshot.instancesOnHost(id, *best);
+      plan.create.push_back({*best, id, {nowMs, replicas > 0 ? kDoubleUpDelayMs : 0}, ""});
+      ++typeInstances[*best];
+      standing.push_back(*best);
+    }
+  }
+  return plan;
+}
+
+}  // namespace sm::daemon

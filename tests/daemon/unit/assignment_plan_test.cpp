@@ -1,0 +1,149 @@
+#include "manager/daemon/reconcile/assignment_plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/model/snapshot_builder.hpp"
+
+namespace sm::daemon {
+namespace {
+
+using testutil::busy;
+using testutil::SnapshotBuilder;
+using testutil::typeWith;
+
+constexpr std::int64_t kNow = 1'700'000'000'000;
+const config::LogicalServiceId kL0{"web", 0};
+const config::LogicalServiceId kL1{"web", 1};
+
+std::vector<std::string> hostsOf(const std::vector<AssignmentChange>& changes,
+                                 const config::LogicalServiceId& id) {
+  std::vector<std::string> hosts;
+  for (const auto& c : changes) {
+    if (c.logical == id) hosts.push_back(c.host);
+  }
+  std::sort(hosts.begin(), hosts.end());
+  return hosts;
+}
+
+config::Constraints maxOnePerHost() {
+  config::Constraints c;
+  c.maxPerHost = 1;
+  return c;
+}
+
+// Three feasible hosts; h2 is the least loaded, then h3, then h1.
+SnapshotBuilder threeHosts(std::int64_t replicas = 1, config::Constraints constraints = {}) {
+  SnapshotBuilder builder;
+  builder.host("h1", busy(5))
+      .host("h2", busy(0))
+      .host("h3", busy(2))
+      .type(typeWith(1, replicas, std::move(constraints)))
+      .createLock(kL0);
+  return builder;
+}
+
+TEST(PlanAssignments, NamesTheBestHostForTheOneMissingReplica) {
+  const auto plan = planAssignments(threeHosts().build(), "web", kNow);
+  ASSERT_EQ(plan.create.size(), 1u);
+  EXPECT_EQ(plan.create[0].host, "h2");
+  EXPECT_EQ(plan.create[0].logical, kL0);
+  EXPECT_EQ(plan.create[0].data, (config::AssignmentData{kNow, 0}));
+  EXPECT_TRUE(plan.remove.empty());
+}
+
+TEST(PlanAssignments, NamesAsManyHostsAsReplicasAreMissing) {
+  const auto snap = threeHosts(3, maxOnePerHost()).instance(kL0, "a", "h1").build();
+  const auto plan = planAssignments(snap, "web", kNow);
+  EXPECT_EQ(hostsOf(plan.create, kL0), (std::vector<std::string>{"h2", "h3"}));
+}
+
+TEST(PlanAssignments, SpreadsABurstOverTheHosts) {
+  // Two logical services of one replica each: the second goes elsewhere, since the first's
+  // assignment counts as an instance on its host.
+  const auto snap = SnapshotBuilder()
+                        .host("h1")
+                        .host("h2")
+                        .type(typeWith(2, 1), 2)
+                        .createLock(kL0)
+                        .createLock(kL1)
+                        .build();
+  const auto plan = planAssignments(snap, "web", kNow);
+  ASSERT_EQ(plan.create.size(), 2u);
+  EXPECT_NE(plan.create[0].host, plan.create[1].host);
+}
+
+TEST(PlanAssignments, AStandingAssignmentIsKeptAndNotDoubled) {
+  const auto snap = threeHosts().assignment(kL0, "h3").build();
+  EXPECT_TRUE(planAssignments(snap, "web", kNow).empty());
+}
+
+TEST(PlanAssignments, AGoneOrInfeasibleCandidateIsReplacedAtOnce) {
+  // h4 named, then gone; h3 named, then cordoned.
+  const auto snap = threeHosts(3).assignment(kL0, "h4").assignment(kL0, "h3").cordon("h3").build();
+  const auto plan = planAssignments(snap, "web", kNow);
+  EXPECT_EQ(hostsOf(plan.remove, kL0), (std::vector<std::string>{"h3", "h4"}));
+  // Two replicas missing and two feasible hosts left (h3 is cordoned).
+  EXPECT_EQ(hostsOf(plan.create, kL0), (std::vector<std::string>{"h1", "h2"}));
+}
+
+TEST(PlanAssignments, WithOneFeasibleHostLeftTheReplicaIsStillPlaced) {
+  config::Constraints c;
+  c.denyHosts = {"h1", "h3"};
+  const auto plan = planAssignments(threeHosts(1, c).build(), "web", kNow);
+  EXPECT_EQ(hostsOf(plan.create, kL0), (std::vector<std::string>{"h2"}));
+}
+
+TEST(PlanAssignments, ASecondReplicaOnOneHostWaitsAndGivesWayToABetterHost) {
+  auto one =
+      SnapshotBuilder().host("h1").type(typeWith(1, 2)).createLock(kL0).instance(kL0, "a", "h1");
+  const auto plan = planAssignments(one.build(), "web", kNow);
+  ASSERT_EQ(plan.create.size(), 1u);
+  EXPECT_EQ(plan.create[0].host, "h1");
+  EXPECT_EQ(plan.create[0].data.delayMs, kDoubleUpDelayMs);
+  // h2 comes: it takes the place of the double-up.
+  const auto later = one.host("h2").assignment(kL0, "h1", kDoubleUpDelayMs).build();
+  const auto replan = planAssignments(later, "web", kNow);
+  EXPECT_EQ(hostsOf(replan.remove, kL0), (std::vector<std::string>{"h1"}));
+  EXPECT_EQ(hostsOf(replan.create, kL0), (std::vector<std::string>{"h2"}));
+  EXPECT_EQ(replan.create[0].data.delayMs, 0);
+}
+
+TEST(PlanAssignments, NoLongerNeededAssignmentsGo) {
+  // Full meanwhile (another replica registered): h2's assignment goes.
+  const auto full = threeHosts().instance(kL0, "a", "h1").assignment(kL0, "h2").build();
+  EXPECT_EQ(hostsOf(planAssignments(full, "web", kNow).remove, kL0),
+            (std::vector<std::string>{"h2"}));
+  // One replica missing, two named: the worse-ranked one goes.
+  const auto two = threeHosts().assignment(kL0, "h2").assignment(kL0, "h1").build();
+  const auto plan = planAssignments(two, "web", kNow);
+  EXPECT_EQ(hostsOf(plan.remove, kL0), (std::vector<std::string>{"h1"}));
+  EXPECT_TRUE(plan.create.empty());
+}
+
+TEST(PlanAssignments, NothingWithoutACreateLock) {
+  const auto snap = SnapshotBuilder().host("h1").type(typeWith(1, 1)).build();
+  EXPECT_TRUE(planAssignments(snap, "web", kNow).empty());
+}
+
+TEST(PlanAssignments, APausedGoneOrScaledAwayTypeLosesItsAssignments) {
+  const auto paused = threeHosts().assignment(kL0, "h2").paused("web").build();
+  EXPECT_EQ(hostsOf(planAssignments(paused, "web", kNow).remove, kL0),
+            (std::vector<std::string>{"h2"}));
+  const auto gone = SnapshotBuilder().host("h1").assignment(kL0, "h1").build();
+  EXPECT_EQ(hostsOf(planAssignments(gone, "web", kNow).remove, kL0),
+            (std::vector<std::string>{"h1"}));
+  const auto surplus = threeHosts().assignment({"web", 7}, "h1").build();
+  EXPECT_EQ(hostsOf(planAssignments(surplus, "web", kNow).remove, {"web", 7}),
+            (std::vector<std::string>{"h1"}));
+}
+
+TEST(PlanAssignments, OnlyItsOwnType) {
+  const auto snap = threeHosts().assignment({"db", 0}, "h1").build();
+  const auto plan = planAssignments(snap, "web", kNow);
+  EXPECT_TRUE(hostsOf(plan.remove, {"db", 0}).empty());
+}
+
+}  // namespace
+}  // namespace sm::daemon
