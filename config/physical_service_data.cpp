@@ -36,13 +36,14 @@ std::string encodePhysicalServiceData(const PhysicalServiceData& data) {
   j["started"] = data.started;
   j["generation"] = data.generation;
   j["state"] = std::string(physicalStateName(data.state));
+  if (!data.address.empty()) j["address"] = data.address;
   return detail::dump(j);
 }
 
 Result<PhysicalServiceData> decodePhysicalServiceData(std::string_view data,
                                                       std::string_view znodePath) {
   return detail::decodeDocument<PhysicalServiceData>(
-      data, znodePath, {"format", "host", "pid", "ports", "started", "generation", "state"},
+      data, znodePath, {"format", "host", "pid", "ports", "started", "generation", "state", "address"},
       detail::UnknownKeys::Ignore, [](detail::NodeReader& r, const detail::MapFields& f) {
         PhysicalServiceData out;
         for (auto key : {"host", "pid", "ports", "started", "generation", "state"})
@@ -57,6 +58,7 @@ Result<PhysicalServiceData> decodePhysicalServiceData(std::string_view data,
           return std::nullopt;
         });
         if (state) out.state = *parsePhysicalState(*state);
+        if (auto v = r.string(f, "address")) out.address = *v;
         return out;
       });
 }

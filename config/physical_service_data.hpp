@@ -18,7 +18,7 @@ std::string_view physicalStateName(PhysicalState state);
 std::optional<PhysicalState> parsePhysicalState(std::string_view name);
 
 // Data of .../physicalServices/physicalService<uuid> (ephemeral, owned by the running manager):
-// {"format":1,"host","pid","ports":{"http":8080},"started","generation","state"}.
+// {"format":1,"host","pid","ports":{"http":8080},"started","generation","state"[,"address"]}.
 struct PhysicalServiceData {
   std::string host;  // host id of the manager that runs it
   std::int64_t pid = 0;
@@ -26,6 +26,9 @@ struct PhysicalServiceData {
   std::int64_t started = 0;                   // milliseconds since the Unix epoch
   std::int64_t generation = 1;                // spec generation the process was started from
   PhysicalState state = PhysicalState::Starting;
+  // Where its host's services are reached (HostData::address), so that peers need not read the
+  // host's node (flat placement); optional in the document, "" = ask the host's node.
+  std::string address = {};
   bool operator==(const PhysicalServiceData&) const = default;
 };
 

@@ -8,6 +8,7 @@
 #include "config/create_lock_data.hpp"
 #include "config/lock_contender_data.hpp"
 #include "config/logical_service_data.hpp"
+#include "manager/daemon/reconcile/monitor_contenders.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/op.hpp"
 #include "manager/zk/path.hpp"
@@ -74,6 +75,7 @@ void ConfigMonitor::reconcile(const model::ClusterSnapshot& snapshot, std::int64
   }
   for (const auto& type : types) {
     if (locks_.contains(type)) continue;
+    if (!contendsForMonitor(snapshot, type, context_.options.hostId)) continue;
     try {
       contend(type);
     } catch (const zk::ZkError& e) {

@@ -14,12 +14,13 @@
 
 namespace sm::daemon {
 
-// Bigdata's ServiceConfigZNodeMonitorTask: every manager queues for locks/serviceConfigMonitor/
-// <type> of every type; the holder alone makes that type's logical services, create-locks and
-// status match the spec (reconcile/type_plan.hpp decides), and names the hosts that place the
-// missing replicas (reconcile/assignment_plan.hpp: flat placement). Each of its writes is a multi() fenced
-// by its place in the queue, so a holder whose place was lost (and whose lock passed on) cannot
-// write; while the connection is down (suspended) it writes nothing at all.
+// Bigdata's ServiceConfigZNodeMonitorTask: a few managers (reconcile/monitor_contenders.hpp)
+// queue for locks/serviceConfigMonitor/<type> of each type; the holder alone makes that type's
+// logical services, create-locks and status match the spec (reconcile/type_plan.hpp decides), and
+// names the hosts that place the missing replicas (reconcile/assignment_plan.hpp: flat
+// placement). Each of its writes is a multi() fenced by its place in the queue, so a holder whose
+// place was lost (and whose lock passed on) cannot write; while the connection is down
+// (suspended) it writes nothing at all.
 class ConfigMonitor {
  public:
   explicit ConfigMonitor(DaemonContext& context);

@@ -82,6 +82,8 @@ void DaemonParts::install(std::shared_ptr<zk::Session> session) {
                                   ? config::encodeRootData({config::federationName(layout)})
                                   : "");
   }
+  // This host's inbox, so that the monitor holders' first assignments to it go in one multi().
+  session->ensurePath(layout.hostAssignments(context.options.hostId));
   zk::ChildRetention::Options retention;
   retention.dir = layout.eventsDir();
   retention.childPrefix = std::string(config::Layout::kEventChildPrefix);

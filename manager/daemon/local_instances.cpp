@@ -375,6 +375,7 @@ config::PhysicalServiceData LocalInstances::dataOf(const Instance& instance) con
   for (const auto& [name, port] : instance.ports) data.ports[name] = port;
   data.started = instance.startedMs;
   data.generation = instance.type.generation;
+  data.address = context_.options.address;
   // No process (between an exit and the restart): restarting; a new process: starting until ready.
   data.state = instance.pid == 0 ? config::PhysicalState::Restarting
                : instance.ready  ? config::PhysicalState::Running
@@ -881,11 +882,13 @@ void LocalInstances::followMasters(const model::ClusterSnapshot& snapshot) {
     if (promotes(instance) && !first.data->master) continue;
     // An older view of the tree must not take a secondary back to an older master.
     if (first.sequence < instance.masterEpoch) continue;
-    const auto address = hostAddress(snapshot, first.data->host);
+    const auto physical = logical->physical.find(first.data->physical);
+    const bool known = physical != logical->physical.end() && physical->second.data;
+    const auto address = known ? serviceAddress(snapshot, *physical->second.data)
+                               : hostAddress(snapshot, first.data->host);
     nlohmann::json peer = {
         {"uuid", first.data->physical}, {"host", first.data->host}, {"address", address}};
-    if (auto physical = logical->physical.find(first.data->physical);
-        physical != logical->physical.end() && physical->second.data) {
+    if (known) {
       peer["pid"] = physical->second.data->pid;
       peer["ports"] = physical->second.data->ports;
       peer["endpoints"] = endpointsAt(address, physical->second.data->ports);

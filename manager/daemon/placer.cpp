@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "config/lock_contender_data.hpp"
+#include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/contention_plan.hpp"
 #include "manager/daemon/reconcile/holder_decision.hpp"
 #include "manager/daemon/reconcile/drain_plan.hpp"
@@ -103,8 +104,11 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
       if (step == Step::Placed) wanted = this->wanted(working, nowMs);
       continue;
     }
-    // Next: the first due contention (a second replica on this host waits its delay).
+    // Next: a due contention (a second replica on this host waits its delay), in an order of this
+    // host's own, so that hosts named for the same logical services start on different ones and
+    // place in parallel instead of queueing behind each other.
     const Contention* best = nullptr;
+    std::uint64_t bestOrder = 0;
     for (const auto& [id, contention] : wanted) {
       auto [it, added] = contenders_.try_emplace(id);
       if (added) it->second.firstSeen = now;
@@ -113,7 +117,12 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
         if (!next || due < *next) next = due;
         continue;
       }
-      if (!best) best = &contention;
+      const auto order = placement::stableHash(
+          {id.type, std::to_string(id.sequence), context_.options.hostId});
+      if (!best || order < bestOrder) {
+        best = &contention;
+        bestOrder = order;
+      }
     }
     if (!best) return next;
     auto& contender = contenders_.at(best->logical);
@@ -140,8 +149,10 @@ void Placer::decline(Contender& contender) {
   contender.assignment.reset();
 }
 
-void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore) {
-  if (contender.member) contender.member->leave();
+void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore,
+                     bool placeTaken) {
+  // A registration removed our place in its multi(): leaving would ask the server for nothing.
+  if (contender.member) placeTaken ? contender.member->abandon() : contender.member->leave();
   contender.member.reset();
   contender.launched.reset();
   contender.assignment.reset();
@@ -181,7 +192,7 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
     const bool ok = instances_.registerInstance(*survivor, contender.member->nodePath(),
                                                 contender.assignment);
     if (ok) recordPlaced(id, *survivor, decision.lastReplica, working, nowMs);
-    release(contender, now);
+    release(contender, now, ok);
     return ok ? Step::Placed : Step::Done;
   }
   const auto* type = working.type(id.type);
@@ -217,7 +228,7 @@ Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Conten
   const bool ok = instances_.registerInstance(physical, contender.member->nodePath(),
                                               contender.assignment);
   if (ok) recordPlaced(id, physical, contender.fills, working, nowMs);
-  release(contender, now);
+  release(contender, now, ok);
   return ok ? Step::Placed : Step::Done;
 }
 

@@ -61,7 +61,8 @@ class Placer {
                                                         std::int64_t nowMs) const;
   // The holder found nothing to place here: the assignment goes back to the monitor holder.
   void decline(Contender& contender);
-  void release(Contender& contender, std::chrono::steady_clock::time_point notBefore);
+  void release(Contender& contender, std::chrono::steady_clock::time_point notBefore,
+               bool placeTaken = false);
   // While holding the lock: decides, then starts one instance or registers a survivor.
   Step hold(const config::LogicalServiceId& id, Contender& contender,
             model::ClusterSnapshot& working, std::int64_t nowMs);

@@ -93,7 +93,8 @@ struct ServiceTypeView {
 
 struct HostView {
   std::string id;
-  std::optional<config::HostData> data;  // nullopt: undecodable
+  // nullopt: undecodable, or not read (a daemon's focus reads only its own host's: model::Focus)
+  std::optional<config::HostData> data;
   std::string error;
   std::int64_t ephemeralOwner = 0;
 };

@@ -55,6 +55,17 @@ class Reader {
         }
       }
     }
+    // Inboxes before the logical services: the registration that takes an assignment away makes
+    // its replica in the same multi(), and the watch on the replica's directory fires before the
+    // answer to a later read. So a read that no longer sees the assignment sees the replica, and a
+    // placement is never mistaken for a missing replica (a stale assignment is merely not replaced
+    // until the next read).
+    if (focus ? !whole.empty() : scope_.assignments) {
+      for (const auto& host : children(layout_.assignmentsDir())) {
+        if (!config::isValidHostId(host) || (focus && host == focus->host)) continue;
+        readInbox(host, whole, snapshot);
+      }
+    }
     for (auto& [name, type] : snapshot.types) {
       if (!focus || whole.contains(name)) {
         readLogicals(type);
@@ -89,12 +100,6 @@ class Reader {
         if (auto id = config::Layout::parseCreateLockName(name)) {
           snapshot.createLocks.emplace(*id, CreateLockView{*id});
         }
-      }
-    }
-    if (focus ? !whole.empty() : scope_.assignments) {
-      for (const auto& host : children(layout_.assignmentsDir())) {
-        if (!config::isValidHostId(host) || (focus && host == focus->host)) continue;
-        readInbox(host, whole, snapshot);
       }
     }
     if (scope_.events) readEvents(*scope_.events, snapshot);
@@ -140,17 +145,17 @@ class Reader {
     }
   }
 
-  // Its own host and the hosts its logical services run on (their addresses are its peers').
+  // Every host's id (the listing changes only when hosts come and go), its own node's data only:
+  // peers are reached at the address their physical services carry.
   void readFocusedHosts(const std::string& self, ClusterSnapshot& snapshot) {
-    std::set<std::string> ids{self};
-    for (const auto& [name, type] : snapshot.types) {
-      for (const auto& [sequence, logical] : type.logical) {
-        for (const auto& [uuid, physical] : logical.physical) {
-          if (physical.data) ids.insert(physical.data->host);
-        }
+    for (const auto& id : children(layout_.hostsDir())) {
+      if (!config::isValidHostId(id)) continue;
+      if (id == self) {
+        readHost(id, snapshot);
+      } else {
+        snapshot.hosts.emplace(id, HostView{id, std::nullopt, "", 0});
       }
     }
-    for (const auto& id : ids) readHost(id, snapshot);
   }
 
   // Decodes `node` into `data`, or keeps and reports why it cannot be.

@@ -28,7 +28,7 @@ struct Focus {
   // (dependsOn) are read whole too, since placement checks them.
   std::set<std::string> wholeTypes;
   // Of the other types, only these logical services (its instances); the ones its inbox and its
-  // persistent identities name are added. Hosts: its own and those its logical services run on.
+  // persistent identities name are added. Hosts: every id, but only its own node's data.
   std::set<config::LogicalServiceId> logical;
 };
 

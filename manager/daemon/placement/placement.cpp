@@ -86,20 +86,14 @@ double Score::value() const {
          clamp(static_cast<double>(running), 9999.0) * 1e4 + loadPart;
 }
 
-namespace {
-// FNV-1a: the same on every manager and every build, unlike std::hash.
-std::uint64_t tiebreakHash(const config::LogicalServiceId& logical, const std::string& host) {
+std::uint64_t stableHash(std::initializer_list<std::string_view> parts) {
   std::uint64_t h = 14695981039346656037ull;
-  auto mix = [&](std::string_view text) {
+  for (const auto text : parts) {
     for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
     h = (h ^ 0xff) * 1099511628211ull;  // a separator, so ("ab","c") differs from ("a","bc")
-  };
-  mix(logical.type);
-  mix(std::to_string(logical.sequence));
-  mix(host);
+  }
   return h;
 }
-}  // namespace
 
 Score score(const PlacementRequest& request, const model::HostView& host) {
   Score s;
@@ -119,7 +113,8 @@ Score score(const PlacementRequest& request, const model::HostView& host) {
     s.running = std::numeric_limits<std::int64_t>::max();
     s.load = std::numeric_limits<double>::infinity();
   }
-  s.tiebreak = tiebreakHash(request.logical, host.id);
+  s.tiebreak = stableHash(
+      {request.logical.type, std::to_string(request.logical.sequence), host.id});
   s.host = host.id;
   return s;
 }

@@ -5,6 +5,8 @@
 // publishes score().value() so that the best host tends to win the lock.
 
 #include <compare>
+#include <initializer_list>
+#include <string_view>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -60,6 +62,9 @@ struct Score {
 };
 
 Score score(const PlacementRequest& request, const model::HostView& host);
+
+// FNV-1a over the parts: the same on every manager and every build, unlike std::hash.
+std::uint64_t stableHash(std::initializer_list<std::string_view> parts);
 
 // Feasible hosts, best first.
 std::vector<std::string> rankFeasibleHosts(const PlacementRequest& request);

@@ -98,17 +98,9 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
         }
       }
     }
-    // Too many (a replica came from elsewhere, a survivor registered again): the worst go.
-    while (static_cast<std::int64_t>(standing.size()) > missing) {
-      auto worst =
-          std::max_element(standing.begin(), standing.end(), [&](const auto& a, const auto& b) {
-            return std::find(ranked.begin(), ranked.end(), a) <
-                   std::find(ranked.begin(), ranked.end(), b);
-          });
-      plan.remove.push_back({*worst, id, {}, "fewer replicas are missing"});
-      --typeInstances[*worst];
-      standing.erase(worst);
-    }
+    // More named than missing (a replica came from elsewhere, or this read saw an assignment
+    // after its registration took it away): they stay; the create-lock's holder checks the count
+    // on the server, and those left over go once the logical service is full.
     // Too few: the best hosts not named yet, ranked again after each (it now counts one more).
     auto wanted = missing - static_cast<std::int64_t>(standing.size());
     while (wanted-- > 0) {

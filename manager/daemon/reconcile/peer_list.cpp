@@ -13,7 +13,7 @@ std::vector<std::string> peerEndpoints(const model::ClusterSnapshot& snapshot,
   const auto& ports = type->stored->type.spec.ports;
   for (const auto& [uuid, physical] : logical->physical) {
     if (!physical.data || physical.data->state != config::PhysicalState::Running) continue;
-    std::string address = hostAddress(snapshot, physical.data->host);
+    std::string address = serviceAddress(snapshot, *physical.data);
     if (!ports.empty()) {
       auto port = physical.data->ports.find(ports.front());
       if (port == physical.data->ports.end()) continue;  // not reachable the way peers expect
@@ -31,6 +31,11 @@ std::string hostAddress(const model::ClusterSnapshot& snapshot, const std::strin
     return host->second.data->address;
   }
   return hostId;
+}
+
+std::string serviceAddress(const model::ClusterSnapshot& snapshot,
+                           const config::PhysicalServiceData& data) {
+  return data.address.empty() ? hostAddress(snapshot, data.host) : data.address;
 }
 
 std::map<std::string, std::string> endpointsAt(const std::string& address,

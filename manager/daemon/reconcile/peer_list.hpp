@@ -19,6 +19,10 @@ std::vector<std::string> peerEndpoints(const model::ClusterSnapshot& snapshot,
 // Where the services of `hostId` are reached: the "address" of its hosts/<id>, the host id when
 // the host does not say (or is not in the snapshot).
 std::string hostAddress(const model::ClusterSnapshot& snapshot, const std::string& hostId);
+// Where one physical service is reached: the address it registered with (a daemon reads only its
+// own host's node), else its host's (hostAddress).
+std::string serviceAddress(const model::ClusterSnapshot& snapshot,
+                           const config::PhysicalServiceData& data);
 
 // Every named port at `address`: port name -> "address:port" (a role file's masterPeer
 // "endpoints"), so that a replica connects to its master without a lookup of its own.
