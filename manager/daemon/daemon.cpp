@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "manager/daemon/process_template.hpp"
@@ -24,6 +25,8 @@ constexpr std::chrono::seconds kHeartbeat{5};
 // that follow: never on a failover's critical time (the exit, the delete, the watch, the new
 // master's role file all come first), and a burst of placements costs a few requests.
 constexpr std::chrono::milliseconds kEventFlushDelay{25};
+// The longest a change waits for the pass it asks for (see Daemon::run).
+constexpr std::chrono::milliseconds kPassSettleMax{200};
 
 bool usesHostMetrics(const model::ClusterSnapshot& snapshot) {
   for (const auto& [name, type] : snapshot.types) {
@@ -138,15 +141,22 @@ int Daemon::run() {
         passWanted = handle(event) || passWanted;
         publisher_.afterEvent(event, parts_->instances);
       }
-      if (!batch.events.empty()) publisher_.publish(parts_->instances);
+      if (!batch.events.empty() && http_) publisher_.publish(parts_->instances);
       if (sessionLost_) {
         onSessionLost();
         passWanted = true;
       }
       if (inbox_.stopping()) break;
       if (passWanted) {
+        const auto started = std::chrono::steady_clock::now();
         until = pass();
         retry = kRetryMin;
+        // A pass over a large tree is not free: changes settle at least twice as long as the last
+        // pass took, so that a burst of watches (a large rollout) leaves the loop most of its time
+        // for the events that failover waits on, which never wait for a pass.
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        inbox_.setPassSettle(std::clamp(2 * took, kPassSettle, kPassSettleMax));
       }
       flushEventsWhenDue();
     } catch (const zk::ZkError& e) {
@@ -207,7 +217,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   scope.focus = parts_->focus();
   auto snapshot = model::readSnapshot(
       tree, context_.layout, scope,
-      [this](const std::string& path, const std::string& error) { report(path, error); });
+      [this](const std::string& path, const std::string& error) { report(path, error); }, &memo_);
   tree.endPass();
 
   parts_->instances.tick(nowMs);
@@ -246,7 +256,8 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   // A candidate's wait for scores that ends, a score refresh.
   if (promotionDue) later(*promotionDue);
   publisher_.passDone(std::chrono::steady_clock::now() - started, snapshot);
-  publisher_.publish(parts_->instances);
+  // Only the HTTP endpoint reads the board.
+  if (http_) publisher_.publish(parts_->instances);
   return until;
 }
 

@@ -11,6 +11,7 @@
 #include "manager/daemon/daemon_parts.hpp"
 #include "manager/daemon/loop_inbox.hpp"
 #include "manager/daemon/state_publisher.hpp"
+#include "manager/model/tree_reader.hpp"
 #include "manager/observe/http_endpoint.hpp"
 #include "manager/observe/state_board.hpp"
 
@@ -47,6 +48,8 @@ class Daemon {
   LoopInbox inbox_;  // first: every other part posts to it
   DaemonContext context_;
   std::unique_ptr<DaemonParts> parts_;
+  // Documents decoded by earlier passes (unchanged nodes are not parsed again).
+  model::DecodeMemo memo_;
 
   // The HTTP endpoint (--http): the loop publishes, the endpoint's threads read the board.
   observe::StateBoard board_;

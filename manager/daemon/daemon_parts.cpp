@@ -161,7 +161,7 @@ model::Focus DaemonParts::focus() const {
   model::Focus focus;
   focus.host = context.options.hostId;
   focus.wholeTypes = monitor.heldTypes();
-  for (const auto& view : instances.views()) focus.logical.insert(view.id.logical);
+  focus.logical = instances.logicalServices();
   for (const auto& id : placer.contending()) focus.logical.insert(id);
   return focus;
 }

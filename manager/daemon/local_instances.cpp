@@ -1064,6 +1064,23 @@ std::optional<std::chrono::steady_clock::time_point> LocalInstances::survivorDea
   return std::nullopt;
 }
 
+std::set<config::LogicalServiceId> LocalInstances::logicalServices() const {
+  std::set<config::LogicalServiceId> result;
+  for (const auto& [uuid, instance] : instances_) result.insert(instance->id.logical);
+  return result;
+}
+
+std::vector<config::PhysicalServiceId> LocalInstances::survivors() const {
+  std::vector<config::PhysicalServiceId> result;
+  for (const auto& [uuid, instance] : instances_) {
+    if (instance->phase == Phase::Survivor && instance->pid != 0 &&
+        !instance->type.type.spec.persistent) {
+      result.push_back(instance->id);
+    }
+  }
+  return result;
+}
+
 std::optional<config::PhysicalServiceId> LocalInstances::survivorOf(
     const config::LogicalServiceId& logical) const {
   for (const auto& [uuid, instance] : instances_) {

@@ -139,6 +139,10 @@ class LocalInstances {
   // A survivor of `logical` that the placer registers again, if this host has one (not of a
   // persistent type: registerIdentities() registers those).
   std::optional<config::PhysicalServiceId> survivorOf(const config::LogicalServiceId& logical) const;
+  // The logical services it has instances of (any phase): what the daemon keeps reading.
+  std::set<config::LogicalServiceId> logicalServices() const;
+  // Every survivor survivorOf would name.
+  std::vector<config::PhysicalServiceId> survivors() const;
 
  private:
   struct Instance;

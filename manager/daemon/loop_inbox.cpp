@@ -82,6 +82,11 @@ void LoopInbox::wakeSoon() {
   armTimer(soonPassAt_);  // under the lock: a pass that serves it disarms after, never before
 }
 
+void LoopInbox::setPassSettle(std::chrono::milliseconds settle) {
+  std::lock_guard lock(mutex_);
+  passSettle_ = settle;
+}
+
 void LoopInbox::requestStop() {
   {
     std::lock_guard lock(mutex_);

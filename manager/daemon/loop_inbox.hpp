@@ -86,6 +86,8 @@ class LoopInbox {
   // A watch fired, or an event was handled whose follow-up can wait: a pass is due `passSettle`
   // after the first such request not yet served.
   void wakeSoon();
+  // How long changes settle before the pass they ask for (from the loop: see Daemon::run).
+  void setPassSettle(std::chrono::milliseconds settle);
   void requestStop();
   bool stopping() const;
 
@@ -109,7 +111,7 @@ class LoopInbox {
 
   mutable std::mutex mutex_;
   std::deque<LoopEvent> events_;
-  const std::chrono::milliseconds passSettle_;
+  std::chrono::milliseconds passSettle_;  // under mutex_
   bool passWanted_ = true;
   std::optional<std::chrono::steady_clock::time_point> soonPassAt_;
   bool stopping_ = false;

@@ -59,12 +59,13 @@ std::map<config::LogicalServiceId, Contention> Placer::wanted(
   }
   // A survivor of an expired session is already running: it queues at once, and only its time
   // to be registered again bounds how long it may wait. No one names it: only this host knows.
-  for (const auto& [name, type] : snapshot.types) {
-    for (const auto& [sequence, logical] : type.logical) {
-      if (!instances_.survivorOf(logical.id) || !type.stored) continue;
-      if (occupiedReplicas(snapshot, logical) >= placementTarget(snapshot, type, logical)) continue;
-      result.insert_or_assign(logical.id, Contention{logical.id, std::chrono::milliseconds(0)});
-    }
+  for (const auto& survivor : instances_.survivors()) {
+    const auto* type = snapshot.type(survivor.logical.type);
+    const auto* logical = snapshot.logical(survivor.logical);
+    if (!type || !type->stored || !logical) continue;
+    if (occupiedReplicas(snapshot, *logical) >= placementTarget(snapshot, *type, *logical))
+      continue;
+    result.insert_or_assign(logical->id, Contention{logical->id, std::chrono::milliseconds(0)});
   }
   return result;
 }
@@ -87,7 +88,6 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
       ++it;
     }
   }
-  model::ClusterSnapshot working = snapshot;
   std::optional<std::chrono::steady_clock::time_point> next;
   // Bounded: it takes a few rounds (queue, hold, register) per instance.
   const std::size_t rounds = 3 * wanted.size() + 3;
@@ -98,10 +98,12 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
       auto& [id, contender] = *queued;
       // Held once first and sure of it (not while the connection is down): that wakes the loop.
       if (!contender.member->held()) return std::nullopt;
-      const auto step = contender.launched ? registerLaunched(id, contender, working, nowMs)
-                                           : hold(id, contender, working, nowMs);
+      const auto step = contender.launched ? registerLaunched(id, contender)
+                                           : hold(id, contender, snapshot, nowMs);
       if (step == Step::Waiting) return contender.launchDeadline;  // or its start wakes the loop
-      if (step == Step::Placed) wanted = this->wanted(working, nowMs);
+      // The snapshot does not show it yet: not this logical service again in this pass (its
+      // assignment went with the registration; the next pass reads what is left to place).
+      if (step == Step::Placed) wanted.erase(id);
       continue;
     }
     // Next: a due contention (a second replica on this host waits its delay), in an order of this
@@ -117,8 +119,8 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
         if (!next || due < *next) next = due;
         continue;
       }
-      const auto order = placement::stableHash(
-          {id.type, std::to_string(id.sequence), context_.options.hostId});
+      const auto order =
+          placement::stableHash({id.type, std::to_string(id.sequence), context_.options.hostId});
       if (!best || order < bestOrder) {
         best = &contention;
         bestOrder = order;
@@ -127,7 +129,7 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     if (!best) return next;
     auto& contender = contenders_.at(best->logical);
     try {
-      enqueue(best->logical, contender, working);
+      enqueue(best->logical, contender, snapshot);
     } catch (const zk::ZkError& e) {
       if (e.isConnectionLoss() || e.isSessionLost()) throw;
       contenders_.erase(best->logical);  // the lock went meanwhile
@@ -161,11 +163,11 @@ void Placer::release(Contender& contender, std::chrono::steady_clock::time_point
 }
 
 Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contender,
-                          model::ClusterSnapshot& working, std::int64_t nowMs) {
+                          const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   auto session = context_.session();
   const auto& layout = context_.layout;
   const auto now = std::chrono::steady_clock::now();
-  // Check again, against the server and this pass's own placements, before starting anything.
+  // Check again, against the server, before starting anything.
   const auto physicalDir = layout.physicalServicesDir(id);
   session->sync(physicalDir);
   const auto registered = session->children(physicalDir);
@@ -175,11 +177,10 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
     for (const auto& name : *registered) {
       if (auto uuid = config::Layout::parsePhysicalServiceName(name)) uuids.insert(*uuid);
     }
-    occupied = occupiedReplicas(working, id, uuids);
+    occupied = occupiedReplicas(snapshot, id, uuids);
   }
   const auto survivor = instances_.survivorOf(id);
-  const auto decision =
-      decideAsHolder({working, id, context_.options.hostId, nowMs, occupied});
+  const auto decision = decideAsHolder({snapshot, id, context_.options.hostId, nowMs, occupied});
   if (decision.kind == HolderDecision::Kind::Release) {
     spdlog::debug("not placing {} here: {}", layout.logicalService(id), decision.reason);
     decline(contender);
@@ -189,13 +190,13 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
   }
   if (survivor) {
     // Nothing to start: the process outlived its registration.
-    const bool ok = instances_.registerInstance(*survivor, contender.member->nodePath(),
-                                                contender.assignment);
-    if (ok) recordPlaced(id, *survivor, decision.lastReplica, working, nowMs);
+    const bool ok =
+        instances_.registerInstance(*survivor, contender.member->nodePath(), contender.assignment);
+    if (ok) recordPlaced(id, decision.lastReplica);
     release(contender, now, ok);
     return ok ? Step::Placed : Step::Done;
   }
-  const auto* type = working.type(id.type);
+  const auto* type = snapshot.type(id.type);
   const config::PhysicalServiceId physical{id, zk::newUuid()};
   if (auto error = instances_.launch(physical, *type->stored)) {
     spdlog::warn("could not start an instance of {}: {}", layout.logicalService(id), *error);
@@ -208,15 +209,14 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
   return Step::Waiting;
 }
 
-Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Contender& contender,
-                                      model::ClusterSnapshot& working, std::int64_t nowMs) {
+Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Contender& contender) {
   const auto physical = *contender.launched;
   const auto now = std::chrono::steady_clock::now();
   switch (instances_.launchState(physical.uuid)) {
     case LocalInstances::LaunchState::Starting:
       if (now < contender.launchDeadline) return Step::Waiting;
-      instances_.stop(physical.uuid, fmt::format("it did not start within {} ms",
-                                                 kStartTimeout.count()));
+      instances_.stop(physical.uuid,
+                      fmt::format("it did not start within {} ms", kStartTimeout.count()));
       release(contender, now);
       return Step::Done;
     case LocalInstances::LaunchState::Ended:
@@ -225,30 +225,14 @@ Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Conten
     case LocalInstances::LaunchState::Running:
       break;
   }
-  const bool ok = instances_.registerInstance(physical, contender.member->nodePath(),
-                                              contender.assignment);
-  if (ok) recordPlaced(id, physical, contender.fills, working, nowMs);
+  const bool ok =
+      instances_.registerInstance(physical, contender.member->nodePath(), contender.assignment);
+  if (ok) recordPlaced(id, contender.fills);
   release(contender, now, ok);
   return ok ? Step::Placed : Step::Done;
 }
 
-void Placer::recordPlaced(const config::LogicalServiceId& id,
-                          const config::PhysicalServiceId& physical, bool fills,
-                        model::ClusterSnapshot& working, std::int64_t nowMs) {
-  // Later rounds of this pass see what was just placed.
-  model::PhysicalServiceView view;
-  view.uuid = physical.uuid;
-  view.data = config::PhysicalServiceData{context_.options.hostId,
-                                          0,
-                                          {},
-                                          nowMs,
-                                          working.type(id.type)->stored->generation,
-                                          config::PhysicalState::Starting};
-  working.types.at(id.type).logical[id.sequence].physical.emplace(physical.uuid, std::move(view));
-  // The registration took the assignment away: this host is not named for another replica.
-  if (auto named = working.assignments.find(id); named != working.assignments.end()) {
-    named->second.erase(context_.options.hostId);
-  }
+void Placer::recordPlaced(const config::LogicalServiceId& id, bool fills) {
   if (fills) {
     zk::destroyQueue(*context_.session(), context_.layout.createPhysicalServiceLock(id));
     context_.tree().invalidate(context_.layout.createPhysicalServiceLocksDir());

@@ -65,13 +65,11 @@ class Placer {
                bool placeTaken = false);
   // While holding the lock: decides, then starts one instance or registers a survivor.
   Step hold(const config::LogicalServiceId& id, Contender& contender,
-            model::ClusterSnapshot& working, std::int64_t nowMs);
+            const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
   // While holding the lock with a launched instance: registers it once it runs.
-  Step registerLaunched(const config::LogicalServiceId& id, Contender& contender,
-                        model::ClusterSnapshot& working, std::int64_t nowMs);
-  // Later rounds of this pass see what was just placed; a full logical service loses its lock.
-  void recordPlaced(const config::LogicalServiceId& id, const config::PhysicalServiceId& physical,
-                  bool fills, model::ClusterSnapshot& working, std::int64_t nowMs);
+  Step registerLaunched(const config::LogicalServiceId& id, Contender& contender);
+  // A full logical service loses its create-lock.
+  void recordPlaced(const config::LogicalServiceId& id, bool fills);
 
   DaemonContext& context_;
   LocalInstances& instances_;

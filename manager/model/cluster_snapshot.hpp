@@ -89,6 +89,9 @@ struct ServiceTypeView {
   std::optional<config::StoredServiceType> stored;  // nullopt: undecodable (see error)
   std::string error;
   std::map<std::int64_t, LogicalServiceView> logical;  // by sequence
+  // Every logical service's sequence, ascending, as listed: also those a daemon's focus did not
+  // read (model::Focus), which still decide which are wanted (the lowest serviceCount).
+  std::vector<std::int64_t> sequences;
 };
 
 struct HostView {

@@ -23,8 +23,8 @@ std::string errorOf(const config::Result<T>& result) {
 class Reader {
  public:
   Reader(zk::NodeReader& tree, const config::Layout& layout, const ReadScope& scope,
-         const ReadProblem& report)
-      : tree_(tree), layout_(layout), scope_(scope), report_(report) {}
+         const ReadProblem& report, DecodeMemo* memo)
+      : tree_(tree), layout_(layout), scope_(scope), report_(report), memo_(memo) {}
 
   ClusterSnapshot read() {
     ClusterSnapshot snapshot;
@@ -71,9 +71,9 @@ class Reader {
         readLogicals(type);
         continue;
       }
-      for (auto it = focused.lower_bound({name, 0}); it != focused.end() && it->type == name; ++it) {
-        readOneLogical(type, it->sequence);
-      }
+      // Its listing too (changed only by a scale), but only the logical services of the focus.
+      const auto first = focused.lower_bound({name, 0});
+      if (first != focused.end() && first->type == name) readLogicals(type, &focused);
     }
     if (scope_.hosts) {
       if (focus && whole.empty()) {
@@ -159,15 +159,28 @@ class Reader {
   }
 
   // Decodes `node` into `data`, or keeps and reports why it cannot be.
+  // With a memo, data decoded before at the same modification is taken from it (reported then).
   template <class T, class Decode>
   void decode(const zk::Node& node, const std::string& path, Decode decoder, std::optional<T>& data,
               std::string& error, const std::string& note = "") {
+    if (memo_) {
+      if (auto* slot = memo_->find(path, node.stat.mzxid)) {
+        if (slot->value) {
+          data = *static_cast<const T*>(slot->value.get());
+        } else {
+          error = slot->error;
+        }
+        return;
+      }
+    }
     auto decoded = decoder(node.data, path);
     if (decoded) {
       data = std::move(decoded).value();
+      if (memo_) memo_->keep(path, {node.stat.mzxid, std::make_shared<const T>(*data), "", 0});
     } else {
       error = errorOf(decoded);
       if (report_) report_(path, error + note);
+      if (memo_) memo_->keep(path, {node.stat.mzxid, nullptr, error, 0});
     }
   }
 
@@ -188,12 +201,18 @@ class Reader {
     return type;
   }
 
-  void readLogicals(ServiceTypeView& type) {
+  // The type's listing; every logical service in it is read unless `only` is given.
+  void readLogicals(ServiceTypeView& type,
+                    const std::set<config::LogicalServiceId>* only = nullptr) {
     if (config::checkServiceTypeName(type.name)) return;  // not a type's node: nothing under it
     for (const auto& child : children(layout_.serviceType(type.name))) {
       if (auto sequence = config::Layout::parseLogicalServiceName(child)) {
-        readOneLogical(type, *sequence);
+        type.sequences.push_back(*sequence);
       }
+    }
+    std::sort(type.sequences.begin(), type.sequences.end());
+    for (const auto sequence : type.sequences) {
+      if (!only || only->contains({type.name, sequence})) readOneLogical(type, sequence);
     }
   }
 
@@ -400,13 +419,17 @@ class Reader {
   const config::Layout& layout_;
   const ReadScope& scope_;
   const ReadProblem& report_;
+  DecodeMemo* memo_;
 };
 
 }  // namespace
 
 ClusterSnapshot readSnapshot(zk::NodeReader& tree, const config::Layout& layout,
-                             const ReadScope& scope, const ReadProblem& report) {
-  return Reader(tree, layout, scope, report).read();
+                             const ReadScope& scope, const ReadProblem& report, DecodeMemo* memo) {
+  if (memo) memo->beginPass();
+  auto snapshot = Reader(tree, layout, scope, report, memo).read();
+  if (memo) memo->endPass();
+  return snapshot;
 }
 
 }  // namespace sm::model

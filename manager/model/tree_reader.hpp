@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <unordered_map>
 #include <optional>
 #include <set>
 #include <string>
@@ -61,11 +63,45 @@ struct ReadScope {
 
 using ReadProblem = std::function<void(const std::string& path, const std::string& error)>;
 
+// Documents decoded by earlier reads, kept by the daemon between its passes: a node whose data did
+// not change since (the same mzxid) is not parsed again, which is most of a large tree on most
+// passes. A read keeps what it used; endPass() forgets the rest. Not thread-safe: one reader.
+class DecodeMemo {
+ public:
+  struct Slot {
+    std::int64_t mzxid = 0;
+    std::shared_ptr<const void> value;  // the decoded document, or null ...
+    std::string error;                  // ... and why
+    std::uint64_t pass = 0;
+  };
+  void beginPass() { ++pass_; }
+  void endPass() {
+    std::erase_if(slots_, [&](const auto& item) { return item.second.pass != pass_; });
+  }
+  // The slot of `path` if it holds the decoding of data last modified at `mzxid`.
+  Slot* find(const std::string& path, std::int64_t mzxid) {
+    auto it = slots_.find(path);
+    if (it == slots_.end() || it->second.mzxid != mzxid) return nullptr;
+    it->second.pass = pass_;
+    return &it->second;
+  }
+  void keep(const std::string& path, Slot slot) {
+    slot.pass = pass_;
+    slots_.insert_or_assign(path, std::move(slot));
+  }
+  std::size_t size() const { return slots_.size(); }
+
+ private:
+  std::unordered_map<std::string, Slot> slots_;
+  std::uint64_t pass_ = 0;
+};
+
 // Reads the tree into the model. Nodes that vanish while it reads are left out; data that cannot
 // be decoded is kept with its error and passed to `report` (the daemon logs it once per znode and
 // message), never thrown. ZooKeeper errors are thrown. Lock contenders are not read: placement does
 // not depend on who queues, and watching them would wake every manager on every enqueue.
 ClusterSnapshot readSnapshot(zk::NodeReader& tree, const config::Layout& layout,
-                             const ReadScope& scope = {}, const ReadProblem& report = {});
+                             const ReadScope& scope = {}, const ReadProblem& report = {},
+                             DecodeMemo* memo = nullptr);
 
 }  // namespace sm::model

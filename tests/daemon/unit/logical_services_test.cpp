@@ -198,3 +198,21 @@ TEST_F(NextToReplace, ReplicationOneWaitsForTheMasterToRun) {
 
 }  // namespace
 }  // namespace sm::daemon
+
+namespace sm::daemon {
+namespace {
+
+TEST(IsWantedFromTheListing, ALogicalServiceNotReadStillCountsForWhichAreWanted) {
+  // A daemon's focus read logicalService1 only; the listing says 0 and 1 exist, and the type
+  // wants one: 1 is surplus, though it is the lowest this daemon read.
+  auto snapshot = testutil::SnapshotBuilder().type(testutil::typeWith(1, 1), 2).build();
+  auto& type = snapshot.types.at("web");
+  type.logical.erase(0);
+  type.sequences = {0, 1};
+  EXPECT_FALSE(isWanted(type, 1));
+  EXPECT_TRUE(isWanted(type, 0));
+  EXPECT_FALSE(isWanted(type, 7)) << "not listed";
+}
+
+}  // namespace
+}  // namespace sm::daemon
