@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/assignment_data.hpp"
 #include "config/cordon_data.hpp"
 #include "config/event_data.hpp"
 #include "config/host_data.hpp"
@@ -239,6 +240,88 @@ TEST_F(TreeReaderTest, ResourceLocksAreReadWithTheirQueueInOrderAndNothingElse) 
   EXPECT_FALSE(snapshot.resourceLocks[1].contenders.at(0).error.empty());
   scope.resourceLock = "other";
   EXPECT_EQ(readSnapshot(reader, layout_, scope).resourceLocks.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sm::model
+
+namespace sm::model {
+namespace {
+
+class FocusedReadTest : public TreeReaderTest {
+ protected:
+  // db has logical services 0, 1 and 2 (only 0 has instances); a host h-u2 beside h-u1.
+  void writeWiderCluster() {
+    writeCluster();
+    for (std::int64_t sequence : {1, 2}) {
+      const config::LogicalServiceId id{"db", sequence};
+      put(layout_.logicalService(id), config::encodeLogicalServiceData({kLogicalUuid, 0}));
+      session_->ensurePath(layout_.physicalServicesDir(id));
+      session_->ensurePath(layout_.electionDir(id));
+    }
+    config::HostData other;
+    other.address = "127.0.0.2";
+    put(layout_.host("h-u2"), config::encodeHostData(other), zk::CreateMode::Ephemeral);
+  }
+};
+
+TEST_F(FocusedReadTest, OnlyItsLogicalServicesItsInboxAndItsOwnHostNode) {
+  writeWiderCluster();
+  // h-u1 is named for db/2.
+  put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 0}),
+      zk::CreateMode::Ephemeral);
+  ReadScope scope;
+  scope.focus = Focus{"h-u1", {}, {kDb0}};
+  zk::TreeCache cache(session_, [] {});
+  const auto snapshot = readSnapshot(cache, layout_, scope, report_);
+  const auto& db = snapshot.types.at("db");
+  EXPECT_EQ(db.sequences, (std::vector<std::int64_t>{0, 1, 2})) << "the whole listing";
+  ASSERT_EQ(db.logical.size(), 2u) << "its instances' and its assignment's, not db/1";
+  EXPECT_TRUE(db.logical.contains(0));
+  EXPECT_TRUE(db.logical.contains(2));
+  EXPECT_TRUE(snapshot.types.at("web").logical.empty());
+  ASSERT_NE(snapshot.assignmentOf({"db", 2}, "h-u1"), nullptr);
+  EXPECT_EQ(snapshot.assignmentOf({"db", 2}, "h-u1")->data->assigned, 1);
+  // Every host is listed; only its own node is read.
+  ASSERT_EQ(snapshot.hosts.size(), 2u);
+  EXPECT_TRUE(snapshot.hosts.at("h-u1").data.has_value());
+  EXPECT_FALSE(snapshot.hosts.at("h-u2").data.has_value());
+  EXPECT_TRUE(snapshot.createLocks.empty()) << "create-locks are the monitor holder's";
+  EXPECT_TRUE(problems_.empty());
+}
+
+TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInbox) {
+  writeWiderCluster();
+  put(layout_.assignment("h-u2", {"db", 1}), config::encodeAssignmentData({1, 0}),
+      zk::CreateMode::Ephemeral);
+  put(layout_.assignment("h-u2", {"web", 0}), config::encodeAssignmentData({1, 0}),
+      zk::CreateMode::Ephemeral);
+  ReadScope scope;
+  scope.focus = Focus{"h-u1", {"db"}, {}};
+  zk::TreeCache cache(session_, [] {});
+  const auto snapshot = readSnapshot(cache, layout_, scope, report_);
+  EXPECT_EQ(snapshot.types.at("db").logical.size(), 3u);
+  EXPECT_TRUE(snapshot.hosts.at("h-u2").data.has_value());
+  EXPECT_NE(snapshot.assignmentOf({"db", 1}, "h-u2"), nullptr);
+  EXPECT_EQ(snapshot.assignmentOf({"web", 0}, "h-u2"), nullptr) << "not a type it monitors";
+}
+
+TEST_F(FocusedReadTest, AMemoDecodesAnUnchangedNodeOnce) {
+  writeCluster();
+  DecodeMemo memo;
+  zk::TreeCache cache(session_, [] {});
+  readSnapshot(cache, layout_, {}, report_, &memo);
+  const auto kept = memo.size();
+  EXPECT_GT(kept, 0u);
+  // The same node changed: decoded again, the new data read.
+  config::PhysicalServiceData data;
+  data.host = "h-u1";
+  data.pid = 42;
+  session_->set(layout_.physicalService({kDb0, kU1}), config::encodePhysicalServiceData(data));
+  zk::TreeCache fresh(session_, [] {});
+  const auto snapshot = readSnapshot(fresh, layout_, {}, report_, &memo);
+  EXPECT_EQ(snapshot.logical(kDb0)->physical.at(kU1).data->pid, 42);
+  EXPECT_EQ(memo.size(), kept) << "what a read no longer uses is forgotten, nothing piles up";
 }
 
 }  // namespace
