@@ -128,16 +128,16 @@ void ConfigMonitor::applyAssignments(const AssignmentPlan& plan, const zk::Op& f
       }
     }
   };
-  inBatches(
-      plan.remove,
-      [&](const AssignmentChange& c) { return zk::Op::remove(layout.assignment(c.host, c.logical)); },
-      [&](const AssignmentChange& c) {
-        try {
-          session->multi({fence, zk::Op::remove(layout.assignment(c.host, c.logical))});
-        } catch (const zk::MultiError& e) {
-          if (fenceFailed(e)) throw;  // else gone already
-        }
-      });
+  auto remove = [&](const AssignmentChange& c) {
+    return zk::Op::remove(layout.assignment(c.host, c.logical));
+  };
+  inBatches(plan.remove, remove, [&](const AssignmentChange& c) {
+    try {
+      session->multi({fence, remove(c)});
+    } catch (const zk::MultiError& e) {
+      if (fenceFailed(e)) throw;  // else gone already
+    }
+  });
   for (const auto& c : plan.remove) {
     spdlog::debug("{} is no longer named for {}: {}", c.host, layout.logicalService(c.logical),
                   c.reason);

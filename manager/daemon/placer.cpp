@@ -63,7 +63,7 @@ std::map<config::LogicalServiceId, Contention> Placer::wanted(
     const auto* type = snapshot.type(survivor.logical.type);
     const auto* logical = snapshot.logical(survivor.logical);
     if (!type || !type->stored || !logical) continue;
-    if (occupiedReplicas(snapshot, *logical) >= placementTarget(snapshot, *type, *logical))
+    if (missingReplicas(snapshot, *type, *logical) <= 0)
       continue;
     result.insert_or_assign(logical->id, Contention{logical->id, std::chrono::milliseconds(0)});
   }

@@ -8,7 +8,6 @@
 #include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/drain_plan.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
-#include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
 
@@ -64,7 +63,7 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
     const auto missing =
         !isWanted(*type, sequence) || !snapshot.createLocks.contains(id)
             ? 0
-            : placementTarget(snapshot, *type, logical) - occupiedReplicas(snapshot, logical);
+            : missingReplicas(snapshot, *type, logical);
     if (missing <= 0) {
       if (named) {
         for (const auto& [host, view] : *named) {

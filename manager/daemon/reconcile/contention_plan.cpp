@@ -2,7 +2,6 @@
 
 #include "manager/daemon/reconcile/drain_plan.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
-#include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
 
@@ -19,7 +18,7 @@ std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot,
     }
     const auto* logical = snapshot.logical(id);
     if (!logical) continue;
-    if (occupiedReplicas(snapshot, *logical) >= placementTarget(snapshot, *type, *logical)) {
+    if (missingReplicas(snapshot, *type, *logical) <= 0) {
       continue;
     }
     result.push_back({id, std::chrono::milliseconds(assignment->second.data->delayMs)});

@@ -7,6 +7,7 @@
 
 #include "manager/daemon/placement/placement.hpp"
 #include "manager/daemon/reconcile/logical_services.hpp"
+#include "manager/daemon/reconcile/persistent_plan.hpp"
 
 namespace sm::daemon {
 
@@ -41,6 +42,11 @@ std::optional<std::size_t> firstStaying(const model::ClusterSnapshot& snapshot,
 }
 
 }  // namespace
+
+std::int64_t missingReplicas(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& type,
+                             const model::LogicalServiceView& logical) {
+  return placementTarget(snapshot, type, logical) - occupiedReplicas(snapshot, logical);
+}
 
 std::int64_t placementTarget(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& type,
                              const model::LogicalServiceView& logical) {

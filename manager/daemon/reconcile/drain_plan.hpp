@@ -17,6 +17,10 @@ namespace sm::daemon {
 // before it stops. Persistent instances take no surge: their place is their identity's.
 std::int64_t placementTarget(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& type,
                              const model::LogicalServiceView& logical);
+// Replicas placement still has to make: placementTarget less the occupied places (registered
+// instances and a persistent type's live identities); 0 or less when full.
+std::int64_t missingReplicas(const model::ClusterSnapshot& snapshot, const model::ServiceTypeView& type,
+                             const model::LogicalServiceView& logical);
 
 // One of this host's instances the drain stops now.
 struct DrainStop {

@@ -200,7 +200,7 @@ TypePlan planServiceType(const std::string& typeName, const model::ClusterSnapsh
       continue;
     }
     // (A drain's surge asks for one more than replicationCount: placementTarget.)
-    const bool short_ = occupiedReplicas(snapshot, logical) < placementTarget(snapshot, *type, logical);
+    const bool short_ = missingReplicas(snapshot, *type, logical) > 0;
     if (short_ && !hasLock) plan.createLocks.push_back(logical.id);
     if (!short_ && hasLock) plan.destroyLocks.push_back(logical.id);
     auto status = statusOf(*type, logical, snapshot, nowMs);
