@@ -297,10 +297,18 @@ class Report:
             per = pl["perHostCount"]
             values = ", ".join("{} hosts {}".format(p["hosts"], num(p["requestsPerPlacement"]))
                                for p in per)
-            detail = "; ".join("{} hosts: {} writes + {} reads ({} reads per manager)".format(
-                p["hosts"], num(p["writesPerPlacement"]), num(p["readsPerPlacement"]),
-                num(p["readsPerPlacement"] / p["hosts"]))
+            detail = "the type scaled 20 → 40 logical services × 3; " + "; ".join(
+                "{} hosts: {} writes + {} reads ({} reads per manager)".format(
+                    p["hosts"], num(p["writesPerPlacement"]), num(p["readsPerPlacement"]),
+                    num(p["readsPerPlacement"] / p["hosts"]))
                 for p in per)
+            first = [p for p in per if p.get("firstApplyRequestsPerPlacement") is not None]
+            if first:
+                detail += ("; its first apply (20 × 3, with what a new type costs once: every "
+                           "manager reads it, its monitor holder every host): " + ", ".join(
+                               "{} hosts {}".format(p["hosts"],
+                                                    num(p["firstApplyRequestsPerPlacement"]))
+                               for p in first))
             writes = [p["writesPerPlacement"] for p in per]
             if min(writes) > 0:
                 detail += "; writes alone spread {:.0f} %".format(

@@ -17,6 +17,9 @@ enum class SpecChange {
 struct GenerationDecision {
   SpecChange change;
   std::int64_t generation;  // the generation to store (or already stored, when Unchanged)
+  // The generation its process template dates from: the stored one when only the counts or the
+  // placement changed (the running processes stay current), else `generation`.
+  std::int64_t templateGeneration = {};
   bool operator==(const GenerationDecision&) const = default;
 };
 

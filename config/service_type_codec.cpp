@@ -87,10 +87,13 @@ OrderedJson serviceSpecToJson(const ServiceSpec& s) {
 }
 
 std::string encodeServiceType(const ServiceType& type, std::int64_t generation,
-                              std::int64_t restartedAt) {
+                              std::int64_t restartedAt, std::int64_t templateGeneration) {
   OrderedJson j = detail::newDocument();
   j["name"] = type.name;
   j["generation"] = generation;
+  if (templateGeneration != 0 && templateGeneration != generation) {
+    j["templateGeneration"] = templateGeneration;
+  }
   if (restartedAt != 0) j["restartedAt"] = restartedAt;
   j["spec"] = serviceSpecToJson(type.spec);
   return detail::dump(j);
@@ -99,7 +102,8 @@ std::string encodeServiceType(const ServiceType& type, std::int64_t generation,
 Result<StoredServiceType> decodeServiceType(std::string_view data, std::string_view znodePath) {
   const std::string znodeName(lastComponent(znodePath));
   return detail::decodeDocument<StoredServiceType>(
-      data, znodePath, {"format", "name", "generation", "restartedAt", "spec"},
+      data, znodePath,
+      {"format", "name", "generation", "templateGeneration", "restartedAt", "spec"},
       detail::UnknownKeys::Reject,
       [&](detail::NodeReader& r, const detail::MapFields& f) {
         StoredServiceType stored;
@@ -113,6 +117,15 @@ Result<StoredServiceType> decodeServiceType(std::string_view data, std::string_v
         }
         if (r.require(f, "generation")) {
           if (auto g = r.integer(f, "generation", kGenerationRange)) stored.generation = *g;
+        }
+        if (auto t = r.integer(f, "templateGeneration", kGenerationRange)) {
+          if (*t > stored.generation) {
+            r.error(f.find("templateGeneration")->value, "templateGeneration",
+                    std::to_string(*t) + " is later than the generation " +
+                        std::to_string(stored.generation));
+          } else if (*t != stored.generation) {
+            stored.templateGeneration = *t;
+          }
         }
         if (auto t = r.integer(f, "restartedAt", kTimestampMsRange)) stored.restartedAt = *t;
         if (r.require(f, "spec")) {

@@ -20,15 +20,23 @@ struct StoredServiceType {
   // epoch; 0 = never). Part of the process template: an instance started before it is replaced
   // the way a changed spec replaces it. Kept by apply and scale.
   std::int64_t restartedAt = 0;
+  // The generation its process template dates from when older than `generation` (0: the same): a
+  // change of the counts alone (a scale) stores a new generation but leaves the running processes
+  // current, so their physical services keep the generation they started from, unwritten.
+  std::int64_t templateGeneration = 0;
+  std::int64_t templateFrom() const {
+    return templateGeneration != 0 ? templateGeneration : generation;
+  }
   bool operator==(const StoredServiceType&) const = default;
 };
 
-// {"format":1,"name":"DataServer","generation":3,["restartedAt":<ms>,]"spec":{...every field,
-// defaults spelled out...}}
+// {"format":1,"name":"DataServer","generation":3,["templateGeneration":2,]["restartedAt":<ms>,]
+// "spec":{...every field, defaults spelled out...}}
+// templateGeneration is written only when it differs from generation (absent: the same).
 // Optional fields that are unset (workingDir, maxPerHost, maxLoadAverage, roleChange, health) are
 // left out.
 std::string encodeServiceType(const ServiceType& type, std::int64_t generation,
-                              std::int64_t restartedAt = 0);
+                              std::int64_t restartedAt = 0, std::int64_t templateGeneration = 0);
 
 // The spec object alone (the "spec" of the encoded form), for `servicesctl get -o json`.
 nlohmann::ordered_json serviceSpecToJson(const ServiceSpec& spec);

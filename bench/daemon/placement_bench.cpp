@@ -1,10 +1,12 @@
 // sm-bench-placement: what one placement costs ZooKeeper as the number of hosts grows. For each
-// host count (3, 10, 30 `servicesmgr` daemons on this one machine, a fresh root each time) the same
-// type is applied (20 logical services x 3 replicas, maxPerHost 1) and the server's per-namespace
-// counters (mntr) are read from the daemons being ready to the counters being still after
-// convergence. servicesctl apply's own requests and the bench's counted reads of the tree are
-// subtracted; what is left, divided by the 60 placed instances, is the cost per placement. The
-// target: flat within 20 % from 3 to 30 hosts.
+// host count (3, 10, 30, 100 `servicesmgr` daemons on this one machine, a fresh root each time) a
+// type is applied (20 logical services x 3 replicas, maxPerHost 1), then scaled to 40 logical
+// services; the server's per-namespace counters (mntr) are read around each, from the counters
+// being still before to their being still after convergence. servicesctl apply's own requests and
+// the bench's counted reads of the tree are subtracted; what is left, divided by the 60 instances
+// each step places, is the cost per placement. The target, on the scale-up: flat within 20 % from
+// 3 to 100 hosts. The first apply also carries what a new type costs once (every manager learns
+// of it, its monitor holder reads every host): reported beside it, per host.
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@ using std::chrono::milliseconds;
 namespace fs = std::filesystem;
 namespace bd = sm::bench::daemon;
 
+// The first apply places kServices x kReplicas; the scale-up as many again.
 constexpr int kServices = 20, kReplicas = 3, kInstances = kServices * kReplicas;
 const std::string kType = "Placement";
 
@@ -51,11 +54,17 @@ int apply(const std::string& hosts, const std::string& root, const fs::path& yam
       {SM_SERVICESCTL, "--zk", hosts, "--root", root, "apply", "-f", yaml.string()}, log, 30s);
 }
 
-struct Run {
-  int hostCount = 0;
+// The cost of one step (an apply and its convergence).
+struct Step {
   double convergeMs = 0;
   long long writes = 0, reads = 0, benchReads = 0;
   double writesPerPlacement = 0, readsPerPlacement = 0, requestsPerPlacement = 0;
+};
+
+struct Run {
+  int hostCount = 0;
+  Step first;  // the type applied: its placements and what a new type costs once
+  Step scale;  // the type scaled up: placements alone (the figure)
   long rssKbTotal = 0;
   std::map<std::string, int> instancesPerHost;
   // The converged cluster left alone: requests under the root per second, the daemons' CPU.
@@ -84,9 +93,62 @@ void measureIdle(bd::Cluster& cluster, const std::vector<std::string>& ids, int 
   }
 }
 
+// The two type files and what servicesctl apply alone costs with each.
+struct Yamls {
+  fs::path first, scale;
+};
+struct ApplyCosts {
+  bd::NamespaceCounters first, scale;
+};
+
+// Applies `yaml` to a cluster whose counters are still, waits for `services` x kReplicas instances
+// and for the counters to be still again, and returns what the daemons asked of ZooKeeper.
+Step measureStep(bd::Cluster& cluster, const std::string& hosts, int port, const std::string& ns,
+                 const std::shared_ptr<sm::zk::Session>& session, const fs::path& yaml,
+                 bd::NamespaceCounters applyCost, int services, const fs::path& log, Run& r) {
+  Step step;
+  const auto before = bd::settle(port, ns, 500ms, 10s);
+  bd::Reader reader(session);
+  const auto start = Clock::now();
+  if (int rc = apply(hosts, cluster.layout().root(), yaml, log); rc != 0) {
+    throw std::runtime_error(
+        fmt::format("servicesctl apply exited {}:\n{}", rc, bd::lastLines(log, 20)));
+  }
+  const auto deadline = start + 120s;
+  const auto layout = cluster.layout();
+  // The tree is read every 200 ms: the bench's own reads are counted and subtracted, and fewer
+  // of them disturb the daemons less.
+  while (true) {
+    auto state = bd::readType(reader, layout, kType, nullptr);
+    auto problem = bd::convergenceProblem(state, services, kReplicas, cluster);
+    if (problem.empty()) {
+      step.convergeMs = msBetween(start, Clock::now());
+      r.instancesPerHost.clear();
+      for (const auto& l : state) {
+        for (const auto& [uuid, i] : l.instances) ++r.instancesPerHost[i.host];
+      }
+      break;
+    }
+    if (Clock::now() > deadline) {
+      throw std::runtime_error(fmt::format("{} hosts: not converged 120 s after {}: {}\n{}",
+                                           r.hostCount, yaml.filename().string(), problem,
+                                           cluster.logs(10)));
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  const auto after = bd::settle(port, ns, 1000ms, 15s);
+  step.benchReads = reader.reads();
+  step.writes = after.writes - before.writes - applyCost.writes;
+  step.reads = after.reads - before.reads - applyCost.reads - step.benchReads;
+  step.writesPerPlacement = static_cast<double>(step.writes) / kInstances;
+  step.readsPerPlacement = static_cast<double>(step.reads) / kInstances;
+  step.requestsPerPlacement = static_cast<double>(step.writes + step.reads) / kInstances;
+  return step;
+}
+
 Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
                  const std::shared_ptr<sm::zk::Session>& session, const Options& o,
-                 const fs::path& tmp, const fs::path& yaml, bd::NamespaceCounters applyCost,
+                 const fs::path& tmp, const Yamls& yamls, const ApplyCosts& applyCosts,
                  int hostCount, int run) {
   Run r;
   r.hostCount = hostCount;
@@ -101,40 +163,10 @@ Run placementRun(const std::string& hosts, sm::zkserver::LocalZooKeeper& zk,
     throw std::runtime_error(
         fmt::format("{} daemons not ready within 60 s:\n{}", hostCount, cluster.logs(10)));
   }
-  const auto before = bd::settle(zk.port(), ns, 500ms, 10s);
-  bd::Reader reader(session);
-  const auto start = Clock::now();
-  if (int rc = apply(hosts, root, yaml, dir / "apply.log"); rc != 0) {
-    throw std::runtime_error(
-        fmt::format("servicesctl apply exited {}:\n{}", rc, bd::lastLines(dir / "apply.log", 20)));
-  }
-  const auto deadline = start + 120s;
-  const auto layout = cluster.layout();
-  // The tree is read every 200 ms: the bench's own reads are counted and subtracted, and fewer
-  // of them disturb the daemons less.
-  while (true) {
-    auto state = bd::readType(reader, layout, kType, nullptr);
-    auto problem = bd::convergenceProblem(state, kServices, kReplicas, cluster);
-    if (problem.empty()) {
-      r.convergeMs = msBetween(start, Clock::now());
-      for (const auto& l : state) {
-        for (const auto& [uuid, i] : l.instances) ++r.instancesPerHost[i.host];
-      }
-      break;
-    }
-    if (Clock::now() > deadline) {
-      throw std::runtime_error(fmt::format("{} hosts: not converged 120 s after apply: {}\n{}",
-                                           hostCount, problem, cluster.logs(10)));
-    }
-    std::this_thread::sleep_for(200ms);
-  }
-  const auto after = bd::settle(zk.port(), ns, 1000ms, 15s);
-  r.benchReads = reader.reads();
-  r.writes = after.writes - before.writes - applyCost.writes;
-  r.reads = after.reads - before.reads - applyCost.reads - r.benchReads;
-  r.writesPerPlacement = static_cast<double>(r.writes) / kInstances;
-  r.readsPerPlacement = static_cast<double>(r.reads) / kInstances;
-  r.requestsPerPlacement = static_cast<double>(r.writes + r.reads) / kInstances;
+  r.first = measureStep(cluster, hosts, zk.port(), ns, session, yamls.first, applyCosts.first,
+                        kServices, dir / "apply.log", r);
+  r.scale = measureStep(cluster, hosts, zk.port(), ns, session, yamls.scale, applyCosts.scale,
+                        2 * kServices, dir / "scale.log", r);
   for (const auto& h : ids) r.rssKbTotal += bd::rssKb(cluster.daemon(h).pid());
   measureIdle(cluster, ids, zk.port(), ns, std::chrono::seconds(o.idleSeconds), r);
   cluster.stop(30s);
@@ -166,41 +198,52 @@ int main(int argc, char** argv) {
   const fs::path tmp = *made;
   std::vector<Run> runs;
   nlohmann::json errors = nlohmann::json::array();
-  bd::NamespaceCounters applyCost;
+  ApplyCosts applyCosts;
   try {
     sm::zkserver::LocalZooKeeper zk;
     const auto hosts = zk.connectString();
     sm::zk::SessionOptions sessionOptions;
     sessionOptions.hosts = hosts;
     auto session = sm::zk::Session::connect(sessionOptions);
-    const auto yaml = tmp / "placement.yaml";
-    std::ofstream(yaml) << bd::demoTypeYaml(kType, kServices, kReplicas, 1, 1000);
+    const Yamls yamls{tmp / "placement.yaml", tmp / "placement-scaled.yaml"};
+    std::ofstream(yamls.first) << bd::demoTypeYaml(kType, kServices, kReplicas, 1, 1000);
+    std::ofstream(yamls.scale) << bd::demoTypeYaml(kType, 2 * kServices, kReplicas, 1, 1000);
 
-    // servicesctl apply's own requests, on a root whose key znodes exist and no daemon runs.
+    // servicesctl apply's own requests, on a root whose key znodes exist and no daemon runs: the
+    // type applied, then scaled.
     const std::string calNs = fmt::format("smbp{}cal", ::getpid());
     const sm::config::Layout calLayout("/" + calNs);
     for (const auto& path : calLayout.keyZnodes()) session->ensurePath(path);
-    const auto c0 = bd::settle(zk.port(), calNs, 200ms, 2s);
-    if (int rc = apply(hosts, calLayout.root(), yaml, tmp / "calibration.log"); rc != 0) {
-      throw std::runtime_error(fmt::format("calibration apply exited {}", rc));
-    }
-    const auto c1 = bd::settle(zk.port(), calNs, 200ms, 2s);
-    applyCost = {c1.reads - c0.reads, c1.writes - c0.writes};
+    auto calibrate = [&](const fs::path& yaml) {
+      const auto c0 = bd::settle(zk.port(), calNs, 200ms, 2s);
+      if (int rc = apply(hosts, calLayout.root(), yaml, tmp / "calibration.log"); rc != 0) {
+        throw std::runtime_error(fmt::format("calibration apply exited {}", rc));
+      }
+      const auto c1 = bd::settle(zk.port(), calNs, 200ms, 2s);
+      return bd::NamespaceCounters{c1.reads - c0.reads, c1.writes - c0.writes};
+    };
+    applyCosts.first = calibrate(yamls.first);
+    applyCosts.scale = calibrate(yamls.scale);
     session->removeRecursive(calLayout.root());
-    fmt::print("servicesctl apply alone: {} writes, {} reads\n", applyCost.writes, applyCost.reads);
+    fmt::print("servicesctl apply alone: {} writes, {} reads; the scale-up: {} writes, {} reads\n",
+               applyCosts.first.writes, applyCosts.first.reads, applyCosts.scale.writes,
+               applyCosts.scale.reads);
 
     for (int run = 0; run < o.runs; ++run) {
       for (int n : o.hostCounts) {
         try {
-          runs.push_back(placementRun(hosts, zk, session, o, tmp, yaml, applyCost, n, run));
+          runs.push_back(placementRun(hosts, zk, session, o, tmp, yamls, applyCosts, n, run));
           const auto& r = runs.back();
           fmt::print(
-              "run {} with {:>2} hosts: converged in {:.0f} ms; per placement {:.2f} requests "
+              "run {} with {:>2} hosts: scale-up converged in {:.0f} ms, per placement {:.2f} "
+              "requests ({:.2f} writes, {:.2f} reads); first apply {:.0f} ms, {:.2f} requests "
               "({:.2f} writes, {:.2f} reads); daemons' RSS {} kB in all; idle: {:.2f} "
               "requests/s, daemons' CPU {:.1f} % in all (max {:.1f} %)\n",
-              run, n, r.convergeMs, r.requestsPerPlacement, r.writesPerPlacement,
-              r.readsPerPlacement, r.rssKbTotal, r.idleRequestsPerSecond, r.idleCpuPercentTotal,
-              r.idleCpuPercentMax);
+              run, n, r.scale.convergeMs, r.scale.requestsPerPlacement,
+              r.scale.writesPerPlacement, r.scale.readsPerPlacement, r.first.convergeMs,
+              r.first.requestsPerPlacement, r.first.writesPerPlacement,
+              r.first.readsPerPlacement, r.rssKbTotal, r.idleRequestsPerSecond,
+              r.idleCpuPercentTotal, r.idleCpuPercentMax);
         } catch (const std::exception& e) {
           errors.push_back(fmt::format("run {} with {} hosts: {}", run, n, e.what()));
           fmt::print("run {} with {} hosts FAILED: {}\n", run, n, e.what());
@@ -220,24 +263,32 @@ int main(int argc, char** argv) {
   nlohmann::json perCount = nlohmann::json::array();
   std::vector<double> medians;
   for (int n : o.hostCounts) {
-    std::vector<double> requests, writes, reads, converge, rss, idleRequests, idleCpu;
+    std::vector<double> requests, writes, reads, converge, firstRequests, firstWrites, firstReads,
+        rss, idleRequests, idleCpu;
     nlohmann::json samples = nlohmann::json::array();
+    auto stepJson = [](const Step& step) {
+      return nlohmann::json{{"requestsPerPlacement", step.requestsPerPlacement},
+                            {"writesPerPlacement", step.writesPerPlacement},
+                            {"readsPerPlacement", step.readsPerPlacement},
+                            {"writes", step.writes},
+                            {"reads", step.reads},
+                            {"benchReadsSubtracted", step.benchReads},
+                            {"convergeMs", step.convergeMs}};
+    };
     for (const auto& r : runs) {
       if (r.hostCount != n) continue;
-      requests.push_back(r.requestsPerPlacement);
-      writes.push_back(r.writesPerPlacement);
-      reads.push_back(r.readsPerPlacement);
-      converge.push_back(r.convergeMs);
+      requests.push_back(r.scale.requestsPerPlacement);
+      writes.push_back(r.scale.writesPerPlacement);
+      reads.push_back(r.scale.readsPerPlacement);
+      converge.push_back(r.scale.convergeMs);
+      firstRequests.push_back(r.first.requestsPerPlacement);
+      firstWrites.push_back(r.first.writesPerPlacement);
+      firstReads.push_back(r.first.readsPerPlacement);
       rss.push_back(static_cast<double>(r.rssKbTotal));
       idleRequests.push_back(r.idleRequestsPerSecond);
       idleCpu.push_back(r.idleCpuPercentTotal);
-      samples.push_back({{"requestsPerPlacement", r.requestsPerPlacement},
-                         {"writesPerPlacement", r.writesPerPlacement},
-                         {"readsPerPlacement", r.readsPerPlacement},
-                         {"writes", r.writes},
-                         {"reads", r.reads},
-                         {"benchReadsSubtracted", r.benchReads},
-                         {"convergeMs", r.convergeMs},
+      samples.push_back({{"scale", stepJson(r.scale)},
+                         {"firstApply", stepJson(r.first)},
                          {"daemonsRssKbTotal", r.rssKbTotal},
                          {"idleRequestsPerSecond", r.idleRequestsPerSecond},
                          {"idleCpuPercentTotal", r.idleCpuPercentTotal},
@@ -251,6 +302,9 @@ int main(int argc, char** argv) {
                         {"writesPerPlacement", sm::bench::median(writes)},
                         {"readsPerPlacement", sm::bench::median(reads)},
                         {"convergeMs", sm::bench::median(converge)},
+                        {"firstApplyRequestsPerPlacement", sm::bench::median(firstRequests)},
+                        {"firstApplyWritesPerPlacement", sm::bench::median(firstWrites)},
+                        {"firstApplyReadsPerPlacement", sm::bench::median(firstReads)},
                         {"daemonsRssKbTotal", sm::bench::median(rss)},
                         {"idleRequestsPerSecond", sm::bench::median(idleRequests)},
                         {"idleCpuPercentTotal", sm::bench::median(idleCpu)},
@@ -263,19 +317,27 @@ int main(int argc, char** argv) {
   }
   nlohmann::json d;
   d["server"] = "private standalone ZooKeeper 3.8 (Debian), tickTime 200 ms, forceSync=no";
-  d["workload"] = fmt::format("{} logical services x {} replicas (maxPerHost 1) = {} placements",
-                              kServices, kReplicas, kInstances);
+  d["workload"] = fmt::format(
+      "a type applied with {} logical services x {} replicas (maxPerHost 1), then scaled to {}: "
+      "{} placements each step",
+      kServices, kReplicas, 2 * kServices, kInstances);
   d["quick"] = o.quick;
   d["results"] = {{"perHostCount", perCount},
-                  {"applyAloneWrites", applyCost.writes},
-                  {"applyAloneReads", applyCost.reads},
+                  {"applyAloneWrites", applyCosts.first.writes},
+                  {"applyAloneReads", applyCosts.first.reads},
+                  {"scaleApplyAloneWrites", applyCosts.scale.writes},
+                  {"scaleApplyAloneReads", applyCosts.scale.reads},
                   {"spread", spread},
-                  {"target", "requests per placement flat within 20 % (max/min - 1 <= 0.2)"},
+                  {"target",
+                   "requests per placement of the scale-up flat within 20 % (max/min - 1 <= 0.2)"},
                   {"note",
-                   "mntr zk_cnt_<ns>_{write,read}_per_namespace from the daemons being ready to "
-                   "the counters being still for 1 s after convergence, minus servicesctl "
-                   "apply's own requests and the bench's counted reads, divided by the "
-                   "placements"}};
+                   "mntr zk_cnt_<ns>_{write,read}_per_namespace from the counters being still "
+                   "before a step to their being still for 1 s after its convergence, minus "
+                   "servicesctl apply's own requests and the bench's counted reads, divided by "
+                   "the step's placements. requestsPerPlacement: the scale-up (placements "
+                   "alone); firstApply*: the type's first apply, which also carries what a new "
+                   "type costs once (every manager lists config/ and reads the type, its "
+                   "monitor holder reads every host and inbox)"}};
   d["errors"] = errors;
   sm::bench::Report report;
   report.benchmark = "placement";

@@ -101,6 +101,7 @@ PlanEntry planEntry(const config::ServiceType& desired, const std::optional<Curr
   }
   const auto decision = config::decideGeneration(current->stored, desired);
   entry.generation = decision.generation;
+  entry.templateGeneration = decision.templateGeneration;
   entry.action =
       decision.change == config::SpecChange::Unchanged ? PlanAction::Unchanged : PlanAction::Update;
   if (entry.action == PlanAction::Update) {
@@ -122,12 +123,15 @@ PlanOps planOps(const ApplyPlan& plan, const config::Layout& layout) {
       case PlanAction::Create:
         out.ops.push_back(
             zk::Op::create(path, config::encodeServiceType(entry.desired, entry.generation,
-                                                              entry.restartedAt)));
+                                                              entry.restartedAt,
+                                                              entry.templateGeneration)));
         break;
       case PlanAction::Update:
       case PlanAction::Replace:
         out.ops.push_back(zk::Op::set(
-            path, config::encodeServiceType(entry.desired, entry.generation, entry.restartedAt),
+            path,
+            config::encodeServiceType(entry.desired, entry.generation, entry.restartedAt,
+                                      entry.templateGeneration),
             entry.version));
         break;
       case PlanAction::Unchanged:

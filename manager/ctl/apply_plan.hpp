@@ -42,6 +42,8 @@ struct PlanEntry {
   std::int64_t generation = 1;                     // to store (or stored, when Unchanged)
   std::optional<std::int64_t> previousGeneration;  // stored now, when readable
   std::int64_t restartedAt = 0;  // kept from the stored type (a rollout restart sets it)
+  // The generation its process template dates from (config::StoredServiceType); 0: `generation`.
+  std::int64_t templateGeneration = 0;
   int version = -1;
   std::vector<FieldChange> changes;  // Update only
   std::string problem;               // Replace and Refuse: what the garbage is

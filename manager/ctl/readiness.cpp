@@ -89,7 +89,8 @@ TypeReadiness assessType(const model::ClusterSnapshot& snapshot, const std::stri
   out.replicas = spec.replicationCount;
   for (const auto& [sequence, logical] : found->logical) {
     out.logical.push_back(
-        assessLogical(snapshot, logical, spec.replicationCount, found->stored->generation));
+        assessLogical(snapshot, logical, spec.replicationCount,
+                      found->stored->templateFrom()));
   }
   return out;
 }

@@ -46,6 +46,7 @@ int runRolloutRestart(const GlobalOptions& global, const RolloutOptions& options
   auto entry = planEntry(current->stored->type, current, false);
   entry.action = PlanAction::Update;
   entry.generation = current->stored->generation + 1;
+  entry.templateGeneration = entry.generation;  // the restart stamp is part of the template
   entry.restartedAt = std::max(nowMs(), current->stored->restartedAt + 1);
   plan.entries.push_back(entry);
   executor.commit(plan);

@@ -163,6 +163,7 @@ model::Focus DaemonParts::focus() const {
   focus.wholeTypes = monitor.heldTypes();
   focus.logical = instances.logicalServices();
   for (const auto& id : placer.contending()) focus.logical.insert(id);
+  focus.ownHost = hosts.published();
   return focus;
 }
 

@@ -37,6 +37,8 @@ class HostRegistry {
   std::optional<std::chrono::steady_clock::time_point> update(
       std::int64_t running, std::vector<config::HostCooldown> cooldowns, bool refreshMetrics);
   void unregister();
+  // What hosts/<id> says since this manager last wrote it; unset before it registered.
+  const std::optional<config::HostData>& published() const { return published_; }
 
  private:
   config::HostData desired(std::int64_t running, std::vector<config::HostCooldown> cooldowns);

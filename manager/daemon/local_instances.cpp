@@ -374,7 +374,7 @@ config::PhysicalServiceData LocalInstances::dataOf(const Instance& instance) con
   data.pid = instance.pid;
   for (const auto& [name, port] : instance.ports) data.ports[name] = port;
   data.started = instance.startedMs;
-  data.generation = instance.type.generation;
+  data.generation = instance.type.templateFrom();
   data.address = context_.options.address;
   // No process (between an exit and the restart): restarting; a new process: starting until ready.
   data.state = instance.pid == 0 ? config::PhysicalState::Restarting
@@ -390,7 +390,7 @@ config::PersistentServiceData LocalInstances::identityOf(const Instance& instanc
   base.dataDir = persistentDataDir(context_.options, instance.id);
   base.ports.clear();
   for (const auto& [name, port] : instance.ports) base.ports[name] = port;
-  base.generation = instance.type.generation;
+  base.generation = instance.type.templateFrom();
   base.lastStarted = instance.startedMs;
   base.lostSince = 0;
   base.state = config::PersistentState::Running;

@@ -77,7 +77,7 @@ class Reader {
     }
     if (scope_.hosts) {
       if (focus && whole.empty()) {
-        readFocusedHosts(focus->host, snapshot);
+        readFocusedHosts(*focus, snapshot);
       } else {
         readHosts(snapshot);
       }
@@ -147,10 +147,12 @@ class Reader {
 
   // Every host's id (the listing changes only when hosts come and go), its own node's data only:
   // peers are reached at the address their physical services carry.
-  void readFocusedHosts(const std::string& self, ClusterSnapshot& snapshot) {
+  void readFocusedHosts(const Focus& focus, ClusterSnapshot& snapshot) {
     for (const auto& id : children(layout_.hostsDir())) {
       if (!config::isValidHostId(id)) continue;
-      if (id == self) {
+      if (id == focus.host && focus.ownHost) {
+        snapshot.hosts.emplace(id, HostView{id, focus.ownHost, "", 0});
+      } else if (id == focus.host) {
         readHost(id, snapshot);
       } else {
         snapshot.hosts.emplace(id, HostView{id, std::nullopt, "", 0});

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "config/host_data.hpp"
 #include "config/layout.hpp"
 #include "manager/model/cluster_snapshot.hpp"
 #include "manager/zk/node_reader.hpp"
@@ -32,6 +33,11 @@ struct Focus {
   // Of the other types, only these logical services (its instances); the ones its inbox and its
   // persistent identities name are added. Hosts: every id, but only its own node's data.
   std::set<config::LogicalServiceId> logical;
+  // What its host node says, as it last wrote it: taken instead of reading the node, which would
+  // be read again after each of its own writes (the running count moves with every placement).
+  // Unset (not registered yet): the node is read.
+  // (The initializer keeps positional initializations free of -Wmissing-field-initializers.)
+  std::optional<config::HostData> ownHost = {};
 };
 
 // What a read covers. The daemon reads the defaults through its cache; observers (servicesctl,

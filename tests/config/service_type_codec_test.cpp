@@ -66,6 +66,24 @@ TEST(ServiceTypeCodec, RoundTripsMasterEligibilityAndTheRestartStamp) {
   EXPECT_EQ(plain.find("restartedAt"), std::string::npos);
 }
 
+TEST(ServiceTypeCodec, TemplateGenerationIsWrittenOnlyWhenItDiffers) {
+  ServiceType t{"A", {}};
+  t.spec.command = {"a"};
+  auto decoded = decodeServiceType(encodeServiceType(t, 3, 0, 2), "/fed/config/A");
+  ASSERT_TRUE(decoded) << decoded.errorText();
+  EXPECT_EQ(decoded.value(), (StoredServiceType{t, 3, 0, 2}));
+  // The same as the generation, or absent (documents stored before): the generation.
+  EXPECT_EQ(encodeServiceType(t, 3, 0, 3).find("templateGeneration"), std::string::npos);
+  EXPECT_EQ(decodeServiceType(encodeServiceType(t, 3), "/fed/config/A").value().templateFrom(), 3);
+  // Later than the generation: refused, naming the field.
+  auto j = nlohmann::json::parse(encodeServiceType(t, 3));
+  j["templateGeneration"] = 4;
+  const auto bad = decodeServiceType(j.dump(), "/fed/config/A");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.errorText().find("templateGeneration"), std::string::npos) << bad.errorText();
+  EXPECT_NE(bad.errorText().find("/fed/config/A"), std::string::npos) << bad.errorText();
+}
+
 TEST(ServiceTypeCodec, RoundTripsPromotionAndLeavesItOutWhenUnset) {
   ServiceType t{"A", {}};
   t.spec.command = {"a"};
@@ -121,11 +139,12 @@ TEST(ServiceTypeCodec, EncodedFormIsDocumentedJson) {
 // Every field, changed one at a time, makes the spec different (and so bumps the generation).
 TEST(Generation, EveryFieldChangeBumpsAndNoChangeKeeps) {
   const auto base = fullType();
-  const StoredServiceType stored{base, 5};
-  EXPECT_EQ(decideGeneration(std::nullopt, base), (GenerationDecision{SpecChange::Created, 1}));
-  EXPECT_EQ(decideGeneration(stored, base), (GenerationDecision{SpecChange::Unchanged, 5}));
+  const StoredServiceType stored{base, 5, 0, 4};
+  EXPECT_EQ(decideGeneration(std::nullopt, base),
+            (GenerationDecision{SpecChange::Created, 1, 1}));
+  EXPECT_EQ(decideGeneration(stored, base), (GenerationDecision{SpecChange::Unchanged, 5, 4}));
   EXPECT_EQ(decideGeneration(roundTrip(base, 5), base),
-            (GenerationDecision{SpecChange::Unchanged, 5}));
+            (GenerationDecision{SpecChange::Unchanged, 5, 5}));
 
   const std::vector<std::function<void(ServiceSpec&)>> edits = {
       [](ServiceSpec& s) { s.serviceCount = 3; },
@@ -162,7 +181,10 @@ TEST(Generation, EveryFieldChangeBumpsAndNoChangeKeeps) {
   for (std::size_t i = 0; i < edits.size(); ++i) {
     auto changed = base;
     edits[i](changed.spec);
-    EXPECT_EQ(decideGeneration(stored, changed), (GenerationDecision{SpecChange::Changed, 6}))
+    // The process template dates from generation 4 still, unless the edit changed the process.
+    const auto templateGeneration = sameProcessTemplate(base.spec, changed.spec) ? 4 : 6;
+    EXPECT_EQ(decideGeneration(stored, changed),
+              (GenerationDecision{SpecChange::Changed, 6, templateGeneration}))
         << "edit " << i;
     // Every changed spec still encodes and decodes to itself.
     EXPECT_EQ(roundTrip(changed, 6).type, changed) << "edit " << i;
@@ -176,7 +198,7 @@ TEST(Generation, ApplyingTheSameYamlTwiceKeepsTheGeneration) {
   const auto first = loadServiceTypesText(yaml, "a.yaml").value()[0];
   const auto stored = roundTrip(first, decideGeneration(std::nullopt, first).generation);
   const auto second = loadServiceTypesText(yaml, "a.yaml").value()[0];
-  EXPECT_EQ(decideGeneration(stored, second), (GenerationDecision{SpecChange::Unchanged, 1}));
+  EXPECT_EQ(decideGeneration(stored, second), (GenerationDecision{SpecChange::Unchanged, 1, 1}));
 }
 
 TEST(ServiceTypeCodec, ProcessTemplateIgnoresScaleAndPlacement) {

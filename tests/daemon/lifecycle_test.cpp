@@ -74,10 +74,21 @@ TEST_F(DaemonLifecycle, ScaleSpecChangeAndDeleteConvergeWithOneMaster) {
     for (const auto& [seq, logical] : tree.type("Demo")->logical) {
       if (logical.masterEntry()) masters[seq] = logical.masterEntry()->name;
     }
+    std::map<std::string, std::int64_t> generations;  // by uuid
+    for (const auto& [key, instance] : tree.allInstances())
+      generations[instance.uuid] = instance.generation;
     scale(step.args);
     ASSERT_TRUE(waitConverged("Demo", step.services, step.replicas, milliseconds(20000)));
     const auto after = snapshot();
     expectRemovedStopped(before, pidsOf(after, "Demo"), name);
+    // The counts alone changed: the type's template generation stays, and so does each staying
+    // instance's (nothing is rewritten; a scale costs its new placements only).
+    for (const auto& [key, instance] : after.allInstances()) {
+      const auto was = generations.find(instance.uuid);
+      if (was != generations.end()) {
+        EXPECT_EQ(instance.generation, was->second) << key << "/" << instance.uuid;
+      }
+    }
     // Surplus instances are secondaries: a logical service that stays keeps its master (I2).
     for (const auto& [seq, logical] : after.type("Demo")->logical) {
       if (masters.count(seq)) {

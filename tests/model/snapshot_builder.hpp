@@ -40,12 +40,15 @@ inline config::StoredServiceType persistentType(std::int64_t serviceCount,
   return stored;
 }
 
-// The same, at a later spec generation.
+// The same, at a later spec generation whose process template dates from `templateGeneration`
+// (0: from `generation` itself, a change of the process).
 inline config::StoredServiceType typeAtGeneration(std::int64_t serviceCount,
                                                   std::int64_t replicationCount,
-                                                  std::int64_t generation) {
+                                                  std::int64_t generation,
+                                                  std::int64_t templateGeneration = 0) {
   auto stored = typeWith(serviceCount, replicationCount);
   stored.generation = generation;
+  stored.templateGeneration = templateGeneration;
   return stored;
 }
 

@@ -290,6 +290,26 @@ TEST_F(FocusedReadTest, OnlyItsLogicalServicesItsInboxAndItsOwnHostNode) {
   EXPECT_TRUE(problems_.empty());
 }
 
+TEST_F(FocusedReadTest, ItsOwnHostAsItLastWroteItIsNotReadBack) {
+  writeWiderCluster();
+  ReadScope scope;
+  scope.focus = Focus{"h-u1", {}, {kDb0}};
+  config::HostData written;
+  written.address = "127.0.0.9";
+  written.running = 7;
+  scope.focus->ownHost = written;
+  zk::TreeCache cache(session_, [] {});
+  const auto snapshot = readSnapshot(cache, layout_, scope, report_);
+  ASSERT_TRUE(snapshot.hosts.at("h-u1").data.has_value());
+  EXPECT_EQ(*snapshot.hosts.at("h-u1").data, written) << "the focus's, not the node's";
+  EXPECT_FALSE(snapshot.hosts.at("h-u2").data.has_value());
+  // The monitor holder of a type reads every host, its own included.
+  scope.focus->wholeTypes = {"db"};
+  zk::TreeCache holder(session_, [] {});
+  const auto whole = readSnapshot(holder, layout_, scope, report_);
+  EXPECT_NE(*whole.hosts.at("h-u1").data, written);
+}
+
 TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInbox) {
   writeWiderCluster();
   put(layout_.assignment("h-u2", {"db", 1}), config::encodeAssignmentData({1, 0}),

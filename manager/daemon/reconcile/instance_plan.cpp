@@ -130,9 +130,11 @@ std::vector<InstanceAction> planInstances(const model::ClusterSnapshot& snapshot
       if (instance.pid != 0) data.pid = instance.pid;
       if (instance.ready) data.state = config::PhysicalState::Running;
     }
-    // Same process, newer spec (say a scale): the instance is current without a restart.
+    // It runs the current template, started from an older template generation (the spec went
+    // back to the process it runs): current without a restart. A scale keeps the template
+    // generation, so it writes nothing here.
     if (runsCurrentTemplate(instance, *type->stored)) {
-      data.generation = type->stored->generation;
+      data.generation = std::max(data.generation, type->stored->templateFrom());
     }
     if (data != *physical.data) {
       actions.push_back({InstanceAction::Kind::Update, instance.id.uuid, "", std::move(data)});

@@ -50,7 +50,7 @@ std::optional<std::string> nextToReplace(const model::LogicalServiceView& logica
   // From the back of the chain: secondaries first. The master is reached only when every
   // secondary already runs the new generation, so one of them takes over from it.
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    if (isOutdated(logical.physical.at(*it), type.generation)) return *it;
+    if (isOutdated(logical.physical.at(*it), type.templateFrom())) return *it;
   }
   return {};
 }

@@ -331,12 +331,23 @@ TEST_F(RollingReplace, WaitsWhileTheReplacementStarts) {
 }
 
 TEST_F(RollingReplace, ASameProcessTemplateIsUpdatedNotStopped) {
-  // Generation 2 changed only counts: s is next to replace in the tree, but its process is the
-  // same, so it is brought to generation 2 in place.
+  // Generation 2 changed the process, yet s and m run its template (the file went back to what
+  // they started from): they are brought to generation 2 in place.
   const auto actions = planInstances(tree().build(), {local(kL0, "m"), local(kL0, "s")});
   EXPECT_TRUE(stopped(actions).empty());
   EXPECT_EQ(updated(actions), (Strings{"m", "s"}));
   for (const auto& action : actions) EXPECT_EQ(action.data.generation, 2);
+}
+
+TEST(PlanInstances, AScaleWritesNothingToTheInstancesThatStay) {
+  // Generation 3 changed the counts alone: the template still dates from generation 1, which the
+  // instances run. Nothing to replace, nothing to rewrite.
+  const auto snap = SnapshotBuilder()
+                        .type(typeAtGeneration(1, 2, 3, 1))
+                        .instance(kL0, "m", "h1")
+                        .instance(kL0, "s", "h2")
+                        .build();
+  EXPECT_TRUE(planInstances(snap, {local(kL0, "m"), local(kL0, "s")}).empty());
 }
 
 TEST_F(RollingReplace, ReplicationOneReplacesTheMaster) {

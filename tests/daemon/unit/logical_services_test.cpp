@@ -127,6 +127,13 @@ TEST_F(NextToReplace, TheLastSecondaryGoesFirst) {
   EXPECT_EQ(next(three().build()), "s2");
 }
 
+TEST_F(NextToReplace, NoneAfterAGenerationThatChangedTheCountsAlone) {
+  // Generation 2's process template dates from generation 1, which all three run.
+  auto scaled = three();
+  scaled.type(typeAtGeneration(1, 3, 2, 1));
+  EXPECT_EQ(next(scaled.build()), std::nullopt);
+}
+
 TEST_F(NextToReplace, ThenTheSecondaryBeforeIt) {
   EXPECT_EQ(next(three().generation(id, "s2", 2).build()), "s1");
 }
