@@ -22,6 +22,12 @@ constexpr std::chrono::milliseconds kStartTimeout{5000};
 // After declining an assignment, this host does not queue for that logical service again for
 // this long (the monitor holder, reading the same tree, would name another host).
 constexpr std::chrono::milliseconds kDeclinedPause{1000};
+// Logical services this host places into at once (queued, starting or registering). Each takes
+// a few passes (queue, start, register); one at a time, a host named for hundreds would take
+// hundreds of rounds of passes. They are different logical services, so no choice here depends on
+// another's (the monitor holder already spread them; the host's own checks are per logical
+// service or on metrics that a start does not move at once).
+constexpr std::size_t kMaxInFlight = 16;
 }  // namespace
 
 Placer::Placer(DaemonContext& context, LocalInstances& instances)
@@ -89,53 +95,54 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     }
   }
   std::optional<std::chrono::steady_clock::time_point> next;
-  // Bounded: it takes a few rounds (queue, hold, register) per instance.
-  const std::size_t rounds = 3 * wanted.size() + 3;
-  for (std::size_t round = 0; round < rounds; ++round) {
-    auto queued = std::find_if(contenders_.begin(), contenders_.end(),
-                               [](const auto& item) { return item.second.member != nullptr; });
-    if (queued != contenders_.end()) {
-      auto& [id, contender] = *queued;
-      // Held once first and sure of it (not while the connection is down): that wakes the loop.
-      if (!contender.member->held()) return std::nullopt;
+  auto later = [&](std::chrono::steady_clock::time_point t) {
+    if (!next || t < *next) next = t;
+  };
+  // Each queued contender that holds its lock takes its next step: decide and start, or register
+  // what started. One that waits for its position or its process is woken by that event.
+  std::size_t inFlight = 0;
+  for (auto& [id, contender] : contenders_) {
+    if (!contender.member) continue;
+    // Held once first and sure of it (not while the connection is down): that wakes the loop.
+    if (contender.member->held()) {
       const auto step = contender.launched ? registerLaunched(id, contender)
                                            : hold(id, contender, snapshot, nowMs);
-      if (step == Step::Waiting) return contender.launchDeadline;  // or its start wakes the loop
+      if (step == Step::Waiting) later(contender.launchDeadline);  // or its start wakes the loop
       // The snapshot does not show it yet: not this logical service again in this pass (its
       // assignment went with the registration; the next pass reads what is left to place).
       if (step == Step::Placed) wanted.erase(id);
+    }
+    if (contender.member) ++inFlight;
+  }
+  // Then due contentions join their queues, up to kMaxInFlight at once, in an order of this
+  // host's own, so that hosts named for the same logical services start on different ones and
+  // place in parallel instead of queueing behind each other. (A second replica on this host
+  // waits its delay.)
+  std::vector<std::pair<std::uint64_t, config::LogicalServiceId>> due;
+  for (const auto& [id, contention] : wanted) {
+    auto [it, added] = contenders_.try_emplace(id);
+    if (added) it->second.firstSeen = now;
+    if (it->second.member) continue;
+    const auto at = std::max(it->second.firstSeen + contention.delay, it->second.notBefore);
+    if (at > now) {
+      later(at);
       continue;
     }
-    // Next: a due contention (a second replica on this host waits its delay), in an order of this
-    // host's own, so that hosts named for the same logical services start on different ones and
-    // place in parallel instead of queueing behind each other.
-    const Contention* best = nullptr;
-    std::uint64_t bestOrder = 0;
-    for (const auto& [id, contention] : wanted) {
-      auto [it, added] = contenders_.try_emplace(id);
-      if (added) it->second.firstSeen = now;
-      const auto due = std::max(it->second.firstSeen + contention.delay, it->second.notBefore);
-      if (due > now) {
-        if (!next || due < *next) next = due;
-        continue;
-      }
-      const auto order =
-          placement::stableHash({id.type, std::to_string(id.sequence), context_.options.hostId});
-      if (!best || order < bestOrder) {
-        best = &contention;
-        bestOrder = order;
-      }
-    }
-    if (!best) return next;
-    auto& contender = contenders_.at(best->logical);
+    due.emplace_back(
+        placement::stableHash({id.type, std::to_string(id.sequence), context_.options.hostId}),
+        id);
+  }
+  std::sort(due.begin(), due.end());
+  for (const auto& [order, id] : due) {
+    if (inFlight >= kMaxInFlight) break;
+    auto& contender = contenders_.at(id);
     try {
-      enqueue(best->logical, contender, snapshot);
+      enqueue(id, contender, snapshot);
+      ++inFlight;  // its position wakes the loop
     } catch (const zk::ZkError& e) {
       if (e.isConnectionLoss() || e.isSessionLost()) throw;
-      contenders_.erase(best->logical);  // the lock went meanwhile
-      continue;
+      contenders_.erase(id);  // the lock went meanwhile
     }
-    return next;  // its position wakes the loop
   }
   return next;
 }

@@ -18,12 +18,12 @@ namespace sm::daemon {
 // Bigdata's "create physical service" task without its every-host churn (flat placement): a
 // manager queues for a logical service's create-lock only when the holder of the type's config
 // monitor named it a candidate (an assignment in its inbox, reconcile/assignment_plan.hpp), or to
-// register again a survivor of its expired session. It queues for one lock at a time, so that each
-// choice sees its own previous placements. The holder of the lock checks again against the server
-// and decides (reconcile/holder_decision.hpp) to release (declining the assignment) or start one
-// instance; it registers the instance once its process runs, in one multi() fenced by its place
-// in the queue that also takes the assignment away, and removes the lock when the logical service
-// is full.
+// register again a survivor of its expired session. It queues for several logical services at
+// once (each has its own lock and its own decision). The holder of a lock checks again against
+// the server and decides (reconcile/holder_decision.hpp) to release (declining the assignment) or
+// start one instance; it registers the instance once its process runs, in one multi() fenced by
+// its place in the queue that also takes the assignment away, and removes the lock when the
+// logical service is full.
 //
 // Nothing here waits: a queue position, a process start and a registration each end a pass, and
 // the event that follows (the position, the process's start) wakes the loop for the next step.
