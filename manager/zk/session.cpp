@@ -38,6 +38,9 @@ std::vector<std::pair<std::string, std::uint64_t>> requestCounts() {
 
 namespace {
 
+// The least time between two routine resolutions of the server list (see connect()).
+constexpr std::chrono::milliseconds kServersResolutionDelay{30000};
+
 int toCMode(CreateMode mode) {
   switch (mode) {
     case CreateMode::Persistent:
@@ -207,6 +210,11 @@ void Session::open() {
                   fmt::format("cannot start a ZooKeeper client for \"{}\": {}", options_.hosts,
                               std::strerror(errno)));
   }
+  // By default the client resolves the server list again every time it polls its socket
+  // (getaddrinfo, a netlink dump of the interfaces): some hundred times a second per busy daemon,
+  // which cost more CPU than the daemon's own work under load. Routine resolutions at most every
+  // 30 s still follow a DNS change; a connection loss resolves at once.
+  zoo_set_servers_resolution_delay(zh_, static_cast<int>(kServersResolutionDelay.count()));
   SessionState reached;
   {
     std::unique_lock lock(mutex_);
