@@ -389,6 +389,14 @@ NamespaceCounters namespaceCounters(int port, const std::string& ns) {
   auto text = zkserver::fourLetterWord(port, "mntr");
   if (!text) throw std::runtime_error("mntr: no answer from the server");
   NamespaceCounters counters;
+  const auto status = zkserver::fourLetterWord(port, "srvr");
+  const std::string zxidKey = "Zxid: 0x";
+  const auto at = status ? status->find(zxidKey) : std::string::npos;
+  if (at == std::string::npos) throw std::runtime_error("srvr: no Zxid in the server's answer");
+  // The low 32 bits count the transactions of the leader's epoch (one epoch: one standalone run).
+  counters.transactions =
+      static_cast<long long>(std::stoull(status->substr(at + zxidKey.size()), nullptr, 16) &
+                             0xffffffffULL);
   const std::string readKey = fmt::format("zk_cnt_{}_read_per_namespace", ns);
   const std::string writeKey = fmt::format("zk_cnt_{}_write_per_namespace", ns);
   std::istringstream in(*text);

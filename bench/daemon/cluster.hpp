@@ -180,10 +180,16 @@ std::string convergenceProblem(const std::vector<Logical>& logical, int services
                                const Cluster& cluster);
 
 // The server's per-namespace counters (`mntr`: zk_cnt_<ns>_read_per_namespace and
-// zk_cnt_<ns>_write_per_namespace; absent until the first request means 0).
+// zk_cnt_<ns>_write_per_namespace; absent until the first request means 0), and its last zxid.
+// The namespace counter counts nodes: each node a write creates, deletes or sets, each operation
+// of a multi() on its own. The zxid counts transactions (`srvr`): every write request takes one,
+// a multi() once whatever its size, a failed write too; a session's creation and close take one
+// each. Transactions are what the leader proposes and logs, and what a server's write capacity is
+// measured in. Server-wide: a difference means something only while one cluster writes.
 struct NamespaceCounters {
   long long reads = 0;
   long long writes = 0;
+  long long transactions = 0;  // the last zxid's counter
 };
 NamespaceCounters namespaceCounters(int port, const std::string& ns);
 // The counters once they have not moved for `quiet` (waiting at most `cap`); `waitedMs`, if given,

@@ -378,7 +378,8 @@ struct ConvergenceRun {
   double convergeMs = 0;
   double writesPerInstance = 0;
   double readsPerInstance = 0;
-  long long daemonWrites = 0, daemonReads = 0;
+  double transactionsPerInstance = 0;
+  long long daemonWrites = 0, daemonReads = 0, daemonTransactions = 0;
   long long benchReads = 0;
   int missingKeyZnodes = 0;
   double settleMs = 0;
@@ -393,7 +394,7 @@ struct ConvergenceRun {
 };
 
 struct ApplyCost {
-  long long reads = 0, writes = 0;
+  long long reads = 0, writes = 0, transactions = 0;
 };
 
 // servicesctl apply's own requests, on a root whose key znodes exist (as the daemons leave them)
@@ -413,7 +414,8 @@ ApplyCost calibrateApply(Bench& b, const fs::path& yaml) {
   }
   auto after = bd::settle(port, ns, 200ms, 2s, nullptr);
   b.session->removeRecursive(layout.root());
-  return {after.reads - before.reads, after.writes - before.writes};
+  return {after.reads - before.reads, after.writes - before.writes,
+          after.transactions - before.transactions};
 }
 
 ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const ApplyCost& apply) {
@@ -515,7 +517,9 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   r.benchReads = reader.reads();
   r.daemonWrites = after.writes - before.writes - apply.writes;
   r.daemonReads = after.reads - before.reads - apply.reads - r.benchReads;
+  r.daemonTransactions = after.transactions - before.transactions - apply.transactions;
   r.writesPerInstance = static_cast<double>(r.daemonWrites) / kInstances;
+  r.transactionsPerInstance = static_cast<double>(r.daemonTransactions) / kInstances;
   r.readsPerInstance = static_cast<double>(r.daemonReads) / kInstances;
 
   for (const auto& h : ids) {
@@ -649,9 +653,10 @@ int main(int argc, char** argv) {
         runs.push_back(convergenceRun(b, run, yaml, apply));
         const auto& r = runs.back();
         fmt::print(
-            "  run {}: {:.0f} ms; {:.2f} writes and {:.2f} reads per instance; RSS {} / {} / {} kB "
-            "with {} / {} / {} children; idle {:.2f} req/s\n",
-            run, r.convergeMs, r.writesPerInstance, r.readsPerInstance, r.rssKb[0], r.rssKb[1],
+            "  run {}: {:.0f} ms; {:.2f} writes ({:.2f} transactions) and {:.2f} reads per "
+            "instance; RSS {} / {} / {} kB with {} / {} / {} children; idle {:.2f} req/s\n",
+            run, r.convergeMs, r.writesPerInstance, r.transactionsPerInstance,
+            r.readsPerInstance, r.rssKb[0], r.rssKb[1],
             r.rssKb[2], r.children[0], r.children[1], r.children[2], r.idleRequestsPerSecond);
         std::string perHost, commands;
         for (const auto& [h, n] : r.instancesPerHost) perHost += fmt::format(" {}={}", h, n);
@@ -701,11 +706,12 @@ int main(int argc, char** argv) {
       for (double ms : fo.daemonMs) us.push_back(ms * 1000);
       return us;
     }());
-  std::vector<double> convergeMs, writes, reads, rssMaxKb, idleRates, idleCpuMax;
+  std::vector<double> convergeMs, writes, transactions, reads, rssMaxKb, idleRates, idleCpuMax;
   for (const auto& r : runs) {
     converge.addRun({r.convergeMs * 1000});
     convergeMs.push_back(r.convergeMs);
     writes.push_back(r.writesPerInstance);
+    transactions.push_back(r.transactionsPerInstance);
     reads.push_back(r.readsPerInstance);
     rssMaxKb.push_back(static_cast<double>(*std::max_element(r.rssKb.begin(), r.rssKb.end())));
     idleRates.push_back(r.idleRequestsPerSecond);
@@ -772,8 +778,10 @@ int main(int argc, char** argv) {
     }
     runJson.push_back({{"convergeMs", r.convergeMs},
                        {"writesPerInstance", r.writesPerInstance},
+                       {"transactionsPerInstance", r.transactionsPerInstance},
                        {"readsPerInstance", r.readsPerInstance},
                        {"daemonWrites", r.daemonWrites},
+                       {"daemonTransactions", r.daemonTransactions},
                        {"daemonReads", r.daemonReads},
                        {"benchReadsSubtracted", r.benchReads},
                        {"missingKeyZnodesBeforeApply", r.missingKeyZnodes},
@@ -792,13 +800,17 @@ int main(int argc, char** argv) {
       {"runs", runJson},
       {"convergeMsMedian", median(convergeMs)},
       {"writesPerInstanceMedian", median(writes)},
+      {"transactionsPerInstanceMedian", median(transactions)},
       {"readsPerInstanceMedian", median(reads)},
       {"note",
        "ZooKeeper per-namespace counters (mntr zk_cnt_<ns>_{write,read}_per_namespace) from the "
        "daemons being ready to the counters being still for 1 s after convergence, minus "
        "servicesctl apply's own requests (measured alone on a root with the key znodes) and the "
-       "bench's own counted reads, divided by 300"},
+       "bench's own counted reads, divided by the instances. Writes count nodes (each operation "
+       "of a multi() on its own); transactions (the server's zxid) count write requests, a "
+       "multi() once: what the leader proposes and logs"},
       {"applyAloneWrites", apply.writes},
+      {"applyAloneTransactions", apply.transactions},
       {"applyAloneReads", apply.reads},
       {"target", "<= 5 s; <= 8 writes per placed instance"}};
   res["rssMaxKbMedian"] = median(rssMaxKb);

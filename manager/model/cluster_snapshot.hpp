@@ -92,6 +92,10 @@ struct ServiceTypeView {
   // Every logical service's sequence, ascending, as listed: also those a daemon's focus did not
   // read (model::Focus), which still decide which are wanted (the lowest serviceCount).
   std::vector<std::int64_t> sequences;
+  // Whether `sequences` was read. A focus leaves the listing out when each of its logical services
+  // of the type is wanted whatever the listing says (a sequence below serviceCount): the listing
+  // changes with every logical service made, and would wake every manager of the type's instances.
+  bool listed = false;
 };
 
 struct HostView {

@@ -71,9 +71,20 @@ class Reader {
         readLogicals(type);
         continue;
       }
-      // Its listing too (changed only by a scale), but only the logical services of the focus.
+      // Only the logical services of the focus; the listing only when one of them may be surplus
+      // (a sequence at or above serviceCount: see isWanted), as after a scale-down.
       const auto first = focused.lower_bound({name, 0});
-      if (first != focused.end() && first->type == name) readLogicals(type, &focused);
+      const auto end = focused.lower_bound({name + '\0', 0});
+      if (first == end) continue;
+      const bool maybeSurplus =
+          !type.stored || std::any_of(first, end, [&](const config::LogicalServiceId& id) {
+            return id.sequence >= type.stored->type.spec.serviceCount;
+          });
+      if (maybeSurplus) {
+        readLogicals(type, &focused);
+      } else {
+        for (auto it = first; it != end; ++it) readOneLogical(type, it->sequence);
+      }
     }
     if (scope_.hosts) {
       if (focus && whole.empty()) {
@@ -207,6 +218,7 @@ class Reader {
   void readLogicals(ServiceTypeView& type,
                     const std::set<config::LogicalServiceId>* only = nullptr) {
     if (config::checkServiceTypeName(type.name)) return;  // not a type's node: nothing under it
+    type.listed = true;
     for (const auto& child : children(layout_.serviceType(type.name))) {
       if (auto sequence = config::Layout::parseLogicalServiceName(child)) {
         type.sequences.push_back(*sequence);

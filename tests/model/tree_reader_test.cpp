@@ -275,6 +275,8 @@ TEST_F(FocusedReadTest, OnlyItsLogicalServicesItsInboxAndItsOwnHostNode) {
   zk::TreeCache cache(session_, [] {});
   const auto snapshot = readSnapshot(cache, layout_, scope, report_);
   const auto& db = snapshot.types.at("db");
+  // db wants one logical service (serviceCount 1): db/2 may be surplus, so the listing decides.
+  EXPECT_TRUE(db.listed);
   EXPECT_EQ(db.sequences, (std::vector<std::int64_t>{0, 1, 2})) << "the whole listing";
   ASSERT_EQ(db.logical.size(), 2u) << "its instances' and its assignment's, not db/1";
   EXPECT_TRUE(db.logical.contains(0));
@@ -288,6 +290,29 @@ TEST_F(FocusedReadTest, OnlyItsLogicalServicesItsInboxAndItsOwnHostNode) {
   EXPECT_FALSE(snapshot.hosts.at("h-u2").data.has_value());
   EXPECT_TRUE(snapshot.createLocks.empty()) << "create-locks are the monitor holder's";
   EXPECT_TRUE(problems_.empty());
+}
+
+TEST_F(FocusedReadTest, NoListingWhenEachOfItsLogicalServicesIsWantedWhateverItSays) {
+  writeWiderCluster();
+  // db wants 5 (serviceCount): db/0 and db/2 rank below 5 whatever else exists.
+  config::ServiceType db;
+  db.name = "db";
+  db.spec.command = {"/bin/true"};
+  db.spec.serviceCount = 5;
+  session_->set(layout_.serviceType("db"), config::encodeServiceType(db, 2));
+  put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 0}),
+      zk::CreateMode::Ephemeral);
+  ReadScope scope;
+  scope.focus = Focus{"h-u1", {}, {kDb0}};
+  zk::TreeCache cache(session_, [] {});
+  const auto snapshot = readSnapshot(cache, layout_, scope, report_);
+  const auto& read = snapshot.types.at("db");
+  EXPECT_FALSE(read.listed);
+  EXPECT_TRUE(read.sequences.empty());
+  ASSERT_EQ(read.logical.size(), 2u);
+  EXPECT_TRUE(read.logical.contains(0));
+  EXPECT_TRUE(read.logical.contains(2));
+  EXPECT_FALSE(snapshot.types.at("web").listed) << "nothing of web in its focus";
 }
 
 TEST_F(FocusedReadTest, ItsOwnHostAsItLastWroteItIsNotReadBack) {

@@ -6,11 +6,12 @@ namespace sm::daemon {
 
 bool isWanted(const model::ServiceTypeView& type, std::int64_t sequence) {
   if (!type.stored) return true;  // an unreadable type is left alone, never scaled down
-  if (!type.sequences.empty()) {
+  if (type.listed) {
     const auto it = std::lower_bound(type.sequences.begin(), type.sequences.end(), sequence);
     if (it == type.sequences.end() || *it != sequence) return false;
     return it - type.sequences.begin() < type.stored->type.spec.serviceCount;
   }
+  if (sequence < type.stored->type.spec.serviceCount) return true;
   std::int64_t rank = 0;
   for (const auto& [seq, logical] : type.logical) {
     if (seq == sequence) return rank < type.stored->type.spec.serviceCount;

@@ -216,9 +216,21 @@ TEST(IsWantedFromTheListing, ALogicalServiceNotReadStillCountsForWhichAreWanted)
   auto& type = snapshot.types.at("web");
   type.logical.erase(0);
   type.sequences = {0, 1};
+  type.listed = true;
   EXPECT_FALSE(isWanted(type, 1));
   EXPECT_TRUE(isWanted(type, 0));
   EXPECT_FALSE(isWanted(type, 7)) << "not listed";
+}
+
+TEST(IsWantedFromTheListing, ASequenceBelowTheCountIsWantedWithoutTheListing) {
+  // Sequences are distinct and start at 0: at most 2 logical services rank before
+  // logicalService2, so a type that wants 3 wants it whatever its listing says.
+  auto snapshot = testutil::SnapshotBuilder().type(testutil::typeWith(3, 1), 3).build();
+  auto& type = snapshot.types.at("web");
+  type.logical.erase(0);
+  type.logical.erase(1);
+  EXPECT_FALSE(type.listed);
+  EXPECT_TRUE(isWanted(type, 2));
 }
 
 }  // namespace
