@@ -142,13 +142,19 @@ std::vector<pid_t> childrenOf(pid_t parent) {
   return found;
 }
 
+std::string commandOf(pid_t pid) {
+  const auto fields = statFields(pid);
+  if (fields.empty() || fields[0] == "Z") return "";  // gone, or exited and not reaped yet
+  std::ifstream in(fmt::format("/proc/{}/comm", pid));
+  std::string comm;
+  std::getline(in, comm);
+  return comm;
+}
+
 std::map<std::string, int> childCommands(pid_t pid) {
   std::map<std::string, int> counts;
   for (pid_t child : childrenOf(pid)) {
-    std::ifstream in(fmt::format("/proc/{}/comm", child));
-    std::string comm;
-    std::getline(in, comm);
-    if (!comm.empty()) ++counts[comm];
+    if (auto comm = commandOf(child); !comm.empty()) ++counts[comm];
   }
   return counts;
 }

@@ -71,6 +71,8 @@ std::vector<pid_t> childrenOf(pid_t pid);
 long long cpuTicks(pid_t pid);
 // The command names (/proc/<pid>/comm) of a process's live children, counted.
 std::map<std::string, int> childCommands(pid_t pid);
+// A process's command name (/proc/<pid>/comm); "" once it has exited (a zombie too).
+std::string commandOf(pid_t pid);
 std::string lastLines(const std::filesystem::path& file, size_t lines);
 
 // A session that counts the reads the server will count for its namespace: every successful

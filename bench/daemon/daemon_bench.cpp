@@ -28,6 +28,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bench/common/report.hpp"
 #include "bench/daemon/cluster.hpp"
@@ -340,13 +341,23 @@ void failoverScenarios(Bench& b, FailoverResults& r) {
     cluster.killed(v.masterHost);  // reaped
     auto ours = known;
     for (pid_t p : cluster.pids()) ours.insert(p);
-    auto live = bd::collectOrphans(ours, true);
-    r.liveOrphansAfterDaemonKill.push_back(static_cast<int>(live.size()));
-    if (!live.empty()) {
+    // What the killed daemon left: its managed processes must be gone when its session ends. Its
+    // orphan guard and the guard's last will (which ends the session once they are gone, then
+    // exits) are no managed processes, and may still be exiting here.
+    std::vector<std::string> managed;
+    for (pid_t pid : bd::orphans(ours)) {
+      const auto command = bd::commandOf(pid);
+      if (!command.empty() && command != "sm-orphan-guard" && command != "sm-last-will") {
+        managed.push_back(fmt::format("{} ({})", pid, command));
+      }
+    }
+    bd::collectOrphans(ours, true);
+    r.liveOrphansAfterDaemonKill.push_back(static_cast<int>(managed.size()));
+    if (!managed.empty()) {
       r.notes.push_back(fmt::format(
           "daemon round {}: {} managed process(es) of the killed daemon still alive when the "
-          "successor took over (killed by the bench)",
-          round, live.size()));
+          "successor took over (killed by the bench): {}",
+          round, managed.size(), fmt::join(managed, ", ")));
     }
     if (!ms) {
       ++r.daemonTimeouts;

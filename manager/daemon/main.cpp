@@ -1,5 +1,6 @@
 // servicesmgr: the daemon that runs on every host. See docs/ and `servicesmgr --help`.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -50,6 +51,8 @@ int runDaemon(const sm::daemon::DaemonOptions& options) {
 int main(int argc, char** argv) {
   // The orphan guard's last will, run after this daemon died (session_will.hpp).
   if (argc == 2 && std::strcmp(argv[1], sm::daemon::kCloseSessionArgument) == 0) {
+    // Named as what it is (exec'd from /proc/self/exe, it would show as "exe" in ps and /proc).
+    prctl(PR_SET_NAME, "sm-last-will");
     return sm::daemon::closeSessionFromWill(std::cin);
   }
   auto parsed = sm::daemon::parseOptions(argc, argv);

@@ -25,8 +25,8 @@ namespace sm::daemon {
 // its place in the queue that also takes the assignment away, and removes the lock when the
 // logical service is full.
 //
-// Nothing here waits: a queue position, a process start and a registration each end a pass, and
-// the event that follows (the position, the process's start) wakes the loop for the next step.
+// Nothing here waits: each contender takes at most one step per pass (queue, start, register),
+// and the event that follows (its position, its process's start) wakes the loop for the next.
 class Placer {
  public:
   Placer(DaemonContext& context, LocalInstances& instances);

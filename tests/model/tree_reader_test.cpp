@@ -263,17 +263,21 @@ class FocusedReadTest : public TreeReaderTest {
     other.address = "127.0.0.2";
     put(layout_.host("h-u2"), config::encodeHostData(other), zk::CreateMode::Ephemeral);
   }
+
+  // Read as h-u1's daemon reads, its instances in db/0, once it is named for db/2.
+  ClusterSnapshot readAsNamedForDb2() {
+    put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 0}),
+        zk::CreateMode::Ephemeral);
+    ReadScope scope;
+    scope.focus = Focus{"h-u1", {}, {kDb0}};
+    zk::TreeCache cache(session_, [] {});
+    return readSnapshot(cache, layout_, scope, report_);
+  }
 };
 
 TEST_F(FocusedReadTest, OnlyItsLogicalServicesItsInboxAndItsOwnHostNode) {
   writeWiderCluster();
-  // h-u1 is named for db/2.
-  put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 0}),
-      zk::CreateMode::Ephemeral);
-  ReadScope scope;
-  scope.focus = Focus{"h-u1", {}, {kDb0}};
-  zk::TreeCache cache(session_, [] {});
-  const auto snapshot = readSnapshot(cache, layout_, scope, report_);
+  const auto snapshot = readAsNamedForDb2();
   const auto& db = snapshot.types.at("db");
   // db wants one logical service (serviceCount 1): db/2 may be surplus, so the listing decides.
   EXPECT_TRUE(db.listed);
@@ -300,12 +304,7 @@ TEST_F(FocusedReadTest, NoListingWhenEachOfItsLogicalServicesIsWantedWhateverItS
   db.spec.command = {"/bin/true"};
   db.spec.serviceCount = 5;
   session_->set(layout_.serviceType("db"), config::encodeServiceType(db, 2));
-  put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 0}),
-      zk::CreateMode::Ephemeral);
-  ReadScope scope;
-  scope.focus = Focus{"h-u1", {}, {kDb0}};
-  zk::TreeCache cache(session_, [] {});
-  const auto snapshot = readSnapshot(cache, layout_, scope, report_);
+  const auto snapshot = readAsNamedForDb2();
   const auto& read = snapshot.types.at("db");
   EXPECT_FALSE(read.listed);
   EXPECT_TRUE(read.sequences.empty());
