@@ -38,7 +38,7 @@ std::vector<std::pair<std::string, std::uint64_t>> requestCounts() {
 
 namespace {
 
-// The least time between two routine resolutions of the server list (see connect()).
+// The least time between two routine resolutions of the server list (see open()).
 constexpr std::chrono::milliseconds kServersResolutionDelay{30000};
 
 int toCMode(CreateMode mode) {
@@ -211,9 +211,9 @@ void Session::open() {
                               std::strerror(errno)));
   }
   // By default the client resolves the server list again every time it polls its socket
-  // (getaddrinfo, a netlink dump of the interfaces): some hundred times a second per busy daemon,
-  // which cost more CPU than the daemon's own work under load. Routine resolutions at most every
-  // 30 s still follow a DNS change; a connection loss resolves at once.
+  // (getaddrinfo, a netlink dump of the interfaces): some hundred times a second per busy daemon.
+  // Routine resolutions at most every 30 s still follow a DNS change; a connection loss resolves
+  // at once.
   zoo_set_servers_resolution_delay(zh_, static_cast<int>(kServersResolutionDelay.count()));
   SessionState reached;
   {
