@@ -96,6 +96,12 @@ struct ServiceTypeView {
   // of the type is wanted whatever the listing says (a sequence below serviceCount): the listing
   // changes with every logical service made, and would wake every manager of the type's instances.
   bool listed = false;
+
+  // Sequences are distinct and start at 0, so at most `sequence` logical services rank before one:
+  // below serviceCount, it is wanted whatever the listing says.
+  bool wantedWhateverListed(std::int64_t sequence) const {
+    return stored && sequence < stored->type.spec.serviceCount;
+  }
 };
 
 struct HostView {

@@ -72,14 +72,13 @@ class Reader {
         continue;
       }
       // Only the logical services of the focus; the listing only when one of them may be surplus
-      // (a sequence at or above serviceCount: see isWanted), as after a scale-down.
+      // (ServiceTypeView::wantedWhateverListed), as after a scale-down.
       const auto first = focused.lower_bound({name, 0});
       const auto end = focused.lower_bound({name + '\0', 0});
       if (first == end) continue;
-      const bool maybeSurplus =
-          !type.stored || std::any_of(first, end, [&](const config::LogicalServiceId& id) {
-            return id.sequence >= type.stored->type.spec.serviceCount;
-          });
+      const bool maybeSurplus = std::any_of(first, end, [&](const config::LogicalServiceId& id) {
+        return !type.wantedWhateverListed(id.sequence);
+      });
       if (maybeSurplus) {
         readLogicals(type, &focused);
       } else {

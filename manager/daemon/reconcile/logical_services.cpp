@@ -11,7 +11,7 @@ bool isWanted(const model::ServiceTypeView& type, std::int64_t sequence) {
     if (it == type.sequences.end() || *it != sequence) return false;
     return it - type.sequences.begin() < type.stored->type.spec.serviceCount;
   }
-  if (sequence < type.stored->type.spec.serviceCount) return true;
+  if (type.wantedWhateverListed(sequence)) return true;
   std::int64_t rank = 0;
   for (const auto& [seq, logical] : type.logical) {
     if (seq == sequence) return rank < type.stored->type.spec.serviceCount;

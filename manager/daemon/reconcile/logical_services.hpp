@@ -13,9 +13,8 @@ namespace sm::daemon {
 // managers of its instances agree on them from the same snapshot.
 
 // A type wants its `serviceCount` lowest-numbered logical services; the others are surplus
-// (scale-down removes the highest-numbered first). Sequences are distinct and start at 0, so at
-// most `sequence` logical services rank before one: below serviceCount, it is wanted without the
-// type's listing (ServiceTypeView::listed).
+// (scale-down removes the highest-numbered first). Without the type's listing
+// (ServiceTypeView::listed), only ServiceTypeView::wantedWhateverListed can say.
 bool isWanted(const model::ServiceTypeView& type, std::int64_t sequence);
 
 // Registered physical services (uuids) in failover order: election members first, in election
