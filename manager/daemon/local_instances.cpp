@@ -866,42 +866,50 @@ void LocalInstances::followMasters(const model::ClusterSnapshot& snapshot) {
     if (instance.phase != Phase::Running) continue;
     const auto* logical = snapshot.logical(instance.id.logical);
     if (!logical) continue;
+    // A new or lost peer, and a new master to follow, are told in one write of the role file.
+    bool peersChanged = false;
     if (auto peers = peerEndpoints(snapshot, instance.id.logical); peers != instance.peers) {
-      // A new or lost peer: written and noticed with the role it has now.
       instance.peers = std::move(peers);
-      tell(instance, instance.told);
+      peersChanged = true;
     }
-    if (logical->election.empty()) continue;
-    const auto& first = logical->election.front();
-    // Our candidate may stand right behind it now (the one between has gone): then the master's
-    // end makes ours master at its watch, without a read on the failover's path.
-    if (instance.election) instance.election->noteMaster(first.name);
-    if (!first.data || first.data->physical == instance.id.uuid) continue;
-    // spec.promotion: a first member still asking for scores (or holding) is nobody's master yet;
-    // its secondaries keep following the old one until it was told master.
-    if (promotes(instance) && !first.data->master) continue;
-    // An older view of the tree must not take a secondary back to an older master.
-    if (first.sequence < instance.masterEpoch) continue;
-    const auto physical = logical->physical.find(first.data->physical);
-    const bool known = physical != logical->physical.end() && physical->second.data;
-    const auto address = known ? serviceAddress(snapshot, *physical->second.data)
-                               : hostAddress(snapshot, first.data->host);
-    nlohmann::json peer = {
-        {"uuid", first.data->physical}, {"host", first.data->host}, {"address", address}};
-    if (known) {
-      peer["pid"] = physical->second.data->pid;
-      peer["ports"] = physical->second.data->ports;
-      peer["endpoints"] = endpointsAt(address, physical->second.data->ports);
-    }
-    instance.masterEpoch = first.sequence;
-    instance.masterPeer = peer;
-    if (instance.told.role != services::Role::Secondary || instance.master) continue;
-    if (instance.told.epoch == first.sequence && instance.told.masterPeer == peer) continue;
     auto state = instance.told;
-    state.epoch = first.sequence;
-    state.masterPeer = peer;
-    tell(instance, state);
+    const bool masterChanged = followMaster(instance, *logical, snapshot, state);
+    if (peersChanged || masterChanged) tell(instance, state);
   }
+}
+
+bool LocalInstances::followMaster(Instance& instance, const model::LogicalServiceView& logical,
+                                  const model::ClusterSnapshot& snapshot,
+                                  supervisor::RoleState& state) {
+  if (logical.election.empty()) return false;
+  const auto& first = logical.election.front();
+  // Our candidate may stand right behind it now (the one between has gone): then the master's
+  // end makes ours master at its watch, without a read on the failover's path.
+  if (instance.election) instance.election->noteMaster(first.name);
+  if (!first.data || first.data->physical == instance.id.uuid) return false;
+  // spec.promotion: a first member still asking for scores (or holding) is nobody's master yet;
+  // its secondaries keep following the old one until it was told master.
+  if (promotes(instance) && !first.data->master) return false;
+  // An older view of the tree must not take a secondary back to an older master.
+  if (first.sequence < instance.masterEpoch) return false;
+  const auto physical = logical.physical.find(first.data->physical);
+  const bool known = physical != logical.physical.end() && physical->second.data;
+  const auto address = known ? serviceAddress(snapshot, *physical->second.data)
+                             : hostAddress(snapshot, first.data->host);
+  nlohmann::json peer = {
+      {"uuid", first.data->physical}, {"host", first.data->host}, {"address", address}};
+  if (known) {
+    peer["pid"] = physical->second.data->pid;
+    peer["ports"] = physical->second.data->ports;
+    peer["endpoints"] = endpointsAt(address, physical->second.data->ports);
+  }
+  instance.masterEpoch = first.sequence;
+  instance.masterPeer = peer;
+  if (instance.told.role != services::Role::Secondary || instance.master) return false;
+  if (instance.told.epoch == first.sequence && instance.told.masterPeer == peer) return false;
+  state.epoch = first.sequence;
+  state.masterPeer = peer;
+  return true;
 }
 
 void LocalInstances::tick(std::int64_t nowMs) {

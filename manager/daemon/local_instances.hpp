@@ -167,6 +167,10 @@ class LocalInstances {
   // Stands again at the end of its chain (a requeue, or eligible again).
   bool joinElection(Instance& instance);
   void tellSecondary(Instance& instance);
+  // followMasters for one instance: notes the master the tree shows and, for a secondary that
+  // should follow a new one, puts it in `state` (returns whether it did).
+  bool followMaster(Instance& instance, const model::LogicalServiceView& logical,
+                    const model::ClusterSnapshot& snapshot, supervisor::RoleState& state);
   // events/: what happened to an instance, queued in context_.events.
   void recordEvent(const Instance& instance, std::string_view kind, std::string message);
   void recordProcessEvent(const Instance& instance, const supervisor::InstanceEvent& event);

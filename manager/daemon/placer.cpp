@@ -101,12 +101,16 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
   // Each queued contender that holds its lock takes its next step: decide and start, or register
   // what started. One that waits for its position or its process is woken by that event.
   std::size_t inFlight = 0;
+  auto registered = registeredOfHeld();
   for (auto& [id, contender] : contenders_) {
     if (!contender.member) continue;
     // Held once first and sure of it (not while the connection is down): that wakes the loop.
-    if (contender.member->held()) {
-      const auto step = contender.launched ? registerLaunched(id, contender)
-                                           : hold(id, contender, snapshot, nowMs);
+    // (One held only since the reads above is taken by the pass its Held state wakes.)
+    const auto checked = registered.find(id);
+    if (contender.member->held() && (contender.launched || checked != registered.end())) {
+      const auto step = contender.launched
+                            ? registerLaunched(id, contender)
+                            : hold(id, contender, snapshot, nowMs, checked->second);
       if (step == Step::Waiting) later(contender.launchDeadline);  // or its start wakes the loop
       // The snapshot does not show it yet: not this logical service again in this pass (its
       // assignment went with the registration; the next pass reads what is left to place).
@@ -147,6 +151,31 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
   return next;
 }
 
+std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>>
+Placer::registeredOfHeld() {
+  std::vector<config::LogicalServiceId> held;
+  std::vector<zk::Session::Read> reads;
+  for (const auto& [id, contender] : contenders_) {
+    if (!contender.member || !contender.member->held() || contender.launched) continue;
+    held.push_back(id);
+    reads.push_back({context_.layout.physicalServicesDir(id), true, {}});
+  }
+  std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>> registered;
+  if (held.empty()) return registered;
+  // One sync serves every read behind it: a session's requests are answered in order.
+  auto session = context_.session();
+  session->sync(reads.front().path);
+  auto answers = session->readMany(std::move(reads));
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    auto& answer = answers[i];
+    if (answer.code != zk::Code::Ok && answer.code != zk::Code::NoNode) {
+      throw zk::ZkError(answer.code, "children", context_.layout.physicalServicesDir(held[i]));
+    }
+    registered.emplace(held[i], std::move(answer.names));
+  }
+  return registered;
+}
+
 void Placer::decline(Contender& contender) {
   if (!contender.assignment) return;
   try {
@@ -170,14 +199,10 @@ void Placer::release(Contender& contender, std::chrono::steady_clock::time_point
 }
 
 Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contender,
-                          const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
-  auto session = context_.session();
+                          const model::ClusterSnapshot& snapshot, std::int64_t nowMs,
+                          const std::optional<std::vector<std::string>>& registered) {
   const auto& layout = context_.layout;
   const auto now = std::chrono::steady_clock::now();
-  // Check again, against the server, before starting anything.
-  const auto physicalDir = layout.physicalServicesDir(id);
-  session->sync(physicalDir);
-  const auto registered = session->children(physicalDir);
   std::int64_t occupied = -1;
   if (registered) {
     std::set<std::string> uuids;

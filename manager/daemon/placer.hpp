@@ -63,9 +63,15 @@ class Placer {
   void decline(Contender& contender);
   void release(Contender& contender, std::chrono::steady_clock::time_point notBefore,
                bool placeTaken = false);
-  // While holding the lock: decides, then starts one instance or registers a survivor.
+  // The holder checks again against the server before starting anything: for every held lock
+  // with nothing launched yet, its logical service's registered replicas (nullopt: it is gone),
+  // read all at once after a sync.
+  std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>> registeredOfHeld();
+  // While holding the lock: decides from `registered`, then starts one instance or registers a
+  // survivor.
   Step hold(const config::LogicalServiceId& id, Contender& contender,
-            const model::ClusterSnapshot& snapshot, std::int64_t nowMs);
+            const model::ClusterSnapshot& snapshot, std::int64_t nowMs,
+            const std::optional<std::vector<std::string>>& registered);
   // While holding the lock with a launched instance: registers it once it runs.
   Step registerLaunched(const config::LogicalServiceId& id, Contender& contender);
   // A full logical service loses its create-lock.

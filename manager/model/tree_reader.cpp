@@ -34,7 +34,12 @@ class Reader {
     }
     const auto* focus = scope_.focus ? &*scope_.focus : nullptr;
     if (scope_.types) {
-      for (const auto& name : children(layout_.configDir())) {
+      const auto names = children(layout_.configDir());
+      prefetchEach(names, [&](const std::string& name) -> std::optional<std::string> {
+        if (!wanted(name) || config::checkServiceTypeName(name)) return std::nullopt;
+        return layout_.serviceType(name);
+      });
+      for (const auto& name : names) {
         if (!wanted(name)) continue;
         if (auto type = readType(name)) snapshot.types.emplace(name, std::move(*type));
       }
@@ -61,10 +66,14 @@ class Reader {
     // placement is never mistaken for a missing replica (a stale assignment is merely not replaced
     // until the next read).
     if (focus ? !whole.empty() : scope_.assignments) {
-      for (const auto& host : children(layout_.assignmentsDir())) {
-        if (!config::isValidHostId(host) || (focus && host == focus->host)) continue;
-        readInbox(host, whole, snapshot);
+      Names hosts;
+      for (auto& host : children(layout_.assignmentsDir())) {
+        if (config::isValidHostId(host) && !(focus && host == focus->host)) {
+          hosts.push_back(std::move(host));
+        }
       }
+      prefetchInboxes(hosts, whole);
+      for (const auto& host : hosts) readInbox(host, whole, snapshot);
     }
     for (auto& [name, type] : snapshot.types) {
       if (!focus || whole.contains(name)) {
@@ -82,7 +91,10 @@ class Reader {
       if (maybeSurplus) {
         readLogicals(type, &focused);
       } else {
-        for (auto it = first; it != end; ++it) readOneLogical(type, it->sequence);
+        std::vector<std::int64_t> sequences;
+        for (auto it = first; it != end; ++it) sequences.push_back(it->sequence);
+        prefetchLogicals(type, sequences);
+        for (const auto sequence : sequences) readOneLogical(type, sequence);
       }
     }
     if (scope_.hosts) {
@@ -120,6 +132,79 @@ class Reader {
  private:
   Names children(const std::string& path) { return tree_.children(path).value_or(Names{}); }
 
+  // Asks at once for the nodes a loop over `names` reads next (`pathOf` gives none for a name
+  // the loop skips): a pass then waits for one round trip per level of the tree, not one per node.
+  template <typename PathOf>
+  void prefetchEach(const Names& names, PathOf pathOf) {
+    std::vector<std::string> nodes;
+    for (const auto& name : names) {
+      if (auto path = pathOf(name)) nodes.push_back(std::move(*path));
+    }
+    if (nodes.size() > 1) tree_.prefetch(nodes, {});
+  }
+
+  // The inboxes of `hosts` (their listings, then their assignments), as readInbox reads them.
+  void prefetchInboxes(const Names& hosts, const std::set<std::string>& types) {
+    std::vector<std::string> listings;
+    for (const auto& host : hosts) listings.push_back(layout_.hostAssignments(host));
+    if (!tree_.prefetch({}, listings)) return;
+    std::vector<std::string> nodes;
+    for (const auto& host : hosts) {
+      for (const auto& name : children(layout_.hostAssignments(host))) {
+        if (auto id = assignmentOf(name, types)) nodes.push_back(layout_.assignment(host, *id));
+      }
+    }
+    tree_.prefetch(nodes, {});
+  }
+
+  // What readLogical reads of these logical services: the listings and status first, then the
+  // physical nodes (and member nodes) the listings name.
+  void prefetchLogicals(const ServiceTypeView& type, const std::vector<std::int64_t>& sequences) {
+    if (sequences.size() < 2) return;
+    const bool memberNodes = scope_.observer || readsMemberNodes(type);
+    std::vector<std::string> nodes;
+    std::vector<std::string> listings;
+    for (const auto sequence : sequences) {
+      const config::LogicalServiceId id{type.name, sequence};
+      if (scope_.observer) nodes.push_back(layout_.logicalService(id));
+      nodes.push_back(layout_.status(id));
+      listings.push_back(layout_.physicalServicesDir(id));
+      listings.push_back(layout_.electionDir(id));
+    }
+    if (!tree_.prefetch(nodes, listings)) return;
+    nodes.clear();
+    for (const auto sequence : sequences) {
+      const config::LogicalServiceId id{type.name, sequence};
+      for (const auto& name : children(layout_.physicalServicesDir(id))) {
+        if (auto uuid = config::Layout::parsePhysicalServiceName(name)) {
+          nodes.push_back(layout_.physicalService({id, *uuid}));
+        }
+      }
+      if (!memberNodes) continue;
+      for (const auto& name : children(layout_.electionDir(id))) {
+        if (config::Layout::parseLockChildName(name)) {
+          nodes.push_back(layout_.electionMember(id, name));
+        }
+      }
+    }
+    tree_.prefetch(nodes, {});
+  }
+
+  // A promotion type's members publish their scores in their data: their nodes are read.
+  static bool readsMemberNodes(const ServiceTypeView& type) {
+    return type.stored && type.stored->type.spec.promotion.has_value();
+  }
+
+  // The logical service an inbox entry names, if it is one of `types` (all when empty) and wanted.
+  std::optional<config::LogicalServiceId> assignmentOf(const std::string& name,
+                                                      const std::set<std::string>& types) const {
+    auto id = config::Layout::parseCreateLockName(name);
+    if (!id || (!types.empty() && !types.contains(id->type)) || !wanted(id->type)) {
+      return std::nullopt;
+    }
+    return id;
+  }
+
   bool wanted(const std::string& type) const { return !scope_.type || *scope_.type == type; }
 
   // The focus's whole types and, transitively, the types they depend on.
@@ -142,10 +227,14 @@ class Reader {
   // One host's inbox; only assignments of `types` unless it is empty.
   void readInbox(const std::string& host, const std::set<std::string>& types,
                  ClusterSnapshot& snapshot) {
-    const auto dir = layout_.hostAssignments(host);
-    for (const auto& name : children(dir)) {
-      auto id = config::Layout::parseCreateLockName(name);
-      if (!id || (!types.empty() && !types.contains(id->type)) || !wanted(id->type)) continue;
+    const auto names = children(layout_.hostAssignments(host));
+    prefetchEach(names, [&](const std::string& name) -> std::optional<std::string> {
+      auto id = assignmentOf(name, types);
+      return id ? std::optional(layout_.assignment(host, *id)) : std::nullopt;
+    });
+    for (const auto& name : names) {
+      auto id = assignmentOf(name, types);
+      if (!id) continue;
       const auto path = layout_.assignment(host, *id);
       auto node = tree_.get(path);
       if (!node) continue;
@@ -224,9 +313,12 @@ class Reader {
       }
     }
     std::sort(type.sequences.begin(), type.sequences.end());
+    std::vector<std::int64_t> read;
     for (const auto sequence : type.sequences) {
-      if (!only || only->contains({type.name, sequence})) readOneLogical(type, sequence);
+      if (!only || only->contains({type.name, sequence})) read.push_back(sequence);
     }
+    prefetchLogicals(type, read);
+    for (const auto sequence : read) readOneLogical(type, sequence);
   }
 
   void readOneLogical(ServiceTypeView& type, std::int64_t sequence) {
@@ -234,7 +326,7 @@ class Reader {
     logical.id = {type.name, sequence};
     // A promotion type's members publish their scores in their data (watched: a new score
     // wakes the manager, whose candidate may be waiting for it).
-    const bool memberNodes = type.stored && type.stored->type.spec.promotion.has_value();
+    const bool memberNodes = readsMemberNodes(type);
     logical.promotes = memberNodes;
     if (readLogical(logical, memberNodes)) type.logical.emplace(sequence, std::move(logical));
   }
@@ -303,7 +395,12 @@ class Reader {
   }
 
   void readHosts(ClusterSnapshot& snapshot) {
-    for (const auto& id : children(layout_.hostsDir())) {
+    const auto ids = children(layout_.hostsDir());
+    prefetchEach(ids, [&](const std::string& id) -> std::optional<std::string> {
+      if (!config::isValidHostId(id)) return std::nullopt;
+      return layout_.host(id);
+    });
+    for (const auto& id : ids) {
       if (config::isValidHostId(id)) readHost(id, snapshot);
     }
   }
@@ -324,7 +421,12 @@ class Reader {
   template <typename View, typename Valid, typename PathOf, typename Decode>
   void readMarks(const std::string& dir, Valid valid, PathOf pathOf, Decode decoder,
                  const std::string& note, std::map<std::string, View>& out) {
-    for (const auto& name : children(dir)) {
+    const auto names = children(dir);
+    prefetchEach(names, [&](const std::string& name) -> std::optional<std::string> {
+      if (!valid(name)) return std::nullopt;
+      return pathOf(name);
+    });
+    for (const auto& name : names) {
       if (!valid(name)) continue;
       const auto path = pathOf(name);
       auto node = tree_.get(path);
@@ -336,7 +438,13 @@ class Reader {
   }
 
   void readSwitchovers(ClusterSnapshot& snapshot) {
-    for (const auto& name : children(layout_.switchoversDir())) {
+    const auto names = children(layout_.switchoversDir());
+    prefetchEach(names, [&](const std::string& name) -> std::optional<std::string> {
+      const auto id = config::Layout::parseCreateLockName(name);
+      if (!id || !wanted(id->type)) return std::nullopt;
+      return layout_.switchover(*id);
+    });
+    for (const auto& name : names) {
       const auto id = config::Layout::parseCreateLockName(name);
       if (!id || !wanted(id->type)) continue;
       const auto path = layout_.switchover(*id);
@@ -355,7 +463,13 @@ class Reader {
       // Not a type's directory: nothing of ours.
       if (!config::isValidServiceTypeName(type) || !wanted(type)) continue;
       auto& identities = snapshot.persistent[type];
-      for (const auto& name : children(layout_.persistentServicesDir(type))) {
+      const auto names = children(layout_.persistentServicesDir(type));
+      prefetchEach(names, [&](const std::string& name) -> std::optional<std::string> {
+        const auto uuid = config::Layout::parsePersistentServiceName(name);
+        if (!uuid) return std::nullopt;
+        return layout_.persistentService(type, *uuid);
+      });
+      for (const auto& name : names) {
         const auto uuid = config::Layout::parsePersistentServiceName(name);
         if (!uuid) continue;
         const auto path = layout_.persistentService(type, *uuid);

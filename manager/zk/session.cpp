@@ -144,6 +144,51 @@ void onDataDone(int rc, const char* value, int length, const ::Stat* stat, const
   c->finish(rc);
 }
 
+// The answers of one readMany(): each read fills its slot, the last one wakes the caller.
+struct ReadBatch {
+  struct Slot {
+    ReadBatch* batch = nullptr;
+    int rc = ZOK;
+    std::string value;
+    ::Stat stat{};
+    std::vector<std::string> names;
+  };
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::size_t remaining = 0;
+  std::vector<Slot> slots;
+
+  void finish(Slot& slot, int rc) {
+    std::lock_guard lock(mutex);
+    slot.rc = rc;
+    if (--remaining == 0) cv.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return remaining == 0; });
+  }
+};
+
+void onBatchDataDone(int rc, const char* value, int length, const ::Stat* stat, const void* data) {
+  auto* slot = static_cast<ReadBatch::Slot*>(const_cast<void*>(data));
+  if (rc == ZOK) {
+    if (value && length > 0) slot->value.assign(value, static_cast<size_t>(length));
+    if (stat) slot->stat = *stat;
+  }
+  slot->batch->finish(*slot, rc);
+}
+
+void onBatchChildrenDone(int rc, const struct String_vector* names, const ::Stat* stat,
+                         const void* data) {
+  auto* slot = static_cast<ReadBatch::Slot*>(const_cast<void*>(data));
+  if (rc == ZOK && names) {
+    slot->names.reserve(static_cast<size_t>(names->count));
+    for (int32_t i = 0; i < names->count; ++i) slot->names.emplace_back(names->data[i]);
+    if (stat) slot->stat = *stat;
+  }
+  slot->batch->finish(*slot, rc);
+}
+
 void sessionWatcher(zhandle_t*, int type, int state, const char*, void* context) {
   if (type == ZOO_SESSION_EVENT) static_cast<Session*>(context)->deliverSessionEvent(state);
 }
@@ -519,6 +564,47 @@ std::optional<std::vector<std::string>> Session::list(const std::string& path, u
   deallocate_String_vector(&names);
   if (stat) *stat = fromC(cstat);
   return result;
+}
+
+std::vector<Session::ReadAnswer> Session::readMany(std::vector<Read> reads) {
+  std::vector<ReadAnswer> answers(reads.size());
+  // Thrown for a closed session before anything is sent: every read sent has its completion.
+  auto* zh = handle();
+  ReadBatch batch;
+  batch.slots.resize(reads.size());
+  batch.remaining = reads.size();
+  std::vector<uint64_t> watchIds(reads.size(), 0);
+  for (size_t i = 0; i < reads.size(); ++i) {
+    auto& read = reads[i];
+    auto& slot = batch.slots[i];
+    slot.batch = &batch;
+    watchIds[i] = registerWatch({}, std::move(read.early.watcher));
+    void* context = reinterpret_cast<void*>(watchIds[i]);
+    watcher_fn watcher = watchIds[i] ? &pathWatcher : nullptr;
+    counted(read.children ? Request::GetChildren : Request::GetData);
+    const int rc = read.children ? zoo_awget_children2(zh, read.path.c_str(), watcher, context,
+                                                       &onBatchChildrenDone, &slot)
+                                 : zoo_awget(zh, read.path.c_str(), watcher, context,
+                                             &onBatchDataDone, &slot);
+    // Not sent (the session is gone): no completion will come.
+    if (rc != ZOK) batch.finish(slot, rc);
+  }
+  batch.wait();
+  for (size_t i = 0; i < reads.size(); ++i) {
+    auto& slot = batch.slots[i];
+    auto& answer = answers[i];
+    answer.code = static_cast<Code>(slot.rc);
+    if (slot.rc != ZOK) {
+      dropWatch(watchIds[i]);
+      continue;
+    }
+    if (reads[i].children) {
+      answer.names = std::move(slot.names);
+    } else {
+      answer.node = Node{std::move(slot.value), fromC(slot.stat)};
+    }
+  }
+  return answers;
 }
 
 Stat Session::set(const std::string& path, const std::string& data, int version) {

@@ -97,6 +97,21 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::vector<std::string>> children(const std::string& path, Watcher watcher = {},
                                                    Stat* stat = nullptr);
   std::optional<std::vector<std::string>> children(const std::string& path, EarlyWatcher early);
+  // Several reads sent at once: the C client pipelines them on the session's connection, so they
+  // take about one round trip in all rather than one each. An answer is what get() or children()
+  // would give; a failure stays in its `code`, so one lost read hides no other. Only a closed
+  // session throws (ZkError Closing), before anything is sent.
+  struct Read {
+    std::string path;
+    bool children = false;  // the child names, else the node
+    EarlyWatcher early;
+  };
+  struct ReadAnswer {
+    Code code = Code::Ok;  // NoNode: the node does not exist (and no watch was left)
+    std::optional<Node> node;
+    std::optional<std::vector<std::string>> names;
+  };
+  std::vector<ReadAnswer> readMany(std::vector<Read> reads);
   Stat set(const std::string& path, const std::string& data, int version = -1);
   void remove(const std::string& path, int version = -1);
   // Brings the connected server up to date with the leader before the next read.

@@ -115,6 +115,45 @@ std::optional<std::vector<std::string>> TreeCache::children(const std::string& p
       });
 }
 
+bool TreeCache::prefetch(const std::vector<std::string>& nodes,
+                         const std::vector<std::string>& listings) {
+  std::weak_ptr<State> weak = state_;
+  std::vector<Session::Read> reads;
+  std::vector<std::uint64_t> firedBefore;
+  {
+    std::lock_guard lock(state_->mutex);
+    auto stale = [&](const std::string& path, bool listing) {
+      auto& entry = state_->entries[path];
+      entry.pass = state_->pass;
+      const auto& armed = listing ? entry.children.armed : entry.data.armed;
+      if (armed) return;
+      firedBefore.push_back(listing ? entry.children.fired : entry.data.fired);
+      reads.push_back({path, listing,
+                       listing ? State::watcher(weak, path, &Entry::children)
+                               : State::watcher(weak, path, &Entry::data)});
+    };
+    for (const auto& path : nodes) stale(path, false);
+    for (const auto& path : listings) stale(path, true);
+  }
+  if (reads.empty()) return true;
+  auto answers = session_->readMany(reads);
+  std::lock_guard lock(state_->mutex);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (answers[i].code != Code::Ok) continue;
+    ++state_->serverReads;
+    auto& entry = state_->entries[reads[i].path];
+    // As in readThrough: a watch that fired meanwhile leaves the answer unarmed.
+    if (reads[i].children) {
+      entry.children.value = std::move(answers[i].names);
+      entry.children.armed = entry.children.fired == firedBefore[i];
+    } else {
+      entry.data.value = std::move(answers[i].node);
+      entry.data.armed = entry.data.fired == firedBefore[i];
+    }
+  }
+  return true;
+}
+
 void TreeCache::invalidate(const std::string& path) {
   std::lock_guard lock(state_->mutex);
   auto it = state_->entries.find(path);

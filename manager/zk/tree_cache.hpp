@@ -31,6 +31,10 @@ class TreeCache : public NodeReader {
   // missing node is watched for its creation. Throws ZkError like the session does.
   std::optional<Node> get(const std::string& path) override;
   std::optional<std::vector<std::string>> children(const std::string& path) override;
+  // Reads at once (Session::readMany) what of these is not cached; a missing node is left to the
+  // read that follows, which watches for its creation.
+  bool prefetch(const std::vector<std::string>& nodes,
+                const std::vector<std::string>& listings) override;
 
   // Our own write changed `path`: the next read asks the server, without waiting for the watch
   // (which a loop may not have been told of yet).

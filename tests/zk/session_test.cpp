@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -433,6 +434,51 @@ TEST_F(SessionTest, AnEarlyWatcherRunsOnTheClientsThreadBeforeTheDispatchersOne)
   }));
   std::lock_guard lock(mutex);
   EXPECT_EQ(order.back(), "children");
+}
+
+TEST_F(SessionTest, ReadManyAnswersEachReadAsGetAndChildrenWouldAndArmsItsWatches) {
+  session_->create(path("a"), "one");
+  session_->create(path("dir"), "");
+  session_->create(path("dir/x"), "");
+  session_->create(path("dir/y"), "");
+  std::atomic<int> dataFired{0}, childrenFired{0};
+  std::vector<Session::Read> reads;
+  reads.push_back({path("a"), false, EarlyWatcher{[&](const WatchEvent&) { ++dataFired; }}});
+  reads.push_back({path("dir"), true, EarlyWatcher{[&](const WatchEvent&) { ++childrenFired; }}});
+  reads.push_back({path("absent"), false, {}});
+  reads.push_back({path("absent"), true, {}});
+  const auto answers = session_->readMany(reads);
+
+  ASSERT_EQ(answers.size(), 4u);
+  EXPECT_EQ(answers[0].code, Code::Ok);
+  ASSERT_TRUE(answers[0].node.has_value());
+  EXPECT_EQ(answers[0].node->data, "one");
+  EXPECT_EQ(answers[0].node->stat.version, 0);
+  EXPECT_EQ(answers[1].code, Code::Ok);
+  ASSERT_TRUE(answers[1].names.has_value());
+  auto names = *answers[1].names;
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(answers[2].code, Code::NoNode);
+  EXPECT_FALSE(answers[2].node.has_value());
+  EXPECT_EQ(answers[3].code, Code::NoNode);
+  EXPECT_FALSE(answers[3].names.has_value());
+
+  auto other = connect();
+  other->set(path("a"), "two");
+  other->create(path("dir/z"), "");
+  EXPECT_TRUE(waitFor([&] { return dataFired == 1 && childrenFired == 1; }));
+}
+
+TEST_F(SessionTest, ReadManyOnAClosedSessionThrowsBeforeSendingAnything) {
+  auto closed = connect();
+  closed->close();
+  try {
+    closed->readMany({{path("a"), false, {}}, {root(), true, {}}});
+    FAIL() << "a closed session read";
+  } catch (const ZkError& e) {
+    EXPECT_EQ(e.code(), Code::Closing);
+  }
 }
 
 }  // namespace

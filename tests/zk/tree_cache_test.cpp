@@ -256,4 +256,53 @@ TEST_F(TreeCacheTest, ManyPassesWithoutAChangeReadEachAspectOnce) {
   EXPECT_EQ(data(paths[2]), "changed");
 }
 
+TEST_F(TreeCacheTest, PrefetchReadsWhatIsStaleAtOnceAndTheReadsAfterItAskNoServer) {
+  std::vector<std::string> nodes;
+  std::vector<std::string> listings;
+  for (int i = 0; i < 4; ++i) {
+    nodes.push_back(path("n" + std::to_string(i)));
+    session_->create(nodes.back(), "d" + std::to_string(i));
+    session_->create(nodes.back() + "/child", "");
+    listings.push_back(nodes.back());
+  }
+  // Already cached: not asked again.
+  EXPECT_EQ(data(nodes[0]), "d0");
+  EXPECT_EQ(cache_->serverReads(), 1u);
+
+  cache_->prefetch(nodes, listings);
+  EXPECT_EQ(cache_->serverReads(), 1u + 3u + 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(data(nodes[i]), "d" + std::to_string(i));
+    EXPECT_EQ(sorted(cache_->children(listings[i])), (Names{"child"}));
+  }
+  EXPECT_EQ(cache_->serverReads(), 8u);
+  cache_->prefetch(nodes, listings);
+  EXPECT_EQ(cache_->serverReads(), 8u);
+
+  // The prefetched answers are watched like any read: a change wakes, and is read again.
+  session_->set(nodes[2], "changed");
+  session_->create(listings[3] + "/more", "");
+  ASSERT_TRUE(waitFor([&] { return wakes() >= 2; }));
+  cache_->prefetch(nodes, listings);
+  EXPECT_EQ(cache_->serverReads(), 10u);
+  EXPECT_EQ(data(nodes[2]), "changed");
+  EXPECT_EQ(sorted(cache_->children(listings[3])), (Names{"child", "more"}));
+  EXPECT_EQ(cache_->serverReads(), 10u);
+}
+
+TEST_F(TreeCacheTest, APrefetchedMissingNodeIsLeftToTheReadThatWatchesForItsCreation) {
+  const auto missing = path("missing");
+  cache_->prefetch({missing}, {missing});
+  EXPECT_EQ(cache_->serverReads(), 0u);
+  EXPECT_EQ(data(missing), std::nullopt);
+  EXPECT_EQ(cache_->children(missing), std::nullopt);
+  EXPECT_EQ(cache_->serverReads(), 2u);
+  session_->create(missing, "here");
+  ASSERT_TRUE(waitFor([&] { return wakes() >= 1; }));
+  cache_->prefetch({missing}, {});
+  EXPECT_EQ(cache_->serverReads(), 3u);
+  EXPECT_EQ(data(missing), "here");
+  EXPECT_EQ(cache_->serverReads(), 3u);
+}
+
 }  // namespace
