@@ -50,6 +50,7 @@ class Reader {
     if (focus) {
       whole = wholeTypes(*focus, snapshot);
       focused = focus->logical;
+      prefetchInboxes({focus->host}, {});
       readInbox(focus->host, {}, snapshot);
       for (const auto& [id, named] : snapshot.assignments) focused.insert(id);
       for (const auto& [type, identities] : snapshot.persistent) {
@@ -224,15 +225,10 @@ class Reader {
     return whole;
   }
 
-  // One host's inbox; only assignments of `types` unless it is empty.
+  // One host's inbox; only assignments of `types` unless it is empty. (Prefetched by the caller.)
   void readInbox(const std::string& host, const std::set<std::string>& types,
                  ClusterSnapshot& snapshot) {
-    const auto names = children(layout_.hostAssignments(host));
-    prefetchEach(names, [&](const std::string& name) -> std::optional<std::string> {
-      auto id = assignmentOf(name, types);
-      return id ? std::optional(layout_.assignment(host, *id)) : std::nullopt;
-    });
-    for (const auto& name : names) {
+    for (const auto& name : children(layout_.hostAssignments(host))) {
       auto id = assignmentOf(name, types);
       if (!id) continue;
       const auto path = layout_.assignment(host, *id);
