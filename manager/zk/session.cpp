@@ -178,6 +178,12 @@ void onBatchDataDone(int rc, const char* value, int length, const ::Stat* stat, 
   slot->batch->finish(*slot, rc);
 }
 
+void onBatchStatDone(int rc, const ::Stat* stat, const void* data) {
+  auto* slot = static_cast<ReadBatch::Slot*>(const_cast<void*>(data));
+  if (rc == ZOK && stat) slot->stat = *stat;
+  slot->batch->finish(*slot, rc);
+}
+
 void onBatchChildrenDone(int rc, const struct String_vector* names, const ::Stat* stat,
                          const void* data) {
   auto* slot = static_cast<ReadBatch::Slot*>(const_cast<void*>(data));
@@ -581,11 +587,18 @@ std::vector<Session::ReadAnswer> Session::readMany(std::vector<Read> reads) {
     watchIds[i] = registerWatch({}, std::move(read.early.watcher));
     void* context = reinterpret_cast<void*>(watchIds[i]);
     watcher_fn watcher = watchIds[i] ? &pathWatcher : nullptr;
-    counted(read.children ? Request::GetChildren : Request::GetData);
-    const int rc = read.children ? zoo_awget_children2(zh, read.path.c_str(), watcher, context,
-                                                       &onBatchChildrenDone, &slot)
-                                 : zoo_awget(zh, read.path.c_str(), watcher, context,
-                                             &onBatchDataDone, &slot);
+    int rc;
+    if (read.children) {
+      counted(Request::GetChildren);
+      rc = zoo_awget_children2(zh, read.path.c_str(), watcher, context, &onBatchChildrenDone,
+                               &slot);
+    } else if (read.existsOnly) {
+      counted(Request::Exists);
+      rc = zoo_awexists(zh, read.path.c_str(), watcher, context, &onBatchStatDone, &slot);
+    } else {
+      counted(Request::GetData);
+      rc = zoo_awget(zh, read.path.c_str(), watcher, context, &onBatchDataDone, &slot);
+    }
     // Not sent (the session is gone): no completion will come.
     if (rc != ZOK) batch.finish(slot, rc);
   }
@@ -594,6 +607,8 @@ std::vector<Session::ReadAnswer> Session::readMany(std::vector<Read> reads) {
     auto& slot = batch.slots[i];
     auto& answer = answers[i];
     answer.code = static_cast<Code>(slot.rc);
+    // exists() leaves its watch on a missing node: it tells of the node's creation.
+    if (slot.rc == ZNONODE && reads[i].existsOnly && !reads[i].children) continue;
     if (slot.rc != ZOK) {
       dropWatch(watchIds[i]);
       continue;

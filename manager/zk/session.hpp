@@ -98,17 +98,20 @@ class Session : public std::enable_shared_from_this<Session> {
                                                    Stat* stat = nullptr);
   std::optional<std::vector<std::string>> children(const std::string& path, EarlyWatcher early);
   // Several reads sent at once: the C client pipelines them on the session's connection, so they
-  // take about one round trip in all rather than one each. An answer is what get() or children()
-  // would give; a failure stays in its `code`, so one lost read hides no other. Only a closed
-  // session throws (ZkError Closing), before anything is sent.
+  // take about one round trip in all rather than one each. An answer is what get(), children()
+  // or exists() would give; a failure stays in its `code`, so one lost read hides no other. Only
+  // a closed session throws (ZkError Closing), before anything is sent.
   struct Read {
     std::string path;
     bool children = false;  // the child names, else the node
     EarlyWatcher early;
+    bool existsOnly = false;  // (not children) whether the node exists: its stat, no data
   };
   struct ReadAnswer {
-    Code code = Code::Ok;  // NoNode: the node does not exist (and no watch was left)
-    std::optional<Node> node;
+    // NoNode: the node does not exist; no watch was left, but for existsOnly, whose watch waits
+    // for the node's creation.
+    Code code = Code::Ok;
+    std::optional<Node> node;  // existsOnly: the stat, with empty data
     std::optional<std::vector<std::string>> names;
   };
   std::vector<ReadAnswer> readMany(std::vector<Read> reads);

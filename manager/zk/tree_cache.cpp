@@ -13,6 +13,7 @@ template <typename T>
 struct Cached {
   bool armed = false;       // a watch is set and has not fired: `value` is current
   std::uint64_t fired = 0;  // watch firings, to spot one that raced with the read it guards
+  std::uint64_t takenIn = 0;  // the last pass that took `value` (read it, or found it current)
   std::optional<T> value;
 };
 
@@ -28,6 +29,7 @@ struct TreeCache::State {
   std::mutex mutex;
   std::map<std::string, Entry> entries;
   std::uint64_t pass = 0;
+  bool inPass = false;
   std::uint64_t serverReads = 0;
   Wake wake;
 
@@ -65,7 +67,7 @@ struct TreeCache::State {
       auto& entry = entries[path];
       entry.pass = pass;
       auto& cached = entry.*aspect;
-      if (cached.armed) return cached.value;
+      if (take(cached)) return cached.value;
       firedBefore = cached.fired;
     }
     auto value = read();
@@ -75,7 +77,21 @@ struct TreeCache::State {
     cached.value = value;
     // A watch that fired while we read may describe a change the answer does not show yet.
     cached.armed = cached.fired == firedBefore;
+    cached.takenIn = inPass ? pass : 0;
     return value;
+  }
+
+  // Whether `cached` answers without asking the server: the pass took it already, or its watch
+  // has not fired (the pass takes it then). A pass takes each path once: a watch that fires after
+  // that has woken the loop, and the next pass reads the path again. (Reading it again at once
+  // would chase a busy tree: the longer a pass, the more of its nodes change under it, each then
+  // a round trip of its own.)
+  template <typename T>
+  bool take(Cached<T>& cached) const {
+    if (inPass && cached.takenIn == pass) return true;
+    if (!cached.armed) return false;
+    if (inPass) cached.takenIn = pass;
+    return true;
   }
 };
 
@@ -125,8 +141,7 @@ bool TreeCache::prefetch(const std::vector<std::string>& nodes,
     auto stale = [&](const std::string& path, bool listing) {
       auto& entry = state_->entries[path];
       entry.pass = state_->pass;
-      const auto& armed = listing ? entry.children.armed : entry.data.armed;
-      if (armed) return;
+      if (listing ? state_->take(entry.children) : state_->take(entry.data)) return;
       firedBefore.push_back(listing ? entry.children.fired : entry.data.fired);
       reads.push_back({path, listing,
                        listing ? State::watcher(weak, path, &Entry::children)
@@ -137,21 +152,54 @@ bool TreeCache::prefetch(const std::vector<std::string>& nodes,
   }
   if (reads.empty()) return true;
   auto answers = session_->readMany(reads);
-  std::lock_guard lock(state_->mutex);
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    if (answers[i].code != Code::Ok) continue;
-    ++state_->serverReads;
-    auto& entry = state_->entries[reads[i].path];
-    // As in readThrough: a watch that fired meanwhile leaves the answer unarmed.
-    if (reads[i].children) {
-      entry.children.value = std::move(answers[i].names);
-      entry.children.armed = entry.children.fired == firedBefore[i];
-    } else {
-      entry.data.value = std::move(answers[i].node);
-      entry.data.armed = entry.data.fired == firedBefore[i];
+  std::vector<std::string> missing;
+  {
+    std::lock_guard lock(state_->mutex);
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      if (answers[i].code == Code::NoNode && !reads[i].children) missing.push_back(reads[i].path);
+      if (answers[i].code != Code::Ok) continue;
+      ++state_->serverReads;
+      auto& entry = state_->entries[reads[i].path];
+      // As in readThrough: a watch that fired meanwhile leaves the answer unarmed.
+      const auto takenIn = state_->inPass ? state_->pass : 0;
+      if (reads[i].children) {
+        entry.children.value = std::move(answers[i].names);
+        entry.children.armed = entry.children.fired == firedBefore[i];
+        entry.children.takenIn = takenIn;
+      } else {
+        entry.data.value = std::move(answers[i].node);
+        entry.data.armed = entry.data.fired == firedBefore[i];
+        entry.data.takenIn = takenIn;
+      }
     }
   }
+  // getData leaves no watch on a missing node: exists does, and tells of its creation.
+  if (!missing.empty()) watchCreations(missing);
   return true;
+}
+
+void TreeCache::watchCreations(const std::vector<std::string>& paths) {
+  std::weak_ptr<State> weak = state_;
+  std::vector<Session::Read> reads;
+  std::vector<std::uint64_t> firedBefore;
+  {
+    std::lock_guard lock(state_->mutex);
+    for (const auto& path : paths) {
+      firedBefore.push_back(state_->entries[path].data.fired);
+      reads.push_back({path, false, State::watcher(weak, path, &Entry::data), true});
+    }
+  }
+  auto answers = session_->readMany(reads);
+  std::lock_guard lock(state_->mutex);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    // Created meanwhile: left to the read that follows, as any node not fetched.
+    if (answers[i].code != Code::NoNode) continue;
+    ++state_->serverReads;
+    auto& data = state_->entries[reads[i].path].data;
+    data.value = std::nullopt;
+    data.armed = data.fired == firedBefore[i];
+    data.takenIn = state_->inPass ? state_->pass : 0;
+  }
 }
 
 void TreeCache::invalidate(const std::string& path) {
@@ -160,6 +208,8 @@ void TreeCache::invalidate(const std::string& path) {
   if (it == state_->entries.end()) return;
   it->second.data.armed = false;
   it->second.children.armed = false;
+  it->second.data.takenIn = 0;
+  it->second.children.takenIn = 0;
 }
 
 void TreeCache::invalidateAll() {
@@ -170,10 +220,12 @@ void TreeCache::invalidateAll() {
 void TreeCache::beginPass() {
   std::lock_guard lock(state_->mutex);
   ++state_->pass;
+  state_->inPass = true;
 }
 
 void TreeCache::endPass() {
   std::lock_guard lock(state_->mutex);
+  state_->inPass = false;
   std::erase_if(state_->entries,
                 [&](const auto& item) { return item.second.pass != state_->pass; });
 }

@@ -31,8 +31,9 @@ class TreeCache : public NodeReader {
   // missing node is watched for its creation. Throws ZkError like the session does.
   std::optional<Node> get(const std::string& path) override;
   std::optional<std::vector<std::string>> children(const std::string& path) override;
-  // Reads at once (Session::readMany) what of these is not cached; a missing node is left to the
-  // read that follows, which watches for its creation.
+  // Reads at once (Session::readMany) what of these is not cached. A missing node is cached as
+  // missing, watched for its creation (asked at once too); a missing listing is left to the read
+  // that follows.
   bool prefetch(const std::vector<std::string>& nodes,
                 const std::vector<std::string>& listings) override;
 
@@ -42,7 +43,9 @@ class TreeCache : public NodeReader {
   // Forget everything (a new session has none of the old one's watches).
   void invalidateAll();
   // Marks the start of a full read; endPass() drops the paths that pass did not read, so the cache
-  // holds only what the loop still looks at.
+  // holds only what the loop still looks at. A pass takes each path once: what it first saw of a
+  // path (cached or read) is its answer until the pass ends, even if the path's watch fires
+  // meanwhile (the watch has woken the loop, and the next pass reads the path again).
   void beginPass();
   void endPass();
 
@@ -51,6 +54,9 @@ class TreeCache : public NodeReader {
 
  private:
   struct State;
+  // The prefetched nodes found missing: cached as such, with a watch on their creation.
+  void watchCreations(const std::vector<std::string>& paths);
+
   std::shared_ptr<Session> session_;
   std::shared_ptr<State> state_;
 };

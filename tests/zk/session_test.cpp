@@ -470,6 +470,31 @@ TEST_F(SessionTest, ReadManyAnswersEachReadAsGetAndChildrenWouldAndArmsItsWatche
   EXPECT_TRUE(waitFor([&] { return dataFired == 1 && childrenFired == 1; }));
 }
 
+TEST_F(SessionTest, ReadManyExistsAnswersWithTheStatAndWatchesAMissingNodeForItsCreation) {
+  session_->create(path("here"), "data");
+  std::atomic<int> hereFired{0}, absentFired{0};
+  std::vector<Session::Read> reads;
+  reads.push_back(
+      {path("here"), false, EarlyWatcher{[&](const WatchEvent&) { ++hereFired; }}, true});
+  reads.push_back(
+      {path("absent"), false, EarlyWatcher{[&](const WatchEvent&) { ++absentFired; }}, true});
+  const auto answers = session_->readMany(reads);
+
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].code, Code::Ok);
+  ASSERT_TRUE(answers[0].node.has_value());
+  EXPECT_EQ(answers[0].node->data, "");  // the stat only
+  EXPECT_EQ(answers[0].node->stat.dataLength, 4);
+  EXPECT_EQ(answers[1].code, Code::NoNode);
+  EXPECT_FALSE(answers[1].node.has_value());
+
+  // Unlike a getData answered NoNode, the exists leaves its watch: the creation fires it.
+  auto other = connect();
+  other->create(path("absent"), "");
+  other->set(path("here"), "changed");
+  EXPECT_TRUE(waitFor([&] { return hereFired == 1 && absentFired == 1; }));
+}
+
 TEST_F(SessionTest, ReadManyOnAClosedSessionThrowsBeforeSendingAnything) {
   auto closed = connect();
   closed->close();

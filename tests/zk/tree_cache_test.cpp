@@ -218,6 +218,50 @@ TEST_F(TreeCacheTest, EndPassDropsThePathsThatPassDidNotRead) {
   EXPECT_EQ(cache_->size(), 0u);
 }
 
+TEST_F(TreeCacheTest, APassTakesAPathOnceEvenWhenItChangesMeanwhile) {
+  session_->create(path("a"), "v1");
+  session_->create(path("b"), "w1");
+  session_->create(path("c"), "x1");
+  EXPECT_EQ(data(path("c")), "x1");  // cached before the pass
+
+  cache_->beginPass();
+  EXPECT_EQ(data(path("a")), "v1");
+  cache_->prefetch({path("b"), path("c")}, {path("b")});
+  EXPECT_EQ(cache_->serverReads(), 4u);  // c was current: taken from the cache
+  session_->set(path("a"), "v2");
+  session_->set(path("b"), "w2");
+  session_->create(path("b/child"), "");
+  session_->set(path("c"), "x2");
+  ASSERT_TRUE(waitFor([&] { return wakes() >= 4; }));
+  // Changed since this pass took them: the pass keeps its answers (the wake brings the next one).
+  EXPECT_EQ(data(path("a")), "v1");
+  EXPECT_EQ(data(path("b")), "w1");
+  EXPECT_EQ(sorted(cache_->children(path("b"))), Names{});
+  EXPECT_EQ(data(path("c")), "x1");
+  cache_->prefetch({path("a"), path("b"), path("c")}, {path("b")});
+  EXPECT_EQ(cache_->serverReads(), 4u);
+  cache_->endPass();
+
+  // The next pass reads each changed aspect again, once.
+  cache_->beginPass();
+  EXPECT_EQ(data(path("a")), "v2");
+  EXPECT_EQ(data(path("b")), "w2");
+  EXPECT_EQ(sorted(cache_->children(path("b"))), (Names{"child"}));
+  EXPECT_EQ(data(path("c")), "x2");
+  EXPECT_EQ(cache_->serverReads(), 8u);
+  // Invalidated after our own write: asked again within the pass.
+  session_->set(path("a"), "v3");
+  cache_->invalidate(path("a"));
+  EXPECT_EQ(data(path("a")), "v3");
+  EXPECT_EQ(cache_->serverReads(), 9u);
+  cache_->endPass();
+
+  // Outside a pass a read whose watch fired asks the server at once, as before.
+  session_->set(path("b"), "w3");
+  ASSERT_TRUE(waitFor([&] { return wakes() >= 6; }));
+  EXPECT_EQ(data(path("b")), "w3");
+}
+
 TEST_F(TreeCacheTest, ManyPassesWithoutAChangeReadEachAspectOnce) {
   constexpr int kNodes = 5;
   std::vector<std::string> paths;
@@ -290,11 +334,14 @@ TEST_F(TreeCacheTest, PrefetchReadsWhatIsStaleAtOnceAndTheReadsAfterItAskNoServe
   EXPECT_EQ(cache_->serverReads(), 10u);
 }
 
-TEST_F(TreeCacheTest, APrefetchedMissingNodeIsLeftToTheReadThatWatchesForItsCreation) {
+TEST_F(TreeCacheTest, APrefetchedMissingNodeIsCachedAndWatchedForItsCreation) {
   const auto missing = path("missing");
   cache_->prefetch({missing}, {missing});
-  EXPECT_EQ(cache_->serverReads(), 0u);
+  // The node: cached as missing (an exists, whose watch waits for its creation). The listing:
+  // left to the read that follows.
+  EXPECT_EQ(cache_->serverReads(), 1u);
   EXPECT_EQ(data(missing), std::nullopt);
+  EXPECT_EQ(cache_->serverReads(), 1u);
   EXPECT_EQ(cache_->children(missing), std::nullopt);
   EXPECT_EQ(cache_->serverReads(), 2u);
   session_->create(missing, "here");
