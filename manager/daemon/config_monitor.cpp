@@ -25,6 +25,57 @@ bool fenceFailed(const zk::ZkError& e) {
   return multi && multi->failedIndex() == 0;
 }
 
+// Writes ops 0..count-1 (`opOf(i)`) in multi()s behind `fence`, a batch at a time: a pass that
+// writes a thousand nodes waits for ten round trips, not a thousand. When an operation of a batch
+// fails (a node that went or came meanwhile), each of that batch is tried alone (`alone(i)`).
+// A failed fence is thrown: the lock is no longer ours.
+template <typename OpOf, typename Alone>
+void writeInBatches(zk::Session& session, const zk::Op& fence, std::size_t count, OpOf opOf,
+                    Alone alone) {
+  // Well under the request size limit.
+  constexpr std::size_t kBatch = 100;
+  for (std::size_t first = 0; first < count; first += kBatch) {
+    const auto last = std::min(count, first + kBatch);
+    std::vector<zk::Op> ops{fence};
+    for (auto i = first; i < last; ++i) ops.push_back(opOf(i));
+    try {
+      session.multi(ops);
+    } catch (const zk::MultiError& e) {
+      if (fenceFailed(e)) throw;
+      for (auto i = first; i < last; ++i) alone(i);
+    }
+  }
+}
+
+// Removes `paths` behind `fence`, in batches as writeInBatches does. A batch that fails for a node
+// gone meanwhile (most often read before the registration that took it away) is looked at once
+// more, all at once: the nodes still there are removed in one multi() again, not one by one.
+void removeInBatches(zk::Session& session, const zk::Op& fence,
+                     const std::vector<std::string>& paths) {
+  auto removeAlone = [&](const std::string& path) {
+    try {
+      session.multi({fence, zk::Op::remove(path)});
+    } catch (const zk::MultiError& e) {
+      if (fenceFailed(e)) throw;  // else gone already
+    }
+  };
+  std::vector<std::string> failed;
+  writeInBatches(
+      session, fence, paths.size(), [&](std::size_t i) { return zk::Op::remove(paths[i]); },
+      [&](std::size_t i) { failed.push_back(paths[i]); });
+  if (failed.empty()) return;
+  std::vector<zk::Session::Read> reads;
+  for (const auto& path : failed) reads.push_back({path, false, {}});
+  const auto answers = session.readMany(reads);
+  std::vector<std::string> present;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (answers[i].code != zk::Code::NoNode) present.push_back(failed[i]);
+  }
+  writeInBatches(
+      session, fence, present.size(), [&](std::size_t i) { return zk::Op::remove(present[i]); },
+      [&](std::size_t i) { removeAlone(present[i]); });
+}
+
 }  // namespace
 
 ConfigMonitor::ConfigMonitor(DaemonContext& context) : context_(context) {}
@@ -109,36 +160,11 @@ std::set<std::string> ConfigMonitor::heldTypes() const {
 void ConfigMonitor::applyAssignments(const AssignmentPlan& plan, const zk::Op& fence) {
   auto session = context_.session();
   const auto& layout = context_.layout;
-  // One multi() per batch; when one of its operations fails (a node that went or came meanwhile,
-  // an inbox not made yet), each is tried alone.
-  constexpr std::size_t kBatch = 100;
-  auto inBatches = [&](const std::vector<AssignmentChange>& changes, auto opOf, auto alone) {
-    for (std::size_t first = 0; first < changes.size(); first += kBatch) {
-      const auto last = std::min(changes.size(), first + kBatch);
-      std::vector<zk::Op> ops{fence};
-      for (auto i = first; i < last; ++i) ops.push_back(opOf(changes[i]));
-      try {
-        session->multi(ops);
-      } catch (const zk::MultiError& e) {
-        if (fenceFailed(e)) throw;
-        for (auto i = first; i < last; ++i) alone(changes[i]);
-      }
-      for (auto i = first; i < last; ++i) {
-        context_.tree().invalidate(layout.hostAssignments(changes[i].host));
-      }
-    }
-  };
-  auto remove = [&](const AssignmentChange& c) {
-    return zk::Op::remove(layout.assignment(c.host, c.logical));
-  };
-  inBatches(plan.remove, remove, [&](const AssignmentChange& c) {
-    try {
-      session->multi({fence, remove(c)});
-    } catch (const zk::MultiError& e) {
-      if (fenceFailed(e)) throw;  // else gone already
-    }
-  });
+  std::vector<std::string> removed;
+  for (const auto& c : plan.remove) removed.push_back(layout.assignment(c.host, c.logical));
+  removeInBatches(*session, fence, removed);
   for (const auto& c : plan.remove) {
+    context_.tree().invalidate(layout.hostAssignments(c.host));
     spdlog::debug("{} is no longer named for {}: {}", c.host, layout.logicalService(c.logical),
                   c.reason);
   }
@@ -146,21 +172,61 @@ void ConfigMonitor::applyAssignments(const AssignmentPlan& plan, const zk::Op& f
     return zk::Op::create(layout.assignment(c.host, c.logical), config::encodeAssignmentData(c.data),
                           zk::CreateMode::Ephemeral);
   };
-  inBatches(plan.create, create, [&](const AssignmentChange& c) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      try {
-        session->multi({fence, create(c)});
-        return;
-      } catch (const zk::MultiError& e) {
-        if (fenceFailed(e)) throw;
-        if (e.code() != zk::Code::NoNode) return;  // named already
-        // The host's first assignment: its inbox is made with it.
-        session->ensurePath(layout.hostAssignments(c.host));
-      }
+  writeInBatches(
+      *session, fence, plan.create.size(), [&](std::size_t i) { return create(plan.create[i]); },
+      [&](std::size_t i) {
+        const auto& c = plan.create[i];
+        for (int attempt = 0; attempt < 2; ++attempt) {
+          try {
+            session->multi({fence, create(c)});
+            return;
+          } catch (const zk::MultiError& e) {
+            if (fenceFailed(e)) throw;
+            if (e.code() != zk::Code::NoNode) return;  // named already
+            // The host's first assignment: its inbox is made with it.
+            session->ensurePath(layout.hostAssignments(c.host));
+          }
+        }
+      });
+  for (const auto& c : plan.create) {
+    context_.tree().invalidate(layout.hostAssignments(c.host));
+    spdlog::debug("named {} for a replica of {}", c.host, layout.logicalService(c.logical));
+  }
+}
+
+void ConfigMonitor::writeStatuses(const TypePlan& plan, const model::ClusterSnapshot& snapshot,
+                                  const zk::Op& fence) {
+  auto session = context_.session();
+  const auto& layout = context_.layout;
+  std::vector<bool> written(plan.statuses.size(), true);
+  auto opOf = [&](std::size_t i) {
+    const auto& [id, status] = plan.statuses[i];
+    const auto* logical = snapshot.logical(id);
+    const auto data = config::encodeStatusData(status);
+    return logical && logical->statusVersion >= 0
+               ? zk::Op::set(layout.status(id), data, logical->statusVersion)
+               : zk::Op::create(layout.status(id), data);
+  };
+  writeInBatches(*session, fence, plan.statuses.size(), opOf, [&](std::size_t i) {
+    try {
+      session->multi({fence, opOf(i)});
+    } catch (const zk::MultiError& e) {
+      if (fenceFailed(e)) throw;
+      written[i] = false;  // changed meanwhile: the next pass reads it again
     }
   });
-  for (const auto& c : plan.create) {
-    spdlog::debug("named {} for a replica of {}", c.host, layout.logicalService(c.logical));
+  for (std::size_t i = 0; i < plan.statuses.size(); ++i) {
+    const auto& [id, status] = plan.statuses[i];
+    const auto path = layout.status(id);
+    context_.tree().invalidate(path);
+    if (!written[i]) continue;
+    if (!status.reason.empty()) spdlog::info("{}: {}", path, status.reason);
+    // An event when the reason changes (a status is rewritten for its counts too).
+    const auto* logical = snapshot.logical(id);
+    const auto* before = logical && logical->status ? &logical->status->reason : nullptr;
+    if (!status.reason.empty() && (!before || *before != status.reason)) {
+      context_.events.record(config::event_kind::kRefused, id.type, id.sequence, "", status.reason);
+    }
   }
 }
 
@@ -169,14 +235,26 @@ TypePlan ConfigMonitor::confirmLockChanges(const std::string& type, const TypePl
   if (plan.createLocks.empty() && plan.destroyLocks.empty()) return plan;
   auto session = context_.session();
   model::ClusterSnapshot confirmed = snapshot;
+  std::vector<model::LogicalServiceView*> logicals;
+  std::vector<zk::Session::Read> reads;
   for (const auto* ids : {&plan.createLocks, &plan.destroyLocks}) {
     for (const auto& id : *ids) {
       auto* view = confirmed.types.count(id.type) ? &confirmed.types.at(id.type) : nullptr;
       if (!view || !view->logical.count(id.sequence)) continue;
-      const auto dir = context_.layout.physicalServicesDir(id);
-      session->sync(dir);
-      auto& physical = view->logical.at(id.sequence).physical;
-      const auto names = session->children(dir);
+      logicals.push_back(&view->logical.at(id.sequence));
+      reads.push_back({context_.layout.physicalServicesDir(id), true, {}});
+    }
+  }
+  if (!reads.empty()) {
+    // One sync serves every read behind it: a session's requests are answered in order.
+    session->sync(reads.front().path);
+    auto answers = session->readMany(reads);
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      if (answers[i].code != zk::Code::Ok && answers[i].code != zk::Code::NoNode) {
+        throw zk::ZkError(answers[i].code, "children", reads[i].path);
+      }
+      auto& physical = logicals[i]->physical;
+      const auto names = std::move(answers[i].names);
       std::map<std::string, model::PhysicalServiceView> now;
       for (const auto& name : names.value_or(std::vector<std::string>{})) {
         const auto uuid = config::Layout::parsePhysicalServiceName(name);
@@ -227,26 +305,7 @@ void ConfigMonitor::apply(const std::string& type, const TypePlan& planned,
       }
     }
     for (const auto& change : plan.identities) applyIdentityChange(type, change, fence);
-    for (const auto& [id, status] : plan.statuses) {
-      const auto* logical = snapshot.logical(id);
-      const auto path = layout.status(id);
-      const auto data = config::encodeStatusData(status);
-      try {
-        session->multi({fence, logical && logical->statusVersion >= 0
-                                   ? zk::Op::set(path, data, logical->statusVersion)
-                                   : zk::Op::create(path, data)});
-        if (!status.reason.empty()) spdlog::info("{}: {}", path, status.reason);
-        // An event when the reason changes (a status is rewritten for its counts too).
-        const auto* before = logical && logical->status ? &logical->status->reason : nullptr;
-        if (!status.reason.empty() && (!before || *before != status.reason)) {
-          context_.events.record(config::event_kind::kRefused, id.type, id.sequence, "",
-                                 status.reason);
-        }
-      } catch (const zk::MultiError& e) {
-        if (fenceFailed(e)) throw;  // else changed meanwhile: the next pass reads it again
-      }
-      context_.tree().invalidate(path);
-    }
+    writeStatuses(plan, snapshot, fence);
   } catch (const zk::MultiError& e) {
     if (!fenceFailed(e)) throw;
     // Our place is gone: the recipe reports it lost, and the next pass queues again.

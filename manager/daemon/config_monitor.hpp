@@ -50,6 +50,9 @@ class ConfigMonitor {
   // Ephemeral, so that a holder's assignments go with its session and its successor names hosts
   // again; fenced by our lock, in batches.
   void applyAssignments(const AssignmentPlan& plan, const zk::Op& fence);
+  // The plan's statuses, in batches; a reason that changed is also an event.
+  void writeStatuses(const TypePlan& plan, const model::ClusterSnapshot& snapshot,
+                     const zk::Op& fence);
   // Fenced by our lock and by the version the identity was read at.
   void applyIdentityChange(const std::string& type, const IdentityChange& change,
                            const zk::Op& fence);

@@ -78,11 +78,13 @@ class Reader {
     }
     for (auto& [name, type] : snapshot.types) {
       if (!focus || whole.contains(name)) {
-        readLogicals(type);
+        readLogicals(type, nullptr, true);
         continue;
       }
       // Only the logical services of the focus; the listing only when one of them may be surplus
-      // (ServiceTypeView::wantedWhateverListed), as after a scale-down.
+      // (ServiceTypeView::wantedWhateverListed), as after a scale-down. Not their statuses: only
+      // the type's monitor holder plans from them (a status missing while its replicas are placed
+      // would cost each named host a watch and reads of its own).
       const auto first = focused.lower_bound({name, 0});
       const auto end = focused.lower_bound({name + '\0', 0});
       if (first == end) continue;
@@ -90,12 +92,12 @@ class Reader {
         return !type.wantedWhateverListed(id.sequence);
       });
       if (maybeSurplus) {
-        readLogicals(type, &focused);
+        readLogicals(type, &focused, false);
       } else {
         std::vector<std::int64_t> sequences;
         for (auto it = first; it != end; ++it) sequences.push_back(it->sequence);
-        prefetchLogicals(type, sequences);
-        for (const auto sequence : sequences) readOneLogical(type, sequence);
+        prefetchLogicals(type, sequences, false);
+        for (const auto sequence : sequences) readOneLogical(type, sequence, false);
       }
     }
     if (scope_.hosts) {
@@ -158,9 +160,10 @@ class Reader {
     tree_.prefetch(nodes, {});
   }
 
-  // What readLogical reads of these logical services: the listings and status first, then the
+  // What readLogical reads of these logical services: the listings (and status) first, then the
   // physical nodes (and member nodes) the listings name.
-  void prefetchLogicals(const ServiceTypeView& type, const std::vector<std::int64_t>& sequences) {
+  void prefetchLogicals(const ServiceTypeView& type, const std::vector<std::int64_t>& sequences,
+                        bool withStatus) {
     if (sequences.size() < 2) return;
     const bool memberNodes = scope_.observer || readsMemberNodes(type);
     std::vector<std::string> nodes;
@@ -168,7 +171,7 @@ class Reader {
     for (const auto sequence : sequences) {
       const config::LogicalServiceId id{type.name, sequence};
       if (scope_.observer) nodes.push_back(layout_.logicalService(id));
-      nodes.push_back(layout_.status(id));
+      if (withStatus) nodes.push_back(layout_.status(id));
       listings.push_back(layout_.physicalServicesDir(id));
       listings.push_back(layout_.electionDir(id));
     }
@@ -299,8 +302,8 @@ class Reader {
   }
 
   // The type's listing; every logical service in it is read unless `only` is given.
-  void readLogicals(ServiceTypeView& type,
-                    const std::set<config::LogicalServiceId>* only = nullptr) {
+  void readLogicals(ServiceTypeView& type, const std::set<config::LogicalServiceId>* only,
+                    bool withStatus) {
     if (config::checkServiceTypeName(type.name)) return;  // not a type's node: nothing under it
     type.listed = true;
     for (const auto& child : children(layout_.serviceType(type.name))) {
@@ -313,21 +316,23 @@ class Reader {
     for (const auto sequence : type.sequences) {
       if (!only || only->contains({type.name, sequence})) read.push_back(sequence);
     }
-    prefetchLogicals(type, read);
-    for (const auto sequence : read) readOneLogical(type, sequence);
+    prefetchLogicals(type, read, withStatus);
+    for (const auto sequence : read) readOneLogical(type, sequence, withStatus);
   }
 
-  void readOneLogical(ServiceTypeView& type, std::int64_t sequence) {
+  void readOneLogical(ServiceTypeView& type, std::int64_t sequence, bool withStatus) {
     LogicalServiceView logical;
     logical.id = {type.name, sequence};
     // A promotion type's members publish their scores in their data (watched: a new score
     // wakes the manager, whose candidate may be waiting for it).
     const bool memberNodes = readsMemberNodes(type);
     logical.promotes = memberNodes;
-    if (readLogical(logical, memberNodes)) type.logical.emplace(sequence, std::move(logical));
+    if (readLogical(logical, memberNodes, withStatus)) {
+      type.logical.emplace(sequence, std::move(logical));
+    }
   }
 
-  bool readLogical(LogicalServiceView& logical, bool memberNodes) {
+  bool readLogical(LogicalServiceView& logical, bool memberNodes, bool withStatus) {
     if (scope_.observer) {
       const auto path = layout_.logicalService(logical.id);
       auto node = tree_.get(path);
@@ -351,6 +356,7 @@ class Reader {
       logical.physical.emplace(*uuid, std::move(view));
     }
     readElection(logical, memberNodes);
+    if (!withStatus) return true;
     const auto statusPath = layout_.status(logical.id);
     if (auto node = tree_.get(statusPath)) {
       logical.statusVersion = node->stat.version;
