@@ -39,8 +39,9 @@ Placer::~Placer() {
   forgetAll();
 }
 
-void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender,
-                     const model::ClusterSnapshot& snapshot) {
+std::shared_ptr<zk::QueueMember> Placer::newMember(const config::LogicalServiceId& id,
+                                                   Contender& contender,
+                                                   const model::ClusterSnapshot& snapshot) {
   zk::QueueMember::Listener listener;
   listener.onLost = [this](zk::LossReason) { context_.wake(); };
   listener.onState = [this](zk::QueueMember::State state) {
@@ -50,12 +51,46 @@ void Placer::enqueue(const config::LogicalServiceId& id, Contender& contender,
   if (snapshot.assignmentOf(id, context_.options.hostId)) {
     contender.assignment = context_.layout.assignment(context_.options.hostId, id);
   }
-  contender.member = zk::QueueMember::make(
+  return zk::QueueMember::make(
       context_.session(), context_.layout.createPhysicalServiceLock(id),
       std::string(config::Layout::kLockChildPrefix),
       config::encodeLockContenderData({context_.options.hostId, std::nullopt}), listener);
-  contender.member->enter();
-  spdlog::debug("queued for {}", context_.layout.createPhysicalServiceLock(id));
+}
+
+void Placer::enqueue(const std::vector<config::LogicalServiceId>& ids,
+                     const model::ClusterSnapshot& snapshot) {
+  std::vector<std::shared_ptr<zk::QueueMember>> members;
+  for (const auto& id : ids) {
+    auto& contender = contenders_.at(id);
+    contender.member = newMember(id, contender, snapshot);
+    members.push_back(contender.member);
+  }
+  // Their places made in one round trip; each place's position then wakes the loop.
+  try {
+    zk::QueueMember::enterAll(members);
+  } catch (const zk::ZkError& e) {
+    if (e.isConnectionLoss() || e.isSessionLost()) {
+      forgetInactive(ids);
+      throw;
+    }
+    spdlog::warn("queueing for {} create-locks failed: {}", ids.size(), e.what());
+  }
+  forgetInactive(ids);
+  for (const auto& id : ids) {
+    if (contenders_.contains(id)) {
+      spdlog::debug("queued for {}", context_.layout.createPhysicalServiceLock(id));
+    }
+  }
+}
+
+void Placer::forgetInactive(const std::vector<config::LogicalServiceId>& ids) {
+  // Not in its queue: the lock went meanwhile (or the session did).
+  for (const auto& id : ids) {
+    const auto it = contenders_.find(id);
+    if (it != contenders_.end() && it->second.member && !it->second.member->active()) {
+      contenders_.erase(it);
+    }
+  }
 }
 
 std::map<config::LogicalServiceId, Contention> Placer::wanted(
@@ -139,17 +174,12 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
         id);
   }
   std::sort(due.begin(), due.end());
+  std::vector<config::LogicalServiceId> joining;
   for (const auto& [order, id] : due) {
-    if (inFlight >= kMaxInFlight) break;
-    auto& contender = contenders_.at(id);
-    try {
-      enqueue(id, contender, snapshot);
-      ++inFlight;  // its position wakes the loop
-    } catch (const zk::ZkError& e) {
-      if (e.isConnectionLoss() || e.isSessionLost()) throw;
-      contenders_.erase(id);  // the lock went meanwhile
-    }
+    if (inFlight + joining.size() >= kMaxInFlight) break;
+    joining.push_back(id);
   }
+  if (!joining.empty()) enqueue(joining, snapshot);
   return next;
 }
 

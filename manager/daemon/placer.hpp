@@ -54,8 +54,14 @@ class Placer {
     bool fills = false;  // the launched instance is the logical service's last replica
   };
   enum class Step { Waiting, Done, Placed };
-  void enqueue(const config::LogicalServiceId& id, Contender& contender,
+  // A place in the create-lock queue of each of `ids` (contenders already), all made at once;
+  // those whose lock went meanwhile are forgotten.
+  void enqueue(const std::vector<config::LogicalServiceId>& ids,
                const model::ClusterSnapshot& snapshot);
+  std::shared_ptr<zk::QueueMember> newMember(const config::LogicalServiceId& id,
+                                             Contender& contender,
+                                             const model::ClusterSnapshot& snapshot);
+  void forgetInactive(const std::vector<config::LogicalServiceId>& ids);
   // What this host may contend for now: its assignments, and its survivors' logical services.
   std::map<config::LogicalServiceId, Contention> wanted(const model::ClusterSnapshot& snapshot,
                                                         std::int64_t nowMs) const;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "manager/zk/error.hpp"
 #include "manager/zk/path.hpp"
 #include "manager/zk/remove_when_connected.hpp"
 #include "manager/zk/sequential_name.hpp"
@@ -94,18 +95,15 @@ void QueueMember::onSessionState(SessionState state) {
 
 std::string QueueMember::createProtected() {
   ownPrefix_ = protectedNamePrefix(prefix_, newUuid());
+  return makeOwnNode(false);
+}
+
+std::string QueueMember::makeOwnNode(bool lookFirst) {
   const auto deadline = std::chrono::steady_clock::now() + session_->negotiatedTimeout();
   for (;;) {
-    try {
-      return session_->create(childPath(dir_, ownPrefix_), data_, CreateMode::EphemeralSequential);
-    } catch (const ZkError& e) {
-      if (!e.isConnectionLoss()) throw;
-      ++createRetries_;
-      spdlog::info("create {}* hit a connection loss; looking for our own node before retrying",
-                   childPath(dir_, ownPrefix_));
-    }
-    // The create may or may not have been applied: look for the node before making another.
-    for (;;) {
+    // A create may or may not have been applied when its answer was lost: look for the node
+    // before making another.
+    while (lookFirst) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (remaining.count() <= 0) {
@@ -127,7 +125,55 @@ std::string QueueMember::createProtected() {
         if (!e.isConnectionLoss()) throw;
       }
     }
+    try {
+      return session_->create(childPath(dir_, ownPrefix_), data_, CreateMode::EphemeralSequential);
+    } catch (const ZkError& e) {
+      if (!e.isConnectionLoss()) throw;
+      ++createRetries_;
+      spdlog::info("create {}* hit a connection loss; looking for our own node before retrying",
+                   childPath(dir_, ownPrefix_));
+    }
+    lookFirst = true;
   }
+}
+
+std::vector<bool> QueueMember::enterAll(const std::vector<std::shared_ptr<QueueMember>>& members) {
+  std::vector<bool> entered(members.size(), false);
+  if (members.empty()) return entered;
+  std::vector<Op> ops;
+  for (const auto& member : members) {
+    member->ownPrefix_ = protectedNamePrefix(member->prefix_, newUuid());
+    ops.push_back(Op::create(childPath(member->dir_, member->ownPrefix_), member->data_,
+                             CreateMode::EphemeralSequential));
+  }
+  std::vector<OpResult> made;
+  bool answerLost = false;
+  try {
+    made = members.front()->session_->multi(ops);
+  } catch (const ZkError& e) {
+    if (e.isConnectionLoss()) {
+      // All of them made, or none: each looks for its own node, as enter() does.
+      answerLost = true;
+      for (const auto& member : members) ++member->createRetries_;
+    } else if (!dynamic_cast<const MultiError*>(&e)) {
+      throw;
+    }
+    // Else one directory is gone and nothing was made: the others enter one by one.
+  }
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    auto& member = *members[i];
+    try {
+      if (!made.empty()) {
+        member.start([&] { return made[i].createdPath; });
+      } else {
+        member.start([&] { return member.makeOwnNode(answerLost); });
+      }
+      entered[i] = true;
+    } catch (const ZkError& e) {
+      if (e.code() != Code::NoNode) throw;  // the members before this one have entered
+    }
+  }
+  return entered;
 }
 
 std::optional<std::string> QueueMember::findOwnNode() {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "manager/zk/op.hpp"
 #include "manager/zk/session.hpp"
@@ -66,6 +67,13 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   void enter();
   // Follows a node that was created elsewhere (e.g. in a multi() beside other nodes) as ours.
   void adopt(const std::string& nodePath);
+  // Members of different queues, on one session, enter at once: their nodes are made in one
+  // multi(), one round trip for all instead of one each. Returns whether each entered: one whose
+  // directory does not exist is left out, inactive (enter() would throw NoNode). A connection loss
+  // is recovered member by member as enter() does, each looking for its node by its protected name
+  // before it makes another. Other errors are thrown, with the members before the failing one
+  // entered (active()).
+  static std::vector<bool> enterAll(const std::vector<std::shared_ptr<QueueMember>>& members);
   // Deletes our node with one attempt and never waits for a connection: when the connection is
   // lost, the node is deleted once the session reconnects (or goes with the session). No callback
   // follows.
@@ -105,6 +113,9 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
  private:
   void start(const std::function<std::string()>& ownNode);
   std::string createProtected();
+  // Makes our node under ownPrefix_; `lookFirst`: a create of it may have been applied (its
+  // answer lost), so it is looked for first.
+  std::string makeOwnNode(bool lookFirst);
   std::optional<std::string> findOwnNode();
   void onSessionState(SessionState state);
   void watchOwnNode();

@@ -48,6 +48,32 @@ TEST_F(GhostNodeTest, ACreateWhoseAnswerIsLostFindsItsOwnNodeInsteadOfMakingAnot
   EXPECT_TRUE(session_->children(dir)->empty());
 }
 
+TEST_F(GhostNodeTest, PlacesEnteredTogetherWhoseAnswerIsLostAreEachFoundNotMadeAgain) {
+  sm::test::ReplyDroppingProxy proxy(server().port());
+  auto session = connectThrough(proxy);
+
+  const std::string first = path("first");
+  const std::string second = path("second");
+  session_->create(first, "");
+  session_->create(second, "");
+  auto a = QueueMember::make(session, first, "lock-", "", {});
+  auto b = QueueMember::make(session, second, "lock-", "", {});
+  proxy.dropNextReplyThenDisconnect();
+  EXPECT_EQ(QueueMember::enterAll({a, b}), (std::vector<bool>{true, true}));
+
+  EXPECT_EQ(proxy.droppedReplies(), 1) << "the multi's answer was lost";
+  for (const auto& [member, dir] : {std::pair{a, first}, std::pair{b, second}}) {
+    EXPECT_EQ(member->createRetries(), 1u);
+    EXPECT_EQ(member->adoptedAfterRetry(), 1u) << "the node the lost multi made was found";
+    auto children = session_->children(dir);
+    ASSERT_EQ(children->size(), 1u) << "no ghost node in " << dir;
+    EXPECT_EQ(childPath(dir, children->front()), member->nodePath());
+    member->leave();
+  }
+  EXPECT_TRUE(session_->children(first)->empty());
+  EXPECT_TRUE(session_->children(second)->empty());
+}
+
 TEST_F(GhostNodeTest, ALockAcquiredAcrossALostAnswerIsHeldOnce) {
   sm::test::ReplyDroppingProxy proxy(server().port());
   auto session = connectThrough(proxy);

@@ -314,6 +314,43 @@ TEST_F(QueueMemberTest, DestroyingTheQueueTellsEveryMemberAndNoneTakesItForHeld)
   EXPECT_FALSE(destroyQueue(*session_, dir_)) << "a queue already gone";
 }
 
+TEST_F(QueueMemberTest, EnterAllMakesEveryPlaceAtOnceAndLeavesOutAQueueThatIsGone) {
+  const auto other = path("other");
+  session_->create(other, "");
+  auto waiting = holder();  // dir_ is held: the member entering it queues behind
+  // The members all on one session, as enterAll asks.
+  auto session = connect();
+  session->drain();
+  auto member = [&](const std::string& dir) {
+    return QueueMember::make(session, dir, "lock-", "", QueueMember::Listener{});
+  };
+  auto a = member(dir_);
+  auto b = member(other);
+
+  EXPECT_EQ(QueueMember::enterAll({a, b}), (std::vector<bool>{true, true}));
+  EXPECT_TRUE(waitFor([&] { return b->held(); }));
+  EXPECT_EQ(a->state(), State::Queued);
+  EXPECT_EQ(session_->children(dir_)->size(), 2u);
+  EXPECT_EQ(session_->exists(a->nodePath())->ephemeralOwner, session->id());
+  waiting->member->leave();
+  EXPECT_TRUE(waitFor([&] { return a->held(); }));
+  a->leave();
+  b->leave();
+
+  // One queue gone: nothing of that multi() was made, and the others enter one by one.
+  a = member(dir_);
+  b = member(other);
+  auto gone = member(path("gone"));
+  EXPECT_EQ(QueueMember::enterAll({a, gone, b}), (std::vector<bool>{true, false, true}));
+  EXPECT_FALSE(gone->active());
+  EXPECT_TRUE(waitFor([&] { return a->held() && b->held(); }));
+  EXPECT_EQ(session_->children(dir_)->size(), 1u);
+  EXPECT_EQ(session_->children(other)->size(), 1u);
+  a->leave();
+  b->leave();
+  session->drain();
+}
+
 TEST(QueueRemovalOps, RemoveTheHighestSequenceFirstWhateverTheNamesThenTheDirectory) {
   // By name the uuids would put the master (sequence 1) first; by sequence it goes last.
   const auto ops = queueRemovalOps(
