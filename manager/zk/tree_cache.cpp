@@ -73,12 +73,18 @@ struct TreeCache::State {
     auto value = read();
     std::lock_guard lock(mutex);
     ++serverReads;
-    auto& cached = entries[path].*aspect;
-    cached.value = value;
-    // A watch that fired while we read may describe a change the answer does not show yet.
+    keep(entries[path].*aspect, value, firedBefore);
+    return value;
+  }
+
+  // Keeps what the server answered, taken by the pass under way. A watch that fired while we
+  // read (its count moved past `firedBefore`) may describe a change the answer does not show
+  // yet: the answer is then kept unarmed.
+  template <typename T>
+  void keep(Cached<T>& cached, std::optional<T> value, std::uint64_t firedBefore) const {
+    cached.value = std::move(value);
     cached.armed = cached.fired == firedBefore;
     cached.takenIn = inPass ? pass : 0;
-    return value;
   }
 
   // Whether `cached` answers without asking the server: the pass took it already, or its watch
@@ -160,16 +166,10 @@ bool TreeCache::prefetch(const std::vector<std::string>& nodes,
       if (answers[i].code != Code::Ok) continue;
       ++state_->serverReads;
       auto& entry = state_->entries[reads[i].path];
-      // As in readThrough: a watch that fired meanwhile leaves the answer unarmed.
-      const auto takenIn = state_->inPass ? state_->pass : 0;
       if (reads[i].children) {
-        entry.children.value = std::move(answers[i].names);
-        entry.children.armed = entry.children.fired == firedBefore[i];
-        entry.children.takenIn = takenIn;
+        state_->keep(entry.children, std::move(answers[i].names), firedBefore[i]);
       } else {
-        entry.data.value = std::move(answers[i].node);
-        entry.data.armed = entry.data.fired == firedBefore[i];
-        entry.data.takenIn = takenIn;
+        state_->keep(entry.data, std::move(answers[i].node), firedBefore[i]);
       }
     }
   }
@@ -195,10 +195,7 @@ void TreeCache::watchCreations(const std::vector<std::string>& paths) {
     // Created meanwhile: left to the read that follows, as any node not fetched.
     if (answers[i].code != Code::NoNode) continue;
     ++state_->serverReads;
-    auto& data = state_->entries[reads[i].path].data;
-    data.value = std::nullopt;
-    data.armed = data.fired == firedBefore[i];
-    data.takenIn = state_->inPass ? state_->pass : 0;
+    state_->keep(state_->entries[reads[i].path].data, std::optional<Node>{}, firedBefore[i]);
   }
 }
 
