@@ -32,6 +32,8 @@
 
 #include "bench/common/report.hpp"
 #include "bench/daemon/cluster.hpp"
+#include "config/lock_contender_data.hpp"
+#include "manager/zk/sequential_name.hpp"
 #include "manager/zkserver/local_zookeeper.hpp"
 
 namespace {
@@ -98,6 +100,20 @@ struct Bench {
   nlohmann::json errors = nlohmann::json::array();
   std::set<pid_t> known() const { return {zk->pid()}; }
 };
+
+// The host whose daemon holds a config monitor lock: its queue's first member; empty if none can
+// be read.
+std::string monitorHolder(sm::zk::Session& session, const std::string& lock) {
+  auto names = session.children(lock);
+  if (!names) return {};
+  const auto order = sm::zk::queueOrder(*names, sm::config::Layout::kLockChildPrefix);
+  if (order.empty()) return {};
+  const auto path = lock + "/" + order.front().name;
+  auto node = session.get(path);
+  if (!node) return {};
+  auto data = sm::config::decodeLockContenderData(node->data, path);
+  return data ? data.value().host : std::string{};
+}
 
 // Polls the tree (and role files) until the type has converged; returns the state.
 std::vector<bd::Logical> waitConverged(
@@ -400,6 +416,11 @@ struct ConvergenceRun {
   long long idleReads = 0, idleWrites = 0;
   std::vector<double> idleCpuPercent;
   std::map<std::string, int> instancesPerHost;
+  // When each host's last instance first showed a role file, in ms after the apply; and the host
+  // whose daemon held the type's config monitor, which also places its own share.
+  std::map<std::string, double> lastRoleFileMs;
+  std::string monitorHolder;
+  int inotifyOverflows = 0;  // role-file events lost, each followed by a read of the directories
   std::vector<std::map<std::string, int>> childCommands;
   std::map<std::string, bd::WriteTrace> trace;
 };
@@ -452,11 +473,13 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   auto before = bd::settle(port, ns, 300ms, 5s, nullptr);
 
   // Role files are followed with inotify, so that the bench reads nothing from ZooKeeper until
-  // they all show a role; then one counted read of the tree confirms.
+  // they all show a role; then one counted read of the tree confirms. A role file is always put
+  // in place by a rename (IN_MOVED_TO); on a busy machine the kernel's event queue can still
+  // overflow, and then every instance directory is read again.
   const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   std::map<int, std::string> watchHost;
   for (const auto& h : ids) {
-    int wd = inotify_add_watch(fd, cluster.instancesDir(h).c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+    int wd = inotify_add_watch(fd, cluster.instancesDir(h).c_str(), IN_MOVED_TO);
     if (wd < 0) throw BenchError("inotify on " + cluster.instancesDir(h).string() + " failed");
     watchHost[wd] = h;
   }
@@ -473,22 +496,34 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   }
   alignas(inotify_event) char buffer[65536];
   std::string problem = "no role file yet";
-  auto lastTreeRead = Clock::now();
+  Clock::time_point lastTreeRead{};  // none yet
   const auto deadline = start + 120s;
+  auto roleFileSeen = [&](const std::string& host, const std::string& name) {
+    if (!name.ends_with(".role.json")) return;
+    auto role = sm::services::readRoleFile((cluster.instancesDir(host) / name).string());
+    const auto [it, added] =
+        roles.insert_or_assign(host + "/" + name, role ? role->role : sm::services::Role::Unknown);
+    if (added) r.lastRoleFileMs[host] = msBetween(start, Clock::now());
+  };
   while (true) {
     pollfd p{fd, POLLIN, 0};
     ::poll(&p, 1, 5);
+    bool overflowed = false;
     ssize_t n;
     while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
       for (char* at = buffer; at < buffer + n;) {
         auto* e = reinterpret_cast<inotify_event*>(at);
         at += sizeof(inotify_event) + e->len;
-        if (e->len == 0) continue;
-        const std::string name = e->name;
-        if (name.size() < 10 || name.substr(name.size() - 10) != ".role.json") continue;
-        const auto& host = watchHost[e->wd];
-        auto role = sm::services::readRoleFile((cluster.instancesDir(host) / name).string());
-        roles[host + "/" + name] = role ? role->role : sm::services::Role::Unknown;
+        if (e->mask & IN_Q_OVERFLOW) overflowed = true;
+        if (e->len > 0) roleFileSeen(watchHost[e->wd], e->name);
+      }
+    }
+    if (overflowed) {
+      ++r.inotifyOverflows;
+      for (const auto& h : ids) {
+        for (const auto& entry : fs::directory_iterator(cluster.instancesDir(h))) {
+          roleFileSeen(h, entry.path().filename().string());
+        }
       }
     }
     int masters = 0, secondaries = 0;
@@ -498,8 +533,11 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
     }
     const auto candidate = Clock::now();
     const bool rolesComplete = masters == kServices && secondaries == kInstances - kServices;
-    // Without complete roles, the tree is read only every 2 s, for the error message.
-    if (rolesComplete || candidate - lastTreeRead > 2s || candidate > deadline) {
+    // The tree is read once the role files are complete (again at most every 200 ms while it
+    // disagrees), or at the deadline for the error message: not while the daemons place, which
+    // reading a type of 1,000 logical services would slow (and the inotify queue would overflow
+    // meanwhile).
+    if ((rolesComplete && candidate - lastTreeRead > 200ms) || candidate > deadline) {
       lastTreeRead = candidate;
       auto state = bd::readType(reader, layout, type, nullptr);
       problem = bd::convergenceProblem(state, kServices, kReplicas, cluster);
@@ -525,6 +563,7 @@ ConvergenceRun convergenceRun(Bench& b, int run, const fs::path& yaml, const App
   if (after.writes == before.writes) {
     throw BenchError(fmt::format("mntr shows no zk_cnt_{}_write_per_namespace change", ns));
   }
+  r.monitorHolder = monitorHolder(*b.session, layout.serviceConfigMonitorLock(type));
   r.benchReads = reader.reads();
   r.daemonWrites = after.writes - before.writes - apply.writes;
   r.daemonReads = after.reads - before.reads - apply.reads - r.benchReads;
@@ -666,14 +705,22 @@ int main(int argc, char** argv) {
         fmt::print(
             "  run {}: {:.0f} ms; {:.2f} writes ({:.2f} transactions) and {:.2f} reads per "
             "instance; RSS {} / {} / {} kB with {} / {} / {} children; idle {:.2f} req/s\n",
-            run, r.convergeMs, r.writesPerInstance, r.transactionsPerInstance,
-            r.readsPerInstance, r.rssKb[0], r.rssKb[1],
-            r.rssKb[2], r.children[0], r.children[1], r.children[2], r.idleRequestsPerSecond);
+            run, r.convergeMs, r.writesPerInstance, r.transactionsPerInstance, r.readsPerInstance,
+            r.rssKb[0], r.rssKb[1], r.rssKb[2], r.children[0], r.children[1], r.children[2],
+            r.idleRequestsPerSecond);
         std::string perHost, commands;
         for (const auto& [h, n] : r.instancesPerHost) perHost += fmt::format(" {}={}", h, n);
         for (const auto& [comm, n] : r.childCommands.at(0))
           commands += fmt::format(" {}x{}", n, comm);
         fmt::print("    registered instances per host:{}; h1's children:{}\n", perHost, commands);
+        std::string finished;
+        for (const auto& [h, ms] : r.lastRoleFileMs) {
+          finished += fmt::format(" {}={:.0f}{}", h, ms, h == r.monitorHolder ? " (monitor)" : "");
+        }
+        fmt::print("    each host's last role file, ms after apply:{}{}\n", finished,
+                   r.inotifyOverflows > 0
+                       ? fmt::format(" ({} inotify overflows)", r.inotifyOverflows)
+                       : "");
         long long sets = 0, changes = 0;
         for (const auto& [pattern, t] : r.trace) {
           sets += t.sets;
@@ -804,6 +851,9 @@ int main(int argc, char** argv) {
                        {"idleRequestsPerSecond", r.idleRequestsPerSecond},
                        {"idleCpuPercent", r.idleCpuPercent},
                        {"instancesPerHost", r.instancesPerHost},
+                       {"lastRoleFileMsPerHost", r.lastRoleFileMs},
+                       {"monitorHolder", r.monitorHolder},
+                       {"inotifyOverflows", r.inotifyOverflows},
                        {"daemonChildCommands", r.childCommands},
                        {"writeTrace", trace}});
   }
