@@ -116,6 +116,10 @@ std::map<config::LogicalServiceId, Contention> Placer::wanted(
 std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
   const auto now = std::chrono::steady_clock::now();
+  // (The reader has logged why each cannot be decoded.)
+  for (const auto& id : unreadableAssignments(snapshot, context_.options.hostId)) {
+    removeAssignment(context_.layout.assignment(context_.options.hostId, id));
+  }
   auto wanted = this->wanted(snapshot, nowMs);
   // Queues no longer worth being in (full, infeasible now, lock gone).
   for (auto it = contenders_.begin(); it != contenders_.end();) {
@@ -210,13 +214,17 @@ Placer::registeredOfHeld() {
 
 void Placer::decline(Contender& contender) {
   if (!contender.assignment) return;
+  removeAssignment(*contender.assignment);
+  contender.assignment.reset();
+}
+
+void Placer::removeAssignment(const std::string& path) {
   try {
-    context_.session()->remove(*contender.assignment);
+    context_.session()->remove(path);
   } catch (const zk::ZkError& e) {
     if (e.isConnectionLoss() || e.isSessionLost()) throw;  // else gone already
   }
-  context_.tree().invalidate(*contender.assignment);
-  contender.assignment.reset();
+  context_.tree().invalidate(path);
 }
 
 void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore,

@@ -67,6 +67,8 @@ class Placer {
                                                         std::int64_t nowMs) const;
   // The holder found nothing to place here: the assignment goes back to the monitor holder.
   void decline(Contender& contender);
+  // Removes one of this host's assignments (gone already is fine).
+  void removeAssignment(const std::string& path);
   void release(Contender& contender, std::chrono::steady_clock::time_point notBefore,
                bool placeTaken = false);
   // The holder checks again against the server before starting anything: for every held lock

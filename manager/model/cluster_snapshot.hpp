@@ -152,7 +152,10 @@ struct CreateLockView {
 struct AssignmentView {
   std::string host;
   config::LogicalServiceId logical;
-  std::optional<config::AssignmentData> data;  // nullopt: undecodable (the holder replaces it)
+  // Read only in the daemon's own inbox (and by observers): a monitor holder plans from the
+  // inboxes' listings alone, and a host removes an assignment it cannot decode (nullopt, with
+  // `error`), so that the holder names a host again.
+  std::optional<config::AssignmentData> data;
   std::string error;
 };
 

@@ -50,8 +50,8 @@ class Reader {
     if (focus) {
       whole = wholeTypes(*focus, snapshot);
       focused = focus->logical;
-      prefetchInboxes({focus->host}, {});
-      readInbox(focus->host, {}, snapshot);
+      prefetchInboxes({focus->host}, {}, true);
+      readInbox(focus->host, {}, true, snapshot);
       for (const auto& [id, named] : snapshot.assignments) focused.insert(id);
       for (const auto& [type, identities] : snapshot.persistent) {
         for (const auto& [uuid, identity] : identities) {
@@ -73,8 +73,11 @@ class Reader {
           hosts.push_back(std::move(host));
         }
       }
-      prefetchInboxes(hosts, whole);
-      for (const auto& host : hosts) readInbox(host, whole, snapshot);
+      // A monitor holder plans from the listings: it wrote the assignments, and each host
+      // checks its own (reading 3,000 of them just made was a holder's longest read).
+      const bool withData = !focus;
+      prefetchInboxes(hosts, whole, withData);
+      for (const auto& host : hosts) readInbox(host, whole, withData, snapshot);
     }
     for (auto& [name, type] : snapshot.types) {
       if (!focus || whole.contains(name)) {
@@ -147,10 +150,10 @@ class Reader {
   }
 
   // The inboxes of `hosts` (their listings, then their assignments), as readInbox reads them.
-  void prefetchInboxes(const Names& hosts, const std::set<std::string>& types) {
+  void prefetchInboxes(const Names& hosts, const std::set<std::string>& types, bool withData) {
     std::vector<std::string> listings;
     for (const auto& host : hosts) listings.push_back(layout_.hostAssignments(host));
-    if (!tree_.prefetch({}, listings)) return;
+    if (!tree_.prefetch({}, listings) || !withData) return;
     std::vector<std::string> nodes;
     for (const auto& host : hosts) {
       for (const auto& name : children(layout_.hostAssignments(host))) {
@@ -228,17 +231,20 @@ class Reader {
     return whole;
   }
 
-  // One host's inbox; only assignments of `types` unless it is empty. (Prefetched by the caller.)
-  void readInbox(const std::string& host, const std::set<std::string>& types,
+  // One host's inbox; only assignments of `types` unless it is empty, and their data only
+  // `withData`. (Prefetched by the caller.)
+  void readInbox(const std::string& host, const std::set<std::string>& types, bool withData,
                  ClusterSnapshot& snapshot) {
     for (const auto& name : children(layout_.hostAssignments(host))) {
       auto id = assignmentOf(name, types);
       if (!id) continue;
-      const auto path = layout_.assignment(host, *id);
-      auto node = tree_.get(path);
-      if (!node) continue;
       AssignmentView view{host, *id, std::nullopt, ""};
-      decode(*node, path, config::decodeAssignmentData, view.data, view.error);
+      if (withData) {
+        const auto path = layout_.assignment(host, *id);
+        auto node = tree_.get(path);
+        if (!node) continue;
+        decode(*node, path, config::decodeAssignmentData, view.data, view.error);
+      }
       snapshot.assignments[*id].emplace(host, std::move(view));
     }
   }

@@ -3,9 +3,13 @@
 // serving every other type, and nothing it runs for the damaged type is stopped.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
+#include <set>
 
+#include "config/lock_contender_data.hpp"
 #include "manager/zk/error.hpp"
+#include "manager/zk/sequential_name.hpp"
 #include "tests/daemon/support/daemon_cluster.hpp"
 #include "tests/support/wait_for.hpp"
 
@@ -101,6 +105,62 @@ TEST_F(DaemonBadData, GarbageWrongTypesAndHugeValuesAreReportedAndSkipped) {
   ASSERT_EQ(repaired.exitCode, 0) << repaired.out << repaired.err;
   EXPECT_TRUE(waitConverged("Damaged", 1, 2));
   for (auto pid : damagedPids) EXPECT_TRUE(pidAlive(static_cast<pid_t>(pid)));
+}
+
+// An assignment its host cannot decode: the monitor holder reads only the inboxes' listings, so
+// it would count it as standing for ever; the host removes it instead, the holder names a host
+// again, and the replica is placed.
+TEST_F(DaemonBadData, AnAssignmentItsHostCannotDecodeIsRemovedAndTheReplicaStillPlaced) {
+  DemoType demo;
+  demo.replicas = 2;
+  demo.constraints = "    maxPerHost: 1\n";
+  startDaemons({"h1", "h2", "h3", "h4"});
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 1, 2));
+  const auto l = layout();
+  const auto before = snapshot();
+  const auto& logical = before.type("Demo")->logical.begin()->second;
+  // A host without a replica that is not the monitor holder: the only one left feasible (the
+  // other is cordoned), and frozen, it is named by the scale-up below and cannot take its
+  // assignment before the foreign client spoils it.
+  std::set<std::string> spares{"h1", "h2", "h3", "h4"};
+  for (const auto& [uuid, i] : logical.instances) spares.erase(i.host);
+  ASSERT_EQ(spares.size(), 2u);
+  const auto withoutReplica = spares;
+  const auto monitor = l.serviceConfigMonitorLock("Demo");
+  const auto order =
+      zk::queueOrder(session_->children(monitor).value_or(std::vector<std::string>{}),
+                     config::Layout::kLockChildPrefix);
+  ASSERT_FALSE(order.empty());
+  const auto holder = config::decodeLockContenderData(
+      session_->get(monitor + "/" + order.front().name)->data, monitor);
+  ASSERT_TRUE(holder.ok());
+  spares.erase(holder.value().host);
+  ASSERT_FALSE(spares.empty());
+  const auto spare = *spares.begin();
+  for (const auto& host : withoutReplica) {
+    if (host == spare) continue;
+    const auto cordoned = ctl({"cordon", host, "--reason", "not this one"});
+    ASSERT_EQ(cordoned.exitCode, 0) << cordoned.err;
+  }
+  daemon(spare).signal(SIGSTOP);
+  demo.replicas = 3;
+  apply(demo);
+  const auto path = l.assignment(spare, logical.id);
+  const bool named = waitFor([&] { return session_->exists(path).has_value(); },
+                             milliseconds(10000), milliseconds(20));
+  if (named) session_->set(path, "\xff not an assignment");
+  daemon(spare).signal(SIGCONT);
+  ASSERT_TRUE(named) << spare << " was not named\n" << stateDump();
+
+  EXPECT_TRUE(
+      waitFor([&] { return daemon(spare).log().find("skipping " + path) != std::string::npos; },
+              milliseconds(10000), milliseconds(50)))
+      << daemon(spare).logTail(20);
+  ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(20000), true));
+  bool placedOnSpare = false;
+  for (const auto& [key, i] : snapshot().allInstances()) placedOnSpare |= i.host == spare;
+  EXPECT_TRUE(placedOnSpare) << stateDump();
 }
 
 }  // namespace

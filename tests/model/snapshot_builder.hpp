@@ -165,13 +165,14 @@ class SnapshotBuilder {
     snapshot_.createLocks[id] = model::CreateLockView{id};
     return *this;
   }
-  // The logical service's status node.
+  // An assignment in the host's inbox, its data read (as in the host's own inbox).
   SnapshotBuilder& assignment(const config::LogicalServiceId& id, const std::string& host,
                               std::int64_t delayMs = 0) {
     snapshot_.assignments[id][host] =
         model::AssignmentView{host, id, config::AssignmentData{0, delayMs}, ""};
     return *this;
   }
+  // The logical service's status node.
   SnapshotBuilder& status(const config::LogicalServiceId& id, config::StatusData status,
                           std::int32_t version = 0) {
     model::LogicalServiceView& logical = snapshot_.types[id.type].logical[id.sequence];

@@ -334,11 +334,13 @@ TEST_F(FocusedReadTest, ItsOwnHostAsItLastWroteItIsNotReadBack) {
   EXPECT_NE(*whole.hosts.at("h-u1").data, written);
 }
 
-TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInbox) {
+TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInboxsListing) {
   writeWiderCluster();
   put(layout_.assignment("h-u2", {"db", 1}), config::encodeAssignmentData({1, 0}),
       zk::CreateMode::Ephemeral);
   put(layout_.assignment("h-u2", {"web", 0}), config::encodeAssignmentData({1, 0}),
+      zk::CreateMode::Ephemeral);
+  put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 3000}),
       zk::CreateMode::Ephemeral);
   ReadScope scope;
   scope.focus = Focus{"h-u1", {"db"}, {}};
@@ -346,8 +348,22 @@ TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInbox) {
   const auto snapshot = readSnapshot(cache, layout_, scope, report_);
   EXPECT_EQ(snapshot.types.at("db").logical.size(), 3u);
   EXPECT_TRUE(snapshot.hosts.at("h-u2").data.has_value());
-  EXPECT_NE(snapshot.assignmentOf({"db", 1}, "h-u2"), nullptr);
+  const auto* other = snapshot.assignmentOf({"db", 1}, "h-u2");
+  ASSERT_NE(other, nullptr);
+  EXPECT_FALSE(other->data) << "another host's assignment: its listing only";
+  EXPECT_TRUE(other->error.empty());
+  const auto* own = snapshot.assignmentOf({"db", 2}, "h-u1");
+  ASSERT_NE(own, nullptr);
+  ASSERT_TRUE(own->data) << "its own inbox is read whole";
+  EXPECT_EQ(own->data->delayMs, 3000);
   EXPECT_EQ(snapshot.assignmentOf({"web", 0}, "h-u2"), nullptr) << "not a type it monitors";
+  // An observer reads every assignment's data.
+  zk::SessionReader reader(*session_);
+  ReadScope observer;
+  observer.observer = true;
+  const auto all = readSnapshot(reader, layout_, observer, report_);
+  ASSERT_NE(all.assignmentOf({"db", 1}, "h-u2"), nullptr);
+  EXPECT_TRUE(all.assignmentOf({"db", 1}, "h-u2")->data);
 }
 
 TEST_F(FocusedReadTest, AMemoDecodesAnUnchangedNodeOnce) {

@@ -16,7 +16,6 @@ namespace {
 // Why an assignment of `logical` to `host` should go; empty while it stands.
 std::string unwanted(const placement::PlacementRequest& request, const model::AssignmentView& named,
                      const model::ClusterSnapshot& snapshot) {
-  if (!named.data) return "its data cannot be read";
   const auto host = snapshot.hosts.find(named.host);
   if (host == snapshot.hosts.end()) return fmt::format("host {} is gone", named.host);
   if (auto infeasible = placement::checkHost(request, host->second)) return infeasible->reason;

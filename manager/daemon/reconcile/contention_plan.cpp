@@ -26,4 +26,14 @@ std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot,
   return result;
 }
 
+std::vector<config::LogicalServiceId> unreadableAssignments(const model::ClusterSnapshot& snapshot,
+                                                            const std::string& hostId) {
+  std::vector<config::LogicalServiceId> result;
+  for (const auto& [id, named] : snapshot.assignments) {
+    const auto assignment = named.find(hostId);
+    if (assignment != named.end() && !assignment->second.data) result.push_back(id);
+  }
+  return result;
+}
+
 }  // namespace sm::daemon

@@ -79,6 +79,13 @@ TEST(PlanAssignments, AStandingAssignmentIsKeptAndNotDoubled) {
   EXPECT_TRUE(planAssignments(snap, "web", kNow).empty());
 }
 
+TEST(PlanAssignments, AnAssignmentStandsOnItsListingAlone) {
+  // The holder reads only the inboxes' listings: the assignment's data is its host's to check.
+  auto snap = threeHosts().assignment(kL0, "h3").build();
+  snap.assignments[kL0]["h3"].data.reset();
+  EXPECT_TRUE(planAssignments(snap, "web", kNow).empty());
+}
+
 TEST(PlanAssignments, AGoneOrInfeasibleCandidateIsReplacedAtOnce) {
   // h4 named, then gone; h3 named, then cordoned.
   const auto snap = threeHosts(3).assignment(kL0, "h4").assignment(kL0, "h3").cordon("h3").build();

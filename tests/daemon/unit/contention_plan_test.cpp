@@ -32,6 +32,25 @@ TEST(PlanContention, OnlyWhatThisHostIsNamedFor) {
   EXPECT_EQ(h2[0].delay, std::chrono::milliseconds(3000));
 }
 
+TEST(PlanContention, AnAssignmentThisHostCannotReadIsNoContentionButToBeRemoved) {
+  auto snap = SnapshotBuilder()
+                  .host("h1")
+                  .host("h2")
+                  .type(typeWith(2, 1), 2)
+                  .assignment(kL0, "h1")
+                  .assignment(kL1, "h1")
+                  .assignment(kL1, "h2")
+                  .build();
+  snap.assignments[kL1]["h1"].data.reset();
+  snap.assignments[kL1]["h1"].error = "not JSON";
+  snap.assignments[kL1]["h2"].data.reset();  // another host's: not this host's to remove
+  const auto contentions = planContention(snap, "h1");
+  ASSERT_EQ(contentions.size(), 1u);
+  EXPECT_EQ(contentions[0].logical, kL0);
+  EXPECT_EQ(unreadableAssignments(snap, "h1"), std::vector<config::LogicalServiceId>{kL1});
+  EXPECT_TRUE(unreadableAssignments(snap, "h3").empty());
+}
+
 TEST(PlanContention, NothingForAFullLogicalService) {
   const auto snap = SnapshotBuilder()
                         .host("h1")
