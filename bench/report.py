@@ -28,6 +28,22 @@ def percentile(values, p):
     return ordered[min(int(p / 100.0 * (len(ordered) - 1) + 0.5), len(ordered) - 1)]
 
 
+def holder_lag(runs):
+    """Per run, when the monitor holder's host had its last role file beside the other hosts'
+    median (sm-bench-daemon's lastRoleFileMsPerHost, ms after the apply)."""
+    parts = []
+    for r in runs:
+        last = r.get("lastRoleFileMsPerHost") or {}
+        holder = r.get("monitorHolder")
+        others = [v for h, v in last.items() if h != holder]
+        if holder in last and others:
+            parts.append("{:.1f} / {:.1f}".format(last[holder] / 1000, median(others) / 1000))
+    if not parts:
+        return ""
+    return "; last role file of the monitor holder's host / the others' median: {} s".format(
+        ", ".join(parts))
+
+
 def median(values):
     return percentile(values, 50)
 
@@ -306,9 +322,12 @@ class Report:
             self.row("convergence: apply 1,000 × 3 on 10 managers → all registered with a master "
                      "({} run{})".format(len(times_ms), "" if len(times_ms) == 1 else "s"),
                      ms(median(times_ms)), ms(max(times_ms)) + " (max)",
-                     "per placed instance: {} writes (nodes), {} transactions, {} reads".format(
+                     "per placed instance: {} writes (nodes), {} transactions, {} reads; "
+                     "runs {} s{}".format(
                          num(median(writes)), num(large.get("transactionsPerInstanceMedian")),
-                         num(large.get("readsPerInstanceMedian"))),
+                         num(large.get("readsPerInstanceMedian")),
+                         ", ".join("{:.1f}".format(t / 1000) for t in times_ms),
+                         holder_lag(runs)),
                      "≤ 15 s; ≤ 6 writes per placed instance", all(checks.values()), checks)
         else:
             self.row("convergence of 1,000 × 3 on 10 managers", "–", "–", "–",
