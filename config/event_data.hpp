@@ -4,15 +4,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/result.hpp"
 
 namespace sm::config {
 
-// Data of events/event-<seq> (PERSISTENT_SEQUENTIAL, a bounded history trimmed by one holder):
-// one thing a daemon did or saw, for `servicesctl events` and `describe`.
+// One thing a daemon did or saw, for `servicesctl events` and `describe`. Data of
+// events/event-<seq> (PERSISTENT_SEQUENTIAL, a bounded history trimmed by one holder), one event:
 // {"format":1,"time":<ms>,"host":"h1","kind":"master","type":"Demo"[,"logical":1][,"uuid":"..."],
-//  "message":"..."[,"epoch":7,"previousEpoch":6][,"handoffMs":12]}.
+//  "message":"..."[,"epoch":7,"previousEpoch":6][,"handoffMs":12]}
+// or several that one daemon wrote together, oldest first, each with the same fields:
+// {"format":1,"events":[{"time":<ms>,"host":"h1","kind":"placed",...},...]}.
 // kind is free text so that a newer daemon may add kinds; the known ones are below.
 struct EventData {
   std::int64_t time = 0;  // ms since the epoch
@@ -46,7 +49,12 @@ inline constexpr std::string_view kPromotion = "promotion";
 inline constexpr std::string_view kOperator = "operator";  // written by servicesctl
 }  // namespace event_kind
 
+// A node of one event (servicesctl's operator events).
 std::string encodeEventData(const EventData& data);
-Result<EventData> decodeEventData(std::string_view data, std::string_view znodePath);
+// A node of several (one event: encodeEventData's document).
+std::string encodeEvents(const std::vector<EventData>& events);
+// Either form of an event node, its events oldest first. One field wrong anywhere refuses the
+// node, named with the field's path (events[3].time).
+Result<std::vector<EventData>> decodeEvents(std::string_view data, std::string_view znodePath);
 
 }  // namespace sm::config

@@ -46,6 +46,7 @@ std::string eventsTable(const std::vector<model::EventView>& events, std::int64_
 nlohmann::ordered_json eventJson(const model::EventView& event) {
   nlohmann::ordered_json j;
   j["sequence"] = event.sequence;
+  j["index"] = event.index;
   if (!event.data) {
     j["problem"] = event.error;
     return j;

@@ -15,11 +15,11 @@
 namespace sm::daemon {
 
 // The daemon's events (events/event-<seq>, config/event_data.hpp). Recording only appends to a
-// queue in memory: the loop writes them all with one multi() per batch once it has applied the
-// events it took and at the end of a pass, never between a process exit or an election change and
-// the role it tells (failover must not wait on an event's write). The queue is bounded: while
-// ZooKeeper is out of reach the oldest are dropped (counted, logged once), so that an outage
-// cannot grow memory.
+// queue in memory: the loop writes them, several to a node and a few nodes to a multi(), once it
+// has applied the events it took and at the end of a pass, never between a process exit or an
+// election change and the role it tells (failover must not wait on an event's write). The queue
+// is bounded: while ZooKeeper is out of reach the oldest are dropped (counted, logged once), so
+// that an outage cannot grow memory.
 class EventRecorder {
  public:
   static constexpr std::size_t kDefaultCapacity = 1000;
@@ -33,7 +33,7 @@ class EventRecorder {
               const std::string& uuid, std::string message);
 
   // Writes what is queued, one multi() per batch, while connected; what could not be written stays
-  // queued for the next flush. Returns how many were written; throws nothing.
+  // queued for the next flush. Returns how many events were written; throws nothing.
   std::size_t flush(zk::Session& session, const config::Layout& layout);
 
   std::size_t pending() const;

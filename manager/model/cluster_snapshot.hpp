@@ -179,10 +179,11 @@ struct ResourceLockView {
   std::size_t waiters() const { return contenders.empty() ? 0 : contenders.size() - 1; }
 };
 
-// events/event-<seq> as read and decoded; observers only.
+// One event of events/event-<seq> as read and decoded; observers only.
 struct EventView {
-  std::int64_t sequence = 0;
-  std::optional<config::EventData> data;  // empty when it cannot be decoded ...
+  std::int64_t sequence = 0;  // of its node
+  std::size_t index = 0;      // in its node: events a daemon wrote together share one
+  std::optional<config::EventData> data;  // empty when the node cannot be decoded ...
   std::string error;                      // ... and why
 };
 

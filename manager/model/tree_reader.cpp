@@ -518,9 +518,10 @@ class Reader {
     }
   }
 
-  // Newest first until `limit` match, so that a type's latest few cost a few reads. An event
-  // trimmed between the listing and its read is skipped; an undecodable one is shown only when
-  // no type is asked for (whose it is cannot be told). Not reported: events are no one's state.
+  // Newest first until `limit` match, so that a type's latest few cost a few reads. A node holds
+  // one event or several written together. A node trimmed between the listing and its read is
+  // skipped; an undecodable one is shown only when no type is asked for (whose it is cannot be
+  // told). Not reported: events are no one's state.
   void readEvents(const EventQuery& query, ClusterSnapshot& snapshot) {
     snapshot.newestEvent = query.after;
     std::vector<std::pair<std::int64_t, std::string>> found;
@@ -531,21 +532,21 @@ class Reader {
       snapshot.newestEvent = std::max(snapshot.newestEvent, *sequence);
     }
     std::sort(found.begin(), found.end());
-    for (auto it = found.rbegin(); it != found.rend(); ++it) {
-      if (query.limit > 0 && snapshot.events.size() >= query.limit) break;
+    const auto full = [&] { return query.limit > 0 && snapshot.events.size() >= query.limit; };
+    for (auto it = found.rbegin(); it != found.rend() && !full(); ++it) {
       const auto path = zk::childPath(layout_.eventsDir(), it->second);
       auto node = tree_.get(path);
       if (!node) continue;
-      EventView event{it->first, std::nullopt, ""};
-      auto decoded = config::decodeEventData(node->data, path);
-      if (decoded) {
-        event.data = std::move(decoded).value();
-        if (query.type && event.data->type != *query.type) continue;
-      } else {
-        if (query.type) continue;
-        event.error = errorOf(decoded);
+      auto decoded = config::decodeEvents(node->data, path);
+      if (!decoded) {
+        if (!query.type) snapshot.events.push_back({it->first, 0, std::nullopt, errorOf(decoded)});
+        continue;
       }
-      snapshot.events.push_back(std::move(event));
+      auto events = std::move(decoded).value();
+      for (std::size_t index = events.size(); index-- > 0 && !full();) {
+        if (query.type && events[index].type != *query.type) continue;
+        snapshot.events.push_back({it->first, index, std::move(events[index]), ""});
+      }
     }
     std::reverse(snapshot.events.begin(), snapshot.events.end());
   }

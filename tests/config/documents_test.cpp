@@ -125,22 +125,40 @@ TEST(Documents, DrainingCordonPauseAndSwitchoverRoundTrip) {
 }
 
 TEST(Documents, EventRoundTripUnknownKeysAndGarbage) {
+  using Events = std::vector<EventData>;
   EventData master{1700000000000, "h2", "master", "Demo", 1, kUuid, "told master", 7, 6, 12};
-  EXPECT_EQ(roundTrip<EventData>(encodeEventData(master), decodeEventData), master);
+  EXPECT_EQ(roundTrip<Events>(encodeEventData(master), decodeEvents), Events{master});
   const EventData bare{1700000000000, "h1", "refused", "Demo", std::nullopt, "", "no feasible host",
                        std::nullopt, std::nullopt, std::nullopt};
-  EXPECT_EQ(roundTrip<EventData>(encodeEventData(bare), decodeEventData), bare);
+  EXPECT_EQ(roundTrip<Events>(encodeEventData(bare), decodeEvents), Events{bare});
   EXPECT_EQ(encodeEventData(bare),
             R"({"format":1,"time":1700000000000,"host":"h1","kind":"refused","type":"Demo",)"
             R"("message":"no feasible host"})");
   // A newer daemon's field is ignored.
-  auto newer = decodeEventData(R"({"format":1,"time":5,"kind":"x","reason":"later"})", kZ);
+  auto newer = decodeEvents(R"({"format":1,"time":5,"kind":"x","reason":"later"})", kZ);
   ASSERT_TRUE(newer) << newer.errorText();
-  EXPECT_EQ(newer.value().kind, "x");
-  EXPECT_EQ(decodeEventData(R"({"format":1,"time":-1,"kind":"x"})", kZ).errorText(),
+  EXPECT_EQ(newer.value().at(0).kind, "x");
+  EXPECT_EQ(decodeEvents(R"({"format":1,"time":-1,"kind":"x"})", kZ).errorText(),
             "/fed/x: time: must be an integer >= 0, got -1\n");
-  EXPECT_FALSE(decodeEventData(R"({"format":1,"time":1})", kZ));
-  EXPECT_FALSE(decodeEventData("not json", kZ));
+  EXPECT_FALSE(decodeEvents(R"({"format":1,"time":1})", kZ));
+  EXPECT_FALSE(decodeEvents("not json", kZ));
+}
+
+TEST(Documents, EventsWrittenTogetherShareANodeAndOneEventKeepsItsOwnForm) {
+  using Events = std::vector<EventData>;
+  const EventData placed{1700000000000, "h1", "placed", "Demo", 1, kUuid, "placed", std::nullopt,
+                         std::nullopt, std::nullopt};
+  const EventData master{1700000000001, "h1", "master", "Demo", 1, kUuid, "told master", 7, 6, 12};
+  EXPECT_EQ(roundTrip<Events>(encodeEvents({placed, master}), decodeEvents),
+            (Events{placed, master}));
+  EXPECT_EQ(encodeEvents({placed}), encodeEventData(placed));
+  // One bad event refuses its node, named with the event's place.
+  EXPECT_EQ(decodeEvents(R"({"format":1,"events":[{"time":1,"kind":"x"},{"time":-1,"kind":"y"}]})",
+                         kZ)
+                .errorText(),
+            "/fed/x: events[1].time: must be an integer >= 0, got -1\n");
+  EXPECT_FALSE(decodeEvents(R"({"format":1,"events":{"time":1,"kind":"x"}})", kZ));
+  EXPECT_FALSE(decodeEvents(R"({"format":1,"events":[{"kind":"x"}]})", kZ));
 }
 
 TEST(Documents, ElectionRoundTrip) {

@@ -1,5 +1,5 @@
 // EventRecorder against a real server: queued events are written in order with their host and
-// time, the queue is bounded (the oldest go), a lost connection keeps them for later, and a
+// time, several to a node, the queue is bounded (the oldest go), a lost connection keeps them for later, and a
 // removed events/ is made again.
 #include <gtest/gtest.h>
 
@@ -27,9 +27,9 @@ class EventRecorderTest : public ZooKeeperTest {
     const auto dir = layout().eventsDir();
     for (const auto& e : zk::queueOrder(*session_->children(dir), "event-")) {
       const auto path = zk::childPath(dir, e.name);
-      auto decoded = config::decodeEventData(session_->get(path)->data, path);
+      auto decoded = config::decodeEvents(session_->get(path)->data, path);
       EXPECT_TRUE(decoded) << decoded.errorText();
-      if (decoded) out.push_back(decoded.value());
+      if (decoded) out.insert(out.end(), decoded.value().begin(), decoded.value().end());
     }
     return out;
   }
@@ -44,9 +44,10 @@ class EventRecorderTest : public ZooKeeperTest {
 TEST_F(EventRecorderTest, WritesEverythingQueuedInOrder) {
   daemon::EventRecorder recorder("h1");
   recordMany(recorder, 250);
-  // Four batches of 100 at most per flush: all 250 in one.
+  // Four batches of 100 at most per flush: all 250 in one, 25 to a node.
   EXPECT_EQ(recorder.flush(*session_, layout()), 250u);
   EXPECT_EQ(recorder.pending(), 0u);
+  EXPECT_EQ(session_->children(layout().eventsDir())->size(), 10u);
   const auto events = written();
   ASSERT_EQ(events.size(), 250u);
   EXPECT_EQ(events.front().message, "e0");

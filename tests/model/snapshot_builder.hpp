@@ -235,14 +235,14 @@ class SnapshotBuilder {
   // events/event-<sequence> with this (JSON) data, decoded as the reader does, after any added
   // before.
   SnapshotBuilder& event(std::int64_t sequence, const std::string& data) {
-    model::EventView event{sequence, std::nullopt, ""};
-    auto decoded = config::decodeEventData(data, "events");
-    if (decoded) {
-      event.data = std::move(decoded).value();
-    } else {
-      event.error = decoded.errorText();
+    auto decoded = config::decodeEvents(data, "events");
+    if (!decoded) {
+      snapshot_.events.push_back({sequence, 0, std::nullopt, decoded.errorText()});
+      return *this;
     }
-    snapshot_.events.push_back(std::move(event));
+    for (std::size_t index = 0; index < decoded.value().size(); ++index) {
+      snapshot_.events.push_back({sequence, index, decoded.value()[index], ""});
+    }
     return *this;
   }
   model::ClusterSnapshot build() const { return snapshot_; }

@@ -206,6 +206,35 @@ TEST_F(TreeReaderTest, EventsOfOneTypeAfterASequenceWithTheUndecodableOnesKeptWi
   EXPECT_EQ(none.newestEvent, every.newestEvent);  // the `after` asked for
 }
 
+TEST_F(TreeReaderTest, EventsWrittenTogetherInOneNodeAreReadOneByOneInTheirOrder) {
+  auto event = [](const std::string& type, const std::string& kind) {
+    config::EventData data;
+    data.type = type;
+    data.kind = kind;
+    return data;
+  };
+  put(layout_.eventPrefix(), config::encodeEventData(event("db", "a")),
+      zk::CreateMode::PersistentSequential);
+  put(layout_.eventPrefix(),
+      config::encodeEvents({event("db", "b"), event("web", "w"), event("db", "c")}),
+      zk::CreateMode::PersistentSequential);
+  put(layout_.eventPrefix(), config::encodeEventData(event("web", "x")),
+      zk::CreateMode::PersistentSequential);
+  zk::SessionReader reader(*session_);
+  auto kinds = [&](EventQuery query) {
+    ReadScope scope;
+    scope.events = query;
+    std::vector<std::string> out;
+    for (const auto& e : readSnapshot(reader, layout_, scope).events) {
+      out.push_back(e.data ? e.data->kind + "@" + std::to_string(e.index) : "?");
+    }
+    return out;
+  };
+  // The limit counts events, not nodes.
+  EXPECT_EQ(kinds(EventQuery{std::nullopt, -1, 3}), (std::vector<std::string>{"w@1", "c@2", "x@0"}));
+  EXPECT_EQ(kinds(EventQuery{"db", -1, 0}), (std::vector<std::string>{"a@0", "b@0", "c@2"}));
+}
+
 TEST_F(TreeReaderTest, ResourceLocksAreReadWithTheirQueueInOrderAndNothingElse) {
   writeCluster();
   config::ResourceLockData data;
