@@ -229,7 +229,7 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   parts_->resumeIdentities(snapshot, nowMs);
   parts_->purgeIdentities(snapshot);
   parts_->instances.followMasters(snapshot);
-  auto until = parts_->placer.reconcile(snapshot, nowMs);
+  auto until = parts_->placer.reconcile(snapshot, nowMs, !parts_->monitor.heldTypes().empty());
 
   const auto now = std::chrono::steady_clock::now();
   const bool watchMetrics = usesHostMetrics(snapshot);

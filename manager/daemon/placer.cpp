@@ -28,8 +28,12 @@ constexpr std::chrono::milliseconds kDeclinedPause{1000};
 // are different logical services, so no choice here depends on another's (the monitor holder
 // already spread them; the host's own checks are per logical service or on metrics that a start
 // does not move at once). 1,000 x 3 on 10 daemons sharing 2 cores converged in 36-38 s with 16,
-// 26-32 s with 48: the cores are then busy all along.
+// 26-32 s with 48: the cores are then busy all along (96 on every host: slower again).
 constexpr std::size_t kMaxInFlight = 48;
+// The same on a manager whose passes read a type whole (it holds the type's config monitor):
+// those passes took 1-2.5 s while the others placed, and the holder's host finished 2-3.5 s after
+// every other; with twice as many in flight it finishes with them (docs/scaling.md).
+constexpr std::size_t kMaxInFlightLongPasses = 2 * kMaxInFlight;
 }  // namespace
 
 Placer::Placer(DaemonContext& context, LocalInstances& instances)
@@ -114,8 +118,9 @@ std::map<config::LogicalServiceId, Contention> Placer::wanted(
 }
 
 std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
-    const model::ClusterSnapshot& snapshot, std::int64_t nowMs) {
+    const model::ClusterSnapshot& snapshot, std::int64_t nowMs, bool longPasses) {
   const auto now = std::chrono::steady_clock::now();
+  const auto maxInFlight = longPasses ? kMaxInFlightLongPasses : kMaxInFlight;
   // (The reader has logged why each cannot be decoded.)
   for (const auto& id : unreadableAssignments(snapshot, context_.options.hostId)) {
     removeAssignment(context_.layout.assignment(context_.options.hostId, id));
@@ -159,7 +164,7 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     }
     if (contender.member) ++inFlight;
   }
-  // Then due contentions join their queues, up to kMaxInFlight at once, in an order of this
+  // Then due contentions join their queues, up to maxInFlight at once, in an order of this
   // host's own, so that hosts named for the same logical services start on different ones and
   // place in parallel instead of queueing behind each other. (A second replica on this host
   // waits its delay.)
@@ -180,7 +185,7 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
   std::sort(due.begin(), due.end());
   std::vector<config::LogicalServiceId> joining;
   for (const auto& [order, id] : due) {
-    if (inFlight + joining.size() >= kMaxInFlight) break;
+    if (inFlight + joining.size() >= maxInFlight) break;
     joining.push_back(id);
   }
   if (!joining.empty()) enqueue(joining, snapshot);

@@ -33,9 +33,12 @@ class Placer {
   ~Placer();
 
   // Returns when the loop should look again even if nothing changes (a delayed contention, a
-  // start that takes too long).
+  // start that takes too long). `longPasses`: this manager holds a type's config monitor, so each
+  // of its passes reads that type whole and takes long; it then keeps twice as many placements in
+  // flight, so that its own share advances as fast as the other hosts' (one step per pass each).
   std::optional<std::chrono::steady_clock::time_point> reconcile(const model::ClusterSnapshot& snapshot,
-                                                                 std::int64_t nowMs);
+                                                                 std::int64_t nowMs,
+                                                                 bool longPasses = false);
   void leaveAll();
   void forgetAll();
   // The logical services it queues for or waits on (what it must keep reading).

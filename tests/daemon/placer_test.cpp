@@ -46,6 +46,27 @@ class PlacerTest : public InProcessDaemonTest {
   }
   bool assigned() { return session_->exists(layout().assignment("h1", logical_)).has_value(); }
 
+  // Logical services 0..count-1 of Demo, each with its create-lock, h1 named for each.
+  void assignMany(std::int64_t count) {
+    writeType(*session_, layout(), demoType("Demo", count, 1));
+    session_->ensurePath(layout().hostAssignments("h1"));
+    for (std::int64_t i = 0; i < count; ++i) {
+      const config::LogicalServiceId id{"Demo", i};
+      createLogical(*session_, layout(), id);
+      session_->create(layout().assignment("h1", id),
+                       config::encodeAssignmentData({daemon::wallNowMs(), 0}));
+    }
+  }
+  // Logical services of Demo whose create-lock has a place in its queue.
+  std::size_t inFlight(std::int64_t count) {
+    std::size_t queuedIn = 0;
+    for (std::int64_t i = 0; i < count; ++i) {
+      const config::LogicalServiceId id{"Demo", i};
+      if (!childrenOf(*session_, layout().createPhysicalServiceLock(id)).empty()) ++queuedIn;
+    }
+    return queuedIn;
+  }
+
   InProcessDaemon* daemon_ = nullptr;
   const config::LogicalServiceId logical_{"Demo", 0};
 };
@@ -138,6 +159,16 @@ TEST_F(PlacerTest, ANamedHostThatIsInfeasibleDeclinesWithoutStartingAnything) {
   assign();
   ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass));
   EXPECT_LT(daemon_->longestPass(), 1s);
+}
+
+TEST_F(PlacerTest, ANamedHostPlacesIntoABoundedNumberAtOnceAndAMonitorHolderIntoTwiceAsMany) {
+  constexpr std::int64_t kNamed = 120;
+  assignMany(kNamed);
+  // One pass queues for 48; a host whose passes read a type whole keeps 96 in flight.
+  daemon_->runPasses(1, daemon_->placementPass());
+  EXPECT_EQ(inFlight(kNamed), 48u);
+  daemon_->runPasses(1, daemon_->placementPass(true));
+  EXPECT_EQ(inFlight(kNamed), 96u);
 }
 
 }  // namespace

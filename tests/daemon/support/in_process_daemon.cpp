@@ -62,13 +62,13 @@ model::ClusterSnapshot InProcessDaemon::snapshot() {
   return snapshot;
 }
 
-InProcessDaemon::Pass InProcessDaemon::placementPass() {
-  return [this]() -> std::optional<Clock::time_point> {
+InProcessDaemon::Pass InProcessDaemon::placementPass(bool longPasses) {
+  return [this, longPasses]() -> std::optional<Clock::time_point> {
     const auto nowMs = daemon::wallNowMs();
     auto snap = snapshot();
     parts_->instances.tick(nowMs);
     parts_->instances.followMasters(snap);
-    return parts_->placer.reconcile(snap, nowMs);
+    return parts_->placer.reconcile(snap, nowMs, longPasses);
   };
 }
 

@@ -59,7 +59,8 @@ class InProcessDaemon {
   // Reads the tree through the cache between beginPass()/endPass(), as Daemon::pass does.
   model::ClusterSnapshot snapshot();
   // Daemon::pass's parts, each alone: tick + placement, and the config monitor.
-  Pass placementPass();
+  // `longPasses`: as the daemon's own loop passes it while this host holds a type's monitor.
+  Pass placementPass(bool longPasses = false);
   Pass monitorPass();
   // planInstances applied to this host's instances (stop, update, rewrite).
   Pass instancesPass();
