@@ -79,10 +79,11 @@ std::size_t EventRecorder::flush(zk::Session& session, const config::Layout& lay
       if (queue_.empty()) break;
       taken = std::min(kBatch, queue_.size());
       for (std::size_t first = 0; first < taken; first += kEventsPerNode) {
-        const auto begin = queue_.begin() + static_cast<std::ptrdiff_t>(first);
-        const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(std::min(first + kEventsPerNode, taken));
-        ops.push_back(zk::Op::create(layout.eventPrefix(),
-                                     config::encodeEvents(std::vector<config::EventData>(begin, end)),
+        const auto last = std::min(first + kEventsPerNode, taken);
+        const std::vector<config::EventData> node(
+            queue_.begin() + static_cast<std::ptrdiff_t>(first),
+            queue_.begin() + static_cast<std::ptrdiff_t>(last));
+        ops.push_back(zk::Op::create(layout.eventPrefix(), config::encodeEvents(node),
                                      zk::CreateMode::PersistentSequential));
       }
     }

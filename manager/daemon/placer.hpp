@@ -36,9 +36,8 @@ class Placer {
   // start that takes too long). `longPasses`: this manager holds a type's config monitor, so each
   // of its passes reads that type whole and takes long; it then keeps twice as many placements in
   // flight, so that its own share advances as fast as the other hosts' (one step per pass each).
-  std::optional<std::chrono::steady_clock::time_point> reconcile(const model::ClusterSnapshot& snapshot,
-                                                                 std::int64_t nowMs,
-                                                                 bool longPasses = false);
+  std::optional<std::chrono::steady_clock::time_point> reconcile(
+      const model::ClusterSnapshot& snapshot, std::int64_t nowMs, bool longPasses = false);
   void leaveAll();
   void forgetAll();
   // The logical services it queues for or waits on (what it must keep reading).

@@ -181,8 +181,8 @@ struct ResourceLockView {
 
 // One event of events/event-<seq> as read and decoded; observers only.
 struct EventView {
-  std::int64_t sequence = 0;  // of its node
-  std::size_t index = 0;      // in its node: events a daemon wrote together share one
+  std::int64_t sequence = 0;              // of its node
+  std::size_t index = 0;                  // in its node: events a daemon wrote together share one
   std::optional<config::EventData> data;  // empty when the node cannot be decoded ...
   std::string error;                      // ... and why
 };

@@ -146,17 +146,17 @@ TEST(Documents, EventRoundTripUnknownKeysAndGarbage) {
 
 TEST(Documents, EventsWrittenTogetherShareANodeAndOneEventKeepsItsOwnForm) {
   using Events = std::vector<EventData>;
-  const EventData placed{1700000000000, "h1", "placed", "Demo", 1, kUuid, "placed", std::nullopt,
-                         std::nullopt, std::nullopt};
+  const EventData placed{1700000000000, "h1",     "placed",     "Demo",       1,
+                         kUuid,         "placed", std::nullopt, std::nullopt, std::nullopt};
   const EventData master{1700000000001, "h1", "master", "Demo", 1, kUuid, "told master", 7, 6, 12};
   EXPECT_EQ(roundTrip<Events>(encodeEvents({placed, master}), decodeEvents),
             (Events{placed, master}));
   EXPECT_EQ(encodeEvents({placed}), encodeEventData(placed));
   // One bad event refuses its node, named with the event's place.
-  EXPECT_EQ(decodeEvents(R"({"format":1,"events":[{"time":1,"kind":"x"},{"time":-1,"kind":"y"}]})",
-                         kZ)
-                .errorText(),
-            "/fed/x: events[1].time: must be an integer >= 0, got -1\n");
+  EXPECT_EQ(
+      decodeEvents(R"({"format":1,"events":[{"time":1,"kind":"x"},{"time":-1,"kind":"y"}]})", kZ)
+          .errorText(),
+      "/fed/x: events[1].time: must be an integer >= 0, got -1\n");
   EXPECT_FALSE(decodeEvents(R"({"format":1,"events":{"time":1,"kind":"x"}})", kZ));
   EXPECT_FALSE(decodeEvents(R"({"format":1,"events":[{"kind":"x"}]})", kZ));
 }

@@ -1,6 +1,6 @@
 // EventRecorder against a real server: queued events are written in order with their host and
-// time, several to a node, the queue is bounded (the oldest go), a lost connection keeps them for later, and a
-// removed events/ is made again.
+// time, several to a node, the queue is bounded (the oldest go), a lost connection keeps them for
+// later, and a removed events/ is made again.
 #include <gtest/gtest.h>
 
 #include "config/event_data.hpp"

@@ -231,7 +231,8 @@ TEST_F(TreeReaderTest, EventsWrittenTogetherInOneNodeAreReadOneByOneInTheirOrder
     return out;
   };
   // The limit counts events, not nodes.
-  EXPECT_EQ(kinds(EventQuery{std::nullopt, -1, 3}), (std::vector<std::string>{"w@1", "c@2", "x@0"}));
+  EXPECT_EQ(kinds(EventQuery{std::nullopt, -1, 3}),
+            (std::vector<std::string>{"w@1", "c@2", "x@0"}));
   EXPECT_EQ(kinds(EventQuery{"db", -1, 0}), (std::vector<std::string>{"a@0", "b@0", "c@2"}));
 }
 
