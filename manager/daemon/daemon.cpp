@@ -229,7 +229,9 @@ std::optional<std::chrono::steady_clock::time_point> Daemon::pass() {
   parts_->resumeIdentities(snapshot, nowMs);
   parts_->purgeIdentities(snapshot);
   parts_->instances.followMasters(snapshot);
-  auto until = parts_->placer.reconcile(snapshot, nowMs, !parts_->monitor.heldTypes().empty());
+  // A pass that read a type whole (this host holds its monitor) is a long one.
+  const bool longPass = !scope.focus->wholeTypes.empty();
+  auto until = parts_->placer.reconcile(snapshot, nowMs, longPass);
 
   const auto now = std::chrono::steady_clock::now();
   const bool watchMetrics = usesHostMetrics(snapshot);
