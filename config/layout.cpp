@@ -259,8 +259,8 @@ std::string Layout::assignmentsDir() const {
 std::string Layout::hostAssignments(std::string_view hostId) const {
   return join(assignmentsDir(), checked("host id", hostId, checkHostId));
 }
-std::string Layout::assignment(std::string_view hostId, const LogicalServiceId& id) const {
-  return join(hostAssignments(hostId), createLockName(id));
+std::string Layout::assignments(std::string_view hostId, std::string_view type) const {
+  return join(hostAssignments(hostId), checked("service type", type, checkServiceTypeName));
 }
 
 std::vector<std::string> Layout::keyZnodes() const {

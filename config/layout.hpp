@@ -104,13 +104,13 @@ class Layout {
   // /zroot/switchovers/<type>_logicalService<10 digits> (named like its create-lock)
   std::string switchover(const LogicalServiceId& id) const;
   // Flat placement (docs/scaling.md): the holder of a type's config monitor names the hosts that
-  // may place a replica of a logical service, one ephemeral node in each host's inbox, which that
-  // host alone watches. An inbox is made with its first assignment and removed, empty, once its
-  // host is gone.
+  // may place a replica of a logical service, in one ephemeral node per host and type in the
+  // host's inbox, which that host alone watches. An inbox is made by its host when it starts.
   std::string assignmentsDir() const;                        // /zroot/assignments
   std::string hostAssignments(std::string_view hostId) const;  // /zroot/assignments/<hostId>
-  // /zroot/assignments/<hostId>/<type>_logicalService<10 digits> (named like its create-lock)
-  std::string assignment(std::string_view hostId, const LogicalServiceId& id) const;
+  // /zroot/assignments/<hostId>/<type>: the logical services of `type` the host is named for
+  // (config/assignment_data.hpp).
+  std::string assignments(std::string_view hostId, std::string_view type) const;
   std::string persistentServicesDir(std::string_view type) const;  // /zroot/services/<type>
   std::string persistentService(std::string_view type,
                                 std::string_view uuid) const;  // /zroot/services/<type>/<uuid>

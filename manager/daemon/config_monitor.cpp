@@ -8,6 +8,7 @@
 #include "config/create_lock_data.hpp"
 #include "config/lock_contender_data.hpp"
 #include "config/logical_service_data.hpp"
+#include "manager/daemon/reconcile/assignment_nodes.hpp"
 #include "manager/daemon/reconcile/monitor_contenders.hpp"
 #include "manager/zk/error.hpp"
 #include "manager/zk/op.hpp"
@@ -29,13 +30,12 @@ bool fenceFailed(const zk::ZkError& e) {
 // writes a thousand nodes waits for ten round trips, not a thousand. When an operation of a batch
 // fails (a node that went or came meanwhile), each of that batch is tried alone (`alone(i)`).
 // A failed fence is thrown: the lock is no longer ours.
+// `batch` ops of the largest size written keep a multi() well under the request size limit.
 template <typename OpOf, typename Alone>
 void writeInBatches(zk::Session& session, const zk::Op& fence, std::size_t count, OpOf opOf,
-                    Alone alone) {
-  // Well under the request size limit.
-  constexpr std::size_t kBatch = 100;
-  for (std::size_t first = 0; first < count; first += kBatch) {
-    const auto last = std::min(count, first + kBatch);
+                    Alone alone, std::size_t batch = 100) {
+  for (std::size_t first = 0; first < count; first += batch) {
+    const auto last = std::min(count, first + batch);
     std::vector<zk::Op> ops{fence};
     for (auto i = first; i < last; ++i) ops.push_back(opOf(i));
     try {
@@ -45,35 +45,6 @@ void writeInBatches(zk::Session& session, const zk::Op& fence, std::size_t count
       for (auto i = first; i < last; ++i) alone(i);
     }
   }
-}
-
-// Removes `paths` behind `fence`, in batches as writeInBatches does. A batch that fails for a node
-// gone meanwhile (most often read before the registration that took it away) is looked at once
-// more, all at once: the nodes still there are removed in one multi() again, not one by one.
-void removeInBatches(zk::Session& session, const zk::Op& fence,
-                     const std::vector<std::string>& paths) {
-  auto removeAlone = [&](const std::string& path) {
-    try {
-      session.multi({fence, zk::Op::remove(path)});
-    } catch (const zk::MultiError& e) {
-      if (fenceFailed(e)) throw;  // else gone already
-    }
-  };
-  std::vector<std::string> failed;
-  writeInBatches(
-      session, fence, paths.size(), [&](std::size_t i) { return zk::Op::remove(paths[i]); },
-      [&](std::size_t i) { failed.push_back(paths[i]); });
-  if (failed.empty()) return;
-  std::vector<zk::Session::Read> reads;
-  for (const auto& path : failed) reads.push_back({path, false, {}});
-  const auto answers = session.readMany(reads);
-  std::vector<std::string> present;
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    if (answers[i].code != zk::Code::NoNode) present.push_back(failed[i]);
-  }
-  writeInBatches(
-      session, fence, present.size(), [&](std::size_t i) { return zk::Op::remove(present[i]); },
-      [&](std::size_t i) { removeAlone(present[i]); });
 }
 
 }  // namespace
@@ -139,9 +110,8 @@ void ConfigMonitor::reconcile(const model::ClusterSnapshot& snapshot, std::int64
     auto plan = planServiceType(type, snapshot, nowMs);
     if (!plan.empty()) apply(type, plan, snapshot, member->fence(), nowMs);
     const auto assignments = planAssignments(snapshot, type, nowMs);
-    if (assignments.empty()) continue;
     try {
-      applyAssignments(assignments, member->fence());
+      applyAssignments(type, assignments, snapshot, member->fence());
     } catch (const zk::MultiError& e) {
       if (!fenceFailed(e)) throw;
       spdlog::warn("lost the config monitor lock of {}; naming no host", type);
@@ -157,39 +127,49 @@ std::set<std::string> ConfigMonitor::heldTypes() const {
   return held;
 }
 
-void ConfigMonitor::applyAssignments(const AssignmentPlan& plan, const zk::Op& fence) {
+void ConfigMonitor::applyAssignments(const std::string& type, const AssignmentPlan& plan,
+                                     const model::ClusterSnapshot& snapshot, const zk::Op& fence) {
   auto session = context_.session();
   const auto& layout = context_.layout;
-  std::vector<std::string> removed;
-  for (const auto& c : plan.remove) removed.push_back(layout.assignment(c.host, c.logical));
-  removeInBatches(*session, fence, removed);
-  for (const auto& c : plan.remove) {
-    context_.tree().invalidate(layout.hostAssignments(c.host));
-    spdlog::debug("{} is no longer named for {}: {}", c.host, layout.logicalService(c.logical),
-                  c.reason);
-  }
-  auto create = [&](const AssignmentChange& c) {
-    return zk::Op::create(layout.assignment(c.host, c.logical), config::encodeAssignmentData(c.data),
-                          zk::CreateMode::Ephemeral);
+  const auto writes = planAssignmentNodes(snapshot, type, plan);
+  if (writes.empty()) return;
+  auto opOf = [&](std::size_t i) {
+    const auto& w = writes[i];
+    const auto path = layout.assignments(w.host, w.type);
+    if (!w.data) return zk::Op::remove(path);
+    const auto data = config::encodeAssignmentsData(*w.data);
+    return w.exists ? zk::Op::set(path, data)
+                    : zk::Op::create(path, data, zk::CreateMode::Ephemeral);
   };
+  // A node names up to kMaxNamedPerNode logical services, about 80 bytes each.
+  constexpr std::size_t kNodesPerMulti = 8;
   writeInBatches(
-      *session, fence, plan.create.size(), [&](std::size_t i) { return create(plan.create[i]); },
+      *session, fence, writes.size(), opOf,
       [&](std::size_t i) {
-        const auto& c = plan.create[i];
         for (int attempt = 0; attempt < 2; ++attempt) {
           try {
-            session->multi({fence, create(c)});
+            session->multi({fence, opOf(i)});
             return;
           } catch (const zk::MultiError& e) {
             if (fenceFailed(e)) throw;
-            if (e.code() != zk::Code::NoNode) return;  // named already
-            // The host's first assignment: its inbox is made with it.
-            session->ensurePath(layout.hostAssignments(c.host));
+            // Else read at a moment it was (not) there: the next pass reads it again. Unless
+            // it is the host's first: its inbox is made with it.
+            if (e.code() != zk::Code::NoNode || writes[i].exists) return;
+            session->ensurePath(layout.hostAssignments(writes[i].host));
           }
         }
-      });
+      },
+      kNodesPerMulti);
+  for (const auto& w : writes) {
+    context_.tree().invalidate(layout.assignments(w.host, w.type));
+    context_.tree().invalidate(layout.hostAssignments(w.host));
+  }
+  for (const auto& c : plan.remove) {
+    if (c.settled) continue;
+    spdlog::debug("{} is no longer named for {}: {}", c.host, layout.logicalService(c.logical),
+                  c.reason);
+  }
   for (const auto& c : plan.create) {
-    context_.tree().invalidate(layout.hostAssignments(c.host));
     spdlog::debug("named {} for a replica of {}", c.host, layout.logicalService(c.logical));
   }
 }

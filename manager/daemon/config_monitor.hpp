@@ -47,9 +47,11 @@ class ConfigMonitor {
                      std::int64_t nowMs);
   void removeLogical(const config::LogicalServiceId& id, const model::ClusterSnapshot& snapshot,
                      const zk::Op& fence);
-  // Ephemeral, so that a holder's assignments go with its session and its successor names hosts
-  // again; fenced by our lock, in batches.
-  void applyAssignments(const AssignmentPlan& plan, const zk::Op& fence);
+  // Each host's node of the type (reconcile/assignment_nodes.hpp). Ephemeral, so that a holder's
+  // assignments go with its session and its successor names hosts again; fenced by our lock, in
+  // batches.
+  void applyAssignments(const std::string& type, const AssignmentPlan& plan,
+                        const model::ClusterSnapshot& snapshot, const zk::Op& fence);
   // The plan's statuses, in batches; a reason that changed is also an event.
   void writeStatuses(const TypePlan& plan, const model::ClusterSnapshot& snapshot,
                      const zk::Op& fence);

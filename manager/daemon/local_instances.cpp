@@ -457,7 +457,7 @@ void LocalInstances::follow(Instance& instance, const std::string& electionNode)
 
 bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
                                       const std::string& placeInQueue,
-                                      const std::optional<std::string>& assignment) {
+                                      const std::optional<zk::Op>& named) {
   auto* instance = find(id.uuid);
   if (!instance || instance->pid == 0 ||
       (instance->phase != Phase::Starting && instance->phase != Phase::Survivor)) {
@@ -472,9 +472,9 @@ bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
   bool standing = false;
   try {
     std::vector<zk::Op> ops{zk::Op::remove(placeInQueue)};
-    // Fenced by the assignment too: a host the monitor holder no longer names (cordoned, replaced)
+    // Fenced by the name too: a host the monitor holder no longer names (cordoned, replaced)
     // does not register.
-    if (assignment) ops.push_back(zk::Op::remove(*assignment));
+    if (named) ops.push_back(*named);
     if (persistent) {
       // A new identity: its record is made with its first registration, or not at all.
       context_.session()->ensurePath(layout.persistentServicesDir(id.logical.type));

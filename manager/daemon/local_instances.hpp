@@ -78,11 +78,11 @@ class LocalInstances {
   LaunchState launchState(const std::string& uuid) const;
   // Creates its physicalService znode and election member in one multi() that also deletes
   // `placeInQueue` (our node in the create-lock): the registration happens only if we still hold
-  // the lock, and releases it in the same write; the `assignment` that named this host, if any,
-  // goes in it too (and the registration fails if it went before). On failure the instance is
-  // stopped.
+  // the lock, and releases it in the same write; `named` (the version check of the inbox node
+  // that names this host, if any) goes in it too, so a withdrawn name fails the registration. On
+  // failure the instance is stopped.
   bool registerInstance(const config::PhysicalServiceId& id, const std::string& placeInQueue,
-                        const std::optional<std::string>& assignment = std::nullopt);
+                        const std::optional<zk::Op>& named = std::nullopt);
   // Demotes (role `unknown`, withdrawn), then stops its process.
   void stop(const std::string& uuid, const std::string& reason);
   // Stopping or gone (or never ours): a stop() of it now does nothing.

@@ -19,8 +19,8 @@ namespace sm::daemon {
 namespace {
 // A launched process that does not run by then is stopped, and the lock released.
 constexpr std::chrono::milliseconds kStartTimeout{5000};
-// After declining an assignment, this host does not queue for that logical service again for
-// this long (the monitor holder, reading the same tree, would name another host).
+// After declining, this host does not queue for that logical service again for this long (the
+// monitor holder, reading the same tree, withdraws its name and names another host).
 constexpr std::chrono::milliseconds kDeclinedPause{1000};
 // Logical services this host places into at once (queued, starting or registering). Each takes
 // a few passes (queue, start, register) and waits in its create-lock for the other hosts named
@@ -51,10 +51,7 @@ std::shared_ptr<zk::QueueMember> Placer::newMember(const config::LogicalServiceI
   listener.onState = [this](zk::QueueMember::State state) {
     if (state == zk::QueueMember::State::Held) context_.wake();
   };
-  contender.assignment.reset();
-  if (snapshot.assignmentOf(id, context_.options.hostId)) {
-    contender.assignment = context_.layout.assignment(context_.options.hostId, id);
-  }
+  contender.named = namedCheck(id, snapshot);
   return zk::QueueMember::make(
       context_.session(), context_.layout.createPhysicalServiceLock(id),
       std::string(config::Layout::kLockChildPrefix),
@@ -121,10 +118,6 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
     const model::ClusterSnapshot& snapshot, std::int64_t nowMs, bool longPasses) {
   const auto now = std::chrono::steady_clock::now();
   const auto maxInFlight = longPasses ? kMaxInFlightLongPasses : kMaxInFlight;
-  // (The reader has logged why each cannot be decoded.)
-  for (const auto& id : unreadableAssignments(snapshot, context_.options.hostId)) {
-    removeAssignment(context_.layout.assignment(context_.options.hostId, id));
-  }
   auto wanted = this->wanted(snapshot, nowMs);
   // Queues no longer worth being in (full, infeasible now, lock gone).
   for (auto it = contenders_.begin(); it != contenders_.end();) {
@@ -137,6 +130,8 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
       if (contender.member && !lost) contender.member->leave();
       it = contenders_.erase(it);
     } else {
+      // Named still (its node rewritten for others, say): the registration checks this version.
+      if (auto named = namedCheck(it->first, snapshot)) contender.named = std::move(named);
       ++it;
     }
   }
@@ -158,8 +153,8 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
                             ? registerLaunched(id, contender)
                             : hold(id, contender, snapshot, nowMs, checked->second);
       if (step == Step::Waiting) later(contender.launchDeadline);  // or its start wakes the loop
-      // The snapshot does not show it yet: not this logical service again in this pass (its
-      // assignment went with the registration; the next pass reads what is left to place).
+      // The snapshot does not show it yet: not this logical service again in this pass (the next
+      // pass reads its replica, and its name is spent).
       if (step == Step::Placed) wanted.erase(id);
     }
     if (contender.member) ++inFlight;
@@ -217,19 +212,12 @@ Placer::registeredOfHeld() {
   return registered;
 }
 
-void Placer::decline(Contender& contender) {
-  if (!contender.assignment) return;
-  removeAssignment(*contender.assignment);
-  contender.assignment.reset();
-}
-
-void Placer::removeAssignment(const std::string& path) {
-  try {
-    context_.session()->remove(path);
-  } catch (const zk::ZkError& e) {
-    if (e.isConnectionLoss() || e.isSessionLost()) throw;  // else gone already
-  }
-  context_.tree().invalidate(path);
+std::optional<zk::Op> Placer::namedCheck(const config::LogicalServiceId& id,
+                                         const model::ClusterSnapshot& snapshot) const {
+  const auto& host = context_.options.hostId;
+  const auto* node = snapshot.assignmentsNodeOf(host, id.type);
+  if (!node || !snapshot.assignmentOf(id, host)) return std::nullopt;
+  return zk::Op::check(context_.layout.assignments(host, id.type), node->version);
 }
 
 void Placer::release(Contender& contender, std::chrono::steady_clock::time_point notBefore,
@@ -238,7 +226,7 @@ void Placer::release(Contender& contender, std::chrono::steady_clock::time_point
   if (contender.member) placeTaken ? contender.member->abandon() : contender.member->leave();
   contender.member.reset();
   contender.launched.reset();
-  contender.assignment.reset();
+  contender.named.reset();
   contender.firstSeen = std::chrono::steady_clock::now();
   contender.notBefore = notBefore;
 }
@@ -260,15 +248,14 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
   const auto decision = decideAsHolder({snapshot, id, context_.options.hostId, nowMs, occupied});
   if (decision.kind == HolderDecision::Kind::Release) {
     spdlog::debug("not placing {} here: {}", layout.logicalService(id), decision.reason);
-    decline(contender);
-    // Not again at once: the monitor holder names a host again, from what it reads.
+    // Not again at once: the monitor holder, reading the same tree, withdraws the name.
     release(contender, now + kDeclinedPause);
     return Step::Done;
   }
   if (survivor) {
     // Nothing to start: the process outlived its registration.
     const bool ok =
-        instances_.registerInstance(*survivor, contender.member->nodePath(), contender.assignment);
+        instances_.registerInstance(*survivor, contender.member->nodePath(), contender.named);
     if (ok) recordPlaced(id, decision.lastReplica);
     release(contender, now, ok);
     return ok ? Step::Placed : Step::Done;
@@ -303,7 +290,7 @@ Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Conten
       break;
   }
   const bool ok =
-      instances_.registerInstance(physical, contender.member->nodePath(), contender.assignment);
+      instances_.registerInstance(physical, contender.member->nodePath(), contender.named);
   if (ok) recordPlaced(id, contender.fills);
   release(contender, now, ok);
   return ok ? Step::Placed : Step::Done;

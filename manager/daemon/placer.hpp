@@ -20,10 +20,10 @@ namespace sm::daemon {
 // monitor named it a candidate (an assignment in its inbox, reconcile/assignment_plan.hpp), or to
 // register again a survivor of its expired session. It queues for several logical services at
 // once (each has its own lock and its own decision). The holder of a lock checks again against
-// the server and decides (reconcile/holder_decision.hpp) to release (declining the assignment) or
-// start one instance; it registers the instance once its process runs, in one multi() fenced by
-// its place in the queue that also takes the assignment away, and removes the lock when the
-// logical service is full.
+// the server and decides (reconcile/holder_decision.hpp) to release or start one instance; it
+// registers the instance once its process runs, in one multi() fenced by its place in the queue
+// and by the version of the inbox node that names it (a host whose name was withdrawn meanwhile
+// does not register), and removes the lock when the logical service is full.
 //
 // Nothing here waits: each contender takes at most one step per pass (queue, start, register),
 // and the event that follows (its position, its process's start) wakes the loop for the next.
@@ -48,8 +48,9 @@ class Placer {
     std::chrono::steady_clock::time_point firstSeen;  // its delay counts from then
     std::chrono::steady_clock::time_point notBefore;  // after a declined or failed attempt
     std::shared_ptr<zk::QueueMember> member;
-    // The assignment that named this host (none for a survivor): taken away by the registration.
-    std::optional<std::string> assignment;
+    // The inbox node that names this host, at the version last read naming it (none for a
+    // survivor): the registration checks it.
+    std::optional<zk::Op> named;
     // Started while holding the lock; registered once its process runs.
     std::optional<config::PhysicalServiceId> launched;
     std::chrono::steady_clock::time_point launchDeadline;
@@ -67,10 +68,9 @@ class Placer {
   // What this host may contend for now: its assignments, and its survivors' logical services.
   std::map<config::LogicalServiceId, Contention> wanted(const model::ClusterSnapshot& snapshot,
                                                         std::int64_t nowMs) const;
-  // The holder found nothing to place here: the assignment goes back to the monitor holder.
-  void decline(Contender& contender);
-  // Removes one of this host's assignments (gone already is fine).
-  void removeAssignment(const std::string& path);
+  // The check of the inbox node that names this host for `id` in `snapshot`, if it does.
+  std::optional<zk::Op> namedCheck(const config::LogicalServiceId& id,
+                                   const model::ClusterSnapshot& snapshot) const;
   void release(Contender& contender, std::chrono::steady_clock::time_point notBefore,
                bool placeTaken = false);
   // The holder checks again against the server before starting anything: for every held lock

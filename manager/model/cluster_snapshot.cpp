@@ -119,6 +119,16 @@ const AssignmentView* ClusterSnapshot::assignmentOf(const config::LogicalService
   return it == named->second.end() ? nullptr : &it->second;
 }
 
+bool ClusterSnapshot::spent(const AssignmentView& name) const {
+  return instancesOnHost(name.logical, name.host) > name.data.replicas;
+}
+
+const AssignmentsNodeView* ClusterSnapshot::assignmentsNodeOf(const std::string& host,
+                                                              const std::string& type) const {
+  const auto it = assignmentNodes.find({host, type});
+  return it == assignmentNodes.end() ? nullptr : &it->second;
+}
+
 bool ClusterSnapshot::hasMaster(const std::string& typeName) const {
   const ServiceTypeView* view = type(typeName);
   // A type whose spec cannot be read is not one dependents may rely on, even if it runs.

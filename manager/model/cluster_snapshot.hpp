@@ -147,16 +147,21 @@ struct CreateLockView {
   config::LogicalServiceId logical;
 };
 
-// assignments/<host>/<type>_logicalService<seq>: `host` is a candidate for one replica of
-// `logical` (flat placement; config/assignment_data.hpp).
+// One entry of assignments/<host>/<type>: `host` is a candidate for one replica of `logical`
+// (flat placement; config/assignment_data.hpp).
 struct AssignmentView {
   std::string host;
   config::LogicalServiceId logical;
-  // Read only in the daemon's own inbox (and by observers): a monitor holder plans from the
-  // inboxes' listings alone, and a host removes an assignment it cannot decode (nullopt, with
-  // `error`), so that the holder names a host again.
-  std::optional<config::AssignmentData> data;
-  std::string error;
+  config::AssignmentData data;
+};
+
+// The node assignments/<host>/<type> itself. One that cannot be decoded names nobody (the host
+// ignores it) until the monitor holder writes it again.
+struct AssignmentsNodeView {
+  std::string host;
+  std::string type;
+  std::int32_t version = 0;
+  std::string error;  // not empty: undecodable
 };
 
 // locks/resources/<name>/lock-<uuid>-<seq>: a place in a resource lock's queue, held by a daemon
@@ -194,6 +199,8 @@ struct ClusterSnapshot {
   std::map<config::LogicalServiceId, CreateLockView> createLocks;
   // By logical service, then host: the candidates named for its missing replicas.
   std::map<config::LogicalServiceId, std::map<std::string, AssignmentView>> assignments;
+  // The nodes they were read from, by host and type.
+  std::map<std::pair<std::string, std::string>, AssignmentsNodeView> assignmentNodes;
   // By type name, then uuid.
   std::map<std::string, std::map<std::string, PersistentServiceView>> persistent;
   std::map<std::string, CordonView> cordons;  // by host id
@@ -227,6 +234,12 @@ struct ClusterSnapshot {
   // Whether `host` is named a candidate for `id`.
   const AssignmentView* assignmentOf(const config::LogicalServiceId& id,
                                      const std::string& host) const;
+  // Whether the host of `name` has placed the replica it was named for: it has more replicas of
+  // the logical service than when it was named. A spent name no longer counts.
+  bool spent(const AssignmentView& name) const;
+  // The node `host`'s assignments of `type` were read from, if it exists.
+  const AssignmentsNodeView* assignmentsNodeOf(const std::string& host,
+                                               const std::string& type) const;
   // The identities of a persistent type's logical service (any state), by uuid.
   std::vector<const PersistentServiceView*> identitiesOf(const config::LogicalServiceId& id) const;
 };

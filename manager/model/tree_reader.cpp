@@ -50,8 +50,8 @@ class Reader {
     if (focus) {
       whole = wholeTypes(*focus, snapshot);
       focused = focus->logical;
-      prefetchInboxes({focus->host}, {}, true);
-      readInbox(focus->host, {}, true, snapshot);
+      prefetchInboxes({focus->host}, {});
+      readInbox(focus->host, {}, snapshot);
       for (const auto& [id, named] : snapshot.assignments) focused.insert(id);
       for (const auto& [type, identities] : snapshot.persistent) {
         for (const auto& [uuid, identity] : identities) {
@@ -61,11 +61,8 @@ class Reader {
         }
       }
     }
-    // Inboxes before the logical services: the registration that takes an assignment away makes
-    // its replica in the same multi(), and the watch on the replica's directory fires before the
-    // answer to a later read. So a read that no longer sees the assignment sees the replica, and a
-    // placement is never mistaken for a missing replica (a stale assignment is merely not replaced
-    // until the next read).
+    // Inboxes before the logical services: the replicas read are then at least as new as the
+    // names, so an entry whose replica is registered is seen done, not as a host still to place.
     if (focus ? !whole.empty() : scope_.assignments) {
       Names hosts;
       for (auto& host : children(layout_.assignmentsDir())) {
@@ -73,11 +70,9 @@ class Reader {
           hosts.push_back(std::move(host));
         }
       }
-      // A monitor holder plans from the listings: it wrote the assignments, and each host
-      // checks its own (reading 3,000 of them just made was a holder's longest read).
-      const bool withData = !focus;
-      prefetchInboxes(hosts, whole, withData);
-      for (const auto& host : hosts) readInbox(host, whole, withData, snapshot);
+      // One node per host and type, changed once per pass of the holder at most.
+      prefetchInboxes(hosts, whole);
+      for (const auto& host : hosts) readInbox(host, whole, snapshot);
     }
     for (auto& [name, type] : snapshot.types) {
       if (!focus || whole.contains(name)) {
@@ -149,15 +144,15 @@ class Reader {
     if (nodes.size() > 1) tree_.prefetch(nodes, {});
   }
 
-  // The inboxes of `hosts` (their listings, then their assignments), as readInbox reads them.
-  void prefetchInboxes(const Names& hosts, const std::set<std::string>& types, bool withData) {
+  // The inboxes of `hosts` (their listings, then their nodes of `types`), as readInbox reads them.
+  void prefetchInboxes(const Names& hosts, const std::set<std::string>& types) {
     std::vector<std::string> listings;
     for (const auto& host : hosts) listings.push_back(layout_.hostAssignments(host));
-    if (!tree_.prefetch({}, listings) || !withData) return;
+    if (!tree_.prefetch({}, listings)) return;
     std::vector<std::string> nodes;
     for (const auto& host : hosts) {
-      for (const auto& name : children(layout_.hostAssignments(host))) {
-        if (auto id = assignmentOf(name, types)) nodes.push_back(layout_.assignment(host, *id));
+      for (const auto& type : children(layout_.hostAssignments(host))) {
+        if (inboxType(type, types)) nodes.push_back(layout_.assignments(host, type));
       }
     }
     tree_.prefetch(nodes, {});
@@ -202,14 +197,10 @@ class Reader {
     return type.stored && type.stored->type.spec.promotion.has_value();
   }
 
-  // The logical service an inbox entry names, if it is one of `types` (all when empty) and wanted.
-  std::optional<config::LogicalServiceId> assignmentOf(const std::string& name,
-                                                      const std::set<std::string>& types) const {
-    auto id = config::Layout::parseCreateLockName(name);
-    if (!id || (!types.empty() && !types.contains(id->type)) || !wanted(id->type)) {
-      return std::nullopt;
-    }
-    return id;
+  // Whether an inbox's child is the node of a type in `types` (all when empty) that is wanted.
+  bool inboxType(const std::string& name, const std::set<std::string>& types) const {
+    return config::isValidServiceTypeName(name) && (types.empty() || types.contains(name)) &&
+           wanted(name);
   }
 
   bool wanted(const std::string& type) const { return !scope_.type || *scope_.type == type; }
@@ -231,21 +222,25 @@ class Reader {
     return whole;
   }
 
-  // One host's inbox; only assignments of `types` unless it is empty, and their data only
-  // `withData`. (Prefetched by the caller.)
-  void readInbox(const std::string& host, const std::set<std::string>& types, bool withData,
+  // One host's inbox; only its nodes of `types` unless it is empty. (Prefetched by the caller.)
+  void readInbox(const std::string& host, const std::set<std::string>& types,
                  ClusterSnapshot& snapshot) {
-    for (const auto& name : children(layout_.hostAssignments(host))) {
-      auto id = assignmentOf(name, types);
-      if (!id) continue;
-      AssignmentView view{host, *id, std::nullopt, ""};
-      if (withData) {
-        const auto path = layout_.assignment(host, *id);
-        auto node = tree_.get(path);
-        if (!node) continue;
-        decode(*node, path, config::decodeAssignmentData, view.data, view.error);
+    for (const auto& type : children(layout_.hostAssignments(host))) {
+      if (!inboxType(type, types)) continue;
+      const auto path = layout_.assignments(host, type);
+      auto node = tree_.get(path);
+      if (!node) continue;
+      AssignmentsNodeView view{host, type, node->stat.version, ""};
+      std::optional<config::AssignmentsData> data;
+      decode(*node, path, config::decodeAssignmentsData, data, view.error,
+             " (it names nobody until the monitor holder writes it again)");
+      if (data) {
+        for (const auto& [sequence, named] : data->named) {
+          const config::LogicalServiceId id{type, sequence};
+          snapshot.assignments[id].emplace(host, AssignmentView{host, id, named});
+        }
       }
-      snapshot.assignments[*id].emplace(host, std::move(view));
+      snapshot.assignmentNodes.emplace(std::make_pair(host, type), std::move(view));
     }
   }
 

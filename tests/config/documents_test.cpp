@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/assignment_data.hpp"
 #include "config/cordon_data.hpp"
 #include "config/event_data.hpp"
 #include "config/pause_data.hpp"
@@ -159,6 +160,30 @@ TEST(Documents, EventsWrittenTogetherShareANodeAndOneEventKeepsItsOwnForm) {
       "/fed/x: events[1].time: must be an integer >= 0, got -1\n");
   EXPECT_FALSE(decodeEvents(R"({"format":1,"events":{"time":1,"kind":"x"}})", kZ));
   EXPECT_FALSE(decodeEvents(R"({"format":1,"events":[{"kind":"x"}]})", kZ));
+}
+
+TEST(Documents, AHostsAssignmentsOfATypeShareANodeEachLogicalServiceOnce) {
+  AssignmentsData named;
+  named.named[3] = {1700000000000, 0, 0};
+  named.named[12] = {1700000000001, 3000, 1};
+  EXPECT_EQ(roundTrip<AssignmentsData>(encodeAssignmentsData(named), decodeAssignmentsData), named);
+  EXPECT_EQ(roundTrip<AssignmentsData>(encodeAssignmentsData({}), decodeAssignmentsData),
+            AssignmentsData{});
+  // A bad entry refuses the node, named with the entry's place.
+  EXPECT_EQ(
+      decodeAssignmentsData(R"({"format":1,"named":[{"logicalService":1,"assigned":1,"delayMs":0},)"
+                            R"({"logicalService":2,"assigned":1,"delayMs":-5}]})",
+                            kZ)
+          .errorText(),
+      "/fed/x: named[1].delayMs: must be an integer >= 0, got -5\n");
+  EXPECT_EQ(
+      decodeAssignmentsData(R"({"format":1,"named":[{"logicalService":1,"assigned":1,"delayMs":0},)"
+                            R"({"logicalService":1,"assigned":2,"delayMs":0}]})",
+                            kZ)
+          .errorText(),
+      "/fed/x: named[1].logicalService: logical service 1 is named twice\n");
+  EXPECT_FALSE(decodeAssignmentsData(R"({"format":1})", kZ));
+  EXPECT_FALSE(decodeAssignmentsData(R"({"format":1,"named":[{"assigned":1,"delayMs":0}]})", kZ));
 }
 
 TEST(Documents, ElectionRoundTrip) {

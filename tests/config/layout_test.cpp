@@ -47,6 +47,10 @@ TEST(Layout, BuildsEveryPathOfTheContract) {
   EXPECT_EQ(l.host("h1"), "/fed/hosts/h1");
   EXPECT_EQ(l.eventsDir(), "/fed/events");
   EXPECT_EQ(l.eventPrefix(), "/fed/events/event-");
+  EXPECT_EQ(l.assignmentsDir(), "/fed/assignments");
+  EXPECT_EQ(l.hostAssignments("h1"), "/fed/assignments/h1");
+  EXPECT_EQ(l.assignments("h1", "DataServer"), "/fed/assignments/h1/DataServer");
+  EXPECT_THROW(l.assignments("h1", "../x"), std::invalid_argument);
   EXPECT_EQ(l.cordonsDir(), "/fed/cordons");
   EXPECT_EQ(l.cordon("ds1"), "/fed/cordons/ds1");
   EXPECT_THROW(l.cordon("../x"), std::invalid_argument);

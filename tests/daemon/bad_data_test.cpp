@@ -107,10 +107,9 @@ TEST_F(DaemonBadData, GarbageWrongTypesAndHugeValuesAreReportedAndSkipped) {
   for (auto pid : damagedPids) EXPECT_TRUE(pidAlive(static_cast<pid_t>(pid)));
 }
 
-// An assignment its host cannot decode: the monitor holder reads only the inboxes' listings, so
-// it would count it as standing for ever; the host removes it instead, the holder names a host
-// again, and the replica is placed.
-TEST_F(DaemonBadData, AnAssignmentItsHostCannotDecodeIsRemovedAndTheReplicaStillPlaced) {
+// A host's node of assignments that cannot be decoded: it names nobody (the host ignores it),
+// the monitor holder reports it and writes it again, and the replica is placed.
+TEST_F(DaemonBadData, AnAssignmentsNodeNobodyCanDecodeIsWrittenAgainAndTheReplicaStillPlaced) {
   DemoType demo;
   demo.replicas = 2;
   demo.constraints = "    maxPerHost: 1\n";
@@ -135,7 +134,8 @@ TEST_F(DaemonBadData, AnAssignmentItsHostCannotDecodeIsRemovedAndTheReplicaStill
   const auto holder = config::decodeLockContenderData(
       session_->get(monitor + "/" + order.front().name)->data, monitor);
   ASSERT_TRUE(holder.ok());
-  spares.erase(holder.value().host);
+  const auto holderHost = holder.value().host;
+  spares.erase(holderHost);
   ASSERT_FALSE(spares.empty());
   const auto spare = *spares.begin();
   for (const auto& host : withoutReplica) {
@@ -146,17 +146,18 @@ TEST_F(DaemonBadData, AnAssignmentItsHostCannotDecodeIsRemovedAndTheReplicaStill
   daemon(spare).signal(SIGSTOP);
   demo.replicas = 3;
   apply(demo);
-  const auto path = l.assignment(spare, logical.id);
+  const auto path = l.assignments(spare, "Demo");
   const bool named = waitFor([&] { return session_->exists(path).has_value(); },
                              milliseconds(10000), milliseconds(20));
   if (named) session_->set(path, "\xff not an assignment");
-  daemon(spare).signal(SIGCONT);
+  if (!named) daemon(spare).signal(SIGCONT);
   ASSERT_TRUE(named) << spare << " was not named\n" << stateDump();
 
-  EXPECT_TRUE(
-      waitFor([&] { return daemon(spare).log().find("skipping " + path) != std::string::npos; },
-              milliseconds(10000), milliseconds(50)))
-      << daemon(spare).logTail(20);
+  EXPECT_TRUE(waitFor(
+      [&] { return daemon(holderHost).log().find("skipping " + path) != std::string::npos; },
+      milliseconds(10000), milliseconds(50)))
+      << daemon(holderHost).logTail(20);
+  daemon(spare).signal(SIGCONT);
   ASSERT_TRUE(waitConverged("Demo", 1, 3, milliseconds(20000), true));
   bool placedOnSpare = false;
   for (const auto& [key, i] : snapshot().allInstances()) placedOnSpare |= i.host == spare;

@@ -38,24 +38,35 @@ class PlacerTest : public InProcessDaemonTest {
     return session_->exists(lock).has_value();
   }
   bool placedAndLockGone() { return registered().size() == 1 && !lockExists(); }
-  // What the holder of the type's config monitor does (flat placement): names h1 a candidate.
-  void assign() {
+  // What the holder of the type's config monitor does (flat placement): names h1 a candidate
+  // for each of `ids` in its node of Demo.
+  void name(const std::vector<config::LogicalServiceId>& ids) {
+    config::AssignmentsData data;
+    for (const auto& id : ids) data.named[id.sequence] = {daemon::wallNowMs(), 0, 0};
+    const auto path = layout().assignments("h1", "Demo");
     session_->ensurePath(layout().hostAssignments("h1"));
-    session_->create(layout().assignment("h1", logical_),
-                     config::encodeAssignmentData({daemon::wallNowMs(), 0}));
+    if (session_->exists(path)) {
+      session_->set(path, config::encodeAssignmentsData(data));
+    } else {
+      session_->create(path, config::encodeAssignmentsData(data));
+    }
   }
-  bool assigned() { return session_->exists(layout().assignment("h1", logical_)).has_value(); }
+  void assign() { name({logical_}); }
+  // The version of h1's node of Demo: the host itself never writes it.
+  std::int32_t namesVersion() {
+    const auto stat = session_->exists(layout().assignments("h1", "Demo"));
+    return stat ? stat->version : -1;
+  }
 
   // Logical services 0..count-1 of Demo, each with its create-lock, h1 named for each.
   void assignMany(std::int64_t count) {
     writeType(*session_, layout(), demoType("Demo", count, 1));
-    session_->ensurePath(layout().hostAssignments("h1"));
+    std::vector<config::LogicalServiceId> ids;
     for (std::int64_t i = 0; i < count; ++i) {
-      const config::LogicalServiceId id{"Demo", i};
-      createLogical(*session_, layout(), id);
-      session_->create(layout().assignment("h1", id),
-                       config::encodeAssignmentData({daemon::wallNowMs(), 0}));
+      ids.push_back({"Demo", i});
+      createLogical(*session_, layout(), ids.back());
     }
+    name(ids);
   }
   // Logical services of Demo whose create-lock has a place in its queue.
   std::size_t inFlight(std::int64_t count) {
@@ -92,7 +103,7 @@ TEST_F(PlacerTest, PassesOnOneHostEndWithOneRegisteredInstanceAndTheCreateLockRe
   EXPECT_EQ(data.host, "h1");
   EXPECT_EQ(data.pid, views[0].pid);
   EXPECT_EQ(daemon_->startedPids().size(), 1u) << "one process started for one replica";
-  EXPECT_FALSE(assigned()) << "the registration takes the assignment away";
+  EXPECT_EQ(namesVersion(), 0) << "the host does not write its names";
   // Queue, hold and launch, register: each its own pass, woken by the event before it.
   EXPECT_GE(daemon_->passes(), 3);
   EXPECT_LT(daemon_->longestPass(), 1s) << "a placement pass waited";
@@ -144,21 +155,37 @@ TEST_F(PlacerTest, ANamedHostThatIsInfeasibleDeclinesWithoutStartingAnything) {
   storeType(type);
   assign();
   const auto pass = daemon_->placementPass();
-  ASSERT_TRUE(daemon_->pumpUntil([&] { return !assigned(); }, 20s, pass))
-      << "the assignment goes back to the monitor holder";
-  daemon_->runPasses(3, pass, 150ms);
+  daemon_->runPasses(5, pass, 150ms);
   EXPECT_TRUE(queued().empty());
+  EXPECT_EQ(namesVersion(), 0) << "the monitor holder, reading the same tree, withdraws it";
   EXPECT_TRUE(daemon_->instances().views().empty());
   EXPECT_TRUE(daemon_->startedPids().empty());
   EXPECT_TRUE(registered().empty());
   EXPECT_TRUE(lockExists());
 
-  // The same host once the constraint allows it, named again.
+  // The same host once the constraint allows it, still named.
   type.spec.constraints.denyHosts.clear();
   writeType(*session_, layout(), type);
-  assign();
   ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass));
   EXPECT_LT(daemon_->longestPass(), 1s);
+}
+
+TEST_F(PlacerTest, AHostWhoseNameIsWithdrawnWhileItsInstanceStartsDoesNotRegisterIt) {
+  storeType(demoType("Demo", 1, 1));
+  assign();
+  const auto pass = daemon_->placementPass();
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return !daemon_->instances().views().empty(); }, 20s, pass));
+  ASSERT_TRUE(registered().empty());
+  // The monitor holder withdraws h1 (cordoned, say) while the instance starts.
+  name({});
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return daemon_->instances().views().empty(); }, 20s, pass))
+      << "the started instance is stopped";
+  EXPECT_TRUE(registered().empty()) << "the registration checked the names it last read";
+  EXPECT_EQ(daemon_->startedPids().size(), 1u);
+  daemon_->runPasses(3, pass, 150ms);
+  EXPECT_TRUE(registered().empty());
+  EXPECT_EQ(daemon_->startedPids().size(), 1u) << "not named: nothing started again";
+  EXPECT_TRUE(lockExists());
 }
 
 TEST_F(PlacerTest, ANamedHostPlacesIntoABoundedNumberAtOnceAndAMonitorHolderIntoTwiceAsMany) {

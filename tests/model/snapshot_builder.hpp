@@ -165,11 +165,13 @@ class SnapshotBuilder {
     snapshot_.createLocks[id] = model::CreateLockView{id};
     return *this;
   }
-  // An assignment in the host's inbox, its data read (as in the host's own inbox).
+  // An entry of the host's node of the type in its inbox (the node made with its first entry).
   SnapshotBuilder& assignment(const config::LogicalServiceId& id, const std::string& host,
-                              std::int64_t delayMs = 0) {
+                              std::int64_t delayMs = 0, std::int64_t replicas = 0) {
     snapshot_.assignments[id][host] =
-        model::AssignmentView{host, id, config::AssignmentData{0, delayMs}, ""};
+        model::AssignmentView{host, id, config::AssignmentData{0, delayMs, replicas}};
+    snapshot_.assignmentNodes.try_emplace({host, id.type},
+                                          model::AssignmentsNodeView{host, id.type, 0, ""});
     return *this;
   }
   // The logical service's status node.

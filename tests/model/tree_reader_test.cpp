@@ -294,10 +294,17 @@ class FocusedReadTest : public TreeReaderTest {
     put(layout_.host("h-u2"), config::encodeHostData(other), zk::CreateMode::Ephemeral);
   }
 
+  // `host`'s node of `type` in its inbox, naming it for these logical services.
+  void name(const std::string& host, const std::string& type,
+            std::map<std::int64_t, config::AssignmentData> named) {
+    session_->ensurePath(layout_.hostAssignments(host));
+    put(layout_.assignments(host, type), config::encodeAssignmentsData({std::move(named)}),
+        zk::CreateMode::Ephemeral);
+  }
+
   // Read as h-u1's daemon reads, its instances in db/0, once it is named for db/2.
   ClusterSnapshot readAsNamedForDb2() {
-    put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 0}),
-        zk::CreateMode::Ephemeral);
+    name("h-u1", "db", {{2, {1, 0, 0}}});
     ReadScope scope;
     scope.focus = Focus{"h-u1", {}, {kDb0}};
     zk::TreeCache cache(session_, [] {});
@@ -317,7 +324,7 @@ TEST_F(FocusedReadTest, OnlyItsLogicalServicesItsInboxAndItsOwnHostNode) {
   EXPECT_TRUE(db.logical.contains(2));
   EXPECT_TRUE(snapshot.types.at("web").logical.empty());
   ASSERT_NE(snapshot.assignmentOf({"db", 2}, "h-u1"), nullptr);
-  EXPECT_EQ(snapshot.assignmentOf({"db", 2}, "h-u1")->data->assigned, 1);
+  EXPECT_EQ(snapshot.assignmentOf({"db", 2}, "h-u1")->data.assigned, 1);
   // Every host is listed; only its own node is read.
   ASSERT_EQ(snapshot.hosts.size(), 2u);
   EXPECT_TRUE(snapshot.hosts.at("h-u1").data.has_value());
@@ -364,14 +371,11 @@ TEST_F(FocusedReadTest, ItsOwnHostAsItLastWroteItIsNotReadBack) {
   EXPECT_NE(*whole.hosts.at("h-u1").data, written);
 }
 
-TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInboxsListing) {
+TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInboxsNodeOfIt) {
   writeWiderCluster();
-  put(layout_.assignment("h-u2", {"db", 1}), config::encodeAssignmentData({1, 0}),
-      zk::CreateMode::Ephemeral);
-  put(layout_.assignment("h-u2", {"web", 0}), config::encodeAssignmentData({1, 0}),
-      zk::CreateMode::Ephemeral);
-  put(layout_.assignment("h-u1", {"db", 2}), config::encodeAssignmentData({1, 3000}),
-      zk::CreateMode::Ephemeral);
+  name("h-u2", "db", {{1, {1, 0, 0}}});
+  name("h-u2", "web", {{0, {1, 0, 0}}});
+  name("h-u1", "db", {{2, {1, 3000, 1}}});
   ReadScope scope;
   scope.focus = Focus{"h-u1", {"db"}, {}};
   zk::TreeCache cache(session_, [] {});
@@ -380,20 +384,38 @@ TEST_F(FocusedReadTest, AWholeTypeReadsEverythingOfItAndEveryInboxsListing) {
   EXPECT_TRUE(snapshot.hosts.at("h-u2").data.has_value());
   const auto* other = snapshot.assignmentOf({"db", 1}, "h-u2");
   ASSERT_NE(other, nullptr);
-  EXPECT_FALSE(other->data) << "another host's assignment: its listing only";
-  EXPECT_TRUE(other->error.empty());
+  EXPECT_EQ(other->data.assigned, 1);
+  ASSERT_NE(snapshot.assignmentsNodeOf("h-u2", "db"), nullptr);
   const auto* own = snapshot.assignmentOf({"db", 2}, "h-u1");
   ASSERT_NE(own, nullptr);
-  ASSERT_TRUE(own->data) << "its own inbox is read whole";
-  EXPECT_EQ(own->data->delayMs, 3000);
+  EXPECT_EQ(own->data, (config::AssignmentData{1, 3000, 1}));
   EXPECT_EQ(snapshot.assignmentOf({"web", 0}, "h-u2"), nullptr) << "not a type it monitors";
-  // An observer reads every assignment's data.
+  EXPECT_EQ(snapshot.assignmentsNodeOf("h-u2", "web"), nullptr);
+  // An observer reads every node.
   zk::SessionReader reader(*session_);
   ReadScope observer;
   observer.observer = true;
   const auto all = readSnapshot(reader, layout_, observer, report_);
-  ASSERT_NE(all.assignmentOf({"db", 1}, "h-u2"), nullptr);
-  EXPECT_TRUE(all.assignmentOf({"db", 1}, "h-u2")->data);
+  ASSERT_NE(all.assignmentOf({"web", 0}, "h-u2"), nullptr);
+  EXPECT_TRUE(problems_.empty());
+}
+
+TEST_F(FocusedReadTest, AnUnreadableNodeOfAssignmentsNamesNobodyAndIsReported) {
+  writeWiderCluster();
+  name("h-u2", "db", {{1, {1, 0, 0}}});
+  session_->set(layout_.assignments("h-u2", "db"),
+                R"({"format":1,"named":[{"logicalService":1,"assigned":-4,"delayMs":0}]})");
+  ReadScope scope;
+  scope.focus = Focus{"h-u1", {"db"}, {}};
+  zk::TreeCache cache(session_, [] {});
+  const auto snapshot = readSnapshot(cache, layout_, scope, report_);
+  EXPECT_EQ(snapshot.assignmentOf({"db", 1}, "h-u2"), nullptr);
+  const auto* node = snapshot.assignmentsNodeOf("h-u2", "db");
+  ASSERT_NE(node, nullptr);
+  EXPECT_NE(node->error.find("named[0].assigned"), std::string::npos) << node->error;
+  EXPECT_EQ(node->version, 1);
+  ASSERT_EQ(problems_.size(), 1u);
+  EXPECT_EQ(problems_[0].first, layout_.assignments("h-u2", "db"));
 }
 
 TEST_F(FocusedReadTest, AMemoDecodesAnUnchangedNodeOnce) {

@@ -32,7 +32,9 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
   auto removeAll = [&](const config::LogicalServiceId& id, const std::string& reason) {
     const auto named = snapshot.assignments.find(id);
     if (named == snapshot.assignments.end()) return;
-    for (const auto& [host, view] : named->second) plan.remove.push_back({host, id, {}, reason});
+    for (const auto& [host, view] : named->second) {
+      plan.remove.push_back({host, id, {}, reason, false});
+    }
   };
   for (const auto& [id, named] : snapshot.assignments) {
     if (id.type != typeName) continue;
@@ -50,25 +52,36 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
   for (const auto& [hostId, host] : snapshot.hosts) {
     typeInstances[hostId] = snapshot.instancesOnHost(typeName, hostId);
   }
+  // And the names each host's node holds, to keep it within one document's list.
+  std::map<std::string, std::size_t> namedOnHost;
   for (const auto& [id, named] : snapshot.assignments) {
     if (id.type != typeName) continue;
-    for (const auto& [host, view] : named) ++typeInstances[host];
+    for (const auto& [host, view] : named) {
+      if (!snapshot.spent(view)) ++typeInstances[host];
+      ++namedOnHost[host];
+    }
   }
+  // A name that goes: no longer an instance to be, nor in its host's node once that is written.
+  auto withdraw = [&](const model::AssignmentView& view, std::string reason, bool settled) {
+    plan.remove.push_back({view.host, view.logical, {}, std::move(reason), settled});
+    if (!snapshot.spent(view)) --typeInstances[view.host];
+    --namedOnHost[view.host];
+  };
 
   for (const auto& [sequence, logical] : type->logical) {
     const auto& id = logical.id;
     const auto found = snapshot.assignments.find(id);
     const auto* named = found != snapshot.assignments.end() ? &found->second : nullptr;
-    const auto missing =
-        !isWanted(*type, sequence) || !snapshot.createLocks.contains(id)
-            ? 0
-            : missingReplicas(snapshot, *type, logical);
-    if (missing <= 0) {
+    const bool kept = isWanted(*type, sequence);
+    const auto missing = kept ? missingReplicas(snapshot, *type, logical) : 0;
+    if (missing <= 0 || !snapshot.createLocks.contains(id)) {
+      // Full: the names are spent. Surplus, or short without a create-lock: withdrawn.
+      const bool full = kept && missing <= 0;
+      const std::string reason = full   ? "no replica is missing"
+                                 : kept ? "its create-lock is gone"
+                                        : "its logical service is surplus";
       if (named) {
-        for (const auto& [host, view] : *named) {
-          plan.remove.push_back({host, id, {}, "no replica is missing"});
-          --typeInstances[host];
-        }
+        for (const auto& [host, view] : *named) withdraw(view, reason, full);
       }
       continue;
     }
@@ -81,6 +94,10 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
     std::vector<std::string> standing;
     if (named) {
       for (const auto& [host, view] : *named) {
+        if (snapshot.spent(view)) {
+          withdraw(view, "its replica is placed", true);
+          continue;
+        }
         auto reason = unwanted(request, view, snapshot);
         if (reason.empty() && snapshot.instancesOnHost(id, host) > fewest &&
             std::any_of(ranked.begin(), ranked.end(), [&](const auto& other) {
@@ -89,8 +106,7 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
           reason = "a host with fewer of its replicas is feasible";
         }
         if (!reason.empty()) {
-          plan.remove.push_back({host, id, {}, std::move(reason)});
-          --typeInstances[host];
+          withdraw(view, std::move(reason), false);
         } else {
           standing.push_back(host);
         }
@@ -104,12 +120,15 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
     while (wanted-- > 0) {
       const auto again = placement::rankFeasibleHosts(request);
       const auto best = std::find_if(again.begin(), again.end(), [&](const auto& host) {
-        return std::find(standing.begin(), standing.end(), host) == standing.end();
+        return std::find(standing.begin(), standing.end(), host) == standing.end() &&
+               namedOnHost[host] < config::kMaxNamedPerNode;
       });
       if (best == again.end()) break;  // no more feasible hosts: the status says why
       const auto replicas = snapshot.instancesOnHost(id, *best);
-      plan.create.push_back({*best, id, {nowMs, replicas > 0 ? kDoubleUpDelayMs : 0}, ""});
+      plan.create.push_back(
+          {*best, id, {nowMs, replicas > 0 ? kDoubleUpDelayMs : 0, replicas}, "", false});
       ++typeInstances[*best];
+      ++namedOnHost[*best];
       standing.push_back(*best);
     }
   }

@@ -16,17 +16,20 @@ namespace sm::daemon {
 // for the next logical service, so that the replicas of a burst spread instead of all going to
 // the host that ranked best before it.
 //
-// Level-triggered: an assignment stands while its host is registered and feasible and it is
-// needed; one whose host is gone, infeasible or no longer wanted is removed (and, if the replica
-// is still missing, another host named in the same plan), so that a dead or cordoned candidate
-// is replaced at once, without a timeout. A second replica on one host is named only when no
-// host without one is feasible, and queues after kDoubleUpDelay; a better host that appears
-// meanwhile takes its place.
+// Level-triggered: an assignment stands while its host is registered and feasible, it is
+// needed and its host has not placed its replica yet; one whose host is gone, infeasible or no
+// longer wanted is removed (and, if the replica is still missing, another host named in the same
+// plan), so that a dead or cordoned candidate is replaced at once, without a timeout. A second
+// replica on one host is named only when no host without one is feasible, and queues after
+// kDoubleUpDelay; a better host that appears meanwhile takes its place.
 struct AssignmentChange {
   std::string host;
   config::LogicalServiceId logical;
   config::AssignmentData data;  // Create only
   std::string reason;           // Remove only: for the log
+  // Remove only: the entry is merely spent (its replica placed, or none missing), so it may wait
+  // for the next write of its host's node (assignment_nodes.hpp) instead of costing one.
+  bool settled = false;
 };
 
 struct AssignmentPlan {

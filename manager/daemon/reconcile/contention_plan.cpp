@@ -11,7 +11,7 @@ std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot,
   if (!snapshot.hosts.contains(hostId)) return result;
   for (const auto& [id, named] : snapshot.assignments) {
     const auto assignment = named.find(hostId);
-    if (assignment == named.end() || !assignment->second.data) continue;
+    if (assignment == named.end() || snapshot.spent(assignment->second)) continue;
     const auto* type = snapshot.type(id.type);
     if (!type || !type->stored || !isWanted(*type, id.sequence) || snapshot.isPaused(id.type)) {
       continue;
@@ -21,17 +21,7 @@ std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot,
     if (missingReplicas(snapshot, *type, *logical) <= 0) {
       continue;
     }
-    result.push_back({id, std::chrono::milliseconds(assignment->second.data->delayMs)});
-  }
-  return result;
-}
-
-std::vector<config::LogicalServiceId> unreadableAssignments(const model::ClusterSnapshot& snapshot,
-                                                            const std::string& hostId) {
-  std::vector<config::LogicalServiceId> result;
-  for (const auto& [id, named] : snapshot.assignments) {
-    const auto assignment = named.find(hostId);
-    if (assignment != named.end() && !assignment->second.data) result.push_back(id);
+    result.push_back({id, std::chrono::milliseconds(assignment->second.data.delayMs)});
   }
   return result;
 }

@@ -22,10 +22,4 @@ struct Contention {
 std::vector<Contention> planContention(const model::ClusterSnapshot& snapshot,
                                        const std::string& hostId);
 
-// This host's assignments whose data it cannot decode (written by a foreign client, not by a
-// monitor holder): it removes them, since the holder reads only the inboxes' listings and would
-// otherwise count them as standing; the holder then names a host again.
-std::vector<config::LogicalServiceId> unreadableAssignments(const model::ClusterSnapshot& snapshot,
-                                                            const std::string& hostId);
-
 }  // namespace sm::daemon

@@ -144,8 +144,10 @@ bool sameStatus(const config::StatusData& a, const config::StatusData& b) {
 
 bool statusWorthWriting(const config::StatusData& desired,
                         const std::optional<config::StatusData>& stored) {
-  // No node yet: nothing to say while the first replicas are placed without trouble.
-  if (!stored) return !isPlacing(desired) || !desired.failures.empty();
+  // No node yet: nothing to say while the first replicas are placed without trouble, nor once
+  // they are (the listings count them): a status is written when there is a reason or a failure,
+  // and a placement without trouble writes none.
+  if (!stored) return (!desired.reason.empty() && !isPlacing(desired)) || !desired.failures.empty();
   if (sameStatus(desired, *stored)) return false;
   // While replicas are being placed the count moves with every placement: that is progress, not
   // news, and not worth a write each; the end of it (full, or stuck) is.

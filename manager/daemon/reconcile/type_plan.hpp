@@ -41,7 +41,8 @@ config::StatusData statusOf(const model::ServiceTypeView& type, const model::Log
 bool sameStatus(const config::StatusData& a, const config::StatusData& b);
 // Whether `desired` should replace what is stored (or be created): not for a mere time stamp, nor
 // for the count of a logical service whose replicas are being placed (that changes with every
-// placement, and a new logical service has no status node until there is an outcome to report).
+// placement, and a new logical service has no status node until there is a reason or a failure
+// to report: one whose replicas are placed without trouble never has one).
 bool statusWorthWriting(const config::StatusData& desired,
                         const std::optional<config::StatusData>& stored);
 

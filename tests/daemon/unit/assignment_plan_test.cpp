@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "tests/model/snapshot_builder.hpp"
 
@@ -79,11 +80,46 @@ TEST(PlanAssignments, AStandingAssignmentIsKeptAndNotDoubled) {
   EXPECT_TRUE(planAssignments(snap, "web", kNow).empty());
 }
 
-TEST(PlanAssignments, AnAssignmentStandsOnItsListingAlone) {
-  // The holder reads only the inboxes' listings: the assignment's data is its host's to check.
-  auto snap = threeHosts().assignment(kL0, "h3").build();
-  snap.assignments[kL0]["h3"].data.reset();
-  EXPECT_TRUE(planAssignments(snap, "web", kNow).empty());
+TEST(PlanAssignments, AnEntryWhoseReplicaIsPlacedIsSpentAndNamesNoMore) {
+  // h3 was named with none of kL0's replicas and has one now: its name is spent (settled, so it
+  // waits for the next write of h3's node), and the replica still missing goes to another host.
+  const auto snap =
+      threeHosts(2, maxOnePerHost()).assignment(kL0, "h3").instance(kL0, "a", "h3").build();
+  const auto plan = planAssignments(snap, "web", kNow);
+  ASSERT_EQ(hostsOf(plan.remove, kL0), (std::vector<std::string>{"h3"}));
+  EXPECT_TRUE(plan.remove[0].settled);
+  EXPECT_EQ(hostsOf(plan.create, kL0), (std::vector<std::string>{"h2"}));
+  // Named while it had one already (a double-up): not spent until it has two.
+  const auto doubled = SnapshotBuilder()
+                           .host("h1")
+                           .type(typeWith(1, 2))
+                           .createLock(kL0)
+                           .instance(kL0, "a", "h1")
+                           .assignment(kL0, "h1", kDoubleUpDelayMs, 1)
+                           .build();
+  EXPECT_TRUE(planAssignments(doubled, "web", kNow).empty());
+}
+
+TEST(PlanAssignments, AHostIsNamedForAtMostOneNodeOfLogicalServicesOfAType) {
+  auto builder = SnapshotBuilder().host("h1").host("h2");
+  builder.type(typeWith(config::kMaxNamedPerNode + 1, 1), config::kMaxNamedPerNode + 1);
+  for (std::int64_t i = 0; i <= static_cast<std::int64_t>(config::kMaxNamedPerNode); ++i) {
+    builder.createLock({"web", i});
+  }
+  const auto plan = planAssignments(builder.build(), "web", kNow);
+  std::map<std::string, std::size_t> named;
+  for (const auto& c : plan.create) ++named[c.host];
+  // Spread: about half each, and never more than a node holds.
+  EXPECT_EQ(plan.create.size(), config::kMaxNamedPerNode + 1);
+  EXPECT_LE(named["h1"], config::kMaxNamedPerNode);
+  EXPECT_LE(named["h2"], config::kMaxNamedPerNode);
+  // One host alone: the last logical service waits for a name.
+  auto alone = SnapshotBuilder().host("h1");
+  alone.type(typeWith(config::kMaxNamedPerNode + 1, 1), config::kMaxNamedPerNode + 1);
+  for (std::int64_t i = 0; i <= static_cast<std::int64_t>(config::kMaxNamedPerNode); ++i) {
+    alone.createLock({"web", i});
+  }
+  EXPECT_EQ(planAssignments(alone.build(), "web", kNow).create.size(), config::kMaxNamedPerNode);
 }
 
 TEST(PlanAssignments, AGoneOrInfeasibleCandidateIsReplacedAtOnce) {
@@ -91,6 +127,8 @@ TEST(PlanAssignments, AGoneOrInfeasibleCandidateIsReplacedAtOnce) {
   const auto snap = threeHosts(3).assignment(kL0, "h4").assignment(kL0, "h3").cordon("h3").build();
   const auto plan = planAssignments(snap, "web", kNow);
   EXPECT_EQ(hostsOf(plan.remove, kL0), (std::vector<std::string>{"h3", "h4"}));
+  // Withdrawn, not spent: their nodes are written at once (the registration's check fails).
+  EXPECT_FALSE(plan.remove[0].settled || plan.remove[1].settled);
   // Two replicas missing and two feasible hosts left (h3 is cordoned).
   EXPECT_EQ(hostsOf(plan.create, kL0), (std::vector<std::string>{"h1", "h2"}));
 }
@@ -120,8 +158,19 @@ TEST(PlanAssignments, ASecondReplicaOnOneHostWaitsAndGivesWayToABetterHost) {
 TEST(PlanAssignments, NoLongerNeededAssignmentsGo) {
   // Full meanwhile (another replica registered): h2's assignment goes.
   const auto full = threeHosts().instance(kL0, "a", "h1").assignment(kL0, "h2").build();
-  EXPECT_EQ(hostsOf(planAssignments(full, "web", kNow).remove, kL0),
-            (std::vector<std::string>{"h2"}));
+  const auto spent = planAssignments(full, "web", kNow);
+  EXPECT_EQ(hostsOf(spent.remove, kL0), (std::vector<std::string>{"h2"}));
+  EXPECT_TRUE(spent.remove[0].settled);
+  // Surplus (scaled down) while short: withdrawn, not merely spent.
+  const auto surplus = SnapshotBuilder()
+                           .host("h1")
+                           .type(typeWith(1, 1), 2)
+                           .createLock(kL1)
+                           .assignment(kL1, "h1")
+                           .build();
+  const auto withdrawn = planAssignments(surplus, "web", kNow);
+  ASSERT_EQ(hostsOf(withdrawn.remove, kL1), (std::vector<std::string>{"h1"}));
+  EXPECT_FALSE(withdrawn.remove[0].settled);
   // One replica missing, two named: both stay (the create-lock's holder counts on the server),
   // and nobody more is named.
   const auto two = threeHosts().assignment(kL0, "h2").assignment(kL0, "h1").build();

@@ -32,23 +32,23 @@ TEST(PlanContention, OnlyWhatThisHostIsNamedFor) {
   EXPECT_EQ(h2[0].delay, std::chrono::milliseconds(3000));
 }
 
-TEST(PlanContention, AnAssignmentThisHostCannotReadIsNoContentionButToBeRemoved) {
-  auto snap = SnapshotBuilder()
-                  .host("h1")
-                  .host("h2")
-                  .type(typeWith(2, 1), 2)
-                  .assignment(kL0, "h1")
-                  .assignment(kL1, "h1")
-                  .assignment(kL1, "h2")
-                  .build();
-  snap.assignments[kL1]["h1"].data.reset();
-  snap.assignments[kL1]["h1"].error = "not JSON";
-  snap.assignments[kL1]["h2"].data.reset();  // another host's: not this host's to remove
-  const auto contentions = planContention(snap, "h1");
-  ASSERT_EQ(contentions.size(), 1u);
-  EXPECT_EQ(contentions[0].logical, kL0);
-  EXPECT_EQ(unreadableAssignments(snap, "h1"), std::vector<config::LogicalServiceId>{kL1});
-  EXPECT_TRUE(unreadableAssignments(snap, "h3").empty());
+TEST(PlanContention, NothingForANameThisHostHasSpent) {
+  // Named with none of kL0's replicas, and one is on h1 now: the other replica is for others.
+  const auto snap = SnapshotBuilder()
+                        .host("h1")
+                        .type(typeWith(1, 2))
+                        .instance(kL0, "a", "h1")
+                        .assignment(kL0, "h1")
+                        .build();
+  EXPECT_TRUE(planContention(snap, "h1").empty());
+  // Named for a second one (a double-up): it still contends.
+  const auto doubled = SnapshotBuilder()
+                           .host("h1")
+                           .type(typeWith(1, 2))
+                           .instance(kL0, "a", "h1")
+                           .assignment(kL0, "h1", 3000, 1)
+                           .build();
+  EXPECT_EQ(planContention(doubled, "h1").size(), 1u);
 }
 
 TEST(PlanContention, NothingForAFullLogicalService) {
@@ -78,12 +78,6 @@ TEST(PlanContention, NothingForAPausedSurplusOrGoneService) {
   const auto paused =
       SnapshotBuilder().host("h1").type(typeWith(1, 1)).assignment(kL0, "h1").paused("web").build();
   EXPECT_TRUE(planContention(paused, "h1").empty());
-}
-
-TEST(PlanContention, NothingForAnUndecodableAssignment) {
-  auto snap = SnapshotBuilder().host("h1").type(typeWith(1, 1)).assignment(kL0, "h1").build();
-  snap.assignments[kL0]["h1"].data.reset();
-  EXPECT_TRUE(planContention(snap, "h1").empty());
 }
 
 }  // namespace

@@ -123,7 +123,9 @@ TEST(PlanServiceType, RemovesASurplusLogicalServiceOnlyOnceItsInstancesAreGone) 
                         .instance(l0, "a", "h1")
                         .instance(l1, "b", "h1")  // surplus, still running
                         .createLock(l1)
-                        .createLock(l2)  // surplus, empty
+                        .createLock(l2)                       // surplus, empty
+                        .status(l0, config::StatusData{}, 0)  // out of date
+                        .status(l1, config::StatusData{}, 0)
                         .build();
   const auto plan = planServiceType("web", snap, kNow);
   EXPECT_EQ(plan.removeLogical, (Ids{l2}));
@@ -211,16 +213,16 @@ TEST(PlanServiceType, AFullLogicalServiceHasAnEmptyReason) {
   const config::LogicalServiceId l0{"web", 0};
   const auto snap =
       SnapshotBuilder().host("h1").type(typeWith(1, 1), 1).instance(l0, "a", "h1").build();
-  const auto plan = planServiceType("web", snap, kNow);
-  ASSERT_NE(statusFor(plan, l0), nullptr);
-  EXPECT_EQ(statusFor(plan, l0)->reason, "");
-  EXPECT_EQ(statusFor(plan, l0)->registered, 1);
-  EXPECT_EQ(statusFor(plan, l0)->wanted, 1);
+  const auto status = statusOf(*snap.type("web"), *snap.logical(l0), snap, kNow);
+  EXPECT_EQ(status.reason, "");
+  EXPECT_EQ(status.registered, 1);
+  EXPECT_EQ(status.wanted, 1);
 }
 
 TEST(PlanServiceType, StatusIsNotRewrittenWhenOnlyTheTimestampWouldChange) {
   const config::LogicalServiceId l0{"web", 0};
   auto builder = SnapshotBuilder().host("h1").type(typeWith(1, 1), 1).instance(l0, "a", "h1");
+  builder.status(l0, config::StatusData{}, 0);  // out of date
   const auto first = planServiceType("web", builder.build(), kNow);
   ASSERT_EQ(first.statuses.size(), 1u);
   builder.status(l0, first.statuses.front().second, 0);
@@ -252,12 +254,18 @@ config::StatusData placingStatus() {
   return status;
 }
 
-TEST(PlanServiceType, ANewLogicalServiceGetsItsStatusOnlyWithAnOutcome) {
+TEST(PlanServiceType, ANewLogicalServiceGetsAStatusOnlyWithSomethingToSay) {
   const config::LogicalServiceId l0{"web", 0};
   auto placing = SnapshotBuilder().host("h1").type(typeWith(1, 1), 1).createLock(l0);
   EXPECT_TRUE(planServiceType("web", placing.build(), kNow).statuses.empty());
+  // Placed without trouble: its listings say it all, and a placement writes no status.
   auto full = SnapshotBuilder().host("h1").type(typeWith(1, 1), 1).instance(l0, "a", "h1");
-  EXPECT_EQ(statusIds(planServiceType("web", full.build(), kNow)), (Ids{l0}));
+  EXPECT_TRUE(planServiceType("web", full.build(), kNow).statuses.empty());
+  // Stuck: that is news.
+  config::Constraints deny;
+  deny.denyHosts = {"h*"};
+  auto stuck = SnapshotBuilder().host("h1").type(typeWith(1, 1, deny), 1).createLock(l0);
+  EXPECT_EQ(statusIds(planServiceType("web", stuck.build(), kNow)), (Ids{l0}));
 }
 
 TEST(PlanServiceType, StatusIsRewrittenWhenTheLogicalServiceIsFullOrStuck) {
