@@ -75,13 +75,13 @@ AssignmentPlan planAssignments(const model::ClusterSnapshot& snapshot, const std
     const bool kept = isWanted(*type, sequence);
     const auto missing = kept ? missingReplicas(snapshot, *type, logical) : 0;
     if (missing <= 0 || !snapshot.createLocks.contains(id)) {
-      // Full: the names are spent. Surplus, or short without a create-lock: withdrawn.
-      const bool full = kept && missing <= 0;
-      const std::string reason = full   ? "no replica is missing"
-                                 : kept ? "its create-lock is gone"
-                                        : "its logical service is surplus";
+      // Full, or its create-lock gone (read after its listings: it goes with the last replica,
+      // and without it no registration can happen): the names are spent. Surplus: withdrawn.
+      const std::string reason = !kept          ? "its logical service is surplus"
+                                 : missing <= 0 ? "no replica is missing"
+                                                : "its create-lock is gone";
       if (named) {
-        for (const auto& [host, view] : *named) withdraw(view, reason, full);
+        for (const auto& [host, view] : *named) withdraw(view, reason, kept);
       }
       continue;
     }

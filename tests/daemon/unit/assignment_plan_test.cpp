@@ -171,6 +171,18 @@ TEST(PlanAssignments, NoLongerNeededAssignmentsGo) {
   const auto withdrawn = planAssignments(surplus, "web", kNow);
   ASSERT_EQ(hostsOf(withdrawn.remove, kL1), (std::vector<std::string>{"h1"}));
   EXPECT_FALSE(withdrawn.remove[0].settled);
+  // Its create-lock gone (with its last replica, which this read may not show yet): spent, not
+  // withdrawn; a rewrite of h2's node would fail h2's registrations in flight for nothing.
+  const auto lockGone = SnapshotBuilder()
+                            .host("h1")
+                            .host("h2")
+                            .type(typeWith(1, 2))
+                            .instance(kL0, "a", "h1")
+                            .assignment(kL0, "h2")
+                            .build();
+  const auto spentWithLock = planAssignments(lockGone, "web", kNow);
+  ASSERT_EQ(hostsOf(spentWithLock.remove, kL0), (std::vector<std::string>{"h2"}));
+  EXPECT_TRUE(spentWithLock.remove[0].settled);
   // One replica missing, two named: both stay (the create-lock's holder counts on the server),
   // and nobody more is named.
   const auto two = threeHosts().assignment(kL0, "h2").assignment(kL0, "h1").build();
