@@ -162,7 +162,8 @@ void ConfigMonitor::applyAssignments(const std::string& type, const AssignmentPl
       kNodesPerMulti);
   for (const auto& w : writes) {
     context_.tree().invalidate(layout.assignments(w.host, w.type));
-    context_.tree().invalidate(layout.hostAssignments(w.host));
+    // Only a node made or removed changes the inbox's listing; a setData leaves it.
+    if (!w.exists || !w.data) context_.tree().invalidate(layout.hostAssignments(w.host));
   }
   for (const auto& c : plan.remove) {
     if (c.settled) continue;
