@@ -126,7 +126,9 @@ void Instance::launch() {
   lastPid_ = process_->pid();
   ready_ = false;
   killingUnhealthy_ = false;
-  emit(event(InstanceEvent::Kind::Started));
+  auto started = event(InstanceEvent::Kind::Started);
+  started.ports = ports_;
+  emit(std::move(started));
   if (state_ != InstanceState::Running) return;  // the handler stopped it
 
   if (spec_.health.kind == HealthSpec::Kind::None) {
