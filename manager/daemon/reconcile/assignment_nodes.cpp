@@ -35,8 +35,10 @@ std::vector<AssignmentNodeWrite> planAssignmentNodes(const model::ClusterSnapsho
     const auto* node = snapshot.assignmentsNodeOf(host, typeName);
     const bool exists = node != nullptr;
     if (data.named.empty()) {
-      // Every name spent or withdrawn: the node goes (a host with none has no node).
-      if (exists) writes.push_back({host, typeName, std::nullopt, true});
+      // Every name gone and one of them withdrawn: the node goes. A node whose names are all
+      // spent stays as it is until the holder names that host again: then one write (a set)
+      // instead of a removal now and a creation then, each waking the host.
+      if (exists && changed.contains(host)) writes.push_back({host, typeName, std::nullopt, true});
     } else if (changed.contains(host)) {
       writes.push_back({host, typeName, std::move(data), exists});
     }

@@ -16,8 +16,10 @@ namespace sm::daemon {
 // A node is written when a host is named, when a name is withdrawn (the host is gone, infeasible,
 // or the type paused: the write moves the node's version on, and the registration's multi()
 // checks the version it read, so a withdrawn host cannot register), or when it cannot be read.
-// Spent names (settled) go only with such a write, or with the node once every name in it is
-// spent: in a burst a host's node is written when it is named and once when it is done.
+// Spent names (settled) go only with such a write: a node whose names are all spent stays until
+// its host is named again, so in a burst a host's node is written once, when it is named, and a
+// later burst sets it again. A spent name whose replica goes later counts as a name again (its
+// host has no more replicas than when named): that host is named again, without a write.
 struct AssignmentNodeWrite {
   std::string host;
   std::string type;

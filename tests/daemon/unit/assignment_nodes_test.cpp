@@ -65,12 +65,27 @@ TEST(PlanAssignmentNodes, AWithdrawnNameIsWrittenAtOnceASpentOneWaits) {
   EXPECT_TRUE(together[0].data->named.contains(2));
 }
 
-TEST(PlanAssignmentNodes, ANodeWhoseNamesAreAllSpentGoes) {
+TEST(PlanAssignmentNodes, ANodeWhoseNamesAreAllSpentStaysUntilItsHostIsNamedAgain) {
   const auto snap =
-      SnapshotBuilder().type(typeWith(2, 1), 2).assignment(kL0, "h1").assignment(kL1, "h1").build();
-  AssignmentPlan plan;
-  plan.remove = {removed("h1", kL0, true), removed("h1", kL1, true)};
-  const auto writes = planAssignmentNodes(snap, "web", plan);
+      SnapshotBuilder().type(typeWith(3, 1), 3).assignment(kL0, "h1").assignment(kL1, "h1").build();
+  AssignmentPlan spent;
+  spent.remove = {removed("h1", kL0, true), removed("h1", kL1, true)};
+  EXPECT_TRUE(planAssignmentNodes(snap, "web", spent).empty()) << "nothing to write";
+
+  // Named again: the same node is set, with the new name alone.
+  AssignmentPlan again = spent;
+  again.create = {named("h1", {"web", 2})};
+  const auto set = planAssignmentNodes(snap, "web", again);
+  ASSERT_EQ(set.size(), 1u);
+  EXPECT_TRUE(set[0].exists);
+  ASSERT_TRUE(set[0].data);
+  EXPECT_EQ(set[0].data->named.size(), 1u);
+  EXPECT_TRUE(set[0].data->named.contains(2));
+
+  // One withdrawn among them (its host infeasible, say): the node goes, which fences the host.
+  AssignmentPlan withdrawn;
+  withdrawn.remove = {removed("h1", kL0, true), removed("h1", kL1, false)};
+  const auto writes = planAssignmentNodes(snap, "web", withdrawn);
   ASSERT_EQ(writes.size(), 1u);
   EXPECT_FALSE(writes[0].data) << "removed";
   EXPECT_TRUE(writes[0].exists);

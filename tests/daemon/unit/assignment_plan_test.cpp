@@ -76,6 +76,8 @@ TEST(PlanAssignments, SpreadsABurstOverTheHosts) {
 }
 
 TEST(PlanAssignments, AStandingAssignmentIsKeptAndNotDoubled) {
+  // (Also a spent name whose replica went since: h3, named with none, has none again. Its node
+  // stayed, so it names h3 again without a write.)
   const auto snap = threeHosts().assignment(kL0, "h3").build();
   EXPECT_TRUE(planAssignments(snap, "web", kNow).empty());
 }
