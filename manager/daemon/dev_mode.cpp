@@ -79,7 +79,7 @@ int runDevMode(DaemonOptions options, const std::function<int(const DaemonOption
 
   int code = 1;
   try {
-    if (!options.devEnvFile.empty()) writeEnvFile(options.devEnvFile, options, zookeeper->pid());
+    // The line first: whoever sees the env file can already read it in the output.
     std::cout << fmt::format(
                      "servicesmgr --dev: a private ZooKeeper (pid {}) serves at {}; root {}\n"
                      "Point servicesctl (and more daemons) at it with:\n\n"
@@ -88,6 +88,7 @@ int runDevMode(DaemonOptions options, const std::function<int(const DaemonOption
                      "stops this daemon, its services and the ZooKeeper.\n",
                      zookeeper->pid(), options.zk, options.root, exportLine(options))
               << std::flush;
+    if (!options.devEnvFile.empty()) writeEnvFile(options.devEnvFile, options, zookeeper->pid());
     code = runDaemon(options);
   } catch (const std::exception& e) {
     spdlog::error("--dev: {}", e.what());
