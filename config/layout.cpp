@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <initializer_list>
 #include <stdexcept>
 
 #include "config/names.hpp"
@@ -37,18 +36,8 @@ constexpr char kCreateLockSeparator = '_';
 constexpr std::size_t kMaxZnodePathBytes = 4096;
 constexpr std::size_t kMaxZrootBytes = 512;
 
-// Paths are built on every pass for every node a daemon reads: plain appends, not fmt.
-std::string concat(std::initializer_list<std::string_view> parts) {
-  std::size_t size = 0;
-  for (const auto part : parts) size += part.size();
-  std::string out;
-  out.reserve(size);
-  for (const auto part : parts) out.append(part);
-  return out;
-}
-
 std::string join(std::string_view parent, std::string_view child) {
-  return concat({parent, "/", child});
+  return fmt::format("{}/{}", parent, child);
 }
 
 template <class Check>
@@ -67,11 +56,7 @@ std::string sequenceText(std::int64_t sequence) {
   if (sequence < 0 || sequence > kMaxSequence) {
     throw std::invalid_argument(fmt::format("invalid sequence number {}", sequence));
   }
-  std::string digits(kSequenceDigits, '0');
-  for (auto at = digits.rbegin(); sequence > 0; ++at, sequence /= 10) {
-    *at = static_cast<char>('0' + sequence % 10);
-  }
-  return digits;
+  return fmt::format("{:0{}}", sequence, kSequenceDigits);
 }
 
 // Exactly kSequenceDigits digits.
@@ -299,11 +284,11 @@ std::vector<std::string> Layout::rootAncestors() const {
 }
 
 std::string Layout::logicalServiceName(std::int64_t sequence) {
-  return concat({kLogicalService, sequenceText(sequence)});
+  return fmt::format("{}{}", kLogicalService, sequenceText(sequence));
 }
 
 std::string Layout::physicalServiceName(std::string_view uuid) {
-  return concat({kPhysicalService, checked("uuid", uuid, checkUuid)});
+  return fmt::format("{}{}", kPhysicalService, checked("uuid", uuid, checkUuid));
 }
 
 std::string Layout::createLockName(const LogicalServiceId& id) {

@@ -25,10 +25,6 @@ constexpr std::chrono::seconds kHeartbeat{5};
 // that follow: never on a failover's critical time (the exit, the delete, the watch, the new
 // master's role file all come first), and a burst of placements costs a few requests.
 constexpr std::chrono::milliseconds kEventFlushDelay{25};
-// In a burst (the last write was less than a second ago) they wait longer and share fewer nodes:
-// 10 daemons placing 3,000 instances wrote 8 events to a node at 25 ms.
-constexpr std::chrono::milliseconds kEventBurstDelay{250};
-constexpr std::chrono::seconds kEventBurstWindow{1};
 // The longest a change waits for the pass it asks for (see Daemon::run).
 constexpr std::chrono::milliseconds kPassSettleMax{200};
 
@@ -187,16 +183,12 @@ int Daemon::run() {
 void Daemon::flushEventsWhenDue() {
   const auto now = std::chrono::steady_clock::now();
   if (!eventsDue_) {
-    if (context_.events.pending() > 0) {
-      const bool burst = lastEventsWrite_ && now < *lastEventsWrite_ + kEventBurstWindow;
-      eventsDue_ = now + (burst ? kEventBurstDelay : kEventFlushDelay);
-    }
+    if (context_.events.pending() > 0) eventsDue_ = now + kEventFlushDelay;
     return;
   }
   if (now < *eventsDue_ || sessionLost_) return;
   eventsDue_.reset();
   const bool wrote = parts_->flushEvents();
-  if (wrote) lastEventsWrite_ = now;
   // Left over: a backlog (at once again, in batches) or no connection (a little later).
   if (context_.events.pending() > 0) eventsDue_ = now + (wrote ? kEventFlushDelay : kRetryMin);
 }

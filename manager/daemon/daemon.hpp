@@ -59,7 +59,6 @@ class Daemon {
   bool sessionLost_ = false;
   // When the queued events are written (kEventFlushDelay after the first of them).
   std::optional<std::chrono::steady_clock::time_point> eventsDue_;
-  std::optional<std::chrono::steady_clock::time_point> lastEventsWrite_;
   std::set<std::pair<std::string, std::string>> reported_;
   std::chrono::steady_clock::time_point nextMetrics_{};
 };

@@ -86,7 +86,7 @@ void LocalInstances::handle(const ProcessEvent& processEvent) {
       instance->pid = event.pid;
       instance->startedMs = wallNowMs();
       instance->steadyRecorded = false;
-      instance->ports = event.ports;
+      if (auto status = supervisor_->status(instance->id.uuid)) instance->ports = status->ports;
       break;
     case S::Ready:
       instance->ready = true;
@@ -344,20 +344,10 @@ nlohmann::json LocalInstances::peerOf(const Instance& instance) const {
 void LocalInstances::tell(Instance& instance, supervisor::RoleState state) {
   state.peers = instance.peers;
   const bool changed = state.role != instance.told.role || state.epoch != instance.told.epoch;
-  // A master's role, its renewal and its demotion are in the role file before this returns: what
-  // follows (the tree saying master, a withdrawal from the election, a stop) must not run ahead
-  // of it. The others (a secondary told its master) may land a little later, while the
-  // supervisor's thread is busy starting processes, in order with every other call.
-  const bool mastership =
-      instance.told.role == services::Role::Master || state.role == services::Role::Master;
   instance.told = state;
   // Fenced by the pid this role is meant for: a master role decided before an exit this loop has
   // not handled yet is refused, so it cannot reach the run that replaces the one that ended.
-  if (mastership) {
-    supervisor_->setRole(instance.id.uuid, state, instance.pid);
-  } else {
-    supervisor_->postRole(instance.id.uuid, state, instance.pid);
-  }
+  supervisor_->setRole(instance.id.uuid, state, instance.pid);
   if (changed) {
     spdlog::info("instance {} of {} is {} (epoch {})", instance.id.uuid,
                  context_.layout.logicalService(instance.id.logical),
@@ -468,91 +458,55 @@ void LocalInstances::follow(Instance& instance, const std::string& electionNode)
 bool LocalInstances::registerInstance(const config::PhysicalServiceId& id,
                                       const std::string& placeInQueue,
                                       const std::optional<zk::Op>& named) {
-  return registerInstances({{id, placeInQueue, named}}).front();
-}
-
-std::vector<bool> LocalInstances::registerInstances(
-    const std::vector<Registration>& registrations) {
+  auto* instance = find(id.uuid);
+  if (!instance || instance->pid == 0 ||
+      (instance->phase != Phase::Starting && instance->phase != Phase::Survivor)) {
+    return false;
+  }
+  const bool survived = instance->phase == Phase::Survivor;
+  const auto data = dataOf(*instance);
   const auto& layout = context_.layout;
-  std::vector<bool> registered(registrations.size(), false);
-  // Each registration's multi(), all sent at once: a pass registering dozens of instances waits
-  // for one round trip, not one each.
-  std::vector<std::size_t> sent;
-  std::vector<std::vector<zk::Op>> multis;
-  std::vector<bool> standing;
-  for (std::size_t i = 0; i < registrations.size(); ++i) {
-    const auto& [id, placeInQueue, named] = registrations[i];
-    auto* instance = find(id.uuid);
-    if (!instance || instance->pid == 0 ||
-        (instance->phase != Phase::Starting && instance->phase != Phase::Survivor)) {
-      continue;
-    }
-    const auto physicalPath = layout.physicalService(id);
-    try {
-      std::vector<zk::Op> ops{zk::Op::remove(placeInQueue)};
-      // Fenced by the name too: a host the monitor holder no longer names (cordoned, replaced)
-      // does not register.
-      if (named) ops.push_back(*named);
-      if (instance->type.type.spec.persistent) {
-        // A new identity: its record is made with its first registration, or not at all.
-        context_.session()->ensurePath(layout.persistentServicesDir(id.logical.type));
-        config::PersistentServiceData identity;
-        identity.created = wallNowMs();
-        ops.push_back(
-            zk::Op::create(layout.persistentService(id.logical.type, id.uuid),
-                           config::encodePersistentServiceData(identityOf(*instance, identity))));
-      }
-      ops.push_back(zk::Op::create(physicalPath,
-                                   config::encodePhysicalServiceData(dataOf(*instance)),
-                                   zk::CreateMode::Ephemeral));
-      const auto member = electionMemberOp(*instance);
-      if (member) ops.push_back(*member);
-      standing.push_back(member.has_value());
-      multis.push_back(std::move(ops));
-      sent.push_back(i);
-    } catch (const zk::ZkError& e) {
-      spdlog::warn("could not register {}: {}", physicalPath, e.what());
-      stop(id.uuid, "its registration failed");
-    }
-  }
-  std::vector<zk::Session::MultiAnswer> answers;
+  const auto physicalPath = layout.physicalService(id);
+  const bool persistent = instance->type.type.spec.persistent;
+  std::vector<zk::OpResult> results;
+  bool standing = false;
   try {
-    answers = context_.session()->multiMany(multis);
-  } catch (const zk::ZkError&) {
-    // The session is lost: nothing was sent.
-    answers.assign(multis.size(), {{}, std::current_exception()});
-  }
-  for (std::size_t k = 0; k < sent.size(); ++k) {
-    const auto& id = registrations[sent[k]].id;
-    const auto physicalPath = layout.physicalService(id);
-    auto* instance = find(id.uuid);
-    if (instance && instance->type.type.spec.persistent) {
-      context_.tree().invalidate(layout.persistentServicesDir(id.logical.type));
+    std::vector<zk::Op> ops{zk::Op::remove(placeInQueue)};
+    // Fenced by the name too: a host the monitor holder no longer names (cordoned, replaced)
+    // does not register.
+    if (named) ops.push_back(*named);
+    if (persistent) {
+      // A new identity: its record is made with its first registration, or not at all.
+      context_.session()->ensurePath(layout.persistentServicesDir(id.logical.type));
+      config::PersistentServiceData identity;
+      identity.created = wallNowMs();
+      ops.push_back(zk::Op::create(layout.persistentService(id.logical.type, id.uuid),
+                                   config::encodePersistentServiceData(
+                                       identityOf(*instance, identity))));
     }
-    try {
-      if (answers[k].error) std::rethrow_exception(answers[k].error);
-    } catch (const zk::ZkError& e) {
-      spdlog::warn("could not register {}: {}", physicalPath, e.what());
-      stop(id.uuid, "its registration failed");
-      continue;
-    }
-    if (!instance) continue;  // (only this thread removes instances, and it was busy here)
-    const bool survived = instance->phase == Phase::Survivor;
-    const auto pid = instance->pid;
-    instance->registered = true;
-    registered[sent[k]] = true;
-    context_.tree().invalidate(layout.physicalServicesDir(id.logical));
-    context_.tree().invalidate(layout.electionDir(id.logical));
-    followOrServe(*instance, answers[k].results, standing[k]);
-    recordEvent(*instance, config::event_kind::kPlaced,
-                fmt::format("registered on {}{} (pid {})", context_.options.hostId,
-                            survived ? " again after the session expired" : "", pid));
-    spdlog::info(
-        "registered {}{} (pid {}, election {})", physicalPath,
-        survived ? " again after the session expired" : "", pid,
-        standing[k] ? zk::nodeName(instance->electionNode) : "none: not eligible as master");
+    ops.push_back(zk::Op::create(physicalPath, config::encodePhysicalServiceData(data),
+                                 zk::CreateMode::Ephemeral));
+    const auto member = electionMemberOp(*instance);
+    if (member) ops.push_back(*member);
+    results = context_.session()->multi(ops);
+    standing = member.has_value();
+    if (persistent) context_.tree().invalidate(layout.persistentServicesDir(id.logical.type));
+  } catch (const zk::ZkError& e) {
+    spdlog::warn("could not register {}: {}", physicalPath, e.what());
+    stop(id.uuid, "its registration failed");
+    return false;
   }
-  return registered;
+  instance->registered = true;
+  context_.tree().invalidate(layout.physicalServicesDir(id.logical));
+  context_.tree().invalidate(layout.electionDir(id.logical));
+  followOrServe(*instance, results, standing);
+  recordEvent(*instance, config::event_kind::kPlaced,
+              fmt::format("registered on {}{} (pid {})", context_.options.hostId,
+                          survived ? " again after the session expired" : "", data.pid));
+  spdlog::info("registered {}{} (pid {}, election {})", physicalPath,
+               survived ? " again after the session expired" : "", data.pid,
+               standing ? zk::nodeName(instance->electionNode) : "none: not eligible as master");
+  return true;
 }
 
 void LocalInstances::rejoin(Instance& instance) {

@@ -83,13 +83,6 @@ class LocalInstances {
   // failure the instance is stopped.
   bool registerInstance(const config::PhysicalServiceId& id, const std::string& placeInQueue,
                         const std::optional<zk::Op>& named = std::nullopt);
-  struct Registration {
-    config::PhysicalServiceId id;
-    std::string placeInQueue;
-    std::optional<zk::Op> named;
-  };
-  // Several at once, as registerInstance() each, their multi()s sent together; which were.
-  std::vector<bool> registerInstances(const std::vector<Registration>& registrations);
   // Demotes (role `unknown`, withdrawn), then stops its process.
   void stop(const std::string& uuid, const std::string& reason);
   // Stopping or gone (or never ours): a stop() of it now does nothing.

@@ -141,30 +141,24 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
   };
   // Each queued contender that holds its lock takes its next step: decide and start, or register
   // what started. One that waits for its position or its process is woken by that event.
+  std::size_t inFlight = 0;
   auto registered = registeredOfHeld();
-  // Launched instances whose process runs: registered all at once below.
-  std::vector<config::LogicalServiceId> running;
   for (auto& [id, contender] : contenders_) {
+    if (!contender.member) continue;
     // Held once first and sure of it (not while the connection is down): that wakes the loop.
     // (One held only since the reads above is taken by the pass its Held state wakes.)
-    if (!contender.member || !contender.member->held()) continue;
-    if (contender.launched) {
-      const auto step = checkLaunched(contender);
-      if (step == Step::Waiting) later(contender.launchDeadline);  // or its start wakes the loop
-      if (step == Step::Ready) running.push_back(id);
-      continue;
-    }
     const auto checked = registered.find(id);
-    if (checked == registered.end()) continue;
-    const auto step = hold(id, contender, snapshot, nowMs, checked->second);
-    if (step == Step::Waiting) later(contender.launchDeadline);
-    // The snapshot does not show it yet: not this logical service again in this pass (the next
-    // pass reads its replica, and its name is spent).
-    if (step == Step::Placed) wanted.erase(id);
+    if (contender.member->held() && (contender.launched || checked != registered.end())) {
+      const auto step = contender.launched
+                            ? registerLaunched(id, contender)
+                            : hold(id, contender, snapshot, nowMs, checked->second);
+      if (step == Step::Waiting) later(contender.launchDeadline);  // or its start wakes the loop
+      // The snapshot does not show it yet: not this logical service again in this pass (the next
+      // pass reads its replica, and its name is spent).
+      if (step == Step::Placed) wanted.erase(id);
+    }
+    if (contender.member) ++inFlight;
   }
-  for (const auto& id : registerRunning(running)) wanted.erase(id);
-  const auto inFlight = static_cast<std::size_t>(std::count_if(
-      contenders_.begin(), contenders_.end(), [](const auto& c) { return c.second.member; }));
   // Then due contentions join their queues, up to maxInFlight at once, in an order of this
   // host's own, so that hosts named for the same logical services start on different ones and
   // place in parallel instead of queueing behind each other. (A second replica on this host
@@ -195,32 +189,19 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
 
 std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>>
 Placer::registeredOfHeld() {
-  auto session = context_.session();
-  const auto connection = session->connection();
   std::vector<config::LogicalServiceId> held;
   std::vector<zk::Session::Read> reads;
-  // Whether every holder learned it holds over this very connection (or from a read): then the
-  // server these reads go to has applied its predecessor's registration, which removed the
-  // predecessor's place in the same transaction, and no sync() is needed.
-  bool sameServer = true;
   for (const auto& [id, contender] : contenders_) {
     if (!contender.member || !contender.member->held() || contender.launched) continue;
     held.push_back(id);
     reads.push_back({context_.layout.physicalServicesDir(id), true, {}});
-    const auto toldBy = contender.member->heldThrough();
-    if (toldBy != 0 && toldBy != connection) sameServer = false;
   }
   std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>> registered;
   if (held.empty()) return registered;
-  // Otherwise (a reconnect since, maybe to a server that lags) one sync serves every read behind
-  // it: a session's requests are answered in order.
-  if (!sameServer) session->sync(reads.front().path);
-  auto answers = session->readMany(reads);
-  if (sameServer && session->connection() != connection) {
-    // Reconnected while reading: some answers may come from another server. Read them again.
-    session->sync(reads.front().path);
-    answers = session->readMany(reads);
-  }
+  // One sync serves every read behind it: a session's requests are answered in order.
+  auto session = context_.session();
+  session->sync(reads.front().path);
+  auto answers = session->readMany(std::move(reads));
   for (std::size_t i = 0; i < held.size(); ++i) {
     auto& answer = answers[i];
     if (answer.code != zk::Code::Ok && answer.code != zk::Code::NoNode) {
@@ -275,7 +256,7 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
     // Nothing to start: the process outlived its registration.
     const bool ok =
         instances_.registerInstance(*survivor, contender.member->nodePath(), contender.named);
-    if (ok && decision.lastReplica) removeLocksOfFull({id});
+    if (ok) recordPlaced(id, decision.lastReplica);
     release(contender, now, ok);
     return ok ? Step::Placed : Step::Done;
   }
@@ -292,8 +273,8 @@ Placer::Step Placer::hold(const config::LogicalServiceId& id, Contender& contend
   return Step::Waiting;
 }
 
-Placer::Step Placer::checkLaunched(Contender& contender) {
-  const auto& physical = *contender.launched;
+Placer::Step Placer::registerLaunched(const config::LogicalServiceId& id, Contender& contender) {
+  const auto physical = *contender.launched;
   const auto now = std::chrono::steady_clock::now();
   switch (instances_.launchState(physical.uuid)) {
     case LocalInstances::LaunchState::Starting:
@@ -308,37 +289,18 @@ Placer::Step Placer::checkLaunched(Contender& contender) {
     case LocalInstances::LaunchState::Running:
       break;
   }
-  return Step::Ready;
+  const bool ok =
+      instances_.registerInstance(physical, contender.member->nodePath(), contender.named);
+  if (ok) recordPlaced(id, contender.fills);
+  release(contender, now, ok);
+  return ok ? Step::Placed : Step::Done;
 }
 
-std::vector<config::LogicalServiceId> Placer::registerRunning(
-    const std::vector<config::LogicalServiceId>& ids) {
-  std::vector<LocalInstances::Registration> registrations;
-  for (const auto& id : ids) {
-    const auto& contender = contenders_.at(id);
-    registrations.push_back({*contender.launched, contender.member->nodePath(), contender.named});
+void Placer::recordPlaced(const config::LogicalServiceId& id, bool fills) {
+  if (fills) {
+    zk::destroyQueue(*context_.session(), context_.layout.createPhysicalServiceLock(id));
+    context_.tree().invalidate(context_.layout.createPhysicalServiceLocksDir());
   }
-  const auto ok = instances_.registerInstances(registrations);
-  std::vector<config::LogicalServiceId> placed, full;
-  const auto now = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    auto& contender = contenders_.at(ids[i]);
-    if (ok[i]) {
-      placed.push_back(ids[i]);
-      if (contender.fills) full.push_back(ids[i]);
-    }
-    release(contender, now, ok[i]);
-  }
-  removeLocksOfFull(full);
-  return placed;
-}
-
-void Placer::removeLocksOfFull(const std::vector<config::LogicalServiceId>& ids) {
-  if (ids.empty()) return;
-  std::vector<std::string> locks;
-  for (const auto& id : ids) locks.push_back(context_.layout.createPhysicalServiceLock(id));
-  zk::destroyQueues(*context_.session(), locks);
-  context_.tree().invalidate(context_.layout.createPhysicalServiceLocksDir());
 }
 
 std::set<config::LogicalServiceId> Placer::contending() const {

@@ -56,9 +56,7 @@ class Placer {
     std::chrono::steady_clock::time_point launchDeadline;
     bool fills = false;  // the launched instance is the logical service's last replica
   };
-  // Waiting: for its lock or its process; Done: this attempt ended; Placed: registered; Ready:
-  // its process runs, to be registered.
-  enum class Step { Waiting, Done, Placed, Ready };
+  enum class Step { Waiting, Done, Placed };
   // A place in the create-lock queue of each of `ids` (contenders already), all made at once;
   // those whose lock went meanwhile are forgotten.
   void enqueue(const std::vector<config::LogicalServiceId>& ids,
@@ -84,14 +82,10 @@ class Placer {
   Step hold(const config::LogicalServiceId& id, Contender& contender,
             const model::ClusterSnapshot& snapshot, std::int64_t nowMs,
             const std::optional<std::vector<std::string>>& registered);
-  // While holding the lock with a launched instance: Ready once its process runs; a start that
-  // failed or takes too long ends the attempt.
-  Step checkLaunched(Contender& contender);
-  // Registers the launched instances of `ids` (Ready) all at once; the ones registered.
-  std::vector<config::LogicalServiceId> registerRunning(
-      const std::vector<config::LogicalServiceId>& ids);
-  // Full logical services lose their create-locks, all at once.
-  void removeLocksOfFull(const std::vector<config::LogicalServiceId>& ids);
+  // While holding the lock with a launched instance: registers it once it runs.
+  Step registerLaunched(const config::LogicalServiceId& id, Contender& contender);
+  // A full logical service loses its create-lock.
+  void recordPlaced(const config::LogicalServiceId& id, bool fills);
 
   DaemonContext& context_;
   LocalInstances& instances_;

@@ -126,9 +126,7 @@ void Instance::launch() {
   lastPid_ = process_->pid();
   ready_ = false;
   killingUnhealthy_ = false;
-  auto started = event(InstanceEvent::Kind::Started);
-  started.ports = ports_;
-  emit(std::move(started));
+  emit(event(InstanceEvent::Kind::Started));
   if (state_ != InstanceState::Running) return;  // the handler stopped it
 
   if (spec_.health.kind == HealthSpec::Kind::None) {

@@ -44,8 +44,6 @@ struct InstanceEvent {
 
   Kind kind;
   std::string instanceId;
-  // Started: the ports given to the process (by name), so the handler need not ask.
-  std::map<std::string, int> ports;
   pid_t pid = 0;  // the instance's process, or its last one once it has ended
   ExitStatus exit;
   std::chrono::milliseconds delay{0};

@@ -37,38 +37,28 @@ void Supervisor::watchGuard() {
 
 bool Supervisor::start(ProcessSpec spec, std::string* error) {
   std::string refusal;
-  // The id names files in the log dir.
-  if (spec.instanceId.empty() || spec.instanceId.find('/') != std::string::npos ||
-      spec.instanceId[0] == '.') {
-    refusal = "instanceId \"" + spec.instanceId + "\" is empty, contains '/' or starts with '.'";
-  } else {
-    std::lock_guard lock(idsMutex_);
-    if (!ids_.insert(spec.instanceId).second) {
-      refusal = "instance " + spec.instanceId + " is already supervised";
+  bool accepted = loop_.call([&] {
+    // The id names files in the log dir.
+    if (spec.instanceId.empty() || spec.instanceId.find('/') != std::string::npos ||
+        spec.instanceId[0] == '.') {
+      refusal = "instanceId \"" + spec.instanceId + "\" is empty, contains '/' or starts with '.'";
+      return false;
     }
-  }
-  if (!refusal.empty()) {
-    if (error != nullptr) *error = refusal;
-    return false;
-  }
-  const std::string id = spec.instanceId;
-  auto begin = [this, spec = std::move(spec)]() mutable {
-    std::string key = spec.instanceId;
+    if (instances_.count(spec.instanceId) != 0) {
+      refusal = "instance " + spec.instanceId + " is already supervised";
+      return false;
+    }
+    std::string id = spec.instanceId;
     auto instance =
         std::make_unique<Instance>(loop_, *guard_, ports_, std::move(spec),
                                    [this](const InstanceEvent& event) { onEvent(event); });
     Instance* started = instance.get();
-    instances_.emplace(key, std::move(instance));
+    instances_.emplace(id, std::move(instance));
     started->start();
-  };
-  if (loop_.inLoopThread()) {
-    begin();
-  } else if (!loop_.post(std::move(begin))) {
-    std::lock_guard lock(idsMutex_);
-    ids_.erase(id);
-    throw std::runtime_error("supervisor event loop has stopped");
-  }
-  return true;
+    return true;
+  });
+  if (!accepted && error != nullptr) *error = refusal;
+  return accepted;
 }
 
 bool Supervisor::stop(const std::string& instanceId) {
@@ -106,18 +96,6 @@ bool Supervisor::setRole(const std::string& instanceId, const RoleState& role, p
     if (it == instances_.end()) return false;
     return it->second->setRole(role, forPid);
   });
-}
-
-void Supervisor::postRole(const std::string& instanceId, const RoleState& role, pid_t forPid) {
-  auto task = [this, instanceId, role, forPid] {
-    auto it = instances_.find(instanceId);
-    if (it != instances_.end()) it->second->setRole(role, forPid);
-  };
-  if (loop_.inLoopThread()) {
-    task();
-  } else if (!loop_.post(std::move(task))) {
-    throw std::runtime_error("supervisor event loop has stopped");
-  }
 }
 
 void Supervisor::query(const std::string& instanceId, std::vector<std::string> argv,
@@ -187,10 +165,6 @@ void Supervisor::onEvent(const InstanceEvent& event) {
 void Supervisor::retire(const std::string& instanceId) {
   auto it = instances_.find(instanceId);
   if (it == instances_.end()) return;
-  {
-    std::lock_guard lock(idsMutex_);
-    ids_.erase(instanceId);
-  }
   retired_.push_back(std::move(it->second));
   instances_.erase(it);
   // The instance is inside its own call stack now; destroy it once that has unwound.

@@ -7,9 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -39,11 +37,9 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
-  // Accepts the instance and starts it on the event thread; never waits for the fork (a manager
-  // placing hundreds of instances goes on with its work meanwhile): Started or StartFailed
-  // follows as an event, and calls made after this one see the instance. Returns false with
-  // `error` set when the spec is refused (instanceId empty, duplicate, with '/' or starting
-  // with '.').
+  // Accepts the instance and starts it at once; what happens next arrives as events. Returns false
+  // with `error` set when the spec is refused (instanceId empty, duplicate, with '/' or
+  // starting with '.').
   bool start(ProcessSpec spec, std::string* error = nullptr);
   // Stops the instance (whatever its state) and forgets it after its Stopped event. False if
   // unknown.
@@ -56,10 +52,6 @@ class Supervisor {
   // process (else the call returns false and writes nothing), so that a master role decided for a
   // run that has just ended can never reach the run that replaces it.
   bool setRole(const std::string& instanceId, const RoleState& role, pid_t forPid = 0);
-  // setRole() without waiting for the event thread (busy forking, say), in order with the calls
-  // before and after it; whether it was refused is not told. Not for a role that must be in place
-  // before the caller goes on (a master's demotion before it withdraws from its election).
-  void postRole(const std::string& instanceId, const RoleState& role, pid_t forPid = 0);
 
   // Runs `argv` in the instance's environment and working directory (as an exec health check
   // runs), killed with its group after `timeout`; `done` gets how it ended and its first `limit`
@@ -86,10 +78,6 @@ class Supervisor {
   EventLoop::WatchId guardWatch_ = 0;
   PortAllocator ports_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
-  // The ids of instances_ and of those whose start is still posted, for start()'s refusal of a
-  // duplicate on the caller's thread.
-  std::mutex idsMutex_;
-  std::set<std::string> ids_;
   // Instances that ended inside their own callbacks, destroyed by a later loop task.
   std::vector<std::unique_ptr<Instance>> retired_;
   std::vector<std::function<void()>> allStoppedWaiters_;

@@ -18,11 +18,6 @@ namespace sm::zk {
 // false when the directory was already gone.
 bool destroyQueue(Session& session, const std::string& dir,
                   const std::optional<Op>& fence = std::nullopt);
-// The same for several queues at once, their listings and their multi()s each sent together
-// (about two round trips in all); which ones were there to destroy. With a fence, a failure of it
-// in any multi() is thrown.
-std::vector<bool> destroyQueues(Session& session, const std::vector<std::string>& dirs,
-                                const std::optional<Op>& fence = std::nullopt);
 
 // The operations that remove a queue's members (`names`, as children of `dir`) and then the
 // directory, in the order destroyQueue() uses (sortForRemoval): for a caller that removes a queue

@@ -253,7 +253,6 @@ void QueueMember::onPredecessorEvent(const WatchEvent& event) {
   if (!active_) return;
   ++wakeups_;
   std::optional<Position> promoted;
-  const auto toldBy = event.connection;
   {
     std::lock_guard lock(mutex_);
     if (promotes(event)) {
@@ -264,7 +263,7 @@ void QueueMember::onPredecessorEvent(const WatchEvent& event) {
     // Else a watch on a member we no longer follow (it left while we were cut off, and a read
     // since found it gone): the queue is read again below, to be safe.
   }
-  if (promoted) return publish(*promoted, toldBy);
+  if (promoted) return publish(*promoted);
   evaluate();
 }
 
@@ -329,14 +328,13 @@ void QueueMember::evaluate() {
   }
 }
 
-void QueueMember::publish(const Position& next, std::uint64_t toldBy) {
+void QueueMember::publish(const Position& next) {
   bool moved;
   {
     std::lock_guard lock(mutex_);
     moved = !position_ || *position_ != next;
     position_ = next;
   }
-  heldThrough_ = toldBy;
   if (moved && active_ && listener_.onPosition) listener_.onPosition(next);
   // After a reconnect the position may be the same while the state is not (Suspended -> Held).
   setState(next.first ? State::Held : State::Queued);

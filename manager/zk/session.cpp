@@ -426,9 +426,6 @@ void Session::deliverSessionEvent(int cState) {
   int64_t sessionId = zh_ ? zoo_client_id(zh_)->client_id : 0;
   switch (next) {
     case SessionState::Connected:
-      // On the C client's thread, in order with answers and events: an answer that comes over the
-      // new connection finds the count moved on.
-      ++connections_;
       if (!everConnected_) {
         everConnected_ = true;
         spdlog::debug("zookeeper session 0x{:x} established (timeout {} ms)", sessionId,
@@ -480,7 +477,7 @@ void Session::deliverPathWatch(uint64_t watchId, int cType, int cState, const ch
     watch = std::move(it->second);
     watches_.erase(it);
   }
-  WatchEvent event{fromCType(cType), fromCState(cState), path ? path : "", connections_.load()};
+  WatchEvent event{fromCType(cType), fromCState(cState), path ? path : ""};
   if (watch.early) watch.early(event);
   if (!watch.watcher) return;
   dispatcher_.post([weak = weak_from_this(), watcher = std::move(watch.watcher), event] {
@@ -647,148 +644,56 @@ void Session::sync(const std::string& path) {
   check(rc, "sync", path);
 }
 
-// One multi()'s C arguments and the buffers its answer is written into, kept alive until its
-// completion.
-class Session::MultiRequest {
- public:
-  MultiRequest(const Session& session, const std::vector<Op>& ops)
-      : ops_(ops),
-        cops_(ops.size()),
-        results_(ops.size()),
-        created_(ops.size()),
-        stats_(ops.size()) {
-    for (size_t i = 0; i < ops.size(); ++i) {
-      const Op& op = ops[i];
-      switch (op.kind) {
-        case Op::Kind::Create:
-          created_[i].assign(op.path.size() + 32, '\0');
-          acls_.push_back(std::make_unique<CAcl>(session.aclFor(op.acl)));
-          zoo_create_op_init(&cops_[i], op.path.c_str(), op.data.data(),
-                             static_cast<int>(op.data.size()), acls_.back()->get(),
-                             toCMode(op.mode), created_[i].data(),
-                             static_cast<int>(created_[i].size()));
-          break;
-        case Op::Kind::Remove:
-          zoo_delete_op_init(&cops_[i], op.path.c_str(), op.version);
-          break;
-        case Op::Kind::Set:
-          zoo_set_op_init(&cops_[i], op.path.c_str(), op.data.data(),
-                          static_cast<int>(op.data.size()), op.version, &stats_[i]);
-          break;
-        case Op::Kind::Check:
-          zoo_check_op_init(&cops_[i], op.path.c_str(), op.version);
-          break;
-      }
-    }
-  }
-  int count() const { return static_cast<int>(cops_.size()); }
-  const zoo_op_t* ops() const { return cops_.data(); }
-  zoo_op_result_t* results() { return results_.data(); }
-
-  // What the multi() gave, or a throw: MultiError naming the operation that failed.
-  std::vector<OpResult> answer(int rc) const {
-    if (rc != ZOK) {
-      for (size_t i = 0; i < ops_.size(); ++i) {
-        int err = results_[i].err;
-        if (err != ZOK && err != ZRUNTIMEINCONSISTENCY) {
-          throw MultiError(static_cast<Code>(err), i, ops_[i].path);
-        }
-      }
-      throw ZkError(static_cast<Code>(rc), "multi", ops_.front().path);
-    }
-    std::vector<OpResult> out(ops_.size());
-    for (size_t i = 0; i < ops_.size(); ++i) {
-      if (ops_[i].kind == Op::Kind::Create) out[i].createdPath = created_[i].c_str();
-      if (ops_[i].kind == Op::Kind::Set) out[i].stat = fromC(stats_[i]);
-    }
-    return out;
-  }
-
- private:
-  const std::vector<Op>& ops_;
-  std::vector<zoo_op_t> cops_;
-  std::vector<zoo_op_result_t> results_;
-  std::vector<std::string> created_;
-  std::vector<::Stat> stats_;
-  std::vector<std::unique_ptr<CAcl>> acls_;
-};
-
 std::vector<OpResult> Session::multi(const std::vector<Op>& ops) {
   if (ops.empty()) return {};
   // The C client's zoo_multi frees its completion twice when the session is already lost (a
   // double free, seen with 3.8.0): never hand it a lost session.
   if (!usable()) throw ZkError(Code::SessionExpired, "multi", ops.front().path);
-  MultiRequest request(*this, ops);
+  const size_t n = ops.size();
+  std::vector<zoo_op_t> cops(n);
+  std::vector<zoo_op_result_t> results(n);
+  std::vector<std::string> created(n);
+  std::vector<::Stat> stats(n);
+  std::vector<std::unique_ptr<CAcl>> acls;
+  for (size_t i = 0; i < n; ++i) {
+    const Op& op = ops[i];
+    switch (op.kind) {
+      case Op::Kind::Create:
+        created[i].assign(op.path.size() + 32, '\0');
+        acls.push_back(std::make_unique<CAcl>(aclFor(op.acl)));
+        zoo_create_op_init(&cops[i], op.path.c_str(), op.data.data(),
+                           static_cast<int>(op.data.size()), acls.back()->get(), toCMode(op.mode),
+                           created[i].data(), static_cast<int>(created[i].size()));
+        break;
+      case Op::Kind::Remove:
+        zoo_delete_op_init(&cops[i], op.path.c_str(), op.version);
+        break;
+      case Op::Kind::Set:
+        zoo_set_op_init(&cops[i], op.path.c_str(), op.data.data(), static_cast<int>(op.data.size()),
+                        op.version, &stats[i]);
+        break;
+      case Op::Kind::Check:
+        zoo_check_op_init(&cops[i], op.path.c_str(), op.version);
+        break;
+    }
+  }
   counted(Request::Multi);
-  return request.answer(zoo_multi(handle(), request.count(), request.ops(), request.results()));
-}
-
-namespace {
-// The completions of one multiMany(): each multi's return code; the last one wakes the caller.
-struct MultiBatch {
-  std::mutex mutex;
-  std::condition_variable cv;
-  std::size_t remaining = 0;
-  std::vector<int> codes;
-  struct Slot {
-    MultiBatch* batch;
-    std::size_t index;
-  };
-  std::vector<Slot> slots;
-
-  void finish(std::size_t index, int rc) {
-    std::lock_guard lock(mutex);
-    codes[index] = rc;
-    if (--remaining == 0) cv.notify_all();
-  }
-  void wait() {
-    std::unique_lock lock(mutex);
-    cv.wait(lock, [&] { return remaining == 0; });
-  }
-};
-
-void onMultiDone(int rc, const void* data) {
-  const auto* slot = static_cast<const MultiBatch::Slot*>(data);
-  slot->batch->finish(slot->index, rc);
-}
-}  // namespace
-
-std::vector<Session::MultiAnswer> Session::multiMany(const std::vector<std::vector<Op>>& batches) {
-  std::vector<MultiAnswer> answers(batches.size());
-  if (batches.empty()) return answers;
-  // As multi(): never hand the C client a lost session. Thrown before anything is sent.
-  if (!usable()) throw ZkError(Code::SessionExpired, "multi", "");
-  auto* zh = handle();
-  MultiBatch batch;
-  batch.codes.assign(batches.size(), ZOK);
-  batch.remaining = batches.size();
-  batch.slots.reserve(batches.size());
-  std::vector<std::unique_ptr<MultiRequest>> requests;
-  requests.reserve(batches.size());
-  for (std::size_t i = 0; i < batches.size(); ++i) {
-    batch.slots.push_back({&batch, i});
-    requests.push_back(std::make_unique<MultiRequest>(*this, batches[i]));
-    if (batches[i].empty()) {
-      batch.finish(i, ZOK);
-      continue;
+  int rc = zoo_multi(handle(), static_cast<int>(n), cops.data(), results.data());
+  if (rc != ZOK) {
+    for (size_t i = 0; i < n; ++i) {
+      int err = results[i].err;
+      if (err != ZOK && err != ZRUNTIMEINCONSISTENCY) {
+        throw MultiError(static_cast<Code>(err), i, ops[i].path);
+      }
     }
-    counted(Request::Multi);
-    auto& request = *requests.back();
-    int rc = zoo_amulti(zh, request.count(), request.ops(), request.results(), &onMultiDone,
-                        &batch.slots.back());
-    // Not sent (the session went meanwhile): no completion will come.
-    if (rc != ZOK) batch.finish(i, rc);
+    throw ZkError(static_cast<Code>(rc), "multi", ops.front().path);
   }
-  batch.wait();
-  for (std::size_t i = 0; i < batches.size(); ++i) {
-    if (batches[i].empty()) continue;
-    try {
-      answers[i].results = requests[i]->answer(batch.codes[i]);
-    } catch (const ZkError&) {
-      answers[i].error = std::current_exception();
-    }
+  std::vector<OpResult> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (ops[i].kind == Op::Kind::Create) out[i].createdPath = created[i].c_str();
+    if (ops[i].kind == Op::Kind::Set) out[i].stat = fromC(stats[i]);
   }
-  return answers;
+  return out;
 }
 
 AclList Session::getAcl(const std::string& path) {

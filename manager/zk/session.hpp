@@ -3,7 +3,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,9 +67,6 @@ class Session : public std::enable_shared_from_this<Session> {
   int64_t id() const;
   SessionCredentials credentials() const;
   SessionState state() const { return state_.load(); }
-  // Counts the connections made so far (1 once connected, 2 after a reconnect, ...): reads sent
-  // and answered while it stays the same went to the server that sent the events stamped with it.
-  std::uint64_t connection() const { return connections_.load(); }
   bool connected() const { return state() == SessionState::Connected; }
   bool usable() const;  // not expired, failed or closed: may still reconnect
   std::chrono::milliseconds negotiatedTimeout() const;  // 0 once closed
@@ -125,14 +121,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void sync(const std::string& path);
   // Throws MultiError naming the operation that failed; nothing is applied then.
   std::vector<OpResult> multi(const std::vector<Op>& ops);
-  // Several multi()s sent at once, pipelined as readMany()'s reads: about one round trip in all.
-  // Each is applied or not on its own, in order; a failure stays in its answer, as the exception
-  // multi() would have thrown. Only a lost session throws, before anything is sent.
-  struct MultiAnswer {
-    std::vector<OpResult> results;
-    std::exception_ptr error;  // MultiError or ZkError; null when applied
-  };
-  std::vector<MultiAnswer> multiMany(const std::vector<std::vector<Op>>& batches);
   AclList getAcl(const std::string& path);
   void setAcl(const std::string& path, const AclList& acl, int version = -1);
 
@@ -146,7 +134,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void deliverPathWatch(uint64_t watchId, int cType, int cState, const char* path);
 
  private:
-  class MultiRequest;
   void open();
   void addCredentials();
   const AclList& aclFor(const std::optional<AclList>& acl) const;
@@ -166,7 +153,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<SessionState> state_{SessionState::Connecting};
   std::atomic<bool> closing_{false};
   std::atomic<bool> everConnected_{false};
-  std::atomic<std::uint64_t> connections_{0};
   std::map<size_t, StateListener> listeners_;
   size_t nextListenerId_ = 1;
   struct Watch {

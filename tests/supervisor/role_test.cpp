@@ -137,22 +137,6 @@ TEST_F(RoleFile, AMasterRoleMeantForAnEndedRunNeverReachesTheNextOne) {
   EXPECT_EQ(read->epoch, 2);
 }
 
-TEST_F(RoleFile, APostedRoleLandsInOrderWithTheCallsAroundItAndKeepsItsPidFence) {
-  ASSERT_TRUE(supervisor.start(testSpec("posted", dir, {"/bin/sleep", "1000"})));
-  auto started = recorder.waitFor(Kind::Started, "posted");
-  ASSERT_TRUE(started);
-  EXPECT_EQ(started->ports, supervisor.status("posted")->ports) << "the Started event's ports";
-  supervisor.postRole("posted", masterFor(60s, 7), started->pid);
-  supervisor.postRole("posted", masterFor(60s, 8), started->pid + 1000000);  // not this run
-  supervisor.postRole("unknown-instance", masterFor(60s, 9), started->pid);
-  // A call after the posts runs after them: the file then says what the first one wrote.
-  ASSERT_TRUE(supervisor.status("posted"));
-  auto read = services::readRoleFile(dir.file("posted.role.json"));
-  ASSERT_TRUE(read);
-  EXPECT_EQ(read->role, services::Role::Master);
-  EXPECT_EQ(read->epoch, 7) << "a role meant for another pid is refused";
-}
-
 TEST_F(RoleFile, AProcessExitResetsTheRoleToUnknown) {
   ASSERT_TRUE(supervisor.start(testSpec("fallen", dir, {"/bin/sleep", "1000"})));
   auto started = recorder.waitFor(Kind::Started, "fallen");

@@ -214,43 +214,6 @@ TEST_F(SessionTest, MultiIsAllOrNothing) {
   EXPECT_EQ(session_->get(path("m"))->data, "1");
 }
 
-TEST_F(SessionTest, MultiManyAppliesEachMultiOnItsOwnInOrder) {
-  session_->create(path("n"), "0");
-  const auto answers = session_->multiMany({
-      {Op::create(path("n1"), "a"), Op::set(path("n"), "1", 0)},
-      // Fails on its stale version: nothing of it is applied, the others are.
-      {Op::create(path("n2"), ""), Op::set(path("n"), "stale", 0)},
-      {},
-      // Sent after the first: it sees its write.
-      {Op::check(path("n"), 1), Op::create(path("seq-"), "", CreateMode::PersistentSequential)},
-  });
-  ASSERT_EQ(answers.size(), 4u);
-  EXPECT_FALSE(answers[0].error);
-  ASSERT_EQ(answers[0].results.size(), 2u);
-  EXPECT_EQ(answers[0].results[0].createdPath, path("n1"));
-  EXPECT_EQ(answers[0].results[1].stat.version, 1);
-  ASSERT_TRUE(answers[1].error);
-  try {
-    std::rethrow_exception(answers[1].error);
-  } catch (const MultiError& e) {
-    EXPECT_EQ(e.failedIndex(), 1u);
-    EXPECT_EQ(e.code(), Code::BadVersion);
-    EXPECT_EQ(e.path(), path("n"));
-  }
-  EXPECT_FALSE(answers[2].error);
-  EXPECT_TRUE(answers[2].results.empty());
-  EXPECT_FALSE(answers[3].error);
-  ASSERT_EQ(answers[3].results.size(), 2u);
-  EXPECT_EQ(answers[3].results[1].createdPath.rfind(path("seq-"), 0), 0u);
-  EXPECT_FALSE(session_->exists(path("n2")));
-  EXPECT_EQ(session_->get(path("n"))->data, "1");
-
-  auto closed = connect();
-  closed->close();
-  EXPECT_THROW(closed->multiMany({{Op::create(path("n3"), "")}}), ZkError);
-  EXPECT_FALSE(session_->exists(path("n3")));
-}
-
 TEST_F(SessionTest, SyncBringsAnotherSessionsWriteIntoView) {
   auto writer = connect();
   writer->create(path("s"), "x");
