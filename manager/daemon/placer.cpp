@@ -189,19 +189,33 @@ std::optional<std::chrono::steady_clock::time_point> Placer::reconcile(
 
 std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>>
 Placer::registeredOfHeld() {
+  auto session = context_.session();
+  const auto connection = session->connection();
   std::vector<config::LogicalServiceId> held;
   std::vector<zk::Session::Read> reads;
+  // Whether every holder learned that it holds over this very connection, or from a read: then
+  // the server these reads go to has applied its predecessor's departure, and with it every
+  // registration made under the lock before (a registration removes its place in the same
+  // transaction), so no sync() is needed.
+  bool sameServer = true;
   for (const auto& [id, contender] : contenders_) {
     if (!contender.member || !contender.member->held() || contender.launched) continue;
     held.push_back(id);
     reads.push_back({context_.layout.physicalServicesDir(id), true, {}});
+    const auto toldBy = contender.member->heldThrough();
+    if (toldBy != 0 && toldBy != connection) sameServer = false;
   }
   std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>> registered;
   if (held.empty()) return registered;
-  // One sync serves every read behind it: a session's requests are answered in order.
-  auto session = context_.session();
-  session->sync(reads.front().path);
-  auto answers = session->readMany(std::move(reads));
+  // Else (a reconnect since, maybe to a server that lags) one sync serves every read behind it:
+  // a session's requests are answered in order.
+  if (!sameServer) session->sync(reads.front().path);
+  auto answers = session->readMany(reads);
+  if (sameServer && session->connection() != connection) {
+    // Reconnected while reading: some answers may come from another server.
+    session->sync(reads.front().path);
+    answers = session->readMany(reads);
+  }
   for (std::size_t i = 0; i < held.size(); ++i) {
     auto& answer = answers[i];
     if (answer.code != zk::Code::Ok && answer.code != zk::Code::NoNode) {

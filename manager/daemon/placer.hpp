@@ -75,7 +75,8 @@ class Placer {
                bool placeTaken = false);
   // The holder checks again against the server before starting anything: for every held lock
   // with nothing launched yet, its logical service's registered replicas (nullopt: it is gone),
-  // read all at once after a sync.
+  // read all at once, after a sync unless each holder learned it holds over the connection the
+  // reads go over (zk::QueueMember::heldThrough).
   std::map<config::LogicalServiceId, std::optional<std::vector<std::string>>> registeredOfHeld();
   // While holding the lock: decides from `registered`, then starts one instance or registers a
   // survivor.

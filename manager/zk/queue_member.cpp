@@ -263,7 +263,7 @@ void QueueMember::onPredecessorEvent(const WatchEvent& event) {
     // Else a watch on a member we no longer follow (it left while we were cut off, and a read
     // since found it gone): the queue is read again below, to be safe.
   }
-  if (promoted) return publish(*promoted);
+  if (promoted) return publish(*promoted, event.connection);
   evaluate();
 }
 
@@ -328,13 +328,15 @@ void QueueMember::evaluate() {
   }
 }
 
-void QueueMember::publish(const Position& next) {
+void QueueMember::publish(const Position& next, std::uint64_t toldBy) {
   bool moved;
   {
     std::lock_guard lock(mutex_);
     moved = !position_ || *position_ != next;
     position_ = next;
   }
+  // Before the state: whoever sees us held sees how we learned it.
+  heldThrough_ = toldBy;
   if (moved && active_ && listener_.onPosition) listener_.onPosition(next);
   // After a reconnect the position may be the same while the state is not (Suspended -> Held).
   setState(next.first ? State::Held : State::Queued);

@@ -85,6 +85,12 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
 
   State state() const;
   bool held() const { return state() == State::Held; }
+  // How it learned it holds: 0 from a read of the queue (whose answer's zxid the client keeps, so
+  // a server it reconnects to has seen at least as much), else the connection whose event (its
+  // predecessor's deletion) told it. A holder that reads what its predecessor wrote in the
+  // transaction that removed its place needs no sync() while that connection stands
+  // (Session::connection()).
+  std::uint64_t heldThrough() const { return heldThrough_; }
   // Put first in a holder's multi(): the multi fails when our node is gone, so a holder that lost
   // its place cannot write.
   Op fence() const { return Op::check(nodePath(), -1); }
@@ -123,7 +129,8 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   void onPredecessorEventEarly(const WatchEvent& event);
   bool promotes(const WatchEvent& event) const;  // under mutex_
   void evaluate();
-  void publish(const Position& next);
+  // `toldBy`: the connection of the event that promoted us; 0 when a read did.
+  void publish(const Position& next, std::uint64_t toldBy = 0);
   void setState(State next);
   void lose(LossReason reason);
   // Inactive and Lost without a callback: leave() and abandon().
@@ -150,6 +157,7 @@ class QueueMember : public std::enable_shared_from_this<QueueMember> {
   std::atomic<uint64_t> ownNodeEvents_{0};
   std::atomic<int64_t> ownNodeArmedAt_{-1};  // ownNodeEvents_ when the armed watch was set
   std::atomic<bool> active_{false};
+  std::atomic<std::uint64_t> heldThrough_{0};
   std::atomic<uint64_t> wakeups_{0};
   std::atomic<uint64_t> positionReads_{0};
   std::atomic<uint64_t> predecessorsGone_{0};

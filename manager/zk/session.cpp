@@ -426,6 +426,9 @@ void Session::deliverSessionEvent(int cState) {
   int64_t sessionId = zh_ ? zoo_client_id(zh_)->client_id : 0;
   switch (next) {
     case SessionState::Connected:
+      // On the C client's thread, in order with answers and events: an answer or event that
+      // comes over the new connection finds the count moved on.
+      ++connections_;
       if (!everConnected_) {
         everConnected_ = true;
         spdlog::debug("zookeeper session 0x{:x} established (timeout {} ms)", sessionId,
@@ -477,7 +480,7 @@ void Session::deliverPathWatch(uint64_t watchId, int cType, int cState, const ch
     watch = std::move(it->second);
     watches_.erase(it);
   }
-  WatchEvent event{fromCType(cType), fromCState(cState), path ? path : ""};
+  WatchEvent event{fromCType(cType), fromCState(cState), path ? path : "", connections_.load()};
   if (watch.early) watch.early(event);
   if (!watch.watcher) return;
   dispatcher_.post([weak = weak_from_this(), watcher = std::move(watch.watcher), event] {

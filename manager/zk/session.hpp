@@ -68,6 +68,10 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionCredentials credentials() const;
   SessionState state() const { return state_.load(); }
   bool connected() const { return state() == SessionState::Connected; }
+  // Counts the connections made so far (1 once connected, 2 after a reconnect, ...). Reads sent
+  // over one connection go to one server, which has applied whatever an event that came over it
+  // told of; after a reconnect that holds again only once a sync() is answered.
+  std::uint64_t connection() const { return connections_.load(); }
   bool usable() const;  // not expired, failed or closed: may still reconnect
   std::chrono::milliseconds negotiatedTimeout() const;  // 0 once closed
   std::string connectedHost() const;  // "127.0.0.1:port", or "" while disconnected
@@ -153,6 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<SessionState> state_{SessionState::Connecting};
   std::atomic<bool> closing_{false};
   std::atomic<bool> everConnected_{false};
+  std::atomic<std::uint64_t> connections_{0};
   std::map<size_t, StateListener> listeners_;
   size_t nextListenerId_ = 1;
   struct Watch {

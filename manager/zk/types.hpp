@@ -41,6 +41,10 @@ struct WatchEvent {
   EventType type;
   SessionState state;
   std::string path;
+  // The session's connection it came over (Session::connection()). Unlike an answer's, an
+  // event's zxid is not kept by the client: only a read over the same connection is sure to see
+  // the change it tells of.
+  std::uint64_t connection = 0;
 };
 
 // One-shot, like every ZooKeeper watch; delivered on the session's dispatcher thread, never on the

@@ -106,6 +106,8 @@ void LocalServer::writeFiles(const std::vector<PeerAddress>& peers) {
         << "log4j.appender.FILE.File=" << (dir_ / "zookeeper.log").string() << "\n"
         << "log4j.appender.FILE.layout=org.apache.log4j.PatternLayout\n"
         << "log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} %p [%t] %c{1}: %m%n\n";
+  if (std::getenv("SM_ZK_TRACE_REQUESTS"))
+    log4j << "log4j.logger.org.apache.zookeeper.server.FinalRequestProcessor=DEBUG\n";
 }
 
 void LocalServer::start() {

@@ -119,6 +119,42 @@ TEST_F(DaemonPlacement, TwoLogicalServicesOfThreeConvergeWithOneMasterEach) {
   }
 }
 
+// The monitor holder names each host once per scale: it sees what it wrote to a host's node of
+// names and does not name the host again and again while the replicas are placed.
+TEST_F(DaemonPlacement, AScaleUpSetsEachHostsNodeOfNamesOnce) {
+  startDaemons();
+  ASSERT_FALSE(HasFailure());
+  DemoType demo;
+  demo.services = 2;
+  demo.replicas = 3;
+  demo.constraints = "    maxPerHost: 1\n";
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 2, 3, milliseconds(10000), /*distinctHosts=*/true));
+  auto versions = [&] {
+    std::map<std::string, std::int32_t> out;
+    session_->sync(layout().assignmentsDir());
+    for (const auto* host : {"h1", "h2", "h3"}) {
+      const auto node = session_->get(layout().assignments(host, "Demo"));
+      out[host] = node ? node->stat.version : -1;
+    }
+    return out;
+  };
+  const auto before = versions();
+  for (const auto& [host, version] : before) {
+    EXPECT_GE(version, 0) << host << "'s node of names, spent, stays";
+  }
+
+  demo.services = 4;
+  apply(demo);
+  ASSERT_TRUE(waitConverged("Demo", 4, 3, milliseconds(10000), /*distinctHosts=*/true));
+  // Named in one pass, or two if the holder saw the new logical services one by one.
+  for (const auto& [host, version] : versions()) {
+    EXPECT_GE(version - before.at(host), 1) << host << " was named for the new services";
+    EXPECT_LE(version - before.at(host), 2)
+        << host << "'s node of names was written again and again";
+  }
+}
+
 // Types applied before any daemon runs are picked up when the daemons start.
 TEST_F(DaemonPlacement, TypesAppliedBeforeTheDaemonsStartConverge) {
   DemoType demo;

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "config/assignment_data.hpp"
+#include "config/lock_contender_data.hpp"
 #include "config/physical_service_data.hpp"
+#include "manager/zk/session.hpp"
+#include "manager/zk/uuid.hpp"
 #include "tests/daemon/support/in_process_daemon.hpp"
 #include "tests/support/wait_for.hpp"
 
@@ -112,6 +115,38 @@ TEST_F(PlacerTest, PassesOnOneHostEndWithOneRegisteredInstanceAndTheCreateLockRe
   daemon_->runPasses(3, pass);
   EXPECT_EQ(daemon_->instances().views().size(), 1u);
   EXPECT_EQ(registered().size(), 1u);
+  EXPECT_EQ(daemon_->startedPids().size(), 1u);
+}
+
+// The holder's check of the registered replicas needs no sync() when it learned that it holds
+// over the connection it reads over (its predecessor's deletion, told by the server it asks) or
+// from a read of the queue (zk::QueueMember::heldThrough).
+TEST_F(PlacerTest, AHolderToldOverItsOwnConnectionChecksWithoutASync) {
+  storeType(demoType("Demo", 1, 1));
+  // Another contender holds the create-lock first.
+  const auto ahead = session_->create(
+      layout().createPhysicalServiceLock(logical_) + "/" +
+          std::string(config::Layout::kLockChildPrefix) + zk::newUuid() + "-",
+      config::encodeLockContenderData({"h9", std::nullopt}), zk::CreateMode::EphemeralSequential);
+  assign();
+  const auto pass = daemon_->placementPass();
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return queued().size() == 2; }, 20s, pass));
+  // Counted for the whole process: the reads below ask no sync of their own.
+  auto syncs = [] {
+    for (const auto& [op, count] : zk::requestCounts()) {
+      if (op == "sync") return count;
+    }
+    return std::uint64_t{0};
+  };
+  const auto before = syncs();
+  session_->remove(ahead);
+  const auto registeredDir = layout().physicalServicesDir(logical_);
+  ASSERT_TRUE(daemon_->pumpUntil(
+      [&] {
+        return session_->children(registeredDir).value_or(std::vector<std::string>{}).size() == 1;
+      },
+      20s, pass));
+  EXPECT_EQ(syncs(), before) << "told over its own connection, it read without a sync";
   EXPECT_EQ(daemon_->startedPids().size(), 1u);
 }
 

@@ -157,12 +157,31 @@ TEST_F(QueueMemberTest, TheSecondIsHeldWithoutReadingTheQueueWhenTheLowestLeaves
   EXPECT_FALSE(b->earlyOnDispatcher);
   EXPECT_FALSE(b->earlyAfterHeld);
   EXPECT_EQ(c->firstEarly, 0);
+  EXPECT_EQ(a->member->heldThrough(), 0u) << "a read of the queue made it first";
+  EXPECT_NE(b->member->heldThrough(), 0u) << "an event did";
+  EXPECT_EQ(b->member->heldThrough(), b->session->connection());
 
   // The third last read itself at index 2 (it was not woken when the first left), so it reads
   // the queue once when the second leaves.
   b->member->leave();
   ASSERT_TRUE(waitFor([&] { return c->member->held(); }));
   EXPECT_EQ(c->member->positionReads(), readsOfC + 1);
+  EXPECT_EQ(c->member->heldThrough(), 0u) << "that read made it first";
+}
+
+TEST_F(QueueMemberTest, AHolderToldByAnEventOverAConnectionSinceReplacedLearnsAgainByARead) {
+  auto a = holder(30s);
+  auto b = entered(30s);
+  ASSERT_TRUE(waitFor([&] { return b->positions == 1; }));
+  a->member->leave();
+  ASSERT_TRUE(waitFor([&] { return b->member->held(); }));
+  const auto before = b->session->connection();
+  ASSERT_EQ(b->member->heldThrough(), before);
+
+  withServerDown([&] { ASSERT_TRUE(waitFor([&] { return !b->member->held(); })); });
+  ASSERT_TRUE(waitFor([&] { return b->member->held(); }, 30s));
+  EXPECT_GT(b->session->connection(), before) << "a new connection is counted";
+  EXPECT_EQ(b->member->heldThrough(), 0u) << "sure again by reading the queue";
 }
 
 TEST_F(QueueMemberTest, AThirdToldItsPredecessorIsFirstTakesTheFastPathToo) {
