@@ -2,89 +2,102 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
-#include <system_error>
 
-// Boost.Process does the fork/exec and reports exec errors back through its CLOEXEC pipe. What it
-// lacks is added by ChildSetup (its on_setup/on_exec_setup extension points), all async-signal-safe
-// in the child: setpgid, PR_SET_PDEATHSIG, stdio, working dir, signal state, closing inherited fds;
-// and the environment, because bp::environment is buggy in 1.74 (see on_setup). It has no
-// pidfd support, so the pidfd is opened right after the fork: that is race-free because the child
-// stays a zombie (its pid reserved) until we reap it, and nobody else waits for our children.
+// The child is made with clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: it runs in the
+// manager's memory on a stack of its own until it execs, and the manager's thread waits that
+// long. A fork() would copy the manager's page tables and make every page it writes next fault,
+// for each of the hundreds of processes a large rollout starts on one host. posix_spawn itself
+// cannot set PR_SET_PDEATHSIG; Boost.Process's vfork mode allocates in the child and runs it
+// with the manager's signal handlers. So the child here only makes system calls, touches nothing
+// but its stack and its ChildPlan (where it leaves why it failed), and runs no handler of the
+// manager: every signal is blocked across the clone, and the child resets each disposition
+// before it unblocks them. CLONE_PIDFD gives the pidfd with the pid.
 namespace sm::supervisor {
-
-namespace bp = boost::process;
 
 namespace {
 
-struct ChildSetup : bp::extend::handler {
+// Everything the child uses, made ready before the clone: it must not allocate.
+struct ChildPlan {
+  const char* executable;
+  char* const* argv;         // NULL-terminated
+  char* const* environment;  // NULL-terminated "NAME=value"
   pid_t parent;
   int stdinFd;
   int stdoutFd;
   int stderrFd;
   const char* workingDir;  // nullptr: inherit
-  char** environment;      // NULL-terminated "NAME=value"
   int ignoredSignal;       // 0: none
-
-  // In the parent, before the fork. Our own envp rather than bp::environment, whose find() in
-  // Boost 1.74 reads past the end of shorter entries (AddressSanitizer: heap-buffer-overflow).
-  template <class Executor>
-  void on_setup(Executor& exec) const {
-    exec.env = environment;
-  }
-
-  template <class Executor>
-  [[noreturn]] void fail(Executor& exec, const char* what) const {
-    // Reports through Boost's error pipe; the parent then reaps us in on_error().
-    exec.set_error(std::error_code(errno, std::system_category()), what);
-    _exit(127);
-  }
-
-  template <class Executor>
-  void on_exec_setup(Executor& exec) const {
-    if (setpgid(0, 0) != 0) fail(exec, "setpgid");
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(exec, "prctl(PR_SET_PDEATHSIG)");
-    // The manager may have died between fork() and prctl(): then nobody would ever signal us.
-    if (getppid() != parent) _exit(127);
-
-    // Signal mask and ignored dispositions survive exec; the manager's must not leak into services.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction defaults {};
-    defaults.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &defaults, nullptr);
-    if (ignoredSignal > 0) {
-      struct sigaction ignore {};
-      ignore.sa_handler = SIG_IGN;
-      sigaction(ignoredSignal, &ignore, nullptr);
-    }
-
-    if (dup2(stdinFd, STDIN_FILENO) < 0 || dup2(stdoutFd, STDOUT_FILENO) < 0 ||
-        dup2(stderrFd, STDERR_FILENO) < 0)
-      fail(exec, "dup2");
-    if (workingDir != nullptr && chdir(workingDir) != 0) fail(exec, "chdir");
-    // Marks rather than closes: Boost's error pipe is needed until execve, and is CLOEXEC anyway.
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  }
-
-  template <class Executor>
-  void on_error(Executor& exec, const std::error_code&) const {
-    if (exec.pid > 0) waitpid(exec.pid, nullptr, 0);  // the failed child has exited or is exiting
-  }
+  // Set by the child when it cannot exec: the call that failed and its errno.
+  const char* failedCall = nullptr;
+  int failedErrno = 0;
 };
+
+// The child's stack: the setup calls and execve need little.
+constexpr std::size_t kChildStack = 64 * 1024;
+
+[[noreturn]] void fail(ChildPlan& plan, const char* call) {
+  plan.failedErrno = errno;
+  plan.failedCall = call;
+  _exit(127);
+}
+
+int childMain(void* arg) {
+  auto& plan = *static_cast<ChildPlan*>(arg);
+  // Dispositions before the mask: a handler of the manager must never run here, in its memory.
+  // Ignored dispositions survive exec too; the manager's must not leak into services.
+  struct sigaction defaults {};
+  defaults.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &defaults, nullptr);
+  if (plan.ignoredSignal > 0) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(plan.ignoredSignal, &ignore, nullptr);
+  }
+  if (setpgid(0, 0) != 0) fail(plan, "setpgid");
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(plan, "prctl(PR_SET_PDEATHSIG)");
+  // The manager may have died before prctl(): then nobody would ever signal us.
+  if (getppid() != plan.parent) _exit(127);
+  if (dup2(plan.stdinFd, STDIN_FILENO) < 0 || dup2(plan.stdoutFd, STDOUT_FILENO) < 0 ||
+      dup2(plan.stderrFd, STDERR_FILENO) < 0)
+    fail(plan, "dup2");
+  if (plan.workingDir != nullptr && chdir(plan.workingDir) != 0) fail(plan, "chdir");
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(plan.executable, plan.argv, plan.environment);
+  fail(plan, "execve");
+}
+
+// Clones the child of `plan` and waits until it has exec'd or failed. Returns its pid (the pidfd
+// in `pidfd`), or -1 with errno when no child could be made.
+pid_t cloneChild(ChildPlan& plan, int& pidfd) {
+  void* stack = mmap(nullptr, kChildStack, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  const pid_t pid = clone(childMain, static_cast<char*>(stack) + kChildStack,
+                          CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &plan, &pidfd);
+  const int cloneErrno = errno;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  munmap(stack, kChildStack);
+  errno = cloneErrno;
+  return pid;
+}
 
 class DevNull {
  public:
@@ -113,39 +126,47 @@ SpawnResult spawnProcess(const SpawnRequest& request) {
     result.error = fmt::format("cannot open /dev/null: {}", std::strerror(errno));
     return result;
   }
-  ChildSetup setup;
-  setup.parent = getpid();
-  setup.stdinFd = devNull.fd();
-  setup.stdoutFd = request.stdoutFd >= 0 ? request.stdoutFd : devNull.fd();
-  setup.stderrFd = request.stderrFd >= 0 ? request.stderrFd : devNull.fd();
-  setup.workingDir = request.workingDir.empty() ? nullptr : request.workingDir.c_str();
-  setup.ignoredSignal = request.ignoredSignal;
-
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(request.executable.c_str()));
+  for (std::size_t i = 1; i < request.argv.size(); ++i) {
+    argv.push_back(const_cast<char*>(request.argv[i].c_str()));
+  }
+  argv.push_back(nullptr);
   std::vector<char*> environment;
-  for (const auto& entry : request.environment)
+  for (const auto& entry : request.environment) {
     environment.push_back(const_cast<char*>(entry.c_str()));
+  }
   environment.push_back(nullptr);
-  setup.environment = environment.data();
-  std::vector<std::string> args;
-  if (request.argv.size() > 1) args.assign(request.argv.begin() + 1, request.argv.end());
 
-  std::error_code ec;
-  bp::child child(bp::exe = request.executable, bp::args = args, setup, ec);
-  if (ec || !child.valid()) {
+  ChildPlan plan{};
+  plan.executable = request.executable.c_str();
+  plan.argv = argv.data();
+  plan.environment = environment.data();
+  plan.parent = getpid();
+  plan.stdinFd = devNull.fd();
+  plan.stdoutFd = request.stdoutFd >= 0 ? request.stdoutFd : devNull.fd();
+  plan.stderrFd = request.stderrFd >= 0 ? request.stderrFd : devNull.fd();
+  plan.workingDir = request.workingDir.empty() ? nullptr : request.workingDir.c_str();
+  plan.ignoredSignal = request.ignoredSignal;
+
+  int pidfd = -1;
+  const pid_t pid = cloneChild(plan, pidfd);
+  if (pid < 0) {
     result.error =
-        fmt::format("cannot start {}: {}", request.executable, ec ? ec.message() : "unknown error");
+        fmt::format("cannot start {}: clone: {}", request.executable, std::strerror(errno));
     return result;
   }
-  // We own reaping from here on; an attached bp::child would waitpid() in its destructor.
-  child.detach();
-  result.pid = child.id();
-  result.pidfd = openPidfd(result.pid);
-  if (result.pidfd < 0) {
-    result.error = fmt::format("pidfd_open({}): {}", result.pid, std::strerror(errno));
-    kill(-result.pid, SIGKILL);
-    waitpid(result.pid, nullptr, 0);
-    result.pid = -1;
+  if (plan.failedCall != nullptr) {
+    // It has exited (CLONE_VFORK returned): reaped here, so nothing is left of it.
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    close(pidfd);
+    result.error = fmt::format("cannot start {}: {}: {}", request.executable, plan.failedCall,
+                               std::strerror(plan.failedErrno));
+    return result;
   }
+  result.pid = pid;
+  result.pidfd = pidfd;
   return result;
 }
 

@@ -26,10 +26,11 @@ struct SpawnResult {
   bool ok() const { return pid > 0; }
 };
 
-// Forks and execs one process in its own process group with PR_SET_PDEATHSIG(SIGKILL), a clean
-// signal mask and dispositions, stdin on /dev/null and every other inherited fd closed at exec.
-// Call it only on the supervisor's event thread (see EventLoop): the death signal is tied to the
-// thread that forks.
+// Starts one process (clone and exec, see spawn.cpp) in its own process group with
+// PR_SET_PDEATHSIG(SIGKILL), a clean signal mask and dispositions, stdin on /dev/null and every
+// other inherited fd closed at exec. Call it only on the supervisor's event thread (see EventLoop):
+// the death signal is tied to the thread that starts it. An exec that fails is a start failure (the
+// error names the call).
 SpawnResult spawnProcess(const SpawnRequest& request);
 
 // pidfd_open(2) for a child of ours (CLOEXEC); -1 with errno on failure.

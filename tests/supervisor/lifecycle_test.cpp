@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "manager/supervisor/supervisor.hpp"
@@ -176,6 +177,12 @@ TEST(SupervisorChildSetup, ChildStartsCleanOfTheManagersSignalStateAndFds) {
 TEST_F(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure) {
   writeScript(dir, "not-executable.sh", "exit 0");
   chmod(dir.file("not-executable.sh").c_str(), 0644);
+  // Executable, but neither a program nor a script with a #! line: only execve() can tell.
+  {
+    std::ofstream garbage(dir.file("no-format"));
+    garbage << "\x7f\x01 not a program\n";
+  }
+  chmod(dir.file("no-format").c_str(), 0755);
 
   ASSERT_TRUE(supervisor.start(testSpec("missing", dir, {dir.file("no-such-binary")})));
   ASSERT_TRUE(supervisor.start(testSpec("noexec", dir, {dir.file("not-executable.sh")})));
@@ -183,7 +190,8 @@ TEST_F(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure)
   auto nowhere = testSpec("nodir", dir, {"/bin/sleep", "1000"});
   nowhere.workingDir = dir.file("no-such-dir");
   ASSERT_TRUE(supervisor.start(nowhere));
-  for (const auto* id : {"missing", "noexec", "nopath", "nodir"}) {
+  ASSERT_TRUE(supervisor.start(testSpec("noformat", dir, {dir.file("no-format")})));
+  for (const auto* id : {"missing", "noexec", "nopath", "nodir", "noformat"}) {
     auto failure = recorder.waitFor(Kind::StartFailed, id);
     ASSERT_TRUE(failure) << id;
     ASSERT_TRUE(recorder.waitFor(Kind::Failed, id)) << id;
@@ -199,6 +207,9 @@ TEST_F(SupervisorLifecycle, MissingOrNonExecutableBinaryIsAReportedStartFailure)
             std::string::npos);
   EXPECT_NE(recorder.events(Kind::StartFailed, "nodir")[0].message.find("working dir"),
             std::string::npos);
+  EXPECT_NE(recorder.events(Kind::StartFailed, "noformat")[0].message.find("execve: Exec format"),
+            std::string::npos)
+      << recorder.events(Kind::StartFailed, "noformat")[0].message;
 
   // Under a restarting policy a missing binary is retried with backoff, then ends as a crash loop.
   auto retried = testSpec("retried", dir, {dir.file("no-such-binary")});
