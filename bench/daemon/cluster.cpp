@@ -359,8 +359,15 @@ std::string convergenceProblem(const std::vector<Logical>& logical, int services
       if (i.state == config::PhysicalState::Running) ++running;
     }
     if (running != replicas || static_cast<int>(l.instances.size()) != replicas) {
-      return fmt::format("{}: {} registered, {} running, of {}", key, l.instances.size(), running,
-                         replicas);
+      // Which ones are not running, and where: what a stuck run's logs are searched for.
+      std::string notRunning;
+      for (const auto& [uuid, i] : l.instances) {
+        if (i.state == config::PhysicalState::Running) continue;
+        notRunning += fmt::format("; {} on {}: {}, pid {}", uuid, i.host,
+                                  config::physicalStateName(i.state), i.pid);
+      }
+      return fmt::format("{}: {} registered, {} running, of {}{}", key, l.instances.size(), running,
+                         replicas, notRunning);
     }
     if (static_cast<int>(l.election.size()) != replicas) {
       return fmt::format("{}: {} election members of {}", key, l.election.size(), replicas);

@@ -58,12 +58,17 @@ bool Instance::prepare(std::string& error) {
     }
     ports_[name] = port;
   }
-  environment_ = buildInstanceEnvironment(spec_, roleFile_, ports_);
   std::string base = spec_.log.dir + "/" + spec_.instanceId;
   stdout_ = std::make_unique<OutputCapture>(loop_, base + ".stdout.log", spec_.log.rotateBytes,
                                             spec_.log.keepFiles);
   stderr_ = std::make_unique<OutputCapture>(loop_, base + ".stderr.log", spec_.log.rotateBytes,
                                             spec_.log.keepFiles);
+  useEnvironment();
+  return true;
+}
+
+void Instance::useEnvironment() {
+  environment_ = buildInstanceEnvironment(spec_, roleFile_, ports_);
   notifier_ = std::make_unique<RoleNotifier>(
       loop_, guard_, spec_.roleNotice, environment_, spec_.workingDir,
       [this](bool ok, const std::string& detail) {
@@ -72,7 +77,26 @@ bool Instance::prepare(std::string& error) {
         notice.message = detail;
         emit(std::move(notice));
       });
-  return true;
+}
+
+void Instance::replaceTakenPorts() {
+  bool replaced = false;
+  for (auto& [name, port] : ports_) {
+    if (portIsFree(port)) continue;
+    std::string error;
+    const int fresh = portAllocator_.allocate(error);
+    if (fresh == 0) {
+      spdlog::warn("instance {}: port {} ({}) is taken and no other is free: {}", spec_.instanceId,
+                   name, port, error);
+      continue;
+    }
+    spdlog::warn("instance {}: port {} ({}) was taken by another program; it gets {}",
+                 spec_.instanceId, name, port, fresh);
+    portAllocator_.release(port);
+    port = fresh;
+    replaced = true;
+  }
+  if (replaced) useEnvironment();
 }
 
 void Instance::start() {
@@ -92,6 +116,9 @@ void Instance::start() {
 
 void Instance::launch() {
   restartTimer_ = 0;
+  // A port is only free when it is chosen: another program may have bound it before the service
+  // did (which then failed), and would fail every restart the same way.
+  if (starts_ > 0) replaceTakenPorts();
   auto executable =
       resolveExecutable(spec_.argv.front(), searchPathOf(environment_), spec_.workingDir);
   if (executable.path.empty()) {
@@ -302,6 +329,8 @@ bool Instance::setRole(const RoleState& role, pid_t forPid) {
     return false;
   }
   bool changed = !role.sameRoleAs(role_);
+  // The files say so already: each replacement costs a new inode (see role_state.cpp).
+  if (!changed && role.leaseUntilMonoNs == role_.leaseUntilMonoNs) return true;
   const bool peersChanged = role.peers != role_.peers;
   role_ = role;
   // The peers first: a process woken by the notice finds both files current.

@@ -48,6 +48,10 @@ class Instance {
 
  private:
   bool prepare(std::string& error);
+  // The environment (and the role hook's) from the ports as they are now.
+  void useEnvironment();
+  // Before a restart: each port another program holds now is replaced by a free one.
+  void replaceTakenPorts();
   void launch();
   void onExit(ExitStatus status);
   void onStartFailure(const std::string& error);

@@ -1,6 +1,12 @@
 // Restart policies, exponential backoff with jitter, steady-run reset, crash-loop detection.
 // Timing is checked by order and bounds only: the machine may be busy.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "manager/supervisor/supervisor.hpp"
 #include "tests/supervisor/test_support.hpp"
@@ -135,6 +141,57 @@ TEST_F(SupervisorRestart, StopDuringBackoffCancelsTheRestart) {
   EXPECT_LT(stopped->at - stopAt, 1s);
   EXPECT_FALSE(recorder.waitFor(Kind::Started, "waiting", 2, 2500ms))
       << "the scheduled restart was cancelled";
+}
+
+// Another program listening on 127.0.0.1:`port` for as long as it lives.
+class Squatter {
+ public:
+  explicit Squatter(int port) : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    listening_ = fd_ >= 0 &&
+                 bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                 listen(fd_, 1) == 0;
+  }
+  ~Squatter() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool listening() const { return listening_; }
+
+ private:
+  int fd_;
+  bool listening_ = false;
+};
+
+TEST_F(SupervisorRestart, APortTakenByAnotherProgramIsReplacedAtTheRestart) {
+  // The first run notes its port and fails once told to (by then another program holds the
+  // port); the runs after it note theirs and stay.
+  std::string script = writeScript(dir, "port.sh",
+                                   "echo \"$SM_PORT_HTTP\" >> \"$0.ports\"\n"
+                                   "if [ $(wc -l < \"$0.ports\") -eq 1 ]; then\n"
+                                   "  while [ ! -e \"$0.go\" ]; do sleep 0.01; done\n"
+                                   "  exit 1\n"
+                                   "fi\n"
+                                   "exec sleep 1000");
+  auto spec = testSpec("squatted", dir, {script});
+  spec.ports = {"http"};
+  spec.restart.policy = RestartPolicy::Always;
+  spec.restart.backoffInitialMs = 50;
+  ASSERT_TRUE(supervisor.start(spec));
+  ASSERT_TRUE(waitFor([&] { return readLines(script + ".ports").size() == 1; }, 10s));
+  const int first = std::stoi(readLines(script + ".ports")[0]);
+  EXPECT_EQ(supervisor.status("squatted")->ports.at("http"), first);
+
+  Squatter squatter(first);
+  ASSERT_TRUE(squatter.listening());
+  std::ofstream(script + ".go").put('\n');
+  ASSERT_TRUE(recorder.waitFor(Kind::Started, "squatted", 2));
+  ASSERT_TRUE(waitFor([&] { return readLines(script + ".ports").size() == 2; }, 10s));
+  const int second = std::stoi(readLines(script + ".ports")[1]);
+  EXPECT_NE(second, first) << "the restart got the port another program holds";
+  EXPECT_EQ(supervisor.status("squatted")->ports.at("http"), second);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // changes reaching the demo service through a signal and through an exec hook.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -96,6 +97,30 @@ TEST_F(RoleFile, IsOneAtomicJsonLineThatTheServicesLibraryReads) {
   EXPECT_EQ(sm_role_is_master_now(&info), 1);
   EXPECT_EQ(sm_role_effective(&info, info.lease_until_mono_ns + 1), SM_ROLE_UNKNOWN);
   EXPECT_STREQ(sm_role_name(SM_ROLE_SECONDARY), "secondary");
+}
+
+TEST_F(RoleFile, TheSameRoleAgainLeavesTheFileAsItIs) {
+  ASSERT_TRUE(supervisor.start(testSpec("repeated", dir, {"/bin/sleep", "1000"})));
+  const std::string path = supervisor.status("repeated")->roleFile;
+  const auto pid = runningPid(supervisor, "repeated");
+  auto role = masterFor(10s, 3);
+  ASSERT_TRUE(supervisor.setRole("repeated", role, pid));
+  struct stat first {};
+  ASSERT_EQ(stat(path.c_str(), &first), 0);
+  ASSERT_TRUE(supervisor.setRole("repeated", role, pid));
+  struct stat again {};
+  ASSERT_EQ(stat(path.c_str(), &again), 0);
+  EXPECT_EQ(again.st_ino, first.st_ino) << "the same role again replaced the file";
+
+  // A renewed lease is a new line: written.
+  role.leaseUntilMonoNs += 1'000'000;
+  ASSERT_TRUE(supervisor.setRole("repeated", role, pid));
+  struct stat renewed {};
+  ASSERT_EQ(stat(path.c_str(), &renewed), 0);
+  EXPECT_NE(renewed.st_ino, first.st_ino);
+  auto read = services::readRoleFile(path);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->leaseUntilMonoNs, role.leaseUntilMonoNs);
 }
 
 TEST_F(RoleFile, AnExpiredMasterLeaseIsNotMastership) {
