@@ -76,7 +76,7 @@ void Placer::enqueue(const std::vector<config::LogicalServiceId>& ids,
     }
     spdlog::warn("queueing for {} create-locks failed: {}", ids.size(), e.what());
   }
-  forgetInactive(ids);
+  watchLockCreations(forgetInactive(ids));
   for (const auto& id : ids) {
     if (contenders_.contains(id)) {
       spdlog::debug("queued for {}", context_.layout.createPhysicalServiceLock(id));
@@ -84,13 +84,29 @@ void Placer::enqueue(const std::vector<config::LogicalServiceId>& ids,
   }
 }
 
-void Placer::forgetInactive(const std::vector<config::LogicalServiceId>& ids) {
-  // Not in its queue: the lock went meanwhile (or the session did).
+std::vector<config::LogicalServiceId> Placer::forgetInactive(
+    const std::vector<config::LogicalServiceId>& ids) {
+  // Not in its queue: the lock is not there (or the session went).
+  std::vector<config::LogicalServiceId> forgotten;
   for (const auto& id : ids) {
     const auto it = contenders_.find(id);
     if (it != contenders_.end() && it->second.member && !it->second.member->active()) {
       contenders_.erase(it);
+      forgotten.push_back(id);
     }
+  }
+  return forgotten;
+}
+
+void Placer::watchLockCreations(const std::vector<config::LogicalServiceId>& ids) {
+  // The type's monitor holder makes the lock once it sees the logical service short. A name
+  // that came back to life (its replica went; docs/daemon.md) is not written again, so this host
+  // may try before the lock is made, and nothing it reads would tell it when it is.
+  auto session = context_.session();
+  const auto wake = context_.wake;
+  for (const auto& id : ids) {
+    zk::EarlyWatcher made{[wake](const zk::WatchEvent&) { wake(); }};
+    if (session->exists(context_.layout.createPhysicalServiceLock(id), std::move(made))) wake();
   }
 }
 

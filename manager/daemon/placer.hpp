@@ -58,13 +58,18 @@ class Placer {
   };
   enum class Step { Waiting, Done, Placed };
   // A place in the create-lock queue of each of `ids` (contenders already), all made at once;
-  // those whose lock went meanwhile are forgotten.
+  // those whose lock is not there (not made yet, or gone meanwhile) are forgotten, and the
+  // lock's creation wakes the loop.
   void enqueue(const std::vector<config::LogicalServiceId>& ids,
                const model::ClusterSnapshot& snapshot);
   std::shared_ptr<zk::QueueMember> newMember(const config::LogicalServiceId& id,
                                              Contender& contender,
                                              const model::ClusterSnapshot& snapshot);
-  void forgetInactive(const std::vector<config::LogicalServiceId>& ids);
+  // Forgets the contenders of `ids` that are in no queue; returns their ids.
+  std::vector<config::LogicalServiceId> forgetInactive(
+      const std::vector<config::LogicalServiceId>& ids);
+  // Wakes the loop when the create-lock of each of `ids` is made (at once if it is there now).
+  void watchLockCreations(const std::vector<config::LogicalServiceId>& ids);
   // What this host may contend for now: its assignments, and its survivors' logical services.
   std::map<config::LogicalServiceId, Contention> wanted(const model::ClusterSnapshot& snapshot,
                                                         std::int64_t nowMs) const;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/assignment_data.hpp"
+#include "config/create_lock_data.hpp"
 #include "config/lock_contender_data.hpp"
 #include "config/physical_service_data.hpp"
 #include "manager/zk/session.hpp"
@@ -182,6 +183,30 @@ TEST_F(PlacerTest, AHostNobodyNamedNeverQueues) {
   // Named: the passes above could have placed.
   assign();
   ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 20s, pass));
+}
+
+// A name that came back to life (its host's replica went) is not written again: the host may
+// look before the monitor holder has made the create-lock, and must queue once it is made.
+TEST_F(PlacerTest, ANamedHostWhoseCreateLockIsNotMadeYetQueuesOnceItIs) {
+  storeType(demoType("Demo", 1, 1));
+  const auto lock = layout().createPhysicalServiceLock(logical_);
+  session_->remove(lock);
+  assign();
+  // Focused, as the daemon reads: the create-locks are not among what a named host watches.
+  const auto pass = daemon_->placementPass(false, true);
+  daemon_->runPasses(3, pass, 150ms);
+  ASSERT_FALSE(lockExists());
+  EXPECT_TRUE(daemon_->startedPids().empty());
+
+  // Made as the config monitor makes it. Nothing the host reads changes with it: the wake-up the
+  // loop waits for here can only be the lock's creation.
+  session_->create(lock, config::encodeCreateLockData({layout().logicalService(logical_)}));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto batch = daemon_->inbox.wait(deadline);
+  EXPECT_TRUE(batch.passWanted);
+  EXPECT_LT(std::chrono::steady_clock::now(), deadline) << "the lock's creation woke no pass";
+  ASSERT_TRUE(daemon_->pumpUntil([&] { return placedAndLockGone(); }, 10s, pass))
+      << "registered: " << registered().size() << " after " << daemon_->passes() << " passes";
 }
 
 TEST_F(PlacerTest, ANamedHostThatIsInfeasibleDeclinesWithoutStartingAnything) {

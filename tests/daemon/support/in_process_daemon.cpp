@@ -54,18 +54,20 @@ InProcessDaemon::~InProcessDaemon() {
   shutdown();
 }
 
-model::ClusterSnapshot InProcessDaemon::snapshot() {
+model::ClusterSnapshot InProcessDaemon::snapshot(bool focused) {
   auto& tree = context.tree();
   tree.beginPass();
-  auto snapshot = model::readSnapshot(tree, context.layout);
+  model::ReadScope scope;
+  if (focused) scope.focus = parts_->focus();
+  auto snapshot = model::readSnapshot(tree, context.layout, scope);
   tree.endPass();
   return snapshot;
 }
 
-InProcessDaemon::Pass InProcessDaemon::placementPass(bool longPasses) {
-  return [this, longPasses]() -> std::optional<Clock::time_point> {
+InProcessDaemon::Pass InProcessDaemon::placementPass(bool longPasses, bool focused) {
+  return [this, longPasses, focused]() -> std::optional<Clock::time_point> {
     const auto nowMs = daemon::wallNowMs();
-    auto snap = snapshot();
+    auto snap = snapshot(focused);
     parts_->instances.tick(nowMs);
     parts_->instances.followMasters(snap);
     return parts_->placer.reconcile(snap, nowMs, longPasses);

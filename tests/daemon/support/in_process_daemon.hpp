@@ -56,11 +56,12 @@ class InProcessDaemon {
   const config::Layout& layout() const { return context.layout; }
   std::shared_ptr<zk::Session> session() const { return context.session(); }
 
-  // Reads the tree through the cache between beginPass()/endPass(), as Daemon::pass does.
-  model::ClusterSnapshot snapshot();
+  // Reads the tree through the cache between beginPass()/endPass(), as Daemon::pass does; the
+  // whole tree, or (`focused`) only what the daemon's own focus covers, as Daemon::pass reads it.
+  model::ClusterSnapshot snapshot(bool focused = false);
   // Daemon::pass's parts, each alone: tick + placement, and the config monitor.
   // `longPasses`: as the daemon's own loop passes it while this host holds a type's monitor.
-  Pass placementPass(bool longPasses = false);
+  Pass placementPass(bool longPasses = false, bool focused = false);
   Pass monitorPass();
   // planInstances applied to this host's instances (stop, update, rewrite).
   Pass instancesPass();
